@@ -1,0 +1,177 @@
+/*
+ * hvmm's own figures (issue 2, "Benchmarks"): the guest compute loop against its native
+ * twin on the same CPU, the no-op hypercall round trip beside a bare KVM exit, launch
+ * times of a trivial 64 MiB guest, and hvmm's memory outside guest RAM. Payloads come from
+ * build/tests/payloads; whatever is missing is reported as a TODO, not invented.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmexit.h"
+#include "overhead.h"
+#include "proc.h"
+
+/* First existing file among names in dir; "" if none. */
+static void find(const char *dir, const char *const *names, char *out, size_t len)
+{
+	out[0] = 0;
+	for (; *names; names++) {
+		snprintf(out, len, "%s/%s", dir, *names);
+		if (access(out, R_OK) == 0)
+			return;
+	}
+	out[0] = 0;
+}
+
+/* The number after "word " in text; NaN if absent. */
+static double after(const char *text, const char *word)
+{
+	const char *p = text;
+	size_t l = strlen(word);
+	while ((p = strstr(p, word))) {
+		if ((p == text || p[-1] == '\n' || p[-1] == ' ') && p[l] == ' ')
+			return strtod(p + l + 1, NULL);
+		p += l;
+	}
+	return NAN;
+}
+
+static double tsc_khz(void)
+{
+	static double khz;
+	if (khz == 0) {
+		double t0 = ovh_now();
+		uint64_t c0 = __builtin_ia32_rdtsc();
+		while (ovh_now() - t0 < 0.05)
+			;
+		khz = (double)(__builtin_ia32_rdtsc() - c0) / (ovh_now() - t0) / 1e3;
+	}
+	return khz;
+}
+
+/* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
+static int run_payload(const struct ovh_ctx *c, const char *elf, const char *cmdline, int cpu,
+		       struct ovh_proc *r, struct ovh_obj *st)
+{
+	char cpus[16];
+	snprintf(cpus, sizeof cpus, "%d", cpu);
+	char *argv[] = { (char *)c->hvmm, "run", "--vcpus", "1", "--cpus", cpus, "--mem", "64M",
+			 "--hugepages", (char *)c->hugepages, "--stats=json", "--kernel",
+			 (char *)elf, "--cmdline", (char *)cmdline, NULL };
+	if (ovh_run(argv, &cpu, 1, 20, r))
+		return -1;
+	if (ovh_json_find(r->err, r->err_len, "exit_code", NULL, st))
+		st->n = 0;
+	return 0;
+}
+
+void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
+{
+	static const char *const n_loop[] = { "loop.elf", NULL };
+	static const char *const n_native[] = { "loop_native", "loop-native", NULL };
+	static const char *const n_noop[] = { "noop.elf", NULL };
+	static const char *const n_exit[] = { "exit0.elf", "exit_status.elf", NULL };
+	char loop[4400], native[4400], noop[4400], exit0[4400], why[256];
+	int cpu = c->cpus[c->ncpus - 1]; /* one CPU, the same for every side */
+	int reps = c->reps;
+	struct ovh_obj *st = malloc(sizeof *st);
+	if (!st)
+		return;
+	memset(f, 0, sizeof *f);
+	find(c->payloads, n_loop, loop, sizeof loop);
+	find(c->payloads, n_native, native, sizeof native);
+	find(c->payloads, n_noop, noop, sizeof noop);
+	find(c->payloads, n_exit, exit0, sizeof exit0);
+	bool hv = access(c->hvmm, X_OK) == 0;
+	if (!hv)
+		ovh_note(f->notes, sizeof f->notes, "TODO: hvmm not built (%s): only the bare KVM "
+			 "exit cost was measured.", c->hvmm);
+	if (hv && !loop[0])
+		ovh_note(f->notes, sizeof f->notes, "TODO: loop.elf missing in %s.", c->payloads);
+	if (hv && loop[0] && !native[0])
+		ovh_note(f->notes, sizeof f->notes, "TODO: loop_native missing in %s.", c->payloads);
+	if (hv && !noop[0])
+		ovh_note(f->notes, sizeof f->notes, "TODO: noop.elf missing in %s.", c->payloads);
+	if (hv && !exit0[0])
+		ovh_note(f->notes, sizeof f->notes, "TODO: exit0.elf / exit_status.elf missing in %s.",
+			 c->payloads);
+
+	const char *iters = c->quick ? "50000000" : "100000000";
+	char cmd[64];
+	bool dead_noop = false, dead_loop = false, dead_exit = false;
+	for (int rep = 0; rep < reps; rep++) {
+		ovh_progress(c, "hvmm figures: rep %d/%d on CPU %d\n", rep + 1, reps, cpu);
+		/* bare KVM exit, then the same exit through hvmm */
+		double us = ovh_kvm_exit_us(c->quick ? 2000 : 10000, why, sizeof why);
+		if (us > 0)
+			f->kvm_exit_us[f->kvm_n++] = us;
+		else if (rep == 0)
+			ovh_note(f->notes, sizeof f->notes, "Bare KVM exit probe failed: %s.", why);
+		struct ovh_proc r;
+		if (hv && noop[0] && !dead_noop) {
+			snprintf(cmd, sizeof cmd, "n=%d", c->quick ? 2000 : 10000);
+			if (run_payload(c, noop, cmd, cpu, &r, st) == 0) {
+				double ns = after(r.out, "ns_per_call");
+				if (r.status == 0 && isfinite(ns))
+					f->noop_us[f->noop_n++] = ns / 1e3;
+				else {
+					dead_noop = true;
+					ovh_note(f->notes, sizeof f->notes, "noop.elf failed (status %d%s): "
+						 "not measured.", r.status, r.timed_out ? ", timed out" : "");
+				}
+				ovh_proc_free(&r);
+			}
+		}
+		/* compute loop: guest, then native, alternating */
+		if (hv && loop[0] && native[0] && !dead_loop) {
+			snprintf(cmd, sizeof cmd, "n=%s", iters);
+			struct ovh_proc nr;
+			char *nargv[] = { native, (char *)iters, NULL };
+			if (run_payload(c, loop, cmd, cpu, &r, st) == 0 &&
+			    ovh_run(nargv, &cpu, 1, 60, &nr) == 0) {
+				double gc = after(r.out, "cycles"), nc = after(nr.out, "cycles");
+				const char *gres = strstr(r.out, "result "), *nres = strstr(nr.out, "result ");
+				bool same = gres && nres && strtoull(gres + 7, NULL, 16) ==
+								    strtoull(nres + 7, NULL, 16);
+				if (isfinite(gc) && isfinite(nc) && same) {
+					f->loop_guest_ms[f->loop_n] = gc / tsc_khz();
+					f->loop_native_ms[f->loop_n++] = nc / tsc_khz();
+				} else {
+					dead_loop = true;
+					ovh_note(f->notes, sizeof f->notes, "compute loop: loop.elf and "
+						 "loop_native disagree or failed (status %d%s / %d): not measured.",
+						 r.status, r.timed_out ? ", timed out" : "", nr.status);
+				}
+				ovh_proc_free(&nr);
+			}
+			ovh_proc_free(&r);
+		}
+		/* launch of a trivial 64 MiB guest */
+		if (hv && exit0[0] && !dead_exit &&
+		    run_payload(c, exit0, "status=0", cpu, &r, st) == 0) {
+			double first = ovh_json_num(st, "times_ms.first_run");
+			double ex = ovh_json_num(st, "times_ms.exit");
+			double rss = ovh_json_num(st, "rss_outside_guest_kb");
+			const char *b = ovh_json_str(st, "memory.backing");
+			if (r.status == 0) {
+				f->wall_ms[f->launch_n] = r.wall_s * 1e3;
+				f->first_ms[f->launch_n] = first;
+				f->exit_ms[f->launch_n] = ex;
+				f->rss_out_kb[f->launch_n++] = rss;
+				if (b)
+					snprintf(f->backing, sizeof f->backing, "%s", b);
+			} else {
+				dead_exit = true;
+				ovh_note(f->notes, sizeof f->notes, "%s failed (status %d%s): launch "
+					 "figures not measured.", exit0, r.status,
+					 r.timed_out ? ", timed out" : "");
+			}
+			ovh_proc_free(&r);
+		}
+	}
+	free(st);
+}

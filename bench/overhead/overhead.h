@@ -1,0 +1,102 @@
+/* bench/overhead: the native-vs-VM runner. Shared types of its parts. */
+#ifndef OVH_OVERHEAD_H
+#define OVH_OVERHEAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+#include "stats.h"
+
+#define OVH_MAX_REPS   32
+#define OVH_MAX_FIGS   6
+#define OVH_MAX_CPUS   256
+#define OVH_MAX_ARGS   16
+
+enum ovh_peer { PEER_NATIVE, PEER_HVMM, PEER_QEMU, NPEERS };
+
+struct ovh_figure {
+	const char *key;        /* key in the workload's JSON line */
+	const char *label;
+	const char *unit;
+	bool higher_better;
+	bool target;            /* a target of issue 4: VM/native >= 0.99 or "no worse" */
+};
+
+struct ovh_workload {
+	const char *id;         /* "cg", "hog-syscall", ... */
+	const char *bin;        /* file in build/bench/workloads */
+	const char *args[2][OVH_MAX_ARGS]; /* [0] full, [1] --quick */
+	const char *mem;        /* guest RAM for the VM peers */
+	int nfig;
+	struct ovh_figure fig[OVH_MAX_FIGS];
+	/* results */
+	int nrep;
+	double v[NPEERS][OVH_MAX_FIGS][OVH_MAX_REPS];
+	int ok[NPEERS], failed[NPEERS];
+	bool dead[NPEERS];               /* timed out once: not retried */
+	double exits[OVH_MAX_REPS];      /* hvmm exits per run, all reasons */
+	double hvmm_ms[OVH_MAX_REPS];    /* time spent in hvmm (not in the guest) */
+	char backing[32];
+	char fail_note[NPEERS][160];
+};
+
+/* hvmm's own figures (issue 2). NaN where not measured. */
+struct ovh_hvmm_figs {
+	double loop_guest_ms[OVH_MAX_REPS], loop_native_ms[OVH_MAX_REPS];
+	int loop_n;
+	double noop_us[OVH_MAX_REPS];
+	int noop_n;
+	double kvm_exit_us[OVH_MAX_REPS];
+	int kvm_n;
+	double first_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS], wall_ms[OVH_MAX_REPS];
+	double rss_out_kb[OVH_MAX_REPS];
+	int launch_n;
+	char backing[32];
+	char notes[1024];
+};
+
+struct ovh_ctx {
+	char build[4096], source[4096];
+	char hvmm[4200], lwk[4200], qemu[4200], payloads[4200], workloads[4200];
+	int cpus[OVH_MAX_CPUS], ncpus;
+	char cpulist[1024];
+	int reps;
+	bool quick, verbose, plot, doc;
+	const char *hugepages;           /* "on" or "auto" */
+	bool peer_on[NPEERS];
+	char peer_note[NPEERS][640];
+	char notes[2048];                /* free text for the report */
+	char results_dir[4200], doc_path[4200];
+	char command[2048];
+	char stamp[32];
+	double started;
+};
+
+/* peers.c: availability and command lines. */
+void ovh_detect_peers(struct ovh_ctx *c);
+/*
+ * Builds argv for running w (with extra args) under peer p into argv (NULL-terminated,
+ * strings in store). Returns 0 or -1.
+ */
+int ovh_peer_argv(const struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
+		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
+		  char *store, size_t storelen);
+/* Maps a peer's exit status to the program's (QEMU's isa-debug-exit encoding). */
+int ovh_peer_status(enum ovh_peer p, int status);
+const char *ovh_peer_name(enum ovh_peer p);
+
+/* hvmmfigs.c: issue 2's figures. */
+void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
+
+/* report.c */
+void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f);
+
+/* overhead.c */
+double ovh_now(void);
+void ovh_progress(const struct ovh_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ovh_note(char *notes, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

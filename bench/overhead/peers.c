@@ -1,0 +1,215 @@
+/*
+ * The peers a workload runs on: native (pinned with sched_setaffinity), hvmm + lwk, and
+ * QEMU microvm + lwk through the PVH entry. A peer that is missing or does not run a tiny
+ * verified probe is skipped with a note, never silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "overhead.h"
+#include "proc.h"
+
+const char *ovh_peer_name(enum ovh_peer p)
+{
+	static const char *const names[NPEERS] = { "native", "hvmm", "qemu" };
+	return p < NPEERS ? names[p] : "?";
+}
+
+static int push(char **argv, size_t max, size_t *n, char *s)
+{
+	if (*n + 1 >= max)
+		return -1;
+	argv[(*n)++] = s;
+	argv[*n] = NULL;
+	return 0;
+}
+
+/* Copies s into the store and returns it (NULL when full). */
+static char *keep(char *store, size_t len, size_t *used, const char *s)
+{
+	size_t l = strlen(s) + 1;
+	if (*used + l > len)
+		return NULL;
+	char *p = store + *used;
+	memcpy(p, s, l);
+	*used += l;
+	return p;
+}
+
+int ovh_peer_argv(const struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
+		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
+		  char *store, size_t storelen)
+{
+	size_t n = 0, used = 0;
+	char num[32];
+	snprintf(num, sizeof num, "%d", vcpus);
+#define PUSH(s) do { char *k_ = keep(store, storelen, &used, (s)); \
+		if (!k_ || push(argv, max, &n, k_)) return -1; } while (0)
+	argv[0] = NULL;
+	switch (p) {
+	case PEER_NATIVE:
+		PUSH(prog);
+		for (int i = 0; args && args[i]; i++)
+			PUSH(args[i]);
+		return 0;
+	case PEER_HVMM:
+		PUSH(c->hvmm);
+		PUSH("run");
+		PUSH("--vcpus");
+		PUSH(num);
+		PUSH("--cpus");
+		PUSH(cpus);
+		PUSH("--mem");
+		PUSH(mem);
+		PUSH("--hugepages");
+		PUSH(c->hugepages);
+		PUSH("--stats=json");
+		PUSH("--kernel");
+		PUSH(c->lwk);
+		PUSH("--");
+		PUSH(prog);
+		for (int i = 0; args && args[i]; i++)
+			PUSH(args[i]);
+		return 0;
+	case PEER_QEMU: {
+		/* The lwk reads its program from the initrd and argv0 + arguments after "--". */
+		char append[2048];
+		const char *base = strrchr(prog, '/');
+		size_t al = (size_t)snprintf(append, sizeof append, "dsv.platform=pvm -- %.200s",
+					     base ? base + 1 : prog);
+		for (int i = 0; args && args[i] && al < sizeof append; i++)
+			al += (size_t)snprintf(append + al, sizeof append - al, " %s", args[i]);
+		if (al >= sizeof append)
+			return -1;
+		PUSH(c->qemu);
+		PUSH("-M");
+		PUSH("microvm");
+		PUSH("-enable-kvm");
+		PUSH("-cpu");
+		PUSH("host,-arch-capabilities");
+		PUSH("-smp");
+		PUSH("1"); /* the lwk's PVH path boots one vCPU (lwk/pvh.c) */
+		PUSH("-m");
+		PUSH(mem);
+		PUSH("-display");
+		PUSH("none");
+		PUSH("-no-reboot");
+		PUSH("-nodefaults");
+		PUSH("-serial");
+		PUSH("stdio");
+		PUSH("-debugcon");
+		PUSH("file:/dev/stderr");
+		PUSH("-kernel");
+		PUSH(c->lwk);
+		PUSH("-initrd");
+		PUSH(prog);
+		PUSH("-append");
+		PUSH(append);
+		PUSH("-device");
+		PUSH("isa-debug-exit,iobase=0xf4,iosize=0x04");
+		return 0;
+	}
+	default:
+		return -1;
+	}
+#undef PUSH
+}
+
+int ovh_peer_status(enum ovh_peer p, int status)
+{
+	if (p != PEER_QEMU || status < 0)
+		return status;
+	/* isa-debug-exit: the guest's v becomes (v << 1) | 1; anything else is not the guest's. */
+	return (status & 1) ? status >> 1 : 126;
+}
+
+static bool executable(const char *path)
+{
+	return path[0] && access(path, X_OK) == 0;
+}
+
+/* Runs cg --small on peer p as a probe; fills why on failure. */
+static bool probe(struct ovh_ctx *c, enum ovh_peer p, char *why, size_t whylen)
+{
+	char prog[4300], *argv[64], store[8192];
+	const char *args[] = { "--small", "--quiet", NULL };
+	snprintf(prog, sizeof prog, "%s/cg", c->workloads);
+	if (ovh_peer_argv(c, p, prog, "128M", c->ncpus, c->cpulist, args, argv, 64, store,
+			  sizeof store))
+		return false;
+	struct ovh_proc r;
+	if (ovh_run(argv, c->cpus, c->ncpus, 30, &r)) {
+		snprintf(why, whylen, "could not start %s", argv[0]);
+		return false;
+	}
+	struct ovh_obj *o = malloc(sizeof *o);
+	bool ok = o && ovh_peer_status(p, r.status) == 0 &&
+		  ovh_json_find(r.out, r.out_len, "workload", "cg", o) == 0 &&
+		  ovh_json_true(o, "ok");
+	if (!ok) {
+		/* The last line of stderr usually says why. */
+		char *last = r.err, *s;
+		while ((s = strchr(last, '\n')) && s[1])
+			last = s + 1;
+		snprintf(why, whylen, "probe 'cg --small' failed (status %d%s): %.*s", r.status,
+			 r.timed_out ? ", timed out" : "", (int)strcspn(last, "\n"), last);
+	}
+	free(o);
+	ovh_proc_free(&r);
+	return ok;
+}
+
+/* Free 2 MiB hugetlb pages; -1 if unknown. Host-side only (the runner is a Linux program). */
+static long free_hugepages(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long n = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+void ovh_detect_peers(struct ovh_ctx *c)
+{
+	char why[512];
+	/* Enough for the largest guest (stream, 1 GiB) plus the figures' 64 MiB guests. */
+	long need = 1024 / 2, have = free_hugepages();
+	c->hugepages = have >= need ? "on" : "auto";
+	if (have < need)
+		ovh_note(c->notes, sizeof c->notes,
+			 "Hugepages: %ld free 2 MiB pages, %ld needed, so hvmm ran with "
+			 "`--hugepages auto` (THP-advised memory) instead of `on`; reserve them with "
+			 "`echo %ld > /proc/sys/vm/nr_hugepages` for the intended setup.",
+			 have < 0 ? 0 : have, need, need + 64);
+
+	c->peer_on[PEER_NATIVE] = true;
+	for (int p = PEER_HVMM; p < NPEERS; p++) {
+		if (!c->peer_on[p])
+			continue; /* not asked for */
+		const char *bin = p == PEER_HVMM ? c->hvmm : c->qemu;
+		c->peer_on[p] = false;
+		if (!executable(bin))
+			snprintf(c->peer_note[p], sizeof c->peer_note[p], "skipped: %.400s not found",
+				 bin[0] ? bin : ovh_peer_name((enum ovh_peer)p));
+		else if (!executable(c->lwk) && access(c->lwk, R_OK))
+			snprintf(c->peer_note[p], sizeof c->peer_note[p],
+				 "skipped: %.400s not built yet", c->lwk);
+		else if (access("/dev/kvm", R_OK | W_OK))
+			snprintf(c->peer_note[p], sizeof c->peer_note[p],
+				 "skipped: /dev/kvm not accessible (%s)", strerror(errno));
+		else if (!probe(c, (enum ovh_peer)p, why, sizeof why))
+			snprintf(c->peer_note[p], sizeof c->peer_note[p], "skipped: %.500s", why);
+		else
+			c->peer_on[p] = true;
+		if (!c->peer_on[p])
+			ovh_progress(c, "%s: %s\n", ovh_peer_name((enum ovh_peer)p), c->peer_note[p]);
+	}
+}

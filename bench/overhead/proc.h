@@ -1,0 +1,28 @@
+/* Runs one child (fork + exec) pinned to a CPU list, capturing its output, with a timeout. */
+#ifndef OVH_PROC_H
+#define OVH_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ovh_proc {
+	int status;        /* exit code; 128 + signal if killed; -1 if it could not start */
+	bool timed_out;
+	double wall_s;     /* fork to reap */
+	long maxrss_kb;    /* the child's peak resident set (wait4) */
+	char *out, *err;   /* NUL-terminated captured stdout / stderr (malloc'd) */
+	size_t out_len, err_len;
+};
+
+/*
+ * Runs argv[0] (a path) with argv, CPU affinity cpus[0..ncpus) (ncpus 0: inherit) and
+ * stdin from /dev/null. Kills it after timeout_s. Returns 0 when it ran (see status).
+ */
+int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
+	    struct ovh_proc *p);
+void ovh_proc_free(struct ovh_proc *p);
+
+/* Joins argv into one shell-quoted line (for logs and docs). Returns a malloc'd string. */
+char *ovh_cmdline(char *const argv[]);
+
+#endif

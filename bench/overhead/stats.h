@@ -1,0 +1,19 @@
+/* Summary statistics over repeated runs: median and spread, robust to a few bad runs. */
+#ifndef OVH_STATS_H
+#define OVH_STATS_H
+
+#include <stddef.h>
+
+struct ovh_summary {
+	size_t n;       /* finite samples used */
+	double median, min, max;
+	double spread;  /* (max - min) / median, as a fraction; NaN when n == 0 or median == 0 */
+};
+
+/* Summarises v[0..n), skipping NaNs. v is not modified. */
+struct ovh_summary ovh_summarize(const double *v, size_t n);
+
+/* a / b, NaN when either is NaN or b == 0. */
+double ovh_ratio(double a, double b);
+
+#endif

@@ -1,0 +1,40 @@
+/* Shared pieces of the dsv CLI: global options, talking to dsvd, exit codes. */
+#ifndef DSV_CLI_H
+#define DSV_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes (documented in docs/api.md and dsv --help). */
+enum {
+    EXIT_OK = 0,
+    EXIT_API = 1,        /* dsvd refused the request (4xx other than below) or failed (5xx) */
+    EXIT_USAGE = 2,      /* bad command line */
+    EXIT_UNREACHABLE = 3,/* dsvd not running / socket not accessible */
+    EXIT_CONFLICT = 4,   /* 409: does not fit (admission), duplicate name, partition state */
+    EXIT_NOT_FOUND = 5,  /* 404: no such VM */
+};
+
+struct cli {
+    const char *socket;
+    bool json;
+};
+
+/* Sends a request; on 2xx stores the parsed JSON (or NULL for text) and the raw text.
+ * Prints the error and returns the exit code otherwise. */
+int cli_call(const struct cli *c, const char *method, const char *path, json_t *body,
+             json_t **out, char **text);
+/* "64M", "2G", "512" (MiB), "1048576K" -> MiB. Returns -1 on a bad or non-MiB-multiple size. */
+int parse_size_mib(const char *s, uint64_t *mib);
+/* Makes a path absolute (for paths the agent opens). Returns a malloc'd string. */
+char *absolute_path(const char *p);
+void print_json(const json_t *o);
+
+int cmd_node(const struct cli *c, int argc, char **argv);
+int cmd_vm(const struct cli *c, int argc, char **argv);
+int cmd_run(const struct cli *c, int argc, char **argv);
+/* Parses VM options shared by "vm create" and "run" into a request object. */
+int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text);
+
+#endif

@@ -1,0 +1,174 @@
+/* dsv node show|partition|release */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char node_usage[] =
+    "usage: dsv [--socket PATH] [--json] node COMMAND\n"
+    "  node show                      topology, partition, free and used resources\n"
+    "  node partition [--hpc-cpus LIST] [--hpc-mem SIZE] [--housekeeping-cpus LIST]\n"
+    "                 [--commodity-cpus LIST] [--overcommit-ratio N]\n"
+    "                                 apply the partition (no flags: the agent's config file\n"
+    "                                 /etc/dsv/node.json, else the proposed default split);\n"
+    "                                 applying the same partition again changes nothing\n"
+    "  node release                   restore every value the partition changed\n";
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && s[0] ? s : "-";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void print_partition(const json_t *p)
+{
+    if (!json_is_object(p)) {
+        printf("partition:     none (dsv node partition applies one)\n");
+        return;
+    }
+    const json_t *spec = json_object_get(p, "spec"), *hp = json_object_get(p, "hugepages");
+    const json_t *irqs = json_object_get(p, "irqs");
+    printf("partition:     applied (cgroup %s)\n", str(p, "cgroup_mode"));
+    printf("  hpc cpus:          %s (NUMA nodes %s)\n", str(spec, "hpc_cpus"), str(p, "hpc_nodes"));
+    printf("  housekeeping cpus: %s\n", str(spec, "housekeeping_cpus"));
+    printf("  commodity cpus:    %s\n", str(spec, "commodity_cpus"));
+    printf("  hpc memory:        %lld MiB reserved as %lld hugepages of %lld kB\n",
+           num(hp, "reserved_mib"), num(hp, "pages"), num(hp, "page_kb"));
+    printf("  steered:           %lld IRQs (%lld could not move), %lld tasks to housekeeping\n",
+           num(irqs, "moved"), num(irqs, "skipped"), num(p, "tasks_moved"));
+    printf("  changed values:    %lld (restored by dsv node release)\n", num(p, "changed_values"));
+}
+
+static void print_node(const json_t *n)
+{
+    const json_t *t = json_object_get(n, "topology");
+    printf("topology:      %lld package(s), %lld core(s), %lld PU(s), online CPUs %s, %lld MiB\n",
+           num(t, "packages"), num(t, "cores"), num(t, "pus"), str(n, "online_cpus"),
+           num(n, "memory_mib"));
+    size_t i;
+    const json_t *node;
+    json_array_foreach(json_object_get(t, "numa_nodes"), i, node)
+        printf("  NUMA node %lld: CPUs %s, %lld MiB\n", num(node, "id"), str(node, "cpus"),
+               num(node, "memory_bytes") >> 20);
+    print_partition(json_object_get(n, "partition"));
+    const json_t *hpc = json_object_get(n, "hpc"), *com = json_object_get(n, "commodity");
+    printf("hpc:           CPUs %s (free %s), memory %lld MiB (free %lld MiB), %lld VM(s)\n",
+           str(hpc, "cpus"), str(hpc, "cpus_free"), num(hpc, "memory_mib"),
+           num(hpc, "memory_free_mib"), num(hpc, "vms"));
+    printf("commodity:     CPUs %s, vCPUs %lld/%lld (ratio %lld), memory %lld/%lld MiB, %lld VM(s)\n",
+           str(com, "cpus"), num(com, "vcpus_used"), num(com, "vcpus_capacity"),
+           num(com, "overcommit_ratio"), num(com, "memory_used_mib"), num(com, "memory_limit_mib"),
+           num(com, "vms"));
+    const json_t *prop = json_object_get(n, "proposed_partition");
+    if (!json_is_object(json_object_get(n, "partition")))
+        printf("proposed:      --hpc-cpus %s --housekeeping-cpus %s --hpc-mem %lldM\n",
+               str(prop, "hpc_cpus"), str(prop, "housekeeping_cpus"), num(prop, "hpc_mem_mib"));
+}
+
+static int node_partition(const struct cli *c, int argc, char **argv)
+{
+    enum { O_HPC = 256, O_MEM, O_HK, O_COM, O_RATIO, O_HELP };
+    static const struct option longopts[] = {
+        {"hpc-cpus", required_argument, NULL, O_HPC},
+        {"hpc-mem", required_argument, NULL, O_MEM},
+        {"housekeeping-cpus", required_argument, NULL, O_HK},
+        {"commodity-cpus", required_argument, NULL, O_COM},
+        {"overcommit-ratio", required_argument, NULL, O_RATIO},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    json_t *req = json_object();
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        uint64_t mib;
+        char *end;
+        switch (opt) {
+        case O_HPC: json_object_set_new(req, "hpc_cpus", json_string(optarg)); break;
+        case O_HK: json_object_set_new(req, "housekeeping_cpus", json_string(optarg)); break;
+        case O_COM: json_object_set_new(req, "commodity_cpus", json_string(optarg)); break;
+        case O_MEM:
+            if (parse_size_mib(optarg, &mib) < 0) {
+                fprintf(stderr, "dsv: --hpc-mem: '%s' is not a size in whole MiB (e.g. 512M, 2G)\n", optarg);
+                json_decref(req);
+                return EXIT_USAGE;
+            }
+            json_object_set_new(req, "hpc_mem_mib", json_integer((json_int_t)mib));
+            break;
+        case O_RATIO: {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg) {
+                fprintf(stderr, "dsv: --overcommit-ratio: '%s' is not a number\n", optarg);
+                json_decref(req);
+                return EXIT_USAGE;
+            }
+            json_object_set_new(req, "overcommit_ratio", json_integer(v));
+            break;
+        }
+        case O_HELP: fputs(node_usage, stdout); json_decref(req); return EXIT_OK;
+        default: fputs(node_usage, stderr); json_decref(req); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dsv: unexpected argument '%s'\n", argv[optind]);
+        json_decref(req);
+        return EXIT_USAGE;
+    }
+    json_t *out = NULL;
+    int rc = cli_call(c, "PUT", "/node/partition", json_object_size(req) ? req : NULL, &out, NULL);
+    json_decref(req);
+    if (rc == EXIT_OK) {
+        if (c->json)
+            print_json(out);
+        else {
+            printf("%s\n", json_is_true(json_object_get(out, "changed"))
+                               ? "partition applied"
+                               : "partition already applied: nothing changed");
+            print_partition(json_object_get(out, "partition"));
+        }
+    }
+    json_decref(out);
+    return rc;
+}
+
+int cmd_node(const struct cli *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(node_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "partition") == 0)
+        return node_partition(c, argc - 1, argv + 1);
+    if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+        fputs(node_usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "dsv: node %s takes no arguments\n", sub);
+        return EXIT_USAGE;
+    }
+    json_t *out = NULL;
+    int rc;
+    if (strcmp(sub, "show") == 0) {
+        rc = cli_call(c, "GET", "/node", NULL, &out, NULL);
+        if (rc == EXIT_OK)
+            c->json ? print_json(out) : print_node(out);
+    } else if (strcmp(sub, "release") == 0) {
+        rc = cli_call(c, "DELETE", "/node/partition", NULL, &out, NULL);
+        if (rc == EXIT_OK)
+            c->json ? print_json(out) : (void)printf("partition released: every changed value restored\n");
+    } else {
+        fprintf(stderr, "dsv: unknown node command '%s'\n%s", sub, node_usage);
+        return EXIT_USAGE;
+    }
+    json_decref(out);
+    return rc;
+}

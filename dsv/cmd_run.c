@@ -1,0 +1,104 @@
+/* dsv run: create a VM, stream its console until it stops, delete it, exit with its status. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char run_usage[] =
+    "usage: dsv [--socket PATH] run --stack hpc|commodity [--name NAME] [--vcpus N] [--mem SIZE]\n"
+    "           [--kernel IMAGE] [--initrd FILE] [--cmdline STR] [--share DIR] [--keep]\n"
+    "           -- PROGRAM ARGS...\n"
+    "Creates the VM, prints its console until it stops, deletes it (unless --keep) and exits\n"
+    "with the VM's exit status. Ctrl-C deletes the VM.\n";
+
+static volatile sig_atomic_t interrupted;
+static void on_interrupt(int sig) { (void)sig; interrupted = 1; }
+
+static size_t print_new_console(const struct cli *c, const char *path, size_t shown)
+{
+    char *text = NULL;
+    if (cli_call(c, "GET", path, NULL, NULL, &text) != EXIT_OK)
+        return shown;
+    size_t len = strlen(text);
+    if (len > shown) {
+        fwrite(text + shown, 1, len - shown, stdout);
+        fflush(stdout);
+        shown = len;
+    }
+    free(text);
+    return shown;
+}
+
+int cmd_run(const struct cli *c, int argc, char **argv)
+{
+    bool keep = false;
+    char **args = calloc((size_t)argc + 1, sizeof(char *));
+    int n = 0;
+    bool after_dashes = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            after_dashes = true;
+        if (!after_dashes && strcmp(argv[i], "--keep") == 0)
+            keep = true;
+        else
+            args[n++] = argv[i];
+    }
+    json_t *req = json_object();
+    int rc = parse_vm_options(n, args, req, false, run_usage);
+    free(args);
+    if (rc != EXIT_OK) {
+        json_decref(req);
+        return rc;
+    }
+    char name[64];
+    if (!json_object_get(req, "name")) {
+        snprintf(name, sizeof(name), "run-%d", (int)getpid());
+        json_object_set_new(req, "name", json_string(name));
+    } else {
+        snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(req, "name")));
+    }
+    json_t *vm = NULL;
+    rc = cli_call(c, "POST", "/vms", req, &vm, NULL);
+    json_decref(req);
+    if (rc != EXIT_OK)
+        return rc;
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    char path[128], console[160];
+    snprintf(path, sizeof(path), "/vms/%s", name);
+    snprintf(console, sizeof(console), "/vms/%s/console", name);
+    size_t shown = 0;
+    int exit_code = 0;
+    for (;;) {
+        shown = print_new_console(c, console, shown);
+        const char *state = json_string_value(json_object_get(vm, "state"));
+        if (!state || (strcmp(state, "running") != 0 && strcmp(state, "starting") != 0)) {
+            json_t *code = json_object_get(vm, "exit_code");
+            exit_code = code ? (int)json_integer_value(code) : 0;
+            const char *why = json_string_value(json_object_get(vm, "exit_reason"));
+            if (why && exit_code)
+                fprintf(stderr, "dsv: %s: %s\n", name, why);
+            break;
+        }
+        if (interrupted) {
+            exit_code = 130;
+            keep = false;
+            break;
+        }
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        json_decref(vm);
+        vm = NULL;
+        if ((rc = cli_call(c, "GET", path, NULL, &vm, NULL)) != EXIT_OK)
+            return rc;
+    }
+    json_decref(vm);
+    print_new_console(c, console, shown);
+    if (!keep && (rc = cli_call(c, "DELETE", path, NULL, NULL, NULL)) != EXIT_OK)
+        return rc;
+    return exit_code;
+}

@@ -1,0 +1,208 @@
+/* dsv vm create|list|show|delete|console */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char vm_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm COMMAND\n"
+    "  vm create NAME --stack hpc|commodity [--vcpus N] [--mem SIZE] [--kernel IMAGE]\n"
+    "            [--initrd FILE] [--cmdline STR] [--share DIR] [-- PROGRAM ARGS...]\n"
+    "  vm list\n"
+    "  vm show NAME\n"
+    "  vm delete NAME\n"
+    "  vm console NAME\n";
+
+static json_t *path_value(const char *p)
+{
+    char *abs = absolute_path(p);
+    json_t *v = json_string(abs ? abs : p);
+    free(abs);
+    return v;
+}
+
+int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
+{
+    enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP };
+    static const struct option longopts[] = {
+        {"stack", required_argument, NULL, O_STACK},
+        {"vcpus", required_argument, NULL, O_VCPUS},
+        {"mem", required_argument, NULL, O_MEM},
+        {"kernel", required_argument, NULL, O_KERNEL},
+        {"initrd", required_argument, NULL, O_INITRD},
+        {"cmdline", required_argument, NULL, O_CMDLINE},
+        {"share", required_argument, NULL, O_SHARE},
+        {"name", required_argument, NULL, O_NAME},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int split = argc;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            split = i;
+            break;
+        }
+    optind = 1;
+    int c;
+    while ((c = getopt_long(split, argv, "", longopts, NULL)) != -1) {
+        char *end;
+        uint64_t mib;
+        switch (c) {
+        case O_STACK: json_object_set_new(req, "stack", json_string(optarg)); break;
+        case O_VCPUS: {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg) {
+                fprintf(stderr, "dsv: --vcpus: '%s' is not a number\n", optarg);
+                return EXIT_USAGE;
+            }
+            json_object_set_new(req, "vcpus", json_integer(v)); /* range checked by dsvd */
+            break;
+        }
+        case O_MEM:
+            if (parse_size_mib(optarg, &mib) < 0) {
+                fprintf(stderr, "dsv: --mem: '%s' is not a size in whole MiB (e.g. 64M, 1G)\n", optarg);
+                return EXIT_USAGE;
+            }
+            json_object_set_new(req, "mem_mib", json_integer((json_int_t)mib));
+            break;
+        case O_KERNEL: json_object_set_new(req, "kernel", path_value(optarg)); break;
+        case O_INITRD: json_object_set_new(req, "initrd", path_value(optarg)); break;
+        case O_SHARE: json_object_set_new(req, "share", path_value(optarg)); break;
+        case O_CMDLINE: json_object_set_new(req, "cmdline", json_string(optarg)); break;
+        case O_NAME: json_object_set_new(req, "name", json_string(optarg)); break;
+        case O_HELP: fputs(usage_text, stdout); exit(EXIT_OK);
+        default: fputs(usage_text, stderr); return EXIT_USAGE;
+        }
+    }
+    if (need_name) {
+        if (optind >= split) {
+            fprintf(stderr, "dsv: missing the VM name\n%s", usage_text);
+            return EXIT_USAGE;
+        }
+        json_object_set_new(req, "name", json_string(argv[optind++]));
+    }
+    if (optind < split) {
+        fprintf(stderr, "dsv: unexpected argument '%s' (put the program after --)\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!json_object_get(req, "mem_mib"))
+        json_object_set_new(req, "mem_mib", json_integer(64));
+    if (split < argc - 1) {
+        json_t *prog = json_array();
+        for (int i = split + 1; i < argc; i++)
+            json_array_append_new(prog, i == split + 1 ? path_value(argv[i]) : json_string(argv[i]));
+        json_object_set_new(req, "program", prog);
+    }
+    return EXIT_OK;
+}
+
+static void print_vm_table(const json_t *vms)
+{
+    printf("%-20s %-10s %-9s %5s %8s %-8s %s\n", "NAME", "STACK", "STATE", "VCPUS", "MEM_MIB",
+           "CPUS", "PID/DOMAIN");
+    size_t i;
+    const json_t *vm;
+    json_array_foreach(vms, i, vm) {
+        char where[64] = "-";
+        if (json_object_get(vm, "pid"))
+            snprintf(where, sizeof(where), "%lld", (long long)json_integer_value(json_object_get(vm, "pid")));
+        else if (json_object_get(vm, "domain"))
+            snprintf(where, sizeof(where), "%s", json_string_value(json_object_get(vm, "domain")));
+        printf("%-20s %-10s %-9s %5lld %8lld %-8s %s\n",
+               json_string_value(json_object_get(vm, "name")),
+               json_string_value(json_object_get(vm, "stack")),
+               json_string_value(json_object_get(vm, "state")),
+               (long long)json_integer_value(json_object_get(vm, "vcpus")),
+               (long long)json_integer_value(json_object_get(vm, "mem_mib")),
+               json_string_value(json_object_get(vm, "cpus")), where);
+    }
+}
+
+static void print_vm(const json_t *vm)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)vm, key, v) {
+        char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        printf("%-14s %s\n", key, s ? s : json_string_value(v));
+        free(s);
+    }
+}
+
+static int vm_path(char *out, size_t len, const char *name, const char *suffix)
+{
+    if (strchr(name, '/') || strchr(name, '?') || strchr(name, '#') || strchr(name, '%') ||
+        strchr(name, ' ')) {
+        fprintf(stderr, "dsv: '%s' is not a valid VM name\n", name);
+        return -1;
+    }
+    snprintf(out, len, "/vms/%s%s", name, suffix);
+    return 0;
+}
+
+int cmd_vm(const struct cli *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(vm_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *sub = argv[1];
+    json_t *out = NULL;
+    int rc;
+    if (strcmp(sub, "create") == 0) {
+        json_t *req = json_object();
+        rc = parse_vm_options(argc - 1, argv + 1, req, true, vm_usage);
+        if (rc == EXIT_OK)
+            rc = cli_call(c, "POST", "/vms", req, &out, NULL);
+        json_decref(req);
+        if (rc == EXIT_OK)
+            c->json ? print_json(out) : print_vm(out);
+        json_decref(out);
+        return rc;
+    }
+    if (strcmp(sub, "list") == 0) {
+        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+            fputs(vm_usage, stdout);
+            return EXIT_OK;
+        }
+        rc = cli_call(c, "GET", "/vms", NULL, &out, NULL);
+        if (rc == EXIT_OK)
+            c->json ? print_json(out) : print_vm_table(out);
+        json_decref(out);
+        return rc;
+    }
+    if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 || strcmp(sub, "console") == 0) {
+        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+            fputs(vm_usage, stdout);
+            return EXIT_OK;
+        }
+        if (argc != 3) {
+            fprintf(stderr, "dsv: vm %s takes exactly one VM name\n%s", sub, vm_usage);
+            return EXIT_USAGE;
+        }
+        char path[256];
+        bool console = strcmp(sub, "console") == 0;
+        if (vm_path(path, sizeof(path), argv[2], console ? "/console" : "") < 0)
+            return EXIT_USAGE;
+        char *text = NULL;
+        rc = cli_call(c, strcmp(sub, "delete") == 0 ? "DELETE" : "GET", path, NULL, &out,
+                      console ? &text : NULL);
+        if (rc == EXIT_OK) {
+            if (console)
+                fputs(text, stdout);
+            else if (c->json)
+                print_json(out);
+            else if (strcmp(sub, "delete") == 0)
+                printf("deleted %s\n", argv[2]);
+            else
+                print_vm(out);
+        }
+        free(text);
+        json_decref(out);
+        return rc;
+    }
+    fprintf(stderr, "dsv: unknown vm command '%s'\n%s", sub, vm_usage);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,386 @@
+#include "agent.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hpc_vm.h"
+#include "proc_info.h"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void read_mem_total(struct agent *a)
+{
+    char path[512];
+    hostfs_path(&a->fs, path, sizeof(path), "/proc/meminfo");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+            a->mem_total_mib = kb / 1024;
+    fclose(f);
+}
+
+/* dsvd itself belongs on the housekeeping CPUs. */
+static void pin_self_to_housekeeping(const struct agent *a)
+{
+    if (!a->partition.active || hostfs_is_fake(&a->fs))
+        return;
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
+        if (cpu_bits_has(&a->partition.spec.housekeeping_cpus, c))
+            CPU_SET(c, &mask);
+    sched_setaffinity(0, sizeof(mask), &mask);
+}
+
+static struct partition_ctx partition_ctx_of(const struct agent *a)
+{
+    return (struct partition_ctx){.fs = &a->fs, .state_path = a->partition_path,
+                                  .fail_after = a->fail_after};
+}
+
+static void hpc_launch_of(const struct agent *a, struct hpc_launch *l)
+{
+    l->hvmm_path = a->opts.hvmm_path;
+    l->housekeeping = a->partition.spec.housekeeping_cpus;
+    l->partition = &a->partition;
+}
+
+static void save_vm(const struct agent *a, const struct vm *vm)
+{
+    char err[512];
+    if (vm_record_save(vm, a->state_dir, err, sizeof(err)) < 0)
+        fprintf(stderr, "dsvd: %s\n", err);
+}
+
+static int load_partition(struct agent *a, char *err, size_t errlen)
+{
+    bool found;
+    if (partition_state_load(&a->partition, a->partition_path, &found, err, errlen) < 0)
+        return -1;
+    if (found && !a->partition.active) {
+        /* a previous agent died in the middle of an apply: finish the rollback */
+        struct partition_ctx ctx = partition_ctx_of(a);
+        struct api_error aerr;
+        fprintf(stderr, "dsvd: rolling back an interrupted partition apply\n");
+        if (partition_release(&ctx, &a->partition, &aerr) < 0)
+            fprintf(stderr, "dsvd: %s\n", aerr.message);
+    }
+    return 0;
+}
+
+static void adopt_vms(struct agent *a)
+{
+    a->vms = vm_record_load_all(a->state_dir);
+    for (struct vm *vm = a->vms; vm; vm = vm->next) {
+        bool was_running = vm_holds_resources(vm);
+        vm->is_child = false;
+        if (vm->spec.stack == VM_STACK_HPC) {
+            if (vm->state == VM_STARTING && vm->pid <= 0)
+                vm->state = VM_FAILED;
+            hpc_refresh(vm);
+        } else {
+            commodity_refresh(a->virt, vm);
+        }
+        if (was_running && vm_holds_resources(vm))
+            a->adopted++;
+        save_vm(a, vm);
+    }
+}
+
+int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof(*a));
+    a->opts = *opts;
+    snprintf(a->state_dir, sizeof(a->state_dir), "%s", opts->state_dir);
+    snprintf(a->partition_path, sizeof(a->partition_path), "%s/partition.json", a->state_dir);
+    hostfs_init(&a->fs, opts->host_root);
+    partition_state_init(&a->partition, hostfs_is_fake(&a->fs));
+    a->fail_after = getenv("DSV_PARTITION_FAIL_AT");
+    char vmdir[600];
+    snprintf(vmdir, sizeof(vmdir), "%s/vms", a->state_dir);
+    if (mkdir_p(a->state_dir, 0750) < 0 || mkdir_p(vmdir, 0750) < 0) {
+        snprintf(err, errlen, "cannot create state directory %s: %s", a->state_dir, strerror(errno));
+        return -1;
+    }
+    if (opts->socket_group) {
+        struct group *g = getgrnam(opts->socket_group);
+        if (!g) {
+            snprintf(err, errlen, "--group: no such group '%s'", opts->socket_group);
+            return -1;
+        }
+        a->socket_gid = g->gr_gid;
+        a->has_socket_gid = true;
+    }
+    if (host_topology_read(&a->fs, &a->topo, err, errlen) < 0)
+        return -1;
+    read_mem_total(a);
+    struct node_config cfg;
+    bool found = false;
+    struct api_error aerr;
+    if (opts->config_path && node_config_load(opts->config_path, &cfg, &found, &aerr) < 0) {
+        snprintf(err, errlen, "%s", aerr.message);
+        return -1;
+    }
+    a->overcommit_ratio = opts->overcommit_ratio ? opts->overcommit_ratio
+                          : found               ? cfg.overcommit_ratio
+                                                : NODE_OVERCOMMIT_DEFAULT;
+    a->virt = commodity_conn_new(opts->libvirt_uri);
+    if (!a->virt) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (load_partition(a, err, errlen) < 0)
+        return -1;
+    if (found && cfg.partition.has_hpc_cpus && !opts->no_apply_config) {
+        bool changed;
+        if (agent_partition(a, &cfg, &changed, &aerr) < 0) {
+            snprintf(err, errlen, "applying %s: %s", opts->config_path, aerr.message);
+            return -1;
+        }
+    }
+    pin_self_to_housekeeping(a);
+    adopt_vms(a);
+    return 0;
+}
+
+void agent_fini(struct agent *a)
+{
+    while (a->vms) {
+        struct vm *next = a->vms->next;
+        vm_destroy(a->vms);
+        a->vms = next;
+    }
+    commodity_conn_free(a->virt);
+    partition_state_free(&a->partition);
+}
+
+void agent_reconcile(struct agent *a)
+{
+    struct hpc_launch l;
+    hpc_launch_of(a, &l);
+    for (struct vm *vm = a->vms; vm; vm = vm->next) {
+        int changed = vm->spec.stack == VM_STACK_HPC ? hpc_refresh(vm) : commodity_refresh(a->virt, vm);
+        if (vm->spec.stack == VM_STACK_HPC && vm->state == VM_RUNNING)
+            hpc_place_threads(&l, vm);
+        if (changed)
+            save_vm(a, vm);
+    }
+}
+
+struct vm *agent_find(struct agent *a, const char *name)
+{
+    for (struct vm *vm = a->vms; vm; vm = vm->next)
+        if (strcmp(vm->spec.name, name) == 0)
+            return vm;
+    return NULL;
+}
+
+void agent_hpc_pool(const struct agent *a, struct hpc_pool *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->partitioned = a->partition.active;
+    if (!p->partitioned)
+        return;
+    p->cpus = a->partition.spec.hpc_cpus;
+    p->mem_mib = a->partition.hugepages_reserved * a->partition.hugepage_kb / 1024;
+}
+
+void agent_commodity_pool(const struct agent *a, struct commodity_pool *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->overcommit_ratio = a->overcommit_ratio;
+    p->cpus = a->partition.active ? a->partition.spec.commodity_cpus : a->topo.online;
+    uint64_t reserved = a->partition.active ? a->partition.spec.hpc_mem_mib : 0;
+    uint64_t headroom = 512; /* left to the host itself */
+    p->mem_mib = a->mem_total_mib > reserved + headroom ? a->mem_total_mib - reserved - headroom : 0;
+}
+
+static int wait_for_placement(const struct agent *a, struct vm *vm)
+{
+    struct hpc_launch l;
+    hpc_launch_of(a, &l);
+    for (int i = 0; i < 50; i++) { /* up to 1 s; reconcile keeps trying afterwards */
+        if (hpc_refresh(vm) || hpc_place_threads(&l, vm))
+            return 0;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err)
+{
+    struct commodity_pool pool;
+    agent_commodity_pool(a, &pool);
+    int pin[VM_VCPUS_MAX];
+    if (admit_commodity(&pool, a->vms, &vm->spec, pin, err) < 0)
+        return -1;
+    vm->cpus = pool.cpus;
+    snprintf(vm->domain, sizeof(vm->domain), "dsv-%s", vm->spec.name);
+    const char *kernel = vm->spec.kernel ? vm->spec.kernel : a->opts.default_kernel;
+    if (access(kernel, R_OK) < 0)
+        return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
+                        strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
+    char *xml = commodity_domain_xml(vm, kernel, pin);
+    if (!xml)
+        return api_fail(err, 500, "", "out of memory building the domain XML");
+    vm->state = VM_STARTING;
+    save_vm(a, vm);
+    int rc = commodity_start(a->virt, vm, xml, err);
+    free(xml);
+    return rc;
+}
+
+static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
+{
+    struct hpc_pool pool;
+    agent_hpc_pool(a, &pool);
+    if (admit_hpc(&pool, a->vms, &vm->spec, &vm->cpus, err) < 0)
+        return -1;
+    if (vm->spec.kernel && access(vm->spec.kernel, R_OK) < 0)
+        return api_fail(err, 400, "kernel", "cannot read %s: %s", vm->spec.kernel, strerror(errno));
+    if (vm->spec.argc && access(vm->spec.argv[0], R_OK) < 0)
+        return api_fail(err, 400, "program[0]", "cannot read %s: %s", vm->spec.argv[0],
+                        strerror(errno));
+    if (vm->spec.share) {
+        struct stat st;
+        if (stat(vm->spec.share, &st) < 0 || !S_ISDIR(st.st_mode))
+            return api_fail(err, 400, "share", "%s is not a directory", vm->spec.share);
+    }
+    struct hpc_launch l;
+    hpc_launch_of(a, &l);
+    vm->state = VM_STARTING;
+    save_vm(a, vm);
+    if (hpc_start(&l, vm, err) < 0)
+        return -1;
+    save_vm(a, vm);
+    wait_for_placement(a, vm);
+    return 0;
+}
+
+struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err)
+{
+    if (agent_find(a, spec->name)) {
+        api_fail(err, 409, "name", "a VM named '%s' already exists", spec->name);
+        return NULL;
+    }
+    struct vm *vm = calloc(1, sizeof(*vm));
+    if (!vm) {
+        api_fail(err, 500, "", "out of memory");
+        return NULL;
+    }
+    vm->spec = *spec;
+    memset(spec, 0, sizeof(*spec));
+    vm->exit_code = -1;
+    vm->created = time(NULL);
+    snprintf(vm->console_path, sizeof(vm->console_path), "%s/vms/%s.console", a->state_dir,
+             vm->spec.name);
+    unlink(vm->console_path);
+    int rc = vm->spec.stack == VM_STACK_HPC ? start_hpc(a, vm, err) : start_commodity(a, vm, err);
+    if (rc < 0) {
+        vm_record_remove(vm->spec.name, a->state_dir);
+        unlink(vm->console_path);
+        vm_destroy(vm);
+        return NULL;
+    }
+    vm->next = a->vms;
+    a->vms = vm;
+    save_vm(a, vm);
+    return vm;
+}
+
+int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
+{
+    struct vm **link = &a->vms;
+    while (*link && strcmp((*link)->spec.name, name) != 0)
+        link = &(*link)->next;
+    struct vm *vm = *link;
+    if (!vm)
+        return api_fail(err, 404, "name", "no VM named '%s'", name);
+    int rc = vm->spec.stack == VM_STACK_HPC ? hpc_stop(vm, err) : commodity_stop(a->virt, vm, err);
+    if (rc < 0) {
+        save_vm(a, vm);
+        return -1;
+    }
+    *link = vm->next;
+    vm_record_remove(vm->spec.name, a->state_dir);
+    unlink(vm->console_path);
+    vm_destroy(vm);
+    return 0;
+}
+
+int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,
+                    struct api_error *err)
+{
+    *changed = false;
+    struct partition_spec spec;
+    if (partition_resolve(&a->topo, &cfg->partition, &spec, err) < 0)
+        return -1;
+    if (cfg->has_overcommit_ratio)
+        a->overcommit_ratio = cfg->overcommit_ratio;
+    if (a->partition.active) {
+        if (partition_spec_equal(&spec, &a->partition.spec))
+            return 0;
+        return api_fail(err, 409, "", "the node is already partitioned differently; release it "
+                                      "first (dsv node release)");
+    }
+    struct vm *vm;
+    for (vm = a->vms; vm && !(vm_holds_resources(vm)); vm = vm->next)
+        ;
+    if (vm)
+        return api_fail(err, 409, "", "VM '%s' is running; partition the node before starting VMs",
+                        vm->spec.name);
+    struct partition_ctx ctx = partition_ctx_of(a);
+    if (partition_apply(&ctx, &a->topo, &spec, &a->partition, err) < 0)
+        return -1;
+    *changed = true;
+    pin_self_to_housekeeping(a);
+    return 0;
+}
+
+int agent_release(struct agent *a, struct api_error *err)
+{
+    if (!a->partition.active)
+        return api_fail(err, 409, "", "the node is not partitioned");
+    agent_reconcile(a);
+    for (struct vm *vm = a->vms; vm; vm = vm->next)
+        if (vm_holds_resources(vm))
+            return api_fail(err, 409, "", "VM '%s' is still running; delete it first",
+                            vm->spec.name);
+    struct partition_ctx ctx = partition_ctx_of(a);
+    if (partition_release(&ctx, &a->partition, err) < 0)
+        return -1;
+    if (!hostfs_is_fake(&a->fs)) {
+        cpu_set_t mask;
+        CPU_ZERO(&mask);
+        for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
+            if (cpu_bits_has(&a->topo.online, c))
+                CPU_SET(c, &mask);
+        sched_setaffinity(0, sizeof(mask), &mask);
+    }
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* The agent's state and operations, independent of HTTP: the partition, the VMs, admission,
+ * persistence under the state directory, and re-adoption after a restart. */
+#ifndef DSVD_AGENT_H
+#define DSVD_AGENT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "admission.h"
+#include "api_error.h"
+#include "commodity_vm.h"
+#include "host_topology.h"
+#include "hostfs.h"
+#include "node_config.h"
+#include "partition.h"
+#include "vm_record.h"
+
+struct agent_options {
+    const char *state_dir;
+    const char *socket_path;
+    const char *config_path;
+    const char *hvmm_path;
+    const char *default_kernel;  /* commodity guests without a kernel */
+    const char *libvirt_uri;
+    const char *socket_group;    /* NULL: root only */
+    const char *host_root;       /* NULL: $DSV_HOST_ROOT or the real host */
+    unsigned overcommit_ratio;   /* 0: from the config file, else the default */
+    bool no_apply_config;        /* do not apply the config file's partition at start */
+};
+
+struct agent {
+    struct agent_options opts;
+    char state_dir[512];
+    char partition_path[600];
+    struct hostfs fs;
+    struct host_topology topo;
+    struct partition_state partition;
+    unsigned overcommit_ratio;
+    uint64_t mem_total_mib;
+    gid_t socket_gid;
+    bool has_socket_gid;
+    struct vm *vms;
+    struct commodity_conn *virt;
+    const char *fail_after; /* $DSV_PARTITION_FAIL_AT, for rollback tests */
+    unsigned adopted;       /* VMs re-adopted at start */
+};
+
+int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen);
+void agent_fini(struct agent *a);
+
+/* Brings every VM's state up to date (exits, thread placement) and saves what changed. */
+void agent_reconcile(struct agent *a);
+
+struct vm *agent_find(struct agent *a, const char *name);
+/* Validated spec in, running VM out (owned by the agent). The spec is moved into the VM. */
+struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err);
+int agent_delete_vm(struct agent *a, const char *name, struct api_error *err);
+
+/* Applies a partition (idempotent: the same one again is a no-op, *changed false). */
+int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,
+                    struct api_error *err);
+int agent_release(struct agent *a, struct api_error *err);
+
+void agent_hpc_pool(const struct agent *a, struct hpc_pool *p);
+void agent_commodity_pool(const struct agent *a, struct commodity_pool *p);
+
+#endif

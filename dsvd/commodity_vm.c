@@ -1,0 +1,238 @@
+#include "commodity_vm.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct commodity_conn {
+    char uri[256];
+    virConnectPtr conn;
+};
+
+/* A growing string buffer for the XML. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->s && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap : 1024) * 2 + (size_t)n;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+static void sb_escaped(struct sbuf *b, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '<': sb_printf(b, "&lt;"); break;
+        case '>': sb_printf(b, "&gt;"); break;
+        case '&': sb_printf(b, "&amp;"); break;
+        case '\'': sb_printf(b, "&apos;"); break;
+        case '"': sb_printf(b, "&quot;"); break;
+        default:
+            if ((unsigned char)*p < 0x20 && *p != '\t')
+                sb_printf(b, " ");
+            else
+                sb_printf(b, "%c", *p);
+        }
+    }
+}
+
+char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin)
+{
+    struct sbuf b = {0};
+    char cpus[1024];
+    cpu_bits_format_list(&vm->cpus, cpus, sizeof(cpus));
+    sb_printf(&b, "<domain type='kvm'>\n  <name>");
+    sb_escaped(&b, vm->domain);
+    sb_printf(&b, "</name>\n  <memory unit='MiB'>%llu</memory>\n",
+              (unsigned long long)vm->spec.mem_mib);
+    sb_printf(&b, "  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n", cpus, vm->spec.vcpus);
+    sb_printf(&b, "  <cputune>\n");
+    for (unsigned i = 0; i < vm->spec.vcpus; i++)
+        sb_printf(&b, "    <vcpupin vcpu='%u' cpuset='%d'/>\n", i, pin[i]);
+    sb_printf(&b, "    <emulatorpin cpuset='%s'/>\n  </cputune>\n", cpus);
+    sb_printf(&b, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>");
+    sb_escaped(&b, kernel);
+    sb_printf(&b, "</kernel>\n");
+    if (vm->spec.initrd) {
+        sb_printf(&b, "    <initrd>");
+        sb_escaped(&b, vm->spec.initrd);
+        sb_printf(&b, "</initrd>\n");
+    }
+    if (vm->spec.cmdline || vm->spec.argc) {
+        sb_printf(&b, "    <cmdline>");
+        if (vm->spec.cmdline)
+            sb_escaped(&b, vm->spec.cmdline);
+        if (vm->spec.argc) {
+            /* the program and its arguments follow "--", the way hvmm passes them */
+            sb_printf(&b, "%s--", vm->spec.cmdline ? " " : "");
+            for (unsigned i = 0; i < vm->spec.argc; i++) {
+                sb_printf(&b, " ");
+                sb_escaped(&b, vm->spec.argv[i]);
+            }
+        }
+        sb_printf(&b, "</cmdline>\n");
+    }
+    sb_printf(&b, "  </os>\n");
+    sb_printf(&b, "  <cpu mode='host-passthrough' check='none' migratable='off'>\n"
+                  "    <feature policy='disable' name='arch-capabilities'/>\n  </cpu>\n");
+    sb_printf(&b, "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
+                  "  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n");
+    sb_printf(&b, "  <devices>\n    <serial type='file'>\n      <source path='");
+    sb_escaped(&b, vm->console_path);
+    sb_printf(&b, "'/>\n      <target port='0'/>\n    </serial>\n"
+                  "    <controller type='usb' model='none'/>\n"
+                  "    <memballoon model='none'/>\n  </devices>\n</domain>\n");
+    if (b.failed) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+static void ignore_libvirt_error(void *data, virErrorPtr e)
+{
+    (void)data;
+    (void)e; /* errors are reported through the API results instead of stderr */
+}
+
+struct commodity_conn *commodity_conn_new(const char *uri)
+{
+    struct commodity_conn *c = calloc(1, sizeof(*c));
+    if (c)
+        snprintf(c->uri, sizeof(c->uri), "%s", uri);
+    virSetErrorFunc(NULL, ignore_libvirt_error);
+    return c;
+}
+
+void commodity_conn_free(struct commodity_conn *c)
+{
+    if (!c)
+        return;
+    if (c->conn)
+        virConnectClose(c->conn);
+    free(c);
+}
+
+static const char *last_error(void)
+{
+    const char *m = virGetLastErrorMessage();
+    return m ? m : "unknown libvirt error";
+}
+
+static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
+{
+    if (c->conn && virConnectIsAlive(c->conn) == 1)
+        return c->conn;
+    if (c->conn) {
+        virConnectClose(c->conn);
+        c->conn = NULL;
+    }
+    c->conn = virConnectOpen(c->uri);
+    if (!c->conn && err)
+        api_fail(err, 503, "stack", "libvirt at %s is not reachable: %s (is libvirtd running? "
+                                    "see scripts/start-services.sh)", c->uri, last_error());
+    return c->conn;
+}
+
+int commodity_start(struct commodity_conn *c, struct vm *vm, const char *xml, struct api_error *err)
+{
+    virConnectPtr conn = connection(c, err);
+    if (!conn)
+        return -1;
+    virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
+    if (!dom)
+        return api_fail(err, 500, "", "libvirt could not start domain %s: %s", vm->domain,
+                        last_error());
+    virDomainFree(dom);
+    vm->state = VM_RUNNING;
+    vm->exit_code = -1;
+    return 0;
+}
+
+int commodity_refresh(struct commodity_conn *c, struct vm *vm)
+{
+    if (vm->state != VM_RUNNING && vm->state != VM_STARTING)
+        return 0;
+    virConnectPtr conn = connection(c, NULL);
+    if (!conn)
+        return 0;
+    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    int active = dom ? virDomainIsActive(dom) : 0;
+    if (dom)
+        virDomainFree(dom);
+    if (active == 1)
+        return 0;
+    vm->state = VM_EXITED;
+    snprintf(vm->exit_reason, sizeof(vm->exit_reason), "libvirt domain %s is no longer running",
+             vm->domain);
+    return 1;
+}
+
+int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *err)
+{
+    virConnectPtr conn = connection(c, err);
+    if (!conn)
+        return -1;
+    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    if (!dom) {
+        vm->state = VM_EXITED;
+        return 0; /* already gone */
+    }
+    int rc = 0;
+    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
+        rc = api_fail(err, 500, "", "libvirt could not destroy %s: %s", vm->domain, last_error());
+    virDomainFree(dom);
+    if (rc == 0) {
+        vm->state = VM_EXITED;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "destroyed on request");
+    }
+    return rc;
+}
+
+int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu_ns, uint64_t *mem_kib)
+{
+    virConnectPtr conn = connection(c, NULL);
+    if (!conn)
+        return -1;
+    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    if (!dom)
+        return -1;
+    virDomainInfo info;
+    int rc = virDomainGetInfo(dom, &info);
+    virDomainFree(dom);
+    if (rc < 0)
+        return -1;
+    *cpu_ns = info.cpuTime;
+    *mem_kib = info.memory;
+    return 0;
+}

@@ -1,0 +1,272 @@
+#include "hpc_vm.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc_info.h"
+
+int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
+                   char bufs[4][1024])
+{
+    int n = 0;
+    snprintf(bufs[0], 1024, "%u", vm->spec.vcpus);
+    if (cpu_bits_format_list(&vm->cpus, bufs[1], 1024) < 0 ||
+        cpu_bits_format_list(&l->housekeeping, bufs[2], 1024) < 0)
+        return -1;
+    snprintf(bufs[3], 1024, "%lluM", (unsigned long long)vm->spec.mem_mib);
+    argv[n++] = (char *)l->hvmm_path;
+    argv[n++] = "run";
+    argv[n++] = "--vcpus";
+    argv[n++] = bufs[0];
+    argv[n++] = "--cpus";
+    argv[n++] = bufs[1];
+    if (bufs[2][0]) {
+        argv[n++] = "--housekeeping-cpus";
+        argv[n++] = bufs[2];
+    }
+    argv[n++] = "--mem";
+    argv[n++] = bufs[3];
+    argv[n++] = "--hugepages";
+    argv[n++] = "on";
+    if (vm->spec.share) {
+        argv[n++] = "--share";
+        argv[n++] = vm->spec.share;
+    }
+    if (vm->spec.cmdline) {
+        argv[n++] = "--cmdline";
+        argv[n++] = vm->spec.cmdline;
+    }
+    if (vm->spec.kernel) {
+        argv[n++] = "--kernel";
+        argv[n++] = vm->spec.kernel;
+    }
+    if (vm->spec.argc) {
+        argv[n++] = "--";
+        for (unsigned i = 0; i < vm->spec.argc; i++)
+            argv[n++] = vm->spec.argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void child_exec(const struct hpc_launch *l, const struct vm *vm, char **argv, int errpipe,
+                       const cpu_set_t *all_cpus)
+{
+    setsid();
+    int devnull = open("/dev/null", O_RDONLY);
+    int log = open(vm->console_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
+    if (devnull < 0 || log < 0)
+        goto fail;
+    dup2(devnull, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    if (l->partition && l->partition->active) {
+        /* Leave the housekeeping cpuset dsvd runs in: hvmm must be able to pin its vCPU
+         * threads to HPC CPUs. The root cpuset holds every CPU; the agent then moves each
+         * thread to its final cpuset. */
+        char path[600];
+        const char *file = strcmp(l->partition->cgroup_mode, "v1") == 0 ? "tasks" : "cgroup.procs";
+        size_t len = strlen(l->partition->root_cgroup);
+        if (len + 16 < sizeof(path)) {
+            memcpy(path, l->partition->root_cgroup, len);
+            path[len] = '/';
+            memcpy(path + len + 1, file, strlen(file) + 1);
+            int fd = open(path, O_WRONLY);
+            if (fd >= 0) {
+                if (write(fd, "0", 1) < 0) { /* not fatal: placement retries later */ }
+                close(fd);
+            }
+        }
+        /* the agent pins itself to housekeeping; the kernel would keep that mask as the
+         * child's requested affinity across the cpuset move, so widen it explicitly */
+        sched_setaffinity(0, sizeof(*all_cpus), all_cpus);
+    }
+    execv(argv[0], argv);
+fail:;
+    int e = errno;
+    if (write(errpipe, &e, sizeof(e)) < 0) { /* nothing left to do */ }
+    _exit(127);
+}
+
+int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
+{
+    char *argv[HPC_ARGV_MAX];
+    char bufs[4][1024];
+    if (hpc_build_argv(l, vm, argv, bufs) < 0)
+        return api_fail(err, 500, "", "cannot build the hvmm command line");
+    if (access(l->hvmm_path, X_OK) < 0)
+        return api_fail(err, 503, "stack", "hvmm is not available at %s: %s", l->hvmm_path,
+                        strerror(errno));
+    cpu_set_t all_cpus;
+    CPU_ZERO(&all_cpus);
+    for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
+        if (cpu_bits_has(&vm->cpus, c) || cpu_bits_has(&l->housekeeping, c))
+            CPU_SET(c, &all_cpus);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return api_fail(err, 500, "", "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return api_fail(err, 500, "", "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child_exec(l, vm, argv, p[1], &all_cpus);
+    }
+    close(p[1]);
+    int child_errno = 0;
+    ssize_t r = read(p[0], &child_errno, sizeof(child_errno));
+    close(p[0]);
+    if (r == (ssize_t)sizeof(child_errno)) {
+        waitpid(pid, NULL, 0);
+        return api_fail(err, 500, "", "cannot start %s: %s", l->hvmm_path, strerror(child_errno));
+    }
+    struct proc_stat ps;
+    vm->pid = pid;
+    vm->is_child = true;
+    vm->start_time = proc_read_stat(pid, &ps) == 0 ? ps.start_time : 0;
+    vm->state = VM_RUNNING;
+    vm->exit_code = -1;
+    return 0;
+}
+
+static bool thread_in_root_cpuset(pid_t pid, const char *tid)
+{
+    char path[128], buf[256], why[128];
+    snprintf(path, sizeof(path), "/proc/%d/task/%s/cpuset", (int)pid, tid);
+    return hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) == 0 && strcmp(buf, "/") == 0;
+}
+
+static bool thread_affinity(const char *tid, struct cpu_bits *out)
+{
+    cpu_set_t mask;
+    if (sched_getaffinity((pid_t)atoi(tid), sizeof(mask), &mask) < 0)
+        return false;
+    cpu_bits_clear(out);
+    for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
+        if (CPU_ISSET(c, &mask))
+            cpu_bits_set(out, c);
+    return true;
+}
+
+static void move_thread(const char *cgroup, const char *tid)
+{
+    char path[600], why[256];
+    snprintf(path, sizeof(path), "%s/tasks", cgroup);
+    hostfs_write(path, tid, why, sizeof(why));
+}
+
+int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm)
+{
+    const struct partition_state *p = l->partition;
+    if (!p || !p->active || strcmp(p->cgroup_mode, "v1") != 0 || vm->state != VM_RUNNING)
+        return 1;
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
+    unsigned vcpu_threads = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        DIR *d = opendir(dir);
+        if (!d)
+            return 1;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (de->d_name[0] == '.')
+                continue;
+            struct cpu_bits aff;
+            if (!thread_affinity(de->d_name, &aff))
+                continue;
+            bool vcpu = cpu_bits_subset(&aff, &vm->cpus);
+            if (pass == 0 && vcpu) {
+                vcpu_threads++;
+                if (thread_in_root_cpuset(vm->pid, de->d_name))
+                    move_thread(p->hpc_cgroup, de->d_name);
+            } else if (pass == 1 && !vcpu && thread_in_root_cpuset(vm->pid, de->d_name)) {
+                move_thread(p->host_cgroup, de->d_name);
+            }
+        }
+        closedir(d);
+        /* a thread moved to housekeeping early would pass that cpuset on to vCPU threads it
+         * creates later, so the rest waits until every vCPU thread exists */
+        if (pass == 0 && vcpu_threads < vm->spec.vcpus)
+            return 0;
+    }
+    return 1;
+}
+
+static void describe_status(struct vm *vm, int status)
+{
+    if (WIFEXITED(status)) {
+        vm->exit_code = WEXITSTATUS(status);
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d",
+                 vm->exit_code);
+    } else if (WIFSIGNALED(status)) {
+        vm->exit_code = 128 + WTERMSIG(status);
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm killed by signal %d (%s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }
+}
+
+int hpc_refresh(struct vm *vm)
+{
+    if (vm->state != VM_RUNNING && vm->state != VM_STARTING)
+        return 0;
+    if (vm->is_child) {
+        int status;
+        pid_t r = waitpid(vm->pid, &status, WNOHANG);
+        if (r == 0)
+            return 0;
+        if (r == vm->pid)
+            describe_status(vm, status);
+        else
+            snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm is gone");
+        vm->state = VM_EXITED;
+        return 1;
+    }
+    if (proc_is_same_running(vm->pid, vm->start_time))
+        return 0;
+    vm->state = VM_EXITED;
+    snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+             "hvmm exited while the agent was not its parent (status unknown)");
+    return 1;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int hpc_stop(struct vm *vm, struct api_error *err)
+{
+    if (hpc_refresh(vm) || (vm->state != VM_RUNNING && vm->state != VM_STARTING))
+        return 0;
+    if (!vm->is_child && !proc_is_same_running(vm->pid, vm->start_time))
+        return 0;
+    kill(-vm->pid, SIGTERM);
+    kill(vm->pid, SIGTERM);
+    for (int i = 0; i < 100; i++) { /* 2 s grace */
+        if (hpc_refresh(vm))
+            return 0;
+        sleep_ms(20);
+    }
+    kill(-vm->pid, SIGKILL);
+    kill(vm->pid, SIGKILL);
+    for (int i = 0; i < 250; i++) {
+        if (hpc_refresh(vm))
+            return 0;
+        sleep_ms(20);
+    }
+    return api_fail(err, 500, "", "hvmm (pid %d) did not exit after SIGKILL", (int)vm->pid);
+}

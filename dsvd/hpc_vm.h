@@ -1,0 +1,32 @@
+/* HPC VMs: one hvmm process each. Builds its command line, starts it detached (it outlives
+ * the agent), places its threads (vCPUs into the HPC cpuset, the rest into housekeeping),
+ * notices its exit, and stops it. */
+#ifndef DSVD_HPC_VM_H
+#define DSVD_HPC_VM_H
+
+#include "api_error.h"
+#include "partition.h"
+#include "vm_record.h"
+
+#define HPC_ARGV_MAX (VM_ARGV_MAX + 32)
+
+struct hpc_launch {
+    const char *hvmm_path;
+    struct cpu_bits housekeeping; /* where hvmm's own threads go */
+    const struct partition_state *partition; /* active partition (cgroups) */
+};
+
+/* Fills argv (pointers into vm and bufs; bufs must outlive argv). Returns argc or -1. */
+int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
+                   char bufs[4][1024]);
+/* Starts hvmm; on success vm->pid, start_time, state=running. */
+int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
+/* Moves threads still in the root cpuset: vCPU threads (affinity within vm->cpus) into the HPC
+ * cpuset once all of them exist, then the others into housekeeping. Returns 1 when done. */
+int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm);
+/* Updates vm->state when hvmm is gone. Returns 1 if the state changed. */
+int hpc_refresh(struct vm *vm);
+/* SIGTERM, then SIGKILL after a grace period; waits for it to go. */
+int hpc_stop(struct vm *vm, struct api_error *err);
+
+#endif

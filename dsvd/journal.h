@@ -1,0 +1,55 @@
+/* The change journal: every host value the partition changed, with the value it had before, so
+ * that release (or a rollback after a failed apply) restores each one exactly, in reverse order. */
+#ifndef DSVD_JOURNAL_H
+#define DSVD_JOURNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpuset_bits.h"
+#include "hostfs.h"
+
+enum journal_kind {
+    JOURNAL_FILE,        /* path had value old; restore writes old back */
+    JOURNAL_MKDIR,       /* path was created; restore removes it */
+    JOURNAL_TASKS_MOVED, /* tasks were moved from path (a tasks file) to to; restore moves back */
+    JOURNAL_AFFINITY,    /* path is "tid:starttime", old its CPU affinity list before a move */
+};
+
+struct journal_entry {
+    enum journal_kind kind;
+    char path[512];
+    char to[512];
+    char old[HOSTFS_VALUE_MAX];
+};
+
+struct journal {
+    struct journal_entry *entries;
+    size_t count, cap;
+    bool fake; /* fake host tree: directories hold plain files and need emptying on removal */
+};
+
+void journal_init(struct journal *j, bool fake);
+void journal_free(struct journal *j);
+
+/* Writes value to path after recording its current value. No-op (nothing recorded) when the
+ * current value already equals value. */
+int journal_set(struct journal *j, const char *path, const char *value, char *err, size_t errlen);
+/* Creates a directory and records it. An existing directory is recorded too (our name). */
+int journal_mkdir(struct journal *j, const char *path, char *err, size_t errlen);
+/* Moves every task listed in from_tasks into to_tasks (failures for unmovable tasks such as
+ * per-CPU kernel threads are skipped) and records the move. On the real host (all != NULL) the
+ * affinity of each task whose affinity is not all is recorded first, since a cpuset move resets
+ * it. Reports how many moved. */
+int journal_move_tasks(struct journal *j, const char *from_tasks, const char *to_tasks,
+                       const struct cpu_bits *all, unsigned *moved, char *err, size_t errlen);
+
+/* Restores every entry in reverse order; keeps going on errors and reports the first one.
+ * The journal is emptied of the entries that were restored. */
+int journal_undo(struct journal *j, char *err, size_t errlen);
+
+json_t *journal_to_json(const struct journal *j);
+int journal_from_json(struct journal *j, const json_t *arr, char *err, size_t errlen);
+
+#endif

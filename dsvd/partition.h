@@ -1,0 +1,60 @@
+/* The node partition: HPC cpuset (cgroup v2 isolated partition, or v1 cpu_exclusive with
+ * sched_load_balance=0), commodity and housekeeping cpusets, hugepages on the HPC nodes, and
+ * host noise (tasks, IRQs, unbound workqueues) steered to the housekeeping CPUs. Every change
+ * goes through the journal, so release and rollback restore each value exactly. */
+#ifndef DSVD_PARTITION_H
+#define DSVD_PARTITION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "api_error.h"
+#include "host_topology.h"
+#include "hostfs.h"
+#include "journal.h"
+#include "node_config.h"
+
+struct partition_state {
+    bool active;    /* fully applied */
+    bool applying;  /* saved mid-apply: a restart must roll it back */
+    struct partition_spec spec;
+    char cgroup_mode[4]; /* "v1" or "v2" */
+    char hpc_cgroup[512], host_cgroup[512], commodity_cgroup[512], root_cgroup[512];
+    struct cpu_bits hpc_nodes;
+    uint64_t hugepage_kb;
+    uint64_t hugepages_reserved; /* pages we added, all nodes */
+    unsigned irqs_moved, irqs_skipped, tasks_moved;
+    struct journal journal;
+};
+
+struct partition_ctx {
+    const struct hostfs *fs;
+    const char *state_path;  /* saved after every step; NULL: not saved */
+    const char *fail_after;  /* test hook: fail right after the step of this name */
+};
+
+/* Fills unset fields of req from the topology (housekeeping = commodity = online - hpc; no
+ * hpc_cpus at all: the proposal) and validates. 400 naming the field on bad input. */
+int partition_resolve(const struct host_topology *t, const struct partition_spec *req,
+                      struct partition_spec *out, struct api_error *err);
+/* The default split: the first online CPU for housekeeping, the rest for HPC, and a quarter of
+ * the HPC nodes' memory. */
+void partition_propose(const struct host_topology *t, struct partition_spec *out);
+
+/* Applies a resolved spec. On failure everything already changed is rolled back. */
+int partition_apply(const struct partition_ctx *ctx, const struct host_topology *t,
+                    const struct partition_spec *spec, struct partition_state *st,
+                    struct api_error *err);
+/* Restores every journaled value and removes what apply created. */
+int partition_release(const struct partition_ctx *ctx, struct partition_state *st,
+                      struct api_error *err);
+
+void partition_state_init(struct partition_state *st, bool fake);
+void partition_state_free(struct partition_state *st);
+json_t *partition_state_to_json(const struct partition_state *st);
+int partition_state_save(const struct partition_state *st, const char *path, char *err, size_t errlen);
+/* Loads a state file; *found false when there is none. */
+int partition_state_load(struct partition_state *st, const char *path, bool *found, char *err,
+                         size_t errlen);
+
+#endif

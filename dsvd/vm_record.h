@@ -1,0 +1,46 @@
+/* A VM the agent runs: the client's spec plus what the agent decided (CPUs) and learned (pid,
+ * domain, exit). Each record is one JSON file under STATE_DIR/vms/, written before the VM is
+ * started, so a restarted agent re-adopts it. */
+#ifndef DSVD_VM_RECORD_H
+#define DSVD_VM_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cpuset_bits.h"
+#include "vm_spec.h"
+
+enum vm_state { VM_STARTING, VM_RUNNING, VM_EXITED, VM_FAILED };
+
+struct vm {
+    struct vm_spec spec;
+    enum vm_state state;
+    struct cpu_bits cpus;  /* hpc: the dedicated CPUs; commodity: the CPUs it is pinned within */
+    pid_t pid;             /* hpc: the hvmm process */
+    unsigned long long start_time;
+    bool is_child;         /* started by this agent instance (reaped with waitpid) */
+    int exit_code;         /* -1 while unknown */
+    char exit_reason[160];
+    char console_path[512];
+    char domain[VM_NAME_MAX + 8]; /* commodity: libvirt domain name */
+    char hpc_kernel[512];   /* hpc: the image actually booted */
+    time_t created;
+    struct vm *next;
+};
+
+const char *vm_state_name(enum vm_state s);
+bool vm_holds_resources(const struct vm *vm); /* starting or running */
+
+json_t *vm_to_json(const struct vm *vm);
+struct vm *vm_from_json(const json_t *obj, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* STATE_DIR/vms/NAME.json */
+int vm_record_save(const struct vm *vm, const char *state_dir, char *err, size_t errlen);
+int vm_record_remove(const char *name, const char *state_dir);
+/* Loads every record, returning a linked list (errors on single files are logged and skipped). */
+struct vm *vm_record_load_all(const char *state_dir);
+
+#endif

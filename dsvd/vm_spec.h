@@ -1,0 +1,43 @@
+/* A VM as a client asks for it (POST /vms), parsed and validated without touching the host. */
+#ifndef DSVD_VM_SPEC_H
+#define DSVD_VM_SPEC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "api_error.h"
+
+#define VM_NAME_MAX 48
+#define VM_PATH_MAX 4096
+#define VM_CMDLINE_MAX 4096
+#define VM_ARGV_MAX 64
+#define VM_VCPUS_MAX 256
+#define VM_MEM_MIB_MAX (1024 * 1024) /* 1 TiB: anything above is absurd for one VM */
+
+enum vm_stack { VM_STACK_HPC, VM_STACK_COMMODITY };
+
+struct vm_spec {
+    char name[VM_NAME_MAX + 1];
+    enum vm_stack stack;
+    unsigned vcpus;
+    uint64_t mem_mib;
+    char *kernel;  /* NULL: the default guest */
+    char *initrd;  /* commodity only */
+    char *cmdline;
+    char *share;   /* hpc only */
+    char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
+    unsigned argc;
+};
+
+const char *vm_stack_name(enum vm_stack s);
+/* 0 when name is safe as a file name and a libvirt domain name, else -1 with a reason. */
+int vm_name_check(const char *name, char *why, size_t whylen);
+
+/* Parses and validates a create request body. On success *spec owns its strings. */
+int vm_spec_parse(const char *body, size_t len, struct vm_spec *spec, struct api_error *err);
+/* Same, from an already parsed object (used when reloading records). */
+int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error *err);
+json_t *vm_spec_to_json(const struct vm_spec *spec);
+void vm_spec_free(struct vm_spec *spec);
+
+#endif

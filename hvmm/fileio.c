@@ -1,0 +1,225 @@
+/*
+ * File offload (lwk issue): the host side of the lwk's DSV_HC_* file hypercalls,
+ * McKernel-style. This file holds the descriptor table and the dispatcher; the calls
+ * themselves are in fileio_fd.c and fileio_pathops.c, confinement in fileio_path.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fileio_int.h"
+
+struct fio_file *fio_file_new(int fd, char *rel, int in_share)
+{
+	struct fio_file *f = calloc(1, sizeof(*f));
+	if (!f) {
+		free(rel);
+		return NULL;
+	}
+	f->fd = fd;
+	f->refs = 1;
+	f->rel = rel;
+	f->in_share = in_share;
+	return f;
+}
+
+static void file_free(struct fio_file *f)
+{
+	close(f->fd);
+	free(f->rel);
+	free(f);
+}
+
+struct fio_file *fio_get(struct fileio *fio, uint64_t fd64)
+{
+	uint32_t fd = (uint32_t)fd64;  /* Linux takes an unsigned int fd */
+	struct fio_file *f = NULL;
+	if (fd >= DSV_MAX_FILES)
+		return NULL;
+	pthread_mutex_lock(&fio->lock);
+	f = fio->slots[fd].file;
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&fio->lock);
+	return f;
+}
+
+struct fio_file *fio_get_dir(struct fileio *fio, uint64_t dirfd, int *err)
+{
+	if ((int)(uint32_t)dirfd != DSV_AT_FDCWD) {
+		struct fio_file *f = fio_get(fio, dirfd);
+		if (!f)
+			*err = -EBADF;
+		return f;
+	}
+	if (fio->root_fd < 0) {  /* set once at create: no lock needed to read it */
+		*err = -EACCES;
+		return NULL;
+	}
+	pthread_mutex_lock(&fio->lock);
+	struct fio_file *f = fio->cwd;
+	f->refs++;
+	pthread_mutex_unlock(&fio->lock);
+	return f;
+}
+
+void fio_put(struct fileio *fio, struct fio_file *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&fio->lock);
+	int last = --f->refs == 0;
+	pthread_mutex_unlock(&fio->lock);
+	if (last)
+		file_free(f);  /* close outside the lock: it may block */
+}
+
+int fio_reserve(struct fileio *fio, unsigned min)
+{
+	int r = -EMFILE;
+	pthread_mutex_lock(&fio->lock);
+	for (unsigned i = min; i < DSV_MAX_FILES; i++) {
+		if (!fio->slots[i].file && !fio->slots[i].reserved) {
+			fio->slots[i].reserved = 1;
+			r = (int)i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fio->lock);
+	return r;
+}
+
+void fio_install(struct fileio *fio, int slot, struct fio_file *f, int cloexec)
+{
+	pthread_mutex_lock(&fio->lock);
+	fio->slots[slot].file = f;
+	fio->slots[slot].reserved = 0;
+	fio->slots[slot].cloexec = cloexec != 0;
+	pthread_mutex_unlock(&fio->lock);
+}
+
+void fio_unreserve(struct fileio *fio, int slot)
+{
+	pthread_mutex_lock(&fio->lock);
+	fio->slots[slot].reserved = 0;
+	pthread_mutex_unlock(&fio->lock);
+}
+
+static int setup_share(struct fileio *fio, const char *share_dir, char *err, size_t errlen)
+{
+	char *real = realpath(share_dir, NULL);
+	if (!real) {
+		int e = errno;
+		snprintf(err, errlen, "--share %s: %s", share_dir, strerror(e));
+		return -e;
+	}
+	fio->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fio->root_fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "--share %s: %s", share_dir, strerror(e));
+		free(real);
+		return -e;
+	}
+	if (!strcmp(real, "/"))
+		real[0] = '\0';  /* "/": no trailing '/' to strip, components match nothing */
+	fio->root = real;
+	int cfd = fcntl(fio->root_fd, F_DUPFD_CLOEXEC, 3);
+	if (cfd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "--share: dup: %s", strerror(e));
+		return -e;
+	}
+	fio->cwd = fio_file_new(cfd, strdup(""), 1);
+	if (!fio->cwd) {
+		close(cfd);
+		snprintf(err, errlen, "fileio: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int fileio_create(struct fileio **out, const char *share_dir, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct fileio *fio = calloc(1, sizeof(*fio));
+	if (!fio) {
+		snprintf(err, errlen, "fileio: out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&fio->lock, NULL);
+	fio->root_fd = -1;
+	/* The guest's 0-2 are copies of hvmm's own, so closing them leaves hvmm's intact. */
+	for (int i = 0; i < 3; i++) {
+		int fd = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			continue;  /* hvmm started with it closed: so is the guest's */
+		fio->slots[i].file = fio_file_new(fd, NULL, 0);
+		if (!fio->slots[i].file) {
+			close(fd);
+			fileio_destroy(fio);
+			snprintf(err, errlen, "fileio: out of memory");
+			return -ENOMEM;
+		}
+	}
+	if (share_dir) {
+		int r = setup_share(fio, share_dir, err, errlen);
+		if (r < 0) {
+			fileio_destroy(fio);
+			return r;
+		}
+	}
+	*out = fio;
+	return 0;
+}
+
+void fileio_destroy(struct fileio *fio)
+{
+	if (!fio)
+		return;
+	for (unsigned i = 0; i < DSV_MAX_FILES; i++)
+		fio_put(fio, fio->slots[i].file);
+	fio_put(fio, fio->cwd);
+	if (fio->root_fd >= 0)
+		close(fio->root_fd);
+	free(fio->root);
+	pthread_mutex_destroy(&fio->lock);
+	free(fio);
+}
+
+int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		    const uint64_t args[6])
+{
+	if (!fio || !gm || !args)
+		return -EINVAL;
+	switch (nr) {
+	case DSV_HC_OPENAT:
+	case DSV_HC_FSTATAT:
+	case DSV_HC_STATX:
+	case DSV_HC_MKDIRAT:
+	case DSV_HC_UNLINKAT:
+	case DSV_HC_RENAMEAT:
+	case DSV_HC_GETCWD:
+	case DSV_HC_CHDIR:
+	case DSV_HC_FACCESSAT:
+	case DSV_HC_READLINKAT:
+		return fio_do_path(fio, gm, nr, args);
+	case DSV_HC_CLOSE:
+	case DSV_HC_READ:
+	case DSV_HC_WRITE:
+	case DSV_HC_PREAD:
+	case DSV_HC_PWRITE:
+	case DSV_HC_LSEEK:
+	case DSV_HC_FSTAT:
+	case DSV_HC_GETDENTS64:
+	case DSV_HC_FTRUNCATE:
+	case DSV_HC_FSYNC:
+	case DSV_HC_WINSIZE:
+	case DSV_HC_FCNTL:
+	case DSV_HC_DUP3:
+		return fio_do_fd(fio, gm, nr, args);
+	default:
+		return -ENOSYS;
+	}
+}

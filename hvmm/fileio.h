@@ -1,0 +1,26 @@
+/*
+ * File offload: performs the lwk's DSV_HC_* file hypercalls (include/dsv/fileio.h) on
+ * the host, confined to the --share directory. Owned by the lwk issue.
+ */
+#ifndef HVMM_FILEIO_H
+#define HVMM_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "guest_mem.h"
+
+struct fileio;
+
+/* share_dir may be NULL: then only fds 0-2 exist. Returns 0 or -errno with err set. */
+int fileio_create(struct fileio **out, const char *share_dir, char *err, size_t errlen);
+void fileio_destroy(struct fileio *fio);
+
+/*
+ * Runs file hypercall nr (DSV_HC_FILE_BASE..DSV_HC_FILE_LAST) with guest arguments args.
+ * Thread-safe: vCPU threads call it concurrently. Validates every GPA and length itself.
+ * Returns the Linux-style result (>= 0, or -errno).
+ */
+int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		    const uint64_t args[6]);
+
+#endif

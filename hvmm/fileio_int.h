@@ -1,0 +1,72 @@
+/* File offload internals shared by hvmm/fileio*.c. Not part of hvmm's interface. */
+#ifndef HVMM_FILEIO_INT_H
+#define HVMM_FILEIO_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <dsv/fileio.h>
+#include "fileio.h"
+
+/*
+ * One host open file. Guest descriptors (dup'd ones too) and the cwd hold references, and
+ * so does every call in flight on it: a close from another vCPU never pulls the host fd
+ * out from under a blocking read, and the host number cannot be reused meanwhile.
+ */
+struct fio_file {
+	int fd;          /* host fd, always O_CLOEXEC */
+	int refs;        /* under fio->lock */
+	char *rel;       /* directories: share-relative path at open time ("" = root), or NULL */
+	int in_share;    /* opened beneath the share; only such files serve as a dirfd */
+};
+
+struct fio_slot {
+	struct fio_file *file;  /* NULL: free */
+	uint8_t reserved;       /* taken by an open in progress */
+	uint8_t cloexec;        /* guest's FD_CLOEXEC; nothing execs, but F_GETFD reports it */
+};
+
+struct fileio {
+	pthread_mutex_t lock;
+	int root_fd;              /* O_PATH|O_DIRECTORY of the share, -1 without --share */
+	char *root;               /* realpath of the share, no trailing '/' ("" for "/") */
+	struct fio_file *cwd;     /* NULL without --share */
+	struct fio_slot slots[DSV_MAX_FILES];
+};
+
+/* fileio.c: descriptor table. */
+struct fio_file *fio_file_new(int fd, char *rel, int in_share); /* takes rel */
+struct fio_file *fio_get(struct fileio *fio, uint64_t fd);   /* NULL: not open */
+struct fio_file *fio_get_dir(struct fileio *fio, uint64_t dirfd, int *err); /* AT_FDCWD ok */
+void fio_put(struct fileio *fio, struct fio_file *f);
+int fio_reserve(struct fileio *fio, unsigned min);            /* slot or -EMFILE */
+void fio_install(struct fileio *fio, int slot, struct fio_file *f, int cloexec);
+void fio_unreserve(struct fileio *fio, int slot);
+
+/* fileio_path.c: confinement. */
+struct fio_path {
+	char buf[DSV_PATH_MAX + 1];
+	size_t len;
+};
+int fio_copy_path(const struct guest_mem *gm, uint64_t gpa, uint64_t len, struct fio_path *p);
+/*
+ * Opens path relative to dir (NULL: the cwd) with openat2 RESOLVE_BENEATH, never leaving the
+ * share. Returns a host fd (O_CLOEXEC added) or -errno; -EACCES for escapes.
+ */
+int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
+		     uint64_t flags, uint64_t mode);
+/* Parent directory of path as an O_PATH fd, and its last component in *last. */
+int fio_open_parent(struct fileio *fio, struct fio_file *dir, char *path, const char **last);
+/* Absolute guest path -> part below the share root: 0, 1 for an ancestor of the root, -EACCES. */
+int fio_abs_to_rel(const struct fileio *fio, const char *path, const char **rel);
+/* Share-relative path of a directory fd now (for getcwd and '..' above a dirfd). */
+int fio_dir_rel(struct fileio *fio, struct fio_file *f, char *out, size_t outlen);
+/* base + path, lexically normalized, malloc'd; NULL if unknown. */
+char *fio_join_rel(const struct fileio *fio, const char *base, const char *path);
+
+/* fileio_pathops.c and fileio_fd.c: the calls. */
+int64_t fio_do_path(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		    const uint64_t a[6]);
+int64_t fio_do_fd(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		  const uint64_t a[6]);
+
+#endif

@@ -1,0 +1,202 @@
+#include "guest_mem.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#endif
+
+#define HUGE_2M (2ull << 20)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static long free_hugepages_2m(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	long n = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+const char *gm_backing_name(enum gm_backing b)
+{
+	switch (b) {
+	case GM_BACKING_HUGETLB: return "hugetlb";
+	case GM_BACKING_THP: return "thp";
+	case GM_BACKING_4K: return "4k";
+	default: return "none";
+	}
+}
+
+/* Binds, populates and locks [p, p+size); on failure unmaps and returns -errno. */
+static int populate(void *p, uint64_t size, int node, const char **what)
+{
+	if (node >= 0 && numa_available() >= 0) {
+		unsigned long mask[16] = { 0 };
+
+		if (node < (int)(sizeof(mask) * 8)) {
+			mask[node / (8 * sizeof(long))] |= 1ul << (node % (8 * sizeof(long)));
+			if (mbind(p, size, MPOL_BIND, mask, sizeof(mask) * 8, 0)) {
+				*what = "binding to the NUMA node";
+				return -errno;
+			}
+		}
+	}
+	if (madvise(p, size, MADV_POPULATE_WRITE)) {
+		*what = "populating";
+		return -errno;
+	}
+	if (mlock(p, size)) {
+		*what = "locking (mlock; check RLIMIT_MEMLOCK)";
+		return -errno;
+	}
+	return 0;
+}
+
+static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const char **what)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	int rc;
+
+	if (p == MAP_FAILED) {
+		*what = "reserving hugetlbfs pages";
+		return -errno;
+	}
+	rc = populate(p, size, node, what);
+	if (rc) {
+		munmap(p, size);
+		return rc;
+	}
+	gm->host = p;
+	gm->backing = GM_BACKING_HUGETLB;
+	return 0;
+}
+
+static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, const char **what)
+{
+	/* Over-allocate by 2 MiB so the region can start on a 2 MiB boundary for THP. */
+	uint64_t span = size + HUGE_2M;
+	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p;
+	uint64_t head;
+	int rc;
+
+	if (raw == MAP_FAILED) {
+		*what = "allocating";
+		return -errno;
+	}
+	p = (uint8_t *)(((uintptr_t)raw + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	head = (uint64_t)(p - raw);
+	if (head)
+		munmap(raw, head);
+	if (span - head > size)
+		munmap(p + size, span - head - size);
+	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	madvise(p, size, MADV_DONTFORK);
+	rc = populate(p, size, node, what);
+	if (rc) {
+		munmap(p, size);
+		return rc;
+	}
+	gm->host = p;
+	gm->backing = thp ? GM_BACKING_THP : GM_BACKING_4K;
+	return 0;
+}
+
+int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int numa_node,
+	      char *err, size_t errlen)
+{
+	const char *what = "allocating";
+	double t0 = now_ms();
+	int rc = -ENOMEM;
+
+	memset(gm, 0, sizeof(*gm));
+	if (size == 0 || size > (1ull << 46)) {
+		snprintf(err, errlen, "guest memory size %llu is out of range",
+			 (unsigned long long)size);
+		return -EINVAL;
+	}
+	size = (size + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	gm->numa_node = numa_node;
+
+	if (mode == GM_HUGE_ON || (mode == GM_HUGE_AUTO &&
+				   (uint64_t)free_hugepages_2m() >= size / HUGE_2M)) {
+		rc = try_hugetlb(gm, size, numa_node, &what);
+		if (rc && mode == GM_HUGE_ON) {
+			snprintf(err, errlen,
+				 "cannot back %llu MiB of guest memory with hugepages (%s: %s); "
+				 "%ld free 2 MiB pages, %llu needed: reserve more in "
+				 "/proc/sys/vm/nr_hugepages or use --hugepages auto",
+				 (unsigned long long)(size >> 20), what, strerror(-rc),
+				 free_hugepages_2m(), (unsigned long long)(size / HUGE_2M));
+			return rc;
+		}
+	}
+	if (rc)
+		rc = try_anon(gm, size, mode != GM_HUGE_OFF, numa_node, &what);
+	if (rc) {
+		snprintf(err, errlen, "cannot allocate %llu MiB of guest memory (%s: %s); "
+			 "hvmm does not overcommit",
+			 (unsigned long long)(size >> 20), what, strerror(-rc));
+		return rc;
+	}
+	gm->size = size;
+	gm->low_size = size < GM_LOW_END ? size : GM_LOW_END;
+	gm->populate_ms = now_ms() - t0;
+	return 0;
+}
+
+void gm_destroy(struct guest_mem *gm)
+{
+	if (gm->host)
+		munmap(gm->host, gm->size);
+	memset(gm, 0, sizeof(*gm));
+}
+
+uint64_t gm_top(const struct guest_mem *gm)
+{
+	if (gm->size == gm->low_size)
+		return gm->size;
+	return GM_HIGH_BASE + (gm->size - gm->low_size);
+}
+
+void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t high_size = gm->size - gm->low_size;
+
+	if (!gm->host)
+		return NULL;
+	if (gpa <= gm->low_size && len <= gm->low_size - gpa)
+		return gm->host + gpa;
+	if (gpa >= GM_HIGH_BASE && gpa - GM_HIGH_BASE <= high_size &&
+	    len <= high_size - (gpa - GM_HIGH_BASE))
+		return gm->host + gm->low_size + (gpa - GM_HIGH_BASE);
+	return NULL;
+}
+
+int gm_range_ok(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	return gm_ptr(gm, gpa, len) != NULL;
+}

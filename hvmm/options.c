@@ -1,0 +1,247 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpulist.h"
+#include "size.h"
+
+static const char usage[] =
+	"usage: hvmm run [options] [--kernel IMAGE] [-- PROGRAM ARGS...]\n"
+	"       hvmm --help | --version\n"
+	"\n"
+	"Runs one HPC virtual machine: dedicated, pinned vCPUs and pre-allocated, locked\n"
+	"guest memory. Without --kernel it boots the dsv lightweight kernel (lwk), which runs\n"
+	"PROGRAM, a statically linked x86-64 Linux executable. The exit status is the guest's.\n"
+	"\n"
+	"options:\n"
+	"  --vcpus N                  number of vCPUs (default: one per --cpus entry, else 1)\n"
+	"  --cpus LIST                host CPUs, one per vCPU, e.g. 2-5 (default: the highest\n"
+	"                             CPUs this process may use)\n"
+	"  --housekeeping-cpus LIST   CPUs for hvmm's own threads (default: the others)\n"
+	"  --mem SIZE                 guest RAM, e.g. 512M, 4G (default 256M)\n"
+	"  --hugepages auto|on|off    on: reserved hugetlbfs 2 MiB pages, or fail; auto: those\n"
+	"                             if reserved, else transparent huge pages; off: 4 KiB\n"
+	"                             pages (default auto)\n"
+	"  --share DIR                directory the program may read and write (lwk)\n"
+	"  --cmdline STR              kernel command line\n"
+	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
+	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
+	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
+	"  -v, --verbose              more detail, register dumps on crashes\n"
+	"  -h, --help                 this text\n"
+	"  -V, --version              the version\n"
+	"\n"
+	"exit status: the guest's status (0-255); 125 hvmm could not start the VM;\n"
+	"126 the guest crashed (triple fault, shutdown, abort); 127 KVM failed.\n";
+
+const char *opts_usage(void)
+{
+	return usage;
+}
+
+enum {
+	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_SHARE, OPT_CMDLINE,
+	OPT_KERNEL, OPT_STATS, OPT_LOG,
+};
+
+static const struct option long_opts[] = {
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "housekeeping-cpus", required_argument, NULL, OPT_HK },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "hugepages", required_argument, NULL, OPT_HUGE },
+	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, size_t errlen)
+{
+	char sub[200];
+
+	switch (c) {
+	case OPT_VCPUS:
+		if (parse_int(arg, 1, DSV_MAX_VCPUS, &o->vcpus)) {
+			snprintf(err, errlen, "--vcpus '%s': expected a number from 1 to %u",
+				 arg, DSV_MAX_VCPUS);
+			return -1;
+		}
+		return 0;
+	case OPT_CPUS:
+		o->ncpus = cpulist_parse(arg, o->cpus, DSV_MAX_VCPUS, sub, sizeof(sub));
+		if (o->ncpus < 0) {
+			snprintf(err, errlen, "--cpus: %s", sub);
+			return -1;
+		}
+		return 0;
+	case OPT_HK:
+		o->nhk_cpus = cpulist_parse(arg, o->hk_cpus, DSV_MAX_VCPUS, sub, sizeof(sub));
+		if (o->nhk_cpus < 0) {
+			snprintf(err, errlen, "--housekeeping-cpus: %s", sub);
+			return -1;
+		}
+		return 0;
+	case OPT_MEM:
+		if (size_parse(arg, &o->mem, sub, sizeof(sub))) {
+			snprintf(err, errlen, "--mem: %s", sub);
+			return -1;
+		}
+		if (o->mem < HVMM_MIN_MEM || o->mem > HVMM_MAX_MEM) {
+			snprintf(err, errlen, "--mem '%s': must be between 4M and 1T", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_HUGE:
+		if (!strcmp(arg, "auto"))
+			o->hugepages = GM_HUGE_AUTO;
+		else if (!strcmp(arg, "on"))
+			o->hugepages = GM_HUGE_ON;
+		else if (!strcmp(arg, "off"))
+			o->hugepages = GM_HUGE_OFF;
+		else {
+			snprintf(err, errlen, "--hugepages '%s': expected auto, on or off", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SHARE:
+		o->share = arg;
+		return 0;
+	case OPT_CMDLINE:
+		if (strlen(arg) >= DSV_CMDLINE_MAX) {
+			snprintf(err, errlen, "--cmdline: longer than %u bytes", DSV_CMDLINE_MAX - 1);
+			return -1;
+		}
+		o->cmdline = arg;
+		return 0;
+	case OPT_KERNEL:
+		o->kernel = arg;
+		return 0;
+	case OPT_STATS:
+		if (!arg)
+			o->stats = STATS_TEXT;
+		else if (!strcmp(arg, "json"))
+			o->stats = STATS_JSON;
+		else if (!strcmp(arg, "text"))
+			o->stats = STATS_TEXT;
+		else {
+			snprintf(err, errlen, "--stats='%s': expected --stats or --stats=json", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_LOG:
+		o->log = arg;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
+{
+	if (o->ncpus && o->vcpus && o->ncpus != o->vcpus) {
+		snprintf(err, errlen, "--vcpus %d but --cpus names %d CPUs: give one host CPU per vCPU",
+			 o->vcpus, o->ncpus);
+		return -1;
+	}
+	if (o->ncpus && !o->vcpus)
+		o->vcpus = o->ncpus;
+	if (!o->vcpus)
+		o->vcpus = 1;
+	for (int i = 0; i < o->nhk_cpus; i++) {
+		for (int j = 0; j < o->ncpus; j++) {
+			if (o->hk_cpus[i] == o->cpus[j]) {
+				snprintf(err, errlen,
+					 "CPU %d is both a vCPU CPU and a housekeeping CPU: vCPU CPUs are dedicated",
+					 o->cpus[j]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mem = HVMM_DEFAULT_MEM;
+	o->hugepages = GM_HUGE_AUTO;
+	err[0] = '\0';
+
+	if (argc < 2) {
+		snprintf(err, errlen, "missing command: try 'hvmm run --help'");
+		return OPTS_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return OPTS_HELP;
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return OPTS_VERSION;
+	if (strcmp(argv[1], "run")) {
+		snprintf(err, errlen, "unknown command '%s': try 'hvmm --help'", argv[1]);
+		return OPTS_ERROR;
+	}
+
+	char **sub = argv + 1;  /* getopt sees "run" as its program name */
+	int subc = argc - 1;
+
+	optind = 0; /* GNU: full reinitialisation, so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(subc, sub, "+vhV", long_opts, NULL)) != -1) {
+		if (c == 'h')
+			return OPTS_HELP;
+		if (c == 'V')
+			return OPTS_VERSION;
+		if (c == '?' || c == ':') {
+			const char *bad = sub[optind - 1];
+
+			if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
+				snprintf(err, errlen, "unknown option '-%c': try 'hvmm run --help'", optopt);
+			else
+				snprintf(err, errlen, "bad option '%s' (unknown, or missing its value): "
+					 "try 'hvmm run --help'", bad);
+			return OPTS_ERROR;
+		}
+		if (parse_one(o, c, optarg, err, errlen))
+			return OPTS_ERROR;
+	}
+	if (optind < subc) {
+		/* "+" makes getopt stop at "--" (consumed) or at the first non-option. */
+		if (strcmp(sub[optind - 1], "--") != 0) {
+			snprintf(err, errlen, "unexpected argument '%s': put the program after '--'",
+				 sub[optind]);
+			return OPTS_ERROR;
+		}
+		o->prog_argv = sub + optind;
+		o->prog_argc = subc - optind;
+	}
+	if (check_consistency(o, err, errlen))
+		return OPTS_ERROR;
+	return OPTS_RUN;
+}

@@ -1,0 +1,48 @@
+/* hvmm's command line. Parsing is pure (no system state) so it can be unit-tested. */
+#ifndef HVMM_OPTIONS_H
+#define HVMM_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsv/abi.h"
+#include "guest_mem.h"
+
+enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
+
+struct hvmm_opts {
+	int vcpus;                       /* 0 = not given */
+	int cpus[DSV_MAX_VCPUS];
+	int ncpus;                       /* 0 = not given: hvmm chooses */
+	int hk_cpus[DSV_MAX_VCPUS];
+	int nhk_cpus;                    /* 0 = not given: hvmm chooses */
+	uint64_t mem;                    /* bytes */
+	enum gm_hugepages hugepages;
+	const char *share;
+	const char *cmdline;
+	enum stats_mode stats;
+	const char *log;
+	const char *kernel;              /* NULL = the built lwk */
+	int verbose;
+	char **prog_argv;                /* after "--"; NULL when none */
+	int prog_argc;
+};
+
+enum opts_result {
+	OPTS_RUN,      /* run a VM with the parsed options */
+	OPTS_HELP,     /* print usage, exit 0 */
+	OPTS_VERSION,  /* print the version, exit 0 */
+	OPTS_ERROR,    /* err holds a one-line reason */
+};
+
+#define HVMM_DEFAULT_MEM (256ull << 20)
+#define HVMM_MIN_MEM     (4ull << 20)
+#define HVMM_MAX_MEM     (1ull << 40)
+
+/* argv[0] is the program name; argv[1] must be "run" unless it is --help/--version. */
+enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+/* The usage text. */
+const char *opts_usage(void);
+
+#endif

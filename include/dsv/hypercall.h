@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dsv hypercalls (docs/abi.md "Hypercalls").
+ *
+ * Synchronous call: the guest fills a struct dsv_hc in guest RAM (below 4 GiB, 64-byte
+ * aligned), then executes `outl %eax, %dx` with %dx = DSV_HC_PORT and %eax = the block's
+ * GPA. hvmm validates the block, performs the call and writes the result into ret before
+ * the guest continues. ret >= 0 is success; ret < 0 is a negated Linux errno value.
+ *
+ * Notification (no reply, no exit to the VMM process): any write to DSV_NOTIFY_PORT is
+ * consumed in the host kernel through an ioeventfd and wakes hvmm's housekeeping thread.
+ */
+#ifndef DSV_HYPERCALL_H
+#define DSV_HYPERCALL_H
+
+#include <stdint.h>
+
+#define DSV_HC_PORT      0x0600u /* 4 bytes wide: outl with the GPA of a struct dsv_hc */
+#define DSV_NOTIFY_PORT  0x0604u /* any width: console-ring doorbell (ioeventfd) */
+#define DSV_PORT_BASE    0x0600u /* hvmm owns ports [DSV_PORT_BASE, DSV_PORT_END) */
+#define DSV_PORT_END     0x0610u
+
+#define DSV_HC_ALIGN     64u
+
+struct dsv_hc {
+	uint32_t nr;        /* DSV_HC_* */
+	uint32_t flags;     /* must be 0 */
+	uint64_t args[6];
+	int64_t ret;        /* written by hvmm */
+	uint64_t reserved;  /* must be 0 */
+};
+
+/* Core hypercalls (issue: hvmm). */
+#define DSV_HC_NOP           0u /* () -> 0; measures the round trip */
+#define DSV_HC_CONSOLE_WRITE 1u /* (gpa, len) -> len; console: hvmm's stdout or --log */
+#define DSV_HC_EXIT          2u /* (status) -> does not return; ends the whole VM */
+#define DSV_HC_LOG           3u /* (gpa, len) -> len; kernel diagnostics: hvmm's stderr or --log */
+#define DSV_HC_CONSOLE_RING  4u /* (gpa, size) -> 0; register the console ring (struct dsv_ring) */
+#define DSV_HC_ABORT         5u /* (gpa, len) -> does not return; kernel panic with a message */
+
+/*
+ * File offload (issue: lwk). Paths and buffers are passed as GPA + length; every one is
+ * checked against guest RAM by hvmm. Numbers from 0x100 on; defined in dsv/fileio.h.
+ */
+#define DSV_HC_FILE_BASE   0x100u
+
+#define DSV_HC_MAX_IO      (1u << 20) /* largest single transfer hvmm accepts */
+
+/*
+ * Console ring: a single-producer (guest) single-consumer (hvmm) byte ring in guest RAM.
+ * head is written by the guest only, tail by hvmm only; both count bytes modulo 2^32 and
+ * size is a power of two. The guest rings DSV_NOTIFY_PORT after advancing head.
+ */
+struct dsv_ring {
+	volatile uint32_t head;
+	volatile uint32_t tail;
+	uint32_t size;      /* bytes in data[], power of two, >= 64 */
+	uint32_t reserved;
+	uint8_t data[];
+};
+
+#endif

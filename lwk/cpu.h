@@ -1,0 +1,91 @@
+/* Per-vCPU state. Each vCPU runs at most one program thread and never switches, so the
+ * thread lives inside its struct cpu. A vCPU reaches its own struct cpu through PERCPU_VA
+ * (mapped differently in each vCPU's page tables, so the syscall entry needs no swapgs);
+ * everything else uses the global address in cpus[], which every vCPU can see. */
+#ifndef LWK_CPU_H
+#define LWK_CPU_H
+
+#include "kernel.h"
+#include <dsv/abi.h>
+
+/* Register frame built by entry.S on the kernel stack (syscalls and traps alike). */
+struct regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* hardware frame */
+};
+
+#define KERNEL_CS 0x10
+#define KERNEL_DS 0x18
+#define USER_DS   0x2b
+#define USER_CS   0x33
+#define TSS_SEL   0x38
+#define USER_CS_ALT 0x53 /* second DPL3 64-bit code descriptor, for the PVM iretq rule */
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+enum thread_state { CPU_IDLE, CPU_STARTING, CPU_RUNNING };
+
+struct cpu {
+	/* Read by entry.S at fixed offsets: keep these first. */
+	uint64_t kstack_top;          /* 0 */
+	uint64_t user_rsp_scratch;    /* 8 */
+	struct cpu *self;             /* 16: the global address of this struct */
+
+	uint32_t index;
+	uint32_t apic_id;
+	struct dsv_pvm_vif *vif;      /* PVM only */
+	uint64_t pml4_pa;
+	uint64_t gdt[11] __attribute__((aligned(16)));
+	struct tss tss __attribute__((aligned(16)));
+
+	/* The thread on this vCPU. */
+	volatile int state;           /* enum thread_state */
+	int tid;
+	uint64_t clear_child_tid;     /* user address, CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t fs_base;
+	uint64_t sigmask;
+	struct regs start_regs;       /* user registers a new thread starts with */
+
+	/* Futex wait state, protected by the futex lock. */
+	uint64_t futex_addr;          /* 0 when not waiting */
+	uint32_t futex_bitset;
+	volatile int futex_woken;
+	volatile int halted;          /* in the idle hlt: needs an IPI to notice anything */
+};
+
+_Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");
+
+extern struct cpu *cpus[DSV_MAX_VCPUS];
+extern uint32_t nr_cpus;
+extern bool percpu_mapped;
+
+static inline struct cpu *this_cpu(void)
+{
+	return ((struct cpu *volatile *)(PERCPU_VA + 16))[0];
+}
+
+static inline uint32_t cpu_index(void)
+{
+	return percpu_mapped ? this_cpu()->index : 0;
+}
+
+void cpu_init_tables(struct cpu *c);   /* GDT, TSS, IDT, SYSCALL MSRs: on the vCPU itself */
+void idt_init(void);                   /* once, before any vCPU loads it */
+
+/* entry.S */
+NORETURN void enter_user(struct regs *r);           /* sysretq with r's registers */
+NORETURN void switch_stack(uint64_t rsp, void (*fn)(void *), void *arg);
+NORETURN void switch_to(uint64_t cr3, uint64_t rsp, void (*fn)(void *), void *arg);
+extern char syscall_entry[];
+extern uint64_t trap_stubs[256];
+
+#endif

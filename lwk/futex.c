@@ -1,0 +1,149 @@
+/* Futexes keyed by user address (there is one address space, so private and shared
+ * futexes are the same). Waiters are the vCPUs themselves: cpu->futex_addr says what a
+ * vCPU waits on. Untimed waits halt; timed waits poll the TSC (there is no timer). */
+#include "futex.h"
+#include "apic.h"
+#include "errno.h"
+#include "lock.h"
+#include "plat.h"
+#include "time.h"
+#include "uaccess.h"
+#include "x86.h"
+
+#define FUTEX_WAIT           0
+#define FUTEX_WAKE           1
+#define FUTEX_REQUEUE        3
+#define FUTEX_CMP_REQUEUE    4
+#define FUTEX_WAIT_BITSET    9
+#define FUTEX_WAKE_BITSET    10
+#define FUTEX_PRIVATE_FLAG   128
+#define FUTEX_CLOCK_REALTIME 256
+
+static spinlock_t futex_lock;
+
+static void wake_cpu(struct cpu *c)
+{
+	c->futex_addr = 0;
+	__atomic_store_n(&c->futex_woken, 1, __ATOMIC_RELEASE);
+	if (c != this_cpu())
+		apic_send_wake(c);
+}
+
+int64_t futex_wake(uint64_t uaddr, int64_t n, uint32_t bitset)
+{
+	int64_t woken = 0;
+	spin_lock(&futex_lock);
+	for (uint32_t i = 0; i < nr_cpus && woken < n; i++) {
+		struct cpu *c = cpus[i];
+		if (c->futex_addr == uaddr && (c->futex_bitset & bitset)) {
+			wake_cpu(c);
+			woken++;
+		}
+	}
+	spin_unlock(&futex_lock);
+	return woken;
+}
+
+static int64_t futex_requeue(uint64_t uaddr, int64_t nwake, int64_t nmove, uint64_t uaddr2,
+			     bool cmp, uint32_t val3)
+{
+	if (!user_ok(uaddr2, 4) || (uaddr2 & 3))
+		return -EFAULT;
+	int64_t done = 0;
+	spin_lock(&futex_lock);
+	if (cmp && *(volatile uint32_t *)uaddr != val3) {
+		spin_unlock(&futex_lock);
+		return -EAGAIN;
+	}
+	for (uint32_t i = 0; i < nr_cpus; i++) {
+		struct cpu *c = cpus[i];
+		if (c->futex_addr != uaddr)
+			continue;
+		if (nwake > 0) {
+			wake_cpu(c);
+			nwake--;
+			done++;
+		} else if (nmove > 0) {
+			c->futex_addr = uaddr2;
+			nmove--;
+			done++;
+		}
+	}
+	spin_unlock(&futex_lock);
+	return done;
+}
+
+/* deadline: TSC value, 0 for none */
+static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, uint64_t deadline)
+{
+	struct cpu *c = this_cpu();
+	spin_lock(&futex_lock);
+	if (*(volatile uint32_t *)uaddr != val) {
+		spin_unlock(&futex_lock);
+		return -EAGAIN;
+	}
+	c->futex_woken = 0;
+	c->futex_bitset = bitset;
+	c->futex_addr = uaddr;
+	spin_unlock(&futex_lock);
+
+	while (!__atomic_load_n(&c->futex_woken, __ATOMIC_ACQUIRE)) {
+		if (!deadline) {
+			plat->halt(c);
+			continue;
+		}
+		if (rdtsc() < deadline) {
+			cpu_relax();
+			continue;
+		}
+		spin_lock(&futex_lock);
+		bool woken = c->futex_woken;
+		c->futex_addr = 0;
+		spin_unlock(&futex_lock);
+		return woken ? 0 : -ETIMEDOUT;
+	}
+	return 0;
+}
+
+int64_t sys_futex(struct regs *r)
+{
+	uint64_t uaddr = r->rdi, utime = r->r10, uaddr2 = r->r8;
+	int op = (int)r->rsi, cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	uint32_t val = (uint32_t)r->rdx, val3 = (uint32_t)r->r9;
+	if (!user_ok(uaddr, 4))
+		return -EFAULT;
+	if (uaddr & 3)
+		return -EINVAL;
+
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET: {
+		uint32_t bitset = cmd == FUTEX_WAIT ? ~0u : val3;
+		if (!bitset)
+			return -EINVAL;
+		uint64_t deadline = 0;
+		if (utime) {
+			struct timespec64 ts;
+			int64_t e = get_user_timespec(utime, &ts);
+			if (e)
+				return e;
+			int clock = (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+			deadline = cmd == FUTEX_WAIT ? deadline_after(&ts) : deadline_at(clock, &ts);
+		}
+		return futex_wait(uaddr, val, bitset, deadline);
+	}
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET: {
+		uint32_t bitset = cmd == FUTEX_WAKE ? ~0u : val3;
+		if (!bitset)
+			return -EINVAL;
+		return futex_wake(uaddr, (int32_t)val, bitset);
+	}
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(uaddr, (int32_t)val, (int32_t)utime, uaddr2,
+				     cmd == FUTEX_CMP_REQUEUE, val3);
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,146 @@
+/* Boot-time physical allocator and page-table construction. Nothing is allocated or
+ * mapped after boot: the tables stay as built, so no TLB shootdowns are ever needed. */
+#include "mm.h"
+#include "x86.h"
+
+#define PTE_P   0x1ull
+#define PTE_RW  0x2ull
+#define PTE_US  0x4ull
+#define PTE_PS  0x80ull
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+extern char __kernel_end[];
+
+struct user_window uwin;
+
+static uint64_t pool_cur, pool_end;        /* boot allocator: physical bump pointer */
+static uint64_t phys_offset = KERNEL_VMA;  /* kernel window until the direct map is live */
+static uint64_t template_pml4;             /* shared kernel mappings, copied per vCPU */
+static uint64_t kernel_us;                 /* PTE_US on kernel mappings: PVM only, see below */
+
+void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(pa + phys_offset);
+}
+
+uint64_t virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP;
+}
+
+static uint64_t pool_alloc(uint64_t bytes)
+{
+	uint64_t pa = pool_cur;
+	bytes = ALIGN_UP(bytes, PAGE_SIZE);
+	if (pool_end - pool_cur < bytes)
+		panic("out of memory for kernel tables");
+	pool_cur += bytes;
+	memset(phys_to_virt(pa), 0, bytes);
+	return pa;
+}
+
+static uint64_t *table(uint64_t pa)
+{
+	return phys_to_virt(pa & PTE_ADDR);
+}
+
+/* The entry for va at the level whose entries map `shift` bits (39, 30, 21, 12). */
+static uint64_t *pte_slot(uint64_t pml4, uint64_t va, int shift, uint64_t upper_flags)
+{
+	uint64_t *t = table(pml4);
+	for (int s = 39; s > shift; s -= 9) {
+		uint64_t *e = &t[(va >> s) & 511];
+		if (!(*e & PTE_P))
+			*e = pool_alloc(PAGE_SIZE) | PTE_P | PTE_RW | kernel_us | upper_flags;
+		t = table(*e);
+	}
+	return &t[(va >> shift) & 511];
+}
+
+static void map_2m(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+	for (uint64_t off = 0; off < size; off += HUGE_SIZE)
+		*pte_slot(pml4, va + off, 21, flags & PTE_US) = (pa + off) | PTE_P | PTE_PS | flags;
+}
+
+/* The boot allocator takes the low end of the largest free RAM range; the user window
+ * later takes the rest of it. */
+static void pool_init(const struct dsv_bootinfo *bi)
+{
+	uint64_t kend = virt_to_phys(__kernel_end), best = 0;
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		const struct dsv_mem_range *m = &bi->mem[i];
+		if (m->type != DSV_MEM_RAM)
+			continue;
+		uint64_t lo = ALIGN_UP(MAX(m->base, kend), PAGE_SIZE), hi = m->base + m->size;
+		if (hi > lo && hi - lo > best)
+			best = hi - lo, pool_cur = lo, pool_end = hi;
+	}
+	if (best < (16ull << 20))
+		panic("no free RAM range of 16 MiB");
+	if (pool_cur >= (1ull << 30))
+		panic("free RAM starts above 1 GiB (%lx)", pool_cur);
+}
+
+void mm_init(const struct dsv_bootinfo *bi, struct cpu_pages *pages, uint32_t ncpus)
+{
+	/* kvm_pvm runs guest supervisor code at hardware CPL3 and loops on a fault when it
+	 * touches a supervisor-only (U=0) page, so there every mapping is user-accessible.
+	 * The program could then reach kernel memory: it only harms its own VM. */
+	kernel_us = bi->platform == DSV_PLATFORM_PVM ? PTE_US : 0;
+	pool_init(bi);
+	template_pml4 = pool_alloc(PAGE_SIZE);
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		uint64_t lo = ALIGN_DOWN(bi->mem[i].base, HUGE_SIZE);
+		uint64_t hi = ALIGN_UP(bi->mem[i].base + bi->mem[i].size, HUGE_SIZE);
+		map_2m(template_pml4, DIRECT_MAP + lo, lo, hi - lo, PTE_RW | PTE_NX | kernel_us);
+	}
+	uint64_t kspan = ALIGN_UP(virt_to_phys(__kernel_end), HUGE_SIZE);
+	map_2m(template_pml4, KERNEL_VMA, 0, kspan, PTE_RW | kernel_us);
+
+	/* Per vCPU: its struct cpu page, kernel stack, and page tables that differ from the
+	 * template only on the path to PERCPU_VA (PML4[511] -> PDPT[511] -> PD[511] -> PT[0]). */
+	uint64_t *tpl = table(template_pml4);
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu_pages *p = &pages[i];
+		p->cpu = pool_alloc(PAGE_SIZE);
+		p->kstack = pool_alloc(KSTACK_SIZE);
+		p->pml4 = pool_alloc(PAGE_SIZE);
+		uint64_t pdpt = pool_alloc(PAGE_SIZE), pd = pool_alloc(PAGE_SIZE), pt = pool_alloc(PAGE_SIZE);
+		memcpy(table(p->pml4), tpl, PAGE_SIZE);
+		memcpy(table(pdpt), table(tpl[511]), PAGE_SIZE);
+		table(p->pml4)[511] = pdpt | PTE_P | PTE_RW | kernel_us;
+		table(pdpt)[511] = pd | PTE_P | PTE_RW | kernel_us;
+		table(pd)[511] = pt | PTE_P | PTE_RW | kernel_us;
+		table(pt)[0] = p->cpu | PTE_P | PTE_RW | PTE_NX | kernel_us;
+	}
+}
+
+void mm_enable_direct_map(void)
+{
+	phys_offset = DIRECT_MAP;
+}
+
+uint64_t mm_map_user_window(uint64_t win_va, const struct cpu_pages *pages, uint32_t ncpus)
+{
+	/* Reserve page tables for the largest possible window before fixing its start. */
+	uint64_t avail = pool_end - pool_cur;
+	uint64_t reserve_end = pool_cur + (avail >> 30 << 12) + 4 * PAGE_SIZE;
+	uwin.pa = ALIGN_UP(reserve_end, HUGE_SIZE);
+	if (uwin.pa >= pool_end || pool_end - uwin.pa < (8ull << 20))
+		panic("not enough RAM for the program");
+	uwin.size = ALIGN_DOWN(pool_end - uwin.pa, HUGE_SIZE);
+	uwin.va = win_va;
+	if (uwin.va + uwin.size > (1ull << 47) || uwin.va + uwin.size < uwin.va)
+		panic("user window does not fit the user half");
+	pool_end = reserve_end;
+	map_2m(template_pml4, uwin.va, uwin.pa, uwin.size, PTE_RW | PTE_US);
+	uint64_t *tpl = table(template_pml4);
+	for (uint32_t i = 0; i < ncpus; i++)
+		for (int s = 0; s < 256; s++)
+			if (tpl[s])
+				table(pages[i].pml4)[s] = tpl[s];
+	return uwin.size;
+}

@@ -1,0 +1,282 @@
+/* Address-space bookkeeping for the user window. The window is always fully mapped, so
+ * this only decides which addresses the program may be handed; protections are not
+ * enforced (2 MiB pages) and PROT_NONE guards reserve addresses but do not trap.
+ *
+ * Zeroing: RAM starts zeroed and the part of the window between the brk end and the
+ * lowest mmap ever handed out has never been used ("fresh"); any other range is zeroed
+ * when it is handed out again, so untouched memory is never touched by the kernel. */
+#include "uvm.h"
+#include "errno.h"
+#include "lock.h"
+#include "mm.h"
+
+#define MAX_RANGES 4096
+#define MAP_FIXED           0x10
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE      1
+#define MADV_DONTNEED       4
+#define MADV_REMOVE         9
+
+struct range {
+	uint64_t start, end;
+};
+
+static struct range used[MAX_RANGES];
+static int nused;
+static spinlock_t lock;
+static uint64_t win_lo, win_hi, mmap_top, stack_top;
+static uint64_t brk_base, brk_cur, brk_top;
+static uint64_t fresh_lo, fresh_hi;
+
+static bool in_window(uint64_t a, uint64_t len)
+{
+	return a >= win_lo && len <= win_hi - win_lo && a - win_lo <= win_hi - win_lo - len;
+}
+
+static bool range_free(uint64_t a, uint64_t b)
+{
+	for (int i = 0; i < nused; i++)
+		if (used[i].start < b && a < used[i].end)
+			return false;
+	return true;
+}
+
+static bool add_range(uint64_t a, uint64_t b)
+{
+	int i = 0;
+	while (i < nused && used[i].end < a)
+		i++;
+	/* merge with neighbours that touch [a, b) */
+	if (i < nused && used[i].start <= b) {
+		used[i].start = MIN(used[i].start, a);
+		used[i].end = MAX(used[i].end, b);
+		while (i + 1 < nused && used[i + 1].start <= used[i].end) {
+			used[i].end = MAX(used[i].end, used[i + 1].end);
+			memmove(&used[i + 1], &used[i + 2], (size_t)(nused - i - 2) * sizeof used[0]);
+			nused--;
+		}
+		return true;
+	}
+	if (nused == MAX_RANGES)
+		return false;
+	memmove(&used[i + 1], &used[i], (size_t)(nused - i) * sizeof used[0]);
+	used[i] = (struct range){ a, b };
+	nused++;
+	return true;
+}
+
+static bool remove_range(uint64_t a, uint64_t b)
+{
+	for (int i = 0; i < nused; i++) {
+		struct range *r = &used[i];
+		if (r->end <= a || b <= r->start)
+			continue;
+		if (r->start < a && b < r->end) { /* split */
+			if (nused == MAX_RANGES)
+				return false;
+			memmove(&used[i + 1], &used[i], (size_t)(nused - i) * sizeof used[0]);
+			nused++;
+			used[i].end = a;
+			used[i + 1].start = b;
+			return true;
+		}
+		if (r->start < a) {
+			r->end = a;
+		} else if (b < r->end) {
+			r->start = b;
+		} else {
+			memmove(&used[i], &used[i + 1], (size_t)(nused - i - 1) * sizeof used[0]);
+			nused--;
+			i--;
+		}
+	}
+	return true;
+}
+
+/* Zeroes [a, b) where it may hold old data and shrinks the fresh range around it. */
+static void hand_out(uint64_t a, uint64_t b)
+{
+	uint64_t fl = MAX(a, fresh_lo), fh = MIN(b, fresh_hi);
+	if (fl >= fh) {
+		memset((void *)a, 0, b - a);
+		return;
+	}
+	memset((void *)a, 0, fl - a);
+	memset((void *)fh, 0, b - fh);
+	if (fl - fresh_lo >= fresh_hi - fh)
+		fresh_hi = fl;
+	else
+		fresh_lo = fh;
+	if (fresh_lo > fresh_hi)
+		fresh_lo = fresh_hi;
+}
+
+void uvm_init(uint64_t image_end, uint64_t stack_size)
+{
+	win_lo = uwin.va;
+	win_hi = uwin.va + uwin.size;
+	stack_top = win_hi;
+	mmap_top = win_hi - stack_size;
+	add_range(mmap_top, stack_top);
+	brk_base = brk_cur = brk_top = ALIGN_UP(image_end, PAGE_SIZE);
+	fresh_lo = brk_base;
+	fresh_hi = mmap_top;
+}
+
+uint64_t uvm_stack_top(void)
+{
+	return stack_top;
+}
+
+bool uvm_reserve(uint64_t start, uint64_t end)
+{
+	start = ALIGN_DOWN(start, PAGE_SIZE);
+	end = ALIGN_UP(end, PAGE_SIZE);
+	return end > start && in_window(start, end - start) && add_range(start, end);
+}
+
+/* Highest free gap of len bytes below mmap_top. */
+static uint64_t find_gap(uint64_t len)
+{
+	uint64_t top = mmap_top;
+	for (int i = nused - 1; i >= -1; i--) {
+		uint64_t bottom = i >= 0 ? used[i].end : win_lo;
+		if (i >= 0 && used[i].start >= top)
+			continue;
+		if (bottom < top && top - bottom >= len)
+			return top - len;
+		if (i >= 0)
+			top = MIN(top, used[i].start);
+	}
+	return 0;
+}
+
+int64_t uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
+{
+	(void)prot;
+	if (!len || len > win_hi - win_lo)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	spin_lock(&lock);
+	int64_t ret;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (!in_window(addr, len)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (!range_free(addr, addr + len)) {
+			if (!(flags & MAP_FIXED)) {
+				ret = -EEXIST;
+				goto out;
+			}
+			remove_range(addr, addr + len);
+		}
+	} else if (!(addr && !(addr & (PAGE_SIZE - 1)) && in_window(addr, len) &&
+		     range_free(addr, addr + len))) {
+		addr = find_gap(len);
+		if (!addr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (!add_range(addr, addr + len)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hand_out(addr, addr + len);
+	ret = (int64_t)addr;
+out:
+	spin_unlock(&lock);
+	return ret;
+}
+
+int64_t uvm_munmap(uint64_t addr, uint64_t len)
+{
+	if ((addr & (PAGE_SIZE - 1)) || !len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (addr + len < addr)
+		return -EINVAL;
+	spin_lock(&lock);
+	bool ok = remove_range(addr, addr + len);
+	spin_unlock(&lock);
+	return ok ? 0 : -ENOMEM;
+}
+
+int64_t uvm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+	(void)new_addr;
+	if ((old & (PAGE_SIZE - 1)) || !new_len || (flags & ~MREMAP_MAYMOVE))
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!in_window(old, old_len) || !in_window(old, new_len))
+		goto move;
+	if (new_len <= old_len) {
+		if (new_len < old_len)
+			uvm_munmap(old + new_len, old_len - new_len);
+		return (int64_t)old;
+	}
+	spin_lock(&lock);
+	if (range_free(old + old_len, old + new_len) && add_range(old + old_len, old + new_len)) {
+		hand_out(old + old_len, old + new_len);
+		spin_unlock(&lock);
+		return (int64_t)old;
+	}
+	spin_unlock(&lock);
+move:
+	if (!(flags & MREMAP_MAYMOVE) || !in_window(old, old_len))
+		return -ENOMEM;
+	int64_t n = uvm_mmap(0, new_len, 0, 0);
+	if (n < 0)
+		return n;
+	memcpy((void *)n, (void *)old, old_len);
+	uvm_munmap(old, old_len);
+	return n;
+}
+
+int64_t uvm_brk(uint64_t addr)
+{
+	spin_lock(&lock);
+	if (addr >= brk_base && addr - brk_base <= win_hi - brk_base) {
+		uint64_t top = ALIGN_UP(addr, PAGE_SIZE);
+		if (top > brk_top) {
+			if (range_free(brk_top, top) && add_range(brk_top, top)) {
+				hand_out(brk_top, top);
+				brk_top = top;
+				brk_cur = addr;
+			}
+		} else {
+			remove_range(top, brk_top);
+			brk_top = top;
+			brk_cur = addr;
+		}
+	}
+	int64_t ret = (int64_t)brk_cur;
+	spin_unlock(&lock);
+	return ret;
+}
+
+int64_t uvm_madvise(uint64_t addr, uint64_t len, int advice)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!in_window(addr, len))
+		return -ENOMEM;
+	if (advice == MADV_DONTNEED || advice == MADV_REMOVE)
+		memset((void *)addr, 0, len); /* anonymous memory reads back as zeros */
+	return 0;
+}
+
+int64_t uvm_mprotect(uint64_t addr, uint64_t len)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	return in_window(addr, len) ? 0 : -ENOMEM;
+}

@@ -1,0 +1,109 @@
+# Shared helpers for dsvd's TAP integration tests: TAP output, a private dsvd on a temporary
+# socket and state directory, API calls with curl, and cleanup that runs even on failure.
+# Expects DSVD, DSV, HVMM, PAYLOAD_DIR, PVH_GUEST, START_SERVICES from meson.
+set -u
+
+T=0
+FAILED=0
+ok() { T=$((T + 1)); echo "ok $T - $*"; }
+not_ok() { T=$((T + 1)); FAILED=$((FAILED + 1)); echo "not ok $T - $*"; }
+skip() { T=$((T + 1)); echo "ok $T - $* # SKIP"; }
+diag() { echo "# $*"; }
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+finish() { echo "1..$T"; [ "$FAILED" -eq 0 ]; }
+
+need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+
+WORK=$(mktemp -d /tmp/dsvd-it.XXXXXX)
+SOCK=$WORK/dsvd.sock
+STATE=$WORK/state
+PREFIX=t$$
+DSVD_PID=
+export DSV_SOCKET=$SOCK
+
+start_dsvd() {
+    "$DSVD" --socket "$SOCK" --state-dir "$STATE" --config "$WORK/node.json" \
+        --hvmm "$HVMM" --default-kernel "$PVH_GUEST" "$@" >>"$WORK/dsvd.log" 2>&1 &
+    DSVD_PID=$!
+    local i
+    for i in $(seq 100); do
+        [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/node && return 0
+        kill -0 "$DSVD_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    diag "dsvd did not start:"; sed 's/^/#   /' "$WORK/dsvd.log"
+    return 1
+}
+
+stop_dsvd() { # SIG
+    [ -n "$DSVD_PID" ] || return 0
+    kill -"${1:-TERM}" "$DSVD_PID" 2>/dev/null
+    wait "$DSVD_PID" 2>/dev/null
+    DSVD_PID=
+}
+
+# api METHOD PATH [BODY]: sets STATUS and BODY
+api() {
+    local method=$1 path=$2 data=${3-}
+    local args=(-s -o "$WORK/body" -w '%{http_code}' --unix-socket "$SOCK" -X "$method")
+    [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+    STATUS=$(curl "${args[@]}" "http://localhost$path")
+    BODY=$(cat "$WORK/body")
+}
+
+# field KEY: the first string or number value of "KEY" in BODY
+field() {
+    printf '%s' "$BODY" | grep -o "\"$1\": *\(\"[^\"]*\"\|[-0-9][0-9]*\|true\|false\|null\)" | head -1 |
+        sed -e "s/^\"$1\": *//" -e 's/^"//' -e 's/"$//'
+}
+
+# expect STATUS FIELD METHOD PATH [BODY] -- description: checks status and the named field
+expect() {
+    local want=$1 want_field=$2 desc=$3; shift 3
+    api "$@"
+    local got_field; got_field=$(field field)
+    if [ "$STATUS" = "$want" ] && { [ -z "$want_field" ] || [ "$got_field" = "$want_field" ]; }; then
+        ok "$desc ($STATUS${want_field:+, field $want_field})"
+    else
+        not_ok "$desc: got $STATUS field '$got_field', want $want ${want_field:+field $want_field}"
+        diag "$BODY"
+    fi
+}
+
+# wait_for SECONDS COMMAND...: polls every 0.1 s
+wait_for() {
+    local n=$(( $1 * 10 )); shift
+    local i
+    for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
+
+cleanup() {
+    local rc=$?
+    if [ -n "$DSVD_PID" ] || [ -f "$STATE/partition.json" ] || ls "$STATE"/vms/*.json >/dev/null 2>&1; then
+        [ -n "$DSVD_PID" ] || start_dsvd >/dev/null 2>&1 || true
+        if [ -n "$DSVD_PID" ]; then
+            local vm
+            for vm in $(curl -s --unix-socket "$SOCK" http://localhost/vms | grep -o '"name": "[^"]*"' | sed 's/.*: "//; s/"$//'); do
+                curl -s --unix-socket "$SOCK" -X DELETE "http://localhost/vms/$vm" >/dev/null
+            done
+            [ -f "$STATE/partition.json" ] &&
+                curl -s --unix-socket "$SOCK" -X DELETE http://localhost/node/partition >/dev/null
+            stop_dsvd TERM
+        fi
+    fi
+    if command -v virsh >/dev/null && [ "$(id -u)" -eq 0 ]; then
+        local d
+        for d in $(virsh -c qemu:///system list --name 2>/dev/null | grep "^dsv-$PREFIX" || true); do
+            virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
+        done
+    fi
+    if [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
+        diag "dsvd log:"; sed 's/^/#   /' "$WORK/dsvd.log" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM

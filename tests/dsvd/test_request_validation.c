@@ -1,0 +1,137 @@
+/* POST /vms request parsing and validation (dsvd/vm_spec.c): every bad request names its field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "vm_spec.h"
+
+static void expect_bad(const char *body, const char *field)
+{
+    struct vm_spec spec;
+    struct api_error err;
+    memset(&err, 0, sizeof(err));
+    int rc = vm_spec_parse(body, strlen(body), &spec, &err);
+    if (rc != -1 || err.status != 400 || strcmp(err.field, field) != 0)
+        fail_msg("body %s: rc %d status %d field '%s' (want '%s'): %s", body, rc, err.status,
+                 err.field, field, err.message);
+    assert_non_null(strstr(err.message, field));
+}
+
+static void test_good_requests(void **state)
+{
+    (void)state;
+    struct vm_spec spec;
+    struct api_error err;
+    const char *hpc = "{\"name\":\"a-1.x_y\",\"stack\":\"hpc\",\"vcpus\":2,\"mem_mib\":64,"
+                      "\"program\":[\"/bin/true\",\"x\"],\"cmdline\":\"quiet\",\"share\":\"/tmp\"}";
+    assert_int_equal(vm_spec_parse(hpc, strlen(hpc), &spec, &err), 0);
+    assert_string_equal(spec.name, "a-1.x_y");
+    assert_int_equal(spec.stack, VM_STACK_HPC);
+    assert_int_equal(spec.vcpus, 2);
+    assert_int_equal(spec.mem_mib, 64);
+    assert_int_equal(spec.argc, 2);
+    assert_string_equal(spec.argv[1], "x");
+    assert_null(spec.argv[2]);
+    json_t *back = vm_spec_to_json(&spec);
+    struct vm_spec again;
+    assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
+    assert_string_equal(again.share, "/tmp");
+    json_decref(back);
+    vm_spec_free(&again);
+    vm_spec_free(&spec);
+    const char *com = "{\"name\":\"c\",\"stack\":\"commodity\",\"mem_mib\":33,\"kernel\":\"/k\","
+                      "\"initrd\":\"/i\"}";
+    assert_int_equal(vm_spec_parse(com, strlen(com), &spec, &err), 0);
+    assert_int_equal(spec.vcpus, 1); /* default */
+    vm_spec_free(&spec);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    expect_bad("", "body");
+    expect_bad("{", "body");
+    expect_bad("{\"name\":\"a\",}", "body");
+    expect_bad("[1,2]", "body");
+    expect_bad("{\"name\":\"a\\u0000b\",\"stack\":\"hpc\",\"mem_mib\":2}", "body");
+    expect_bad("\"str\"", "body");
+    expect_bad("{\"name\":\"a\",\"name\":\"b\",\"stack\":\"hpc\",\"mem_mib\":2}", "body");
+}
+
+static void test_unknown_fields(void **state)
+{
+    (void)state;
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"memory\":5}", "memory");
+    expect_bad("{\"nmae\":\"a\"}", "nmae");
+}
+
+static void test_sizes(void **state)
+{
+    (void)state;
+    const char *t = "{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":%s,\"vcpus\":%s}";
+    char body[256];
+    const char *bad_mem[] = {"0", "-1", "1099511627776", "2.5", "\"64\"", "null"};
+    for (size_t i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++) {
+        snprintf(body, sizeof(body), t, bad_mem[i], "1");
+        expect_bad(body, "mem_mib");
+    }
+    const char *bad_vcpus[] = {"0", "-3", "257", "100000", "true"};
+    for (size_t i = 0; i < sizeof(bad_vcpus) / sizeof(bad_vcpus[0]); i++) {
+        snprintf(body, sizeof(body), t, "64", bad_vcpus[i]);
+        expect_bad(body, "vcpus");
+    }
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\"}", "mem_mib");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":3,\"kernel\":\"/k\"}", "mem_mib");
+}
+
+static void test_stack(void **state)
+{
+    (void)state;
+    expect_bad("{\"name\":\"a\",\"stack\":\"gpu\",\"mem_mib\":2}", "stack");
+    expect_bad("{\"name\":\"a\",\"stack\":\"HPC\",\"mem_mib\":2}", "stack");
+    expect_bad("{\"name\":\"a\",\"stack\":1,\"mem_mib\":2}", "stack");
+    expect_bad("{\"name\":\"a\",\"mem_mib\":2}", "stack");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2}", "program");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/p\"],"
+               "\"initrd\":\"/i\"}", "initrd");
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"share\":\"/s\"}", "share");
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    const char *bad[] = {"\"\"", "\"../x\"", "\"a/b\"", "\".hidden\"", "\"-rf\"", "\"a..b\"",
+                         "\"a b\"", "\"\\u00e9\"",
+                         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", "5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body), "{\"name\":%s,\"stack\":\"hpc\",\"mem_mib\":2}", bad[i]);
+        expect_bad(body, "name");
+    }
+    char why[128];
+    assert_int_equal(vm_name_check("ok-Name_1.2", why, sizeof(why)), 0);
+}
+
+static void test_paths(void **state)
+{
+    (void)state;
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"kernel\":\"rel/k\"}", "kernel");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"prog\"]}", "program[0]");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[]}", "program");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/p\",3]}", "program[1]");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":\"/p\"}", "program");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_requests), cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_stack), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_paths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

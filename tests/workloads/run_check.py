@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Test driver for the bench workloads (meson always brings python3 along).
+
+  run_check.py native --status S -- WORKLOAD ARGS...
+      Runs the workload; passes when it exits with S and its last output line is a JSON
+      result whose "ok" is true exactly when S is 0.
+
+  run_check.py status --status S -- PROGRAM ARGS...
+      Passes when PROGRAM exits with S (for --help and bad options).
+
+  run_check.py hvmm --hvmm PATH --lwk PATH --keys k1,k2 -- WORKLOAD ARGS...
+      Runs the workload natively and under hvmm + lwk on the same CPUs with the same
+      thread count; passes when both verify and the answer keys are identical.
+      Exits 77 (meson: SKIP), saying why, while hvmm or the lwk are not built, or while
+      hvmm + lwk cannot yet run a trivial program (a 1-thread hog for one round). Once that
+      probe passes, any failure is a failure. DSV_REQUIRE_VM_TESTS=1 turns skips into
+      failures.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+SKIP = 77
+
+
+def result_line(out):
+    """The last line that is a JSON object with a "workload" key, or None."""
+    for line in reversed(out.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and "workload" in obj:
+                return obj
+    return None
+
+
+def run(cmd, cpus, timeout):
+    def pin():
+        os.sched_setaffinity(0, cpus)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=timeout, preexec_fn=pin, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+def show(what, rc, out, err):
+    print(f"--- {what}: exit status {rc}")
+    print(out, end="")
+    if err:
+        print("--- stderr:")
+        print(err, end="")
+
+
+def status(args):
+    rc, out, err = run(args.cmd, sorted(os.sched_getaffinity(0)), args.timeout)
+    show("run", rc, out, err)
+    if rc != args.status:
+        print(f"FAIL: exit status {rc}, expected {args.status}")
+        return 1
+    print("PASS")
+    return 0
+
+
+def native(args):
+    cpus = sorted(os.sched_getaffinity(0))
+    rc, out, err = run(args.cmd, cpus, args.timeout)
+    show("native", rc, out, err)
+    res = result_line(out)
+    if res is None:
+        print("FAIL: no JSON result line")
+        return 1
+    if rc != args.status:
+        print(f"FAIL: exit status {rc}, expected {args.status}")
+        return 1
+    if res.get("ok") is not (args.status == 0):
+        print(f"FAIL: result line says ok={res.get('ok')} with exit status {rc}")
+        return 1
+    print("PASS")
+    return 0
+
+
+def skip(why):
+    print("SKIP: " + why)
+    if os.environ.get("DSV_REQUIRE_VM_TESTS") == "1":
+        print("FAIL: DSV_REQUIRE_VM_TESTS=1 forbids skipping")
+        return 1
+    return SKIP
+
+
+def vm_cmd(args, cpus, prog, wl_args):
+    return [args.hvmm, "run", "--vcpus", str(len(cpus)), "--cpus",
+            ",".join(str(c) for c in cpus), "--mem", args.mem, "--kernel", args.lwk,
+            "--", prog] + wl_args
+
+
+def probe_vm(args, cpus, hog):
+    """None when hvmm + lwk run a trivial program, else why not. The answer is cached
+    next to the workloads, keyed by the hvmm and lwk files, so a hanging guest costs one
+    timeout per build rather than one per test."""
+    key = "|".join(f"{p}:{os.stat(p).st_mtime_ns}:{os.stat(p).st_size}"
+                   for p in (args.hvmm, args.lwk))
+    cache = os.path.join(os.path.dirname(os.path.abspath(hog)), ".hvmm-probe")
+    try:
+        with open(cache) as f:
+            k, _, verdict = f.read().partition("\n")
+        if k == key:
+            return verdict or None
+    except OSError:
+        pass
+    probe = vm_cmd(args, cpus[:1], hog, ["--mode", "spin", "--threads", "1",
+                                         "--seconds", "0", "--quiet"])
+    try:
+        rc, out, err = run(probe, cpus[:1], 8)
+        res = result_line(out)
+        last = (err.strip().splitlines() or ["no output"])[-1]
+        ok = rc == 0 and res and res.get("ok") is True
+        verdict = "" if ok else f"probe '{' '.join(probe)}' gave exit status {rc}: {last}"
+    except subprocess.TimeoutExpired:
+        verdict = f"probe '{' '.join(probe)}' timed out after 8 s"
+    try:
+        with open(cache, "w") as f:
+            f.write(key + "\n" + verdict)
+    except OSError:
+        pass
+    return verdict or None
+
+
+def hvmm(args):
+    for what, path in (("hvmm", args.hvmm), ("lwk", args.lwk)):
+        if not path or not os.path.exists(path):
+            return skip(f"{what} not built yet ({path or 'no target'}); this test runs the "
+                        "workload under hvmm + lwk once both exist")
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return skip("/dev/kvm is not accessible")
+    cpus = sorted(os.sched_getaffinity(0))
+    n = len(cpus)
+    prog, rest = args.cmd[0], args.cmd[1:]
+    why = probe_vm(args, cpus, os.path.join(os.path.dirname(prog), "hog"))
+    if why:
+        return skip(f"hvmm + lwk cannot run a program yet ({why})")
+    # Same thread count on both sides, so the answers must match bit for bit.
+    wl_args = rest + ["--threads", str(n)]
+    rc_n, out_n, err_n = run([prog] + wl_args, cpus, args.timeout)
+    show("native", rc_n, out_n, err_n)
+    vm = vm_cmd(args, cpus, prog, wl_args)
+    print("$ " + " ".join(vm))
+    rc_v, out_v, err_v = run(vm, cpus, args.timeout)
+    show("hvmm", rc_v, out_v, err_v)
+    res_n, res_v = result_line(out_n), result_line(out_v)
+    ok = True
+    if rc_n != 0 or not res_n or res_n.get("ok") is not True:
+        print("FAIL: the native run did not verify")
+        ok = False
+    if rc_v != 0 or not res_v or res_v.get("ok") is not True:
+        print(f"FAIL: the run under hvmm did not verify (exit status {rc_v})")
+        ok = False
+    if ok:
+        for k in args.keys.split(","):
+            if k and res_n.get(k) != res_v.get(k):
+                print(f"FAIL: {k} differs: native {res_n.get(k)!r}, hvmm {res_v.get(k)!r}")
+                ok = False
+    print("PASS" if ok else "")
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["native", "hvmm", "status"])
+    ap.add_argument("--status", type=int, default=0)
+    ap.add_argument("--hvmm", default="")
+    ap.add_argument("--lwk", default="")
+    ap.add_argument("--mem", default="256M")
+    ap.add_argument("--keys", default="")
+    ap.add_argument("--timeout", type=float, default=60)
+    argv = sys.argv[1:]
+    if "--" not in argv:
+        ap.error("no workload given (put it after --)")
+    cut = argv.index("--")
+    args = ap.parse_args(argv[:cut])
+    args.cmd = argv[cut + 1:]
+    if not args.cmd:
+        ap.error("no workload given")
+    try:
+        return {"native": native, "hvmm": hvmm, "status": status}[args.mode](args)
+    except subprocess.TimeoutExpired:
+        print(f"FAIL: timed out after {args.timeout} s")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
