@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define PTE_P  0x1ull
 #define PTE_RW 0x2ull
@@ -147,6 +148,9 @@ void boot_write_info(const struct guest_mem *gm, const struct boot_params *bp)
 	bi->platform = bp->platform;
 	bi->flags = bp->flags;
 	bi->tsc_khz = bp->tsc_khz;
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+		bi->realtime_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	bi->ram_size = gm->size;
 	bi->nr_vcpus = (uint32_t)bp->nr_vcpus;
 	for (int i = 0; i < bp->nr_vcpus; i++) {

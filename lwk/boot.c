@@ -158,7 +158,7 @@ NORETURN void boot_bsp(const struct dsv_bootinfo *bi)
 	check_bootinfo(bi);
 	plat = bi->platform == DSV_PLATFORM_PVM ? &plat_pvm : &plat_hw;
 	nr_cpus = bi->nr_vcpus;
-	time_init(bi->tsc_khz, bi->reserved[0]);
+	time_init(bi->tsc_khz, bi->realtime_ns);
 	mm_init(bi, pages, nr_cpus);
 	switch_to(pages[0].pml4, kstack_top_of(0), bsp_continue, NULL);
 }

@@ -244,7 +244,9 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV() do { if (!v) { fprintf(stderr, "overhead: %s needs a value\n", a); return 2; } i++; } while (0)
+#define NEEDV() do { \
+		if (!v) { fprintf(stderr, "overhead: %s needs a value\n", a); return 2; } \
+		i++; } while (0)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;

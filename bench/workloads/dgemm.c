@@ -32,7 +32,8 @@ static double gen(uint64_t which, uint64_t i, uint64_t j, uint64_t n)
 	return (h & 1) ? -m : m;
 }
 
-static void rows4(const struct mm *m, uint64_t i, uint64_t kk, uint64_t ke, uint64_t jj, uint64_t je)
+static void rows4(const struct mm *m, uint64_t i, uint64_t kk, uint64_t ke, uint64_t jj,
+		  uint64_t je)
 {
 	uint64_t n = m->n;
 	double *restrict c0 = m->c + i * n, *restrict c1 = c0 + n, *restrict c2 = c1 + n,

@@ -19,7 +19,8 @@
 
 enum mode { SPIN, MEM, SYSCALL, FAULT };
 static const char *const mode_name[] = { "spin", "mem", "syscall", "fault" };
-static const char *const unit_name[] = { "steps", "bytes", "calls", "pages" }; /* pages: one fault each on Linux */
+/* fault mode counts pages: on Linux each fresh page touched is one page fault */
+static const char *const unit_name[] = { "steps", "bytes", "calls", "pages" };
 
 #define PAGE 4096u
 #define SPIN_STEPS 65536u

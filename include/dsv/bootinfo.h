@@ -56,7 +56,8 @@ struct dsv_bootinfo {
 	uint64_t args_gpa;       /* argument block: see struct dsv_args */
 	uint64_t args_size;
 
-	uint64_t reserved[8];
+	uint64_t realtime_ns;    /* host CLOCK_REALTIME in ns when hvmm wrote this; 0 if unknown */
+	uint64_t reserved[7];
 };
 
 /*

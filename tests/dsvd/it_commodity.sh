@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Commodity VM lifecycle through a real libvirtd (qemu:///system): pinned within the commodity
+# CPUs, host-passthrough without arch-capabilities, console, overcommit accepted up to the
+# ratio (4 vCPUs per CPU) and refused beyond it, delete.
+. "$TEST_LIB"
+need_root
+
+[ -f "$PVH_GUEST" ] || skip_all "the PVH test guest is not built"
+command -v libvirtd >/dev/null || skip_all "libvirtd is not installed"
+[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+ncpu=$(getconf _NPROCESSORS_ONLN)
+[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
+HPC=$((ncpu - 1))
+"$START_SERVICES" >"$WORK/services.log" 2>&1 || { cat "$WORK/services.log" | sed 's/^/# /'; skip_all "libvirtd could not be started"; }
+ok "virtlogd and libvirtd are running"
+
+start_dsvd || { not_ok "dsvd starts"; finish; exit; }
+# commodity = housekeeping = CPUs 0..HPC-1: capacity 4 vCPUs per CPU
+"$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0-$((HPC - 1)) --hpc-mem 2M >/dev/null; rc=$?
+check "partition applied" [ $rc -eq 0 ]
+cap=$((4 * HPC))
+half=$((cap / 2))
+
+out=$("$DSV" vm create $PREFIX-a --stack commodity --vcpus $half --mem 32M --cmdline "console=ttyS0" 2>&1); rc=$?
+check "commodity VM a ($half vCPUs, default guest) starts" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$out"
+out=$("$DSV" vm create $PREFIX-b --stack commodity --vcpus $half --mem 32M --kernel "$PVH_GUEST" 2>&1); rc=$?
+check "commodity VM b ($half vCPUs) starts: $cap vCPUs on $HPC CPU(s) is the ratio 4" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$out"
+expect 409 vcpus "one vCPU beyond the overcommit ratio is refused" POST /vms \
+    "{\"name\":\"$PREFIX-c\",\"stack\":\"commodity\",\"mem_mib\":32,\"kernel\":\"$PVH_GUEST\"}"
+
+virsh_q() { virsh -c qemu:///system "$@" 2>/dev/null; }
+check "libvirt runs domain dsv-$PREFIX-a" grep -q "^dsv-$PREFIX-a\$" <(virsh_q list --name)
+check "libvirt runs domain dsv-$PREFIX-b" grep -q "^dsv-$PREFIX-b\$" <(virsh_q list --name)
+xml=$(virsh_q dumpxml dsv-$PREFIX-a)
+check "host-passthrough CPU" grep -q "mode='host-passthrough'" <<<"$xml"
+check "arch-capabilities disabled" grep -q "<feature policy='disable' name='arch-capabilities'/>" <<<"$xml"
+check "direct kernel boot of the guest" grep -q "<kernel>$PVH_GUEST</kernel>" <<<"$xml"
+pins_ok() {
+    local cpus
+    cpus=$(grep -o "<vcpupin vcpu='[0-9]*' cpuset='[^']*'" <<<"$xml" | sed "s/.*cpuset='//; s/'//")
+    [ -n "$cpus" ] || return 1
+    local c
+    for c in $cpus; do [ "$c" -lt "$HPC" ] || return 1; done
+}
+check "every vCPU is pinned within the commodity CPUs" pins_ok
+check "the emulator is pinned within the commodity CPUs" grep -q "<emulatorpin cpuset='0$( [ $HPC -gt 1 ] && echo "-$((HPC-1))")'/>" <<<"$xml"
+console_up() { api GET /vms/$PREFIX-a/console; grep -q "dsv-pvh-guest: up" <<<"$BODY"; }
+check "the guest's serial console reaches GET /vms/{name}/console" wait_for 20 console_up
+
+out=$("$DSV" vm list)
+check "dsv vm list shows both" [ "$(grep -c "^$PREFIX-[ab] *commodity *running" <<<"$out")" = 2 ]
+out=$("$DSV" node show)
+check "dsv node show counts the vCPUs" grep -q "vCPUs $cap/$cap (ratio 4)" <<<"$out"
+api GET /metrics
+check "metrics report commodity CPU time" grep -q "^dsv_vm_cpu_seconds_total{name=\"$PREFIX-a\",stack=\"commodity\"}" <<<"$BODY"
+
+"$DSV" vm delete $PREFIX-a >/dev/null; rc=$?
+check "dsv vm delete exits 0" [ $rc -eq 0 ]
+check "the domain is gone" bash -c "! virsh -c qemu:///system list --name | grep -q '^dsv-$PREFIX-a\$'"
+api POST /vms "{\"name\":\"$PREFIX-c\",\"stack\":\"commodity\",\"mem_mib\":32,\"kernel\":\"$PVH_GUEST\"}"
+check "its vCPUs are free again" [ "$STATUS" = 201 ]
+api DELETE /vms/$PREFIX-c
+api DELETE /vms/$PREFIX-b
+check "second delete ok" [ "$STATUS" = 200 ]
+check "no dsv test domains left" bash -c "! virsh -c qemu:///system list --name | grep -q '^dsv-$PREFIX'"
+"$DSV" node release >/dev/null; rc=$?
+check "partition released" [ $rc -eq 0 ]
+stop_dsvd TERM
+finish

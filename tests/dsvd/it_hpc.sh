@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# HPC VM lifecycle through dsvd and a real hvmm: create, list, console, thread placement,
+# admission refusal (409) for CPUs and memory, delete; dsv run with the guest's exit status.
+. "$TEST_LIB"
+need_root
+
+[ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
+SPIN=$PAYLOAD_DIR/spin.elf
+[ -f "$SPIN" ] || skip_all "test payload spin.elf is not built"
+[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+ncpu=$(getconf _NPROCESSORS_ONLN)
+[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
+HPC=$((ncpu - 1))
+CS=/sys/fs/cgroup/cpuset
+
+start_dsvd || { not_ok "dsvd starts"; finish; exit; }
+"$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0 --hpc-mem 16M >/dev/null; rc=$?
+check "partition applied" [ $rc -eq 0 ]
+
+expect 409 mem_mib "more memory than the HPC reservation is refused" POST /vms \
+    "{\"name\":\"$PREFIX-big\",\"stack\":\"hpc\",\"mem_mib\":64,\"kernel\":\"$SPIN\"}"
+
+out=$("$DSV" vm create $PREFIX-h1 --stack hpc --mem 8M --kernel "$SPIN" 2>&1); rc=$?
+check "dsv vm create (hpc, spin.elf) exits 0" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$out"
+api GET /vms/$PREFIX-h1
+check "the VM is running" [ "$(field state)" = running ]
+check "its vCPU got the HPC CPU" [ "$(field cpus)" = "$HPC" ]
+pid=$(field pid)
+check "hvmm runs" kill -0 "$pid"
+check "hvmm was given the dedicated CPU, housekeeping and hugepages" \
+    grep -q -- "--cpus $HPC --housekeeping-cpus 0 --mem 8M --hugepages on" <(tr '\0' ' ' < /proc/$pid/cmdline)
+vcpu_in_hpc() {
+    local t
+    for t in /proc/$pid/task/*; do
+        [ "$(cat $t/cpuset)" = /dsv-hpc ] && grep -q "Cpus_allowed_list:.$HPC\$" $t/status && return 0
+    done
+    return 1
+}
+check "a vCPU thread runs in the HPC cpuset on the HPC CPU" wait_for 2 vcpu_in_hpc
+helpers_in_housekeeping() { [ "$(cat /proc/$pid/cpuset)" = /dsv-host ]; }
+check "hvmm's main thread runs in the housekeeping cpuset" wait_for 2 helpers_in_housekeeping
+
+out=$("$DSV" vm list); rc=$?
+check "dsv vm list shows it running" grep -q "^$PREFIX-h1 *hpc *running" <<<"$out"
+console_has() { api GET /vms/$PREFIX-h1/console; grep -q spinning <<<"$BODY"; }
+check "the console shows the guest's output" wait_for 5 console_has
+check "dsv vm console prints it" grep -q spinning <<<"$("$DSV" vm console $PREFIX-h1)"
+
+expect 409 vcpus "a second VM when the HPC CPU is taken is refused" POST /vms \
+    "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
+"$DSV" vm create $PREFIX-h2 --stack hpc --mem 2M --kernel "$SPIN" >/dev/null 2>&1; rc=$?
+check "dsv vm create exits 4 on refusal" [ $rc -eq 4 ]
+expect 409 name "a duplicate name is refused" POST /vms \
+    "{\"name\":\"$PREFIX-h1\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
+expect 409 "" "release while an HPC VM runs is refused" DELETE /node/partition
+
+api GET /metrics
+check "metrics count the running HPC VM" grep -q '^dsv_vms{stack="hpc",state="running"} 1$' <<<"$BODY"
+check "metrics report its CPU time" grep -q "^dsv_vm_cpu_seconds_total{name=\"$PREFIX-h1\",stack=\"hpc\"}" <<<"$BODY"
+
+"$DSV" vm delete $PREFIX-h1 >/dev/null; rc=$?
+check "dsv vm delete exits 0" [ $rc -eq 0 ]
+gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
+check "hvmm is gone" wait_for 3 gone
+expect 404 name "the VM is gone from the API" GET /vms/$PREFIX-h1
+api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
+check "its CPU is free again" [ "$STATUS" = 201 ]
+api DELETE /vms/$PREFIX-h2
+
+if [ -f "$PAYLOAD_DIR/hello.elf" ]; then
+    out=$("$DSV" run --stack hpc --mem 4M --kernel "$PAYLOAD_DIR/hello.elf" 2>&1); rc=$?
+    check "dsv run (hello.elf) exits 0" [ $rc -eq 0 ]
+    check "dsv run prints the guest's console" grep -q "hello from the guest" <<<"$out"
+else
+    skip "hello.elf is not built"
+    skip "hello.elf is not built"
+fi
+if [ -f "$PAYLOAD_DIR/exit_status.elf" ]; then
+    "$DSV" run --stack hpc --mem 4M --cmdline status=7 --kernel "$PAYLOAD_DIR/exit_status.elf" >/dev/null 2>&1; rc=$?
+    check "dsv run exits with the guest's status (7)" [ $rc -eq 7 ]
+else
+    skip "exit_status.elf is not built"
+fi
+check "dsv run deleted its VMs" [ "$(curl -s --unix-socket "$SOCK" http://localhost/vms | tr -d ' \n')" = "[]" ]
+
+"$DSV" node release >/dev/null; rc=$?
+check "partition released" [ $rc -eq 0 ]
+check "no dsv cgroups left" [ -z "$(ls -d $CS/dsv-* 2>/dev/null)" ]
+stop_dsvd TERM
+finish

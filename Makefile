@@ -1,0 +1,43 @@
+# The two commands users type: `make demo` and `make test`. Everything else is meson/ninja.
+BUILD    ?= build
+SANITIZE ?= 0
+FUZZ_SECONDS ?= 60
+
+ifeq ($(SANITIZE),1)
+BUILD := build-sanitize
+MESON_OPTS += -Dsanitize=true
+endif
+
+.PHONY: all deps build test demo fuzz clean help
+
+all: build
+
+help:
+	@echo "make demo       install what is missing, build, run the main job (bench/overhead --quick)"
+	@echo "make test       build and run the whole suite (unit, KVM integration, lwk, agent)"
+	@echo "make test SANITIZE=1   the same with ASan+UBSan host programs (in build-sanitize/)"
+	@echo "make fuzz FUZZ_SECONDS=N   run every libFuzzer target for N seconds (clang)"
+	@echo "make build      just build, into $(BUILD)/"
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+test: build
+	@scripts/start-services.sh
+	@scripts/run-tests.sh $(BUILD)
+
+demo: build
+	@scripts/start-services.sh
+	@scripts/demo.sh $(BUILD)
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build build-sanitize build-fuzz

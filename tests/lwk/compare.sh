@@ -1,0 +1,40 @@
+#!/bin/sh
+# usage: compare.sh HVMM VCPUS PROGRAM [ARGS...]
+# Runs PROGRAM natively and under hvmm (lwk), each in a fresh share as its working
+# directory; stdout and the exit status must be identical. If EXPECT_LOG is set, hvmm's
+# stderr must contain that text exactly once (kernel diagnostics are logged once).
+. "$(dirname "$0")/lib.sh"
+HVMM=$(abs "$1") VCPUS=$2 PROG=$(abs "$3")
+shift 3
+set -- "$PROG" "$@"
+need_kvm
+scratch
+name="$(basename "$1") $VCPUS vCPU(s)"
+echo "1..1"
+
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$@"
+native_rc=$rc
+rm -rf "$SHARE" && mkdir "$SHARE"
+run_hvmm "$VCPUS" "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" "$@"
+hvmm_rc=$rc
+
+ok=1
+if ! cmp -s "$WORK/native.out" "$WORK/hvmm.out"; then
+	echo "# stdout differs"
+	diff "$WORK/native.out" "$WORK/hvmm.out" | head -n 40 | sed 's/^/# /'
+	ok=0
+fi
+if [ "$native_rc" != "$hvmm_rc" ]; then
+	echo "# exit status: native $native_rc, hvmm $hvmm_rc"
+	ok=0
+fi
+if [ -n "${EXPECT_LOG:-}" ] && [ "$(grep -c -F -- "$EXPECT_LOG" "$WORK/hvmm.err")" != 1 ]; then
+	echo "# hvmm stderr does not contain '$EXPECT_LOG' exactly once"
+	ok=0
+fi
+if [ $ok = 1 ]; then
+	echo "ok 1 - $name: same output and exit status ($hvmm_rc)"
+else
+	dump "$WORK/hvmm.err" "hvmm stderr"
+	echo "not ok 1 - $name"
+fi

@@ -1,0 +1,46 @@
+# Helpers shared by the lwk test scripts (POSIX sh, TAP output).
+
+# abs PATH: PATH made absolute (meson passes build-relative paths; the tests cd).
+abs() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$PWD/$1" ;;
+	esac
+}
+
+# run_hvmm VCPUS SHARE OUT ERR PROGRAM ARGS...: runs PROGRAM under hvmm with SHARE as
+# its working directory and share; sets rc.
+run_hvmm() {
+	_vcpus=$1 _share=$2 _out=$3 _err=$4
+	shift 4
+	(cd "$_share" && timeout 60 "$HVMM" run --vcpus "$_vcpus" --mem 256M --share "$_share" \
+		-- "$@" >"$_out" 2>"$_err")
+	rc=$?
+}
+
+# run_native SHARE OUT ERR PROGRAM ARGS...: the same natively; sets rc.
+run_native() {
+	_share=$1 _out=$2 _err=$3
+	shift 3
+	(cd "$_share" && timeout 60 "$@" >"$_out" 2>"$_err")
+	rc=$?
+}
+
+scratch() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/lwk-test.XXXXXX") || exit 1
+	trap 'rm -rf "$WORK"' EXIT
+	mkdir "$WORK/share"
+	SHARE=$(cd "$WORK/share" && pwd -P)
+}
+
+# A KVM-less machine cannot run these tests: skip rather than fail.
+need_kvm() {
+	if [ ! -w /dev/kvm ]; then
+		echo "1..0 # SKIP /dev/kvm is not usable"
+		exit 0
+	fi
+}
+
+dump() { # file label: show a file as TAP diagnostics
+	sed "s/^/# $2: /" "$1" | head -n 40
+}

@@ -1,0 +1,180 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "options.h"
+#include "size.h"
+
+#define ARGV(...) ((char *[]){ "hvmm", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "hvmm", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, err, ...) opts_parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, sizeof(err))
+
+static void defaults(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.vcpus, 1);
+	assert_int_equal(o.ncpus, 0);
+	assert_int_equal(o.mem, HVMM_DEFAULT_MEM);
+	assert_int_equal(o.hugepages, GM_HUGE_AUTO);
+	assert_null(o.kernel);
+	assert_null(o.prog_argv);
+	assert_int_equal(o.stats, STATS_NONE);
+}
+
+static void full_command(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run", "--vcpus", "2", "--cpus", "2-3",
+			       "--housekeeping-cpus", "0", "--mem", "1G", "--hugepages", "on",
+			       "--share", "/tmp/x", "--cmdline", "a=b", "--stats=json", "--log",
+			       "/tmp/log", "-v", "--kernel", "k.elf", "--", "./prog", "--vcpus",
+			       "x"), OPTS_RUN);
+	assert_int_equal(o.vcpus, 2);
+	assert_int_equal(o.ncpus, 2);
+	assert_int_equal(o.cpus[0], 2);
+	assert_int_equal(o.cpus[1], 3);
+	assert_int_equal(o.nhk_cpus, 1);
+	assert_int_equal(o.mem, 1ull << 30);
+	assert_int_equal(o.hugepages, GM_HUGE_ON);
+	assert_string_equal(o.share, "/tmp/x");
+	assert_string_equal(o.cmdline, "a=b");
+	assert_int_equal(o.stats, STATS_JSON);
+	assert_string_equal(o.log, "/tmp/log");
+	assert_int_equal(o.verbose, 1);
+	assert_string_equal(o.kernel, "k.elf");
+	/* Everything after "--" belongs to the program, options included. */
+	assert_int_equal(o.prog_argc, 3);
+	assert_string_equal(o.prog_argv[0], "./prog");
+	assert_string_equal(o.prog_argv[1], "--vcpus");
+}
+
+static void cpus_imply_vcpus(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run", "--cpus", "0,1", "--stats"), OPTS_RUN);
+	assert_int_equal(o.vcpus, 2);
+	assert_int_equal(o.stats, STATS_TEXT);
+}
+
+static void help_and_version(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--help"), OPTS_HELP);
+	assert_int_equal(PARSE(&o, err, "run", "--help"), OPTS_HELP);
+	assert_int_equal(PARSE(&o, err, "--version"), OPTS_VERSION);
+	assert_int_equal(PARSE(&o, err, "run", "-V"), OPTS_VERSION);
+	assert_non_null(strstr(opts_usage(), "--hugepages"));
+}
+
+struct bad_case {
+	int argc;
+	char **argv;
+	const char *needle;
+};
+
+static void errors(void **state)
+{
+	const struct bad_case cases[] = {
+		{ ARGC("start"), ARGV("start"), "unknown command" },
+		{ ARGC("run", "--vcpus", "0"), ARGV("run", "--vcpus", "0"), "--vcpus" },
+		{ ARGC("run", "--vcpus", "65"), ARGV("run", "--vcpus", "65"), "--vcpus" },
+		{ ARGC("run", "--vcpus", "2x"), ARGV("run", "--vcpus", "2x"), "--vcpus" },
+		{ ARGC("run", "--vcpus", "3", "--cpus", "0,1"),
+		  ARGV("run", "--vcpus", "3", "--cpus", "0,1"), "one host CPU per vCPU" },
+		{ ARGC("run", "--cpus", "1,1"), ARGV("run", "--cpus", "1,1"), "named twice" },
+		{ ARGC("run", "--cpus", "1", "--housekeeping-cpus", "0-1"),
+		  ARGV("run", "--cpus", "1", "--housekeeping-cpus", "0-1"), "dedicated" },
+		{ ARGC("run", "--mem", "12Q"), ARGV("run", "--mem", "12Q"), "unknown unit" },
+		{ ARGC("run", "--mem", "1M"), ARGV("run", "--mem", "1M"), "between" },
+		{ ARGC("run", "--mem", "-5G"), ARGV("run", "--mem", "-5G"), "--mem" },
+		{ ARGC("run", "--mem", "99999999999999999999G"),
+		  ARGV("run", "--mem", "99999999999999999999G"), "--mem" },
+		{ ARGC("run", "--hugepages", "maybe"), ARGV("run", "--hugepages", "maybe"), "auto, on or off" },
+		{ ARGC("run", "--stats=xml"), ARGV("run", "--stats=xml"), "--stats" },
+		{ ARGC("run", "--bogus"), ARGV("run", "--bogus"), "--bogus" },
+		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
+		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
+		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+	};
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(opts_parse(&o, cases[i].argc, cases[i].argv, err, sizeof(err)),
+				 OPTS_ERROR);
+		if (!strstr(err, cases[i].needle))
+			fail_msg("case %zu: '%s' does not mention '%s'", i, err, cases[i].needle);
+	}
+	{
+		char *argv[] = { "hvmm", NULL };
+
+		assert_int_equal(opts_parse(&o, 1, argv, err, sizeof(err)), OPTS_ERROR);
+	}
+}
+
+static void long_cmdline(void **state)
+{
+	static char big[DSV_CMDLINE_MAX + 10];
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	assert_int_equal(PARSE(&o, err, "run", "--cmdline", big), OPTS_ERROR);
+	assert_non_null(strstr(err, "--cmdline"));
+}
+
+static void sizes(void **state)
+{
+	uint64_t v;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(size_parse("4096", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(size_parse("64M", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 64ull << 20);
+	assert_int_equal(size_parse("2GiB", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(size_parse("3gb", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 3ull << 30);
+	assert_int_equal(size_parse("1T", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 1ull << 40);
+	assert_int_equal(size_parse("", &v, err, sizeof(err)), -1);
+	assert_int_equal(size_parse("M", &v, err, sizeof(err)), -1);
+	assert_int_equal(size_parse("1.5G", &v, err, sizeof(err)), -1);
+	assert_int_equal(size_parse("20000000T", &v, err, sizeof(err)), -1);
+	assert_int_equal(size_parse(" 1G", &v, err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(full_command),
+		cmocka_unit_test(cpus_imply_vcpus),
+		cmocka_unit_test(help_and_version),
+		cmocka_unit_test(errors),
+		cmocka_unit_test(long_cmdline),
+		cmocka_unit_test(sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
