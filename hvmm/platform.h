@@ -8,11 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct kvm_cpuid2;
+
 struct platform {
 	const char *name;        /* "pvm", "vmx", "svm" */
 	uint32_t kind;           /* DSV_PLATFORM_* for the boot info */
 	/* Per-vCPU setup before the first KVM_RUN. Returns 0 or -1 with err set. */
 	int (*vcpu_setup)(int vcpu_fd, uint64_t vif_gpa, char *err, size_t errlen);
+	/* Adjusts the CPUID the guest will see (NULL: KVM's supported set as is). */
+	void (*cpuid_fixup)(struct kvm_cpuid2 *cpuid);
 };
 
 /* Detects the host's KVM backend. Never fails: unknown hosts are treated as hardware. */

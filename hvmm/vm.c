@@ -186,6 +186,8 @@ static int kvm_open_vm(struct vm *vm, char *err, size_t errlen)
 		}
 		nent *= 2;
 	}
+	if (vm->plat->cpuid_fixup)
+		vm->plat->cpuid_fixup(vm->cpuid);
 	for (uint32_t i = 0; i < vm->cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
 

@@ -120,8 +120,9 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					f->noop_us[f->noop_n++] = ns / 1e3;
 				else {
 					dead_noop = true;
-					ovh_note(f->notes, sizeof f->notes, "noop.elf failed (status %d%s): "
-						 "not measured.", r.status, r.timed_out ? ", timed out" : "");
+					ovh_note(f->notes, sizeof f->notes, "noop.elf failed (status %d%s: %s): "
+						 "not measured.", r.status, r.timed_out ? ", timed out" : "",
+						 ovh_last_line(r.err, why, sizeof why));
 				}
 				ovh_proc_free(&r);
 			}
@@ -143,8 +144,10 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 				} else {
 					dead_loop = true;
 					ovh_note(f->notes, sizeof f->notes, "compute loop: loop.elf and "
-						 "loop_native disagree or failed (status %d%s / %d): not measured.",
-						 r.status, r.timed_out ? ", timed out" : "", nr.status);
+						 "loop_native disagree or failed (status %d%s / %d: %s): not "
+						 "measured.", r.status, r.timed_out ? ", timed out" : "",
+						 nr.status, ovh_last_line(r.err[0] ? r.err : nr.err, why,
+									  sizeof why));
 				}
 				ovh_proc_free(&nr);
 			}
@@ -166,9 +169,10 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					snprintf(f->backing, sizeof f->backing, "%s", b);
 			} else {
 				dead_exit = true;
-				ovh_note(f->notes, sizeof f->notes, "%s failed (status %d%s): launch "
+				ovh_note(f->notes, sizeof f->notes, "%s failed (status %d%s: %s): launch "
 					 "figures not measured.", exit0, r.status,
-					 r.timed_out ? ", timed out" : "");
+					 r.timed_out ? ", timed out" : "",
+					 ovh_last_line(r.err, why, sizeof why));
 			}
 			ovh_proc_free(&r);
 		}

@@ -145,6 +145,29 @@ static bool in_list(const char *list, const char *name)
 	return false;
 }
 
+/*
+ * Whether every CPU of the list is still allowed to this process. On a shared host
+ * something else may re-pin it mid-run; the runs that follow then fail and this says why.
+ */
+static void check_cpus(struct ovh_ctx *c, const char *where)
+{
+	static bool said;
+	cpu_set_t set;
+	if (said || sched_getaffinity(0, sizeof set, &set))
+		return;
+	for (int i = 0; i < c->ncpus; i++)
+		if (!CPU_ISSET(c->cpus[i], &set)) {
+			ovh_note(c->notes, sizeof c->notes, "Before %s, CPU %d was no longer allowed to "
+				 "the runner (its affinity was changed from outside during the run); "
+				 "runs pinned to it fail with status 124 (native) or 125 (hvmm).",
+				 where, c->cpus[i]);
+			ovh_progress(c, "warning: CPU %d no longer allowed to this process\n",
+				     c->cpus[i]);
+			said = true;
+			return;
+		}
+}
+
 /* One run of workload w on peer p; records its figures for repetition rep. */
 static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, int rep)
 {
@@ -161,6 +184,9 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		ovh_progress(c, "  $ %s\n", line ? line : "?");
 		free(line);
 	}
+	char where[96];
+	snprintf(where, sizeof where, "%s on %s, repetition %d", w->id, ovh_peer_name(p), rep + 1);
+	check_cpus(c, where);
 	struct ovh_proc r;
 	double timeout = c->quick ? 60 : 300;
 	static struct ovh_obj o, st;
@@ -179,9 +205,12 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		snprintf(shown, sizeof shown, "%.4g %s", w->v[p][0][rep], w->fig[0].unit);
 	} else {
 		w->failed[p]++;
-		snprintf(w->fail_note[p], sizeof w->fail_note[p], "status %d%s%s", status,
+		/* hvmm and the workloads say why on their last stderr line */
+		char last[96];
+		snprintf(w->fail_note[p], sizeof w->fail_note[p], "status %d%s%s: %s", status,
 			 r.timed_out ? ", timed out" : "",
-			 found ? ", wrong answer" : ", no result line");
+			 found ? ", wrong answer" : ", no result line",
+			 ovh_last_line(r.err, last, sizeof last));
 		snprintf(shown, sizeof shown, "FAILED (%s)", w->fail_note[p]);
 		w->dead[p] = r.timed_out; /* a hang would cost every repetition its timeout */
 		if (c->verbose)

@@ -151,11 +151,9 @@ static bool probe(struct ovh_ctx *c, enum ovh_peer p, char *why, size_t whylen)
 		  ovh_json_true(o, "ok");
 	if (!ok) {
 		/* The last line of stderr usually says why. */
-		char *last = r.err, *s;
-		while ((s = strchr(last, '\n')) && s[1])
-			last = s + 1;
-		snprintf(why, whylen, "probe 'cg --small' failed (status %d%s): %.*s", r.status,
-			 r.timed_out ? ", timed out" : "", (int)strcspn(last, "\n"), last);
+		char last[200];
+		snprintf(why, whylen, "probe 'cg --small' failed (status %d%s): %s", r.status,
+			 r.timed_out ? ", timed out" : "", ovh_last_line(r.err, last, sizeof last));
 	}
 	free(o);
 	ovh_proc_free(&r);

@@ -66,8 +66,12 @@ int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 			CPU_ZERO(&set);
 			for (int i = 0; i < ncpus; i++)
 				CPU_SET(cpus[i], &set);
-			if (sched_setaffinity(0, sizeof set, &set))
+			if (sched_setaffinity(0, sizeof set, &set)) {
+				/* stderr is still the caller's here: say it there, once */
+				fprintf(stderr, "overhead: cannot pin to the CPU list: %s\n",
+					strerror(errno));
 				_exit(124);
+			}
 		}
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
@@ -125,6 +129,18 @@ void ovh_proc_free(struct ovh_proc *p)
 	free(p->out);
 	free(p->err);
 	p->out = p->err = NULL;
+}
+
+char *ovh_last_line(const char *text, char *buf, size_t len)
+{
+	const char *end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	const char *start = end;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+	return buf;
 }
 
 char *ovh_cmdline(char *const argv[])

@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 struct ovh_proc {
-	int status;        /* exit code; 128 + signal if killed; -1 if it could not start */
+	int status;        /* exit code; 128 + signal if killed; -1 if it could not start;
+			      124 if the CPU list could not be set (some CPU not allowed now) */
 	bool timed_out;
 	double wall_s;     /* fork to reap */
 	long maxrss_kb;    /* the child's peak resident set (wait4) */
@@ -21,6 +22,9 @@ struct ovh_proc {
 int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 	    struct ovh_proc *p);
 void ovh_proc_free(struct ovh_proc *p);
+
+/* The last non-empty line of text, at most len-1 bytes, into buf; returns buf. */
+char *ovh_last_line(const char *text, char *buf, size_t len);
 
 /* Joins argv into one shell-quoted line (for logs and docs). Returns a malloc'd string. */
 char *ovh_cmdline(char *const argv[]);

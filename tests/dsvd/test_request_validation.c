@@ -66,6 +66,7 @@ static void test_unknown_fields(void **state)
     (void)state;
     expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"memory\":5}", "memory");
     expect_bad("{\"nmae\":\"a\"}", "nmae");
+    expect_bad("{\"\":1,\"name\":\"a\"}", "\"\""); /* found by fuzz_dsvd_config */
 }
 
 static void test_sizes(void **state)

@@ -6,7 +6,7 @@ HVMM=$1 P=$2 NATIVE=$3
 . "$(dirname "$0")/../lib/tap.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-plan 20
+plan 21
 
 run() { # run NAME ARGS... : stdout, stderr and status into $T/NAME.{out,err,rc}
   local name=$1; shift
@@ -116,5 +116,13 @@ check "SIGTERM stops a spinning guest with 143" \
 
 # 20: help and version.
 check "--help and --version" bash -c "'$HVMM' --help | grep -q 'hvmm run' && '$HVMM' --version | grep -q 'ABI'"
+
+# 21: the guest can use the host's vector ISA (dgemm and stream depend on it).
+run feat run --kernel "$P/features.elf"
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  check "host AVX2 and FMA are visible and execute in the guest" has feat.out "avx2-fma-executes yes"
+else
+  skip "AVX2 and FMA in the guest" "host has no AVX2/FMA"
+fi
 
 done_testing

@@ -3,6 +3,7 @@
  * Run it with the current directory in the share: it creates and removes t_* there. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -167,6 +168,25 @@ static void signals_and_time(void)
 	CHECK("time", time(NULL) > 1600000000);
 }
 
+static void futexes(void)
+{
+	static int word = 5;
+	struct timespec rel = { 0, 1000000 }, abs;
+	CHECK("futex WAIT timeout", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &rel, NULL, 0) == -1 &&
+					    errno == ETIMEDOUT);
+	CHECK("futex WAIT changed value", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 4, &rel, NULL, 0) == -1 &&
+						  errno == EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	abs.tv_nsec += 1000000;
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	CHECK("futex WAIT_BITSET deadline", syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE, 5, &abs, NULL,
+						    FUTEX_BITSET_MATCH_ANY) == -1 && errno == ETIMEDOUT);
+	CHECK("futex WAKE nobody", syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 0);
+}
+
 static void memory(void)
 {
 	size_t mb = 1 << 20;
@@ -194,6 +214,7 @@ int main(void)
 	files();
 	identity();
 	signals_and_time();
+	futexes();
 	memory();
 	printf("failures: %d\n", fails);
 	fflush(stdout);

@@ -1,6 +1,7 @@
 /* pthread mutex, condition variable and barrier stress: N threads (argv[1], as many as
  * vCPUs) count under a mutex, pass a token round-robin with a condvar, and meet at
  * barriers. The result is deterministic. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,8 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
 	for (long i = 1; i < nthreads; i++)
-		if (pthread_create(&t[i], NULL, worker, (void *)i)) {
-			printf("pthread_create failed\n");
+		if ((errno = pthread_create(&t[i], NULL, worker, (void *)i))) {
+			printf("pthread_create failed: %s\n", errno == EAGAIN ? "EAGAIN" : "other error");
 			return 1;
 		}
 	worker(0);
