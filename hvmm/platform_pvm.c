@@ -10,17 +10,18 @@
 
 static int pvm_vcpu_setup(int vcpu_fd, uint64_t vif_gpa, char *err, size_t errlen)
 {
-	struct {
+	/* struct kvm_msrs ends in a flexible array: build it in an aligned buffer. */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msr;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} buf;
 	int n;
 
-	memset(&msr, 0, sizeof(msr));
-	msr.hdr.nmsrs = 1;
-	msr.e.index = DSV_PVM_MSR_VIF;
-	msr.e.data = vif_gpa | DSV_PVM_VIF_CR2_CELL | DSV_PVM_VIF_HOST_SET;
-	n = ioctl(vcpu_fd, KVM_SET_MSRS, &msr);
+	memset(&buf, 0, sizeof(buf));
+	buf.hdr.nmsrs = 1;
+	buf.hdr.entries[0].index = DSV_PVM_MSR_VIF;
+	buf.hdr.entries[0].data = vif_gpa | DSV_PVM_VIF_CR2_CELL | DSV_PVM_VIF_HOST_SET;
+	n = ioctl(vcpu_fd, KVM_SET_MSRS, &buf.hdr);
 	if (n != 1) {
 		snprintf(err, errlen, "kvm_pvm refused the VIF MSR 0x%x (%s): the guest kernel "
 			 "would run emulated, thousands of times slower", DSV_PVM_MSR_VIF,

@@ -6,6 +6,7 @@
 #include "errno.h"
 #include "lock.h"
 #include "plat.h"
+#include "syscall.h"
 #include "time.h"
 #include "uaccess.h"
 #include "x86.h"
@@ -144,6 +145,6 @@ int64_t sys_futex(struct regs *r)
 		return futex_requeue(uaddr, (int32_t)val, (int32_t)utime, uaddr2,
 				     cmd == FUTEX_CMP_REQUEUE, val3);
 	default:
-		return -ENOSYS;
+		return sys_enosys(r); /* WAKE_OP, the PI operations, ... */
 	}
 }

@@ -5,6 +5,7 @@
 #include "futex.h"
 #include "host.h"
 #include "plat.h"
+#include "syscall.h"
 #include "trap.h"
 #include "uaccess.h"
 #include "x86.h"
@@ -89,7 +90,7 @@ static int64_t do_clone(struct regs *r, uint64_t flags, uint64_t stack, uint64_t
 			uint64_t ctid, uint64_t tls)
 {
 	if (!(flags & CLONE_VM))
-		return -ENOSYS; /* fork: one address space only */
+		return sys_enosys(r); /* fork: one address space only */
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || (flags & ~(uint64_t)CLONE_ALLOWED & ~0xffull))
 		return -EINVAL;
 	if (!user_ok(stack - 8, 8))

@@ -3,7 +3,6 @@
  * Run it with the current directory in the share: it creates and removes t_* there. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/futex.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +22,11 @@
 #include <unistd.h>
 
 #define ARCH_GET_FS 0x1003
+/* <linux/futex.h> is not in musl's include path */
+#define FUTEX_WAIT_PRIVATE        128
+#define FUTEX_WAKE_PRIVATE        129
+#define FUTEX_WAIT_BITSET_PRIVATE 137
+#define FUTEX_BITSET_MATCH_ANY    0xffffffff
 
 static int fails;
 
