@@ -93,7 +93,7 @@ static uint64_t load_program(const struct dsv_bootinfo *bi, uint64_t *entry)
 	if (!elf_check(phys_to_virt(bi->program_gpa), bi->program_size, &img, &why))
 		refuse(why);
 	uint64_t win_va = ALIGN_DOWN(img.lo, HUGE_SIZE);
-	uint64_t size = mm_map_user_window(win_va, pages, nr_cpus);
+	uint64_t size = mm_map_user_window(bi, win_va, pages, nr_cpus);
 	if (img.hi - win_va > size || size - (img.hi - win_va) < STACK_LIMIT + HUGE_SIZE)
 		refuse("not enough memory for the program (use --mem)");
 	uvm_init(img.hi, STACK_LIMIT);

@@ -65,23 +65,22 @@ static void map_2m(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t size, uint6
 		*pte_slot(pml4, va + off, 21, flags & PTE_US) = (pa + off) | PTE_P | PTE_PS | flags;
 }
 
-/* The boot allocator takes the low end of the largest free RAM range; the user window
- * later takes the rest of it. */
+/* The boot allocator takes the low end of the first free RAM range above the kernel
+ * (it must lie in the first GiB, which both boot paths map); the user window later takes
+ * the largest free range, what is left of this one included. */
 static void pool_init(const struct dsv_bootinfo *bi)
 {
-	uint64_t kend = virt_to_phys(__kernel_end), best = 0;
+	uint64_t kend = virt_to_phys(__kernel_end);
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct dsv_mem_range *m = &bi->mem[i];
-		if (m->type != DSV_MEM_RAM)
-			continue;
 		uint64_t lo = ALIGN_UP(MAX(m->base, kend), PAGE_SIZE), hi = m->base + m->size;
-		if (hi > lo && hi - lo > best)
-			best = hi - lo, pool_cur = lo, pool_end = hi;
+		if (m->type == DSV_MEM_RAM && hi > lo && hi - lo >= (8ull << 20) && lo < (1ull << 30)) {
+			pool_cur = lo;
+			pool_end = MIN(hi, 1ull << 30);
+			return;
+		}
 	}
-	if (best < (16ull << 20))
-		panic("no free RAM range of 16 MiB");
-	if (pool_cur >= (1ull << 30))
-		panic("free RAM starts above 1 GiB (%lx)", pool_cur);
+	panic("no free RAM range of 8 MiB in the first GiB");
 }
 
 void mm_init(const struct dsv_bootinfo *bi, struct cpu_pages *pages, uint32_t ncpus)
@@ -123,19 +122,31 @@ void mm_enable_direct_map(void)
 	phys_offset = DIRECT_MAP;
 }
 
-uint64_t mm_map_user_window(uint64_t win_va, const struct cpu_pages *pages, uint32_t ncpus)
+uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
+			    const struct cpu_pages *pages, uint32_t ncpus)
 {
-	/* Reserve page tables for the largest possible window before fixing its start. */
-	uint64_t avail = pool_end - pool_cur;
-	uint64_t reserve_end = pool_cur + (avail >> 30 << 12) + 4 * PAGE_SIZE;
-	uwin.pa = ALIGN_UP(reserve_end, HUGE_SIZE);
-	if (uwin.pa >= pool_end || pool_end - uwin.pa < (8ull << 20))
+	/* Reserve page tables for the largest possible window before choosing it. */
+	uint64_t tables = (bi->ram_size >> 30 << 12) + 4 * PAGE_SIZE;
+	if (pool_end - pool_cur < tables)
+		panic("out of memory for the user page tables");
+	uint64_t reserved_end = pool_cur + tables;
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
+		const struct dsv_mem_range *m = &bi->mem[i];
+		if (m->type != DSV_MEM_RAM)
+			continue;
+		uint64_t lo = m->base, hi = ALIGN_DOWN(m->base + m->size, HUGE_SIZE);
+		if (lo <= pool_cur && pool_cur < m->base + m->size)
+			lo = reserved_end;
+		lo = ALIGN_UP(lo, HUGE_SIZE);
+		if (hi > lo && hi - lo > uwin.size)
+			uwin.pa = lo, uwin.size = hi - lo;
+	}
+	if (uwin.size < (8ull << 20))
 		panic("not enough RAM for the program");
-	uwin.size = ALIGN_DOWN(pool_end - uwin.pa, HUGE_SIZE);
 	uwin.va = win_va;
 	if (uwin.va + uwin.size > (1ull << 47) || uwin.va + uwin.size < uwin.va)
 		panic("user window does not fit the user half");
-	pool_end = reserve_end;
+	pool_end = reserved_end;
 	map_2m(template_pml4, uwin.va, uwin.pa, uwin.size, PTE_RW | PTE_US);
 	uint64_t *tpl = table(template_pml4);
 	for (uint32_t i = 0; i < ncpus; i++)

@@ -21,7 +21,8 @@ struct cpu_pages {
 void mm_init(const struct dsv_bootinfo *bi, struct cpu_pages *pages, uint32_t ncpus);
 void mm_enable_direct_map(void);
 /* Maps the user window at VA win_va (2 MiB aligned) for every vCPU; returns its size. */
-uint64_t mm_map_user_window(uint64_t win_va, const struct cpu_pages *pages, uint32_t ncpus);
+uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
+			    const struct cpu_pages *pages, uint32_t ncpus);
 
 static inline uint64_t user_to_phys(uint64_t uva)
 {

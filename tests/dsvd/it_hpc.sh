@@ -68,6 +68,19 @@ api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel
 check "its CPU is free again" [ "$STATUS" = 201 ]
 api DELETE /vms/$PREFIX-h2
 
+# 20 parallel creates for the one free HPC CPU: exactly one wins
+for i in $(seq 20); do
+    curl -s -o /dev/null -w '%{http_code}\n' --unix-socket "$SOCK" -X POST http://localhost/vms \
+        -d "{\"name\":\"$PREFIX-p$i\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}" \
+        >"$WORK/par.$i" &
+done
+wait
+created=$(cat "$WORK"/par.* | grep -c '^201$')
+refused=$(cat "$WORK"/par.* | grep -c '^409$')
+check "20 parallel creates for one free CPU: exactly one succeeds ($created)" [ "$created" = 1 ]
+check "and the 19 others get 409 ($refused)" [ "$refused" = 19 ]
+for i in $(seq 20); do grep -q '^201$' "$WORK/par.$i" && api DELETE /vms/$PREFIX-p$i; done
+
 if [ -f "$PAYLOAD_DIR/hello.elf" ]; then
     out=$("$DSV" run --stack hpc --mem 4M --kernel "$PAYLOAD_DIR/hello.elf" 2>&1); rc=$?
     check "dsv run (hello.elf) exits 0" [ $rc -eq 0 ]
