@@ -60,8 +60,12 @@ int journal_set(struct journal *j, const char *path, const char *value, char *er
 
 int journal_mkdir(struct journal *j, const char *path, char *err, size_t errlen)
 {
-    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    if (mkdir(path, 0755) < 0) {
+        if (errno == EEXIST)
+            snprintf(err, errlen, "%s already exists: another dsvd holds a partition on this "
+                                  "host, or one crashed without its state (rmdir it first)", path);
+        else
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
     if (!journal_push(j, JOURNAL_MKDIR, path)) {

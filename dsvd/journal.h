@@ -36,7 +36,7 @@ void journal_free(struct journal *j);
 /* Writes value to path after recording its current value. No-op (nothing recorded) when the
  * current value already equals value. */
 int journal_set(struct journal *j, const char *path, const char *value, char *err, size_t errlen);
-/* Creates a directory and records it. An existing directory is recorded too (our name). */
+/* Creates a directory and records it. An existing one is an error: it is not ours to remove. */
 int journal_mkdir(struct journal *j, const char *path, char *err, size_t errlen);
 /* Moves every task listed in from_tasks into to_tasks (failures for unmovable tasks such as
  * per-CPU kernel threads are skipped) and records the move. On the real host (all != NULL) the

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,9 +51,73 @@ const char *gm_backing_name(enum gm_backing b)
 	}
 }
 
-/* Binds, populates and locks [p, p+size); on failure unmaps and returns -errno. */
-static int populate(void *p, uint64_t size, int node, const char **what)
+#define POPULATE_MAX_THREADS 16
+#define POPULATE_MIN_CHUNK   (32ull << 20) /* below this a thread costs more than it saves */
+
+struct populate_part {
+	uint8_t *p;
+	uint64_t len;
+	int cpu;
+	int err;      /* errno, 0 when done */
+	pthread_t thread;
+};
+
+static void *populate_thread(void *arg)
 {
+	struct populate_part *part = arg;
+
+	if (madvise(part->p, part->len, MADV_POPULATE_WRITE))
+		part->err = errno;
+	return NULL;
+}
+
+/* Faults in [p, p+size) with up to ncpus pinned threads. Returns 0 or -errno. */
+static int populate_parallel(uint8_t *p, uint64_t size, const int *cpus, int ncpus)
+{
+	struct populate_part part[POPULATE_MAX_THREADS];
+	uint64_t chunk;
+	int n = ncpus < POPULATE_MAX_THREADS ? ncpus : POPULATE_MAX_THREADS, rc = 0;
+
+	if ((uint64_t)n > size / POPULATE_MIN_CHUNK)
+		n = (int)(size / POPULATE_MIN_CHUNK);
+	if (n < 2) {
+		if (madvise(p, size, MADV_POPULATE_WRITE))
+			return -errno;
+		return 0;
+	}
+	chunk = (size / (uint64_t)n + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	for (int i = 0; i < n; i++) {
+		pthread_attr_t attr;
+		cpu_set_t set;
+		uint64_t off = chunk * (uint64_t)i;
+
+		part[i] = (struct populate_part){ p + off, off + chunk > size ? size - off : chunk,
+						  cpus[i], 0, 0 };
+		CPU_ZERO(&set);
+		CPU_SET(cpus[i], &set);
+		pthread_attr_init(&attr);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		if (pthread_create(&part[i].thread, &attr, populate_thread, &part[i]))
+			populate_thread(&part[i]); /* no thread: do this part here */
+		else
+			part[i].cpu = -1;
+		pthread_attr_destroy(&attr);
+	}
+	for (int i = 0; i < n; i++) {
+		if (part[i].cpu == -1)
+			pthread_join(part[i].thread, NULL);
+		if (part[i].err && !rc)
+			rc = -part[i].err;
+	}
+	return rc;
+}
+
+/* Binds, populates and locks [p, p+size); on failure the caller unmaps. Returns -errno. */
+static int populate(void *p, uint64_t size, int node, const int *cpus, int ncpus,
+		    const char **what)
+{
+	int rc;
+
 	if (node >= 0 && numa_available() >= 0) {
 		unsigned long mask[16] = { 0 };
 
@@ -63,9 +129,10 @@ static int populate(void *p, uint64_t size, int node, const char **what)
 			}
 		}
 	}
-	if (madvise(p, size, MADV_POPULATE_WRITE)) {
+	rc = populate_parallel(p, size, cpus, ncpus);
+	if (rc) {
 		*what = "populating";
-		return -errno;
+		return rc;
 	}
 	if (mlock(p, size)) {
 		*what = "locking (mlock; check RLIMIT_MEMLOCK)";
@@ -74,7 +141,8 @@ static int populate(void *p, uint64_t size, int node, const char **what)
 	return 0;
 }
 
-static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const char **what)
+static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int *cpus,
+		       int ncpus, const char **what)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
@@ -84,7 +152,7 @@ static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const char
 		*what = "reserving hugetlbfs pages";
 		return -errno;
 	}
-	rc = populate(p, size, node, what);
+	rc = populate(p, size, node, cpus, ncpus, what);
 	if (rc) {
 		munmap(p, size);
 		return rc;
@@ -94,7 +162,8 @@ static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const char
 	return 0;
 }
 
-static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, const char **what)
+static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, const int *cpus,
+		    int ncpus, const char **what)
 {
 	/* Over-allocate by 2 MiB so the region can start on a 2 MiB boundary for THP. */
 	uint64_t span = size + HUGE_2M;
@@ -115,7 +184,7 @@ static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, cons
 		munmap(p + size, span - head - size);
 	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	madvise(p, size, MADV_DONTFORK);
-	rc = populate(p, size, node, what);
+	rc = populate(p, size, node, cpus, ncpus, what);
 	if (rc) {
 		munmap(p, size);
 		return rc;
@@ -126,7 +195,7 @@ static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, cons
 }
 
 int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int numa_node,
-	      char *err, size_t errlen)
+	      const int *cpus, int ncpus, char *err, size_t errlen)
 {
 	const char *what = "allocating";
 	double t0 = now_ms();
@@ -143,7 +212,7 @@ int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int n
 
 	if (mode == GM_HUGE_ON || (mode == GM_HUGE_AUTO &&
 				   (uint64_t)free_hugepages_2m() >= size / HUGE_2M)) {
-		rc = try_hugetlb(gm, size, numa_node, &what);
+		rc = try_hugetlb(gm, size, numa_node, cpus, ncpus, &what);
 		if (rc && mode == GM_HUGE_ON) {
 			snprintf(err, errlen,
 				 "cannot back %llu MiB of guest memory with hugepages (%s: %s); "
@@ -155,7 +224,7 @@ int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int n
 		}
 	}
 	if (rc)
-		rc = try_anon(gm, size, mode != GM_HUGE_OFF, numa_node, &what);
+		rc = try_anon(gm, size, mode != GM_HUGE_OFF, numa_node, cpus, ncpus, &what);
 	if (rc) {
 		snprintf(err, errlen, "cannot allocate %llu MiB of guest memory (%s: %s); "
 			 "hvmm does not overcommit",

@@ -32,11 +32,12 @@ struct guest_mem {
 
 /*
  * Allocates size bytes (rounded up to 2 MiB), preferring hugetlbfs pages as mode allows,
- * binds them to numa_node (-1: no binding), populates and mlocks every page.
- * Returns 0, or -errno with a message in err.
+ * binds them to numa_node (-1: no binding), populates and mlocks every page. Population
+ * (the kernel zeroing every page) is split across threads pinned to cpus[0..ncpus), which
+ * should be the CPUs the VM will use. Returns 0, or -errno with a message in err.
  */
 int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int numa_node,
-	      char *err, size_t errlen);
+	      const int *cpus, int ncpus, char *err, size_t errlen);
 void gm_destroy(struct guest_mem *gm);
 
 /*

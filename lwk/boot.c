@@ -15,7 +15,6 @@
 #include "uvm.h"
 #include "x86.h"
 
-#define STACK_LIMIT   (8ull << 20)
 #define MAX_STRINGS   8192
 #define EXIT_NOEXEC   126
 
@@ -42,7 +41,7 @@ static void cpu_setup(struct cpu *c)
 {
 	cpu_init_tables(c);
 	plat->init_cpu(c);
-	if (nr_cpus > 1 && !apic_init(c))
+	if (!apic_init(c) && nr_cpus > 1)
 		panic("vCPU %u has no x2APIC", c->index);
 }
 
@@ -94,13 +93,13 @@ static uint64_t load_program(const struct dsv_bootinfo *bi, uint64_t *entry)
 		refuse(why);
 	uint64_t win_va = ALIGN_DOWN(img.lo, HUGE_SIZE);
 	uint64_t size = mm_map_user_window(bi, win_va, pages, nr_cpus);
-	if (img.hi - win_va > size || size - (img.hi - win_va) < STACK_LIMIT + HUGE_SIZE)
+	if (img.hi - win_va > size || size - (img.hi - win_va) < USER_STACK_SIZE + HUGE_SIZE)
 		refuse("not enough memory for the program (use --mem)");
-	uvm_init(img.hi, STACK_LIMIT);
+	uvm_init(img.hi, USER_STACK_SIZE);
 	if (!elf_load(&img))
 		refuse("cannot load the segments");
 	uint64_t top = uvm_stack_top();
-	uint64_t sp = exec_build_stack(top, top - STACK_LIMIT, &args, &img);
+	uint64_t sp = exec_build_stack(top, top - USER_STACK_SIZE, &args, &img);
 	if (!sp)
 		refuse("arguments too long");
 	*entry = img.entry;
@@ -114,6 +113,9 @@ NORETURN static void bsp_main(void *unused)
 	cpu_setup(c);
 	limits_init();
 	uint64_t entry, sp = load_program(&bootinfo, &entry);
+	if (bootinfo.flags & DSV_BOOT_VERBOSE)
+		klog("lwk: %u vCPU(s), platform %s, user window %lx-%lx at %lx, entry %lx", nr_cpus,
+		     plat->name, uwin.va, uwin.va + uwin.size, uwin.pa, entry);
 	__atomic_store_n(&boot_done, 1, __ATOMIC_RELEASE);
 	thread_start_main(c, entry, sp);
 }
@@ -140,7 +142,6 @@ NORETURN static void bsp_continue(void *unused)
 		c->index = i;
 		c->apic_id = i; /* until the vCPU reads its own */
 		c->kstack_top = kstack_top_of(i);
-		c->pml4_pa = pages[i].pml4;
 		c->vif = bootinfo.vif_gpa[i] ? phys_to_virt(bootinfo.vif_gpa[i]) : NULL;
 		c->state = i ? CPU_IDLE : CPU_RUNNING;
 		cpus[i] = c;

@@ -32,7 +32,8 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-enum thread_state { CPU_IDLE, CPU_STARTING, CPU_RUNNING };
+/* CPU_CLAIMED: clone is filling in the start state; CPU_STARTING: the vCPU may run it. */
+enum thread_state { CPU_IDLE, CPU_CLAIMED, CPU_STARTING, CPU_RUNNING };
 
 struct cpu {
 	/* Read by entry.S at fixed offsets: keep these first. */
@@ -43,7 +44,6 @@ struct cpu {
 	uint32_t index;
 	uint32_t apic_id;
 	struct dsv_pvm_vif *vif;      /* PVM only */
-	uint64_t pml4_pa;
 	uint64_t gdt[11] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 
@@ -59,7 +59,7 @@ struct cpu {
 	uint64_t futex_addr;          /* 0 when not waiting */
 	uint32_t futex_bitset;
 	volatile int futex_woken;
-	volatile int halted;          /* in the idle hlt: needs an IPI to notice anything */
+	bool ran_thread;              /* this vCPU has run a thread before */
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");

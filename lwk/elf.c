@@ -54,6 +54,16 @@ static const char *check_header(const struct ehdr *eh, uint64_t size)
 	return NULL;
 }
 
+/* Whether [va, va + len) lies in the file-backed part of one loadable segment. */
+static bool loaded_from_file(const struct phdr *ph, int phnum, uint64_t va, uint64_t len)
+{
+	for (int i = 0; i < phnum; i++)
+		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr && va - ph[i].vaddr <= ph[i].filesz &&
+		    ph[i].filesz - (va - ph[i].vaddr) >= len)
+			return true;
+	return false;
+}
+
 static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
 {
 	const struct phdr *ph = phdrs(img);
@@ -99,13 +109,15 @@ static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
 		return "no loadable segment";
 	if (!entry_ok)
 		return "entry point outside the executable segments";
-	if (!phdr_va)
+	if (!phdr_va || !loaded_from_file(ph, eh->phnum, phdr_va, (uint64_t)eh->phnum * sizeof *ph))
 		return "program headers are not loaded";
 	if (eh->type == ET_DYN && !dynamic)
 		return "position-independent executable without dynamic section";
 	img->bias = eh->type == ET_DYN ? ELF_PIE_BASE - img->lo : 0;
 	if (img->lo + img->bias < ELF_MIN_VADDR)
 		return "linked below 2 MiB";
+	if (img->hi + img->bias > USER_TOP)
+		return "segment outside the user address space";
 	img->lo += img->bias;
 	img->hi += img->bias;
 	img->entry = eh->entry + img->bias;

@@ -1,6 +1,6 @@
 /* Futexes keyed by user address (there is one address space, so private and shared
  * futexes are the same). Waiters are the vCPUs themselves: cpu->futex_addr says what a
- * vCPU waits on. Untimed waits halt; timed waits poll the TSC (there is no timer). */
+ * vCPU waits on; waiting is wait_for(): halt, with a timer interrupt for a deadline. */
 #include "futex.h"
 #include "apic.h"
 #include "errno.h"
@@ -9,6 +9,7 @@
 #include "syscall.h"
 #include "time.h"
 #include "uaccess.h"
+#include "wait.h"
 #include "x86.h"
 
 #define FUTEX_WAIT           0
@@ -88,22 +89,13 @@ static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, uint64_
 	c->futex_addr = uaddr;
 	spin_unlock(&futex_lock);
 
-	while (!__atomic_load_n(&c->futex_woken, __ATOMIC_ACQUIRE)) {
-		if (!deadline) {
-			plat->halt(c);
-			continue;
-		}
-		if (rdtsc() < deadline) {
-			cpu_relax();
-			continue;
-		}
-		spin_lock(&futex_lock);
-		bool woken = c->futex_woken;
-		c->futex_addr = 0;
-		spin_unlock(&futex_lock);
-		return woken ? 0 : -ETIMEDOUT;
-	}
-	return 0;
+	if (wait_for(&c->futex_woken, deadline))
+		return 0;
+	spin_lock(&futex_lock);
+	bool woken = c->futex_woken; /* a wake may have raced with the timeout */
+	c->futex_addr = 0;
+	spin_unlock(&futex_lock);
+	return woken ? 0 : -ETIMEDOUT;
 }
 
 int64_t sys_futex(struct regs *r)

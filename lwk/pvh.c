@@ -77,6 +77,50 @@ static uint64_t tsc_khz(void)
 	return pit_tsc_khz();
 }
 
+static uint8_t cmos(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static unsigned from_bcd(uint8_t v, bool bcd)
+{
+	return bcd ? (v & 15u) + (v >> 4) * 10u : v;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = y / 400, yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* Wall clock from the CMOS RTC (QEMU's microvm has one); 0 when there is none. */
+static uint64_t rtc_realtime_ns(void)
+{
+	uint8_t a = cmos(0x0a);
+	if (a == 0xff)
+		return 0; /* no RTC (microvm without rtc=on) */
+	for (int i = 0; i < 1000 && (a & 0x80); i++) /* update in progress: < 2 ms */
+		a = cmos(0x0a);
+	uint8_t sec = cmos(0), min = cmos(2), hour = cmos(4), day = cmos(7), mon = cmos(8),
+		year = cmos(9), b = cmos(0x0b);
+	if (year == 0xff || mon == 0xff)
+		return 0;
+	bool bcd = !(b & 4), pm = !(b & 2) && (hour & 0x80);
+	unsigned h = from_bcd(hour & 0x7f, bcd) % 12 * (!(b & 2)) + from_bcd(hour & 0x7f, bcd) * !!(b & 2);
+	if (pm)
+		h += 12;
+	unsigned m = from_bcd(mon, bcd), d = from_bcd(day, bcd);
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	int64_t days = days_from_civil(2000 + from_bcd(year, bcd), m, d);
+	int64_t t = days * 86400 + h * 3600 + from_bcd(min, bcd) * 60 + from_bcd(sec, bcd);
+	return t > 0 ? (uint64_t)t * 1000000000ull : 0;
+}
+
 /* What a PVH boot does not get from hvmm: SSE/AVX state enabled. */
 static void enable_fpu_state(void)
 {
@@ -174,6 +218,7 @@ void pvh_main(uint32_t start_info)
 	bi.size = sizeof bi;
 	bi.nr_vcpus = 1;
 	bi.tsc_khz = tsc_khz();
+	bi.realtime_ns = rtc_realtime_ns();
 	bi.cmdline_gpa = virt_to_phys(cmdline);
 	bi.cmdline_len = (uint32_t)strlen(cmdline);
 

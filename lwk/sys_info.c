@@ -5,13 +5,13 @@
 #include "thread.h"
 #include "time.h"
 #include "uaccess.h"
+#include "uvm.h"
 #include "x86.h"
 
 #define RLIMIT_STACK  3
 #define RLIMIT_NOFILE 7
 #define RLIM_NLIMITS  16
 #define RLIM_INFINITY UINT64_MAX
-#define STACK_LIMIT   (8ull << 20)
 
 struct rlimit64 {
 	uint64_t cur, max;
@@ -25,7 +25,7 @@ void limits_init(void)
 {
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		limits[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
-	limits[RLIMIT_STACK] = (struct rlimit64){ STACK_LIMIT, RLIM_INFINITY };
+	limits[RLIMIT_STACK] = (struct rlimit64){ USER_STACK_SIZE, RLIM_INFINITY };
 	limits[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 1024 };
 }
 

@@ -25,7 +25,6 @@
 #define CLONE_ALLOWED        (CLONE_THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
 			      CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
 			      CLONE_DETACHED | CLONE_CHILD_SETTID)
-#define CPU_CLAIMED 99
 
 static int live_threads = 1;
 static int next_tid = PROGRAM_PID + 1;
@@ -40,7 +39,12 @@ NORETURN static void run_thread(struct cpu *c)
 {
 	c->state = CPU_RUNNING;
 	wrmsr(MSR_FS_BASE, c->fs_base);
-	fpu_reset();
+	/* A vCPU starts with the reset FPU state; later threads must not inherit the last
+	 * one's. (Skipping it the first time also keeps ldmxcsr, which KVM's instruction
+	 * emulator lacks, off the path of a non-PVM boot under QEMU.) */
+	if (c->ran_thread)
+		fpu_reset();
+	c->ran_thread = true;
 	struct regs *r = (struct regs *)(c->kstack_top - sizeof(struct regs) - 16);
 	*r = c->start_regs;
 	enter_user(r);
@@ -89,9 +93,9 @@ static struct cpu *claim_idle_cpu(void)
 static int64_t do_clone(struct regs *r, uint64_t flags, uint64_t stack, uint64_t ptid,
 			uint64_t ctid, uint64_t tls)
 {
-	if (!(flags & CLONE_VM))
-		return sys_enosys(r); /* fork: one address space only */
-	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS || (flags & ~(uint64_t)CLONE_ALLOWED & ~0xffull))
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
+		return sys_enosys(r); /* fork, vfork, posix_spawn: one process only */
+	if (flags & ~(uint64_t)CLONE_ALLOWED & ~0xffull)
 		return -EINVAL;
 	if (!user_ok(stack - 8, 8))
 		return -EINVAL;

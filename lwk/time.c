@@ -3,17 +3,20 @@
 #include "time.h"
 #include "errno.h"
 #include "uaccess.h"
+#include "wait.h"
 #include "x86.h"
 
 #define NSEC 1000000000ll
 
 static uint64_t tsc0, mult, inv_mult, realtime0;
+uint64_t tsc_khz;
 
-void time_init(uint64_t tsc_khz, uint64_t realtime_ns)
+void time_init(uint64_t khz, uint64_t realtime_ns)
 {
 	tsc0 = rdtsc();
-	mult = (1000000ull << 32) / tsc_khz;      /* ns per tick, 32.32 fixed point */
-	inv_mult = (tsc_khz << 32) / 1000000ull;  /* ticks per ns, 32.32 fixed point */
+	tsc_khz = khz;
+	mult = (1000000ull << 32) / khz;      /* ns per tick, 32.32 fixed point */
+	inv_mult = (khz << 32) / 1000000ull;  /* ticks per ns, 32.32 fixed point */
 	realtime0 = realtime_ns;
 }
 
@@ -130,11 +133,6 @@ int64_t sys_time(struct regs *r)
 	return t;
 }
 
-static void sleep_until(uint64_t deadline)
-{
-	while (rdtsc() < deadline)
-		cpu_relax();
-}
 
 int64_t sys_nanosleep(struct regs *r)
 {
@@ -142,7 +140,7 @@ int64_t sys_nanosleep(struct regs *r)
 	int64_t e = get_user_timespec(r->rdi, &ts);
 	if (e)
 		return e;
-	sleep_until(deadline_after(&ts));
+	wait_for(NULL, deadline_after(&ts));
 	return 0;
 }
 
@@ -155,6 +153,6 @@ int64_t sys_clock_nanosleep(struct regs *r)
 	int64_t e = get_user_timespec(r->rdx, &ts);
 	if (e)
 		return -e == EFAULT ? -EFAULT : -EINVAL;
-	sleep_until((r->rsi & 1 /* TIMER_ABSTIME */) ? deadline_at(clock, &ts) : deadline_after(&ts));
+	wait_for(NULL, (r->rsi & 1 /* TIMER_ABSTIME */) ? deadline_at(clock, &ts) : deadline_after(&ts));
 	return 0;
 }

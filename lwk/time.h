@@ -11,6 +11,8 @@ struct timespec64 {
 	int64_t sec, nsec;
 };
 
+extern uint64_t tsc_khz; /* from the boot info */
+
 void time_init(uint64_t tsc_khz, uint64_t realtime_ns);
 uint64_t clock_ns(int clock);    /* ns for a CLOCK_* id (unknown ids: monotonic) */
 int64_t get_user_timespec(uint64_t uva, struct timespec64 *ts); /* 0, -EFAULT or -EINVAL */

@@ -5,6 +5,8 @@
 
 #include "kernel.h"
 
+#define USER_STACK_SIZE (8ull << 20) /* the main thread's stack, RLIMIT_STACK */
+
 void uvm_init(uint64_t image_end, uint64_t stack_size);
 uint64_t uvm_stack_top(void);
 

@@ -54,13 +54,13 @@ static double tsc_khz(void)
 }
 
 /* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
-static int run_payload(const struct ovh_ctx *c, const char *elf, const char *cmdline, int cpu,
+static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, int cpu,
 		       struct ovh_proc *r, struct ovh_obj *st)
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
 	char *argv[] = { (char *)c->hvmm, "run", "--vcpus", "1", "--cpus", cpus, "--mem", "64M",
-			 "--hugepages", (char *)c->hugepages, "--stats=json", "--kernel",
+			 "--hugepages", (char *)ovh_hugepages(c, "64M"), "--stats=json", "--kernel",
 			 (char *)elf, "--cmdline", (char *)cmdline, NULL };
 	if (ovh_run(argv, &cpu, 1, 20, r))
 		return -1;
@@ -105,6 +105,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 	bool dead_noop = false, dead_loop = false, dead_exit = false;
 	for (int rep = 0; rep < reps; rep++) {
 		ovh_progress(c, "hvmm figures: rep %d/%d on CPU %d\n", rep + 1, reps, cpu);
+		ovh_check_cpus(c, "hvmm's figures");
 		/* bare KVM exit, then the same exit through hvmm */
 		double us = ovh_kvm_exit_us(c->quick ? 2000 : 10000, why, sizeof why);
 		if (us > 0)

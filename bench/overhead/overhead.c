@@ -79,7 +79,7 @@ static struct ovh_workload table[] = {
 	  .args = { { "--mode", "fault", "--seconds", "1", NULL },
 		    { "--mode", "fault", "--seconds", "0.3", NULL } },
 	  .mem = "256M", .nfig = 1,
-	  .fig = { F("rate", "page churn (mmap, touch, munmap)", "pages/s", true, false) } },
+	  .fig = { F("rate", "page churn", "pages/s", true, false) } },
 };
 #define NW ((int)(sizeof table / sizeof table[0]))
 
@@ -100,6 +100,8 @@ static void usage(FILE *f)
 		"  --no-hvmm-figures  skip issue 2's hvmm figures\n"
 		"  --results DIR      where CSV and SVG go (default <source>/bench/results)\n"
 		"  --doc FILE         markdown file to render into (default docs/performance.md)\n"
+		"  --tag NAME         replace the section marked <!-- overhead:NAME:begin --> ...\n"
+		"                     instead of the untagged one\n"
 		"  --no-doc           do not touch the markdown file\n"
 		"  --no-plot          no gnuplot\n"
 		"  --verbose          echo every command and the output of failed runs\n");
@@ -149,23 +151,34 @@ static bool in_list(const char *list, const char *name)
  * Whether every CPU of the list is still allowed to this process. On a shared host
  * something else may re-pin it mid-run; the runs that follow then fail and this says why.
  */
-static void check_cpus(struct ovh_ctx *c, const char *where)
+static int missing_cpu(const struct ovh_ctx *c)
 {
-	static bool said;
 	cpu_set_t set;
-	if (said || sched_getaffinity(0, sizeof set, &set))
-		return;
+	if (sched_getaffinity(0, sizeof set, &set))
+		return -1;
 	for (int i = 0; i < c->ncpus; i++)
-		if (!CPU_ISSET(c->cpus[i], &set)) {
-			ovh_note(c->notes, sizeof c->notes, "Before %s, CPU %d was no longer allowed to "
-				 "the runner (its affinity was changed from outside during the run); "
-				 "runs pinned to it fail with status 124 (native) or 125 (hvmm).",
-				 where, c->cpus[i]);
-			ovh_progress(c, "warning: CPU %d no longer allowed to this process\n",
-				     c->cpus[i]);
-			said = true;
-			return;
-		}
+		if (!CPU_ISSET(c->cpus[i], &set))
+			return c->cpus[i];
+	return -1;
+}
+
+/* Waits (a while) for a CPU taken away from outside to come back; notes what happened. */
+void ovh_check_cpus(struct ovh_ctx *c, const char *where)
+{
+	int cpu = missing_cpu(c);
+	if (cpu < 0)
+		return;
+	double t0 = ovh_now(), limit = c->quick ? 30 : 180;
+	ovh_progress(c, "CPU %d is not allowed to this process now (affinity changed from "
+		     "outside); waiting up to %.0f s for it\n", cpu, limit);
+	while (missing_cpu(c) >= 0 && ovh_now() - t0 < limit)
+		usleep(500 * 1000);
+	bool back = missing_cpu(c) < 0;
+	ovh_note(c->notes, sizeof c->notes, "Before %s, CPU %d was taken away from the runner "
+		 "from outside (another program changed its affinity or cpuset); %s after %.0f s.%s",
+		 where, cpu, back ? "it came back" : "it did not come back",
+		 ovh_now() - t0, back ? "" : " Runs pinned to it fail: status 124 natively, "
+		 "125 under hvmm.");
 }
 
 /* One run of workload w on peer p; records its figures for repetition rep. */
@@ -186,9 +199,9 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 	}
 	char where[96];
 	snprintf(where, sizeof where, "%s on %s, repetition %d", w->id, ovh_peer_name(p), rep + 1);
-	check_cpus(c, where);
+	ovh_check_cpus(c, where);
 	struct ovh_proc r;
-	double timeout = c->quick ? 60 : 300;
+	double timeout = c->quick ? 20 : 120; /* a run takes seconds; a hang costs this once */
 	static struct ovh_obj o, st;
 	if (ovh_run(argv, c->cpus, c->ncpus, timeout, &r)) {
 		w->failed[p]++;
@@ -307,6 +320,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--doc")) {
 			NEEDV();
 			snprintf(c.doc_path, sizeof c.doc_path, "%s", v);
+		} else if (!strcmp(a, "--tag")) {
+			NEEDV();
+			if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v) ||
+			    strlen(v) >= sizeof c.tag) {
+				fprintf(stderr, "overhead: --tag takes [a-z0-9-], up to %zu characters\n",
+					sizeof c.tag - 1);
+				return 2;
+			}
+			snprintf(c.tag, sizeof c.tag, "%s", v);
 		} else if (!strcmp(a, "--no-doc")) {
 			c.doc = false;
 		} else if (!strcmp(a, "--no-plot")) {

@@ -63,12 +63,14 @@ struct ovh_ctx {
 	char cpulist[1024];
 	int reps;
 	bool quick, verbose, plot, doc;
-	const char *hugepages;           /* "on" or "auto" */
+	long free_huge;                  /* free 2 MiB hugetlb pages at start; -1 unknown */
+	bool huge_fallback;              /* some guest ran with --hugepages auto */
 	bool peer_on[NPEERS];
 	char peer_note[NPEERS][640];
 	char notes[2048];                /* free text for the report */
 	char results_dir[4200], doc_path[4200];
 	char command[2048];
+	char tag[64];                    /* which marked section of the doc to replace */
 	char stamp[32];
 	double started;
 };
@@ -79,9 +81,14 @@ void ovh_detect_peers(struct ovh_ctx *c);
  * Builds argv for running w (with extra args) under peer p into argv (NULL-terminated,
  * strings in store). Returns 0 or -1.
  */
-int ovh_peer_argv(const struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
+int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
 		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
 		  char *store, size_t storelen);
+/*
+ * "on" when the host has enough free hugetlb pages for a guest of mem (e.g. "512M"),
+ * else "auto" (THP-advised memory), remembering that a fallback happened.
+ */
+const char *ovh_hugepages(struct ovh_ctx *c, const char *mem);
 /* Maps a peer's exit status to the program's (QEMU's isa-debug-exit encoding). */
 int ovh_peer_status(enum ovh_peer p, int status);
 const char *ovh_peer_name(enum ovh_peer p);
@@ -93,6 +100,8 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
 void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f);
 
 /* overhead.c */
+/* Before a run: waits a while for CPUs taken away from outside to come back, noting it. */
+void ovh_check_cpus(struct ovh_ctx *c, const char *where);
 double ovh_now(void);
 void ovh_progress(const struct ovh_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

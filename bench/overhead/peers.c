@@ -39,7 +39,7 @@ static char *keep(char *store, size_t len, size_t *used, const char *s)
 	return p;
 }
 
-int ovh_peer_argv(const struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
+int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
 		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
 		  char *store, size_t storelen)
 {
@@ -65,7 +65,7 @@ int ovh_peer_argv(const struct ovh_ctx *c, enum ovh_peer p, const char *prog, co
 		PUSH("--mem");
 		PUSH(mem);
 		PUSH("--hugepages");
-		PUSH(c->hugepages);
+		PUSH(ovh_hugepages(c, mem));
 		PUSH("--stats=json");
 		PUSH("--kernel");
 		PUSH(c->lwk);
@@ -175,18 +175,22 @@ static long free_hugepages(void)
 	return n;
 }
 
+const char *ovh_hugepages(struct ovh_ctx *c, const char *mem)
+{
+	char *end;
+	double v = strtod(mem, &end);
+	double mib = v * (*end == 'G' || *end == 'g' ? 1024 : *end == 'K' || *end == 'k' ?
+			  1.0 / 1024 : 1);
+	if (c->free_huge >= 0 && (double)c->free_huge * 2 >= mib)
+		return "on";
+	c->huge_fallback = true;
+	return "auto";
+}
+
 void ovh_detect_peers(struct ovh_ctx *c)
 {
 	char why[512];
-	/* Enough for the largest guest (stream, 1 GiB) plus the figures' 64 MiB guests. */
-	long need = 1024 / 2, have = free_hugepages();
-	c->hugepages = have >= need ? "on" : "auto";
-	if (have < need)
-		ovh_note(c->notes, sizeof c->notes,
-			 "Hugepages: %ld free 2 MiB pages, %ld needed, so hvmm ran with "
-			 "`--hugepages auto` (THP-advised memory) instead of `on`; reserve them with "
-			 "`echo %ld > /proc/sys/vm/nr_hugepages` for the intended setup.",
-			 have < 0 ? 0 : have, need, need + 64);
+	c->free_huge = free_hugepages();
 
 	c->peer_on[PEER_NATIVE] = true;
 	for (int p = PEER_HVMM; p < NPEERS; p++) {

@@ -61,24 +61,26 @@ int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (ncpus > 0) {
-			cpu_set_t set;
-			CPU_ZERO(&set);
-			for (int i = 0; i < ncpus; i++)
-				CPU_SET(cpus[i], &set);
-			if (sched_setaffinity(0, sizeof set, &set)) {
-				/* stderr is still the caller's here: say it there, once */
-				fprintf(stderr, "overhead: cannot pin to the CPU list: %s\n",
-					strerror(errno));
-				_exit(124);
-			}
-		}
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
-		execv(argv[0], argv);
+		if (ncpus > 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			for (int i = 0; i < ncpus; i++)
+				CPU_SET(cpus[i], &set);
+			/* Linux narrows a mask to the allowed CPUs silently: check them all. */
+			cpu_set_t got;
+			if (sched_setaffinity(0, sizeof set, &set) ||
+			    sched_getaffinity(0, sizeof got, &got) || !CPU_EQUAL(&set, &got)) {
+				fprintf(stderr, "overhead: cannot pin to the CPU list: a CPU is not "
+					"allowed to this process now\n");
+				_exit(124);
+			}
+		}
+		execvp(argv[0], argv); /* a bare name is looked up in PATH */
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}

@@ -16,8 +16,9 @@ struct ovh_proc {
 };
 
 /*
- * Runs argv[0] (a path) with argv, CPU affinity cpus[0..ncpus) (ncpus 0: inherit) and
- * stdin from /dev/null. Kills it after timeout_s. Returns 0 when it ran (see status).
+ * Runs argv[0] (a path, or a name looked up in PATH) with argv, CPU affinity exactly
+ * cpus[0..ncpus) (ncpus 0: inherit) and stdin from /dev/null. Kills it after timeout_s.
+ * Returns 0 when it ran (see status).
  */
 int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 	    struct ovh_proc *p);

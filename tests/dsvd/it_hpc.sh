@@ -69,12 +69,14 @@ check "its CPU is free again" [ "$STATUS" = 201 ]
 api DELETE /vms/$PREFIX-h2
 
 # 20 parallel creates for the one free HPC CPU: exactly one wins
+pids=
 for i in $(seq 20); do
     curl -s -o /dev/null -w '%{http_code}\n' --unix-socket "$SOCK" -X POST http://localhost/vms \
         -d "{\"name\":\"$PREFIX-p$i\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}" \
         >"$WORK/par.$i" &
+    pids+=" $!"
 done
-wait
+wait $pids
 created=$(cat "$WORK"/par.* | grep -c '^201$')
 refused=$(cat "$WORK"/par.* | grep -c '^409$')
 check "20 parallel creates for one free CPU: exactly one succeeds ($created)" [ "$created" = 1 ]

@@ -8,6 +8,7 @@ HVMM=$(abs "$1") VCPUS=$2 PROG=$(abs "$3")
 shift 3
 set -- "$PROG" "$@"
 need_kvm
+need_cpus "$VCPUS"
 scratch
 name="$(basename "$1") $VCPUS vCPU(s)"
 echo "1..1"

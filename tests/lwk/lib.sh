@@ -41,6 +41,15 @@ need_kvm() {
 	fi
 }
 
+# need_cpus N: hvmm pins each vCPU to its own host CPU; skip when fewer are usable (a
+# cpuset may confine this process).
+need_cpus() {
+	if [ "$(nproc)" -lt "$1" ]; then
+		echo "1..0 # SKIP $1 vCPUs need $1 usable host CPUs, this process has $(nproc)"
+		exit 0
+	fi
+}
+
 dump() { # file label: show a file as TAP diagnostics
 	sed "s/^/# $2: /" "$1" | head -n 40
 }

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 HVMM=$(abs "$1") PROG=$(abs "$2")
 need_kvm
+need_cpus 2
 scratch
 echo "1..1"
 run_hvmm 2 "$SHARE" "$WORK/out" "$WORK/err" "$PROG" 3

@@ -15,7 +15,7 @@ if [ -z "$QEMU" ]; then
 fi
 platform=
 grep -q '^flags.* \(vmx\|svm\)\b' /proc/cpuinfo || platform=dsv.platform=pvm
-timeout 60 "$QEMU" -M microvm -enable-kvm -cpu host,-arch-capabilities -m 256 -display none \
+timeout 60 "$QEMU" -M microvm,rtc=on -enable-kvm -cpu host,-arch-capabilities -m 256 -display none \
 	-no-reboot -nodefaults -chardev file,id=out,path="$WORK/out" -serial chardev:out \
 	-chardev file,id=err,path="$WORK/err" -device isa-debugcon,iobase=0xe9,chardev=err \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$LWK" -initrd "$PROG" \

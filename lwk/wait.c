@@ -1,0 +1,31 @@
+#include "wait.h"
+#include "apic.h"
+#include "plat.h"
+#include "time.h"
+#include "x86.h"
+
+#define HALT_MIN_US 300 /* shorter timed waits spin on the TSC */
+
+bool wait_for(volatile int *flag, uint64_t deadline)
+{
+	struct cpu *c = this_cpu();
+	bool armed = false;
+	for (;;) {
+		if (flag && __atomic_load_n(flag, __ATOMIC_ACQUIRE))
+			break;
+		uint64_t now = rdtsc();
+		if (deadline && now >= deadline)
+			break;
+		if (!deadline) {
+			plat->halt(c);
+		} else if (deadline - now > HALT_MIN_US * tsc_khz / 1000 && apic_timer_arm(deadline - now)) {
+			armed = true;
+			plat->halt(c);
+		} else {
+			cpu_relax();
+		}
+	}
+	if (armed)
+		apic_timer_cancel();
+	return flag && *flag;
+}

@@ -1,0 +1,13 @@
+/* Waiting on this vCPU: for a flag another vCPU sets (then sends a wake IPI), for a TSC
+ * deadline, or both. */
+#ifndef LWK_WAIT_H
+#define LWK_WAIT_H
+
+#include "kernel.h"
+
+/* Returns true once *flag (may be NULL) is non-zero, false once the TSC passes deadline
+ * (0: none). Halts rather than spins when the wait is long enough for a timer interrupt
+ * to pay off (KVM.md: a LAPIC timer interrupt costs 20-43 us). */
+bool wait_for(volatile int *flag, uint64_t deadline);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * libFuzzer target: the lwk's program loader (lwk/elf.c), compiled for the host. The
+ * input is the program file, exactly as hvmm hands it to the lwk. An accepted program
+ * must satisfy what elf_load relies on: every loadable segment inside the file, inside
+ * [2 MiB, 128 TiB) once biased, inside [lo, hi), in order and not overlapping, and the
+ * entry point and program headers inside the image. elf_load itself writes to user
+ * virtual addresses, which do not exist here: uvm_reserve below checks each request
+ * against the image instead and refuses it, so only the first segment is walked by
+ * elf_load; the checks below walk them all.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lwk/elf.h"
+
+#define USER_TOP (1ull << 47)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct elf_image *cur;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "fuzz_lwk_elf: accepted program breaks a promise: %s\n", what);
+	abort();
+}
+
+/* The lwk's uvm.c, replaced: the request must lie inside the checked image. */
+bool uvm_reserve(uint64_t start, uint64_t end)
+{
+	if (!cur || start >= end || start < cur->lo || end > cur->hi)
+		fail("uvm_reserve outside [lo, hi)");
+	return false;
+}
+
+struct ph {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static void check_accepted(const uint8_t *file, uint64_t size, const struct elf_image *img)
+{
+	uint64_t phoff, prev_end = 0;
+	uint16_t phnum;
+	int entry_ok = 0;
+
+	memcpy(&phoff, file + 32, 8);
+	memcpy(&phnum, file + 56, 2);
+	if (img->lo < ELF_MIN_VADDR || img->hi > USER_TOP || img->lo >= img->hi)
+		fail("image bounds");
+	if (img->phnum != phnum || phoff > size || size - phoff < phnum * sizeof(struct ph))
+		fail("program header table");
+	for (unsigned i = 0; i < phnum; i++) {
+		struct ph p;
+		uint64_t va;
+
+		memcpy(&p, file + phoff + i * sizeof(p), sizeof(p));
+		if (p.type != 1 || !p.memsz)
+			continue;
+		if (p.offset > size || p.filesz > size - p.offset || p.filesz > p.memsz)
+			fail("segment outside the file");
+		va = p.vaddr + img->bias;
+		if (va < img->lo || va > img->hi || p.memsz > img->hi - va)
+			fail("segment outside [lo, hi)");
+		if (va < prev_end)
+			fail("segments overlap");
+		prev_end = va + p.memsz;
+		if ((p.flags & 1) && img->entry >= va && img->entry < prev_end)
+			entry_ok = 1;
+	}
+	if (!entry_ok)
+		fail("entry point");
+	if (img->phdr < img->lo || img->phdr >= img->hi)
+		fail("program headers not in the image");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct elf_image img;
+	const char *why = NULL;
+	uint8_t *file;
+
+	/* An exactly sized copy (malloc: 16-byte aligned, as the lwk needs 8): ASan sees overreads. */
+	file = malloc(size ? size : 1);
+	if (!file)
+		return 0;
+	memcpy(file, data, size);
+	memset(&img, 0, sizeof(img));
+	if (!elf_check(file, size, &img, &why)) {
+		if (!why || !*why)
+			fail("refused without a reason");
+		free(file);
+		return 0;
+	}
+	check_accepted(file, size, &img);
+	cur = &img;
+	elf_load(&img);
+	cur = NULL;
+	free(file);
+	return 0;
+}
