@@ -8,7 +8,7 @@
 
 static const char vm_usage[] =
     "usage: dsv [--socket PATH] [--json] vm COMMAND\n"
-    "  vm create NAME --stack hpc|commodity [--vcpus N] [--mem SIZE] [--kernel IMAGE]\n"
+    "  vm create NAME --stack hpc|commodity [--vcpus N (1)] [--mem SIZE (64M)] [--kernel IMAGE]\n"
     "            [--initrd FILE] [--cmdline STR] [--share DIR] [-- PROGRAM ARGS...]\n"
     "  vm list\n"
     "  vm show NAME\n"

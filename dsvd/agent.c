@@ -13,6 +13,9 @@
 #include "hpc_vm.h"
 #include "proc_info.h"
 
+/* hvmm run: "125 hvmm could not start the VM" (hvmm --help) */
+#define HVMM_EXIT_CANNOT_START 125
+
 static int mkdir_p(const char *path, mode_t mode)
 {
     char buf[512];
@@ -232,8 +235,32 @@ static int wait_for_placement(const struct agent *a, struct vm *vm)
     return 0;
 }
 
+/* A kernel command line has no quoting the lwk understands: one word per argument. */
+static int check_cmdline_words(const struct vm_spec *spec, struct api_error *err)
+{
+    for (unsigned i = 0; i < spec->argc; i++) {
+        for (const char *p = spec->argv[i]; *p; p++) {
+            if (*p == ' ' || *p == '\t' || *p == '\n' || (unsigned char)*p < 0x20) {
+                char field[32];
+                snprintf(field, sizeof(field), "program[%u]", i);
+                return api_fail(err, 400, field, "a commodity guest gets its arguments on the "
+                                "kernel command line, which cannot carry whitespace");
+            }
+        }
+        if (spec->argv[i][0] == '\0') {
+            char field[32];
+            snprintf(field, sizeof(field), "program[%u]", i);
+            return api_fail(err, 400, field, "empty arguments cannot be passed on a kernel "
+                                             "command line");
+        }
+    }
+    return 0;
+}
+
 static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err)
 {
+    if (check_cmdline_words(&vm->spec, err) < 0)
+        return -1;
     struct commodity_pool pool;
     agent_commodity_pool(a, &pool);
     int pin[VM_VCPUS_MAX];
@@ -245,7 +272,7 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     if (access(kernel, R_OK) < 0)
         return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
                         strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
-    char *xml = commodity_domain_xml(vm, kernel, pin);
+    char *xml = commodity_domain_xml(vm, kernel, pin, commodity_host_is_pvm());
     if (!xml)
         return api_fail(err, 500, "", "out of memory building the domain XML");
     vm->state = VM_STARTING;
@@ -253,6 +280,22 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     int rc = commodity_start(a->virt, vm, xml, err);
     free(xml);
     return rc;
+}
+
+/* The last non-empty line of the console: hvmm's one-line reason when it fails. */
+static void last_console_line(const struct vm *vm, char *out, size_t len)
+{
+    snprintf(out, len, "(no output)");
+    FILE *f = fopen(vm->console_path, "re");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0])
+            snprintf(out, len, "%s", line);
+    }
+    fclose(f);
 }
 
 static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
@@ -279,6 +322,11 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
         return -1;
     save_vm(a, vm);
     wait_for_placement(a, vm);
+    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_CANNOT_START) {
+        char line[300];
+        last_console_line(vm, line, sizeof(line));
+        return api_fail(err, 500, "", "hvmm could not start the VM: %s", line);
+    }
     return 0;
 }
 
@@ -329,6 +377,9 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
     *link = vm->next;
     vm_record_remove(vm->spec.name, a->state_dir);
     unlink(vm->console_path);
+    char debug[600];
+    snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
+    unlink(debug); /* the commodity guest's debugcon */
     vm_destroy(vm);
     return 0;
 }

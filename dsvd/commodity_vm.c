@@ -66,12 +66,28 @@ static void sb_escaped(struct sbuf *b, const char *text)
     }
 }
 
-char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin)
+bool commodity_host_is_pvm(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "re");
+    if (!f)
+        return false;
+    char line[4096];
+    bool hw = false;
+    while (!hw && fgets(line, sizeof(line), f))
+        if (strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm")))
+            hw = true;
+    fclose(f);
+    return !hw;
+}
+
+char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin, bool pvm_host)
 {
     struct sbuf b = {0};
     char cpus[1024];
     cpu_bits_format_list(&vm->cpus, cpus, sizeof(cpus));
-    sb_printf(&b, "<domain type='kvm'>\n  <name>");
+    /* the qemu namespace passes the two ISA devices the lwk uses under QEMU: isa-debug-exit
+     * (guest exit ends the domain) and debugcon (its stderr and kernel log) */
+    sb_printf(&b, "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>");
     sb_escaped(&b, vm->domain);
     sb_printf(&b, "</name>\n  <memory unit='MiB'>%llu</memory>\n",
               (unsigned long long)vm->spec.mem_mib);
@@ -83,18 +99,29 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     sb_printf(&b, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>");
     sb_escaped(&b, kernel);
     sb_printf(&b, "</kernel>\n");
-    if (vm->spec.initrd) {
+    /* the lwk under QEMU runs the initrd as its program: a program without an initrd is
+     * passed that way */
+    const char *initrd = vm->spec.initrd ? vm->spec.initrd : vm->spec.argc ? vm->spec.argv[0] : NULL;
+    if (initrd) {
         sb_printf(&b, "    <initrd>");
-        sb_escaped(&b, vm->spec.initrd);
+        sb_escaped(&b, initrd);
         sb_printf(&b, "</initrd>\n");
     }
-    if (vm->spec.cmdline || vm->spec.argc) {
+    if (vm->spec.cmdline || vm->spec.argc || pvm_host) {
         sb_printf(&b, "    <cmdline>");
-        if (vm->spec.cmdline)
+        const char *sep = "";
+        if (pvm_host) { /* the lwk opts in to PVM from its command line */
+            sb_printf(&b, "dsv.platform=pvm");
+            sep = " ";
+        }
+        if (vm->spec.cmdline) {
+            sb_printf(&b, "%s", sep);
             sb_escaped(&b, vm->spec.cmdline);
+            sep = " ";
+        }
         if (vm->spec.argc) {
             /* the program and its arguments follow "--", the way hvmm passes them */
-            sb_printf(&b, "%s--", vm->spec.cmdline ? " " : "");
+            sb_printf(&b, "%s--", sep);
             for (unsigned i = 0; i < vm->spec.argc; i++) {
                 sb_printf(&b, " ");
                 sb_escaped(&b, vm->spec.argv[i]);
@@ -111,7 +138,16 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     sb_escaped(&b, vm->console_path);
     sb_printf(&b, "'/>\n      <target port='0'/>\n    </serial>\n"
                   "    <controller type='usb' model='none'/>\n"
-                  "    <memballoon model='none'/>\n  </devices>\n</domain>\n");
+                  "    <memballoon model='none'/>\n  </devices>\n");
+    sb_printf(&b, "  <qemu:commandline>\n"
+                  "    <qemu:arg value='-device'/>\n"
+                  "    <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>\n"
+                  "    <qemu:arg value='-chardev'/>\n    <qemu:arg value='file,id=dsvdebugcon,path=");
+    sb_escaped(&b, vm->console_path);
+    sb_printf(&b, ".debug'/>\n"
+                  "    <qemu:arg value='-device'/>\n"
+                  "    <qemu:arg value='isa-debugcon,iobase=0xe9,chardev=dsvdebugcon'/>\n"
+                  "  </qemu:commandline>\n</domain>\n");
     if (b.failed) {
         free(b.s);
         return NULL;

@@ -4,6 +4,7 @@
 #ifndef DSVD_COMMODITY_VM_H
 #define DSVD_COMMODITY_VM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "api_error.h"
@@ -11,8 +12,11 @@
 
 struct commodity_conn;
 
-/* Builds the domain XML. pin[i] is vCPU i's host CPU. Returns a malloc'd string or NULL. */
-char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin);
+/* Builds the domain XML. pin[i] is vCPU i's host CPU; pvm_host adds dsv.platform=pvm to the
+ * command line. Returns a malloc'd string or NULL. */
+char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin, bool pvm_host);
+/* No VT-x/SVM flags in /proc/cpuinfo: the kvm_pvm backend (shared/platform/KVM.md). */
+bool commodity_host_is_pvm(void);
 
 /* Opens (or reopens after a failure) the libvirt connection lazily. */
 struct commodity_conn *commodity_conn_new(const char *uri);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void journal_init(struct journal *j, bool fake)
@@ -187,6 +188,52 @@ int journal_move_tasks(struct journal *j, const char *from_tasks, const char *to
     return 0;
 }
 
+static bool tasks_empty(const char *tasks)
+{
+    FILE *f = fopen(tasks, "re");
+    if (!f)
+        return true;
+    int ch = fgetc(f);
+    fclose(f);
+    return ch == EOF;
+}
+
+/* Moves tasks until none are left: tasks still in the cgroup keep forking into it while a
+ * pass runs (a busy host, a build). Gives up after a bounded number of passes. */
+static void drain_tasks(const char *from, const char *to)
+{
+    for (int pass = 0; pass < 50 && !tasks_empty(from); pass++) {
+        if (move_pids(from, to) == 0) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* rmdir of a real cgroup: empty it into its parent first, retry while it is busy. */
+static int remove_cgroup_dir(const char *path, char *err, size_t errlen)
+{
+    char tasks[600], parent[600], parent_tasks[700];
+    snprintf(tasks, sizeof(tasks), "%s/tasks", path);
+    snprintf(parent, sizeof(parent), "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(parent_tasks, sizeof(parent_tasks), "%s/tasks", parent);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        if (hostfs_exists(tasks))
+            drain_tasks(tasks, parent_tasks);
+        if (rmdir(path) == 0 || errno == ENOENT)
+            return 0;
+        if (errno != EBUSY)
+            break;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+    return -1;
+}
+
 /* In a fake tree a "cgroup" directory holds the plain files we wrote; the kernel's cgroupfs
  * removes them itself on rmdir. */
 static void empty_fake_dir(const char *path)
@@ -209,17 +256,24 @@ static int undo_entry(const struct journal *j, const struct journal_entry *e, ch
 {
     switch (e->kind) {
     case JOURNAL_FILE:
+        /* gone with its cgroup (a VM's libvirt cgroup) or device: nothing left to restore */
+        if (!j->fake && !hostfs_exists(e->path))
+            return 0;
         return hostfs_write(e->path, e->old, err, errlen);
     case JOURNAL_MKDIR:
-        if (j->fake)
-            empty_fake_dir(e->path);
+        if (!j->fake)
+            return remove_cgroup_dir(e->path, err, errlen);
+        empty_fake_dir(e->path);
         if (rmdir(e->path) < 0 && errno != ENOENT) {
             snprintf(err, errlen, "cannot remove %s: %s", e->path, strerror(errno));
             return -1;
         }
         return 0;
     case JOURNAL_TASKS_MOVED:
-        move_pids(e->to, e->path);
+        if (j->fake)
+            move_pids(e->to, e->path);
+        else
+            drain_tasks(e->to, e->path);
         return 0;
     case JOURNAL_AFFINITY:
         restore_affinity(e);
@@ -232,13 +286,23 @@ int journal_undo(struct journal *j, char *err, size_t errlen)
 {
     int rc = 0;
     char one[512];
+    size_t kept = 0;
+    bool *failed = calloc(j->count ? j->count : 1, sizeof(bool));
     for (size_t i = j->count; i-- > 0;) {
-        if (undo_entry(j, &j->entries[i], one, sizeof(one)) < 0 && rc == 0) {
-            snprintf(err, errlen, "%s", one);
+        if (undo_entry(j, &j->entries[i], one, sizeof(one)) < 0) {
+            if (failed)
+                failed[i] = true;
+            if (rc == 0)
+                snprintf(err, errlen, "%s", one);
             rc = -1;
         }
     }
-    j->count = 0;
+    /* what could not be restored stays in the journal, so a later release can retry it */
+    for (size_t i = 0; failed && i < j->count; i++)
+        if (failed[i])
+            j->entries[kept++] = j->entries[i];
+    free(failed);
+    j->count = kept;
     return rc;
 }
 

@@ -46,7 +46,7 @@ int journal_move_tasks(struct journal *j, const char *from_tasks, const char *to
                        const struct cpu_bits *all, unsigned *moved, char *err, size_t errlen);
 
 /* Restores every entry in reverse order; keeps going on errors and reports the first one.
- * The journal is emptied of the entries that were restored. */
+ * Entries restored leave the journal; those that failed stay for a retry. */
 int journal_undo(struct journal *j, char *err, size_t errlen);
 
 json_t *journal_to_json(const struct journal *j);

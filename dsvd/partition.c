@@ -191,9 +191,12 @@ static int step_cpusets_v1(struct apply_run *r)
     }
     struct dirent *de;
     int rc = 0;
+    st->preexisting[0] = '\0';
     while (rc == 0 && (de = readdir(d))) {
         if (de->d_type != DT_DIR || de->d_name[0] == '.' || strncmp(de->d_name, "dsv-", 4) == 0)
             continue;
+        size_t used = strlen(st->preexisting);
+        snprintf(st->preexisting + used, sizeof(st->preexisting) - used, "%s\n", de->d_name);
         char child[1024];
         snprintf(child, sizeof(child), "%s/%s", cs, de->d_name);
         rc = narrow_tree(r, child, 1);
@@ -446,9 +449,11 @@ int partition_apply(const struct partition_ctx *ctx, const struct host_topology 
         if (rc < 0) {
             char undo_err[ERRLEN] = "";
             int urc = journal_undo(&st->journal, undo_err, sizeof(undo_err));
-            st->applying = false;
-            if (ctx->state_path)
+            if (urc == 0 && ctx->state_path)
                 unlink(ctx->state_path);
+            else
+                save_progress(ctx, st); /* still "applying": the next start rolls back the rest */
+            st->applying = false;
             bool memory = strncmp(r.err, "hpc_mem_mib", 11) == 0;
             return api_fail(err, memory ? 409 : 500, "", "partition failed at step '%s': %s; %s%s",
                             steps[i].name, r.err,
@@ -462,17 +467,63 @@ int partition_apply(const struct partition_ctx *ctx, const struct host_topology 
     return 0;
 }
 
+static bool was_preexisting(const struct partition_state *st, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = st->preexisting; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len + (nl ? 1 : 0);
+    }
+    return false;
+}
+
+/* A top-level cpuset created while the partition held its CPUs exclusively (libvirt's
+ * "machine", say) could not include them; once released it gets them back. */
+static void widen_newcomers(struct partition_state *st)
+{
+    if (strcmp(st->cgroup_mode, "v1") != 0)
+        return;
+    DIR *d = opendir(st->root_cgroup);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.' || strncmp(de->d_name, "dsv-", 4) == 0 ||
+            was_preexisting(st, de->d_name))
+            continue;
+        char path[1024], buf[HOSTFS_VALUE_MAX], why[ERRLEN];
+        snprintf(path, sizeof(path), "%s/%s/cpuset.cpus", st->root_cgroup, de->d_name);
+        struct cpu_bits cur;
+        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
+            cpu_bits_parse_list(buf, &cur, why, sizeof(why)) < 0 || cpu_bits_empty(&cur) ||
+            cpu_bits_subset(&st->spec.hpc_cpus, &cur))
+            continue;
+        cpu_bits_or(&cur, &st->spec.hpc_cpus);
+        cpu_bits_format_list(&cur, buf, sizeof(buf));
+        hostfs_write(path, buf, why, sizeof(why));
+    }
+    closedir(d);
+}
+
 int partition_release(const struct partition_ctx *ctx, struct partition_state *st,
                       struct api_error *err)
 {
     char why[ERRLEN] = "";
     int rc = journal_undo(&st->journal, why, sizeof(why));
-    st->active = false;
+    if (rc == 0)
+        widen_newcomers(st);
     st->applying = false;
     if (rc < 0) {
+        /* still partitioned: what is left in the journal is retried by the next release */
+        st->active = true;
         save_progress(ctx, st);
-        return api_fail(err, 500, "", "release incomplete: %s", why);
+        return api_fail(err, 500, "", "release incomplete (%zu value(s) left, retry): %s",
+                        st->journal.count, why);
     }
+    st->active = false;
     if (ctx->state_path && unlink(ctx->state_path) < 0 && errno != ENOENT)
         return api_fail(err, 500, "", "cannot remove %s: %s", ctx->state_path, strerror(errno));
     return 0;
@@ -504,6 +555,8 @@ json_t *partition_state_to_json(const struct partition_state *st)
         (json_int_t)(st->hugepages_reserved * st->hugepage_kb / 1024), "irqs", "moved",
         (int)st->irqs_moved, "skipped", (int)st->irqs_skipped, "tasks_moved", (int)st->tasks_moved,
         "journal", journal_to_json(&st->journal));
+    if (o)
+        json_object_set_new(o, "preexisting_cgroups", json_string(st->preexisting));
     return o;
 }
 
@@ -571,6 +624,7 @@ int partition_state_load(struct partition_state *st, const char *path, bool *fou
     st->irqs_moved = (unsigned)json_integer_value(json_object_get(irqs, "moved"));
     st->irqs_skipped = (unsigned)json_integer_value(json_object_get(irqs, "skipped"));
     st->tasks_moved = (unsigned)json_integer_value(json_object_get(o, "tasks_moved"));
+    copy_str(o, "preexisting_cgroups", st->preexisting, sizeof(st->preexisting));
     rc = journal_from_json(&st->journal, json_object_get(o, "journal"), err, errlen);
 out:
     json_decref(o);

@@ -24,6 +24,7 @@ struct partition_state {
     uint64_t hugepage_kb;
     uint64_t hugepages_reserved; /* pages we added, all nodes */
     unsigned irqs_moved, irqs_skipped, tasks_moved;
+    char preexisting[4096]; /* v1: top-level cpusets at apply time, one per line */
     struct journal journal;
 };
 

@@ -111,6 +111,9 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
     if (json_get_int_range(obj, "mem_mib", true, 1, VM_MEM_MIB_MAX, &n, NULL, err) < 0)
         return -1;
     spec->mem_mib = (uint64_t)n;
+    if (spec->stack == VM_STACK_HPC && spec->mem_mib < VM_HPC_MEM_MIB_MIN)
+        return api_fail(err, 400, "mem_mib", "must be at least %d for stack hpc (hvmm's minimum)",
+                        VM_HPC_MEM_MIB_MIN);
     if (spec->stack == VM_STACK_HPC && spec->mem_mib % 2)
         return api_fail(err, 400, "mem_mib", "must be a multiple of 2 (HPC memory is 2 MiB hugepages)");
     if (dup_path(obj, "kernel", &spec->kernel, err) < 0 ||

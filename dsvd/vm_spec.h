@@ -12,6 +12,7 @@
 #define VM_CMDLINE_MAX 4096
 #define VM_ARGV_MAX 64
 #define VM_VCPUS_MAX 256
+#define VM_HPC_MEM_MIB_MIN 4 /* hvmm refuses less */
 #define VM_MEM_MIB_MAX (1024 * 1024) /* 1 TiB: anything above is absurd for one VM */
 
 enum vm_stack { VM_STACK_HPC, VM_STACK_COMMODITY };

@@ -30,6 +30,9 @@ static const char usage[] =
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
+	"  --jail DIR                 run in a private mount namespace rooted at DIR, once\n"
+	"                             every file is open (needs CAP_SYS_ADMIN)\n"
+	"  --no-seccomp               do not install the seccomp filters (debugging only)\n"
 	"  -v, --verbose              more detail, register dumps on crashes\n"
 	"  -h, --help                 this text\n"
 	"  -V, --version              the version\n"
@@ -45,6 +48,7 @@ const char *opts_usage(void)
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG,
+	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* security hooks (issue 7) */
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +62,9 @@ static const struct option long_opts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "jail", required_argument, NULL, OPT_JAIL },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "test-seccomp", required_argument, NULL, OPT_TEST_SECCOMP }, /* hidden */
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -156,6 +163,19 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case 'v':
 		o->verbose++;
+		return 0;
+	case OPT_JAIL:
+		o->jail = arg;
+		return 0;
+	case OPT_NO_SECCOMP:
+		o->no_seccomp = 1;
+		return 0;
+	case OPT_TEST_SECCOMP:
+		if (strcmp(arg, "main") && strcmp(arg, "vcpu")) {
+			snprintf(err, errlen, "--test-seccomp '%s': expected main or vcpu", arg);
+			return -1;
+		}
+		o->test_seccomp = arg;
 		return 0;
 	default:
 		return -1;

@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "dsv/hypercall.h"
 #include "log.h"
+#include "seccomp_filter.h" /* security hook (issue 7) */
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -293,6 +294,10 @@ void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	int ok = vcpu_setup(v) == 0;
 
+	/* security hook (issue 7): this vCPU thread's seccomp filter, before the guest runs */
+	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,
+			      sizeof(v->setup_err)))
+		ok = 0;
 	pthread_barrier_wait(&vm->ready);
 	pthread_barrier_wait(&vm->go);
 	if (ok && !atomic_load(&vm->abort_start))

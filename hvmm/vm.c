@@ -26,6 +26,8 @@
 #include "fileio.h"
 #include "image_file.h"
 #include "log.h"
+#include "privileges.h" /* security hooks (issue 7) */
+#include "seccomp_filter.h"
 
 extern char **environ;
 
@@ -407,6 +409,9 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 	}
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
 	vm->cr3 = boot_page_tables(&vm->mem);
+	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
+	if (harden_after_setup(o, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -439,6 +444,9 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			.program = have_prog ? prog : NULL,
 		};
 		boot_write_info(&vm->mem, &bp);
+		/* security hook (issue 7): the housekeeping thread's seccomp filter */
+		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
+			failed = 1;
 	}
 	atomic_store(&vm->abort_start, failed);
 	pthread_barrier_wait(&vm->go);

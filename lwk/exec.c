@@ -1,6 +1,9 @@
 /* The initial process stack, top down: strings, 16 random bytes, then (16-byte aligned)
  * argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. */
 #include "exec.h"
+#include "time.h"
+#include "uvm.h"
+#include "vdso.h"
 #include "x86.h"
 
 #define AT_NULL 0
@@ -22,6 +25,7 @@
 #define AT_RANDOM 25
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
+#define AT_SYSINFO_EHDR 33
 
 const char *prog_name = "program";
 const char *prog_path = "program";
@@ -93,7 +97,7 @@ uint64_t exec_build_stack(uint64_t top, uint64_t limit, const struct program_arg
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
 		{ AT_PLATFORM, platform }, { AT_HWCAP, r[3] }, { AT_CLKTCK, 100 },
 		{ AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP2, 0 }, { AT_EXECFN, execfn },
-		{ AT_NULL, 0 },
+		{ a->vdso ? AT_SYSINFO_EHDR : AT_NULL, a->vdso }, { AT_NULL, 0 },
 	};
 	uint64_t n = 1 + a->argc + 1 + a->envc + 1 + 2 * ARRAY_SIZE(aux);
 	sp = ALIGN_DOWN(sp - n * 8, 16);
@@ -110,4 +114,15 @@ uint64_t exec_build_stack(uint64_t top, uint64_t limit, const struct program_arg
 		*w++ = aux[i][1];
 	}
 	return sp;
+}
+
+uint64_t vdso_map(void)
+{
+	uint64_t size = PAGE_SIZE + ALIGN_UP(vdso_image_size, PAGE_SIZE);
+	int64_t base = uvm_mmap(0, size, 0, 0);
+	if (base < 0)
+		return 0;
+	time_vdso_data((struct vdso_data *)base);
+	memcpy((void *)(base + PAGE_SIZE), vdso_image, vdso_image_size);
+	return (uint64_t)base + PAGE_SIZE;
 }

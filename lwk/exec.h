@@ -9,6 +9,7 @@ struct program_args {
 	const char *const *argv;  /* kernel pointers to NUL-terminated strings */
 	const char *const *envp;
 	const char *path;
+	uint64_t vdso;             /* user address of the vDSO, 0 for none */
 };
 
 extern const char *prog_name;   /* basename, for fault reports */
@@ -18,5 +19,7 @@ extern const char *prog_path;   /* as given to the VMM, for /proc/self/exe */
 uint64_t exec_build_stack(uint64_t top, uint64_t limit, const struct program_args *a,
 			  const struct elf_image *img);
 void random_bytes(void *buf, size_t len);
+/* Maps the vDSO and its data page into the program; returns its address or 0. */
+uint64_t vdso_map(void);
 
 #endif

@@ -21,6 +21,20 @@ pvh_start:
 	cli
 	cld
 	movl %ebx, %esi
+	xorl %edi, %edi           /* the boot vCPU */
+	jmp pvh_long_mode
+
+/* Application processors arrive here from the real-mode trampoline (pvh_smp.c), in
+ * 32-bit protected mode with CS 0x08. */
+	.globl pvh_ap32
+pvh_ap32:
+	movl $0x18, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	movl $1, %edi
+
+pvh_long_mode:
 	lgdt PHYS(pvh_gdtr)
 	movl $PHYS(pvh_pml4), %eax
 	movl %eax, %cr3
@@ -43,19 +57,56 @@ pvh_long:
 	xorl %eax, %eax
 	movl %eax, %fs
 	movl %eax, %gs
+	xorl %ebp, %ebp
+	testl %edi, %edi
+	jnz 2f
 	movabsq $pvh_stack_top, %rsp
 	movl %esi, %edi
-	xorl %ebp, %ebp
 	movabsq $pvh_main, %rax
 	call *%rax
 1:	hlt
 	jmp 1b
+2:	/* an AP: take the next index and its boot stack */
+	movl $1, %eax
+	lock xaddl %eax, pvh_next_ap(%rip)
+	movl %eax, %edi
+	leal 1(%rax), %ecx
+	shlq $12, %rcx
+	movabsq $pvh_ap_stacks, %rsp
+	addq %rcx, %rsp
+	movabsq $pvh_ap_main, %rax
+	call *%rax
+	jmp 1b
+
+/* Real-mode trampoline, copied to PVH_TRAMPOLINE (below 1 MiB) and started by SIPI with
+ * CS = PVH_TRAMPOLINE >> 4, IP = 0. The GDT pointer is patched in by pvh_smp.c. */
+	.code16
+	.globl pvh_tramp_start, pvh_tramp_end, pvh_tramp_gdtr
+pvh_tramp_start:
+	cli
+	cld
+	movw %cs, %ax
+	movw %ax, %ds
+	lgdtl pvh_tramp_gdtr - pvh_tramp_start
+	movl %cr0, %eax
+	orl $1, %eax
+	movl %eax, %cr0
+	.byte 0x66, 0xea          /* ljmpl $0x08, $PHYS(pvh_ap32) */
+	.long PHYS(pvh_ap32)
+	.word 0x08
+	.align 4
+pvh_tramp_gdtr:
+	.word 0
+	.long 0
+pvh_tramp_end:
+	.code64
 
 	.section .data.pvh, "aw"
 	.align 16
+	.globl pvh_gdtr
 pvh_gdt:
 	.quad 0
-	.quad 0
+	.quad 0x00cf9a000000ffff  /* 0x08 32-bit code, for the AP trampoline */
 	.quad 0x00af9a000000ffff  /* 0x10 64-bit code */
 	.quad 0x00cf92000000ffff  /* 0x18 data */
 pvh_gdtr:
@@ -81,7 +132,13 @@ pvh_pd:
 	.set i, i + 1
 	.endr
 
+pvh_next_ap:
+	.long 1                   /* vCPU index of the next AP to arrive */
+
 	.section .bss.pvh, "aw", @nobits
+	.align 4096
+pvh_ap_stacks:                    /* 4 KiB boot stack per AP, index 1 at the bottom */
+	.skip 4096 * 64
 	.align 16
 pvh_stack:
 	.skip 16384

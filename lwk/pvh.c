@@ -2,7 +2,9 @@
  * hvm_start_info into a struct dsv_bootinfo and join the common boot path.
  *
  * Command line: [dsv.platform=pvm] [dsv.tsc_khz=N] [-- argv0 args...]
- * The program is the first PVH module (QEMU's -initrd). One vCPU only. */
+ * The program is the first PVH module (QEMU's -initrd). The other CPUs are started by
+ * pvh_smp.c. */
+#include "pvh.h"
 #include "boot.h"
 #include "host.h"
 #include "x86.h"
@@ -26,10 +28,8 @@ struct hvm_memmap_entry {
 };
 
 extern char __kernel_end[];
-void pvh_main(uint32_t start_info);
 
 static struct dsv_bootinfo bi;
-static struct dsv_pvm_vif vif_page __attribute__((aligned(4096)));
 static char cmdline[DSV_CMDLINE_MAX];
 static char args_block[DSV_CMDLINE_MAX + sizeof(struct dsv_args) + 16] __attribute__((aligned(8)));
 
@@ -121,8 +121,8 @@ static uint64_t rtc_realtime_ns(void)
 	return t > 0 ? (uint64_t)t * 1000000000ull : 0;
 }
 
-/* What a PVH boot does not get from hvmm: SSE/AVX state enabled. */
-static void enable_fpu_state(void)
+/* What a PVH boot does not get from hvmm: SSE/AVX state enabled (on every CPU). */
+void pvh_enable_fpu_state(void)
 {
 	uint32_t r[4];
 	cpuid(1, 0, r);
@@ -202,21 +202,19 @@ void pvh_main(uint32_t start_info)
 	}
 	/* First, so that the rest of the kernel runs natively rather than emulated. */
 	if (strstr(cmdline, "dsv.platform=pvm")) {
-		wrmsr(DSV_PVM_MSR_VIF, virt_to_phys(&vif_page) | DSV_PVM_VIF_CR2_CELL);
+		wrmsr(DSV_PVM_MSR_VIF, virt_to_phys(pvh_vif_pages[0]) | DSV_PVM_VIF_CR2_CELL);
 		bi.platform = DSV_PLATFORM_PVM;
-		bi.vif_gpa[0] = virt_to_phys(&vif_page);
 	} else {
 		bi.platform = DSV_PLATFORM_HW;
 	}
 	host_kind = HOST_QEMU;
 	if (si->magic != HVM_START_MAGIC)
 		panic("bad PVH start info");
-	enable_fpu_state();
+	pvh_enable_fpu_state();
 
 	bi.magic = DSV_BOOTINFO_MAGIC;
 	bi.abi_version = DSV_ABI_VERSION;
 	bi.size = sizeof bi;
-	bi.nr_vcpus = 1;
 	bi.tsc_khz = tsc_khz();
 	bi.realtime_ns = rtc_realtime_ns();
 	bi.cmdline_gpa = virt_to_phys(cmdline);
@@ -244,5 +242,9 @@ void pvh_main(uint32_t start_info)
 	if (phi)
 		add_range(plo, phi, DSV_MEM_PROGRAM);
 	build_args();
+	/* Last: the trampoline overwrites low memory, where start_info may live. */
+	bi.nr_vcpus = pvh_start_aps(si->rsdp_paddr, bi.tsc_khz, bi.platform == DSV_PLATFORM_PVM);
+	for (uint32_t i = 0; i < bi.nr_vcpus && bi.platform == DSV_PLATFORM_PVM; i++)
+		bi.vif_gpa[i] = virt_to_phys(pvh_vif_pages[i]);
 	boot_bsp(&bi);
 }

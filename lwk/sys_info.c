@@ -189,3 +189,28 @@ int64_t sys_getrusage(struct regs *r)
 	((int64_t *)r->rsi)[4] = (int64_t)(uwin.size / 1024); /* ru_maxrss: an upper bound */
 	return 0;
 }
+
+/* times(): all of the program's time counts as user time of this thread, in 100 Hz ticks. */
+int64_t sys_times(struct regs *r)
+{
+	int64_t ticks = (int64_t)(clock_ns(CLOCK_MONOTONIC) / 10000000u);
+	if (r->rdi) {
+		if (!user_ok(r->rdi, 32))
+			return -EFAULT;
+		int64_t *tms = (int64_t *)r->rdi;
+		tms[0] = ticks;
+		tms[1] = tms[2] = tms[3] = 0;
+	}
+	return ticks;
+}
+
+int64_t sys_getpriority(struct regs *r)
+{
+	(void)r;
+	return 20; /* the kernel's encoding of nice 0 */
+}
+
+int64_t sys_sched_getparam(struct regs *r)
+{
+	return put_user_u32(r->rsi, 0) ? 0 : -EFAULT; /* SCHED_OTHER: priority 0 */
+}

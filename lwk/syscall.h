@@ -77,6 +77,9 @@ int64_t sys_getcpu(struct regs *r);
 int64_t sys_umask(struct regs *r);
 int64_t sys_prctl(struct regs *r);
 int64_t sys_getrusage(struct regs *r);
+int64_t sys_times(struct regs *r);
+int64_t sys_getpriority(struct regs *r);
+int64_t sys_sched_getparam(struct regs *r);
 int64_t sys_zero(struct regs *r);
 void limits_init(void);
 

@@ -45,6 +45,13 @@ uint64_t clock_ns(int clock)
 	}
 }
 
+void time_vdso_data(struct vdso_data *d)
+{
+	d->tsc0 = tsc0;
+	d->mult = mult;
+	d->realtime0 = realtime0;
+}
+
 static bool clock_valid(int64_t clock)
 {
 	return clock >= 0 && clock <= 11 && clock != 8 && clock != 9 && clock != 10;

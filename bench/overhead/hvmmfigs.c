@@ -5,6 +5,7 @@
  * build/tests/payloads; whatever is missing is reported as a TODO, not invented.
  */
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,23 @@ static double tsc_khz(void)
 		khz = (double)(__builtin_ia32_rdtsc() - c0) / (ovh_now() - t0) / 1e3;
 	}
 	return khz;
+}
+
+/* The bare KVM exit probe, run from this process pinned to cpu like the payloads. */
+static double bare_exit_us(int cpu, unsigned n, char *why, size_t whylen)
+{
+	cpu_set_t saved, one;
+	int have = sched_getaffinity(0, sizeof saved, &saved) == 0;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof one, &one)) {
+		snprintf(why, whylen, "cannot pin to CPU %d", cpu);
+		return -1;
+	}
+	double us = ovh_kvm_exit_us(n, why, whylen);
+	if (have)
+		sched_setaffinity(0, sizeof saved, &saved);
+	return us;
 }
 
 /* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
@@ -107,7 +125,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 		ovh_progress(c, "hvmm figures: rep %d/%d on CPU %d\n", rep + 1, reps, cpu);
 		ovh_check_cpus(c, "hvmm's figures");
 		/* bare KVM exit, then the same exit through hvmm */
-		double us = ovh_kvm_exit_us(c->quick ? 2000 : 10000, why, sizeof why);
+		double us = bare_exit_us(cpu, c->quick ? 2000 : 10000, why, sizeof why);
 		if (us > 0)
 			f->kvm_exit_us[f->kvm_n++] = us;
 		else if (rep == 0)

@@ -78,8 +78,10 @@ int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const ch
 		/* The lwk reads its program from the initrd and argv0 + arguments after "--". */
 		char append[2048];
 		const char *base = strrchr(prog, '/');
-		size_t al = (size_t)snprintf(append, sizeof append, "dsv.platform=pvm -- %.200s",
-					     base ? base + 1 : prog);
+		/* The lwk opts in to PVM only when told; kvm_pvm loaded means this host is PVM. */
+		bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+		size_t al = (size_t)snprintf(append, sizeof append, "%s-- %.200s",
+					     pvm ? "dsv.platform=pvm " : "", base ? base + 1 : prog);
 		for (int i = 0; args && args[i] && al < sizeof append; i++)
 			al += (size_t)snprintf(append + al, sizeof append - al, " %s", args[i]);
 		if (al >= sizeof append)
@@ -120,7 +122,7 @@ int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const ch
 
 int ovh_peer_status(enum ovh_peer p, int status)
 {
-	if (p != PEER_QEMU || status < 0)
+	if (p != PEER_QEMU || status < 0 || status == 124) /* 124: our child could not pin */
 		return status;
 	/* isa-debug-exit: the guest's v becomes (v << 1) | 1; anything else is not the guest's. */
 	return (status & 1) ? status >> 1 : 126;

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 {
 	struct wl_common c;
 	const char *mode = "spin";
-	double seconds = 5;
+	double seconds = -1; /* not given */
 	uint64_t mem = 0;
 	const struct wl_opt opts[] = {
 		{ "mode", WL_OPT_STR, &mode, "spin | mem | syscall | fault (default spin)" },
@@ -151,8 +151,8 @@ int main(int argc, char **argv)
 		return WL_EXIT_USAGE;
 	}
 	h->mode = (enum mode)m;
-	if (c.small)
-		seconds = 0.2;
+	if (seconds == -1)
+		seconds = c.small ? 0.2 : 5;
 	if (!(seconds >= 0 && seconds <= 1e6)) {
 		fprintf(stderr, "hog: --seconds must be 0..1e6\n");
 		return WL_EXIT_USAGE;

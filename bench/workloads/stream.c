@@ -101,6 +101,10 @@ int main(int argc, char **argv)
 		 "STREAM copy, scale, add and triad over three arrays of doubles.", opts, &c);
 	if (!n)
 		n = c.small ? 100000 : 20000000;
+	if (n < 1 || n > (1ull << 34)) {
+		fprintf(stderr, "stream: --n must be 1..2^34\n");
+		return WL_EXIT_USAGE;
+	}
 	if (reps < 2 || reps > MAX_REPS) {
 		fprintf(stderr, "stream: --reps must be 2..%d\n", MAX_REPS);
 		return WL_EXIT_USAGE;

@@ -19,7 +19,7 @@ check "GET /vms is an empty list" [ "$(echo $BODY)" = "[]" ]
 expect 400 body "malformed JSON" POST /vms '{"name": "a",'
 expect 400 body "empty body" POST /vms ''
 expect 400 body "not an object" POST /vms '[1]'
-expect 400 memory "unknown field" POST /vms '{"name":"a","stack":"hpc","mem_mib":2,"memory":4}'
+expect 400 memory "unknown field" POST /vms '{"name":"a","stack":"hpc","mem_mib":4,"memory":4}'
 expect 400 mem_mib "negative size" POST /vms '{"name":"a","stack":"commodity","mem_mib":-64}'
 expect 400 mem_mib "zero size" POST /vms '{"name":"a","stack":"commodity","mem_mib":0}'
 expect 400 mem_mib "absurd size" POST /vms '{"name":"a","stack":"commodity","mem_mib":99999999999}'
@@ -36,7 +36,7 @@ expect 400 commodity_cpus "partition with overlapping sets" PUT /node/partition 
 expect 400 hpc_mem_mib "partition with odd memory" PUT /node/partition '{"hpc_cpus":"0","hpc_mem_mib":3}'
 expect 400 bogus "partition with an unknown field" PUT /node/partition '{"bogus":1}'
 expect 409 "" "release without a partition" DELETE /node/partition
-expect 409 stack "HPC VM without a partition" POST /vms "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$PVH_GUEST\"}"
+expect 409 stack "HPC VM without a partition" POST /vms "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$PVH_GUEST\"}"
 
 # unknown resources and methods
 expect 404 name "GET unknown VM" GET /vms/nope

@@ -27,6 +27,8 @@ check "commodity VM a ($half vCPUs, default guest) starts" [ $rc -eq 0 ]
 out=$("$DSV" vm create $PREFIX-b --stack commodity --vcpus $half --mem 32M --kernel "$PVH_GUEST" 2>&1); rc=$?
 check "commodity VM b ($half vCPUs) starts: $cap vCPUs on $HPC CPU(s) is the ratio 4" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || diag "$out"
+expect 400 "program[2]" "an argument with a space cannot go on a kernel command line" POST /vms \
+    "{\"name\":\"$PREFIX-q\",\"stack\":\"commodity\",\"mem_mib\":32,\"program\":[\"/bin/sh\",\"-c\",\"echo hi\"]}"
 expect 409 vcpus "one vCPU beyond the overcommit ratio is refused" POST /vms \
     "{\"name\":\"$PREFIX-c\",\"stack\":\"commodity\",\"mem_mib\":32,\"kernel\":\"$PVH_GUEST\"}"
 
@@ -65,6 +67,17 @@ api DELETE /vms/$PREFIX-c
 api DELETE /vms/$PREFIX-b
 check "second delete ok" [ "$STATUS" = 200 ]
 check "no dsv test domains left" bash -c "! virsh -c qemu:///system list --name | grep -q '^dsv-$PREFIX'"
+# the default guest: the lwk through PVH, running a static program passed as the initrd
+if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then
+    out=$(timeout 60 "$DSV" run --stack commodity --name $PREFIX-lwk --mem 128M --kernel "$LWK_ELF" \
+          -- /bin/busybox echo hello from the lwk 2>&1); rc=$?
+    check "dsv run --stack commodity boots the lwk and runs busybox" grep -q "hello from the lwk" <<<"$out"
+    check "the domain ends when the program exits (dsv run returns, exit 0)" [ $rc -eq 0 ]
+else
+    skip "lwk.elf or /bin/busybox not available"
+    skip "lwk.elf or /bin/busybox not available"
+fi
+
 "$DSV" node release >/dev/null; rc=$?
 check "partition released" [ $rc -eq 0 ]
 stop_dsvd TERM

@@ -19,6 +19,10 @@ check "partition applied" [ $rc -eq 0 ]
 
 expect 409 mem_mib "more memory than the HPC reservation is refused" POST /vms \
     "{\"name\":\"$PREFIX-big\",\"stack\":\"hpc\",\"mem_mib\":64,\"kernel\":\"$SPIN\"}"
+expect 500 "" "hvmm failing up front is reported with its reason" POST /vms \
+    "{\"name\":\"$PREFIX-bad\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"/etc/passwd\"}"
+check "the reason is hvmm's own message" grep -q 'hvmm could not start the VM: hvmm: ' <<<"$BODY"
+expect 404 name "and the failed VM is not kept" GET /vms/$PREFIX-bad
 
 out=$("$DSV" vm create $PREFIX-h1 --stack hpc --mem 8M --kernel "$SPIN" 2>&1); rc=$?
 check "dsv vm create (hpc, spin.elf) exits 0" [ $rc -eq 0 ]
@@ -48,11 +52,11 @@ check "the console shows the guest's output" wait_for 5 console_has
 check "dsv vm console prints it" grep -q spinning <<<"$("$DSV" vm console $PREFIX-h1)"
 
 expect 409 vcpus "a second VM when the HPC CPU is taken is refused" POST /vms \
-    "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
-"$DSV" vm create $PREFIX-h2 --stack hpc --mem 2M --kernel "$SPIN" >/dev/null 2>&1; rc=$?
+    "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}"
+"$DSV" vm create $PREFIX-h2 --stack hpc --mem 4M --kernel "$SPIN" >/dev/null 2>&1; rc=$?
 check "dsv vm create exits 4 on refusal" [ $rc -eq 4 ]
 expect 409 name "a duplicate name is refused" POST /vms \
-    "{\"name\":\"$PREFIX-h1\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
+    "{\"name\":\"$PREFIX-h1\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}"
 expect 409 "" "release while an HPC VM runs is refused" DELETE /node/partition
 
 api GET /metrics
@@ -64,15 +68,16 @@ check "dsv vm delete exits 0" [ $rc -eq 0 ]
 gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
 check "hvmm is gone" wait_for 3 gone
 expect 404 name "the VM is gone from the API" GET /vms/$PREFIX-h1
-api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}"
-check "its CPU is free again" [ "$STATUS" = 201 ]
+api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}"
+created_running() { [ "$STATUS" = 201 ] && [ "$(field state)" = running ]; }
+check "its CPU is free again" created_running
 api DELETE /vms/$PREFIX-h2
 
 # 20 parallel creates for the one free HPC CPU: exactly one wins
 pids=
 for i in $(seq 20); do
     curl -s -o /dev/null -w '%{http_code}\n' --unix-socket "$SOCK" -X POST http://localhost/vms \
-        -d "{\"name\":\"$PREFIX-p$i\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"$SPIN\"}" \
+        -d "{\"name\":\"$PREFIX-p$i\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}" \
         >"$WORK/par.$i" &
     pids+=" $!"
 done

@@ -22,27 +22,6 @@ PINNED=$!
 extra_cleanup() { kill $PINNED 2>/dev/null; rmdir $OTHER 2>/dev/null; }
 trap 'extra_cleanup; cleanup' EXIT
 
-snapshot() {
-    local d f
-    find $CS -mindepth 0 -type d | sort | while read -r d; do
-        for f in cpuset.cpus cpuset.mems cpuset.cpu_exclusive cpuset.sched_load_balance; do
-            echo "$d/$f=$(cat $d/$f)"
-        done
-    done
-    for f in /proc/irq/*/smp_affinity_list /proc/irq/default_smp_affinity \
-             /sys/devices/virtual/workqueue/cpumask /sys/devices/system/node/node*/hugepages/*/nr_hugepages; do
-        [ -f "$f" ] && echo "$f=$(cat "$f")"
-    done
-    echo "pid1-cpuset=$(cat /proc/1/cpuset)"
-    echo "pinned-affinity=$(taskset -pc $PINNED | sed 's/.*: //')"
-    echo "pinned-cpuset=$(cat /proc/$PINNED/cpuset)"
-}
-same_as_before() {
-    snapshot > "$WORK/after"
-    if diff "$WORK/before" "$WORK/after" > "$WORK/diff"; then return 0; fi
-    sed 's/^/#   /' "$WORK/diff"; return 1
-}
-
 snapshot > "$WORK/before"
 pages_before=$(cat $HUGE)
 start_dsvd || { not_ok "dsvd starts"; finish; exit; }

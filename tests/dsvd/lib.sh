@@ -79,6 +79,32 @@ wait_for() {
     return 1
 }
 
+# The host values a partition touches (top-level cpusets, IRQs, workqueues, hugepages,
+# PID 1's cpuset), one per line, for before/after comparison.
+snapshot() {
+    local d f
+    find /sys/fs/cgroup/cpuset -mindepth 0 -maxdepth 1 -type d | sort | while read -r d; do
+        for f in cpuset.cpus cpuset.mems cpuset.cpu_exclusive cpuset.sched_load_balance; do
+            echo "$d/$f=$(cat $d/$f)"
+        done
+    done
+    for f in /proc/irq/*/smp_affinity_list /proc/irq/default_smp_affinity \
+             /sys/devices/virtual/workqueue/cpumask /sys/devices/system/node/node*/hugepages/*/nr_hugepages; do
+        [ -f "$f" ] && echo "$f=$(cat "$f")"
+    done
+    echo "pid1-cpuset=$(cat /proc/1/cpuset)"
+    if [ -n "${PINNED:-}" ]; then
+        echo "pinned-affinity=$(taskset -pc $PINNED | sed 's/.*: //')"
+        echo "pinned-cpuset=$(cat /proc/$PINNED/cpuset)"
+    fi
+}
+same_as_before() {
+    snapshot > "$WORK/after"
+    if diff "$WORK/before" "$WORK/after" > "$WORK/diff"; then return 0; fi
+    sed 's/^/#   /' "$WORK/diff"; return 1
+}
+
+
 cleanup() {
     local rc=$?
     if [ -n "$DSVD_PID" ] || [ -f "$STATE/partition.json" ] || ls "$STATE"/vms/*.json >/dev/null 2>&1; then

@@ -121,13 +121,13 @@ static void test_node_and_errors(void **state)
     expect_error(f, "GET", "/vms/nope/console", NULL, 404, "name");
     expect_error(f, "GET", "/vms/../etc", NULL, 400, "name");
     expect_error(f, "POST", "/vms", "{oops", 400, "body");
-    expect_error(f, "POST", "/vms", "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"x\":1}", 400, "x");
+    expect_error(f, "POST", "/vms", "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"x\":1}", 400, "x");
     expect_error(f, "POST", "/vms", "{\"name\":\"a\",\"stack\":\"fpga\",\"mem_mib\":2}", 400, "stack");
     expect_error(f, "POST", "/vms", "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":-2}", 400, "mem_mib");
-    expect_error(f, "POST", "/vms", "{\"name\":\"a/b\",\"stack\":\"hpc\",\"mem_mib\":2}", 400, "name");
+    expect_error(f, "POST", "/vms", "{\"name\":\"a/b\",\"stack\":\"hpc\",\"mem_mib\":4}", 400, "name");
     /* no partition: HPC VMs are refused */
     expect_error(f, "POST", "/vms",
-                 "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/bin/true\"]}", 409,
+                 "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/bin/true\"]}", 409,
                  "stack");
     expect_error(f, "PUT", "/node/partition", "{\"hpc_cpus\":\"9\",\"hpc_mem_mib\":2}", 400, "hpc_cpus");
     expect_error(f, "DELETE", "/node/partition", NULL, 409, NULL);
@@ -158,7 +158,7 @@ static void test_hpc_lifecycle(void **state)
     json_decref(j);
     expect_error(f, "POST", "/vms", vm, 409, "name"); /* duplicate */
     expect_error(f, "POST", "/vms",
-                 "{\"name\":\"h2\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/bin/true\"]}",
+                 "{\"name\":\"h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/bin/true\"]}",
                  409, "vcpus"); /* no HPC CPU left */
     expect_error(f, "DELETE", "/node/partition", NULL, 409, NULL); /* a VM still runs */
     char *text = NULL;
@@ -195,7 +195,7 @@ static void test_readopt(void **state)
     json_t *j;
     const char *part = "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}";
     assert_int_equal(call(f, "PUT", "/node/partition", part, NULL, NULL), 200);
-    const char *vm = "{\"name\":\"keep\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/bin/true\"]}";
+    const char *vm = "{\"name\":\"keep\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/bin/true\"]}";
     assert_int_equal(call(f, "POST", "/vms", vm, &j, NULL), 201);
     json_int_t pid = json_integer_value(json_object_get(j, "pid"));
     json_decref(j);

@@ -149,6 +149,9 @@ static void test_apply_release(void **state)
     assert_string_equal(GET("sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages"), "5");
     assert_int_equal(st.hugepages_reserved, 4);
 
+    /* a cgroup created while the HPC CPUs were exclusive (libvirt's "machine", say) */
+    fake_host_put(f->root, "sys/fs/cgroup/cpuset/late/cpuset.cpus", "0-1\n");
+
     /* the saved state releases exactly, as a restarted agent would */
     struct partition_state loaded;
     bool found;
@@ -162,6 +165,9 @@ static void test_apply_release(void **state)
     if (partition_release(&ctx, &loaded, &err) < 0)
         fail_msg("release: %s", err.message);
     assert_false(hostfs_exists(f->state_path));
+    assert_string_equal(GET("sys/fs/cgroup/cpuset/late/cpuset.cpus"), "0-3"); /* widened */
+    unlink(strcat(strcpy(buf, f->root), "/sys/fs/cgroup/cpuset/late/cpuset.cpus"));
+    rmdir(strcat(strcpy(buf, f->root), "/sys/fs/cgroup/cpuset/late"));
     assert_unchanged(f);
     partition_state_free(&loaded);
     partition_state_free(&st);

@@ -56,15 +56,15 @@ static void test_malformed(void **state)
     expect_bad("{", "body");
     expect_bad("{\"name\":\"a\",}", "body");
     expect_bad("[1,2]", "body");
-    expect_bad("{\"name\":\"a\\u0000b\",\"stack\":\"hpc\",\"mem_mib\":2}", "body");
+    expect_bad("{\"name\":\"a\\u0000b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
     expect_bad("\"str\"", "body");
-    expect_bad("{\"name\":\"a\",\"name\":\"b\",\"stack\":\"hpc\",\"mem_mib\":2}", "body");
+    expect_bad("{\"name\":\"a\",\"name\":\"b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
 }
 
 static void test_unknown_fields(void **state)
 {
     (void)state;
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"memory\":5}", "memory");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"memory\":5}", "memory");
     expect_bad("{\"nmae\":\"a\"}", "nmae");
     expect_bad("{\"\":1,\"name\":\"a\"}", "\"\""); /* found by fuzz_dsvd_config */
 }
@@ -86,6 +86,7 @@ static void test_sizes(void **state)
     }
     expect_bad("{\"name\":\"a\",\"stack\":\"commodity\"}", "mem_mib");
     expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":3,\"kernel\":\"/k\"}", "mem_mib");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"/k\"}", "mem_mib");
 }
 
 static void test_stack(void **state)
@@ -95,8 +96,8 @@ static void test_stack(void **state)
     expect_bad("{\"name\":\"a\",\"stack\":\"HPC\",\"mem_mib\":2}", "stack");
     expect_bad("{\"name\":\"a\",\"stack\":1,\"mem_mib\":2}", "stack");
     expect_bad("{\"name\":\"a\",\"mem_mib\":2}", "stack");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2}", "program");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/p\"],"
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4}", "program");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
                "\"initrd\":\"/i\"}", "initrd");
     expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"share\":\"/s\"}", "share");
 }
@@ -109,7 +110,7 @@ static void test_names(void **state)
                          "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", "5"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char body[256];
-        snprintf(body, sizeof(body), "{\"name\":%s,\"stack\":\"hpc\",\"mem_mib\":2}", bad[i]);
+        snprintf(body, sizeof(body), "{\"name\":%s,\"stack\":\"hpc\",\"mem_mib\":4}", bad[i]);
         expect_bad(body, "name");
     }
     char why[128];
@@ -120,10 +121,10 @@ static void test_paths(void **state)
 {
     (void)state;
     expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"kernel\":\"rel/k\"}", "kernel");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"prog\"]}", "program[0]");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[]}", "program");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":[\"/p\",3]}", "program[1]");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"program\":\"/p\"}", "program");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"prog\"]}", "program[0]");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[]}", "program");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\",3]}", "program[1]");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":\"/p\"}", "program");
 }
 
 int main(void)

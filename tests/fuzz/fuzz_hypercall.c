@@ -175,8 +175,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("alloc");
 	gm.size = gm.low_size = MEM;
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	lowest_fd = dup(0);
-	close(lowest_fd);
 	return 0;
 }
 
@@ -326,6 +324,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int save[3], r;
 	char err[256];
 
+	/* Taken per input: between inputs libFuzzer may start its symbolizer (pipes). */
+	lowest_fd = dup(0);
+	close(lowest_fd);
 	reset_share();
 	memset(gm.host, 0, INPUT_GPA);
 	memset(gm.host + INPUT_GPA, 0, MEM - INPUT_GPA);

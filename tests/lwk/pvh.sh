@@ -1,11 +1,14 @@
 #!/bin/sh
-# usage: pvh.sh LWK_ELF PROGRAM
-# QEMU (-M microvm) boots lwk.elf through its PVH note, the lwk opts in to PVM from its
-# command line, and runs PROGRAM, passed as the initrd. QEMU's isa-debug-exit turns exit
-# status s into (s << 1) | 1.
+# usage: pvh.sh LWK_ELF VCPUS PROGRAM [ARGS...]
+# QEMU (-M microvm) boots lwk.elf through its PVH note with VCPUS vCPUs, the lwk opts in
+# to PVM from its command line (on a host without VT-x/SVM), and runs PROGRAM, passed as
+# the initrd. Its stdout must match a native run; QEMU's isa-debug-exit turns exit status
+# s into (s << 1) | 1.
 . "$(dirname "$0")/lib.sh"
-LWK=$(abs "$1") PROG=$(abs "$2")
+LWK=$(abs "$1") VCPUS=$2 PROG=$(abs "$3")
+shift 3
 need_kvm
+need_cpus "$VCPUS"
 scratch
 echo "1..1"
 QEMU=$(command -v qemu-system-x86_64)
@@ -15,20 +18,22 @@ if [ -z "$QEMU" ]; then
 fi
 platform=
 grep -q '^flags.* \(vmx\|svm\)\b' /proc/cpuinfo || platform=dsv.platform=pvm
-timeout 60 "$QEMU" -M microvm,rtc=on -enable-kvm -cpu host,-arch-capabilities -m 256 -display none \
-	-no-reboot -nodefaults -chardev file,id=out,path="$WORK/out" -serial chardev:out \
+timeout 60 "$QEMU" -M microvm,rtc=on -enable-kvm -cpu host,-arch-capabilities -m 256 \
+	-smp "$VCPUS" -display none -no-reboot -nodefaults \
+	-chardev file,id=out,path="$WORK/out" -serial chardev:out \
 	-chardev file,id=err,path="$WORK/err" -device isa-debugcon,iobase=0xe9,chardev=err \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$LWK" -initrd "$PROG" \
-	-append "$platform -- hello xyz" </dev/null >"$WORK/qemu.log" 2>&1
+	-append "$platform -- $(basename "$PROG") $*" </dev/null >"$WORK/qemu.log" 2>&1
 rc=$?
-(cd "$WORK" && "$PROG" xyz) >"$WORK/expected"
+(cd "$WORK" && "$PROG" "$@") >"$WORK/expected"
 expected_rc=$?
+name="PVH boot under QEMU, $VCPUS vCPU(s) ($platform): $(basename "$PROG")"
 if [ $rc -eq $((expected_rc * 2 + 1)) ] && cmp -s "$WORK/expected" "$WORK/out"; then
-	echo "ok 1 - PVH boot under QEMU ($platform) ran $(basename "$PROG"), exit status $expected_rc"
+	echo "ok 1 - $name, exit status $expected_rc"
 else
 	echo "# qemu exit status $rc, expected $((expected_rc * 2 + 1))"
-	dump "$WORK/out" "guest stdout"
+	diff "$WORK/expected" "$WORK/out" | head -n 20 | sed 's/^/# /'
 	dump "$WORK/err" "guest stderr"
 	dump "$WORK/qemu.log" qemu
-	echo "not ok 1 - PVH boot"
+	echo "not ok 1 - $name"
 fi

@@ -82,6 +82,9 @@ static void files(void)
 	CHECK("fcntl F_GETFL", (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR);
 	int fd2 = dup(fd);
 	CHECK("dup", fd2 > fd && close(fd2) == 0);
+	CHECK("write from a kernel address", write(fd, (void *)0xffffffff80100000ul, 8) == -1 && errno == EFAULT);
+	CHECK("read into NULL", lseek(fd, 0, SEEK_SET) == 0 && /* at EOF Linux would not fault */
+					syscall(SYS_read, fd, NULL, 8) == -1 && errno == EFAULT);
 	CHECK("close", close(fd) == 0);
 	CHECK("close twice", close(fd) == -1 && errno == EBADF);
 

@@ -1,0 +1,147 @@
+/*
+ * bench/interference: the paper's experiment (issue 6). An HPC application runs in five
+ * settings, with and without busy commodity VMs beside it, and the runner reports how it
+ * fares in each. Shared types of its parts.
+ */
+#ifndef IX_INTERFERENCE_H
+#define IX_INTERFERENCE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IX_MAX_REPS  64
+#define IX_MAX_CPUS  1024
+#define IX_MAX_HOGS  64
+#define IX_PATH      4096
+
+enum ix_scn { SCN_NATIVE, SCN_HPC_ALONE, SCN_SINGLE, SCN_SINGLE_PINNED, SCN_DUAL, NSCN };
+
+/* One measurement: the application run and, optionally, the fwq probe in the same setting. */
+struct ix_sample {
+	bool ok, fwq_ok;
+	double seconds;     /* the workload's own "seconds" */
+	double figure;      /* MFLOP/s, GB/s, GFLOP/s or noise % (by workload) */
+	double noise_pct;   /* fwq probe */
+	double detour_us;   /* fwq probe: maximum detour */
+	char note[256];     /* why it failed, or what was special */
+};
+
+struct ix_cfg {
+	bool quick, fwq_probe, plot, keep_going;
+	int reps, hogs;
+	const char *hog_mode;      /* our names: cpu membw syscall pagefault */
+	const char *hog_arg;       /* hog's names: spin mem syscall fault */
+	const char *workload;      /* cg fwq stream dgemm */
+	char size[64];             /* "" default, "small", or a number */
+	bool scn_on[NSCN];
+	char out_dir[IX_PATH];
+	char report_path[IX_PATH];
+	const char *socket;        /* an existing dsvd to use; NULL: start our own */
+	char hpc_list[256], hk_list[256], comm_list[256];
+	int hpc[IX_MAX_CPUS], nhpc;
+	int comm[IX_MAX_CPUS], ncomm;
+	int all[IX_MAX_CPUS], nall;   /* every CPU of the node, for the single-stack runs */
+	double timeout_s;          /* per HPC run */
+	double wait_s;             /* how long to wait for a node another tool has partitioned */
+	int app_mem_mib, fwq_mem_mib, hog_mem_mib, part_mem_mib;
+	char command[2048];
+	char stamp[32], date[64];
+	char run_id[32];           /* prefix of every VM name: ix<pid> */
+};
+
+struct ix_paths {
+	char build[IX_PATH], source[IX_PATH];
+	char workloads[IX_PATH], hvmm[IX_PATH], lwk[IX_PATH], dsvd[IX_PATH];
+};
+
+/* cleanup.c: an atexit-style list, run in reverse on exit, error or signal. */
+extern volatile sig_atomic_t ix_stop;  /* a signal arrived: unwind */
+typedef void (*ix_cleanup_fn)(void *arg);
+int ix_cleanup_push(ix_cleanup_fn fn, void *arg, const char *what);
+void ix_cleanup_pop(int handle, bool run);
+void ix_cleanup_all(void);
+void ix_signals_install(void);
+/* Sleeps up to s seconds; false when a stop was requested. */
+bool ix_sleep(double s);
+double ix_now(void);
+
+/* dsvd.c: our own dsvd (or an existing one) and its REST API. */
+struct ix_dsvd {
+	char sock[IX_PATH], state[IX_PATH], log[IX_PATH];
+	int pid;               /* ours; 0 when using an existing one */
+	bool partitioned;      /* we applied the partition (and must release it) */
+	int cleanup, part_cleanup;
+};
+int ix_dsvd_start(struct ix_dsvd *d, const struct ix_paths *p, const char *tmpdir,
+		  const char *existing, char *err, size_t errlen);
+void ix_dsvd_stop(struct ix_dsvd *d);
+/* 1: the node is partitioned (by anyone dsvd knows), 0: not, -1: error. */
+int ix_dsvd_partitioned(struct ix_dsvd *d, char *err, size_t errlen);
+int ix_dsvd_partition(struct ix_dsvd *d, const struct ix_cfg *c, char *err, size_t errlen);
+int ix_dsvd_release(struct ix_dsvd *d, char *err, size_t errlen);
+/* Creates a VM from a JSON body; registers its deletion for cleanup. */
+int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err,
+		   size_t errlen);
+/* state: "running", "exited", ...; console: its path. */
+int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, int *exit_code,
+	       char *console, size_t clen);
+int ix_dsvd_delete(struct ix_dsvd *d, const char *name);
+
+/* virt.c: libvirt domains we define ourselves (the single-stack runs). */
+int ix_virt_open(char *err, size_t errlen);
+void ix_virt_close(void);
+/*
+ * Starts a transient one-vCPU domain running the lwk with PROGRAM (as initrd) and args.
+ * vcpu_pin, emu_pin: CPU lists, or NULL for no pinning. Returns the cleanup handle that
+ * destroys it (ix_cleanup_pop(h, true)), or -1.
+ */
+int ix_virt_start(const char *name, const char *machine, int mem_mib, const char *kernel,
+		  const char *program, const char *args, const char *console,
+		  const char *vcpu_pin, const char *emu_pin, char *err, size_t errlen);
+int ix_virt_destroy(const char *name);
+/* CPU time the domain used so far (s); -1 when it is not running. */
+double ix_virt_cputime(const char *name);
+/* Destroys every domain whose name contains tag; returns how many. */
+int ix_virt_destroy_tagged(const char *tag);
+
+/* scenario.c */
+struct ix_ctx {
+	struct ix_cfg *cfg;
+	struct ix_paths *paths;
+	struct ix_dsvd dsvd;
+	char tmp[IX_PATH];
+	/* domain CPU time after which a hog runs for sure: [0] microvm (ours), [1] pc (dsvd's) */
+	double hog_ready_cpu_s[2];
+	char notes[4096];
+	bool single_uses_hvmm;     /* more than one HPC thread: the lwk's PVH path has one vCPU */
+	double started;
+	int done_runs, total_runs;
+};
+/* Measures what booting costs a hog VM of the machine type (pc: dsvd's). */
+int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen);
+/* Runs one repetition of scenario s into out. Returns 0, or -1 when stopped. */
+int ix_run_scenario(struct ix_ctx *x, enum ix_scn s, int rep, struct ix_sample *out);
+/* Makes the node ready for partitioned (true) or shared (false) scenarios. */
+int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen);
+const char *ix_scn_name(enum ix_scn s);
+const char *ix_scn_desc(enum ix_scn s, const struct ix_ctx *x);
+void ix_note(struct ix_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ix_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* workload.c: command lines and result parsing. */
+/* argv for the application (fwq: the probe) with the given thread count; strings in store. */
+int ix_app_argv(const struct ix_cfg *c, const char *bin_dir, bool fwq, char **argv, int max,
+		char *store, size_t cap);
+/* Parses a workload's output into s (the probe's fields when fwq). */
+int ix_parse_result(const struct ix_cfg *c, const char *text, size_t len, bool fwq,
+		    struct ix_sample *s);
+const char *ix_figure_name(const char *workload, const char **unit);
+/* The JSON key of the run time: the timed kernel (cg solve_s, dgemm compute_s), else seconds. */
+const char *ix_time_name(const char *workload);
+int ix_mem_for(const char *workload, const char *size);
+
+/* report.c */
+void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS]);
+
+#endif

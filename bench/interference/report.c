@@ -1,0 +1,341 @@
+/*
+ * Results: per-run CSV, summary CSV, markdown table (printed and in the report), a gnuplot
+ * script and its SVG (slowdown per scenario, bars from the fastest to the slowest
+ * repetition), and report.md with the date, the machine and the command.
+ */
+#include "interference.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "stats.h"
+
+struct row {
+	int n, nfwq;
+	struct ovh_summary t;      /* run time */
+	double cov;                /* stddev / mean */
+	double slow, slow_min, slow_max, slow_hpc;
+	double fig, noise, detour;
+};
+
+static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], struct row *rows)
+{
+	int R = x->cfg->reps;
+	for (int s = 0; s < NSCN; s++) {
+		double t[IX_MAX_REPS], f[IX_MAX_REPS], nz[IX_MAX_REPS];
+		struct row *w = &rows[s];
+		memset(w, 0, sizeof *w);
+		w->detour = NAN;
+		double sum = 0, sq = 0;
+		for (int r = 0; r < R; r++) {
+			const struct ix_sample *m = &res[s][r];
+			t[r] = m->ok ? m->seconds : NAN;
+			f[r] = m->ok ? m->figure : NAN;
+			nz[r] = m->ok && m->fwq_ok ? m->noise_pct : NAN;
+			if (m->ok) {
+				w->n++;
+				sum += m->seconds;
+				sq += m->seconds * m->seconds;
+			}
+			if (m->ok && m->fwq_ok) {
+				w->nfwq++;
+				if (!(m->detour_us <= w->detour))
+					w->detour = m->detour_us;
+			}
+		}
+		w->t = ovh_summarize(t, (size_t)R);
+		w->fig = ovh_summarize(f, (size_t)R).median;
+		w->noise = ovh_summarize(nz, (size_t)R).median;
+		double mean = w->n ? sum / w->n : NAN;
+		double var = w->n > 1 ? (sq - w->n * mean * mean) / (w->n - 1) : 0;
+		w->cov = w->n > 1 ? sqrt(var > 0 ? var : 0) / mean : NAN;
+	}
+	double base = rows[SCN_NATIVE].t.median, hpc = rows[SCN_HPC_ALONE].t.median;
+	for (int s = 0; s < NSCN; s++) {
+		rows[s].slow = ovh_ratio(rows[s].t.median, base);
+		rows[s].slow_min = ovh_ratio(rows[s].t.min, base);
+		rows[s].slow_max = ovh_ratio(rows[s].t.max, base);
+		rows[s].slow_hpc = ovh_ratio(rows[s].t.median, hpc);
+	}
+}
+
+static void num(FILE *f, const char *fmt, double v)
+{
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+	else
+		fprintf(f, "n/a");
+}
+
+static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
+{
+	const char *unit, *fig = ix_figure_name(x->cfg->workload, &unit);
+	fprintf(f, "| scenario | runs ok | median run time (s) | CoV | slowdown vs native-alone "
+		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) |\n", fig, unit);
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int s = 0; s < NSCN; s++) {
+		if (!x->cfg->scn_on[s])
+			continue;
+		const struct row *w = &rows[s];
+		fprintf(f, "| %s | %d/%d | ", ix_scn_name(s), w->n, x->cfg->reps);
+		num(f, "%.3f", w->t.median);
+		fprintf(f, " | ");
+		num(f, "%.2f%%", w->cov * 100);
+		fprintf(f, " | ");
+		num(f, "%.3f", w->slow);
+		fprintf(f, " | ");
+		num(f, "%.3f", w->slow_hpc);
+		fprintf(f, " | ");
+		num(f, "%.4g", w->fig);
+		fprintf(f, " | ");
+		num(f, "%.2f%%", w->noise);
+		fprintf(f, " | ");
+		num(f, "%.0f", w->detour);
+		fprintf(f, " |\n");
+	}
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s", dir, name);
+	FILE *f = fopen(path, "we");
+	if (!f)
+		fprintf(stderr, "interference: cannot write %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
+		       const struct row *rows)
+{
+	char path[IX_PATH + 64];
+	FILE *f = open_out(x->cfg->out_dir, "runs.csv", path, sizeof path);
+	if (f) {
+		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,note\n");
+		for (int r = 0; r < x->cfg->reps; r++)
+			for (int s = 0; s < NSCN; s++) {
+				if (!x->cfg->scn_on[s])
+					continue;
+				const struct ix_sample *m = &res[s][r];
+				char note[300];
+				snprintf(note, sizeof note, "%s", m->note);
+				for (char *q = note; *q; q++)
+					if (*q == '"' || *q == ',' || *q == '\n')
+						*q = ' ';
+				fprintf(f, "%d,%s,%d,", r + 1, ix_scn_name(s), m->ok);
+				num(f, "%.6f", m->ok ? m->seconds : NAN);
+				fputc(',', f);
+				num(f, "%.6g", m->ok ? m->figure : NAN);
+				fputc(',', f);
+				num(f, "%.4f", m->ok && m->fwq_ok ? m->noise_pct : NAN);
+				fputc(',', f);
+				num(f, "%.2f", m->ok && m->fwq_ok ? m->detour_us : NAN);
+				fprintf(f, ",%s\n", note);
+			}
+		fclose(f);
+	}
+	f = open_out(x->cfg->out_dir, "summary.csv", path, sizeof path);
+	if (!f)
+		return;
+	fprintf(f, "scenario,runs,ok,median_s,min_s,max_s,cov,slowdown_vs_native,"
+		"slowdown_min,slowdown_max,slowdown_vs_hpc_alone,figure_median,noise_pct_median,"
+		"max_detour_us\n");
+	for (int s = 0; s < NSCN; s++) {
+		if (!x->cfg->scn_on[s])
+			continue;
+		const struct row *w = &rows[s];
+		fprintf(f, "%s,%d,%d", ix_scn_name(s), x->cfg->reps, w->n);
+		double v[] = { w->t.median, w->t.min, w->t.max, w->cov, w->slow, w->slow_min,
+			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour };
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			fputc(',', f);
+			num(f, "%.6g", v[i]);
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+}
+
+static const char *find_gnuplot(void)
+{
+	static char path[IX_PATH];
+	const char *p = getenv("PATH");
+	char copy[IX_PATH], *save = NULL;
+	snprintf(copy, sizeof copy, "%s", p ? p : "/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof path, "%s/gnuplot", d);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
+
+/* Writes plot.dat and plot.gp and runs gnuplot; returns true when plot.svg was made. */
+static bool plot(struct ix_ctx *x, const struct row *rows)
+{
+	char path[IX_PATH + 64], gp[IX_PATH + 64];
+	FILE *f = open_out(x->cfg->out_dir, "plot.dat", path, sizeof path);
+	if (!f)
+		return false;
+	fprintf(f, "# scenario slowdown_median slowdown_min slowdown_max\n");
+	int n = 0;
+	for (int s = 0; s < NSCN; s++)
+		if (x->cfg->scn_on[s] && isfinite(rows[s].slow)) {
+			fprintf(f, "\"%s\" %.6f %.6f %.6f\n", ix_scn_name(s), rows[s].slow,
+				rows[s].slow_min, rows[s].slow_max);
+			n++;
+		}
+	fclose(f);
+	f = open_out(x->cfg->out_dir, "plot.gp", gp, sizeof gp);
+	if (!f)
+		return false;
+	fprintf(f,
+		"# %s\nset terminal svg size 820,460 dynamic background rgb 'white'\n"
+		"set output '%s/plot.svg'\n"
+		"set title \"%s beside %d commodity VM(s), hog %s: run time / native-alone\"\n"
+		"set ylabel 'slowdown (median; bars: fastest to slowest run)'\n"
+		"set style fill solid 0.5 border -1\nset boxwidth 0.6\nset grid ytics\n"
+		"set yrange [0:*]\nset xtics nomirror\nset key off\n"
+		"plot '%s/plot.dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', \\\n"
+		"     '' using 0:2:3:4 with yerrorbars lc rgb 'black' pt 7 ps 0.5, \\\n"
+		"     1 with lines dt 2 lc rgb 'gray'\n",
+		x->cfg->command, x->cfg->out_dir, x->cfg->workload, x->cfg->hogs,
+		x->cfg->hog_mode, x->cfg->out_dir);
+	fclose(f);
+	const char *g = find_gnuplot();
+	if (!g || n == 0) {
+		ix_note(x, "%s", g ? "no scenario has a run time: no plot" :
+			"gnuplot is not installed: plot.gp was written but not rendered");
+		return false;
+	}
+	char *argv[] = { (char *)g, gp, NULL };
+	struct ovh_proc p;
+	bool ok = ovh_run(argv, NULL, 0, 60, &p) == 0 && p.status == 0;
+	if (!ok)
+		ix_note(x, "gnuplot failed: %s", p.err ? p.err : "");
+	ovh_proc_free(&p);
+	return ok;
+}
+
+static void machine(char *out, size_t cap)
+{
+	char model[256] = "unknown CPU", line[512];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	struct utsname u;
+	uname(&u);
+	snprintf(out, cap, "%s, %ld online CPUs, Linux %s (%s)", model,
+		 sysconf(_SC_NPROCESSORS_ONLN), u.release, u.nodename);
+}
+
+static void targets(FILE *f, struct ix_ctx *x, const struct row *r)
+{
+	const struct row *d = &r[SCN_DUAL], *h = &r[SCN_HPC_ALONE], *s = &r[SCN_SINGLE];
+	if (!x->cfg->scn_on[SCN_DUAL] || !x->cfg->scn_on[SCN_HPC_ALONE])
+		return;
+	fprintf(f, "\n## Targets of issue 6 (measured, not asserted)\n\n");
+	fprintf(f, "| target | measured | |\n| --- | --- | --- |\n");
+	fprintf(f, "| dual-stack slowdown vs hpc-alone ≤ 1%% | ");
+	num(f, "%+.2f%%", (d->slow_hpc - 1) * 100);
+	fprintf(f, " | %s |\n", !isfinite(d->slow_hpc) ? "n/a" : d->slow_hpc <= 1.01 ? "met" : "missed");
+	fprintf(f, "| dual-stack CoV ≤ 1%% | ");
+	num(f, "%.2f%%", d->cov * 100);
+	fprintf(f, " | %s |\n", !isfinite(d->cov) ? "n/a" : d->cov <= 0.01 ? "met" : "missed");
+	if (x->cfg->fwq_probe || !strcmp(x->cfg->workload, "fwq")) {
+		fprintf(f, "| fwq noise, dual-stack ≤ hpc-alone | ");
+		num(f, "%.2f%%", d->noise);
+		fprintf(f, " vs ");
+		num(f, "%.2f%%", h->noise);
+		fprintf(f, " | %s |\n", !isfinite(d->noise) || !isfinite(h->noise) ? "n/a"
+			: d->noise <= h->noise ? "met" : "missed");
+	}
+	if (x->cfg->scn_on[SCN_SINGLE]) {
+		fprintf(f, "| single-stack slowdown (reported; the paper's claim: large) | ");
+		num(f, "%+.1f%%", (s->slow - 1) * 100);
+		fprintf(f, " | |\n");
+	}
+}
+
+void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
+{
+	struct row rows[NSCN];
+	summarize(x, res, rows);
+	if (mkdir(x->cfg->out_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "interference: cannot create %s: %s\n", x->cfg->out_dir,
+			strerror(errno));
+		table(stdout, x, rows);
+		return;
+	}
+	write_csvs(x, res, rows);
+	bool svg = plot(x, rows);
+	char path[IX_PATH + 64], mach[512];
+	machine(mach, sizeof mach);
+	FILE *f = open_out(x->cfg->out_dir, "table.md", path, sizeof path);
+	if (f) {
+		table(f, x, rows);
+		fclose(f);
+	}
+	f = open_out(x->cfg->out_dir, "report.md", path, sizeof path);
+	if (f) {
+		const struct ix_cfg *c = x->cfg;
+		fprintf(f, "# Interference experiment, %s\n\n", c->date);
+		fprintf(f, "- **Command:** `%s`\n", c->command);
+		fprintf(f, "- **Machine:** %s\n", mach);
+		fprintf(f, "- **HPC application:** `%s` (%s), %d thread(s) in every scenario; "
+			"fwq probe after each run: %s\n", c->workload,
+			c->size[0] ? c->size : "default size", c->nhpc, c->fwq_probe ? "yes" : "no");
+		fprintf(f, "- **Commodity load:** %d VM(s) of 1 vCPU running `hog --mode %s` (%s)\n",
+			c->hogs, c->hog_arg, c->hog_mode);
+		fprintf(f, "- **CPUs:** HPC %s, housekeeping %s, commodity %s; %d repetitions per "
+			"scenario, interleaved (forward, then backward)\n", c->hpc_list, c->hk_list,
+			c->comm_list, c->reps);
+		fprintf(f, "- **Wall time:** %.0f s\n\n", ix_now() - x->started);
+		fprintf(f, "| scenario | setting |\n| --- | --- |\n");
+		for (int s = 0; s < NSCN; s++)
+			if (c->scn_on[s])
+				fprintf(f, "| %s | %s |\n", ix_scn_name(s), ix_scn_desc(s, x));
+		fprintf(f, "\n## Results\n\nRun time is the workload's own timing of its kernel "
+			"(`%s` in its JSON line, measured inside the guest with the TSC); CoV is the "
+			"standard deviation over the mean of the verified runs (n/a below 2 runs); "
+			"slowdowns are ratios of medians; the fwq columns are the median noise "
+			"fraction and the largest detour over the repetitions of the probe.\n\n",
+			ix_time_name(c->workload));
+		table(f, x, rows);
+		if (svg)
+			fprintf(f, "\n![slowdown per scenario](plot.svg)\n");
+		targets(f, x, rows);
+		fprintf(f, "\n## Failed runs\n\n");
+		int nf = 0;
+		for (int r = 0; r < c->reps; r++)
+			for (int s = 0; s < NSCN; s++)
+				if (c->scn_on[s] && !res[s][r].ok)
+					fprintf(f, "- rep %d, %s: %s\n", r + 1, ix_scn_name(s),
+						res[s][r].note), nf++;
+		if (!nf)
+			fprintf(f, "None.\n");
+		if (x->notes[0])
+			fprintf(f, "\n## Notes\n\n%s", x->notes);
+		fprintf(f, "\nFiles: `runs.csv` (every run), `summary.csv`, `table.md`, `plot.gp`%s.\n",
+			svg ? ", `plot.svg`" : "");
+		fclose(f);
+	}
+	printf("\n");
+	table(stdout, x, rows);
+	printf("\nresults: %s/ (report.md, runs.csv, summary.csv, table.md%s)\n",
+	       x->cfg->out_dir, svg ? ", plot.svg" : "");
+	if (svg)
+		printf("plot: %s/plot.svg\n", x->cfg->out_dir);
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Hostile-guest suite (TAP): every case runs beside a witness VM (the compute loop) that
+# must finish with the right result, and must leave the host as it was: nothing outside
+# the share changed, no mount added, no hvmm left running. docs/security.md lists the cases.
+# usage: hostile.sh HVMM HOSTILE_BUILD_DIR PAYLOAD_DIR LOOP_NATIVE
+set -u
+HVMM=$(readlink -f "$1") H=$(readlink -f "$2") P=$(readlink -f "$3") NATIVE=$(readlink -f "$4")
+. "$(dirname "$0")/../lib/tap.sh"
+T=$(mktemp -d)
+SWAP_PID=
+cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+plan 13
+
+if [ ! -w /dev/kvm ]; then
+  for i in $(seq 13); do skip "hostile case $i" "no /dev/kvm"; done
+  exit 0
+fi
+
+# The witness: a second VM computing a known result while each hostile case runs.
+WN=300000000
+"$NATIVE" $WN 7 >"$T/witness.expected"; W_RC=$?
+witness_start() {
+  timeout 120 "$HVMM" run --kernel "$P/loop.elf" --cmdline "n=$WN seed=7" \
+    >"$T/w.out" 2>"$T/w.err" &
+  W_PID=$!
+}
+witness_ok() {
+  wait "$W_PID"; local rc=$?
+  if [ "$rc" = "$W_RC" ] && [ "$(grep result "$T/w.out")" = "$(grep result "$T/witness.expected")" ]; then
+    return 0
+  fi
+  diag "witness VM: exit $rc (expected $W_RC)"; show "$T/w.out"; show "$T/w.err"; false
+}
+
+# Outside the share: a secret, a directory; their state is compared after every case.
+mkdir -p "$T/outside" "$T/share/sub" "$T/jail"
+echo SECRET >"$T/outside/secret"
+snapshot() {
+  (cd "$T" && find outside jail -printf '%p %y %s %m %T@\n' | sort && cat outside/secret)
+  grep -c '' /proc/self/mounts
+}
+reset_share() {
+  rm -rf "$T/share" && mkdir -p "$T/share/sub"
+  echo inside >"$T/share/a"
+  ln -s "$T/outside/secret" "$T/share/link_abs"
+  ln -s ../outside/secret "$T/share/link_rel"
+  ln -s "$T/outside" "$T/share/link_dir"
+  ln -s /etc/passwd "$T/share/link_out"
+}
+snapshot >"$T/before"
+host_ok() {
+  snapshot >"$T/after"
+  cmp -s "$T/before" "$T/after" || { diag "outside the share changed:"; diff "$T/before" "$T/after" | sed 's/^/#   /'; return 1; }
+}
+has() { grep -q -- "$2" "$1" || { diag "$1 lacks '$2':"; show "$1"; false; }; }
+# case NAME HVMM-ARGS...: runs hvmm beside the witness; status in $T/NAME.rc
+case_run() {
+  local name=$1; shift
+  witness_start
+  (cd "$T/share" && timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
+}
+rc() { cat "$T/$1.rc"; }
+all() { for c in "$@"; do eval "$c" || return 1; done; }
+
+# 1: console flood: 64 MiB of console writes, 1 MiB of log, a ring that lies about its head.
+witness_start
+"$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=1 notifies=20000" \
+  --stats=json 2>"$T/flood.err" | tail -c 300 >"$T/flood.out"
+flood_rc=${PIPESTATUS[0]}
+check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM < 64 MiB, witness fine" \
+  all "[ $flood_rc = 0 ]" "has $T/flood.out 'flood done bad 0'" \
+  "python3 -c \"import json;s=json.loads(open('$T/flood.err').read().strip().splitlines()[-1]);exit(s['rss_outside_guest_kb']>65536)\"" \
+  witness_ok host_ok
+
+# 2: a guest that spins forever is stopped by a signal with a clear reason.
+witness_start
+timeout --preserve-status -s TERM 2 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err"
+spin_rc=$?
+check "spin forever: SIGTERM ends it (hvmm exit 143, 'stopped by signal 15'), witness fine" \
+  all "[ $spin_rc = 143 ]" "has $T/spin.err 'stopped by signal 15'" witness_ok host_ok
+
+# 3: a triple fault on vCPU 0 while vCPU 1 computes.
+if [ "$(nproc)" -ge 3 ]; then
+  case_run smptriple run --vcpus 2 --kernel "$H/hostile_smp_triple.elf"
+  check "triple fault while another vCPU runs: 126, names vCPU 0, witness fine" \
+    all "[ $(rc smptriple) = 126 ]" "has $T/smptriple.err 'vCPU 0 shut down (triple fault)'" \
+    witness_ok host_ok
+else
+  skip "triple fault while another vCPU runs" "needs 3 CPUs (2 vCPUs + the witness); have $(nproc)"
+fi
+
+# 4: a storm of random hypercalls: bad pointers, wrapping and overlong lengths, escapes.
+reset_share
+case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RANDOM" \
+  --share "$T/share" --stats=json
+check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0, rejections counted, witness fine" \
+  all "[ $(rc storm) = 0 ]" "has $T/storm.out 'bad 0'" \
+  "python3 -c \"import json;s=json.loads(open('$T/storm.err').read().strip().splitlines()[-1]);exit(s['hypercalls_rejected']==0)\"" \
+  witness_ok host_ok
+
+# 5: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
+case_run badptr run --kernel "$P/badptr.elf"
+check "bad pointers, overflowing lengths, wrapping addresses: all refused, witness fine" \
+  all "[ $(rc badptr) = 0 ]" "has $T/badptr.out 'failures 0'" witness_ok host_ok
+
+# 6: one lwk thread faults while two others compute: the program dies as natively.
+"$H/hostile-thread_fault" >"$T/tf.native" 2>/dev/null; tf_native=$?
+reset_share
+case_run tf run --vcpus 1 --share "$T/share" -- "$H/hostile-thread_fault"
+check "a thread faults while others run: same output and status as native ($tf_native), witness fine" \
+  all "[ $(rc tf) = $tf_native ]" "cmp -s $T/tf.native $T/tf.out" "has $T/tf.err 'Segmentation fault'" \
+  witness_ok host_ok
+
+# 7: every way out of the share: .., absolute paths, symlinks (file, dir, absolute).
+reset_share
+case_run esc run --share "$T/share" -- "$H/hostile-share_escape" "$T/outside"
+check "share escapes (.., absolute, symlinks, dirfd, chdir): all refused, witness fine" \
+  all "[ $(rc esc) = 0 ]" "! grep -q ESCAPED $T/esc.out" "[ \$(grep -c '' $T/esc.out) -ge 24 ]" \
+  witness_ok host_ok
+
+# 8: the host swaps share paths for symlinks out while the guest opens them.
+reset_share
+"$H/hostile-swapper" "$T/share" "$T/outside" & SWAP_PID=$!
+case_run race run --share "$T/share" -- "$H/hostile-share_escape" "$T/outside" race 3000
+kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null; SWAP_PID=
+check "symlink swap race (3000 opens against a swapping host): nothing escapes, witness fine" \
+  all "[ $(rc race) = 0 ]" "has $T/race.out 'escaped 0'" "! grep -q ESCAPED $T/race.out" \
+  witness_ok host_ok
+grep race: "$T/race.out" | sed 's/^/# /'
+
+# 9-10: seccomp: a forbidden call on either kind of thread ends hvmm with a named report.
+case_run secmain run --kernel "$P/loop.elf" --cmdline n=1000 --test-seccomp=main
+check "seccomp, housekeeping thread: exit 159, the report names socket, witness fine" \
+  all "[ $(rc secmain) = 159 ]" "has $T/secmain.err 'housekeeping thread made a forbidden system call 41 (socket)'" \
+  witness_ok host_ok
+case_run secvcpu run --kernel "$P/loop.elf" --cmdline n=1000 --test-seccomp=vcpu
+check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
+  all "[ $(rc secvcpu) = 159 ]" "has $T/secvcpu.err 'vCPU thread made a forbidden system call 41 (socket)'" \
+  witness_ok host_ok
+
+# 11: a running hvmm holds no capability, has no_new_privs, and a filter on every thread.
+timeout 30 "$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
+pid=$!
+for _ in $(seq 100); do grep -q spinning "$T/caps.out" && break; sleep 0.1; done
+cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
+kill -TERM $pid; wait $pid
+check "running hvmm: CapEff/CapPrm/CapBnd 0, NoNewPrivs 1, Seccomp 2 on every thread" \
+  all "[ -s $T/caps.status ]" "! grep -E '^(CapEff|CapPrm|CapBnd|CapAmb):' $T/caps.status | grep -qv '0000000000000000'" \
+  "! grep '^NoNewPrivs:' $T/caps.status | grep -qv '1$'" "! grep '^Seccomp:' $T/caps.status | grep -qv '2$'"
+
+# 12: --jail: the program sees only the share, the host's mounts do not change.
+reset_share
+case_run jail run -v --jail "$T/jail" --share "$T/share" -- "$H/hostile-share_escape" "$T/outside"
+check "--jail: private mount namespace entered, escapes refused, host mounts unchanged" \
+  all "[ $(rc jail) = 0 ]" "has $T/jail.err 'jailed in'" "! grep -q ESCAPED $T/jail.out" \
+  witness_ok host_ok
+
+# 13: nothing left behind.
+check "no hvmm process left running" bash -c "! pgrep -f -- '^$HVMM run' >/dev/null"
+
+done_testing
