@@ -178,8 +178,8 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 	if (c->huge_fallback)
 		ovh_note(c->notes, sizeof c->notes, "Hugepages: the host had %ld free 2 MiB pages, "
 			 "too few for some guests (stream needs 512), which then ran with "
-			 "`--hugepages auto` (THP-advised memory; the guest RAM column below says "
-			 "which backing each got). `echo 576 > /proc/sys/vm/nr_hugepages` gives the "
+			 "`--hugepages auto` (THP-advised memory; the per-workload lines below the "
+			 "table say which backing each got). `echo 576 > /proc/sys/vm/nr_hugepages` gives the "
 			 "intended setup.", c->free_huge < 0 ? 0 : c->free_huge);
 	if (c->notes[0]) {
 		for (const char *p = c->notes; *p;) {

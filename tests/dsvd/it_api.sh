@@ -38,6 +38,9 @@ expect 400 bogus "partition with an unknown field" PUT /node/partition '{"bogus"
 expect 409 "" "release without a partition" DELETE /node/partition
 expect 409 stack "HPC VM without a partition" POST /vms "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$PVH_GUEST\"}"
 
+big=$(head -c 70000 /dev/zero | tr '\0' ' ')
+expect 413 body "a body over 64 KiB" POST /vms "{\"name\":\"a\"$big}"
+
 # unknown resources and methods
 expect 404 name "GET unknown VM" GET /vms/nope
 expect 404 name "DELETE unknown VM" DELETE /vms/nope

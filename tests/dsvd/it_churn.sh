@@ -4,6 +4,7 @@
 # CHURN=N sets the number of VMs (default 200).
 . "$TEST_LIB"
 need_root
+need_free_node
 
 N=${CHURN:-200}
 SPIN=$PAYLOAD_DIR/spin.elf

@@ -4,6 +4,7 @@
 # ratio (4 vCPUs per CPU) and refused beyond it, delete.
 . "$TEST_LIB"
 need_root
+need_free_node
 
 [ -f "$PVH_GUEST" ] || skip_all "the PVH test guest is not built"
 command -v libvirtd >/dev/null || skip_all "libvirtd is not installed"

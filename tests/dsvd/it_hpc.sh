@@ -3,6 +3,7 @@
 # admission refusal (409) for CPUs and memory, delete; dsv run with the guest's exit status.
 . "$TEST_LIB"
 need_root
+need_free_node
 
 [ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
 SPIN=$PAYLOAD_DIR/spin.elf

@@ -3,6 +3,7 @@
 # exactly the prior state, a failed apply rolled back, and the config file applied at start.
 . "$TEST_LIB"
 need_root
+need_free_node
 
 CS=/sys/fs/cgroup/cpuset
 [ -f $CS/cpuset.cpus ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_all "no cpuset cgroup"

@@ -6,6 +6,7 @@
 # Uses the lwk with /bin/busybox when both exist, else the test payloads.
 . "$TEST_LIB"
 need_root
+need_free_node
 
 [ -x "$HVMM" ] || skip_all "hvmm is not built"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"

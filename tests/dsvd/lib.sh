@@ -14,6 +14,13 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 finish() { echo "1..$T"; [ "$FAILED" -eq 0 ]; }
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+# The partition tests need the node to themselves: another agent's partition (dsv-* cpusets)
+# makes them collide (each refuses the other's cgroups).
+need_free_node() {
+    local held
+    held=$(ls -d /sys/fs/cgroup/cpuset/dsv-* /sys/fs/cgroup/dsv-* 2>/dev/null | head -1)
+    [ -z "$held" ] || skip_all "another dsvd holds a partition on this host ($held)"
+}
 
 WORK=$(mktemp -d /tmp/dsvd-it.XXXXXX)
 SOCK=$WORK/dsvd.sock

@@ -61,7 +61,7 @@ case_run() {
   (cd "$T/share" && timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
 }
 rc() { cat "$T/$1.rc"; }
-all() { for c in "$@"; do eval "$c" || return 1; done; }
+all() { for c in "$@"; do eval "$c" || { diag "failed: $c"; return 1; }; done; }
 
 # 1: console flood: 64 MiB of console writes, 1 MiB of log, a ring that lies about its head.
 witness_start
@@ -70,7 +70,7 @@ witness_start
 flood_rc=${PIPESTATUS[0]}
 check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM < 64 MiB, witness fine" \
   all "[ $flood_rc = 0 ]" "has $T/flood.out 'flood done bad 0'" \
-  "python3 -c \"import json;s=json.loads(open('$T/flood.err').read().strip().splitlines()[-1]);exit(s['rss_outside_guest_kb']>65536)\"" \
+  "python3 -c \"import json;s=json.loads(open('$T/flood.err',errors='replace').read().strip().splitlines()[-1]);exit(s['rss_outside_guest_kb']>65536)\"" \
   witness_ok host_ok
 
 # 2: a guest that spins forever is stopped by a signal with a clear reason.
@@ -96,7 +96,7 @@ case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RAND
   --share "$T/share" --stats=json
 check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0, rejections counted, witness fine" \
   all "[ $(rc storm) = 0 ]" "has $T/storm.out 'bad 0'" \
-  "python3 -c \"import json;s=json.loads(open('$T/storm.err').read().strip().splitlines()[-1]);exit(s['hypercalls_rejected']==0)\"" \
+  "python3 -c \"import json;s=json.loads(open('$T/storm.err',errors='replace').read().strip().splitlines()[-1]);exit(s['hypercalls_rejected']==0)\"" \
   witness_ok host_ok
 
 # 5: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.

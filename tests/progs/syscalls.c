@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -173,6 +174,7 @@ static void signals_and_time(void)
 	struct timeval tv;
 	CHECK("gettimeofday", gettimeofday(&tv, NULL) == 0 && tv.tv_sec > 1600000000);
 	CHECK("time", time(NULL) > 1600000000);
+	CHECK("vDSO announced", getauxval(AT_SYSINFO_EHDR) != 0);
 }
 
 static void futexes(void)

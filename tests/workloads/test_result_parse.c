@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -148,6 +149,32 @@ static void test_long_keys_and_many_keys(void **state)
 	assert_int_equal(ovh_json_parse(buf, n, &o), -1);
 }
 
+/*
+ * Every single-character damage to a real line either parses or is refused; the text sits in
+ * an exact-size heap buffer without a terminator, so a read past its end shows under ASan.
+ */
+static void test_damaged_lines(void **state)
+{
+	(void)state;
+	const char *line = "{\"workload\":\"fwq\",\"ok\":true,\"min_us\":17.7,\"hist\":[1,2],"
+			   "\"x\":{\"y\":null},\"s\":\"a\\\"b\"}";
+	const char subst[] = "{}[]\",:\\0-e.tfn \n";
+	size_t len = strlen(line);
+	char *buf = malloc(len);
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++) {
+		for (size_t k = 0; k < sizeof subst - 1; k++) {
+			memcpy(buf, line, len);
+			buf[i] = subst[k];
+			for (size_t cut = i; cut <= len; cut += len - i > 4 ? (len - i) / 4 : 1) {
+				long r = ovh_json_parse(buf, cut, &o);
+				assert_true(r == -1 || (r > 0 && (size_t)r <= cut));
+			}
+		}
+	}
+	free(buf);
+}
+
 static void test_summary(void **state)
 {
 	(void)state;
@@ -183,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_buffer),
 		cmocka_unit_test(test_find_in_output),
 		cmocka_unit_test(test_long_keys_and_many_keys),
+		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
