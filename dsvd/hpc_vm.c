@@ -173,36 +173,38 @@ int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm)
     const struct partition_state *p = l->partition;
     if (!p || !p->active || strcmp(p->cgroup_mode, "v1") != 0 || vm->state != VM_RUNNING)
         return 1;
-    char dir[64];
+    char dir[64], self[32];
     snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
-    unsigned vcpu_threads = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        DIR *d = opendir(dir);
-        if (!d)
-            return 1;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (de->d_name[0] == '.')
-                continue;
-            struct cpu_bits aff;
-            if (!thread_affinity(de->d_name, &aff))
-                continue;
-            bool vcpu = cpu_bits_subset(&aff, &vm->cpus);
-            if (pass == 0 && vcpu) {
-                vcpu_threads++;
-                if (thread_in_root_cpuset(vm->pid, de->d_name))
-                    move_thread(p->hpc_cgroup, de->d_name);
-            } else if (pass == 1 && !vcpu && thread_in_root_cpuset(vm->pid, de->d_name)) {
+    snprintf(self, sizeof(self), "%d", (int)vm->pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 1;
+    unsigned in_hpc = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        /* The main thread stays where it is (the root cpuset, pinned by hvmm itself to the
+         * housekeeping CPUs): it creates the vCPU threads, which inherit its cpuset, and a
+         * cpuset without the HPC CPUs would make that fail. hvmm's other threads cannot be
+         * told apart by name, so they are placed by affinity: within the VM's CPUs (vCPU
+         * threads, and the short-lived threads that populate guest memory) into dsv-hpc,
+         * entirely outside the HPC CPUs into dsv-host. */
+        if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+            continue;
+        struct cpu_bits aff;
+        if (!thread_affinity(de->d_name, &aff))
+            continue;
+        bool vcpu = cpu_bits_subset(&aff, &vm->cpus);
+        if (thread_in_root_cpuset(vm->pid, de->d_name)) {
+            if (vcpu)
+                move_thread(p->hpc_cgroup, de->d_name);
+            else if (!cpu_bits_intersects(&aff, &p->spec.hpc_cpus))
                 move_thread(p->host_cgroup, de->d_name);
-            }
         }
-        closedir(d);
-        /* a thread moved to housekeeping early would pass that cpuset on to vCPU threads it
-         * creates later, so the rest waits until every vCPU thread exists */
-        if (pass == 0 && vcpu_threads < vm->spec.vcpus)
-            return 0;
+        if (vcpu && !thread_in_root_cpuset(vm->pid, de->d_name))
+            in_hpc++;
     }
-    return 1;
+    closedir(d);
+    return in_hpc >= vm->spec.vcpus;
 }
 
 static void describe_status(struct vm *vm, int status)

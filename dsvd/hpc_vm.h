@@ -21,8 +21,9 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
                    char bufs[4][1024]);
 /* Starts hvmm; on success vm->pid, start_time, state=running. */
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
-/* Moves threads still in the root cpuset: vCPU threads (affinity within vm->cpus) into the HPC
- * cpuset once all of them exist, then the others into housekeeping. Returns 1 when done. */
+/* Moves hvmm's threads still in the root cpuset: those pinned within vm->cpus (vCPUs) into the
+ * HPC cpuset, those entirely off the HPC CPUs into housekeeping; the main thread stays (it
+ * creates the vCPU threads). Idempotent; returns 1 once every vCPU can be in place. */
 int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm);
 /* Updates vm->state when hvmm is gone. Returns 1 if the state changed. */
 int hpc_refresh(struct vm *vm);

@@ -59,6 +59,18 @@ int journal_set(struct journal *j, const char *path, const char *value, char *er
     return 0;
 }
 
+int journal_record(struct journal *j, const char *path, const char *undo_value, char *err,
+                   size_t errlen)
+{
+    struct journal_entry *e = journal_push(j, JOURNAL_FILE, path);
+    if (!e) {
+        snprintf(err, errlen, "out of memory recording %s", path);
+        return -1;
+    }
+    snprintf(e->old, sizeof(e->old), "%s", undo_value);
+    return 0;
+}
+
 int journal_mkdir(struct journal *j, const char *path, char *err, size_t errlen)
 {
     if (mkdir(path, 0755) < 0) {

@@ -36,6 +36,10 @@ void journal_free(struct journal *j);
 /* Writes value to path after recording its current value. No-op (nothing recorded) when the
  * current value already equals value. */
 int journal_set(struct journal *j, const char *path, const char *value, char *err, size_t errlen);
+/* Records that path must be set to undo_value on restore (for files written as operations,
+ * like cgroup.subtree_control, whose old value is not what undoes the write). */
+int journal_record(struct journal *j, const char *path, const char *undo_value, char *err,
+                   size_t errlen);
 /* Creates a directory and records it. An existing one is an error: it is not ours to remove. */
 int journal_mkdir(struct journal *j, const char *path, char *err, size_t errlen);
 /* Moves every task listed in from_tasks into to_tasks (failures for unmovable tasks such as

@@ -220,13 +220,10 @@ static int step_cpusets_v2(struct apply_run *r)
     if (hostfs_read(path, buf, sizeof(buf), r->err, sizeof(r->err)) < 0)
         return -1;
     if (!strstr(buf, "cpuset")) {
-        if (hostfs_write(path, "+cpuset", r->err, sizeof(r->err)) < 0)
+        /* subtree_control takes operations: the undo of "+cpuset" is "-cpuset" */
+        if (hostfs_write(path, "+cpuset", r->err, sizeof(r->err)) < 0 ||
+            journal_record(&st->journal, path, "-cpuset", r->err, sizeof(r->err)) < 0)
             return -1;
-        /* restoring means disabling the controller again */
-        if (journal_set(&st->journal, path, "+cpuset", r->err, sizeof(r->err)) < 0)
-            return -1;
-        if (st->journal.count && strcmp(st->journal.entries[st->journal.count - 1].path, path) == 0)
-            snprintf(st->journal.entries[st->journal.count - 1].old, HOSTFS_VALUE_MAX, "-cpuset");
     }
     cpu_bits_format_list(&st->hpc_nodes, hpc_mems, sizeof(hpc_mems));
     if (!cpu_bits_empty(&st->spec.commodity_cpus) &&

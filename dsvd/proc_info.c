@@ -20,13 +20,15 @@ int proc_read_stat(pid_t pid, struct proc_stat *out)
     /* fields from 3 on: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
      * utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss */
     unsigned long long f_utime, f_stime, f_start, f_rss;
+    long f_threads;
     char state;
     int got = sscanf(p + 2,
-                     "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+                     "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld %*d "
                      "%llu %*u %llu",
-                     &state, &f_utime, &f_stime, &f_start, &f_rss);
-    if (got != 5)
+                     &state, &f_utime, &f_stime, &f_threads, &f_start, &f_rss);
+    if (got != 6)
         return -1;
+    out->threads = f_threads;
     out->state = state;
     out->utime = f_utime;
     out->stime = f_stime;
@@ -40,7 +42,10 @@ bool proc_is_same_running(pid_t pid, unsigned long long start_time)
     struct proc_stat st;
     if (pid <= 0 || proc_read_stat(pid, &st) < 0)
         return false;
-    return st.start_time == start_time && st.state != 'Z' && st.state != 'X';
+    if (st.start_time != start_time)
+        return false;
+    /* a zombie leader whose other threads still exit keeps the guest memory mapped */
+    return !((st.state == 'Z' || st.state == 'X') && st.threads <= 1);
 }
 
 double proc_cpu_seconds(const struct proc_stat *st)

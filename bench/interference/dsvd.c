@@ -288,3 +288,23 @@ int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, in
 	json_decref(j);
 	return 0;
 }
+
+int ix_dsvd_hpc_cgroup(struct ix_dsvd *d, char *err, size_t errlen)
+{
+	int st;
+	json_t *j = NULL;
+	d->hpc_tasks[0] = 0;
+	if (call(d, "GET", "/node/partition", NULL, &st, &j, err, errlen) < 0 || st != 200) {
+		json_decref(j);
+		return -1;
+	}
+	const char *dir = json_string_value(json_object_get(json_object_get(j, "cgroups"), "hpc"));
+	const char *mode = json_string_value(json_object_get(j, "cgroup_mode"));
+	if (dir)
+		snprintf(d->hpc_tasks, sizeof d->hpc_tasks, "%s/%s", dir,
+			 mode && !strcmp(mode, "v1") ? "tasks" : "cgroup.procs");
+	else
+		snprintf(err, errlen, "dsvd reports no HPC cgroup");
+	json_decref(j);
+	return dir ? 0 : -1;
+}

@@ -72,6 +72,7 @@ struct ix_dsvd {
 	int pid;               /* ours; 0 when using an existing one */
 	bool partitioned;      /* we applied the partition (and must release it) */
 	int cleanup, part_cleanup;
+	char hpc_tasks[IX_PATH];   /* the HPC cpuset's tasks (v1) or cgroup.procs (v2) file */
 };
 int ix_dsvd_start(struct ix_dsvd *d, const struct ix_paths *p, const char *tmpdir,
 		  const char *existing, char *err, size_t errlen);
@@ -80,6 +81,8 @@ void ix_dsvd_stop(struct ix_dsvd *d);
 int ix_dsvd_partitioned(struct ix_dsvd *d, char *err, size_t errlen);
 int ix_dsvd_partition(struct ix_dsvd *d, const struct ix_cfg *c, char *err, size_t errlen);
 int ix_dsvd_release(struct ix_dsvd *d, char *err, size_t errlen);
+/* Fills d->hpc_tasks from GET /node/partition. */
+int ix_dsvd_hpc_cgroup(struct ix_dsvd *d, char *err, size_t errlen);
 /* Creates a VM from a JSON body; registers its deletion for cleanup. */
 int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err,
 		   size_t errlen);
@@ -117,6 +120,8 @@ struct ix_ctx {
 	bool single_uses_hvmm;     /* more than one HPC thread: the lwk's PVH path has one vCPU */
 	double started;
 	int done_runs, total_runs;
+	int hpc_restarts;          /* HPC VMs hvmm could not start and that were started again */
+	char restart_reason[256];
 };
 /* Measures what booting costs a hog VM of the machine type (pc: dsvd's). */
 int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen);
@@ -128,6 +133,10 @@ const char *ix_scn_name(enum ix_scn s);
 const char *ix_scn_desc(enum ix_scn s, const struct ix_ctx *x);
 void ix_note(struct ix_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ix_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* exec_in.c: the runner re-executed as `interference --in-cgroup TASKS --cpus LIST -- ARGV`
+ * joins a cgroup, pins itself and execs ARGV (the native run inside the HPC cpuset). */
+int ix_exec_in_cgroup(int argc, char **argv);
 
 /* workload.c: command lines and result parsing. */
 /* argv for the application (fwq: the probe) with the given thread count; strings in store. */

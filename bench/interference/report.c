@@ -273,6 +273,10 @@ void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 {
 	struct row rows[NSCN];
 	summarize(x, res, rows);
+	if (x->hpc_restarts)
+		ix_note(x, "hvmm could not start %d HPC VM(s) at the first attempt (first reason: "
+			"%s); nothing had run in them, and they were started again",
+			x->hpc_restarts, x->restart_reason);
 	if (mkdir(x->cfg->out_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "interference: cannot create %s: %s\n", x->cfg->out_dir,
 			strerror(errno));

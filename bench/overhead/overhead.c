@@ -283,6 +283,7 @@ int main(int argc, char **argv)
 	const char *only = NULL, *peers = "native,hvmm,qemu";
 	bool hvmm_figs = true;
 	c.started = ovh_now();
+	ovh_loadavg(c.load_start, sizeof c.load_start);
 	c.plot = c.doc = true;
 	c.reps = 0;
 	setup_paths(&c);

@@ -73,6 +73,7 @@ struct ovh_ctx {
 	char tag[64];                    /* which marked section of the doc to replace */
 	char stamp[32];
 	double started;
+	char load_start[64];             /* /proc/loadavg's 1-minute figure at the start */
 };
 
 /* peers.c: availability and command lines. */
@@ -97,6 +98,7 @@ const char *ovh_peer_name(enum ovh_peer p);
 void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
 
 /* report.c */
+void ovh_loadavg(char *buf, size_t len);
 void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f);
 
 /* overhead.c */

@@ -51,6 +51,21 @@ static const char *verdict(const struct ovh_figure *f, double r)
 	return r <= 1.0 ? "met" : "**missed**";
 }
 
+void ovh_loadavg(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l1 = -1;
+	if (f) {
+		if (fscanf(f, "%lf", &l1) != 1)
+			l1 = -1;
+		fclose(f);
+	}
+	if (l1 < 0)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.2f", l1);
+}
+
 static void host_line(FILE *out, const struct ovh_ctx *c)
 {
 	char model[256] = "unknown CPU", line[512];
@@ -63,9 +78,13 @@ static void host_line(FILE *out, const struct ovh_ctx *c)
 	struct utsname u;
 	uname(&u);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	fprintf(out, "Host: %s, %ld online CPUs, Linux %s. CPUs used: %s. %d repetitions per "
-		"peer, interleaved (native, hvmm, qemu, native, ...). Cells are medians with "
-		"± half the min–max range.\n\n", model, n, u.release, c->cpulist, c->reps);
+	char load_end[64];
+	ovh_loadavg(load_end, sizeof load_end);
+	fprintf(out, "Host: %s, %ld online CPUs, Linux %s; load average %s at the start, %s at "
+		"the end (other work on the host). CPUs used: %s. %d repetitions per peer, "
+		"interleaved (native, hvmm, qemu, native, ...). Cells are medians with ± half the "
+		"min–max range.\n\n", model, n, u.release, c->load_start, load_end, c->cpulist,
+		c->reps);
 }
 
 static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)

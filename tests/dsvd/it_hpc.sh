@@ -43,8 +43,16 @@ vcpu_in_hpc() {
     return 1
 }
 check "a vCPU thread runs in the HPC cpuset on the HPC CPU" wait_for 2 vcpu_in_hpc
-helpers_in_housekeeping() { [ "$(cat /proc/$pid/cpuset)" = /dsv-host ]; }
-check "hvmm's main thread runs in the housekeeping cpuset" wait_for 2 helpers_in_housekeeping
+main_on_housekeeping() { grep -q "Cpus_allowed_list:.0\$" /proc/$pid/status; }
+check "hvmm's main (housekeeping) thread runs on the housekeeping CPU" main_on_housekeeping
+no_thread_on_hpc_outside() {
+    local t
+    for t in /proc/$pid/task/*; do
+        grep -q "Cpus_allowed_list:.$HPC\$" $t/status && [ "$(cat $t/cpuset)" != /dsv-hpc ] && return 1
+    done
+    return 0
+}
+check "every thread pinned to the HPC CPU is in the HPC cpuset" wait_for 2 no_thread_on_hpc_outside
 
 out=$("$DSV" vm list); rc=$?
 check "dsv vm list shows it running" grep -q "^$PREFIX-h1 *hpc *running" <<<"$out"

@@ -48,7 +48,8 @@ else
 fi
 nvms=$((1 + ncom))
 out=$("$DSV" vm list)
-check "dsv vm list shows $nvms running VMs" [ "$(grep -c "^$PREFIX-.* running" <<<"$out")" = $nvms ]
+check "dsv vm list shows $nvms running VMs" [ "$(grep -c "^$PREFIX-.* running" <<<"$out")" = $nvms ] ||
+    { diag "$out"; api GET /vms; diag "$BODY"; api GET /vms/$PREFIX-h/console; diag "$BODY"; }
 out=$("$DSV" node show)
 check "dsv node show counts them" grep -q "1 VM(s)" <<<"$out"
 

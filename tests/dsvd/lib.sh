@@ -8,8 +8,8 @@ FAILED=0
 ok() { T=$((T + 1)); echo "ok $T - $*"; }
 not_ok() { T=$((T + 1)); FAILED=$((FAILED + 1)); echo "not ok $T - $*"; }
 skip() { T=$((T + 1)); echo "ok $T - $* # SKIP"; }
-diag() { echo "# $*"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 finish() { echo "1..$T"; [ "$FAILED" -eq 0 ]; }
 
@@ -43,11 +43,18 @@ start_dsvd() {
     return 1
 }
 
-stop_dsvd() { # SIG
+stop_dsvd() { # SIG; a clean stop (TERM) must exit 0: sanitizer reports (leaks) fail it
     [ -n "$DSVD_PID" ] || return 0
-    kill -"${1:-TERM}" "$DSVD_PID" 2>/dev/null
+    local sig=${1:-TERM} rc
+    kill -"$sig" "$DSVD_PID" 2>/dev/null
     wait "$DSVD_PID" 2>/dev/null
+    rc=$?
     DSVD_PID=
+    if [ "$sig" = TERM ] && [ $rc -ne 0 ]; then
+        not_ok "dsvd stops cleanly on SIGTERM (exit status $rc)"
+        diag "$(tail -40 "$WORK/dsvd.log")"
+        return 1
+    fi
 }
 
 # api METHOD PATH [BODY]: sets STATUS and BODY

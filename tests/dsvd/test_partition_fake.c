@@ -254,6 +254,49 @@ static void test_hugepage_shortage(void **state)
                   "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "5\n");
 }
 
+/* cgroup v2: an isolated partition instead of v1's exclusive cpuset; no task moves. */
+static void test_cgroup_v2(void **state)
+{
+    struct fixture *f = *state;
+    char buf[256];
+    fake_host_put(f->root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu memory\n");
+    fake_host_put(f->root, "sys/fs/cgroup/cgroup.subtree_control", "cpu memory\n");
+    char *before = fake_host_snapshot(f->root);
+    struct partition_spec spec =
+        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
+    struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path};
+    struct partition_state st;
+    struct api_error err;
+    partition_state_init(&st, true);
+    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+        fail_msg("apply: %s", err.message);
+    assert_string_equal(st.cgroup_mode, "v2");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-hpc/cpuset.cpus"), "2-3");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-hpc/cpuset.mems"), "1");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-hpc/cpuset.cpus.partition"), "isolated");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-commodity/cpuset.cpus"), "0-1");
+    assert_string_equal(GET("proc/irq/10/smp_affinity_list"), "0-1");
+    assert_int_equal(st.tasks_moved, 0);
+    /* the undo of enabling the controller is the operation "-cpuset" */
+    bool found = false;
+    for (size_t i = 0; i < st.journal.count; i++)
+        if (strstr(st.journal.entries[i].path, "cgroup.subtree_control") &&
+            strcmp(st.journal.entries[i].old, "-cpuset") == 0)
+            found = true;
+    assert_true(found);
+    if (partition_release(&ctx, &st, &err) < 0)
+        fail_msg("release: %s", err.message);
+    /* a fake file cannot apply "-cpuset" as an operation: put back what the kernel would show */
+    assert_string_equal(GET("sys/fs/cgroup/cgroup.subtree_control"), "-cpuset");
+    fake_host_put(f->root, "sys/fs/cgroup/cgroup.subtree_control", "cpu memory\n");
+    char *after = fake_host_snapshot(f->root);
+    if (strcmp(after, before) != 0)
+        fail_msg("host tree differs:\n%s", fake_host_first_difference(before, after));
+    free(after);
+    free(before);
+    partition_state_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_injected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_real_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hugepage_shortage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cgroup_v2, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,24 +57,43 @@ has() { grep -q -- "$2" "$1" || { diag "$1 lacks '$2':"; show "$1"; false; }; }
 # case NAME HVMM-ARGS...: runs hvmm beside the witness; status in $T/NAME.rc
 case_run() {
   local name=$1; shift
+  LAST=$name
   witness_start
-  (cd "$T/share" && timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
+  (cd "$T/share" && timeout "${CASE_TIMEOUT:-60}" "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
 }
 rc() { cat "$T/$1.rc"; }
-all() { for c in "$@"; do eval "$c" || { diag "failed: $c"; return 1; }; done; }
+# stat_of FILE KEY: a field of the --stats=json line (guest log bytes may precede it).
+stat_of() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+t = open(sys.argv[1], errors='replace').read()
+print(json.loads(t[t.rindex('{"exit_code"'):].splitlines()[0])[sys.argv[2]])
+PY
+}
+all() {
+  for c in "$@"; do
+    eval "$c" && continue
+    diag "failed: $c"
+    [ -f "$T/$LAST.err" ] && tail -c 600 "$T/$LAST.err" | sed 's/^/#   /'
+    return 1
+  done
+}
 
+LAST=none
 # 1: console flood: 64 MiB of console writes, 1 MiB of log, a ring that lies about its head.
 witness_start
+LAST=flood
 "$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=1 notifies=20000" \
   --stats=json 2>"$T/flood.err" | tail -c 300 >"$T/flood.out"
 flood_rc=${PIPESTATUS[0]}
 check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM < 64 MiB, witness fine" \
   all "[ $flood_rc = 0 ]" "has $T/flood.out 'flood done bad 0'" \
-  "python3 -c \"import json;s=json.loads(open('$T/flood.err',errors='replace').read().strip().splitlines()[-1]);exit(s['rss_outside_guest_kb']>65536)\"" \
+  "[ \$(stat_of $T/flood.err rss_outside_guest_kb) -lt 65536 ]" \
   witness_ok host_ok
 
 # 2: a guest that spins forever is stopped by a signal with a clear reason.
 witness_start
+LAST=spin
 timeout --preserve-status -s TERM 2 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err"
 spin_rc=$?
 check "spin forever: SIGTERM ends it (hvmm exit 143, 'stopped by signal 15'), witness fine" \
@@ -96,7 +115,7 @@ case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RAND
   --share "$T/share" --stats=json
 check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0, rejections counted, witness fine" \
   all "[ $(rc storm) = 0 ]" "has $T/storm.out 'bad 0'" \
-  "python3 -c \"import json;s=json.loads(open('$T/storm.err',errors='replace').read().strip().splitlines()[-1]);exit(s['hypercalls_rejected']==0)\"" \
+  "[ \$(stat_of $T/storm.err hypercalls_rejected) -gt 1000 ]" \
   witness_ok host_ok
 
 # 5: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
@@ -104,13 +123,20 @@ case_run badptr run --kernel "$P/badptr.elf"
 check "bad pointers, overflowing lengths, wrapping addresses: all refused, witness fine" \
   all "[ $(rc badptr) = 0 ]" "has $T/badptr.out 'failures 0'" witness_ok host_ok
 
-# 6: one lwk thread faults while two others compute: the program dies as natively.
-"$H/hostile-thread_fault" >"$T/tf.native" 2>/dev/null; tf_native=$?
-reset_share
-case_run tf run --vcpus 1 --share "$T/share" -- "$H/hostile-thread_fault"
-check "a thread faults while others run: same output and status as native ($tf_native), witness fine" \
-  all "[ $(rc tf) = $tf_native ]" "cmp -s $T/tf.native $T/tf.out" "has $T/tf.err 'Segmentation fault'" \
-  witness_ok host_ok
+# 6: one lwk thread faults while another computes: the program dies as natively.
+if [ "$(nproc)" -ge 2 ]; then
+  "$H/hostile-thread_fault" 2 >"$T/tf.native" 2>/dev/null; tf_native=$?
+  reset_share
+  CASE_TIMEOUT=15 case_run tf run --vcpus 2 --share "$T/share" -- "$H/hostile-thread_fault" 2
+  # TODO marks a known lwk bug (reported in docs/security.md): the fault on vCPU 1 ends in
+  # host_exit, whose hypercall block hvmm refuses as outside RAM, and the VM hangs until the
+  # timeout. Remove the TODO when it is fixed (meson then reports an unexpected pass).
+  check "a thread faults while another runs: same output and status as native ($tf_native), witness fine # TODO lwk: exit from vCPU 1 hangs" \
+    all "[ $(rc tf) = $tf_native ]" "cmp -s $T/tf.native $T/tf.out" "has $T/tf.err 'Segmentation fault'" \
+    witness_ok host_ok
+else
+  skip "a thread faults while another runs" "needs 2 CPUs (the lwk runs one thread per vCPU); have $(nproc)"
+fi
 
 # 7: every way out of the share: .., absolute paths, symlinks (file, dir, absolute).
 reset_share
@@ -126,6 +152,7 @@ case_run race run --share "$T/share" -- "$H/hostile-share_escape" "$T/outside" r
 kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null; SWAP_PID=
 check "symlink swap race (3000 opens against a swapping host): nothing escapes, witness fine" \
   all "[ $(rc race) = 0 ]" "has $T/race.out 'escaped 0'" "! grep -q ESCAPED $T/race.out" \
+  "! grep -q ' 0 opens inside' $T/race.out" "! grep -q '(0 EACCES)' $T/race.out" \
   witness_ok host_ok
 grep race: "$T/race.out" | sed 's/^/# /'
 
@@ -140,8 +167,8 @@ check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
   witness_ok host_ok
 
 # 11: a running hvmm holds no capability, has no_new_privs, and a filter on every thread.
-timeout 30 "$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
-pid=$!
+"$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
+pid=$!  # not under timeout: $! must be hvmm itself
 for _ in $(seq 100); do grep -q spinning "$T/caps.out" && break; sleep 0.1; done
 cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
 kill -TERM $pid; wait $pid

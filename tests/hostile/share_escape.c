@@ -83,7 +83,7 @@ static void once(const char *out)
 /* The host swaps "victim" (a file <-> a symlink out) and "vdir" (a dir <-> a symlink out). */
 static void race(long n)
 {
-	long inside = 0, refused = 0;
+	long inside = 0, refused = 0, eacces = 0;
 	char buf[16];
 
 	for (long i = 0; i < n; i++) {
@@ -93,6 +93,7 @@ static void race(long n)
 
 		if (fd < 0) {
 			refused++;
+			eacces += errno == EACCES; /* the symlink state, refused */
 			continue;
 		}
 		r = read(fd, buf, sizeof(buf));
@@ -105,8 +106,8 @@ static void race(long n)
 		inside++;
 		close(fd);
 	}
-	printf("race: %ld opens inside the share, %ld refused, escaped %d\n", inside, refused,
-	       escaped);
+	printf("race: %ld opens inside the share, %ld refused (%ld EACCES), escaped %d\n", inside,
+	       refused, eacces, escaped);
 }
 
 int main(int argc, char **argv)

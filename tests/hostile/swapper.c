@@ -3,6 +3,7 @@
  * OUTSIDE) with atomic renames, until killed. usage: swapper SHARE OUTSIDE */
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -13,8 +14,10 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(target, sizeof(target), "%s/secret", argv[2]);
 	for (unsigned long i = 0;; i++) {
+		struct timespec hold = { 0, 20000 }; /* each state lasts about one guest open */
 		FILE *f;
 
+		nanosleep(&hold, NULL);
 		unlink("victim.tmp");
 		if (i % 2) {
 			if (symlink(target, "victim.tmp") == 0)
@@ -29,7 +32,8 @@ int main(int argc, char **argv)
 				fclose(f);
 				rename("victim.tmp", "victim");
 			}
-			if (unlink("vdir") == 0 && mkdir("vdir", 0755) == 0) {
+			unlink("vdir"); /* the symlink; a directory stays */
+			if (mkdir("vdir", 0755) == 0) {
 				f = fopen("vdir/secret", "w");
 				if (f) {
 					fputs("inside\n", f);

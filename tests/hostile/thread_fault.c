@@ -1,42 +1,48 @@
-/* Hostile program (lwk): one thread faults while two others compute. The whole process
- * must die of SIGSEGV, natively and under hvmm alike, with the same output. */
+/*
+ * Hostile program (lwk): with N threads in all (argv[1], default 2; the lwk runs one
+ * thread per vCPU), the last one faults (NULL dereference) while the others compute. The
+ * whole process must die of SIGSEGV, natively and under hvmm alike, with the same output.
+ */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 static atomic_long counter;
 
 static void *compute(void *arg)
 {
 	(void)arg;
-	for (;;) {
+	for (;;)
 		atomic_fetch_add(&counter, 1);
-		if (atomic_load(&counter) % 4096 == 0)
-			sched_yield();
-	}
 	return NULL;
 }
 
 static void *fault(void *arg)
 {
-	while (atomic_load(&counter) < 200000)
+	while (atomic_load(&counter) < 2000000)
 		sched_yield();
 	*(volatile int *)arg = 1; /* arg is (void *)8: a NULL dereference */
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	pthread_t t[3];
+	int n = argc > 1 ? atoi(argv[1]) : 2;
+	pthread_t t;
 
 	printf("threads start\n");
 	fflush(stdout);
-	pthread_create(&t[0], NULL, compute, NULL);
-	pthread_create(&t[1], NULL, compute, NULL);
-	pthread_create(&t[2], NULL, fault, (void *)(uintptr_t)8);
-	for (;;)
-		sched_yield(); /* the fault ends the process */
+	for (int i = 1; i < n; i++) {
+		int r = pthread_create(&t, NULL, i == n - 1 ? fault : compute,
+				       i == n - 1 ? (void *)(uintptr_t)8 : NULL);
+		if (r) {
+			printf("pthread_create: error %d\n", r);
+			return 1;
+		}
+	}
+	compute(NULL);
+	return 0;
 }
