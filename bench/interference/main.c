@@ -409,9 +409,10 @@ int main(int argc, char **argv)
 			struct ix_sample *s = &res[sc][rep];
 			bool part = sc == SCN_NATIVE || sc == SCN_HPC_ALONE || sc == SCN_DUAL;
 			double t0 = ix_now();
-			/* a failed run is tried once more: on a shared machine another tool may
-			 * partition the node under the runner (seen while developing this) */
-			for (int attempt = 0; attempt < 2 && !ix_stop; attempt++) {
+			/* a failed run is tried again (3 attempts in all): on a shared machine
+			 * another tool may partition the node under the runner, which makes VM
+			 * starts fail (seen while developing this); what failed had not run */
+			for (int attempt = 0; attempt < 3 && !ix_stop; attempt++) {
 				char first[256];
 				snprintf(first, sizeof first, "%s", attempt ? s->note : "");
 				if (ix_node_mode(&x, part, err, sizeof err) < 0) {
@@ -421,15 +422,15 @@ int main(int argc, char **argv)
 					break;
 				}
 				if (s->ok && attempt) {
-					snprintf(s->note, sizeof s->note, "second attempt; the first "
-						 "failed: %s", first);
-					ix_note(&x, "%s rep %d needed a second attempt (first: %s)",
-						ix_scn_name(sc), rep + 1, first);
+					snprintf(s->note, sizeof s->note, "attempt %d; the one before "
+						 "failed: %s", attempt + 1, first);
+					ix_note(&x, "%s rep %d needed %d attempts (the last failure: %s)",
+						ix_scn_name(sc), rep + 1, attempt + 1, first);
 				}
 				if (s->ok)
 					break;
-				if (!attempt)
-					ix_progress("         %s failed (%s); trying once more\n",
+				if (attempt < 2)
+					ix_progress("         %s failed (%s); trying again\n",
 						    ix_scn_name(sc), s->note);
 			}
 			if (ix_stop)

@@ -560,20 +560,6 @@ static int wait_for_node(struct ix_ctx *x, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The first hvmm VM that dsvd starts after applying a partition fails to pin its vCPU
- * thread ("cannot start vCPU thread 0: Invalid argument"), reproducibly with a plain dsvd
- * and curl on this host; the next ones work. A throwaway VM absorbs that until dsvd is
- * fixed (reported to its owner).
- */
-static void warm_up(struct ix_ctx *x)
-{
-	struct ix_sample s = { 0 };
-	if (run_hpc_dsvd(x, true, 99, &s) < 0)
-		ix_note(x, "the first hvmm VM after each partition apply failed (%s); the runner "
-			"starts a throwaway VM (fwq) after partitioning, which absorbs it", s.note);
-}
-
 int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen)
 {
 	if (!partitioned) {
@@ -605,7 +591,6 @@ int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen)
 		return -1;
 	if (ix_dsvd_hpc_cgroup(&x->dsvd, err, errlen) < 0)
 		return -1;
-	warm_up(x);
 	ix_progress("partitioned the node: HPC CPUs %s, housekeeping %s, commodity %s, %d MiB "
 		    "hugepages (%.1f s)\n", x->cfg->hpc_list, x->cfg->hk_list, x->cfg->comm_list,
 		    x->cfg->part_mem_mib, ix_now() - t0);

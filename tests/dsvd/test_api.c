@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "fake_host.h"
+#include "http_server.h"
 
 struct fixture {
     const char *root;
@@ -213,12 +214,27 @@ static void test_readopt(void **state)
     agent_fini(&again);
 }
 
+/* SO_PEERCRED rule: root, the agent's own user, or a member of the configured group. */
+static void test_peer_allowed(void **state)
+{
+    (void)state;
+    gid_t groups[] = {10, 20};
+    assert_true(peer_allowed(0, 0, NULL, 0, 1000, false, 0));          /* root */
+    assert_true(peer_allowed(1000, 1000, NULL, 0, 1000, false, 0));    /* dsvd's own user */
+    assert_false(peer_allowed(1001, 1001, NULL, 0, 1000, false, 0));   /* anyone else */
+    assert_false(peer_allowed(1001, 1001, groups, 2, 0, false, 20));   /* no group configured */
+    assert_true(peer_allowed(1001, 30, NULL, 0, 0, true, 30));         /* primary group */
+    assert_true(peer_allowed(1001, 1001, groups, 2, 0, true, 20));     /* supplementary group */
+    assert_false(peer_allowed(1001, 1001, groups, 2, 0, true, 30));    /* not a member */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_node_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hpc_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readopt, setup, teardown),
+        cmocka_unit_test(test_peer_allowed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

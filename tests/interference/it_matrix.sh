@@ -9,7 +9,7 @@ quiet_before=0; others_quiet && quiet_before=1
 host_state >"$WORK/before"
 
 OUT=$WORK/out
-"$IX" --reps 1 --size small --wait 60 --out "$OUT" >"$WORK/stdout" 2>"$WORK/stderr"
+"$IX" --reps 1 --size small --hogs 1 --wait 60 --out "$OUT" >"$WORK/stdout" 2>"$WORK/stderr"
 rc=$?
 check "the matrix completes with every run verified (status $rc)" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || { sed 's/^/#   /' "$WORK/stderr"; [ -f "$OUT/report.md" ] && sed 's/^/#   /' "$OUT/report.md"; }

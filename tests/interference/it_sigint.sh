@@ -8,11 +8,11 @@ quiet_before=0; others_quiet && quiet_before=1
 host_state >"$WORK/before"
 
 # its own process group, as a terminal's foreground job: Ctrl-C goes to the whole group
-setsid "$IX" --reps 3 --size small --scenarios dual-stack,single-stack --wait 60 \
+setsid "$IX" --reps 3 --size small --hogs 1 --scenarios dual-stack,single-stack --wait 60 \
     --out "$WORK/out" >"$WORK/stdout" 2>"$WORK/stderr" &
 PID=$!
 seen=0
-for _ in $(seq 1200); do
+for _ in $(seq 3000); do
     if grep -q 'partitioned the node' "$WORK/stderr"; then seen=1; break; fi
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
