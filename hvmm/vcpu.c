@@ -292,7 +292,13 @@ void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	int ok = vcpu_setup(v) == 0;
+	char name[16];
+	int ok;
+
+	/* Named so that agents and tools can place threads exactly (dsvd, ps -L, top -H). */
+	snprintf(name, sizeof(name), "vcpu%d", v->index);
+	pthread_setname_np(pthread_self(), name);
+	ok = vcpu_setup(v) == 0;
 
 	/* security hook (issue 7): this vCPU thread's seccomp filter, before the guest runs */
 	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,

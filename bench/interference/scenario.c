@@ -318,18 +318,22 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 	snprintf(console, sizeof console, "%s/%s.console", x->tmp, name);
 	unlink(console);
 	const char *pin = pinned ? x->cfg->hpc_list : NULL;
+	double tc = ix_now();
 	int h = ix_virt_start(name, "microvm", fwq ? x->cfg->fwq_mem_mib : x->cfg->app_mem_mib,
 			      x->paths->lwk, argv[0], args, console, pin, pin, err, sizeof err);
 	if (h < 0) {
 		snprintf(s->note, sizeof s->note, "%s", err);
 		return -1;
 	}
+	ix_progress("         libvirt created %s in %.1f s\n", name, ix_now() - tc);
 	const char *w = fwq ? "fwq" : x->cfg->workload;
 	double t0 = ix_now();
 	int r = -1;
 	for (;;) {
 		if (console_result(console, w)) {
 			r = parse_file(x, console, fwq, s);
+			ix_progress("         %s VM %s: result %.1f s after the create call "
+				    "returned\n", w, name, ix_now() - t0);
 			break;
 		}
 		if (ix_virt_cputime(name) < 0) {
@@ -343,7 +347,9 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 		if (!ix_sleep(0.05))
 			break;
 	}
+	tc = ix_now();
 	ix_cleanup_pop(h, true);
+	ix_progress("         libvirt destroyed %s in %.1f s\n", name, ix_now() - tc);
 	unlink(console);
 	return r;
 }
