@@ -269,7 +269,7 @@ int ix_dsvd_delete(struct ix_dsvd *d, const char *name)
 }
 
 int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, int *exit_code,
-	       char *console, size_t clen)
+	       char *console, size_t clen, int *pid)
 {
 	int st;
 	json_t *j = NULL;
@@ -285,6 +285,8 @@ int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, in
 	snprintf(state, slen, "%s", s ? s : "?");
 	snprintf(console, clen, "%s", con ? con : "");
 	*exit_code = json_is_integer(ec) ? (int)json_integer_value(ec) : -1;
+	json_t *jp = json_object_get(j, "pid");
+	*pid = json_is_integer(jp) ? (int)json_integer_value(jp) : 0;
 	json_decref(j);
 	return 0;
 }

@@ -24,6 +24,8 @@ struct ix_sample {
 	double figure;      /* MFLOP/s, GB/s, GFLOP/s or noise % (by workload) */
 	double noise_pct;   /* fwq probe */
 	double detour_us;   /* fwq probe: maximum detour */
+	double other_ms;    /* CPU time of other threads on the HPC CPUs meanwhile (sampler.c) */
+	char other[160];    /* the top ones: comm[tgid] ms */
 	char note[256];     /* why it failed, or what was special */
 };
 
@@ -88,7 +90,7 @@ int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *
 		   size_t errlen);
 /* state: "running", "exited", ...; console: its path. */
 int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, int *exit_code,
-	       char *console, size_t clen);
+	       char *console, size_t clen, int *pid);
 int ix_dsvd_delete(struct ix_dsvd *d, const char *name);
 
 /* virt.c: libvirt domains we define ourselves (the single-stack runs). */
@@ -138,6 +140,13 @@ void ix_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * joins a cgroup, pins itself and execs ARGV (the native run inside the HPC cpuset). */
 int ix_exec_in_cgroup(int argc, char **argv);
 
+/* sampler.c: who else ran on the HPC CPUs during a run. */
+int ix_sampler_start(const struct ix_cfg *c);
+/* The application's process: its threads are not "others". */
+void ix_sampler_exclude(int tgid);
+/* Stops; returns the others' CPU time on the HPC CPUs (ms) and names the top three. */
+double ix_sampler_stop(char *top, size_t cap);
+
 /* workload.c: command lines and result parsing. */
 /* argv for the application (fwq: the probe) with the given thread count; strings in store. */
 int ix_app_argv(const struct ix_cfg *c, const char *bin_dir, bool fwq, char **argv, int max,
@@ -151,6 +160,7 @@ const char *ix_time_name(const char *workload);
 int ix_mem_for(const char *workload, const char *size);
 
 /* report.c */
-void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS]);
+/* Writes the results; -1 when the results directory cannot be made. */
+int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS]);
 
 #endif

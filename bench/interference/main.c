@@ -447,6 +447,10 @@ int main(int argc, char **argv)
 			if (s->ok && s->fwq_ok)
 				ix_progress(", fwq noise %.2f%%, max detour %.0f us", s->noise_pct,
 					    s->detour_us);
+			if (s->ok && s->other_ms >= 0)
+				ix_progress(", others on the HPC CPUs %.1f ms%s%s%s", s->other_ms,
+					    s->other[0] ? " (" : "", s->other,
+					    s->other[0] ? ")" : "");
 			ix_progress("  (%.0f s; %d/%d done, ~%.0f s left)\n", ix_now() - t0,
 				    x.done_runs, x.total_runs, left);
 		}
@@ -459,7 +463,8 @@ int main(int argc, char **argv)
 		return 130;
 	}
 	ix_cleanup_all(); /* VMs, partition, dsvd, temporary files: before the report */
-	ix_report(&x, res);
+	if (ix_report(&x, res) < 0)
+		rc = 1;
 	for (int s = 0; s < NSCN; s++)
 		for (int r = 0; r < cfg.reps; r++)
 			if (cfg.scn_on[s] && !res[s][r].ok)

@@ -22,14 +22,14 @@ struct row {
 	struct ovh_summary t;      /* run time */
 	double cov;                /* stddev / mean */
 	double slow, slow_min, slow_max, slow_hpc;
-	double fig, noise, detour;
+	double fig, noise, detour, other;
 };
 
 static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], struct row *rows)
 {
 	int R = x->cfg->reps;
 	for (int s = 0; s < NSCN; s++) {
-		double t[IX_MAX_REPS], f[IX_MAX_REPS], nz[IX_MAX_REPS];
+		double t[IX_MAX_REPS], f[IX_MAX_REPS], nz[IX_MAX_REPS], ot[IX_MAX_REPS];
 		struct row *w = &rows[s];
 		memset(w, 0, sizeof *w);
 		w->detour = NAN;
@@ -39,6 +39,7 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 			t[r] = m->ok ? m->seconds : NAN;
 			f[r] = m->ok ? m->figure : NAN;
 			nz[r] = m->ok && m->fwq_ok ? m->noise_pct : NAN;
+			ot[r] = m->ok ? m->other_ms : NAN;
 			if (m->ok) {
 				w->n++;
 				sum += m->seconds;
@@ -53,6 +54,7 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 		w->t = ovh_summarize(t, (size_t)R);
 		w->fig = ovh_summarize(f, (size_t)R).median;
 		w->noise = ovh_summarize(nz, (size_t)R).median;
+		w->other = ovh_summarize(ot, (size_t)R).median;
 		double mean = w->n ? sum / w->n : NAN;
 		double var = w->n > 1 ? (sq - w->n * mean * mean) / (w->n - 1) : 0;
 		w->cov = w->n > 1 ? sqrt(var > 0 ? var : 0) / mean : NAN;
@@ -78,8 +80,9 @@ static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
 {
 	const char *unit, *fig = ix_figure_name(x->cfg->workload, &unit);
 	fprintf(f, "| scenario | runs ok | median run time (s) | CoV | slowdown vs native-alone "
-		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) |\n", fig, unit);
-	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) | others on HPC CPUs "
+		"(ms) |\n", fig, unit);
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int s = 0; s < NSCN; s++) {
 		if (!x->cfg->scn_on[s])
 			continue;
@@ -98,6 +101,8 @@ static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
 		num(f, "%.2f%%", w->noise);
 		fprintf(f, " | ");
 		num(f, "%.0f", w->detour);
+		fprintf(f, " | ");
+		num(f, "%.1f", w->other);
 		fprintf(f, " |\n");
 	}
 }
@@ -117,7 +122,8 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 	char path[IX_PATH + 64];
 	FILE *f = open_out(x->cfg->out_dir, "runs.csv", path, sizeof path);
 	if (f) {
-		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,note\n");
+		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,other_ms,"
+			"others,note\n");
 		for (int r = 0; r < x->cfg->reps; r++)
 			for (int s = 0; s < NSCN; s++) {
 				if (!x->cfg->scn_on[s])
@@ -136,7 +142,14 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 				num(f, "%.4f", m->ok && m->fwq_ok ? m->noise_pct : NAN);
 				fputc(',', f);
 				num(f, "%.2f", m->ok && m->fwq_ok ? m->detour_us : NAN);
-				fprintf(f, ",%s\n", note);
+				fputc(',', f);
+				num(f, "%.2f", m->ok ? m->other_ms : NAN);
+				char other[160];
+				snprintf(other, sizeof other, "%s", m->other);
+				for (char *q = other; *q; q++)
+					if (*q == '"' || *q == ',' || *q == '\n')
+						*q = ' ';
+				fprintf(f, ",%s,%s\n", other, note);
 			}
 		fclose(f);
 	}
@@ -145,14 +158,14 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 		return;
 	fprintf(f, "scenario,runs,ok,median_s,min_s,max_s,cov,slowdown_vs_native,"
 		"slowdown_min,slowdown_max,slowdown_vs_hpc_alone,figure_median,noise_pct_median,"
-		"max_detour_us\n");
+		"max_detour_us,other_ms_median\n");
 	for (int s = 0; s < NSCN; s++) {
 		if (!x->cfg->scn_on[s])
 			continue;
 		const struct row *w = &rows[s];
 		fprintf(f, "%s,%d,%d", ix_scn_name(s), x->cfg->reps, w->n);
 		double v[] = { w->t.median, w->t.min, w->t.max, w->cov, w->slow, w->slow_min,
-			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour };
+			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour, w->other };
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 			fputc(',', f);
 			num(f, "%.6g", v[i]);
@@ -269,7 +282,7 @@ static void targets(FILE *f, struct ix_ctx *x, const struct row *r)
 	}
 }
 
-void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
+int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 {
 	struct row rows[NSCN];
 	summarize(x, res, rows);
@@ -277,11 +290,20 @@ void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		ix_note(x, "hvmm could not start %d HPC VM(s) at the first attempt (first reason: "
 			"%s); nothing had run in them, and they were started again",
 			x->hpc_restarts, x->restart_reason);
+	/* mkdir -p */
+	char dir[IX_PATH];
+	snprintf(dir, sizeof dir, "%s", x->cfg->out_dir);
+	for (char *q = dir + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			mkdir(dir, 0755);
+			*q = '/';
+		}
 	if (mkdir(x->cfg->out_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "interference: cannot create %s: %s\n", x->cfg->out_dir,
 			strerror(errno));
 		table(stdout, x, rows);
-		return;
+		return -1;
 	}
 	write_csvs(x, res, rows);
 	bool svg = plot(x, rows);
@@ -321,6 +343,16 @@ void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		if (svg)
 			fprintf(f, "\n![slowdown per scenario](plot.svg)\n");
 		targets(f, x, rows);
+		fprintf(f, "\n## What else ran on the HPC CPUs\n\nCPU time of threads other than "
+			"the application's, charged to the HPC CPUs by a /proc sampler (every 100 ms, "
+			"approximate), during the application and its fwq probe; the top three per "
+			"run.\n\n| scenario | rep | others (ms) | top |\n| --- | --- | --- | --- |\n");
+		for (int s = 0; s < NSCN; s++)
+			for (int r = 0; r < c->reps; r++)
+				if (c->scn_on[s] && res[s][r].ok && res[s][r].other_ms >= 0)
+					fprintf(f, "| %s | %d | %.1f | %s |\n", ix_scn_name(s),
+						r + 1, res[s][r].other_ms,
+						res[s][r].other[0] ? res[s][r].other : "-");
 		fprintf(f, "\n## Failed runs\n\n");
 		int nf = 0;
 		for (int r = 0; r < c->reps; r++)
@@ -342,4 +374,5 @@ void ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 	       x->cfg->out_dir, svg ? ", plot.svg" : "");
 	if (svg)
 		printf("plot: %s/plot.svg\n", x->cfg->out_dir);
+	return 0;
 }

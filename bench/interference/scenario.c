@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,15 +248,17 @@ static int hpc_dsvd_once(struct ix_ctx *x, bool fwq, const char *name, struct ix
 		return strstr(err, "HTTP 500") ? 1 : -1;
 	}
 	char state[32], console[IX_PATH];
-	int code = -1;
+	int code = -1, pid = 0;
 	double t0 = ix_now();
 	r = -1;
-	for (;;) {
+	for (bool excl = false;; excl = pid > 0) {
 		if (ix_dsvd_vm(&x->dsvd, name, state, sizeof state, &code, console,
-			       sizeof console) < 0) {
+			       sizeof console, &pid) < 0) {
 			snprintf(s->note, sizeof s->note, "dsvd lost VM %s", name);
 			break;
 		}
+		if (!excl && pid > 0)
+			ix_sampler_exclude(pid);
 		if (strcmp(state, "running") && strcmp(state, "starting")) {
 			r = parse_file(x, console, fwq, s);
 			if (r < 0 && code == 125)
@@ -325,15 +328,23 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 		snprintf(s->note, sizeof s->note, "%s", err);
 		return -1;
 	}
-	ix_progress("         libvirt created %s in %.1f s\n", name, ix_now() - tc);
+	double created = ix_now() - tc;
+	char pidfile[256], pidbuf[32];
+	snprintf(pidfile, sizeof pidfile, "/run/libvirt/qemu/%s.pid", name);
+	FILE *pf = fopen(pidfile, "re");
+	if (pf) {
+		if (fgets(pidbuf, sizeof pidbuf, pf))
+			ix_sampler_exclude(atoi(pidbuf));
+		fclose(pf);
+	}
 	const char *w = fwq ? "fwq" : x->cfg->workload;
 	double t0 = ix_now();
 	int r = -1;
 	for (;;) {
 		if (console_result(console, w)) {
 			r = parse_file(x, console, fwq, s);
-			ix_progress("         %s VM %s: result %.1f s after the create call "
-				    "returned\n", w, name, ix_now() - t0);
+			ix_progress("         %s VM %s: created by libvirt in %.1f s, result "
+				    "%.1f s later\n", w, name, created, ix_now() - t0);
 			break;
 		}
 		if (ix_virt_cputime(name) < 0) {
@@ -347,9 +358,7 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 		if (!ix_sleep(0.05))
 			break;
 	}
-	tc = ix_now();
 	ix_cleanup_pop(h, true);
-	ix_progress("         libvirt destroyed %s in %.1f s\n", name, ix_now() - tc);
 	unlink(console);
 	return r;
 }
@@ -485,7 +494,9 @@ int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen)
 	int r = -1;
 	double cpu = -1;
 	while (ix_now() - t0 < 180) {
-		cpu = ix_virt_cputime(name);
+		double now_cpu = ix_virt_cputime(name);
+		if (now_cpu >= 0)
+			cpu = now_cpu;
 		if (console_result(con, "hog")) {
 			struct ix_sample s = { 0 };
 			size_t len;
@@ -501,7 +512,7 @@ int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen)
 			(void)s;
 			break;
 		}
-		if (cpu < 0) {
+		if (now_cpu < 0) {
 			snprintf(err, errlen, "the calibration VM %s stopped without a result", name);
 			break;
 		}
@@ -675,10 +686,12 @@ static int ix_run_scenario1(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix
 	char which[64];
 	bool before = foreign_dsvds(x, which, sizeof which) > 0;
 	memset(out, 0, sizeof *out);
+	out->other_ms = NAN;
 	bool hogs = sc == SCN_SINGLE || sc == SCN_SINGLE_PINNED || sc == SCN_DUAL;
 	struct hogs h = { 0 };
 	if (hogs && x->cfg->hogs > 0 && start_hogs(x, sc, rep, &h, out) < 0)
 		return ix_stop ? -1 : 0;
+	bool sampling = ix_sampler_start(x->cfg) == 0;
 	if (run_app(x, sc, false, rep, out) == 0) {
 		out->ok = true;
 		if (x->cfg->fwq_probe && strcmp(x->cfg->workload, "fwq")) {
@@ -694,6 +707,7 @@ static int ix_run_scenario1(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix
 	} else {
 		out->ok = false;
 	}
+	out->other_ms = sampling ? ix_sampler_stop(out->other, sizeof out->other) : NAN;
 	if (out->ok && hogs && !hogs_alive(&h, out))
 		out->ok = false;
 	stop_hogs(x, &h);

@@ -86,10 +86,7 @@ int ix_virt_start(const char *name, const char *machine, int mem_mib, const char
 	static char x[16384];
 	char line[512];
 	x[0] = 0;
-	/* isa-debug-exit (QEMU passthrough): the lwk's exit ends QEMU, so a finished guest goes
-	 * away by itself instead of waiting for a destroy (which takes libvirt ~2 s here) */
-	add(x, sizeof x, "<domain type='kvm' "
-	    "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>");
+	add(x, sizeof x, "<domain type='kvm'>\n  <name>");
 	esc(x, sizeof x, name);
 	snprintf(line, sizeof line, "</name>\n  <memory unit='MiB'>%d</memory>\n"
 		 "  <vcpu placement='static'>1</vcpu>\n", mem_mib);
@@ -123,10 +120,7 @@ int ix_virt_start(const char *name, const char *machine, int mem_mib, const char
 	esc(x, sizeof x, console);
 	add(x, sizeof x, "'/>\n      <target port='0'/>\n    </serial>\n"
 	    "    <controller type='usb' model='none'/>\n"
-	    "    <memballoon model='none'/>\n  </devices>\n"
-	    "  <qemu:commandline>\n    <qemu:arg value='-device'/>\n"
-	    "    <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>\n"
-	    "  </qemu:commandline>\n</domain>\n");
+	    "    <memballoon model='none'/>\n  </devices>\n</domain>\n");
 
 	char *copy = strdup(name);
 	char what[96];

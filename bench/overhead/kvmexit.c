@@ -96,10 +96,14 @@ double ovh_kvm_exit_us(unsigned n, char *why, unsigned long whylen)
 		snprintf(why, whylen, "KVM_SET_SREGS failed");
 		goto out;
 	}
-	struct {
+	union { /* struct kvm_msrs ends in a flexible array: room for one entry */
 		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} msr = { { .nmsrs = 1 }, { .index = PVM_VIF, .data = VIF_PAGE | 0x400 } };
+		char room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} msr;
+	memset(&msr, 0, sizeof msr);
+	msr.h.nmsrs = 1;
+	msr.h.entries[0].index = PVM_VIF;
+	msr.h.entries[0].data = VIF_PAGE | 0x400; /* bit 10: written by the VMM */
 	ioctl(vcpu, KVM_SET_MSRS, &msr); /* 0 entries set on hardware virtualization: fine */
 	struct kvm_regs g = { .rip = CODE, .rsp = 0x100000, .rflags = 2 };
 	ioctl(vcpu, KVM_SET_REGS, &g);

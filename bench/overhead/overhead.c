@@ -215,6 +215,24 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		return;
 	}
 	int status = ovh_peer_status(p, r.status);
+	if (p == PEER_HVMM && status == 125 && strstr(r.err, "hugepages") && !c->huge_force_auto) {
+		/* The free hugepages were taken between our look and hvmm's: say so, use auto. */
+		ovh_progress(c, "%s: hugepages went away before hvmm got them; again with auto\n",
+			     w->id);
+		ovh_note(c->notes, sizeof c->notes, "%s, repetition %d: `--hugepages on` failed "
+			 "(the free pages were taken by another program meanwhile); rerun with "
+			 "`auto`.", w->id, rep + 1);
+		ovh_proc_free(&r);
+		c->huge_force_auto = true;
+		int again = ovh_peer_argv(c, p, prog, w->mem, c->ncpus, c->cpulist, args, argv, 96,
+					  store, sizeof store);
+		c->huge_force_auto = false;
+		if (again || ovh_run(argv, c->cpus, c->ncpus, timeout, &r)) {
+			w->failed[p]++;
+			return;
+		}
+		status = ovh_peer_status(p, r.status);
+	}
 	bool found = ovh_json_find(r.out, r.out_len, "workload", w->bin, &o) == 0;
 	bool ok = status == 0 && found && ovh_json_true(&o, "ok");
 	char shown[160] = "";
@@ -226,7 +244,7 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 	} else {
 		w->failed[p]++;
 		/* hvmm and the workloads say why on their last stderr line */
-		char last[96];
+		char last[200];
 		snprintf(w->fail_note[p], sizeof w->fail_note[p], "status %d%s%s: %s", status,
 			 r.timed_out ? ", timed out" : "",
 			 found ? ", wrong answer" : ", no result line",

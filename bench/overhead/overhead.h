@@ -38,7 +38,7 @@ struct ovh_workload {
 	double exits[OVH_MAX_REPS];      /* hvmm exits per run, all reasons */
 	double hvmm_ms[OVH_MAX_REPS];    /* time spent in hvmm (not in the guest) */
 	char backing[32];
-	char fail_note[NPEERS][160];
+	char fail_note[NPEERS][320];
 };
 
 /* hvmm's own figures (issue 2). NaN where not measured. */
@@ -65,6 +65,7 @@ struct ovh_ctx {
 	bool quick, verbose, plot, doc;
 	long free_huge;                  /* free 2 MiB hugetlb pages at start; -1 unknown */
 	bool huge_fallback;              /* some guest ran with --hugepages auto */
+	bool huge_force_auto;            /* set for one retry after "on" lost a race */
 	bool peer_on[NPEERS];
 	char peer_note[NPEERS][640];
 	char notes[2048];                /* free text for the report */

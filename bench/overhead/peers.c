@@ -183,7 +183,9 @@ const char *ovh_hugepages(struct ovh_ctx *c, const char *mem)
 	double v = strtod(mem, &end);
 	double mib = v * (*end == 'G' || *end == 'g' ? 1024 : *end == 'K' || *end == 'k' ?
 			  1.0 / 1024 : 1);
-	if (c->free_huge >= 0 && (double)c->free_huge * 2 >= mib)
+	/* Read now, not at the start: other programs reserve and use them meanwhile. */
+	long have = free_hugepages();
+	if (!c->huge_force_auto && have >= 0 && (double)have * 2 >= mib)
 		return "on";
 	c->huge_fallback = true;
 	return "auto";

@@ -186,7 +186,7 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 	char when[64];
 	time_t t = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
-	fprintf(out, "### Run of %s\n\n```\n%s\n```\n\n", when, c->command);
+	fprintf(out, "### Run finished %s\n\n```\n%s\n```\n\n", when, c->command);
 	host_line(out, c);
 	fprintf(out, "Peers: native (pinned with sched_setaffinity); hvmm + lwk (`--hugepages on`%s)",
 		c->huge_fallback ? ", or `auto` where too few were reserved: see the notes" : "");
@@ -195,8 +195,8 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 			fprintf(out, "; %s %s", ovh_peer_name((enum ovh_peer)p), c->peer_note[p]);
 	fprintf(out, ".\n\n");
 	if (c->huge_fallback)
-		ovh_note(c->notes, sizeof c->notes, "Hugepages: the host had %ld free 2 MiB pages, "
-			 "too few for some guests (stream needs 512), which then ran with "
+		ovh_note(c->notes, sizeof c->notes, "Hugepages: the host had %ld free 2 MiB pages "
+			 "at the start, too few for some guests (stream needs 512), which then ran with "
 			 "`--hugepages auto` (THP-advised memory; the per-workload lines below the "
 			 "table say which backing each got). `echo 576 > /proc/sys/vm/nr_hugepages` gives the "
 			 "intended setup.", c->free_huge < 0 ? 0 : c->free_huge);

@@ -249,7 +249,7 @@ void wl_barrier(void)
 	/* Spin: each thread owns its CPU in an HPC run. Yield eventually in case it does not. */
 	for (unsigned spins = 0;
 	     atomic_load_explicit(&team.gen, memory_order_acquire) == gen; spins++) {
-		if (spins < 100000)
+		if (spins < 20000) /* ~0.5 ms */
 			__builtin_ia32_pause();
 		else
 			sched_yield();

@@ -157,10 +157,16 @@ check "symlink swap race (3000 opens against a swapping host): nothing escapes, 
 grep race: "$T/race.out" | sed 's/^/# /'
 
 # 9-10: seccomp: a forbidden call on either kind of thread ends hvmm with a named report.
-case_run secmain run --kernel "$P/loop.elf" --cmdline n=1000 --test-seccomp=main
-check "seccomp, housekeeping thread: exit 159, the report names socket, witness fine" \
-  all "[ $(rc secmain) = 159 ]" "has $T/secmain.err 'housekeeping thread made a forbidden system call 41 (socket)'" \
-  witness_ok host_ok
+# Sanitizer builds filter the vCPU threads only (LeakSanitizer, docs/security.md).
+SAN=0; grep -q __asan_init "$HVMM" && SAN=1
+if [ $SAN = 1 ]; then
+  skip "seccomp, housekeeping thread" "sanitizer build: no main-thread filter"
+else
+  case_run secmain run --kernel "$P/loop.elf" --cmdline n=1000 --test-seccomp=main
+  check "seccomp, housekeeping thread: exit 159, the report names socket, witness fine" \
+    all "[ $(rc secmain) = 159 ]" "has $T/secmain.err 'housekeeping thread made a forbidden system call 41 (socket)'" \
+    witness_ok host_ok
+fi
 case_run secvcpu run --kernel "$P/loop.elf" --cmdline n=1000 --test-seccomp=vcpu
 check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
   all "[ $(rc secvcpu) = 159 ]" "has $T/secvcpu.err 'vCPU thread made a forbidden system call 41 (socket)'" \
@@ -172,9 +178,11 @@ pid=$!  # not under timeout: $! must be hvmm itself
 for _ in $(seq 100); do grep -q spinning "$T/caps.out" && break; sleep 0.1; done
 cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
 kill -TERM $pid; wait $pid
+if [ $SAN = 1 ]; then filtered="grep -q '^Seccomp:.*2$' $T/caps.status"  # the vCPU thread
+else filtered="! grep '^Seccomp:' $T/caps.status | grep -qv '2$'"; fi
 check "running hvmm: CapEff/CapPrm/CapBnd 0, NoNewPrivs 1, Seccomp 2 on every thread" \
   all "[ -s $T/caps.status ]" "! grep -E '^(CapEff|CapPrm|CapBnd|CapAmb):' $T/caps.status | grep -qv '0000000000000000'" \
-  "! grep '^NoNewPrivs:' $T/caps.status | grep -qv '1$'" "! grep '^Seccomp:' $T/caps.status | grep -qv '2$'"
+  "! grep '^NoNewPrivs:' $T/caps.status | grep -qv '1$'" "$filtered"
 
 # 12: --jail: the program sees only the share, the host's mounts do not change.
 reset_share

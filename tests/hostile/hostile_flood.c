@@ -10,15 +10,13 @@
 #define RING  4096u
 
 static char buf[CHUNK];
-static struct {
-	struct dsv_ring r;
-	uint8_t data[RING];
-} ring __attribute__((aligned(64)));
+static uint8_t ring_mem[sizeof(struct dsv_ring) + RING] __attribute__((aligned(64)));
 
 void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 {
 	uint64_t mb = cmdline_u64(bi, "mb", 64), logmb = cmdline_u64(bi, "logmb", 1);
 	uint64_t notifies = cmdline_u64(bi, "notifies", 20000), bad = 0;
+	struct dsv_ring *ring = (struct dsv_ring *)ring_mem;
 
 	if (vcpu)
 		for (;;)
@@ -31,12 +29,12 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 		bad += hcall(vcpu, DSV_HC_LOG, (uint64_t)(uintptr_t)buf, CHUNK, 0) != CHUNK;
 	/* Over the limit: refused, nothing written. */
 	bad += hcall(vcpu, DSV_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)buf, CHUNK + 1, 0) != -22;
-	bad += hcall(vcpu, DSV_HC_CONSOLE_RING, (uint64_t)(uintptr_t)&ring, RING, 0) != 0;
+	bad += hcall(vcpu, DSV_HC_CONSOLE_RING, (uint64_t)(uintptr_t)ring, RING, 0) != 0;
 	for (uint64_t i = 0; i < notifies; i++) {
-		ring.r.head += 0x7fffffffu; /* lies: claims ~2 GiB each time */
+		ring->head += 0x7fffffffu; /* lies: claims ~2 GiB each time */
 		hport_out8(DSV_NOTIFY_PORT, 1);
 	}
-	ring.r.head = ring.r.tail; /* nothing left: the final drain adds nothing */
+	ring->head = ring->tail; /* nothing left: the final drain adds nothing */
 	put_str(vcpu, "\nflood done bad ");
 	put_u64(vcpu, bad);
 	put_str(vcpu, "\n");

@@ -35,6 +35,7 @@ check_leftovers "${ID:-none}"
 host_state >"$WORK/after"
 if [ "$quiet_before" = 1 ] && others_quiet; then
     check "cpusets, hugepages and load balancing are as before" cmp -s "$WORK/before" "$WORK/after"
+    diff "$WORK/before" "$WORK/after" | sed 's/^/#   /'
 else
     skip "another dsvd ran meanwhile: host-wide state not compared"
 fi
