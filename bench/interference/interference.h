@@ -25,7 +25,9 @@ struct ix_sample {
 	double noise_pct;   /* fwq probe */
 	double detour_us;   /* fwq probe: maximum detour */
 	double other_ms;    /* CPU time of other threads on the HPC CPUs meanwhile (sampler.c) */
+	double hog_ms;      /* ... of the commodity VMs (hogs) */
 	char other[160];    /* the top ones: comm[tgid] ms */
+	double irq_ms[3];   /* irq, softirq, steal time of the HPC CPUs meanwhile */
 	char note[256];     /* why it failed, or what was special */
 };
 
@@ -144,8 +146,15 @@ int ix_exec_in_cgroup(int argc, char **argv);
 int ix_sampler_start(const struct ix_cfg *c);
 /* The application's process: its threads are not "others". */
 void ix_sampler_exclude(int tgid);
-/* Stops; returns the others' CPU time on the HPC CPUs (ms) and names the top three. */
-double ix_sampler_stop(char *top, size_t cap);
+/*
+ * Stops; returns the others' CPU time on the HPC CPUs (ms; neither the application nor the
+ * hogs) and names the top three; hog_ms gets the hogs' time there; irq_ms the HPC CPUs'
+ * irq, softirq and steal time meanwhile (ms, jiffy resolution).
+ */
+double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms);
+/* A commodity VM's process: its time on the HPC CPUs is counted apart (hog_ms). */
+void ix_sampler_hog(int tgid);
+bool ix_sampler_is_hpc(int cpu);
 
 /* workload.c: command lines and result parsing. */
 /* argv for the application (fwq: the probe) with the given thread count; strings in store. */
@@ -157,7 +166,10 @@ int ix_parse_result(const struct ix_cfg *c, const char *text, size_t len, bool f
 const char *ix_figure_name(const char *workload, const char **unit);
 /* The JSON key of the run time: the timed kernel (cg solve_s, dgemm compute_s), else seconds. */
 const char *ix_time_name(const char *workload);
+/* Guest memory (MiB, a multiple of 2) for a workload at size ("" : its default). */
 int ix_mem_for(const char *workload, const char *size);
+/* The size used when --size is not given. */
+const char *ix_default_size(const char *workload, bool quick);
 
 /* report.c */
 /* Writes the results; -1 when the results directory cannot be made. */

@@ -307,7 +307,8 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 		c->hogs = 2 * c->ncomm;
 	if (c->hogs > IX_MAX_HOGS)
 		c->hogs = IX_MAX_HOGS;
-	c->app_mem_mib = ix_mem_for(c->workload, c->size);
+	c->app_mem_mib = ix_mem_for(c->workload,
+				    c->size[0] ? c->size : ix_default_size(c->workload, c->quick));
 	c->fwq_mem_mib = ix_mem_for("fwq", "");
 	c->hog_mem_mib = 256;
 	/* a margin: the hugepage pool is global, and other processes on the host (any hvmm
@@ -447,8 +448,10 @@ int main(int argc, char **argv)
 			if (s->ok && s->fwq_ok)
 				ix_progress(", fwq noise %.2f%%, max detour %.0f us", s->noise_pct,
 					    s->detour_us);
+			if (s->ok && s->hog_ms > 0)
+				ix_progress(", hogs on the HPC CPUs %.1f ms", s->hog_ms);
 			if (s->ok && s->other_ms >= 0)
-				ix_progress(", others on the HPC CPUs %.1f ms%s%s%s", s->other_ms,
+				ix_progress(", others %.1f ms%s%s%s", s->other_ms,
 					    s->other[0] ? " (" : "", s->other,
 					    s->other[0] ? ")" : "");
 			ix_progress("  (%.0f s; %d/%d done, ~%.0f s left)\n", ix_now() - t0,

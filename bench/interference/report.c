@@ -22,7 +22,7 @@ struct row {
 	struct ovh_summary t;      /* run time */
 	double cov;                /* stddev / mean */
 	double slow, slow_min, slow_max, slow_hpc;
-	double fig, noise, detour, other;
+	double fig, noise, detour, other, hog;
 };
 
 static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], struct row *rows)
@@ -30,6 +30,7 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 	int R = x->cfg->reps;
 	for (int s = 0; s < NSCN; s++) {
 		double t[IX_MAX_REPS], f[IX_MAX_REPS], nz[IX_MAX_REPS], ot[IX_MAX_REPS];
+		double hg[IX_MAX_REPS];
 		struct row *w = &rows[s];
 		memset(w, 0, sizeof *w);
 		w->detour = NAN;
@@ -40,6 +41,7 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 			f[r] = m->ok ? m->figure : NAN;
 			nz[r] = m->ok && m->fwq_ok ? m->noise_pct : NAN;
 			ot[r] = m->ok ? m->other_ms : NAN;
+			hg[r] = m->ok ? m->hog_ms : NAN;
 			if (m->ok) {
 				w->n++;
 				sum += m->seconds;
@@ -55,6 +57,7 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 		w->fig = ovh_summarize(f, (size_t)R).median;
 		w->noise = ovh_summarize(nz, (size_t)R).median;
 		w->other = ovh_summarize(ot, (size_t)R).median;
+		w->hog = ovh_summarize(hg, (size_t)R).median;
 		double mean = w->n ? sum / w->n : NAN;
 		double var = w->n > 1 ? (sq - w->n * mean * mean) / (w->n - 1) : 0;
 		w->cov = w->n > 1 ? sqrt(var > 0 ? var : 0) / mean : NAN;
@@ -80,9 +83,9 @@ static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
 {
 	const char *unit, *fig = ix_figure_name(x->cfg->workload, &unit);
 	fprintf(f, "| scenario | runs ok | median run time (s) | CoV | slowdown vs native-alone "
-		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) | others on HPC CPUs "
-		"(ms) |\n", fig, unit);
-	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) | hogs on HPC CPUs (ms) "
+		"| others on HPC CPUs (ms) |\n", fig, unit);
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int s = 0; s < NSCN; s++) {
 		if (!x->cfg->scn_on[s])
 			continue;
@@ -101,6 +104,8 @@ static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
 		num(f, "%.2f%%", w->noise);
 		fprintf(f, " | ");
 		num(f, "%.0f", w->detour);
+		fprintf(f, " | ");
+		num(f, "%.1f", w->hog);
 		fprintf(f, " | ");
 		num(f, "%.1f", w->other);
 		fprintf(f, " |\n");
@@ -122,8 +127,8 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 	char path[IX_PATH + 64];
 	FILE *f = open_out(x->cfg->out_dir, "runs.csv", path, sizeof path);
 	if (f) {
-		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,other_ms,"
-			"others,note\n");
+		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,hog_ms,other_ms,"
+			"irq_ms,softirq_ms,steal_ms,others,note\n");
 		for (int r = 0; r < x->cfg->reps; r++)
 			for (int s = 0; s < NSCN; s++) {
 				if (!x->cfg->scn_on[s])
@@ -143,7 +148,13 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 				fputc(',', f);
 				num(f, "%.2f", m->ok && m->fwq_ok ? m->detour_us : NAN);
 				fputc(',', f);
+				num(f, "%.2f", m->ok ? m->hog_ms : NAN);
+				fputc(',', f);
 				num(f, "%.2f", m->ok ? m->other_ms : NAN);
+				for (int k = 0; k < 3; k++) {
+					fputc(',', f);
+					num(f, "%.0f", m->ok ? m->irq_ms[k] : NAN);
+				}
 				char other[160];
 				snprintf(other, sizeof other, "%s", m->other);
 				for (char *q = other; *q; q++)
@@ -158,14 +169,15 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 		return;
 	fprintf(f, "scenario,runs,ok,median_s,min_s,max_s,cov,slowdown_vs_native,"
 		"slowdown_min,slowdown_max,slowdown_vs_hpc_alone,figure_median,noise_pct_median,"
-		"max_detour_us,other_ms_median\n");
+		"max_detour_us,hog_ms_median,other_ms_median\n");
 	for (int s = 0; s < NSCN; s++) {
 		if (!x->cfg->scn_on[s])
 			continue;
 		const struct row *w = &rows[s];
 		fprintf(f, "%s,%d,%d", ix_scn_name(s), x->cfg->reps, w->n);
 		double v[] = { w->t.median, w->t.min, w->t.max, w->cov, w->slow, w->slow_min,
-			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour, w->other };
+			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour, w->hog,
+			       w->other };
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 			fputc(',', f);
 			num(f, "%.6g", v[i]);
@@ -346,13 +358,18 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		fprintf(f, "\n## What else ran on the HPC CPUs\n\nCPU time of threads other than "
 			"the application's, charged to the HPC CPUs by a /proc sampler (every 100 ms, "
 			"approximate), during the application and its fwq probe; the top three per "
-			"run.\n\n| scenario | rep | others (ms) | top |\n| --- | --- | --- | --- |\n");
+			"run; and the HPC CPUs' interrupt and steal time from /proc/stat (10 ms "
+			"resolution).\n\n| scenario | rep | hogs (ms) | others (ms) | irq / softirq / "
+			"steal (ms) | top others |\n| --- | --- | --- | --- | --- | --- |\n");
 		for (int s = 0; s < NSCN; s++)
-			for (int r = 0; r < c->reps; r++)
-				if (c->scn_on[s] && res[s][r].ok && res[s][r].other_ms >= 0)
-					fprintf(f, "| %s | %d | %.1f | %s |\n", ix_scn_name(s),
-						r + 1, res[s][r].other_ms,
-						res[s][r].other[0] ? res[s][r].other : "-");
+			for (int r = 0; r < c->reps; r++) {
+				const struct ix_sample *m = &res[s][r];
+				if (!c->scn_on[s] || !m->ok || !(m->other_ms >= 0))
+					continue;
+				fprintf(f, "| %s | %d | %.1f | %.1f | %.0f / %.0f / %.0f | %s |\n",
+					ix_scn_name(s), r + 1, m->hog_ms, m->other_ms, m->irq_ms[0],
+					m->irq_ms[1], m->irq_ms[2], m->other[0] ? m->other : "-");
+			}
 		fprintf(f, "\n## Failed runs\n\n");
 		int nf = 0;
 		for (int r = 0; r < c->reps; r++)

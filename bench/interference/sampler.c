@@ -5,7 +5,10 @@
  * application's own threads (its process, and the runner's children) are left out. This
  * names the channel when a run is disturbed: a hog's vCPU, a kernel worker, another tool.
  * The attribution is approximate (a thread that moved between samples is charged where it
- * was last seen), and threads shorter than one period are missed.
+ * was last seen), and threads shorter than one period are missed. Time that belongs to no
+ * thread comes from /proc/stat of the HPC CPUs: hard and soft interrupts, and steal (time
+ * the outer hypervisor gave the CPU to someone else, when this host is itself a VM), in
+ * jiffies, so below 10 ms it reads as 0.
  */
 #include "interference.h"
 
@@ -29,15 +32,44 @@ struct task {
 	char comm[24];
 };
 
+/* irq, softirq, steal jiffies of the HPC CPUs from /proc/stat */
+static void cpu_stat(unsigned long long out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	FILE *f = fopen("/proc/stat", "re");
+	char line[512];
+	while (f && fgets(line, sizeof line, f)) {
+		int cpu;
+		unsigned long long v[8];
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9)
+			continue;
+		if (cpu < 0 || cpu >= IX_MAX_CPUS || !ix_sampler_is_hpc(cpu))
+			continue;
+		out[0] += v[5];
+		out[1] += v[6];
+		out[2] += v[7];
+	}
+	if (f)
+		fclose(f);
+}
+
 static struct {
 	pthread_t th;
 	atomic_bool stop, running;
 	bool hpc[IX_MAX_CPUS];
 	atomic_int excl[MAX_EXCL];
+	atomic_int hog[IX_MAX_HOGS];
 	int self;
+	unsigned long long stat0[3];
 	struct task t[MAX_TASKS];
 	int n;
 } S;
+
+bool ix_sampler_is_hpc(int cpu)
+{
+	return S.hpc[cpu];
+}
 
 static bool read_line(const char *path, char *buf, size_t cap)
 {
@@ -160,10 +192,13 @@ int ix_sampler_start(const struct ix_cfg *c)
 		S.hpc[c->hpc[i]] = true;
 	for (int i = 0; i < MAX_EXCL; i++)
 		atomic_store(&S.excl[i], 0);
+	for (int i = 0; i < IX_MAX_HOGS; i++)
+		atomic_store(&S.hog[i], 0);
 	S.self = (int)getpid();
 	S.n = 0;
 	atomic_store(&S.stop, false);
 	scan(); /* the baseline */
+	cpu_stat(S.stat0);
 	if (pthread_create(&S.th, NULL, loop, NULL))
 		return -1;
 	atomic_store(&S.running, true);
@@ -179,14 +214,33 @@ void ix_sampler_exclude(int tgid)
 	}
 }
 
+void ix_sampler_hog(int tgid)
+{
+	for (int i = 0; i < IX_MAX_HOGS; i++) {
+		int zero = 0;
+		if (atomic_compare_exchange_strong(&S.hog[i], &zero, tgid))
+			return;
+	}
+}
+
+static bool is_hog(int tgid)
+{
+	for (int i = 0; i < IX_MAX_HOGS; i++)
+		if (atomic_load(&S.hog[i]) == tgid)
+			return true;
+	return false;
+}
+
 static int by_ns(const void *a, const void *b)
 {
 	const struct task *x = a, *y = b;
 	return (x->hpc_ns < y->hpc_ns) - (x->hpc_ns > y->hpc_ns);
 }
 
-double ix_sampler_stop(char *top, size_t cap)
+double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms)
 {
+	irq_ms[0] = irq_ms[1] = irq_ms[2] = NAN;
+	*hog_ms = NAN;
 	if (!atomic_load(&S.running)) {
 		if (cap)
 			top[0] = 0;
@@ -195,8 +249,13 @@ double ix_sampler_stop(char *top, size_t cap)
 	atomic_store(&S.stop, true);
 	pthread_join(S.th, NULL);
 	atomic_store(&S.running, false);
+	unsigned long long st[3];
+	cpu_stat(st);
+	double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	for (int i = 0; i < 3; i++)
+		irq_ms[i] = (double)(st[i] - S.stat0[i]) * tick_ms;
 	/* the application's own threads were only known once it started: drop them now */
-	unsigned long long total = 0;
+	unsigned long long total = 0, hogs = 0;
 	for (int i = 0; i < S.n; i++) {
 		bool drop = false;
 		for (int k = 0; k < MAX_EXCL; k++)
@@ -204,8 +263,13 @@ double ix_sampler_stop(char *top, size_t cap)
 				drop = true;
 		if (drop)
 			S.t[i].hpc_ns = 0;
+		if (is_hog(S.t[i].tgid)) {
+			hogs += S.t[i].hpc_ns;
+			S.t[i].hpc_ns = 0; /* the others are everything but the hogs */
+		}
 		total += S.t[i].hpc_ns;
 	}
+	*hog_ms = (double)hogs * 1e-6;
 	qsort(S.t, (size_t)S.n, sizeof S.t[0], by_ns);
 	if (cap)
 		top[0] = 0;

@@ -145,6 +145,21 @@ static int parse_file(struct ix_ctx *x, const char *path, bool fwq, struct ix_sa
 	return r;
 }
 
+/* The QEMU process of a running libvirt domain (libvirt's pid file), or 0. */
+static int qemu_pid(const char *domain)
+{
+	char path[256], buf[32];
+	snprintf(path, sizeof path, "/run/libvirt/qemu/%s.pid", domain);
+	FILE *f = fopen(path, "re");
+	int pid = 0;
+	if (f) {
+		if (fgets(buf, sizeof buf, f))
+			pid = atoi(buf);
+		fclose(f);
+	}
+	return pid;
+}
+
 /* argv[1..] joined with blanks, argv[0] by its base name: the lwk's command line. */
 static void join_args(char **argv, char *out, size_t cap)
 {
@@ -329,14 +344,9 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 		return -1;
 	}
 	double created = ix_now() - tc;
-	char pidfile[256], pidbuf[32];
-	snprintf(pidfile, sizeof pidfile, "/run/libvirt/qemu/%s.pid", name);
-	FILE *pf = fopen(pidfile, "re");
-	if (pf) {
-		if (fgets(pidbuf, sizeof pidbuf, pf))
-			ix_sampler_exclude(atoi(pidbuf));
-		fclose(pf);
-	}
+	int qpid = qemu_pid(name);
+	if (qpid > 0)
+		ix_sampler_exclude(qpid);
 	const char *w = fwq ? "fwq" : x->cfg->workload;
 	double t0 = ix_now();
 	int r = -1;
@@ -686,12 +696,17 @@ static int ix_run_scenario1(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix
 	char which[64];
 	bool before = foreign_dsvds(x, which, sizeof which) > 0;
 	memset(out, 0, sizeof *out);
-	out->other_ms = NAN;
+	out->other_ms = out->hog_ms = out->irq_ms[0] = out->irq_ms[1] = out->irq_ms[2] = NAN;
 	bool hogs = sc == SCN_SINGLE || sc == SCN_SINGLE_PINNED || sc == SCN_DUAL;
 	struct hogs h = { 0 };
 	if (hogs && x->cfg->hogs > 0 && start_hogs(x, sc, rep, &h, out) < 0)
 		return ix_stop ? -1 : 0;
 	bool sampling = ix_sampler_start(x->cfg) == 0;
+	for (int i = 0; i < h.n; i++) {
+		int pid = qemu_pid(h.dom[i]);
+		if (pid > 0)
+			ix_sampler_hog(pid);
+	}
 	if (run_app(x, sc, false, rep, out) == 0) {
 		out->ok = true;
 		if (x->cfg->fwq_probe && strcmp(x->cfg->workload, "fwq")) {
@@ -707,7 +722,8 @@ static int ix_run_scenario1(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix
 	} else {
 		out->ok = false;
 	}
-	out->other_ms = sampling ? ix_sampler_stop(out->other, sizeof out->other) : NAN;
+	out->other_ms = sampling ? ix_sampler_stop(out->other, sizeof out->other, out->irq_ms,
+						   &out->hog_ms) : NAN;
 	if (out->ok && hogs && !hogs_alive(&h, out))
 		out->ok = false;
 	stop_hogs(x, &h);

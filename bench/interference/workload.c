@@ -15,10 +15,10 @@ static const char *size_opt(const char *w)
 }
 
 /* The size used when --size is not given: the workloads' defaults, smaller with --quick. */
-static const char *default_size(const char *w, bool quick)
+const char *ix_default_size(const char *w, bool quick)
 {
 	if (!strcmp(w, "cg"))
-		return quick ? "48" : "64";
+		return quick ? "64" : "96";
 	if (!strcmp(w, "stream"))
 		return quick ? "8000000" : "20000000";
 	if (!strcmp(w, "dgemm"))
@@ -55,7 +55,7 @@ int ix_app_argv(const struct ix_cfg *c, const char *bin_dir, bool fwq, char **ar
 		r |= push(argv, &n, max, &store, &cap, "--small");
 	} else {
 		/* the probe keeps its own size unless fwq is the application */
-		const char *sz = !fwq && c->size[0] ? c->size : default_size(w, c->quick);
+		const char *sz = !fwq && c->size[0] ? c->size : ix_default_size(w, c->quick);
 		r |= push(argv, &n, max, &store, &cap, size_opt(w));
 		r |= push(argv, &n, max, &store, &cap, sz);
 	}
@@ -115,7 +115,7 @@ int ix_mem_for(const char *w, const char *size)
 	bool small = !strcmp(size, "small");
 	if (!strcmp(w, "cg")) {
 		if (!v)
-			v = small ? 16 : 64;
+			v = small ? 16 : 96;
 		bytes = v * v * v * (27 * 12 + 8 * 8);
 	} else if (!strcmp(w, "stream")) {
 		if (!v)

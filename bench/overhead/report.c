@@ -186,7 +186,7 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 	char when[64];
 	time_t t = time(NULL);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
-	fprintf(out, "### Run finished %s\n\n```\n%s\n```\n\n", when, c->command);
+	fprintf(out, "Run finished %s:\n\n```\n%s\n```\n\n", when, c->command);
 	host_line(out, c);
 	fprintf(out, "Peers: native (pinned with sched_setaffinity); hvmm + lwk (`--hugepages on`%s)",
 		c->huge_fallback ? ", or `auto` where too few were reserved: see the notes" : "");
