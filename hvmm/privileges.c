@@ -2,6 +2,7 @@
 #include "privileges.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -90,6 +91,9 @@ int harden_after_setup(const struct hvmm_opts *o, char *err, size_t errlen)
 {
 	char sub[320];
 
+	/* A console reader that goes away must not kill hvmm in the middle of a guest's
+	 * flood: writes then fail with EPIPE and the console drops them (console.c). */
+	signal(SIGPIPE, SIG_IGN);
 	if (o->jail && jail_enter(o->jail, sub, sizeof(sub))) {
 		snprintf(err, errlen, "--jail %.150s: %s", o->jail, sub);
 		return -1;

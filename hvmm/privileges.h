@@ -16,7 +16,8 @@ int priv_drop(int keep_file_caps, char *err, size_t errlen);
 
 /*
  * Called once setup is done and before any vCPU thread exists (capabilities and the
- * mount namespace are per thread): --jail, then priv_drop. Seccomp comes later, per thread.
+ * mount namespace are per thread): SIGPIPE ignored, --jail, then priv_drop. Seccomp comes
+ * later, per thread.
  */
 int harden_after_setup(const struct hvmm_opts *o, char *err, size_t errlen);
 

@@ -10,10 +10,10 @@ T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-plan 13
+plan 14
 
 if [ ! -w /dev/kvm ]; then
-  for i in $(seq 13); do skip "hostile case $i" "no /dev/kvm"; done
+  for i in $(seq 14); do skip "hostile case $i" "no /dev/kvm"; done
   exit 0
 fi
 
@@ -91,7 +91,16 @@ check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM <
   "[ \$(stat_of $T/flood.err rss_outside_guest_kb) -lt 65536 ]" \
   witness_ok host_ok
 
-# 2: a guest that spins forever is stopped by a signal with a clear reason.
+# 2: the console's reader goes away in the middle of the flood: hvmm must not die of SIGPIPE.
+witness_start
+LAST=pipe
+"$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=0 notifies=10" \
+  2>"$T/pipe.err" | head -c 10 >/dev/null
+pipe_rc=${PIPESTATUS[0]}
+check "console reader closes mid-flood: hvmm goes on and exits with the guest's 0, witness fine" \
+  all "[ $pipe_rc = 0 ]" witness_ok host_ok
+
+# 3: a guest that spins forever is stopped by a signal with a clear reason.
 witness_start
 LAST=spin
 timeout --preserve-status -s TERM 2 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err"
@@ -99,7 +108,7 @@ spin_rc=$?
 check "spin forever: SIGTERM ends it (hvmm exit 143, 'stopped by signal 15'), witness fine" \
   all "[ $spin_rc = 143 ]" "has $T/spin.err 'stopped by signal 15'" witness_ok host_ok
 
-# 3: a triple fault on vCPU 0 while vCPU 1 computes.
+# 4: a triple fault on vCPU 0 while vCPU 1 computes.
 if [ "$(nproc)" -ge 3 ]; then
   case_run smptriple run --vcpus 2 --kernel "$H/hostile_smp_triple.elf"
   check "triple fault while another vCPU runs: 126, names vCPU 0, witness fine" \
@@ -109,7 +118,7 @@ else
   skip "triple fault while another vCPU runs" "needs 3 CPUs (2 vCPUs + the witness); have $(nproc)"
 fi
 
-# 4: a storm of random hypercalls: bad pointers, wrapping and overlong lengths, escapes.
+# 5: a storm of random hypercalls: bad pointers, wrapping and overlong lengths, escapes.
 reset_share
 case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RANDOM" \
   --share "$T/share" --stats=json
@@ -118,12 +127,12 @@ check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0,
   "[ \$(stat_of $T/storm.err hypercalls_rejected) -gt 1000 ]" \
   witness_ok host_ok
 
-# 5: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
+# 6: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
 case_run badptr run --kernel "$P/badptr.elf"
 check "bad pointers, overflowing lengths, wrapping addresses: all refused, witness fine" \
   all "[ $(rc badptr) = 0 ]" "has $T/badptr.out 'failures 0'" witness_ok host_ok
 
-# 6: one lwk thread faults while another computes: the program dies as natively.
+# 7: one lwk thread faults while another computes: the program dies as natively.
 if [ "$(nproc)" -ge 2 ]; then
   "$H/hostile-thread_fault" 2 >"$T/tf.native" 2>/dev/null; tf_native=$?
   reset_share
@@ -138,14 +147,14 @@ else
   skip "a thread faults while another runs" "needs 2 CPUs (the lwk runs one thread per vCPU); have $(nproc)"
 fi
 
-# 7: every way out of the share: .., absolute paths, symlinks (file, dir, absolute).
+# 8: every way out of the share: .., absolute paths, symlinks (file, dir, absolute).
 reset_share
 case_run esc run --share "$T/share" -- "$H/hostile-share_escape" "$T/outside"
 check "share escapes (.., absolute, symlinks, dirfd, chdir): all refused, witness fine" \
   all "[ $(rc esc) = 0 ]" "! grep -q ESCAPED $T/esc.out" "[ \$(grep -c '' $T/esc.out) -ge 24 ]" \
   witness_ok host_ok
 
-# 8: the host swaps share paths for symlinks out while the guest opens them.
+# 9: the host swaps share paths for symlinks out while the guest opens them.
 reset_share
 "$H/hostile-swapper" "$T/share" "$T/outside" & SWAP_PID=$!
 case_run race run --share "$T/share" -- "$H/hostile-share_escape" "$T/outside" race 3000
@@ -156,7 +165,7 @@ check "symlink swap race (3000 opens against a swapping host): nothing escapes, 
   witness_ok host_ok
 grep race: "$T/race.out" | sed 's/^/# /'
 
-# 9-10: seccomp: a forbidden call on either kind of thread ends hvmm with a named report.
+# 10-11: seccomp: a forbidden call on either kind of thread ends hvmm with a named report.
 # Sanitizer builds filter the vCPU threads only (LeakSanitizer, docs/security.md).
 SAN=0; grep -q __asan_init "$HVMM" && SAN=1
 if [ $SAN = 1 ]; then
@@ -172,7 +181,7 @@ check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
   all "[ $(rc secvcpu) = 159 ]" "has $T/secvcpu.err 'vCPU thread made a forbidden system call 41 (socket)'" \
   witness_ok host_ok
 
-# 11: a running hvmm holds no capability, has no_new_privs, and a filter on every thread.
+# 12: a running hvmm holds no capability, has no_new_privs, and a filter on every thread.
 "$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
 pid=$!  # not under timeout: $! must be hvmm itself
 for _ in $(seq 100); do grep -q spinning "$T/caps.out" && break; sleep 0.1; done
@@ -184,14 +193,14 @@ check "running hvmm: CapEff/CapPrm/CapBnd 0, NoNewPrivs 1, Seccomp 2 on every th
   all "[ -s $T/caps.status ]" "! grep -E '^(CapEff|CapPrm|CapBnd|CapAmb):' $T/caps.status | grep -qv '0000000000000000'" \
   "! grep '^NoNewPrivs:' $T/caps.status | grep -qv '1$'" "$filtered"
 
-# 12: --jail: the program sees only the share, the host's mounts do not change.
+# 13: --jail: the program sees only the share, the host's mounts do not change.
 reset_share
 case_run jail run -v --jail "$T/jail" --share "$T/share" -- "$H/hostile-share_escape" "$T/outside"
 check "--jail: private mount namespace entered, escapes refused, host mounts unchanged" \
   all "[ $(rc jail) = 0 ]" "has $T/jail.err 'jailed in'" "! grep -q ESCAPED $T/jail.out" \
   witness_ok host_ok
 
-# 13: nothing left behind.
+# 14: nothing left behind.
 check "no hvmm process left running" bash -c "! pgrep -f -- '^$HVMM run' >/dev/null"
 
 done_testing
