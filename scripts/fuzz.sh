@@ -33,6 +33,9 @@ if [ ! -f "$build/build.ninja" ]; then
   rm -f "$build.setup.log"
 fi
 
+# Regenerate if a meson.build changed (e.g. a target was added), so introspection is current.
+ninja -C "$build" build.ninja >/dev/null 2>&1 || die "cannot regenerate $build"
+
 # Every executable target named fuzz_*, with its output path.
 mapfile -t all < <(meson introspect --targets "$build" | python3 -c '
 import json, sys
