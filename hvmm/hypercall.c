@@ -135,6 +135,7 @@ void hc_port_io(struct hc_ctx *ctx, uint16_t port, int out, unsigned size, unsig
 	memcpy(&gpa, data, 4);
 	blk = gm_ptr(ctx->gm, gpa, sizeof(hc));
 	if (!blk || (gpa % DSV_HC_ALIGN)) {
+		log_info("hypercall block at GPA 0x%x refused", gpa);
 		reject(ctx, 0xffff, HC_REJ_BLOCK, -EFAULT);
 		return;
 	}

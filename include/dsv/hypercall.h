@@ -22,13 +22,19 @@
 
 #define DSV_HC_ALIGN     64u
 
+/*
+ * 64-byte aligned (and so 128 bytes long): an array of blocks, one per vCPU, keeps every
+ * element aligned and no two vCPUs' blocks share a cache line.
+ */
 struct dsv_hc {
-	uint32_t nr;        /* DSV_HC_* */
+	_Alignas(DSV_HC_ALIGN) uint32_t nr; /* DSV_HC_* */
 	uint32_t flags;     /* must be 0 */
 	uint64_t args[6];
 	int64_t ret;        /* written by hvmm */
 	uint64_t reserved;  /* must be 0 */
 };
+
+_Static_assert(sizeof(struct dsv_hc) % DSV_HC_ALIGN == 0, "dsv_hc blocks must tile aligned");
 
 /* Core hypercalls (issue: hvmm). */
 #define DSV_HC_NOP           0u /* () -> 0; measures the round trip */

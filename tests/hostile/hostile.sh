@@ -140,10 +140,7 @@ if [ "$(nproc)" -ge 2 ]; then
   "$H/hostile-thread_fault" 2 >"$T/tf.native" 2>/dev/null; tf_native=$?
   reset_share
   CASE_TIMEOUT=15 case_run tf run --vcpus 2 --share "$T/share" -- "$H/hostile-thread_fault" 2
-  # TODO marks a known lwk bug (reported in docs/security.md): the fault on vCPU 1 ends in
-  # host_exit, whose hypercall block hvmm refuses as outside RAM, and the VM hangs until the
-  # timeout. Remove the TODO when it is fixed (meson then reports an unexpected pass).
-  check "a thread faults while another runs: same output and status as native ($tf_native), witness fine # TODO lwk: exit from vCPU 1 hangs" \
+  check "a thread faults while another runs: same output and status as native ($tf_native), witness fine" \
     all "[ $(rc tf) = $tf_native ]" "cmp -s $T/tf.native $T/tf.out" "has $T/tf.err 'Segmentation fault'" \
     witness_ok host_ok
 else
