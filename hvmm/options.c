@@ -38,7 +38,8 @@ static const char usage[] =
 	"  -V, --version              the version\n"
 	"\n"
 	"exit status: the guest's status (0-255); 125 hvmm could not start the VM;\n"
-	"126 the guest crashed (triple fault, shutdown, abort); 127 KVM failed.\n";
+	"126 the guest crashed (triple fault, shutdown, abort); 127 KVM failed;\n"
+	"128+N stopped by signal N; 159 hvmm made a system call its seccomp filter forbids.\n";
 
 const char *opts_usage(void)
 {
