@@ -324,7 +324,10 @@ static int start_vcpus(struct vm *vm, char *err, size_t errlen)
 		rc = pthread_create(&v->thread, &attr, vcpu_thread, v);
 		pthread_attr_destroy(&attr);
 		if (rc) {
-			snprintf(err, errlen, "cannot start vCPU thread %d: %s", i, strerror(rc));
+			snprintf(err, errlen, "cannot start vCPU thread %d pinned to CPU %d: %s%s", i,
+				 v->host_cpu, strerror(rc),
+				 rc == EINVAL ? " (the CPU is no longer available to hvmm: was its "
+						"cpuset changed?)" : "");
 			/* The threads already started wait on the barrier forever; hvmm exits. */
 			for (int j = 0; j < i; j++)
 				vm->vcpu[j].started = 0;

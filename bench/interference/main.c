@@ -220,8 +220,20 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 		case O_COMM: comm = optarg; break;
 		case O_SOCK: c->socket = optarg; break;
 		case O_NOFWQ: c->fwq_probe = false; break;
-		case O_TIMEOUT: c->timeout_s = strtod(optarg, &e); if (*e || c->timeout_s <= 0) return -1; break;
-		case O_WAIT: c->wait_s = strtod(optarg, &e); if (*e || c->wait_s < 0) return -1; break;
+		case O_TIMEOUT:
+			c->timeout_s = strtod(optarg, &e);
+			if (*e || !(c->timeout_s > 0)) {
+				fprintf(stderr, "interference: --timeout must be a positive number\n");
+				return -1;
+			}
+			break;
+		case O_WAIT:
+			c->wait_s = strtod(optarg, &e);
+			if (*e || !(c->wait_s >= 0)) {
+				fprintf(stderr, "interference: --wait must be 0 or more seconds\n");
+				return -1;
+			}
+			break;
 		case O_HELP: case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -327,7 +339,7 @@ int main(int argc, char **argv)
 		return ix_exec_in_cgroup(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_args(argc, argv, &cfg) < 0) {
-		usage(stderr);
+		fprintf(stderr, "usage: interference [options]; see interference --help\n");
 		return 2;
 	}
 	if (setup_paths(&paths) < 0)
