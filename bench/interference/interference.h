@@ -112,6 +112,14 @@ double ix_virt_cputime(const char *name);
 /* Destroys every domain whose name contains tag; returns how many. */
 int ix_virt_destroy_tagged(const char *tag);
 
+/* util.c */
+/* Reads a whole (small) file, NUL-terminated; NULL when it cannot. */
+char *ix_slurp(const char *path, size_t *len);
+/* 1 when the console file holds the workload's result line, 0 not yet. */
+int ix_console_result(const char *path, const char *workload);
+/* The QEMU process of a running libvirt domain (libvirt's pid file), or 0. */
+int ix_qemu_pid(const char *domain);
+
 /* scenario.c */
 struct ix_ctx {
 	struct ix_cfg *cfg;
@@ -131,8 +139,31 @@ struct ix_ctx {
 int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen);
 /* Runs one repetition of scenario s into out. Returns 0, or -1 when stopped. */
 int ix_run_scenario(struct ix_ctx *x, enum ix_scn s, int rep, struct ix_sample *out);
+
+/* apprun.c: the HPC application (fwq: the probe) once in scenario sc. 0: it ran and
+ * verified, -1: see s->note. */
+int ix_run_app(struct ix_ctx *x, enum ix_scn sc, bool fwq, int rep, struct ix_sample *s);
+
+/* hogs.c */
+struct ix_hogs {
+	int n;
+	char dom[IX_MAX_HOGS][64];   /* libvirt domain names */
+	char vm[IX_MAX_HOGS][64];    /* dsvd VM names (dual-stack) */
+	int handle[IX_MAX_HOGS];     /* our libvirt domains */
+	bool dsvd;
+};
+/* Starts K hogs for scenario sc and waits until each runs; -1 with a note in s. */
+int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_hogs *h,
+		  struct ix_sample *s);
+void ix_stop_hogs(struct ix_ctx *x, struct ix_hogs *h);
+/* All hogs still running (they never end on their own)? A note in s when not. */
+bool ix_hogs_alive(const struct ix_hogs *h, struct ix_sample *s);
+
+/* node.c */
 /* Makes the node ready for partitioned (true) or shared (false) scenarios. */
 int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen);
+/* Other dsvd processes on the host; the first one's pid into which. */
+int ix_foreign_dsvds(const struct ix_ctx *x, char *which, size_t cap);
 const char *ix_scn_name(enum ix_scn s);
 const char *ix_scn_desc(enum ix_scn s, const struct ix_ctx *x);
 void ix_note(struct ix_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -470,8 +470,12 @@ int main(int argc, char **argv)
 				    x.done_runs, x.total_runs, left);
 		}
 	}
-	if (!ix_stop && ix_node_mode(&x, false, err, sizeof err) < 0 && x.dsvd.partitioned)
-		ix_progress("interference: could not release the partition: %s\n", err);
+	if (!ix_stop && x.dsvd.partitioned) {
+		if (ix_dsvd_release(&x.dsvd, err, sizeof err) < 0)
+			ix_progress("interference: could not release the partition: %s\n", err);
+		else
+			ix_progress("released the node partition\n");
+	}
 	if (ix_stop) {
 		ix_progress("interference: interrupted (signal %d)\n", (int)ix_stop);
 		ix_cleanup_all();

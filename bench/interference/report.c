@@ -235,7 +235,7 @@ static bool plot(struct ix_ctx *x, const struct row *rows)
 	fclose(f);
 	const char *g = find_gnuplot();
 	if (!g || n == 0) {
-		ix_note(x, "%s", g ? "no scenario has a run time: no plot" :
+		ix_note(x, "%s", g ? "no slowdown to plot (it is against native-alone, which did not run or failed)" :
 			"gnuplot is not installed: plot.gp was written but not rendered");
 		return false;
 	}

@@ -1,0 +1,187 @@
+/*
+ * The commodity VMs: K one-vCPU VMs running hog, made by dsvd (dual-stack) or by the runner
+ * through libvirt (single-stack), and the calibration that tells when a hog runs.
+ */
+#include "interference.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "json.h"
+#include "proc.h"
+
+/* ---- the commodity VMs ---- */
+
+
+static void hog_args(struct ix_ctx *x, char *out, size_t cap)
+{
+	snprintf(out, cap, "hog --mode %s --seconds 1000000 --threads 1 --quiet",
+		 x->cfg->hog_arg);
+}
+
+void ix_stop_hogs(struct ix_ctx *x, struct ix_hogs *h)
+{
+	for (int i = h->n - 1; i >= 0; i--) {
+		if (h->dsvd)
+			ix_dsvd_delete(&x->dsvd, h->vm[i]);
+		else
+			ix_cleanup_pop(h->handle[i], true);
+	}
+	h->n = 0;
+}
+
+/* Starts K hogs for scenario sc and waits until each runs; -1 with a note on failure. */
+int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_hogs *h,
+		      struct ix_sample *s)
+{
+	const struct ix_cfg *c = x->cfg;
+	char hog[IX_PATH + 8], args[512], err[1024];
+	snprintf(hog, sizeof hog, "%s/hog", x->paths->workloads);
+	hog_args(x, args, sizeof args);
+	memset(h, 0, sizeof *h);
+	h->dsvd = sc == SCN_DUAL;
+	for (int i = 0; i < c->hogs; i++) {
+		if (h->dsvd) {
+			snprintf(h->vm[i], sizeof h->vm[i], "%s-hog%d-%d", c->run_id, rep, i);
+			snprintf(h->dom[i], sizeof h->dom[i], "dsv-%s", h->vm[i]);
+			json_t *prog = json_array();
+			char *save = NULL, copy[512];
+			snprintf(copy, sizeof copy, "%s", args);
+			for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+				json_array_append_new(prog, json_string(t == copy ? hog : t));
+			json_t *b = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:o}", "name",
+					      h->vm[i], "stack", "commodity", "vcpus", 1, "mem_mib",
+					      c->hog_mem_mib, "kernel", x->paths->lwk, "initrd", hog,
+					      "cmdline", "dsv.platform=pvm", "program", prog);
+			char *body = json_dumps(b, JSON_COMPACT);
+			json_decref(b);
+			int r = ix_dsvd_create(&x->dsvd, h->vm[i], body, err, sizeof err);
+			free(body);
+			if (r < 0)
+				goto fail;
+		} else {
+			char con[IX_PATH + 80], pin[16];
+			snprintf(h->dom[i], sizeof h->dom[i], "dsv-%s-hog%d-%d", c->run_id, rep, i);
+			snprintf(con, sizeof con, "%s/%s.console", x->tmp, h->dom[i]);
+			snprintf(pin, sizeof pin, "%d", c->all[i % c->nall]);
+			bool pinned = sc == SCN_SINGLE_PINNED;
+			h->handle[i] = ix_virt_start(h->dom[i], "microvm", c->hog_mem_mib,
+						     x->paths->lwk, hog,
+						     args, con, pinned ? pin : NULL,
+						     pinned ? pin : NULL, err, sizeof err);
+			if (h->handle[i] < 0)
+				goto fail;
+		}
+		h->n = i + 1;
+	}
+	/* a hog runs once its domain has used more CPU than booting took in calibration */
+	for (double t0 = ix_now();;) {
+		int ready = 0;
+		for (int i = 0; i < h->n; i++) {
+			double t = ix_virt_cputime(h->dom[i]);
+			if (t < 0) {
+				snprintf(err, sizeof err, "commodity VM %s stopped while booting",
+					 h->dom[i]);
+				goto fail;
+			}
+			ready += t >= x->hog_ready_cpu_s[h->dsvd];
+		}
+		if (ready == h->n) {
+			ix_progress("         %d commodity VM(s) running hog after %.1f s\n", h->n,
+				    ix_now() - t0);
+			return 0;
+		}
+		if (ix_now() - t0 > 180) {
+			snprintf(err, sizeof err, "the commodity VMs did not boot within 180 s");
+			goto fail;
+		}
+		if (!ix_sleep(0.1))
+			break;
+	}
+	snprintf(err, sizeof err, "stopped");
+fail:
+	snprintf(s->note, sizeof s->note, "%s", err);
+	ix_stop_hogs(x, h);
+	return -1;
+}
+
+/* All hogs still running (they never end on their own)? */
+bool ix_hogs_alive(const struct ix_hogs *h, struct ix_sample *s)
+{
+	for (int i = 0; i < h->n; i++)
+		if (ix_virt_cputime(h->dom[i]) < 0) {
+			snprintf(s->note, sizeof s->note, "commodity VM %s stopped during the run",
+				 h->dom[i]);
+			return false;
+		}
+	return true;
+}
+
+int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen)
+{
+	const struct ix_cfg *c = x->cfg;
+	char hog[IX_PATH + 8], name[64], con[IX_PATH + 80], args[256];
+	snprintf(hog, sizeof hog, "%s/hog", x->paths->workloads);
+	snprintf(name, sizeof name, "dsv-%s-calib%s", c->run_id, pc ? "pc" : "");
+	snprintf(con, sizeof con, "%s/%s.console", x->tmp, name);
+	snprintf(args, sizeof args, "hog --mode %s --seconds 0.3 --threads 1 --quiet", c->hog_arg);
+	double t0 = ix_now();
+	const char *machine = pc ? "pc" : "microvm";
+	int h = ix_virt_start(name, machine, c->hog_mem_mib, x->paths->lwk, hog, args, con,
+			      c->comm_list, c->comm_list, err, errlen);
+	if (h < 0)
+		return -1;
+	int r = -1;
+	double cpu = -1;
+	while (ix_now() - t0 < 180) {
+		double now_cpu = ix_virt_cputime(name);
+		if (now_cpu >= 0)
+			cpu = now_cpu;
+		if (ix_console_result(con, "hog")) {
+			struct ix_sample s = { 0 };
+			size_t len;
+			char *t = ix_slurp(con, &len);
+			static struct ovh_obj o;
+			if (t && ovh_json_find(t, len, "workload", "hog", &o) == 0 &&
+			    ovh_json_true(&o, "ok"))
+				r = 0;
+			else
+				snprintf(err, errlen, "the hog in a commodity VM failed: %s",
+					 t ? t : "(no console)");
+			free(t);
+			(void)s;
+			break;
+		}
+		if (now_cpu < 0) {
+			snprintf(err, errlen, "the calibration VM %s stopped without a result", name);
+			break;
+		}
+		if (!ix_sleep(0.05)) {
+			snprintf(err, errlen, "stopped");
+			break;
+		}
+	}
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "the calibration VM did not finish within 180 s");
+	ix_cleanup_pop(h, true);
+	unlink(con);
+	if (r == 0) {
+		/* what booting plus the 0.3 s run cost, plus a margin: past it the hog runs */
+		x->hog_ready_cpu_s[pc] = cpu + 0.2;
+		ix_progress("calibration: a commodity VM (machine %s) boots and runs a 0.3 s hog in "
+			    "%.1f s wall, %.2f s of CPU; hogs count as running past %.2f s of CPU\n",
+			    machine, ix_now() - t0, cpu, x->hog_ready_cpu_s[pc]);
+	}
+	return r;
+}
+
