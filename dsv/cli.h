@@ -34,6 +34,7 @@ void print_json(const json_t *o);
 int cmd_node(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);
+int cmd_bench(const struct cli *c, int argc, char **argv);
 /* Parses VM options shared by "vm create" and "run" into a request object. */
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text);
 

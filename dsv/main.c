@@ -9,7 +9,8 @@ static const char usage[] =
     "usage: dsv [--socket PATH] [--json] COMMAND ...\n"
     "  node show|partition|release     the node and its partition (dsv node --help)\n"
     "  vm create|list|show|delete|console  VMs (dsv vm --help)\n"
-    "  run --stack hpc|commodity ... -- PROGRAM   create, follow, delete (dsv run --help)\n\n"
+    "  run --stack hpc|commodity ... -- PROGRAM   create, follow, delete (dsv run --help)\n"
+    "  bench interference|overhead ...  the experiments (dsv bench --help)\n\n"
     "  --socket PATH   dsvd's socket (default $DSV_SOCKET, else /run/dsv/dsvd.sock)\n"
     "  --json          print dsvd's JSON instead of tables\n"
     "  --help, --version\n\n"
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
         return cmd_vm(&c, argc - i, argv + i);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&c, argc - i, argv + i);
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(&c, argc - i, argv + i);
     fprintf(stderr, "dsv: unknown command '%s'\n%s", cmd, usage);
     return EXIT_USAGE;
 }
