@@ -98,6 +98,7 @@ static void usage(FILE *f)
 		"                     hog-fault); 'none' for hvmm's figures only\n"
 		"  --peers LIST       native,hvmm,qemu (default all; native always runs)\n"
 		"  --no-hvmm-figures  skip issue 2's hvmm figures\n"
+		"  --no-lwk-figures   skip issue 3's lwk figures (syscall, offloaded write, launch)\n"
 		"  --results DIR      where CSV and SVG go (default <source>/bench/results)\n"
 		"  --doc FILE         markdown file to render into (default docs/performance.md)\n"
 		"  --tag NAME         replace the section marked <!-- overhead:NAME:begin --> ...\n"
@@ -298,8 +299,9 @@ int main(int argc, char **argv)
 {
 	static struct ovh_ctx c;
 	static struct ovh_hvmm_figs figs;
+	static struct ovh_lwk_figs lwk_figs;
 	const char *only = NULL, *peers = "native,hvmm,qemu";
-	bool hvmm_figs = true;
+	bool hvmm_figs = true, lwk_figs_on = true;
 	c.started = ovh_now();
 	ovh_loadavg(c.load_start, sizeof c.load_start);
 	c.plot = c.doc = true;
@@ -361,6 +363,8 @@ int main(int argc, char **argv)
 			c.plot = false;
 		} else if (!strcmp(a, "--no-hvmm-figures")) {
 			hvmm_figs = false;
+		} else if (!strcmp(a, "--no-lwk-figures")) {
+			lwk_figs_on = false;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			c.verbose = true;
 		} else {
@@ -401,6 +405,8 @@ int main(int argc, char **argv)
 	ovh_detect_peers(&c);
 	if (hvmm_figs)
 		ovh_hvmm_figures(&c, &figs);
+	if (lwk_figs_on)
+		ovh_lwk_figures(&c, &lwk_figs);
 
 	for (int i = 0; i < NW; i++) /* NaN: not run (a skipped peer is not a zero) */
 		for (int p = 0; p < NPEERS; p++)
@@ -426,7 +432,7 @@ int main(int argc, char **argv)
 	struct ovh_workload res[NW];
 	for (int i = 0; i < nw; i++)
 		res[i] = *ws[i];
-	ovh_report(&c, res, nw, hvmm_figs ? &figs : NULL);
+	ovh_report(&c, res, nw, hvmm_figs ? &figs : NULL, lwk_figs_on ? &lwk_figs : NULL);
 
 	int bad = 0;
 	for (int i = 0; i < nw; i++)

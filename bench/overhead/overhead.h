@@ -56,6 +56,23 @@ struct ovh_hvmm_figs {
 	char notes[1024];
 };
 
+/* The lwk's figures (issue 3): one figure under hvmm + lwk and natively, per repetition. */
+struct ovh_lwk_pair {
+	double hvmm[OVH_MAX_REPS], native[OVH_MAX_REPS]; /* NaN where a run failed */
+	int n;
+	bool dead[2];                    /* [0] hvmm, [1] native: failed once, not retried */
+};
+
+struct ovh_lwk_figs {
+	struct ovh_lwk_pair sys_us;      /* getppid round trip, answered by the lwk itself */
+	struct ovh_lwk_pair write_us;    /* 64-byte write offloaded to a file in the share */
+	struct ovh_lwk_pair launch_ms;   /* static hello, fork to reap */
+	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
+	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
+	char backing[32];
+	char notes[1024];
+};
+
 struct ovh_ctx {
 	char build[4096], source[4096];
 	char hvmm[4200], lwk[4200], qemu[4200], payloads[4200], workloads[4200];
@@ -98,9 +115,14 @@ const char *ovh_peer_name(enum ovh_peer p);
 /* hvmmfigs.c: issue 2's figures. */
 void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
 
+/* lwkfigs.c: issue 3's figures. */
+void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f);
+
 /* report.c */
 void ovh_loadavg(char *buf, size_t len);
-void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f);
+/* f or lf NULL: that table is left out. */
+void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f,
+		struct ovh_lwk_figs *lf);
 
 /* overhead.c */
 /* Before a run: waits a while for CPUs taken away from outside to come back, noting it. */

@@ -135,6 +135,49 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 	fprintf(out, "\n");
 }
 
+/* One row of the lwk table: hvmm, native, hvmm/native and the verdict against limit. */
+static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p, double limit)
+{
+	struct ovh_summary h = ovh_summarize(p->hvmm, (size_t)p->n);
+	struct ovh_summary n = ovh_summarize(p->native, (size_t)p->n);
+	char a[64], b[64], r[32];
+	cell(a, sizeof a, h);
+	cell(b, sizeof b, n);
+	ratio_cell(r, sizeof r, ovh_ratio(h.median, n.median));
+	fprintf(out, "| %s | %s | %s | %s | ≤ %g | %s |\n", label, a, b, r, limit,
+		!h.n ? "not measured" : h.median <= limit ? "met" : "**missed**");
+}
+
+static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
+{
+	fprintf(out, "#### The lwk's own figures (issue 3)\n\n");
+	fprintf(out, "| figure | hvmm + lwk | native | hvmm/native | target (hvmm) | verdict |\n"
+		     "| --- | --- | --- | --- | --- | --- |\n");
+	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, 3);
+	lwk_row(out, "64-byte write to a file in the share, us (offloaded)", &f->write_us, 40);
+	char label[128];
+	snprintf(label, sizeof label, "launch to exit of a static hello, ms (fork to reap; "
+		 "64 MiB, %s)", f->backing[0] ? f->backing : "?");
+	lwk_row(out, label, &f->launch_ms, 15);
+	struct ovh_summary fr = ovh_summarize(f->first_run_ms, (size_t)f->launch_ms.n);
+	struct ovh_summary po = ovh_summarize(f->populate_ms, (size_t)f->launch_ms.n);
+	struct ovh_summary ex = ovh_summarize(f->exit_ms, (size_t)f->launch_ms.n);
+	/* The rest of the wall time is exec, hvmm's start before its clock, and teardown. */
+	if (fr.n)
+		fprintf(out, "\nhvmm's clock for the same launches (medians): first guest instruction "
+			"at %.3g ms (%.3g ms of it populating guest RAM), guest exit at %.3g ms.\n",
+			fr.median, po.median, ex.median);
+	if (f->notes[0]) {
+		fprintf(out, "\n");
+		for (const char *p = f->notes; *p;) {
+			size_t k = strcspn(p, "\n");
+			fprintf(out, "- %.*s\n", (int)k, p);
+			p += k + (p[k] == '\n');
+		}
+	}
+	fprintf(out, "\n");
+}
+
 static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_workload *w, int nw)
 {
 	fprintf(out, "#### Workloads\n\n");
@@ -181,7 +224,7 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 }
 
 static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
-		   struct ovh_hvmm_figs *f, const char *svg)
+		   struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf, const char *svg)
 {
 	char when[64];
 	time_t t = time(NULL);
@@ -210,6 +253,8 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 	}
 	if (f)
 		hvmm_table(out, f);
+	if (lf)
+		lwk_table(out, lf);
 	if (nw)
 		workload_table(out, c, w, nw);
 	fprintf(out, "Raw runs, summary and plot: `%s/overhead-%s-*.csv`%s%s%s.\n", "bench/results",
@@ -368,7 +413,8 @@ static void update_doc(struct ovh_ctx *c, const char *text)
 		ovh_progress(c, "updated %s\n", c->doc_path);
 }
 
-void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f)
+void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f,
+		struct ovh_lwk_figs *lf)
 {
 	mkdir(c->results_dir, 0755);
 	char sum[4400];
@@ -380,7 +426,7 @@ void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hv
 	FILE *m = open_memstream(&text, &tlen);
 	if (!m)
 		return;
-	render(m, c, w, nw, f, rel ? rel : svg);
+	render(m, c, w, nw, f, lf, rel ? rel : svg);
 	fclose(m);
 	printf("\n%s", text);
 	if (c->doc)
