@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <numa.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,8 +27,7 @@
 #include "log.h"
 #include "privileges.h" /* security hooks (issue 7) */
 #include "seccomp_filter.h"
-
-extern char **environ;
+#include "vm_setup.h"
 
 #define EXIT_SETUP 125
 
@@ -60,245 +58,6 @@ void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
 	pthread_mutex_unlock(&vm->exit_lock);
 	if (write(vm->exit_efd, &one, sizeof(one)) < 0)
 		log_warn("cannot wake the housekeeping thread: %s", strerror(errno));
-}
-
-/* --cpus and --housekeeping-cpus against what this process may actually use. */
-static int choose_cpus(struct vm *vm, char *err, size_t errlen)
-{
-	const struct hvmm_opts *o = vm->opts;
-	cpu_set_t allowed;
-	int navail = 0, avail[CPU_SETSIZE];
-	char buf[256];
-
-	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
-		snprintf(err, errlen, "sched_getaffinity: %s", strerror(errno));
-		return -1;
-	}
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &allowed))
-			avail[navail++] = c;
-	vm->nvcpus = o->vcpus;
-	if (o->ncpus) {
-		memcpy(vm->cpus, o->cpus, sizeof(int) * (size_t)o->ncpus);
-	} else {
-		if (o->vcpus > navail) {
-			snprintf(err, errlen, "%d vCPUs need %d dedicated CPUs; only %d available (%s)",
-				 o->vcpus, o->vcpus, navail,
-				 cpulist_format(avail, (size_t)navail, buf, sizeof(buf)));
-			return -1;
-		}
-		/* The highest CPUs: CPU 0 usually carries the host's housekeeping already. */
-		for (int i = 0; i < o->vcpus; i++)
-			vm->cpus[i] = avail[navail - o->vcpus + i];
-	}
-	for (int i = 0; i < vm->nvcpus; i++) {
-		if (vm->cpus[i] >= CPU_SETSIZE || !CPU_ISSET(vm->cpus[i], &allowed)) {
-			snprintf(err, errlen, "--cpus: CPU %d does not exist or is not available to "
-				 "hvmm (available: %s)", vm->cpus[i],
-				 cpulist_format(avail, (size_t)navail, buf, sizeof(buf)));
-			return -1;
-		}
-	}
-	if (o->nhk_cpus) {
-		for (int i = 0; i < o->nhk_cpus; i++) {
-			if (o->hk_cpus[i] >= CPU_SETSIZE || !CPU_ISSET(o->hk_cpus[i], &allowed)) {
-				snprintf(err, errlen, "--housekeeping-cpus: CPU %d does not exist or is "
-					 "not available to hvmm", o->hk_cpus[i]);
-				return -1;
-			}
-			vm->hk_cpus[vm->nhk_cpus++] = o->hk_cpus[i];
-		}
-		return 0;
-	}
-	for (int i = 0; i < navail && vm->nhk_cpus < (int)(sizeof(vm->hk_cpus) / sizeof(int)); i++) {
-		int used = 0;
-
-		for (int j = 0; j < vm->nvcpus; j++)
-			used |= vm->cpus[j] == avail[i];
-		if (!used)
-			vm->hk_cpus[vm->nhk_cpus++] = avail[i];
-	}
-	if (!vm->nhk_cpus) {
-		/* Every CPU runs a vCPU: housekeeping has to share (it mostly sleeps). */
-		for (int i = 0; i < vm->nvcpus; i++)
-			vm->hk_cpus[vm->nhk_cpus++] = vm->cpus[i];
-		log_info("no CPU left for housekeeping; it shares the vCPU CPUs");
-	}
-	return 0;
-}
-
-static int numa_node_for(const struct vm *vm)
-{
-	int node;
-
-	if (numa_available() < 0)
-		return -1;
-	node = numa_node_of_cpu(vm->cpus[0]);
-	for (int i = 1; i < vm->nvcpus; i++)
-		if (numa_node_of_cpu(vm->cpus[i]) != node)
-			return -1; /* spans nodes: let the kernel place it */
-	return node;
-}
-
-static int kvm_open_vm(struct vm *vm, char *err, size_t errlen)
-{
-	int version, nent = 256;
-
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(errno),
-			 errno == EACCES ? " (run as root or join the kvm group)" : "");
-		return -1;
-	}
-	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		snprintf(err, errlen, "KVM API version %d, expected %d", version, KVM_API_VERSION);
-		return -1;
-	}
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0 ||
-	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0 ||
-	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0) {
-		snprintf(err, errlen, "this KVM lacks immediate_exit, ioeventfd or an in-kernel irqchip");
-		return -1;
-	}
-	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + (size_t)nent * sizeof(vm->cpuid->entries[0]));
-		if (!vm->cpuid) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		vm->cpuid->nent = (uint32_t)nent;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) == 0)
-			break;
-		free(vm->cpuid);
-		vm->cpuid = NULL;
-		if (errno != E2BIG || nent > 4096) {
-			snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-			return -1;
-		}
-		nent *= 2;
-	}
-	if (vm->plat->cpuid_fixup)
-		vm->plat->cpuid_fixup(vm->cpuid);
-	for (uint32_t i = 0; i < vm->cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
-
-		if (e->function == 1 && (e->ecx & (1u << 26)))
-			vm->xsave = 1;
-		if (e->function == 0xd && e->index == 0)
-			vm->xcr0 = ((uint64_t)e->edx << 32 | e->eax) & 0xe7; /* x87 SSE AVX AVX-512 */
-	}
-	if (!vm->xsave || ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) <= 0)
-		vm->xcr0 = 0;
-	return 0;
-}
-
-static int add_memory(struct vm *vm, char *err, size_t errlen)
-{
-	struct kvm_userspace_memory_region low = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.low_size,
-		.userspace_addr = (uintptr_t)vm->mem.host,
-	};
-	struct kvm_userspace_memory_region high = {
-		.slot = 1, .guest_phys_addr = GM_HIGH_BASE,
-		.memory_size = vm->mem.size - vm->mem.low_size,
-		.userspace_addr = (uintptr_t)vm->mem.host + vm->mem.low_size,
-	};
-
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0 ||
-	    (high.memory_size && ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &high) < 0)) {
-		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int add_notify(struct vm *vm, char *err, size_t errlen)
-{
-	struct kvm_ioeventfd ioe = { .addr = DSV_NOTIFY_PORT, .len = 0,
-				     .flags = KVM_IOEVENTFD_FLAG_PIO };
-
-	vm->notify_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	vm->exit_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vm->notify_efd < 0 || vm->exit_efd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -1;
-	}
-	ioe.fd = vm->notify_efd;
-	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioe) < 0) {
-		snprintf(err, errlen, "KVM_IOEVENTFD on port 0x%x: %s", DSV_NOTIFY_PORT,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int load_kernel(struct vm *vm, const struct boot_program *prog, char *err, size_t errlen)
-{
-	const char *path = vm->opts->kernel ? vm->opts->kernel : DSV_LIBEXECDIR "/lwk.elf";
-	struct image_file img;
-	uint64_t max = vm->mem.low_size < (2ull << 30) ? vm->mem.low_size : (2ull << 30);
-	char sub[256];
-
-	if (prog && prog->region_gpa < max)
-		max = prog->region_gpa;
-	if (image_file_read(path, 256u << 20, &img, sub, sizeof(sub))) {
-		snprintf(err, errlen, "kernel %.200s: %.250s", path, sub);
-		return -1;
-	}
-	if (elf_check_kernel(img.data, img.len, BOOT_AREA_END, max, &vm->kernel, sub, sizeof(sub))) {
-		snprintf(err, errlen, "kernel %.200s: %.250s", path, sub);
-		image_file_free(&img);
-		return -1;
-	}
-	elf_copy_segments(img.data, &vm->kernel, vm->mem.host);
-	vm->entry = vm->kernel.entry;
-	image_file_free(&img);
-	return 0;
-}
-
-static int load_program(struct vm *vm, struct boot_program *prog, char *err, size_t errlen)
-{
-	const struct hvmm_opts *o = vm->opts;
-	struct image_file img;
-	char path[PATH_MAX], sub[256];
-
-	if (image_file_find(o->prog_argv[0], path, sizeof(path), sub, sizeof(sub))) {
-		snprintf(err, errlen, "program %.200s: %.200s", o->prog_argv[0], sub);
-		return -1;
-	}
-	if (image_file_read(path, vm->mem.size / 2, &img, sub, sizeof(sub))) {
-		snprintf(err, errlen, "program %.200s: %.200s", path, sub);
-		return -1;
-	}
-	if (boot_place_program(&vm->mem, img.data, img.len, o->prog_argc, o->prog_argv, environ,
-			       path, prog, sub, sizeof(sub))) {
-		snprintf(err, errlen, "%s", sub);
-		image_file_free(&img);
-		return -1;
-	}
-	image_file_free(&img);
-	return 0;
-}
-
-static int pin_self(const int *cpus, int n)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (int i = 0; i < n; i++)
-		CPU_SET(cpus[i], &set);
-	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 static int start_vcpus(struct vm *vm, char *err, size_t errlen)
@@ -373,12 +132,12 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 	const struct hvmm_opts *o = vm->opts;
 	char sub[320];
 
-	if (choose_cpus(vm, err, errlen))
+	if (vm_choose_cpus(vm, err, errlen))
 		return -1;
-	if (pin_self(vm->hk_cpus, vm->nhk_cpus))
+	if (vm_pin_self(vm->hk_cpus, vm->nhk_cpus))
 		log_warn("cannot pin hvmm to its housekeeping CPUs: %s", strerror(errno));
 	vm->plat = platform_detect();
-	if (kvm_open_vm(vm, err, errlen))
+	if (vm_kvm_open(vm, err, errlen))
 		return -1;
 	/* Zeroing guest RAM is the largest launch cost: spread it over every CPU we own. */
 	int pop_cpus[DSV_MAX_VCPUS * 2 + 64], npop = 0;
@@ -393,18 +152,18 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		if (!dup)
 			pop_cpus[npop++] = vm->hk_cpus[i];
 	}
-	if (gm_create(&vm->mem, o->mem, o->hugepages, numa_node_for(vm), pop_cpus, npop,
+	if (gm_create(&vm->mem, o->mem, o->hugepages, vm_numa_node(vm), pop_cpus, npop,
 		      sub, sizeof(sub))) {
 		snprintf(err, errlen, "%s", sub);
 		return -1;
 	}
 	vm->times.populate_ms = vm->mem.populate_ms;
-	if (add_memory(vm, err, errlen) || add_notify(vm, err, errlen))
+	if (vm_kvm_add_memory(vm, err, errlen) || vm_kvm_add_notify(vm, err, errlen))
 		return -1;
 	*have_prog = o->prog_argc > 0;
-	if (*have_prog && load_program(vm, prog, err, errlen))
+	if (*have_prog && vm_load_program(vm, prog, err, errlen))
 		return -1;
-	if (load_kernel(vm, *have_prog ? prog : NULL, err, errlen))
+	if (vm_load_kernel(vm, *have_prog ? prog : NULL, err, errlen))
 		return -1;
 	if (fileio_create(&vm->fio, o->share, sub, sizeof(sub))) {
 		snprintf(err, errlen, "--share %s: %s", o->share ? o->share : "", sub);

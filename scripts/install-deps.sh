@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config meson ninja-build
-  libcmocka-dev libjansson-dev libmicrohttpd-dev libhwloc-dev libnuma-dev
+  libcmocka-dev libjansson-dev libmicrohttpd-dev libhwloc-dev
   libseccomp-dev libcap-dev libvirt-dev
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
