@@ -96,7 +96,13 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     for (unsigned i = 0; i < vm->spec.vcpus; i++)
         sb_printf(&b, "    <vcpupin vcpu='%u' cpuset='%d'/>\n", i, pin[i]);
     sb_printf(&b, "    <emulatorpin cpuset='%s'/>\n  </cputune>\n", cpus);
-    sb_printf(&b, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>");
+    /* machine microvm: no firmware (pc's SeaBIOS runs in the instruction emulator of a PVM
+     * host, about 3 s of CPU per boot), no PCI, USB or VGA. It keeps ACPI (the lwk finds its
+     * CPUs in the MADT) and a PIT (the lwk calibrates the TSC with it when KVM has no timing
+     * leaf), but microvm's irqchip is split, so the PIT is emulated by QEMU's own threads
+     * (pinned with the emulator) instead of a kvm-pit kernel thread that could run on any
+     * CPU, the HPC CPUs included (docs/interference.md, "channels"). */
+    sb_printf(&b, "  <os>\n    <type arch='x86_64' machine='microvm'>hvm</type>\n    <kernel>");
     sb_escaped(&b, kernel);
     sb_printf(&b, "</kernel>\n");
     /* the lwk under QEMU runs the initrd as its program: a program without an initrd is

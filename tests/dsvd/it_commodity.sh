@@ -40,6 +40,10 @@ xml=$(virsh_q dumpxml dsv-$PREFIX-a)
 check "host-passthrough CPU" grep -q "mode='host-passthrough'" <<<"$xml"
 check "arch-capabilities disabled" grep -q "<feature policy='disable' name='arch-capabilities'/>" <<<"$xml"
 check "direct kernel boot of the guest" grep -q "<kernel>$PVH_GUEST</kernel>" <<<"$xml"
+check "machine microvm (no firmware)" grep -q "machine='microvm'" <<<"$xml"
+qpid=$(cat /run/libvirt/qemu/dsv-$PREFIX-a.pid 2>/dev/null)
+no_kvm_pit() { [ -n "$qpid" ] && ! ps -eo comm | grep -q "^kvm-pit/$qpid\$"; }
+check "no kvm-pit kernel thread for its QEMU (pid ${qpid:-none}), which could run on the HPC CPUs" no_kvm_pit
 pins_ok() {
     local cpus
     cpus=$(grep -o "<vcpupin vcpu='[0-9]*' cpuset='[^']*'" <<<"$xml" | sed "s/.*cpuset='//; s/'//")

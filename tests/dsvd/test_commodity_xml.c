@@ -44,6 +44,13 @@ static void test_pinning_and_cpu(void **state)
     assert_null(strstr(xml, "<initrd>"));
     assert_non_null(strstr(xml, "<source path='/var/lib/dsv/vms/w.console'/>"));
     assert_non_null(strstr(xml, "isa-debug-exit,iobase=0xf4,iosize=0x04"));
+    assert_non_null(strstr(xml, "isa-debugcon,iobase=0xe9,chardev=dsvdebugcon"));
+    /* microvm: no firmware, no kvm-pit kernel thread; nothing that needs PCI or USB */
+    assert_non_null(strstr(xml, "<type arch='x86_64' machine='microvm'>hvm</type>"));
+    assert_null(strstr(xml, "machine='pc'"));
+    assert_non_null(strstr(xml, "<controller type='usb' model='none'/>"));
+    assert_non_null(strstr(xml, "<memballoon model='none'/>"));
+    assert_non_null(strstr(xml, "<serial type='file'>"));
     free(xml);
     vm_spec_free(&vm.spec);
 }
