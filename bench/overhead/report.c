@@ -22,6 +22,16 @@ static void marks(const struct ovh_ctx *c, char *b, size_t blen, char *e, size_t
 	snprintf(e, elen, "<!-- overhead%s%s:end -->", sep, c->tag);
 }
 
+/* Notes are newline-separated sentences; each becomes one markdown bullet. */
+static void print_notes(FILE *out, const char *notes)
+{
+	for (const char *p = notes; *p;) {
+		size_t k = strcspn(p, "\n");
+		fprintf(out, "- %.*s\n", (int)k, p);
+		p += k + (p[k] == '\n');
+	}
+}
+
 static void cell(char *out, size_t len, struct ovh_summary s)
 {
 	if (!s.n)
@@ -126,11 +136,7 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 		"| %s |\n", a, !rs.n ? "not measured" : rs.median <= 2048 ? "met" : "**missed**");
 	if (f->notes[0]) {
 		fprintf(out, "\n");
-		for (const char *p = f->notes; *p;) {
-			size_t k = strcspn(p, "\n");
-			fprintf(out, "- %.*s\n", (int)k, p);
-			p += k + (p[k] == '\n');
-		}
+		print_notes(out, f->notes);
 	}
 	fprintf(out, "\n");
 }
@@ -169,11 +175,7 @@ static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 			fr.median, po.median, ex.median);
 	if (f->notes[0]) {
 		fprintf(out, "\n");
-		for (const char *p = f->notes; *p;) {
-			size_t k = strcspn(p, "\n");
-			fprintf(out, "- %.*s\n", (int)k, p);
-			p += k + (p[k] == '\n');
-		}
+		print_notes(out, f->notes);
 	}
 	fprintf(out, "\n");
 }
@@ -244,11 +246,7 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 			 "table say which backing each got). `echo 576 > /proc/sys/vm/nr_hugepages` gives the "
 			 "intended setup.", c->free_huge < 0 ? 0 : c->free_huge);
 	if (c->notes[0]) {
-		for (const char *p = c->notes; *p;) {
-			size_t k = strcspn(p, "\n");
-			fprintf(out, "- %.*s\n", (int)k, p);
-			p += k + (p[k] == '\n');
-		}
+		print_notes(out, c->notes);
 		fprintf(out, "\n");
 	}
 	if (f)

@@ -45,7 +45,7 @@ static char sibling[PATH_MAX + 16];
 static struct guest_mem gm;
 static const char *dict[32];
 static size_t ndict;
-static int lowest_fd;  /* first free host fd between inputs: a leak raises it */
+static int lowest_fd;  /* first free host fd before an input: a leak raises it */
 
 static int rm_all(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -197,8 +197,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	dict[ndict++] = abs_out;
 	dict[ndict++] = abs_dot;
 	dict[ndict++] = base;
-	lowest_fd = dup(0);
-	close(lowest_fd);
 	return 0;
 }
 
@@ -261,6 +259,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	char err[256];
 	struct fileio *fio;
+	/* Taken per input: between inputs libFuzzer may start its symbolizer (pipes). */
+	lowest_fd = dup(0);
+	close(lowest_fd);
 	reset_share();
 	memset(gm.host, 0, BUF_GPA);
 	/* The guest's stdio are copies of ours: make them harmless first. */
