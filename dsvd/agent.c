@@ -62,7 +62,40 @@ static void pin_self_to_housekeeping(const struct agent *a)
 static struct partition_ctx partition_ctx_of(const struct agent *a)
 {
     return (struct partition_ctx){.fs = &a->fs, .state_path = a->partition_path,
-                                  .fail_after = a->fail_after};
+                                  .fail_after = a->fail_after,
+                                  .hugetlbfs_dir = a->hugetlbfs_dir};
+}
+
+/* The node lock (node_lock.h) before any partition change: 409 naming the agent that holds
+ * the node, or the one that stopped with its partition still applied. */
+static int take_node_lock(struct agent *a, struct api_error *err)
+{
+    struct node_lock_holder h;
+    char why[600];
+    int rc = node_lock_try(&a->lock, &h, why, sizeof(why));
+    if (rc < 0)
+        return api_fail(err, 500, "", "%s", why);
+    if (rc == 1) {
+        if (h.pid == 0)
+            return api_fail(err, 409, "", "another dsvd is applying a partition on this node "
+                                          "(lock %s)", a->lock.path);
+        return api_fail(err, 409, "", "the node is partitioned by another dsvd (pid %ld, "
+                        "state dir %s; lock %s): release it there first", h.pid, h.state_dir,
+                        a->lock.path);
+    }
+    char theirs[600];
+    snprintf(theirs, sizeof(theirs), "%s/partition.json", h.state_dir);
+    if (h.pid > 0 && strcmp(h.state_dir, a->state_dir) != 0 && hostfs_exists(theirs)) {
+        node_lock_release(&a->lock, false); /* keep its record: it still says who to ask */
+        return api_fail(err, 409, "", "the partition of a dsvd that is no longer running "
+                        "(pid %ld, state dir %s) is still applied: start dsvd --state-dir %s and "
+                        "release it", h.pid, h.state_dir, h.state_dir);
+    }
+    if (node_lock_record(&a->lock, a->state_dir, why, sizeof(why)) < 0) {
+        node_lock_release(&a->lock, false);
+        return api_fail(err, 500, "", "%s", why);
+    }
+    return 0;
 }
 
 static void hpc_launch_of(const struct agent *a, struct hpc_launch *l)
@@ -84,13 +117,22 @@ static int load_partition(struct agent *a, char *err, size_t errlen)
     bool found;
     if (partition_state_load(&a->partition, a->partition_path, &found, err, errlen) < 0)
         return -1;
-    if (found && !a->partition.active) {
+    if (!found)
+        return 0;
+    /* our partition (or what is left of an apply): retake the node lock, which went with the
+     * previous process. Held by someone else: this agent's partition is still ours to
+     * release, so go on, but say so. */
+    struct api_error aerr;
+    if (take_node_lock(a, &aerr) < 0)
+        fprintf(stderr, "dsvd: warning: %s\n", aerr.message);
+    if (!a->partition.active) {
         /* a previous agent died in the middle of an apply: finish the rollback */
         struct partition_ctx ctx = partition_ctx_of(a);
-        struct api_error aerr;
         fprintf(stderr, "dsvd: rolling back an interrupted partition apply\n");
         if (partition_release(&ctx, &a->partition, &aerr) < 0)
             fprintf(stderr, "dsvd: %s\n", aerr.message);
+        else
+            node_lock_release(&a->lock, true);
     }
     return 0;
 }
@@ -120,7 +162,11 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
     a->opts = *opts;
     snprintf(a->state_dir, sizeof(a->state_dir), "%s", opts->state_dir);
     snprintf(a->partition_path, sizeof(a->partition_path), "%s/partition.json", a->state_dir);
+    snprintf(a->hugetlbfs_dir, sizeof(a->hugetlbfs_dir), "%s/hugepages", a->state_dir);
     hostfs_init(&a->fs, opts->host_root);
+    char lock_path[512];
+    hostfs_path(&a->fs, lock_path, sizeof(lock_path), "%s", NODE_LOCK_PATH);
+    node_lock_init(&a->lock, lock_path);
     partition_state_init(&a->partition, hostfs_is_fake(&a->fs));
     a->fail_after = getenv("DSV_PARTITION_FAIL_AT");
     char vmdir[600];
@@ -178,6 +224,8 @@ void agent_fini(struct agent *a)
         a->vms = next;
     }
     commodity_conn_free(a->virt);
+    /* stopping with the partition applied: the lock goes, its record stays (node_lock.h) */
+    node_lock_release(&a->lock, !a->partition.active);
     partition_state_free(&a->partition);
 }
 
@@ -405,9 +453,15 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
     if (vm)
         return api_fail(err, 409, "", "VM '%s' is running; partition the node before starting VMs",
                         vm->spec.name);
-    struct partition_ctx ctx = partition_ctx_of(a);
-    if (partition_apply(&ctx, &a->topo, &spec, &a->partition, err) < 0)
+    if (take_node_lock(a, err) < 0)
         return -1;
+    struct partition_ctx ctx = partition_ctx_of(a);
+    if (partition_apply(&ctx, &a->topo, &spec, &a->partition, err) < 0) {
+        /* rolled back, or left "applying" for the next start to finish: keep the lock then */
+        if (!hostfs_exists(a->partition_path))
+            node_lock_release(&a->lock, true);
+        return -1;
+    }
     *changed = true;
     pin_self_to_housekeeping(a);
     return 0;
@@ -425,6 +479,7 @@ int agent_release(struct agent *a, struct api_error *err)
     struct partition_ctx ctx = partition_ctx_of(a);
     if (partition_release(&ctx, &a->partition, err) < 0)
         return -1;
+    node_lock_release(&a->lock, true);
     if (!hostfs_is_fake(&a->fs)) {
         cpu_set_t mask;
         CPU_ZERO(&mask);

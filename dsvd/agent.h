@@ -12,6 +12,7 @@
 #include "host_topology.h"
 #include "hostfs.h"
 #include "node_config.h"
+#include "node_lock.h"
 #include "partition.h"
 #include "vm_record.h"
 
@@ -32,7 +33,9 @@ struct agent {
     struct agent_options opts;
     char state_dir[512];
     char partition_path[600];
+    char hugetlbfs_dir[600]; /* STATE_DIR/hugepages: the HPC partition's hugetlbfs */
     struct hostfs fs;
+    struct node_lock lock;   /* held while this agent's partition is applied */
     struct host_topology topo;
     struct partition_state partition;
     unsigned overcommit_ratio;

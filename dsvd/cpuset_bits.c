@@ -1,10 +1,10 @@
 #include "cpuset_bits.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "cpulist.h"
 
 void cpu_bits_clear(struct cpu_bits *s) { memset(s, 0, sizeof(*s)); }
 
@@ -76,63 +76,21 @@ int cpu_bits_nth(const struct cpu_bits *s, unsigned n)
     return -1;
 }
 
-static int parse_cpu_number(const char **p, unsigned *out, char *err, size_t errlen)
-{
-    if (!isdigit((unsigned char)**p)) {
-        snprintf(err, errlen, "expected a CPU number at '%.16s'", *p);
-        return -1;
-    }
-    unsigned long v = 0;
-    while (isdigit((unsigned char)**p)) {
-        v = v * 10 + (unsigned long)(**p - '0');
-        if (v >= CPUSET_MAX_CPUS) {
-            snprintf(err, errlen, "CPU number too large (max %d)", CPUSET_MAX_CPUS - 1);
-            return -1;
-        }
-        (*p)++;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
 int cpu_bits_parse_list(const char *text, struct cpu_bits *out, char *err, size_t errlen)
 {
+    /* The kernel's files end in a newline, may be empty and never repeat a CPU; API
+     * callers get the same leniency ("0-3,2" is the set 0-3). */
+    static const struct cpulist_rules rules = {
+        .max_cpu = CPUSET_MAX_CPUS - 1, .empty_ok = true, .repeats_ok = true,
+        .trailing_space_ok = true,
+    };
+    int cpus[CPUSET_MAX_CPUS];
+    int n = cpulist_scan(text, &rules, cpus, CPUSET_MAX_CPUS, err, errlen);
+
     cpu_bits_clear(out);
-    if (!text) {
-        snprintf(err, errlen, "missing CPU list");
-        return -1;
-    }
-    const char *p = text;
-    size_t len = strlen(text);
-    while (len > 0 && isspace((unsigned char)text[len - 1]))
-        len--;
-    const char *end = text + len;
-    if (p == end)
-        return 0;
-    for (;;) {
-        unsigned lo, hi;
-        if (parse_cpu_number(&p, &lo, err, errlen) < 0)
-            return -1;
-        hi = lo;
-        if (p < end && *p == '-') {
-            p++;
-            if (parse_cpu_number(&p, &hi, err, errlen) < 0)
-                return -1;
-            if (hi < lo) {
-                snprintf(err, errlen, "reversed CPU range %u-%u", lo, hi);
-                return -1;
-            }
-        }
-        for (unsigned c = lo; c <= hi; c++)
-            cpu_bits_set(out, c);
-        if (p == end)
-            return 0;
-        if (*p != ',') {
-            snprintf(err, errlen, "unexpected character '%c' in CPU list", *p);
-            return -1;
-        }
-        p++;
-    }
+    for (int i = 0; i < n; i++)
+        cpu_bits_set(out, (unsigned)cpus[i]);
+    return n < 0 ? -1 : 0;
 }
 
 static int hex_value(char c)

@@ -26,8 +26,9 @@ void cpu_bits_and(struct cpu_bits *dst, const struct cpu_bits *src);
 /* Returns the n-th (0-based) CPU in the set, or -1. */
 int cpu_bits_nth(const struct cpu_bits *s, unsigned n);
 
-/* Parses "0-3,8,10-11" (whitespace/newline at the end allowed; empty string = empty set).
- * Returns 0, or -1 with a message in err. */
+/* Parses "0-3,8,10-11" with the shared parser (common/cpulist.h): whitespace/newline at the
+ * end allowed, empty string = empty set, repeats ignored. Returns 0, or -1 with the reason
+ * in err (the caller names the list). */
 int cpu_bits_parse_list(const char *text, struct cpu_bits *out, char *err, size_t errlen);
 /* Parses a kernel hex mask ("3", "ff,ffffffff"). */
 int cpu_bits_parse_mask(const char *text, struct cpu_bits *out, char *err, size_t errlen);

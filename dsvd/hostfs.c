@@ -19,6 +19,7 @@ void hostfs_init(struct hostfs *fs, const char *root)
     size_t n = strlen(fs->root);
     while (n > 0 && fs->root[n - 1] == '/')
         fs->root[--n] = '\0';
+    fs->mnt = fs->root[0] ? &hostfs_mount_fake : &hostfs_mount_real;
 }
 
 bool hostfs_is_fake(const struct hostfs *fs) { return fs->root[0] != '\0'; }

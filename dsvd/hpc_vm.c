@@ -37,6 +37,11 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
     argv[n++] = bufs[3];
     argv[n++] = "--hugepages";
     argv[n++] = "on";
+    if (l->partition && l->partition->active && l->partition->hugetlbfs.mounted) {
+        /* the partition's own pages, which no other process can take (partition_hugetlbfs.c) */
+        argv[n++] = "--hugetlbfs";
+        argv[n++] = (char *)l->partition->hugetlbfs.path;
+    }
     if (vm->spec.share) {
         argv[n++] = "--share";
         argv[n++] = vm->spec.share;

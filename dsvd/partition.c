@@ -108,7 +108,18 @@ static const struct {
     {"irqs", step_irqs},
     {"workqueue", step_workqueue},
     {"hugepages", step_hugepages},
+    {"hugetlbfs", step_hugetlbfs},
 };
+
+/* The mount first: while it holds its reservation, nr_hugepages cannot go back down. When it
+ * cannot be unmounted the journal is left whole, for a retry. */
+static int undo_all(const struct partition_ctx *ctx, struct partition_state *st, char *err,
+                    size_t errlen)
+{
+    if (partition_hugetlbfs_undo(ctx, st, err, errlen) < 0)
+        return -1;
+    return journal_undo(&st->journal, err, errlen);
+}
 
 static int detect_cgroup(const struct partition_ctx *ctx, struct partition_state *st, char *err)
 {
@@ -163,7 +174,7 @@ int partition_apply(const struct partition_ctx *ctx, const struct host_topology 
         save_progress(ctx, st);
         if (rc < 0) {
             char undo_err[PARTITION_ERRLEN] = "";
-            int urc = journal_undo(&st->journal, undo_err, sizeof(undo_err));
+            int urc = undo_all(ctx, st, undo_err, sizeof(undo_err));
             if (urc == 0 && ctx->state_path)
                 unlink(ctx->state_path);
             else
@@ -227,7 +238,7 @@ int partition_release(const struct partition_ctx *ctx, struct partition_state *s
                       struct api_error *err)
 {
     char why[PARTITION_ERRLEN] = "";
-    int rc = journal_undo(&st->journal, why, sizeof(why));
+    int rc = undo_all(ctx, st, why, sizeof(why));
     if (rc == 0)
         widen_newcomers(st);
     st->applying = false;
@@ -235,8 +246,9 @@ int partition_release(const struct partition_ctx *ctx, struct partition_state *s
         /* still partitioned: what is left in the journal is retried by the next release */
         st->active = true;
         save_progress(ctx, st);
-        return api_fail(err, 500, "", "release incomplete (%zu value(s) left, retry): %s",
-                        st->journal.count, why);
+        return api_fail(err, 500, "", "release incomplete (%zu value(s)%s left, retry): %s",
+                        st->journal.count, st->hugetlbfs.mounted ? " and the hugetlbfs mount" : "",
+                        why);
     }
     st->active = false;
     if (ctx->state_path && unlink(ctx->state_path) < 0 && errno != ENOENT)

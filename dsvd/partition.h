@@ -1,7 +1,8 @@
 /* The node partition: HPC cpuset (cgroup v2 isolated partition, or v1 cpu_exclusive with
  * sched_load_balance=0), commodity and housekeeping cpusets, hugepages on the HPC nodes, and
- * host noise (tasks, IRQs, unbound workqueues) steered to the housekeeping CPUs. Every change
- * goes through the journal, so release and rollback restore each value exactly. */
+ * host noise (tasks, IRQs, unbound workqueues) steered to the housekeeping CPUs, and a private
+ * hugetlbfs that holds the HPC hugepages. Every change goes through the journal (the mount
+ * through its own record, undone first), so release and rollback restore each value exactly. */
 #ifndef DSVD_PARTITION_H
 #define DSVD_PARTITION_H
 
@@ -14,6 +15,14 @@
 #include "journal.h"
 #include "node_config.h"
 
+/* The HPC partition's private hugetlbfs: min_size reserves its pages for it alone, so no other
+ * process can take them from the global pool (dsvd/partition_hugetlbfs.c). */
+struct partition_hugetlbfs {
+    bool mounted;      /* set (and saved) before mount(2): an undo tolerates "not mounted" */
+    char path[512];
+    char options[256]; /* as given to mount(2) */
+};
+
 struct partition_state {
     bool active;    /* fully applied */
     bool applying;  /* saved mid-apply: a restart must roll it back */
@@ -25,6 +34,7 @@ struct partition_state {
     uint64_t hugepages_reserved; /* pages we added, all nodes */
     unsigned irqs_moved, irqs_skipped, tasks_moved;
     char preexisting[4096]; /* v1: top-level cpusets at apply time, one per line */
+    struct partition_hugetlbfs hugetlbfs;
     struct journal journal;
 };
 
@@ -32,6 +42,8 @@ struct partition_ctx {
     const struct hostfs *fs;
     const char *state_path;  /* saved after every step; NULL: not saved */
     const char *fail_after;  /* test hook: fail right after the step of this name */
+    const char *hugetlbfs_dir; /* mount point of the HPC hugetlbfs; NULL: none, the HPC
+                                * hugepages stay in the shared pool */
 };
 
 /* Fills unset fields of req from the topology (housekeeping = commodity = online - hpc; no

@@ -36,6 +36,12 @@ json_t *partition_state_to_json(const struct partition_state *st)
         "journal", journal_to_json(&st->journal));
     if (o)
         json_object_set_new(o, "preexisting_cgroups", json_string(st->preexisting));
+    if (o && st->hugetlbfs.path[0])
+        json_object_set_new(o, "hugetlbfs",
+                            json_pack("{s:s, s:b, s:s}", "path", st->hugetlbfs.path, "mounted",
+                                      st->hugetlbfs.mounted, "options", st->hugetlbfs.options));
+    else if (o)
+        json_object_set_new(o, "hugetlbfs", json_null());
     return o;
 }
 
@@ -104,6 +110,16 @@ int partition_state_load(struct partition_state *st, const char *path, bool *fou
     st->irqs_skipped = (unsigned)json_integer_value(json_object_get(irqs, "skipped"));
     st->tasks_moved = (unsigned)json_integer_value(json_object_get(o, "tasks_moved"));
     copy_str(o, "preexisting_cgroups", st->preexisting, sizeof(st->preexisting));
+    json_t *hf = json_object_get(o, "hugetlbfs"); /* absent in state files before it existed */
+    if (json_is_object(hf)) {
+        if (copy_str(hf, "path", st->hugetlbfs.path, sizeof(st->hugetlbfs.path)) < 0 ||
+            st->hugetlbfs.path[0] != '/' || !json_is_boolean(json_object_get(hf, "mounted"))) {
+            snprintf(err, errlen, "%s: bad hugetlbfs record", path);
+            goto out;
+        }
+        st->hugetlbfs.mounted = json_is_true(json_object_get(hf, "mounted"));
+        copy_str(hf, "options", st->hugetlbfs.options, sizeof(st->hugetlbfs.options));
+    }
     rc = journal_from_json(&st->journal, json_object_get(o, "journal"), err, errlen);
 out:
     json_decref(o);

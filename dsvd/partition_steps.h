@@ -19,5 +19,11 @@ int step_tasks(struct apply_run *r);
 int step_irqs(struct apply_run *r);
 int step_workqueue(struct apply_run *r);
 int step_hugepages(struct apply_run *r);
+int step_hugetlbfs(struct apply_run *r); /* partition_hugetlbfs.c */
+
+/* Unmounts the partition's hugetlbfs if one is recorded; must run before the journal restores
+ * nr_hugepages (a mounted reservation would keep the pages). */
+int partition_hugetlbfs_undo(const struct partition_ctx *ctx, struct partition_state *st,
+                             char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,14 @@
 #include "guest_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -48,6 +52,7 @@ const char *gm_backing_name(enum gm_backing b)
 {
 	switch (b) {
 	case GM_BACKING_HUGETLB: return "hugetlb";
+	case GM_BACKING_HUGETLBFS: return "hugetlbfs";
 	case GM_BACKING_THP: return "thp";
 	case GM_BACKING_4K: return "4k";
 	default: return "none";
@@ -166,6 +171,79 @@ static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int 
 	return 0;
 }
 
+/* An unlinked file in dir: O_TMPFILE, else a named file removed at once. Returns fd or -errno. */
+static int hugetlbfs_file(const char *dir)
+{
+	char path[4096];
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	if (snprintf(path, sizeof(path), "%s/hvmm-XXXXXX", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+/*
+ * Guest RAM from a hugetlbfs mount that holds pages for us alone (dsvd's partition mounts
+ * one with min_size=): a file sized to the guest, mapped MAP_SHARED (a private mapping would
+ * take its copy-on-write pages from the global pool again). The file is unlinked, so the
+ * memory goes with the last mapping. Populated after the NUMA binding, as the other paths,
+ * rather than with MAP_POPULATE, which would fault pages in before mbind.
+ */
+static int try_hugetlbfs(struct guest_mem *gm, const char *dir, uint64_t size, int node,
+			 const int *cpus, int ncpus, const char **what)
+{
+	struct statfs sf;
+	void *p;
+	int fd, rc;
+
+	if (statfs(dir, &sf)) {
+		*what = "--hugetlbfs: cannot use the directory";
+		return -errno;
+	}
+	if ((unsigned long)sf.f_type != HUGETLBFS_MAGIC) {
+		*what = "--hugetlbfs: the directory is not a hugetlbfs mount";
+		return -ENOTSUP;
+	}
+	if ((uint64_t)sf.f_bsize != HUGE_2M) {
+		*what = "--hugetlbfs: the mount's page size is not 2 MiB";
+		return -EINVAL;
+	}
+	fd = hugetlbfs_file(dir);
+	if (fd < 0) {
+		*what = "creating a file in the hugetlbfs mount";
+		return fd;
+	}
+	if (ftruncate(fd, (off_t)size)) {
+		rc = -errno;
+		close(fd);
+		*what = "sizing the file in the hugetlbfs mount (more than the mount holds?)";
+		return rc;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	rc = -errno;
+	close(fd); /* the mapping keeps the file */
+	if (p == MAP_FAILED) {
+		*what = "mapping the hugetlbfs file (more than the mount holds?)";
+		return rc;
+	}
+	rc = populate(p, size, node, cpus, ncpus, what);
+	if (rc) {
+		munmap(p, size);
+		return rc;
+	}
+	gm->host = p;
+	gm->backing = GM_BACKING_HUGETLBFS;
+	return 0;
+}
+
 static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, const int *cpus,
 		    int ncpus, const char **what)
 {
@@ -198,8 +276,9 @@ static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, cons
 	return 0;
 }
 
-int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int numa_node,
-	      const int *cpus, int ncpus, char *err, size_t errlen)
+int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode,
+	      const char *hugetlbfs_dir, int numa_node, const int *cpus, int ncpus, char *err,
+	      size_t errlen)
 {
 	const char *what = "allocating";
 	double t0 = now_ms();
@@ -214,7 +293,15 @@ int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int n
 	size = (size + HUGE_2M - 1) & ~(HUGE_2M - 1);
 	gm->numa_node = numa_node;
 
-	if (mode == GM_HUGE_ON || (mode == GM_HUGE_AUTO &&
+	if (hugetlbfs_dir) {
+		rc = try_hugetlbfs(gm, hugetlbfs_dir, size, numa_node, cpus, ncpus, &what);
+		if (rc) {
+			snprintf(err, errlen, "cannot back %llu MiB of guest memory from %s (%s: %s)",
+				 (unsigned long long)(size >> 20), hugetlbfs_dir, what,
+				 strerror(-rc));
+			return rc;
+		}
+	} else if (mode == GM_HUGE_ON || (mode == GM_HUGE_AUTO &&
 				   (uint64_t)free_hugepages_2m() >= size / HUGE_2M)) {
 		rc = try_hugetlb(gm, size, numa_node, cpus, ncpus, &what);
 		if (rc && mode == GM_HUGE_ON) {

@@ -12,6 +12,7 @@
 enum gm_backing {
 	GM_BACKING_NONE = 0,
 	GM_BACKING_HUGETLB,  /* hugetlbfs 2 MiB pages reserved by the host */
+	GM_BACKING_HUGETLBFS, /* a file in a given hugetlbfs mount (its own reservation) */
 	GM_BACKING_THP,      /* anonymous memory with MADV_HUGEPAGE */
 	GM_BACKING_4K,       /* anonymous memory, small pages */
 };
@@ -34,10 +35,13 @@ struct guest_mem {
  * Allocates size bytes (rounded up to 2 MiB), preferring hugetlbfs pages as mode allows,
  * binds them to numa_node (-1: no binding), populates and mlocks every page. Population
  * (the kernel zeroing every page) is split across threads pinned to cpus[0..ncpus), which
- * should be the CPUs the VM will use. Returns 0, or -errno with a message in err.
+ * should be the CPUs the VM will use. With hugetlbfs_dir (a hugetlbfs mount of 2 MiB pages)
+ * the memory is an unlinked file there, mapped shared, and mode is not consulted: nothing
+ * else is tried. Returns 0, or -errno with a message in err.
  */
-int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode, int numa_node,
-	      const int *cpus, int ncpus, char *err, size_t errlen);
+int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode,
+	      const char *hugetlbfs_dir, int numa_node, const int *cpus, int ncpus, char *err,
+	      size_t errlen);
 void gm_destroy(struct guest_mem *gm);
 
 /*

@@ -25,6 +25,9 @@ static const char usage[] =
 	"  --hugepages auto|on|off    on: reserved hugetlbfs 2 MiB pages, or fail; auto: those\n"
 	"                             if reserved, else transparent huge pages; off: 4 KiB\n"
 	"                             pages (default auto)\n"
+	"  --hugetlbfs DIR            guest RAM from a file in DIR, a hugetlbfs mount of\n"
+	"                             2 MiB pages (pages reserved for that mount alone, as\n"
+	"                             dsvd's HPC partition has); implies --hugepages on\n"
 	"  --share DIR                directory the program may read and write (lwk)\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
@@ -47,7 +50,7 @@ const char *opts_usage(void)
 }
 
 enum {
-	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_SHARE, OPT_CMDLINE,
+	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* security hooks (issue 7) */
 };
@@ -58,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "housekeeping-cpus", required_argument, NULL, OPT_HK },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "hugepages", required_argument, NULL, OPT_HUGE },
+	{ "hugetlbfs", required_argument, NULL, OPT_HUGETLBFS },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -133,6 +137,14 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 			snprintf(err, errlen, "--hugepages '%s': expected auto, on or off", arg);
 			return -1;
 		}
+		o->hugepages_given = 1;
+		return 0;
+	case OPT_HUGETLBFS:
+		if (!arg[0]) {
+			snprintf(err, errlen, "--hugetlbfs: expected a directory");
+			return -1;
+		}
+		o->hugetlbfs = arg;
 		return 0;
 	case OPT_SHARE:
 		o->share = arg;
@@ -190,6 +202,14 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 			 o->vcpus, o->ncpus);
 		return -1;
 	}
+	if (o->hugetlbfs && o->hugepages_given && o->hugepages != GM_HUGE_ON) {
+		snprintf(err, errlen, "--hugetlbfs takes every page from its mount: it cannot be "
+			 "combined with --hugepages %s",
+			 o->hugepages == GM_HUGE_OFF ? "off" : "auto");
+		return -1;
+	}
+	if (o->hugetlbfs)
+		o->hugepages = GM_HUGE_ON;
 	if (o->ncpus && !o->vcpus)
 		o->vcpus = o->ncpus;
 	if (!o->vcpus)

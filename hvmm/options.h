@@ -18,6 +18,8 @@ struct hvmm_opts {
 	int nhk_cpus;                    /* 0 = not given: hvmm chooses */
 	uint64_t mem;                    /* bytes */
 	enum gm_hugepages hugepages;
+	int hugepages_given;             /* --hugepages was on the command line */
+	const char *hugetlbfs;           /* --hugetlbfs DIR: guest RAM from that mount */
 	const char *share;
 	const char *cmdline;
 	enum stats_mode stats;

@@ -152,8 +152,8 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		if (!dup)
 			pop_cpus[npop++] = vm->hk_cpus[i];
 	}
-	if (gm_create(&vm->mem, o->mem, o->hugepages, vm_numa_node(vm), pop_cpus, npop,
-		      sub, sizeof(sub))) {
+	if (gm_create(&vm->mem, o->mem, o->hugepages, o->hugetlbfs, vm_numa_node(vm), pop_cpus,
+		      npop, sub, sizeof(sub))) {
 		snprintf(err, errlen, "%s", sub);
 		return -1;
 	}
@@ -195,7 +195,8 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 	if (!failed) {
 		bp = (struct boot_params){
 			.platform = vm->plat->kind,
-			.flags = (vm->mem.backing == GM_BACKING_HUGETLB ? DSV_BOOT_HUGEPAGES : 0) |
+			.flags = (vm->mem.backing == GM_BACKING_HUGETLB ||
+				  vm->mem.backing == GM_BACKING_HUGETLBFS ? DSV_BOOT_HUGEPAGES : 0) |
 				 (vm->opts->verbose ? DSV_BOOT_VERBOSE : 0),
 			.tsc_khz = vm->tsc_khz,
 			.nr_vcpus = vm->nvcpus,

@@ -71,6 +71,10 @@ static struct ovh_workload table[] = {
 		   F("max_detour_us", "fwq max detour", "us", false, true),
 		   F("p999_us", "fwq p99.9 quantum", "us", false, false),
 		   F("min_us", "fwq min quantum", "us", false, false) } },
+	/* Not a target: the cost of a TLB miss, to tell the memory backing's share of a gap. */
+	{ .id = "tlb", .bin = "tlb", .args = { { NULL }, { "--steps", "1000000", NULL } },
+	  .mem = "768M", .nfig = 1,
+	  .fig = { F("ns_per_hop", "page-stride chase (512 MiB)", "ns/hop", false, false) } },
 	{ .id = "hog-syscall", .bin = "hog",
 	  .args = { { "--mode", "syscall", "--seconds", "1", NULL },
 		    { "--mode", "syscall", "--seconds", "0.3", NULL } },
@@ -94,7 +98,7 @@ static void usage(FILE *f)
 		"  --quick            smaller sizes and 3 repetitions (under two minutes)\n"
 		"  --reps N           repetitions per peer (default 5, --quick 3)\n"
 		"  --cpus LIST        host CPUs to use, e.g. 0-1 (default: this process's affinity)\n"
-		"  --only LIST        workloads, comma-separated (cg,stream,dgemm,fwq,hog-syscall,\n"
+		"  --only LIST        workloads, comma-separated (cg,stream,dgemm,fwq,tlb,hog-syscall,\n"
 		"                     hog-fault); 'none' for hvmm's figures only\n"
 		"  --peers LIST       native,hvmm,qemu (default all; native always runs)\n"
 		"  --no-hvmm-figures  skip issue 2's hvmm figures\n"

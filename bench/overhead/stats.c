@@ -36,3 +36,8 @@ double ovh_ratio(double a, double b)
 		return NAN;
 	return a / b;
 }
+
+double ovh_best_ratio(struct ovh_summary a, struct ovh_summary b, int higher_better)
+{
+	return higher_better ? ovh_ratio(a.max, b.max) : ovh_ratio(a.min, b.min);
+}

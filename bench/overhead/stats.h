@@ -16,4 +16,11 @@ struct ovh_summary ovh_summarize(const double *v, size_t n);
 /* a / b, NaN when either is NaN or b == 0. */
 double ovh_ratio(double a, double b);
 
+/*
+ * Ratio of the best runs: max/max when higher is better, min/min otherwise. Interference
+ * from other tenants only ever makes a run worse, so on a shared host the best runs show
+ * what each peer can do, where the medians also show how often it was disturbed.
+ */
+double ovh_best_ratio(struct ovh_summary a, struct ovh_summary b, int higher_better);
+
 #endif

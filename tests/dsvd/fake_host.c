@@ -82,6 +82,7 @@ const char *fake_host_create(void)
     fake_host_put(root, "proc/irq/12/smp_affinity_list", "0\n");
     fake_host_put(root, "proc/irq/default_smp_affinity", "f\n");
     fake_host_put(root, "sys/devices/virtual/workqueue/cpumask", "f\n");
+    fake_host_put(root, "run/dsv/partition.lock", ""); /* dsvd/node_lock.c: empty when free */
     return root;
 }
 

@@ -61,7 +61,8 @@ only_hvmm_in_hpc() { # the HPC cpuset holds a vCPU thread of hvmm and nothing el
     done
     [ $n -ge 1 ]
 }
-check "the HPC cpuset holds only the HPC VM's threads" only_hvmm_in_hpc
+# wait_for: right after launch the vCPU thread may not exist yet (768 MiB to populate first)
+check "the HPC cpuset holds only the HPC VM's threads" wait_for 5 only_hvmm_in_hpc
 
 wait "$RUN_PID"; rc=$?
 t1=$(date +%s.%N)

@@ -1,17 +1,9 @@
-# Shared helpers for dsvd's TAP integration tests: TAP output, a private dsvd on a temporary
-# socket and state directory, API calls with curl, and cleanup that runs even on failure.
+# Shared helpers for dsvd's TAP integration tests: a private dsvd on a temporary socket and
+# state directory, API calls with curl, and cleanup that runs even on failure. TAP output
+# (check, ok, not_ok, skip, skip_all, diag, finish) comes from tests/lib/tap.sh.
 # Expects DSVD, DSV, HVMM, PAYLOAD_DIR, PVH_GUEST, START_SERVICES from meson.
 set -u
-
-T=0
-FAILED=0
-ok() { T=$((T + 1)); echo "ok $T - $*"; }
-not_ok() { T=$((T + 1)); FAILED=$((FAILED + 1)); echo "not ok $T - $*"; }
-skip() { T=$((T + 1)); echo "ok $T - $* # SKIP"; }
-diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi; }
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-finish() { echo "1..$T"; [ "$FAILED" -eq 0 ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
 # The partition tests need the node to themselves: another agent's partition (dsv-* cpusets)
@@ -20,6 +12,9 @@ need_free_node() {
     local held
     held=$(ls -d /sys/fs/cgroup/cpuset/dsv-* /sys/fs/cgroup/dsv-* 2>/dev/null | head -1)
     [ -z "$held" ] || skip_all "another dsvd holds a partition on this host ($held)"
+    if [ -f /run/dsv/partition.lock ] && ! flock -n /run/dsv/partition.lock true; then
+        skip_all "another dsvd holds the node lock ($(cat /run/dsv/partition.lock))"
+    fi
 }
 
 WORK=$(mktemp -d /tmp/dsvd-it.XXXXXX)
@@ -133,13 +128,23 @@ cleanup() {
             stop_dsvd TERM
         fi
     fi
+    # the partition's hugetlbfs, if dsvd could not release it: never leave a reservation
+    if mountpoint -q "$STATE/hugepages" 2>/dev/null; then
+        diag "leftover hugetlbfs mount $STATE/hugepages: unmounting"
+        umount "$STATE/hugepages" || umount -l "$STATE/hugepages"
+    fi
+    # a test that sets NR_HUGEPAGES_BEFORE gets nr_hugepages back even if dsvd could not
+    if [ -n "${NR_HUGEPAGES_BEFORE:-}" ] && [ "$(cat /proc/sys/vm/nr_hugepages)" != "$NR_HUGEPAGES_BEFORE" ]; then
+        diag "nr_hugepages is $(cat /proc/sys/vm/nr_hugepages): putting back $NR_HUGEPAGES_BEFORE"
+        echo "$NR_HUGEPAGES_BEFORE" > /proc/sys/vm/nr_hugepages
+    fi
     if command -v virsh >/dev/null && [ "$(id -u)" -eq 0 ]; then
         local d
         for d in $(virsh -c qemu:///system list --name 2>/dev/null | grep "^dsv-$PREFIX" || true); do
             virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
         done
     fi
-    if [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
+    if [ "$rc" -ne 0 ] || tap_any_failed; then
         diag "dsvd log:"; sed 's/^/#   /' "$WORK/dsvd.log" 2>/dev/null || true
     fi
     rm -rf "$WORK"

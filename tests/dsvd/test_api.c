@@ -170,9 +170,18 @@ static void test_hpc_lifecycle(void **state)
             break;
         usleep(20000);
     }
-    assert_non_null(strstr(text, "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
-                                 "--mem 4M --hugepages on -- /bin/true arg"));
+    char want[700];
+    snprintf(want, sizeof(want), "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
+             "--mem 4M --hugepages on --hugetlbfs %s/hugepages -- /bin/true arg", f->state_dir);
+    if (!strstr(text, want))
+        fail_msg("console: %s\nwant: %s", text, want);
     free(text);
+    /* the partition's hugetlbfs, recorded in the fake host's mount table */
+    char buf[512], line[700];
+    snprintf(line, sizeof(line), "hugetlbfs %s/hugepages hugetlbfs pagesize=2048K,size=8M,"
+             "min_size=8M,mode=0700,", f->state_dir);
+    if (!strstr(fake_host_get(f->root, "proc/mounts", buf, sizeof(buf)), line))
+        fail_msg("mount table: %s\nwant: %s", buf, line);
     assert_int_equal(call(f, "GET", "/vms", NULL, &j, NULL), 200);
     assert_int_equal(json_array_size(j), 1);
     json_decref(j);

@@ -26,6 +26,9 @@ static void test_lists(void **state)
     roundtrip("0-1,4,6-7\n", "0-1,4,6-7");
     roundtrip("", "");
     roundtrip("1023", "1023");
+    roundtrip("\n", "");
+    roundtrip("0-3,2", "0-3"); /* unlike hvmm, a repeat is no error: it is a set */
+    roundtrip("5,5", "5");
     struct cpu_bits s;
     char err[128];
     assert_int_equal(cpu_bits_parse_list("0-2", &s, err, sizeof(err)), 0);
@@ -45,6 +48,13 @@ static void test_bad_lists(void **state)
         assert_int_equal(cpu_bits_parse_list(bad[i], &s, err, sizeof(err)), -1);
         assert_true(strlen(err) > 0);
     }
+    /* The reason is enough on its own: node_config puts the list and the field before it. */
+    struct cpu_bits s;
+    char err[128];
+    assert_int_equal(cpu_bits_parse_list("0-1024", &s, err, sizeof(err)), -1);
+    assert_string_equal(err, "CPU number 1024 too large (max 1023)");
+    assert_int_equal(cpu_bits_parse_list("1,x", &s, err, sizeof(err)), -1);
+    assert_string_equal(err, "expected a CPU number (0-1023) at 'x'");
 }
 
 static void test_masks(void **state)

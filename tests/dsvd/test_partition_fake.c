@@ -1,10 +1,11 @@
 /* The partition apply/release/rollback sequence against a fake host tree
- * (dsvd/partition.c, dsvd/journal.c, dsvd/host_topology.c). */
+ * (dsvd/partition.c, dsvd/partition_hugetlbfs.c, dsvd/journal.c, dsvd/host_topology.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,10 +179,12 @@ static void test_rollback_injected(void **state)
     struct fixture *f = *state;
     struct partition_spec spec =
         spec_of(f, "{\"hpc_cpus\":\"1-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
-    const char *steps[] = {"cpusets", "tasks", "irqs", "workqueue", "hugepages"};
+    const char *steps[] = {"cpusets", "tasks", "irqs", "workqueue", "hugepages", "hugetlbfs"};
+    char dir[300];
+    snprintf(dir, sizeof(dir), "%s.hugepages", f->root);
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path,
-                                    .fail_after = steps[i]};
+                                    .fail_after = steps[i], .hugetlbfs_dir = dir};
         struct partition_state st;
         struct api_error err;
         partition_state_init(&st, true);
@@ -190,6 +193,7 @@ static void test_rollback_injected(void **state)
         assert_non_null(strstr(err.message, "rolled back"));
         assert_false(st.active);
         assert_false(hostfs_exists(f->state_path));
+        assert_false(hostfs_exists(dir)); /* unmounted (the table is in the tree) and removed */
         assert_unchanged(f);
         partition_state_free(&st);
     }
@@ -254,6 +258,111 @@ static void test_hugepage_shortage(void **state)
                   "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "5\n");
 }
 
+/* The HPC hugetlbfs (partition_hugetlbfs.c): mounted last with the partition's size as both
+ * reservation and cap, recorded in the state, unmounted first on release. The fake host's
+ * mount table is ROOT/proc/mounts (dsvd/hostfs_mount.c). */
+static void test_hugetlbfs_mount(void **state)
+{
+    struct fixture *f = *state;
+    char buf[512], dir[300], want[600];
+    snprintf(dir, sizeof(dir), "%s.hugepages", f->root);
+    struct partition_spec spec =
+        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
+    struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path, .hugetlbfs_dir = dir};
+    struct partition_state st;
+    struct api_error err;
+    partition_state_init(&st, true);
+    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+        fail_msg("apply: %s", err.message);
+    snprintf(want, sizeof(want), "hugetlbfs %s hugetlbfs pagesize=2048K,size=8M,min_size=8M,"
+             "mode=0700,uid=%u,gid=%u 0 0", dir, (unsigned)getuid(), (unsigned)getgid());
+    assert_string_equal(GET("proc/mounts"), want);
+    assert_true(st.hugetlbfs.mounted);
+    struct stat sb;
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    /* the pages were added before the mount reserves them */
+    assert_string_equal(GET("sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"), "9");
+
+    /* a restarted agent finds the mount in the state file and unmounts it */
+    struct partition_state loaded;
+    bool found;
+    char why[256];
+    partition_state_init(&loaded, true);
+    assert_int_equal(partition_state_load(&loaded, f->state_path, &found, why, sizeof(why)), 0);
+    assert_true(loaded.hugetlbfs.mounted);
+    assert_string_equal(loaded.hugetlbfs.path, dir);
+    if (partition_release(&ctx, &loaded, &err) < 0)
+        fail_msg("release: %s", err.message);
+    assert_false(hostfs_exists(dir));
+    assert_unchanged(f); /* proc/mounts gone with its last line, nr_hugepages back */
+    partition_state_free(&loaded);
+    partition_state_free(&st);
+}
+
+static int fail_mount(const struct hostfs *fs, const char *fstype, const char *target,
+                      const char *options, char *err, size_t errlen)
+{
+    (void)fs;
+    (void)options;
+    snprintf(err, errlen, "cannot mount %s at %s: %s", fstype, target, strerror(ENOMEM));
+    errno = ENOMEM;
+    return -1;
+}
+
+static int busy_umount(const struct hostfs *fs, const char *target, char *err, size_t errlen)
+{
+    (void)fs;
+    snprintf(err, errlen, "cannot unmount %s: %s", target, strerror(EBUSY));
+    return -1;
+}
+
+/* The kernel cannot reserve min_size (someone took the pages after nr_hugepages rose): 409,
+ * rolled back. An unmount that fails keeps the partition, journal whole, for a retry. */
+static void test_hugetlbfs_failures(void **state)
+{
+    struct fixture *f = *state;
+    char buf[512], dir[300];
+    snprintf(dir, sizeof(dir), "%s.hugepages", f->root);
+    struct partition_spec spec =
+        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
+    struct hostfs fs = f->fs;
+    const struct hostfs_mount_ops no_memory = {fail_mount, hostfs_mount_fake.umount};
+    fs.mnt = &no_memory;
+    struct partition_ctx ctx = {.fs = &fs, .state_path = f->state_path, .hugetlbfs_dir = dir};
+    struct partition_state st;
+    struct api_error err;
+    partition_state_init(&st, true);
+    assert_int_equal(partition_apply(&ctx, &f->topo, &spec, &st, &err), -1);
+    assert_int_equal(err.status, 409);
+    assert_non_null(strstr(err.message, "failed at step 'hugetlbfs'"));
+    assert_non_null(strstr(err.message, "rolled back"));
+    assert_false(st.hugetlbfs.mounted);
+    assert_false(hostfs_exists(f->state_path));
+    assert_false(hostfs_exists(dir));
+    assert_unchanged(f);
+    partition_state_free(&st);
+
+    const struct hostfs_mount_ops busy = {hostfs_mount_fake.mount, busy_umount};
+    fs.mnt = &busy;
+    partition_state_init(&st, true);
+    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+        fail_msg("apply: %s", err.message);
+    size_t entries = st.journal.count;
+    assert_int_equal(partition_release(&ctx, &st, &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_non_null(strstr(err.message, "and the hugetlbfs mount"));
+    assert_true(st.active);
+    assert_true(st.hugetlbfs.mounted);
+    assert_int_equal(st.journal.count, entries); /* nothing restored under a live mount */
+    assert_string_equal(GET("sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"), "9");
+    fs.mnt = &hostfs_mount_fake; /* no longer busy: the retry releases everything */
+    if (partition_release(&ctx, &st, &err) < 0)
+        fail_msg("release: %s", err.message);
+    assert_unchanged(f);
+    partition_state_free(&st);
+}
+
 /* cgroup v2: an isolated partition instead of v1's exclusive cpuset; no task moves. */
 static void test_cgroup_v2(void **state)
 {
@@ -306,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_injected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_real_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hugepage_shortage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hugetlbfs_mount, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hugetlbfs_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cgroup_v2, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,10 +19,6 @@
  * New inputs go to the first directory. Keep a crash input as a regression test by adding
  * it to tests/fuzz/corpus/fileio/.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +29,7 @@
 #include <dsv/fileio.h>
 #include "fileio.h"
 #include "guest_mem.h"
+#include "share_fixture.h"
 
 #define MEM      (2ull << 20)
 #define PATH_GPA 0x1000ull   /* dictionary paths */
@@ -40,149 +37,50 @@
 #define BUF_GPA  0x10000ull  /* scratch buffers from here */
 #define MAX_OPS  64
 
-static char base[PATH_MAX], share[PATH_MAX + 16], outside[PATH_MAX + 16];
-static char sibling[PATH_MAX + 16];
 static struct guest_mem gm;
 static const char *dict[32];
 static size_t ndict;
-static int lowest_fd;  /* first free host fd before an input: a leak raises it */
-
-static int rm_all(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type; (void)ftw;
-	remove(p);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	nftw(base, rm_all, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_fileio: %s\n", what);
-	cleanup();  /* the input reproduces it; the temp tree is not needed */
-	abort();
-}
-
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type;
-	if (ftw->level > 0)
-		remove(p);
-	return 0;
-}
-
-static void put(const char *dir, const char *name, const char *content)
-{
-	char p[PATH_MAX * 2];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	if (!f)
-		die(p);
-	fputs(content, f);
-	fclose(f);
-}
 
 static void reset_share(void)
 {
 	char p[PATH_MAX * 2];
-	nftw(share, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	put(share, "a", "inside a");
-	snprintf(p, sizeof(p), "%s/sub", share);
+	fixture_begin_input();
+	fixture_put(fx.share, "a", "inside a");
+	snprintf(p, sizeof(p), "%s/sub", fx.share);
 	mkdir(p, 0755);
-	put(p, "b", "inside b");
+	fixture_put(p, "b", "inside b");
 	static const char *const links[][2] = {
 		{ "evil", "../outside/canary" }, { "evdir", "../outside" },
 		{ "dangle", "../outside/new" }, { "sub/up", "../a" },
 		{ "sub/deep", "../../outside/canary" }, { "sib", "../share2" },
 	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", share, links[i][0]);
+		snprintf(p, sizeof(p), "%s/%s", fx.share, links[i][0]);
 		if (symlink(links[i][1], p))
-			die("symlink");
+			fixture_die("symlink");
 	}
-	snprintf(p, sizeof(p), "%s/evabs", share);
+	snprintf(p, sizeof(p), "%s/evabs", fx.share);
 	char t[PATH_MAX * 2];
-	snprintf(t, sizeof(t), "%s/canary", outside);
+	snprintf(t, sizeof(t), "%s/canary", fx.outside);
 	if (symlink(t, p))
-		die("symlink");
-}
-
-/* Exactly these entries, with this content, or something escaped. */
-static void check_dir(const char *dir, const char *const *names, size_t n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t seen = 0;
-	if (!d)
-		die(dir);
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		size_t i;
-		for (i = 0; i < n && strcmp(e->d_name, names[i]); i++)
-			;
-		if (i == n) {
-			fprintf(stderr, "fuzz_fileio: %s/%s appeared outside the share\n", dir,
-				e->d_name);
-			die("escape");
-		}
-		seen++;
-	}
-	closedir(d);
-	if (seen != n)
-		die("an entry outside the share vanished");
-}
-
-static void check_outside(void)
-{
-	static const char *const top[] = { "share", "share2", "outside" };
-	static const char *const can[] = { "canary" };
-	char b[64];
-	check_dir(base, top, 3);
-	check_dir(outside, can, 1);
-	check_dir(sibling, can, 1);
-	char p[PATH_MAX * 2];
-	snprintf(p, sizeof(p), "%s/canary", outside);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n != 6 || memcmp(b, "canary", 6))
-		die("outside canary changed");
-	int probe = dup(0);
-	if (probe != lowest_fd)
-		die("host fd leaked");
-	close(probe);
+		fixture_die("symlink");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const char *const extra[] = { "share2", NULL };
 	(void)argc; (void)argv;
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(base, sizeof(base), "%s/fuzz_fileio.XXXXXX", tmp);
-	if (!mkdtemp(base))
-		die("mkdtemp");
-	atexit(cleanup);
-	snprintf(share, sizeof(share), "%s/share", base);
-	snprintf(outside, sizeof(outside), "%s/outside", base);
-	snprintf(sibling, sizeof(sibling), "%s/share2", base);
-	if (mkdir(share, 0755) || mkdir(outside, 0755) || mkdir(sibling, 0755))
-		die("mkdir");
-	put(outside, "canary", "canary");
-	put(sibling, "canary", "canary");
+	fixture_init("fuzz_fileio", extra);
 	gm.host = aligned_alloc(4096, MEM);
 	if (!gm.host)
-		die("alloc");
+		fixture_die("alloc");
 	gm.size = gm.low_size = MEM;
 	static char abs_a[PATH_MAX * 2], abs_sib[PATH_MAX * 2], abs_out[PATH_MAX * 2];
 	static char abs_dot[PATH_MAX * 2];
-	snprintf(abs_a, sizeof(abs_a), "%s/a", share);
-	snprintf(abs_sib, sizeof(abs_sib), "%s/canary", sibling);
-	snprintf(abs_out, sizeof(abs_out), "%s/canary", outside);
-	snprintf(abs_dot, sizeof(abs_dot), "%s/sub/../../outside/new", share);
+	snprintf(abs_a, sizeof(abs_a), "%s/a", fx.share);
+	snprintf(abs_sib, sizeof(abs_sib), "%s/share2/canary", fx.base);
+	snprintf(abs_out, sizeof(abs_out), "%s/canary", fx.outside);
+	snprintf(abs_dot, sizeof(abs_dot), "%s/sub/../../outside/new", fx.share);
 	static const char *const fixed[] = {
 		"a", "sub", "sub/b", "sub/up", "sub/deep", "..", "../outside/canary",
 		"/etc/passwd", "/", ".", "", "evil", "evdir", "evdir/canary", "dangle", "evabs",
@@ -191,12 +89,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		dict[ndict++] = fixed[i];
-	dict[ndict++] = share;
+	dict[ndict++] = fx.share;
 	dict[ndict++] = abs_a;
 	dict[ndict++] = abs_sib;
 	dict[ndict++] = abs_out;
 	dict[ndict++] = abs_dot;
-	dict[ndict++] = base;
+	dict[ndict++] = fx.base;
 	return 0;
 }
 
@@ -257,27 +155,9 @@ static uint64_t arg(struct in *in, uint64_t *last_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
-	char err[256];
-	struct fileio *fio;
-	/* Taken per input: between inputs libFuzzer may start its symbolizer (pipes). */
-	lowest_fd = dup(0);
-	close(lowest_fd);
 	reset_share();
 	memset(gm.host, 0, BUF_GPA);
-	/* The guest's stdio are copies of ours: make them harmless first. */
-	int save[3], null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; i < 3; i++) {
-		save[i] = dup(i);
-		dup2(null, i);
-	}
-	int r = fileio_create(&fio, share, err, sizeof(err));
-	for (int i = 0; i < 3; i++) {
-		dup2(save[i], i);
-		close(save[i]);
-	}
-	close(null);
-	if (r)
-		die(err);
+	struct fileio *fio = fixture_open_share();
 	uint64_t last_len = 0;
 	for (int op = 0; op < MAX_OPS && in.n; op++) {
 		uint8_t b = byte(&in);
@@ -290,9 +170,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			a[i] = arg(&in, &last_len);
 		int64_t ret = fileio_call(fio, &gm, nr, a);
 		if (ret < -4095)
-			die("result is neither a value nor an errno");
+			fixture_die("result is neither a value nor an errno");
 	}
 	fileio_destroy(fio);
-	check_outside();
+	fixture_check_outside();
 	return 0;
 }

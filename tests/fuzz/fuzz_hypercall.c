@@ -15,22 +15,18 @@
  * an abort message is one printable line. After every input: nothing outside the share
  * changed and no host fd leaked; either aborts so libFuzzer keeps the input.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dsv/fileio.h"
 #include "dsv/hypercall.h"
 #include "hypercall.h"
 #include "log.h"
+#include "share_fixture.h"
 
 #define MEM        (2ull << 20)
 #define PATH_GPA   0x1000ull
@@ -48,133 +44,27 @@ void log_warn(const char *fmt, ...) { (void)fmt; }
 void log_info(const char *fmt, ...) { (void)fmt; }
 void log_guest(const void *buf, size_t len) { (void)buf; (void)len; }
 
-static char base[PATH_MAX], share[PATH_MAX + 16], outside[PATH_MAX + 16];
 static struct guest_mem gm;
-static int null_fd, lowest_fd;
-
-static int rm_all(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type; (void)ftw;
-	remove(p);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	nftw(base, rm_all, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_hypercall: %s\n", what);
-	cleanup();
-	abort();
-}
-
-static void put(const char *path, const char *content)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		die(path);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_below(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st; (void)type;
-	if (ftw->level > 0)
-		remove(p);
-	return 0;
-}
 
 static void reset_share(void)
 {
 	char p[PATH_MAX * 2];
 
-	nftw(share, rm_below, 16, FTW_DEPTH | FTW_PHYS);
-	snprintf(p, sizeof(p), "%s/a", share);
-	put(p, "inside a");
-	snprintf(p, sizeof(p), "%s/out", share);
+	fixture_begin_input();
+	fixture_put(fx.share, "a", "inside a");
+	snprintf(p, sizeof(p), "%s/out", fx.share);
 	if (symlink("../outside/canary", p))
-		die("symlink");
-}
-
-static void list_fds(void)
-{
-	char p[64], t[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir("/proc/self/fd");
-
-	while (d && (e = readdir(d))) {
-		ssize_t n;
-
-		snprintf(p, sizeof(p), "/proc/self/fd/%s", e->d_name);
-		n = readlink(p, t, sizeof(t) - 1);
-		if (n > 0)
-			fprintf(stderr, "  fd %s -> %.*s\n", e->d_name, (int)n, t);
-	}
-	if (d)
-		closedir(d);
-}
-
-/* outside/ holds exactly "canary" with its content, and base holds share and outside. */
-static void check_outside(void)
-{
-	char p[PATH_MAX * 2], b[16];
-	int n = 0, fd;
-	struct dirent *e;
-	DIR *d;
-
-	for (int pass = 0; pass < 2; pass++) {
-		d = opendir(pass ? outside : base);
-		if (!d)
-			die("opendir");
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				n++;
-		closedir(d);
-	}
-	if (n != 3)
-		die("an entry appeared or vanished outside the share");
-	snprintf(p, sizeof(p), "%s/canary", outside);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? (int)read(fd, b, sizeof(b)) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n != 6 || memcmp(b, "canary", 6))
-		die("outside canary changed");
-	fd = dup(0);
-	if (fd != lowest_fd) {
-		fprintf(stderr, "fuzz_hypercall: lowest free fd %d, expected %d:\n", fd, lowest_fd);
-		list_fds();
-		die("host fd leaked");
-	}
-	close(fd);
+		fixture_die("symlink");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	char p[PATH_MAX * 2];
-
 	(void)argc; (void)argv;
-	snprintf(base, sizeof(base), "%s/fuzz_hypercall.XXXXXX", tmp);
-	if (!mkdtemp(base))
-		die("mkdtemp");
-	atexit(cleanup);
-	snprintf(share, sizeof(share), "%s/share", base);
-	snprintf(outside, sizeof(outside), "%s/outside", base);
-	if (mkdir(share, 0755) || mkdir(outside, 0755))
-		die("mkdir");
-	snprintf(p, sizeof(p), "%s/canary", outside);
-	put(p, "canary");
+	fixture_init("fuzz_hypercall", NULL);
 	gm.host = aligned_alloc(4096, MEM);
 	if (!gm.host)
-		die("alloc");
+		fixture_die("alloc");
 	gm.size = gm.low_size = MEM;
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	return 0;
 }
 
@@ -228,20 +118,20 @@ static uint64_t arg(struct in *in)
 static void check_outcome(int64_t ret, const struct hc_outcome *res)
 {
 	if (ret < -4095)
-		die("ret is neither a value nor an errno");
+		fixture_die("ret is neither a value nor an errno");
 	if (res->action == HC_EXIT && (res->status < 0 || res->status > 255))
-		die("exit status outside 0-255");
+		fixture_die("exit status outside 0-255");
 	if (res->action == HC_ABORT) {
 		size_t n = strnlen(res->msg, sizeof(res->msg));
 
 		if (n == sizeof(res->msg))
-			die("abort message not terminated");
+			fixture_die("abort message not terminated");
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)res->msg[i] < 0x20 || (unsigned char)res->msg[i] > 0x7e)
-				die("abort message not printable");
+				fixture_die("abort message not printable");
 	}
 	if (res->action != HC_ABORT && res->msg[0])
-		die("message without an abort");
+		fixture_die("message without an abort");
 }
 
 static void op_port(struct hc_ctx *hc, struct in *in)
@@ -321,29 +211,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct console con;
 	struct fileio *fio;
 	struct hc_ctx hc;
-	int save[3], r;
-	char err[256];
 
-	/* Taken per input: between inputs libFuzzer may start its symbolizer (pipes). */
-	lowest_fd = dup(0);
-	close(lowest_fd);
 	reset_share();
 	memset(gm.host, 0, INPUT_GPA);
 	memset(gm.host + INPUT_GPA, 0, MEM - INPUT_GPA);
 	memcpy(gm.host + INPUT_GPA, data, size < MEM - INPUT_GPA ? size : MEM - INPUT_GPA);
-	/* The guest's fds 0-2 are copies of ours: make them /dev/null first. */
-	for (int i = 0; i < 3; i++) {
-		save[i] = dup(i);
-		dup2(null_fd, i);
-	}
-	r = fileio_create(&fio, share, err, sizeof(err));
-	for (int i = 0; i < 3; i++) {
-		dup2(save[i], i);
-		close(save[i]);
-	}
-	if (r)
-		die(err);
-	console_init(&con, null_fd);
+	fio = fixture_open_share();
+	console_init(&con, fx.null_fd);
 	hc_init(&hc, &gm, &con, fio);
 	for (int op = 0; op < MAX_OPS && in.n; op++) {
 		switch (byte(&in) % 5) {
@@ -367,6 +241,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	console_ring_drain(&con, &gm);
 	pthread_mutex_destroy(&con.lock);
 	fileio_destroy(fio);
-	check_outside();
+	fixture_check_outside();
 	return 0;
 }

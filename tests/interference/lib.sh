@@ -1,17 +1,9 @@
-# Shared helpers for the interference runner's TAP tests: TAP output, the host state the
-# runner may touch (to compare before and after), and the leftovers check.
+# Shared helpers for the interference runner's TAP tests: the host state the runner may
+# touch (to compare before and after) and the leftovers check. TAP output (check, ok,
+# not_ok, skip, skip_all, diag, finish) comes from tests/lib/tap.sh.
 # Expects IX (the runner) and START_SERVICES from meson.
 set -u
-
-T=0
-FAILED=0
-ok() { T=$((T + 1)); echo "ok $T - $*"; }
-not_ok() { T=$((T + 1)); FAILED=$((FAILED + 1)); echo "not ok $T - $*"; }
-skip() { T=$((T + 1)); echo "ok $T - $* # SKIP"; }
-diag() { echo "# $*"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-finish() { echo "1..$T"; [ "$FAILED" -eq 0 ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 WORK=$(mktemp -d /tmp/ix-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

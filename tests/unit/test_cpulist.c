@@ -38,7 +38,7 @@ static void bad_lists(void **state)
 {
 	static const char *const bad[] = {
 		"", ",", "1,", ",1", "a", "1-", "-1", "3-1", "1--2", "1,,2", "1 2", "1-2-3",
-		"4096", "99999999999999999999", "0x1", "1;2", "1,1", "0-3,2",
+		"4096", "99999999999999999999", "0x1", "1;2", "1,1", "0-3,2", "2 ", "1\n",
 	};
 	int c[16];
 	char err[200];
@@ -74,6 +74,29 @@ static void duplicate_named(void **state)
 	assert_non_null(strstr(err, "CPU 1 named twice"));
 }
 
+/* The reason names what is wrong, after the list itself (hvmm prints it after --cpus:). */
+static void messages(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "3-1", "bad CPU list '3-1': reversed range 3-1" },
+		{ "4096", "CPU number 4096 too large (max 4095)" },
+		{ "1-", "expected a CPU number (0-4095) at the end" },
+		{ "1,,2", "at ',2'" },
+		{ "1,", "trailing comma" },
+		{ "0x1", "unexpected character 'x'" },
+		{ "", "empty CPU list" },
+	};
+	int c[16];
+	char err[200];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cpulist_parse(cases[i][0], c, 16, err, sizeof(err)), -1);
+		if (!strstr(err, cases[i][1]))
+			fail_msg("'%s': got '%s', want '%s'", cases[i][0], err, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -81,6 +104,7 @@ int main(void)
 		cmocka_unit_test(bad_lists),
 		cmocka_unit_test(too_many),
 		cmocka_unit_test(duplicate_named),
+		cmocka_unit_test(messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

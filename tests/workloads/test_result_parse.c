@@ -199,6 +199,18 @@ static void test_summary(void **state)
 	assert_true(isnan(ovh_ratio(NAN, 1)));
 }
 
+/* Best runs: the fastest of each peer, whichever direction "fast" is. */
+static void test_best_ratio(void **state)
+{
+	(void)state;
+	double vm[] = { 9, 10, 6 }, native[] = { 8, 11, 10 };
+	struct ovh_summary a = ovh_summarize(vm, 3), b = ovh_summarize(native, 3);
+	assert_float_equal(ovh_best_ratio(a, b, 1), 10.0 / 11.0, 1e-12);
+	assert_float_equal(ovh_best_ratio(a, b, 0), 6.0 / 8.0, 1e-12);
+	struct ovh_summary none = ovh_summarize(vm, 0);
+	assert_true(isnan(ovh_best_ratio(none, b, 1)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_long_keys_and_many_keys),
 		cmocka_unit_test(test_damaged_lines),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_best_ratio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
