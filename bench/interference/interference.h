@@ -28,6 +28,8 @@ struct ix_sample {
 	double hog_ms;      /* ... of the commodity VMs (hogs) */
 	char other[160];    /* the top ones: comm[tgid] ms */
 	double irq_ms[3];   /* irq, softirq, steal time of the HPC CPUs meanwhile */
+	double irq_count;   /* interrupts that reached the HPC CPUs meanwhile (irqcount.c) */
+	char irqs[96];      /* the top sources: name count */
 	char note[256];     /* why it failed, or what was special */
 };
 
@@ -178,14 +180,30 @@ int ix_sampler_start(const struct ix_cfg *c);
 /* The application's process: its threads are not "others". */
 void ix_sampler_exclude(int tgid);
 /*
- * Stops; returns the others' CPU time on the HPC CPUs (ms; neither the application nor the
- * hogs) and names the top three; hog_ms gets the hogs' time there; irq_ms the HPC CPUs'
- * irq, softirq and steal time meanwhile (ms, jiffy resolution).
+ * Stops and fills out's other_ms (the others' CPU time on the HPC CPUs: neither the
+ * application nor the hogs) and other (the top three), hog_ms (the hogs' time there),
+ * irq_ms (the HPC CPUs' irq, softirq and steal time, jiffy resolution), irq_count and irqs
+ * (interrupts by source). Leaves them NaN/empty when the sampler was not running.
  */
-double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms);
+void ix_sampler_stop(struct ix_sample *out);
 /* A commodity VM's process: its time on the HPC CPUs is counted apart (hog_ms). */
 void ix_sampler_hog(int tgid);
 bool ix_sampler_is_hpc(int cpu);
+
+/* irqcount.c: interrupts on the HPC CPUs, by source, from /proc/interrupts. */
+#define IX_MAX_IRQ_ROWS 512
+struct ix_irq_row {
+	char name[40];
+	unsigned long long count; /* summed over the HPC CPUs */
+};
+struct ix_irqs {
+	int n;
+	struct ix_irq_row row[IX_MAX_IRQ_ROWS];
+};
+int ix_irq_snapshot(struct ix_irqs *t);
+/* Interrupts between two snapshots; top gets the four largest sources ("LOC 340 CAL 2"). */
+double ix_irq_delta(const struct ix_irqs *before, const struct ix_irqs *after, char *top,
+		    size_t cap);
 
 /* workload.c: command lines and result parsing. */
 /* argv for the application (fwq: the probe) with the given thread count; strings in store. */

@@ -121,6 +121,14 @@ static FILE *open_out(const char *dir, const char *name, char *path, size_t cap)
 	return f;
 }
 
+/* A free-text CSV field: no quotes, commas or newlines. */
+static void csv_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == ',' || *s == '\n')
+			*s = ' ';
+}
+
 static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 		       const struct row *rows)
 {
@@ -128,7 +136,7 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 	FILE *f = open_out(x->cfg->out_dir, "runs.csv", path, sizeof path);
 	if (f) {
 		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,hog_ms,other_ms,"
-			"irq_ms,softirq_ms,steal_ms,others,note\n");
+			"irq_ms,softirq_ms,steal_ms,interrupts,irq_sources,others,note\n");
 		for (int r = 0; r < x->cfg->reps; r++)
 			for (int s = 0; s < NSCN; s++) {
 				if (!x->cfg->scn_on[s])
@@ -136,9 +144,7 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 				const struct ix_sample *m = &res[s][r];
 				char note[300];
 				snprintf(note, sizeof note, "%s", m->note);
-				for (char *q = note; *q; q++)
-					if (*q == '"' || *q == ',' || *q == '\n')
-						*q = ' ';
+				csv_clean(note);
 				fprintf(f, "%d,%s,%d,", r + 1, ix_scn_name(s), m->ok);
 				num(f, "%.6f", m->ok ? m->seconds : NAN);
 				fputc(',', f);
@@ -155,11 +161,15 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 					fputc(',', f);
 					num(f, "%.0f", m->ok ? m->irq_ms[k] : NAN);
 				}
+				fputc(',', f);
+				num(f, "%.0f", m->ok ? m->irq_count : NAN);
+				char irqs[sizeof m->irqs];
+				snprintf(irqs, sizeof irqs, "%s", m->irqs);
+				csv_clean(irqs);
+				fprintf(f, ",%s", irqs);
 				char other[160];
 				snprintf(other, sizeof other, "%s", m->other);
-				for (char *q = other; *q; q++)
-					if (*q == '"' || *q == ',' || *q == '\n')
-						*q = ' ';
+				csv_clean(other);
 				fprintf(f, ",%s,%s\n", other, note);
 			}
 		fclose(f);
@@ -362,17 +372,22 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		fprintf(f, "\n## What else ran on the HPC CPUs\n\nCPU time of threads other than "
 			"the application's, charged to the HPC CPUs by a /proc sampler (every 100 ms, "
 			"approximate), during the application and its fwq probe; the top three per "
-			"run; and the HPC CPUs' interrupt and steal time from /proc/stat (10 ms "
-			"resolution).\n\n| scenario | rep | hogs (ms) | others (ms) | irq / softirq / "
-			"steal (ms) | top others |\n| --- | --- | --- | --- | --- | --- |\n");
+			"run; the HPC CPUs' interrupt and steal time from /proc/stat (10 ms "
+			"resolution); and the interrupts that reached the HPC CPUs, counted from "
+			"/proc/interrupts, with the four largest sources (LOC: the local timer tick, RES "
+			"and CAL: rescheduling and function-call IPIs, TLB: shootdowns, names: device "
+			"interrupts).\n\n| scenario | rep | hogs (ms) | others (ms) | irq / softirq / "
+			"steal (ms) | interrupts | top sources | top others |\n"
+			"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (int s = 0; s < NSCN; s++)
 			for (int r = 0; r < c->reps; r++) {
 				const struct ix_sample *m = &res[s][r];
 				if (!c->scn_on[s] || !m->ok || !(m->other_ms >= 0))
 					continue;
-				fprintf(f, "| %s | %d | %.1f | %.1f | %.0f / %.0f / %.0f | %s |\n",
+				fprintf(f, "| %s | %d | %.1f | %.1f | %.0f / %.0f / %.0f | %.0f | %s | %s |\n",
 					ix_scn_name(s), r + 1, m->hog_ms, m->other_ms, m->irq_ms[0],
-					m->irq_ms[1], m->irq_ms[2], m->other[0] ? m->other : "-");
+					m->irq_ms[1], m->irq_ms[2], m->irq_count,
+					m->irqs[0] ? m->irqs : "-", m->other[0] ? m->other : "-");
 			}
 		fprintf(f, "\n## Failed runs\n\n");
 		int nf = 0;

@@ -62,6 +62,7 @@ static struct {
 	atomic_int hog[IX_MAX_HOGS];
 	int self;
 	unsigned long long stat0[3];
+	struct ix_irqs irq0, irq1;
 	struct task t[MAX_TASKS];
 	int n;
 } S;
@@ -199,6 +200,7 @@ int ix_sampler_start(const struct ix_cfg *c)
 	atomic_store(&S.stop, false);
 	scan(); /* the baseline */
 	cpu_stat(S.stat0);
+	ix_irq_snapshot(&S.irq0);
 	if (pthread_create(&S.th, NULL, loop, NULL))
 		return -1;
 	atomic_store(&S.running, true);
@@ -237,15 +239,13 @@ static int by_ns(const void *a, const void *b)
 	return (x->hpc_ns < y->hpc_ns) - (x->hpc_ns > y->hpc_ns);
 }
 
-double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms)
+void ix_sampler_stop(struct ix_sample *out)
 {
-	irq_ms[0] = irq_ms[1] = irq_ms[2] = NAN;
-	*hog_ms = NAN;
-	if (!atomic_load(&S.running)) {
-		if (cap)
-			top[0] = 0;
-		return NAN;
-	}
+	out->irq_ms[0] = out->irq_ms[1] = out->irq_ms[2] = NAN;
+	out->hog_ms = out->other_ms = out->irq_count = NAN;
+	out->other[0] = out->irqs[0] = 0;
+	if (!atomic_load(&S.running))
+		return;
 	atomic_store(&S.stop, true);
 	pthread_join(S.th, NULL);
 	atomic_store(&S.running, false);
@@ -253,7 +253,9 @@ double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms)
 	cpu_stat(st);
 	double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
 	for (int i = 0; i < 3; i++)
-		irq_ms[i] = (double)(st[i] - S.stat0[i]) * tick_ms;
+		out->irq_ms[i] = (double)(st[i] - S.stat0[i]) * tick_ms;
+	if (S.irq0.n && ix_irq_snapshot(&S.irq1) == 0)
+		out->irq_count = ix_irq_delta(&S.irq0, &S.irq1, out->irqs, sizeof out->irqs);
 	/* the application's own threads were only known once it started: drop them now */
 	unsigned long long total = 0, hogs = 0;
 	for (int i = 0; i < S.n; i++) {
@@ -269,14 +271,14 @@ double ix_sampler_stop(char *top, size_t cap, double irq_ms[3], double *hog_ms)
 		}
 		total += S.t[i].hpc_ns;
 	}
-	*hog_ms = (double)hogs * 1e-6;
+	out->hog_ms = (double)hogs * 1e-6;
 	qsort(S.t, (size_t)S.n, sizeof S.t[0], by_ns);
-	if (cap)
-		top[0] = 0;
+	char *top = out->other;
+	size_t cap = sizeof out->other;
 	for (int i = 0; i < S.n && i < 3 && S.t[i].hpc_ns >= 100000; i++) {
 		size_t l = strlen(top);
 		snprintf(top + l, cap - l, "%s%s[%d] %.1f ms", i ? " " : "", S.t[i].comm,
 			 S.t[i].tgid, (double)S.t[i].hpc_ns * 1e-6);
 	}
-	return (double)total * 1e-6;
+	out->other_ms = (double)total * 1e-6;
 }

@@ -82,11 +82,12 @@ static int run_once(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample 
 	bool before = ix_foreign_dsvds(x, which, sizeof which) >= (x->cfg->socket ? 2 : 1);
 	memset(out, 0, sizeof *out);
 	out->other_ms = out->hog_ms = out->irq_ms[0] = out->irq_ms[1] = out->irq_ms[2] = NAN;
+	out->irq_count = NAN;
 	bool hogs = sc == SCN_SINGLE || sc == SCN_SINGLE_PINNED || sc == SCN_DUAL;
 	struct ix_hogs h = { 0 };
 	if (hogs && x->cfg->hogs > 0 && ix_start_hogs(x, sc, rep, &h, out) < 0)
 		return ix_stop ? -1 : 0;
-	bool sampling = ix_sampler_start(x->cfg) == 0;
+	ix_sampler_start(x->cfg); /* if it cannot, the sample's sampler fields stay NaN */
 	for (int i = 0; i < h.n; i++) {
 		int pid = ix_qemu_pid(h.dom[i]);
 		if (pid > 0)
@@ -107,8 +108,7 @@ static int run_once(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample 
 	} else {
 		out->ok = false;
 	}
-	out->other_ms = sampling ? ix_sampler_stop(out->other, sizeof out->other, out->irq_ms,
-						   &out->hog_ms) : NAN;
+	ix_sampler_stop(out); /* NaN when it could not start */
 	if (out->ok && hogs && !ix_hogs_alive(&h, out))
 		out->ok = false;
 	ix_stop_hogs(x, &h);
