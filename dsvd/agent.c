@@ -464,6 +464,12 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
     }
     *changed = true;
     pin_self_to_housekeeping(a);
+    if (a->partition.irqs_skipped)
+        fprintf(stderr,
+                "dsvd: warning: %u interrupt(s) stay on the HPC CPUs, their affinity cannot be "
+                "changed (IRQ %s; kernel-managed ones leave only with isolcpus=managed_irq,CPUS "
+                "at boot)\n",
+                a->partition.irqs_skipped, a->partition.irqs_unmovable);
     return 0;
 }
 

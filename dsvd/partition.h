@@ -33,6 +33,7 @@ struct partition_state {
     uint64_t hugepage_kb;
     uint64_t hugepages_reserved; /* pages we added, all nodes */
     unsigned irqs_moved, irqs_skipped, tasks_moved;
+    char irqs_unmovable[256]; /* "36,41": the skipped IRQs (kernel-managed affinity, mostly) */
     char preexisting[4096]; /* v1: top-level cpusets at apply time, one per line */
     struct partition_hugetlbfs hugetlbfs;
     struct journal journal;

@@ -36,6 +36,9 @@ json_t *partition_state_to_json(const struct partition_state *st)
         "journal", journal_to_json(&st->journal));
     if (o)
         json_object_set_new(o, "preexisting_cgroups", json_string(st->preexisting));
+    json_t *irqs = o ? json_object_get(o, "irqs") : NULL;
+    if (irqs)
+        json_object_set_new(irqs, "unmovable", json_string(st->irqs_unmovable));
     if (o && st->hugetlbfs.path[0])
         json_object_set_new(o, "hugetlbfs",
                             json_pack("{s:s, s:b, s:s}", "path", st->hugetlbfs.path, "mounted",
@@ -108,6 +111,7 @@ int partition_state_load(struct partition_state *st, const char *path, bool *fou
     st->hugepages_reserved = (uint64_t)json_integer_value(json_object_get(hp, "pages"));
     st->irqs_moved = (unsigned)json_integer_value(json_object_get(irqs, "moved"));
     st->irqs_skipped = (unsigned)json_integer_value(json_object_get(irqs, "skipped"));
+    copy_str(irqs, "unmovable", st->irqs_unmovable, sizeof(st->irqs_unmovable)); /* optional */
     st->tasks_moved = (unsigned)json_integer_value(json_object_get(o, "tasks_moved"));
     copy_str(o, "preexisting_cgroups", st->preexisting, sizeof(st->preexisting));
     json_t *hf = json_object_get(o, "hugetlbfs"); /* absent in state files before it existed */

@@ -211,10 +211,15 @@ int step_irqs(struct apply_run *r)
             continue;
         steer_away(st, &cur);
         cpu_bits_format_list(&cur, buf, sizeof(buf));
-        /* some interrupts cannot be moved (EIO): they are counted, not fatal */
-        if (journal_set(&st->journal, path, buf, why, sizeof(why)) < 0)
+        /* some interrupts cannot be moved (EIO, or EPERM for kernel-managed affinity, which
+         * only isolcpus=managed_irq at boot avoids): they are recorded, not fatal */
+        if (journal_set(&st->journal, path, buf, why, sizeof(why)) < 0) {
+            size_t l = strlen(st->irqs_unmovable);
+            if (l + strlen(de->d_name) + 2 < sizeof(st->irqs_unmovable))
+                snprintf(st->irqs_unmovable + l, sizeof(st->irqs_unmovable) - l, "%s%s",
+                         l ? "," : "", de->d_name);
             st->irqs_skipped++;
-        else
+        } else
             st->irqs_moved++;
     }
     closedir(d);

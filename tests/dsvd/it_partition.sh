@@ -48,6 +48,15 @@ for f in /proc/irq/*/smp_affinity_list; do
     grep -Eq "(^|,)$HPC(,|-|$)|-$HPC" "$f" && on_hpc=$((on_hpc + 1))
 done
 check "no movable IRQ left on the HPC CPU ($on_hpc left, $skipped unmovable)" [ "$on_hpc" -le "${skipped:-0}" ]
+unmovable=$(sed -n 's/.*"unmovable": "\([0-9,]*\)".*/\1/p' "$STATE/partition.json" | head -1)
+listed_on_hpc=0
+for irq in ${unmovable//,/ }; do
+    grep -Eq "(^|,)$HPC(,|-|$)|-$HPC" /proc/irq/$irq/smp_affinity_list && listed_on_hpc=$((listed_on_hpc + 1))
+done
+check "the unmovable IRQs are named, and are on the HPC CPU ('$unmovable')" \
+    [ "$listed_on_hpc" -eq "${skipped:-0}" ]
+check "dsvd warned about them" \
+    sh -c "[ '${skipped:-0}' -eq 0 ] || grep -q 'stay on the HPC CPUs' '$WORK/dsvd.log'"
 check "partition state recorded" grep -q '"journal"' "$STATE/partition.json"
 
 out=$("$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0 --hpc-mem 16M 2>&1); rc=$?
