@@ -150,25 +150,32 @@ static int populate(void *p, uint64_t size, int node, const int *cpus, int ncpus
 	return 0;
 }
 
-static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int *cpus,
-		       int ncpus, const char **what)
+/* Populates p (after its NUMA binding) and makes it the guest's RAM; unmaps it on failure. */
+static int adopt(struct guest_mem *gm, void *p, uint64_t size, enum gm_backing backing, int node,
+		 const int *cpus, int ncpus, const char **what)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
-	int rc;
+	int rc = populate(p, size, node, cpus, ncpus, what);
 
-	if (p == MAP_FAILED) {
-		*what = "reserving hugetlbfs pages";
-		return -errno;
-	}
-	rc = populate(p, size, node, cpus, ncpus, what);
 	if (rc) {
 		munmap(p, size);
 		return rc;
 	}
 	gm->host = p;
-	gm->backing = GM_BACKING_HUGETLB;
+	gm->backing = backing;
 	return 0;
+}
+
+static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int *cpus,
+		       int ncpus, const char **what)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+
+	if (p == MAP_FAILED) {
+		*what = "reserving hugetlbfs pages";
+		return -errno;
+	}
+	return adopt(gm, p, size, GM_BACKING_HUGETLB, node, cpus, ncpus, what);
 }
 
 /* An unlinked file in dir: O_TMPFILE, else a named file removed at once. Returns fd or -errno. */
@@ -234,14 +241,7 @@ static int try_hugetlbfs(struct guest_mem *gm, const char *dir, uint64_t size, i
 		*what = "mapping the hugetlbfs file (more than the mount holds?)";
 		return rc;
 	}
-	rc = populate(p, size, node, cpus, ncpus, what);
-	if (rc) {
-		munmap(p, size);
-		return rc;
-	}
-	gm->host = p;
-	gm->backing = GM_BACKING_HUGETLBFS;
-	return 0;
+	return adopt(gm, p, size, GM_BACKING_HUGETLBFS, node, cpus, ncpus, what);
 }
 
 static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, const int *cpus,
@@ -252,7 +252,6 @@ static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, cons
 	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *p;
 	uint64_t head;
-	int rc;
 
 	if (raw == MAP_FAILED) {
 		*what = "allocating";
@@ -266,14 +265,7 @@ static int try_anon(struct guest_mem *gm, uint64_t size, int thp, int node, cons
 		munmap(p + size, span - head - size);
 	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	madvise(p, size, MADV_DONTFORK);
-	rc = populate(p, size, node, cpus, ncpus, what);
-	if (rc) {
-		munmap(p, size);
-		return rc;
-	}
-	gm->host = p;
-	gm->backing = thp ? GM_BACKING_THP : GM_BACKING_4K;
-	return 0;
+	return adopt(gm, p, size, thp ? GM_BACKING_THP : GM_BACKING_4K, node, cpus, ncpus, what);
 }
 
 int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode,

@@ -7,10 +7,7 @@ need_root
 need_free_node
 
 N=${CHURN:-200}
-SPIN=$PAYLOAD_DIR/spin.elf
-[ -x "$HVMM" ] || skip_all "hvmm is not built"
-[ -f "$SPIN" ] || skip_all "test payload spin.elf is not built"
-[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+need_hpc_vm_host
 ncpu=$(getconf _NPROCESSORS_ONLN)
 [ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
 HPC=$((ncpu - 1))

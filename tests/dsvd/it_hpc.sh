@@ -5,10 +5,7 @@
 need_root
 need_free_node
 
-[ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
-SPIN=$PAYLOAD_DIR/spin.elf
-[ -f "$SPIN" ] || skip_all "test payload spin.elf is not built"
-[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+need_hpc_vm_host
 ncpu=$(getconf _NPROCESSORS_ONLN)
 [ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
 HPC=$((ncpu - 1))

@@ -17,6 +17,14 @@ need_free_node() {
     fi
 }
 
+# An HPC VM through a real dsvd: hvmm, the spinning guest payload ($SPIN), cgroup v1 cpusets.
+need_hpc_vm_host() {
+    [ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
+    SPIN=$PAYLOAD_DIR/spin.elf
+    [ -f "$SPIN" ] || skip_all "test payload spin.elf is not built"
+    [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+}
+
 WORK=$(mktemp -d /tmp/dsvd-it.XXXXXX)
 SOCK=$WORK/dsvd.sock
 STATE=$WORK/state
