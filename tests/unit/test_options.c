@@ -28,6 +28,22 @@ static void defaults(void **state)
 	assert_int_equal(o.stats, STATS_NONE);
 }
 
+/* The partition's mount implies hugepages on; it is checked as a mount when RAM is made. */
+static void hugetlbfs_dir(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run", "--hugetlbfs", "/mnt/h"), OPTS_RUN);
+	assert_string_equal(o.hugetlbfs, "/mnt/h");
+	assert_int_equal(o.hugepages, GM_HUGE_ON);
+	assert_int_equal(PARSE(&o, err, "run", "--hugepages", "on", "--hugetlbfs", "/mnt/h"),
+			 OPTS_RUN);
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_null(o.hugetlbfs);
+}
+
 static void full_command(void **state)
 {
 	struct hvmm_opts o;
@@ -106,6 +122,11 @@ static void errors(void **state)
 		{ ARGC("run", "--mem", "99999999999999999999G"),
 		  ARGV("run", "--mem", "99999999999999999999G"), "--mem" },
 		{ ARGC("run", "--hugepages", "maybe"), ARGV("run", "--hugepages", "maybe"), "auto, on or off" },
+		{ ARGC("run", "--hugetlbfs", ""), ARGV("run", "--hugetlbfs", ""), "expected a directory" },
+		{ ARGC("run", "--hugetlbfs", "/mnt/h", "--hugepages", "off"),
+		  ARGV("run", "--hugetlbfs", "/mnt/h", "--hugepages", "off"), "--hugepages off" },
+		{ ARGC("run", "--hugepages", "auto", "--hugetlbfs", "/mnt/h"),
+		  ARGV("run", "--hugepages", "auto", "--hugetlbfs", "/mnt/h"), "--hugepages auto" },
 		{ ARGC("run", "--stats=xml"), ARGV("run", "--stats=xml"), "--stats" },
 		{ ARGC("run", "--bogus"), ARGV("run", "--bogus"), "--bogus" },
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
@@ -170,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(full_command),
+		cmocka_unit_test(hugetlbfs_dir),
 		cmocka_unit_test(cpus_imply_vcpus),
 		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(errors),
