@@ -3,6 +3,7 @@
  * interference` runs it. See docs/interference.md.
  */
 #include "interference.h"
+#include "cpulist.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -59,45 +60,14 @@ static void usage(FILE *f)
 "3 could not set up (dsvd, libvirt, calibration); 130 interrupted.\n");
 }
 
-static int parse_list(const char *s, int *out, int max)
+/* A CPU-list option ("1-3,6"), or -1 after saying what is wrong with it. */
+static int cpu_option(const char *opt, const char *s, int *out, int max)
 {
-	int n = 0;
-	const char *p = s;
-	while (*p) {
-		char *e;
-		long a = strtol(p, &e, 10), b = a;
-		if (e == p || a < 0)
-			return -1;
-		if (*e == '-') {
-			p = e + 1;
-			b = strtol(p, &e, 10);
-			if (e == p || b < a)
-				return -1;
-		}
-		for (long c = a; c <= b; c++) {
-			if (n == max)
-				return -1;
-			for (int i = 0; i < n; i++)
-				if (out[i] == c)
-					return -1;
-			out[n++] = (int)c;
-		}
-		if (*e == ',')
-			e++;
-		else if (*e)
-			return -1;
-		p = e;
-	}
+	char err[256];
+	int n = cpulist_parse(s, out, (size_t)max, err, sizeof err);
+	if (n < 0)
+		fprintf(stderr, "interference: %s: %s\n", opt, err);
 	return n;
-}
-
-static void format_list(const int *v, int n, char *out, size_t cap)
-{
-	out[0] = 0;
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(out);
-		snprintf(out + l, cap - l, "%s%d", i ? "," : "", v[i]);
-	}
 }
 
 static int online_cpus(int *out, int max)
@@ -110,7 +80,9 @@ static int online_cpus(int *out, int max)
 		fclose(f);
 	}
 	buf[strcspn(buf, "\n")] = 0;
-	int n = buf[0] ? parse_list(buf, out, max) : -1;
+	char why[128];
+	static const struct cpulist_rules sysfs = { CPULIST_MAX_CPU, false, false, true };
+	int n = buf[0] ? cpulist_scan(buf, &sysfs, out, (size_t)max, why, sizeof why) : -1;
 	if (n <= 0) {
 		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
 		for (int i = 0; i < n && i < max; i++)
@@ -287,20 +259,23 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 		return -1;
 	}
 	int hkv[IX_MAX_CPUS], nhk;
-	nhk = hk ? parse_list(hk, hkv, IX_MAX_CPUS) : (hkv[0] = c->all[0], 1);
+	nhk = hk ? cpu_option("--housekeeping-cpus", hk, hkv, IX_MAX_CPUS) : (hkv[0] = c->all[0], 1);
 	if (hpc) {
-		c->nhpc = parse_list(hpc, c->hpc, IX_MAX_CPUS);
+		c->nhpc = cpu_option("--hpc-cpus", hpc, c->hpc, IX_MAX_CPUS);
 	} else {
 		c->nhpc = 0;
 		for (int i = 0; i < c->nall; i++)
 			if (nhk > 0 && !is_in(c->all[i], hkv, nhk))
 				c->hpc[c->nhpc++] = c->all[i];
 	}
-	c->ncomm = comm ? parse_list(comm, c->comm, IX_MAX_CPUS) : nhk;
+	c->ncomm = comm ? cpu_option("--commodity-cpus", comm, c->comm, IX_MAX_CPUS) : nhk;
 	if (!comm && nhk > 0)
 		memcpy(c->comm, hkv, sizeof(int) * (size_t)nhk);
-	if (c->nhpc <= 0 || nhk <= 0 || c->ncomm <= 0) {
-		fprintf(stderr, "interference: bad CPU list\n");
+	if (c->nhpc < 0 || nhk < 0 || c->ncomm < 0)
+		return -1; /* cpu_option said why */
+	if (c->nhpc == 0 || nhk == 0 || c->ncomm == 0) {
+		fprintf(stderr, "interference: the split leaves no %s CPU\n",
+			!c->nhpc ? "HPC" : !nhk ? "housekeeping" : "commodity");
 		return -1;
 	}
 	for (int i = 0; i < c->nhpc; i++)
@@ -310,9 +285,9 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 				"commodity\n", c->hpc[i]);
 			return -1;
 		}
-	format_list(c->hpc, c->nhpc, c->hpc_list, sizeof c->hpc_list);
-	format_list(hkv, nhk, c->hk_list, sizeof c->hk_list);
-	format_list(c->comm, c->ncomm, c->comm_list, sizeof c->comm_list);
+	cpulist_format(c->hpc, (size_t)c->nhpc, c->hpc_list, sizeof c->hpc_list);
+	cpulist_format(hkv, (size_t)nhk, c->hk_list, sizeof c->hk_list);
+	cpulist_format(c->comm, (size_t)c->ncomm, c->comm_list, sizeof c->comm_list);
 	if (c->reps < 0)
 		c->reps = c->quick ? 3 : 5;
 	if (c->hogs < 0)
