@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "overhead.h"
 #include "proc.h"
 
@@ -110,34 +111,6 @@ static void usage(FILE *f)
 		"  --no-doc           do not touch the markdown file\n"
 		"  --no-plot          no gnuplot\n"
 		"  --verbose          echo every command and the output of failed runs\n");
-}
-
-static int parse_cpulist(const char *s, int *cpus, int max)
-{
-	int n = 0;
-	while (*s) {
-		char *e;
-		long a = strtol(s, &e, 10), b = a;
-		if (e == s || a < 0)
-			return -1;
-		s = e;
-		if (*s == '-') {
-			b = strtol(s + 1, &e, 10);
-			if (e == s + 1 || b < a)
-				return -1;
-			s = e;
-		}
-		for (long x = a; x <= b; x++) {
-			if (n >= max || x > 4095)
-				return -1;
-			cpus[n++] = (int)x;
-		}
-		if (*s == ',')
-			s++;
-		else if (*s)
-			return -1;
-	}
-	return n;
 }
 
 static bool in_list(const char *list, const char *name)
@@ -335,9 +308,10 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--cpus")) {
 			NEEDV();
-			c.ncpus = parse_cpulist(v, c.cpus, OVH_MAX_CPUS);
+			char why[256];
+			c.ncpus = cpulist_parse(v, c.cpus, OVH_MAX_CPUS, why, sizeof why);
 			if (c.ncpus <= 0) {
-				fprintf(stderr, "overhead: bad --cpus '%s'\n", v);
+				fprintf(stderr, "overhead: --cpus: %s\n", why);
 				return 2;
 			}
 		} else if (!strcmp(a, "--only")) {
@@ -388,6 +362,14 @@ int main(int argc, char **argv)
 		if (c.ncpus == 0)
 			c.cpus[c.ncpus++] = 0;
 	}
+	/* A CPU that is not there at all is a typo, not another tool's cpuset: no waiting. */
+	long ncpu_conf = sysconf(_SC_NPROCESSORS_CONF);
+	for (int i = 0; i < c.ncpus; i++)
+		if (ncpu_conf > 0 && c.cpus[i] >= ncpu_conf) {
+			fprintf(stderr, "overhead: --cpus: CPU %d does not exist (this host has %ld)\n",
+				c.cpus[i], ncpu_conf);
+			return 2;
+		}
 	size_t pl = 0;
 	for (int i = 0; i < c.ncpus && pl < sizeof c.cpulist - 8; i++)
 		pl += (size_t)snprintf(c.cpulist + pl, sizeof c.cpulist - pl, "%s%d", i ? "," : "",
