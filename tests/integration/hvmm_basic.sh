@@ -8,13 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 plan 21
 
-run() { # run NAME ARGS... : stdout, stderr and status into $T/NAME.{out,err,rc}
-  local name=$1; shift
-  timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"
-  echo $? >"$T/$name.rc"
-}
-rc() { cat "$T/$1.rc"; }
-has() { grep -q -- "$2" "$T/$1" || { diag "$1 lacks '$2':"; show "$T/$1"; false; }; }
+. "$(dirname "$0")/../lib/hvmm_run.sh"
 is() { [ "$1" = "$2" ] || { diag "expected '$2', got '$1'"; false; }; }
 
 # 1-2: a compute loop gives the same result and exit status as the same loop natively.

@@ -33,12 +33,7 @@ mount -t hugetlbfs -o pagesize=2M,size=$((PAGES * 2))M,min_size=$((PAGES * 2))M,
   skip_all "cannot reserve $PAGES hugepages for a mount ($(cat "$T/mount.err")): another process took them"
 plan 9
 
-run() { # run NAME ARGS...: stdout, stderr and status into $T/NAME.{out,err,rc}
-  local name=$1; shift
-  timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"
-  echo $? >"$T/$name.rc"
-}
-rc() { cat "$T/$1.rc"; }
+. "$(dirname "$0")/../lib/hvmm_run.sh"
 backing() { python3 -c "
 import json,sys
 print(json.loads(open('$T/$1.err').read().strip().splitlines()[-1])['memory']['backing'])"; }
