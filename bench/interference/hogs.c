@@ -94,7 +94,7 @@ int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_hogs *h,
 					 h->dom[i]);
 				goto fail;
 			}
-			ready += t >= x->hog_ready_cpu_s[h->dsvd];
+			ready += t >= x->hog_ready_cpu_s;
 		}
 		if (ready == h->n) {
 			ix_progress("         %d commodity VM(s) running hog after %.1f s\n", h->n,
@@ -127,16 +127,20 @@ bool ix_hogs_alive(const struct ix_hogs *h, struct ix_sample *s)
 	return true;
 }
 
-int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen)
+/*
+ * Boots one commodity VM (machine microvm, as the runner's domains and dsvd's commodity VMs
+ * are) with a 0.3 s hog and records the CPU time that took.
+ */
+int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen)
 {
 	const struct ix_cfg *c = x->cfg;
 	char hog[IX_PATH + 8], name[64], con[IX_PATH + 80], args[256];
 	snprintf(hog, sizeof hog, "%s/hog", x->paths->workloads);
-	snprintf(name, sizeof name, "dsv-%s-calib%s", c->run_id, pc ? "pc" : "");
+	snprintf(name, sizeof name, "dsv-%s-calib", c->run_id);
 	snprintf(con, sizeof con, "%s/%s.console", x->tmp, name);
 	snprintf(args, sizeof args, "hog --mode %s --seconds 0.3 --threads 1 --quiet", c->hog_arg);
 	double t0 = ix_now();
-	const char *machine = pc ? "pc" : "microvm";
+	const char *machine = "microvm";
 	int h = ix_virt_start(name, machine, c->hog_mem_mib, x->paths->lwk, hog, args, con,
 			      c->comm_list, c->comm_list, err, errlen);
 	if (h < 0)
@@ -177,10 +181,10 @@ int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen)
 	unlink(con);
 	if (r == 0) {
 		/* what booting plus the 0.3 s run cost, plus a margin: past it the hog runs */
-		x->hog_ready_cpu_s[pc] = cpu + 0.2;
+		x->hog_ready_cpu_s = cpu + 0.2;
 		ix_progress("calibration: a commodity VM (machine %s) boots and runs a 0.3 s hog in "
 			    "%.1f s wall, %.2f s of CPU; hogs count as running past %.2f s of CPU\n",
-			    machine, ix_now() - t0, cpu, x->hog_ready_cpu_s[pc]);
+			    machine, ix_now() - t0, cpu, x->hog_ready_cpu_s);
 	}
 	return r;
 }

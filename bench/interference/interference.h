@@ -128,8 +128,8 @@ struct ix_ctx {
 	struct ix_paths *paths;
 	struct ix_dsvd dsvd;
 	char tmp[IX_PATH];
-	/* domain CPU time after which a hog runs for sure: [0] microvm (ours), [1] pc (dsvd's) */
-	double hog_ready_cpu_s[2];
+	/* domain CPU time after which a hog runs for sure (machine microvm: ours and dsvd's) */
+	double hog_ready_cpu_s;
 	char notes[4096];
 	bool single_uses_hvmm;     /* more than one HPC thread: the lwk's PVH path has one vCPU */
 	double started;
@@ -138,7 +138,7 @@ struct ix_ctx {
 	char restart_reason[256];
 };
 /* Measures what booting costs a hog VM of the machine type (pc: dsvd's). */
-int ix_calibrate_hogs(struct ix_ctx *x, bool pc, char *err, size_t errlen);
+int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen);
 /* Runs one repetition of scenario s into out. Returns 0, or -1 when stopped. */
 int ix_run_scenario(struct ix_ctx *x, enum ix_scn s, int rep, struct ix_sample *out);
 

@@ -373,10 +373,7 @@ int main(int argc, char **argv)
 	if (need_hogs) {
 		if (ix_node_mode(&x, false, err, sizeof err) < 0)
 			goto setup_failed;
-		if ((cfg.scn_on[SCN_SINGLE] || cfg.scn_on[SCN_SINGLE_PINNED]) &&
-		    ix_calibrate_hogs(&x, false, err, sizeof err) < 0)
-			goto setup_failed;
-		if (cfg.scn_on[SCN_DUAL] && ix_calibrate_hogs(&x, true, err, sizeof err) < 0)
+		if (ix_calibrate_hogs(&x, err, sizeof err) < 0)
 			goto setup_failed;
 	}
 

@@ -49,7 +49,12 @@ check "the mount has all its pages free again after the VM ($(mount_free) of $PA
   [ "$(mount_free)" = $PAGES ]
 
 # 4: the same under the jail and the seccomp filters (the memory is set up before either).
-run jailed run --mem 8M --hugetlbfs "$MNT" --jail "$T/jail" --stats=json --kernel "$P/hello.elf"
+# A sanitizer build's LeakSanitizer reads /proc at exit, which the jail hides: this one run
+# goes without the leak check (the other runs keep it).
+san_env=
+grep -q __asan_init "$HVMM" && san_env="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+(export ${san_env:-DSV_UNUSED=1}
+ run jailed run --mem 8M --hugetlbfs "$MNT" --jail "$T/jail" --stats=json --kernel "$P/hello.elf")
 jailed_ok() { [ "$(rc jailed)" = 0 ] && [ "$(backing jailed)" = hugetlbfs ]; }
 check "with --jail and seccomp as well" jailed_ok || show "$T/jailed.err"
 
