@@ -29,6 +29,7 @@
 #include <dsv/fileio.h>
 #include "fileio.h"
 #include "guest_mem.h"
+#include "fuzz_input.h"
 #include "share_fixture.h"
 
 #define MEM      (2ull << 20)
@@ -98,18 +99,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t byte(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 static uint64_t arg(struct in *in, uint64_t *last_len)
 {
@@ -120,7 +109,6 @@ static uint64_t arg(struct in *in, uint64_t *last_len)
 		0x100000003ull, 0x7fffffffffffffffull, DSV_MAX_FILES, 0x80000000u,
 	};
 	uint8_t tag = byte(in) % 8, b;
-	uint64_t v = 0;
 	switch (tag) {
 	case 0:
 		return (uint64_t)(int64_t)(int8_t)byte(in);
@@ -133,9 +121,7 @@ static uint64_t arg(struct in *in, uint64_t *last_len)
 	case 2:
 		return *last_len;
 	case 3:
-		for (int i = 0; i < 8; i++)
-			v |= (uint64_t)byte(in) << (8 * i);
-		return v;
+		return u64(in, 8);
 	case 4:
 		return edge[byte(in) % (sizeof(edge) / sizeof(edge[0]))];
 	case 5:

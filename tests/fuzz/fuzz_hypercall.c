@@ -26,6 +26,7 @@
 #include "dsv/hypercall.h"
 #include "hypercall.h"
 #include "log.h"
+#include "fuzz_input.h"
 #include "share_fixture.h"
 
 #define MEM        (2ull << 20)
@@ -68,27 +69,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t byte(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint64_t u64(struct in *in, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++)
-		v |= (uint64_t)byte(in) << (8 * i);
-	return v;
-}
 
 static uint64_t arg(struct in *in)
 {
