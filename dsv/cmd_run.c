@@ -78,7 +78,9 @@ int cmd_run(const struct cli *c, int argc, char **argv)
         const char *state = json_string_value(json_object_get(vm, "state"));
         if (!state || (strcmp(state, "running") != 0 && strcmp(state, "starting") != 0)) {
             json_t *code = json_object_get(vm, "exit_code");
-            exit_code = code ? (int)json_integer_value(code) : 0;
+            /* a VM that failed without a status (its QEMU was killed) must not read as 0 */
+            exit_code = code ? (int)json_integer_value(code)
+                             : (state && strcmp(state, "failed") == 0 ? 1 : 0);
             const char *why = json_string_value(json_object_get(vm, "exit_reason"));
             if (why && exit_code)
                 fprintf(stderr, "dsv: %s: %s\n", name, why);

@@ -1,4 +1,5 @@
 #include "commodity_vm.h"
+#include "guest_exit.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -234,9 +235,30 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
         virDomainFree(dom);
     if (active == 1)
         return 0;
-    vm->state = VM_EXITED;
-    snprintf(vm->exit_reason, sizeof(vm->exit_reason), "libvirt domain %s is no longer running",
-             vm->domain);
+    /* libvirt does not pass QEMU's exit code on: the lwk leaves its status in the log */
+    char log[sizeof(vm->console_path) + 8];
+    snprintf(log, sizeof(log), "%s.debug", vm->console_path);
+    int status = -1;
+    switch (guest_exit_from_log(log, &status)) {
+    case GUEST_EXIT_STATUS:
+        vm->state = VM_EXITED;
+        vm->exit_code = status;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "the guest exited with status %d",
+                 status);
+        break;
+    case GUEST_EXIT_NO_STATUS:
+        vm->state = VM_FAILED;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "QEMU of libvirt domain %s ended before the guest exited (killed or crashed)",
+                 vm->domain);
+        break;
+    case GUEST_EXIT_NO_LOG:
+        vm->state = VM_EXITED;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "libvirt domain %s is no longer running (the guest reported no status)",
+                 vm->domain);
+        break;
+    }
     return 1;
 }
 

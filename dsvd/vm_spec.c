@@ -132,6 +132,16 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return api_fail(err, 400, "program", "required for stack hpc unless kernel is given");
     if (spec->stack == VM_STACK_COMMODITY && spec->share)
         return api_fail(err, 400, "share", "not supported for stack commodity");
+    /* a commodity guest gets its arguments on the kernel command line, split at whitespace:
+     * an argument with a space would silently become two */
+    for (unsigned i = 0; spec->stack == VM_STACK_COMMODITY && i < spec->argc; i++)
+        if (strpbrk(spec->argv[i], " \t\n\r")) {
+            char field[32];
+            snprintf(field, sizeof(field), "program[%u]", i);
+            return api_fail(err, 400, field,
+                            "contains whitespace, which a commodity guest's kernel command "
+                            "line cannot carry (stack hpc can)");
+        }
     return 0;
 }
 

@@ -3,6 +3,7 @@
  * (status << 1) | 1). There is no file system: only the standard descriptors exist. */
 #include "host.h"
 #include "x86.h"
+#include <dsv/abi.h>
 #include <dsv/fileio.h>
 #include <dsv/hypercall.h>
 
@@ -43,6 +44,27 @@ static int64_t fstat_std(uint64_t fd, uint64_t gpa)
 	return 0;
 }
 
+/*
+ * QEMU's own exit status does not reach a libvirt user, so the status also goes to the
+ * debugcon as the log's last line (DSV_QEMU_EXIT_LINE): dsvd reads it from there.
+ */
+void qemu_announce(void)
+{
+	static const char line[] = DSV_QEMU_BOOT_LINE "\n";
+	port_write(DEBUGCON_PORT, line, sizeof line - 1);
+}
+
+static NORETURN void qemu_exit(uint32_t status)
+{
+	char line[48];
+	int n = ksnprintf(line, sizeof line, "\n" DSV_QEMU_EXIT_LINE "%u\n", status & 0xff);
+	if (n > 0)
+		port_write(DEBUGCON_PORT, line, (uint64_t)n);
+	outl(DEBUG_EXIT, status & 0xff);
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
 int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 {
 	switch (nr) {
@@ -53,15 +75,10 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 	case DSV_HC_LOG:
 		return write_fd(2, a[0], a[1]);
 	case DSV_HC_EXIT:
-		outl(DEBUG_EXIT, (uint32_t)(a[0] & 0xff));
-		for (;;)
-			__asm__ volatile("hlt");
+		qemu_exit((uint32_t)a[0]);
 	case DSV_HC_ABORT:
 		write_fd(2, a[0], a[1]);
-		port_write(DEBUGCON_PORT, "\n", 1);
-		outl(DEBUG_EXIT, 126);
-		for (;;)
-			__asm__ volatile("hlt");
+		qemu_exit(126);
 	case DSV_HC_WRITE:
 	case DSV_HC_PWRITE:
 		return write_fd(a[0], a[1], a[2]);

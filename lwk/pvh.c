@@ -208,6 +208,7 @@ void pvh_main(uint32_t start_info)
 		bi.platform = DSV_PLATFORM_HW;
 	}
 	host_kind = HOST_QEMU;
+	qemu_announce();
 	if (si->magic != HVM_START_MAGIC)
 		panic("bad PVH start info");
 	pvh_enable_fpu_state();

@@ -21,6 +21,15 @@
 #define DSV_PLATFORM_HW  1u /* hardware VT-x/SVM: ordinary IDT/TSS/SYSCALL, iretq works */
 #define DSV_PLATFORM_PVM 2u /* kvm_pvm: see docs/abi.md "PVM" */
 
+/*
+ * Under QEMU (PVH boot) the lwk ends its debugcon log (port 0xe9) with this text and its
+ * exit status in decimal, then exits through isa-debug-exit: a libvirt user (dsvd) never
+ * sees QEMU's exit code, so it reads the status from the log (docs/abi.md).
+ */
+#define DSV_QEMU_EXIT_LINE "dsv-guest-exit-status: "
+/* ... and starts it with this line, so that a log without the exit line means "killed". */
+#define DSV_QEMU_BOOT_LINE "dsv-guest: the exit status follows at the end of this log"
+
 /* kvm_pvm: the MSR that opts a guest in to native supervisor mode (docs/abi.md). */
 #define DSV_PVM_MSR_VIF       0x4b564d10u
 #define DSV_PVM_VIF_CR2_CELL  (1u << 4)  /* host writes CR2 at VIF+8 on a #PF */

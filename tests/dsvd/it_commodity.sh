@@ -78,7 +78,17 @@ if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then
           -- /bin/busybox echo hello from the lwk 2>&1); rc=$?
     check "dsv run --stack commodity boots the lwk and runs busybox" grep -q "hello from the lwk" <<<"$out"
     check "the domain ends when the program exits (dsv run returns, exit 0)" [ $rc -eq 0 ]
+    # libvirt loses QEMU's exit code: dsvd reads the guest's status from its debugcon log
+    timeout 60 "$DSV" run --stack commodity --name $PREFIX-lwk3 --mem 128M --kernel "$LWK_ELF" \
+        -- /bin/busybox sh -c 'exit${IFS}3' >/dev/null 2>&1; rc=$?
+    check "dsv run --stack commodity returns the guest's exit status (3: $rc)" [ $rc -eq 3 ]
+    out=$(timeout 30 "$DSV" run --stack commodity --name $PREFIX-lwk4 --kernel "$LWK_ELF" \
+          -- /bin/busybox sh -c 'exit 3' 2>&1); rc=$?
+    check "an argument with a space is refused for stack commodity ($rc)" \
+        grep -q 'program\[3\].*whitespace' <<<"$out"
 else
+    skip "lwk.elf or /bin/busybox not available"
+    skip "lwk.elf or /bin/busybox not available"
     skip "lwk.elf or /bin/busybox not available"
     skip "lwk.elf or /bin/busybox not available"
 fi
