@@ -58,15 +58,18 @@ int ix_irq_snapshot(struct ix_irqs *t)
 			continue;
 		unsigned long long sum = 0;
 		char *p = colon + 1;
-		for (int c = 0; c < ncol; c++) {
+		int c = 0;
+		for (; c < ncol; c++) {
 			char *end;
 			unsigned long long v = strtoull(p, &end, 10);
 			if (end == p)
-				break; /* ERR: and MIS: have one total, not one per CPU */
+				break;
 			if (cpu[c] >= 0 && cpu[c] < IX_MAX_CPUS && ix_sampler_is_hpc(cpu[c]))
 				sum += v;
 			p = end;
 		}
+		if (c < ncol)
+			continue; /* ERR: and MIS: have one total, not one count per CPU */
 		struct ix_irq_row *r = &t->row[t->n++];
 		row_label(line, colon, r->name, sizeof r->name);
 		r->count = sum;
