@@ -9,7 +9,9 @@
 static const char vm_usage[] =
     "usage: dsv [--socket PATH] [--json] vm COMMAND\n"
     "  vm create NAME --stack hpc|commodity [--vcpus N (1)] [--mem SIZE (64M)] [--kernel IMAGE]\n"
-    "            [--initrd FILE] [--cmdline STR] [--share DIR] [-- PROGRAM ARGS...]\n"
+    "            [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota PCT]\n"
+    "            [-- PROGRAM ARGS...]\n"
+    "            --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU\n"
     "  vm list\n"
     "  vm show NAME\n"
     "  vm delete NAME\n"
@@ -25,7 +27,8 @@ static json_t *path_value(const char *p)
 
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
 {
-    enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP };
+    enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP,
+           O_QUOTA };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, O_STACK},
         {"vcpus", required_argument, NULL, O_VCPUS},
@@ -35,6 +38,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         {"cmdline", required_argument, NULL, O_CMDLINE},
         {"share", required_argument, NULL, O_SHARE},
         {"name", required_argument, NULL, O_NAME},
+        {"cpu-quota", required_argument, NULL, O_QUOTA},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -51,13 +55,16 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         uint64_t mib;
         switch (c) {
         case O_STACK: json_object_set_new(req, "stack", json_string(optarg)); break;
-        case O_VCPUS: {
+        case O_VCPUS:
+        case O_QUOTA: {
+            const char *opt = c == O_VCPUS ? "vcpus" : "cpu-quota";
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg) {
-                fprintf(stderr, "dsv: --vcpus: '%s' is not a number\n", optarg);
+                fprintf(stderr, "dsv: --%s: '%s' is not a number\n", opt, optarg);
                 return EXIT_USAGE;
             }
-            json_object_set_new(req, "vcpus", json_integer(v)); /* range checked by dsvd */
+            /* ranges are checked by dsvd */
+            json_object_set_new(req, c == O_VCPUS ? "vcpus" : "cpu_quota_pct", json_integer(v));
             break;
         }
         case O_MEM:

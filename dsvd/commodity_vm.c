@@ -96,7 +96,13 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     sb_printf(&b, "  <cputune>\n");
     for (unsigned i = 0; i < vm->spec.vcpus; i++)
         sb_printf(&b, "    <vcpupin vcpu='%u' cpuset='%d'/>\n", i, pin[i]);
-    sb_printf(&b, "    <emulatorpin cpuset='%s'/>\n  </cputune>\n", cpus);
+    sb_printf(&b, "    <emulatorpin cpuset='%s'/>\n", cpus);
+    /* a CPU cap per vCPU (CFS bandwidth): the one lever on what a commodity VM takes from
+     * the memory system when the hardware cannot partition it (no resctrl MBA) */
+    if (vm->spec.cpu_quota_pct)
+        sb_printf(&b, "    <period>100000</period>\n    <quota>%u</quota>\n",
+                  vm->spec.cpu_quota_pct * 1000);
+    sb_printf(&b, "  </cputune>\n");
     /* machine microvm: no firmware (pc's SeaBIOS runs in the instruction emulator of a PVM
      * host, about 3 s of CPU per boot), no PCI, USB or VGA. It keeps ACPI (the lwk finds its
      * CPUs in the MADT) and a PIT (the lwk calibrates the TSC with it when KVM has no timing

@@ -83,7 +83,8 @@ static int parse_program(const json_t *obj, struct vm_spec *spec, struct api_err
 int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error *err)
 {
     static const char *const fields[] = {"name", "stack", "vcpus", "mem_mib", "kernel", "initrd",
-                                         "cmdline", "share", "program", NULL};
+                                         "cmdline", "share", "program", "cpu_quota_pct",
+                                         NULL};
     memset(spec, 0, sizeof(*spec));
     if (json_only_fields(obj, fields, err) < 0)
         return -1;
@@ -132,6 +133,14 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return api_fail(err, 400, "program", "required for stack hpc unless kernel is given");
     if (spec->stack == VM_STACK_COMMODITY && spec->share)
         return api_fail(err, 400, "share", "not supported for stack commodity");
+    bool has_quota = false;
+    n = 0;
+    if (json_get_int_range(obj, "cpu_quota_pct", false, 1, 100, &n, &has_quota, err) < 0)
+        return -1;
+    if (has_quota && spec->stack == VM_STACK_HPC)
+        return api_fail(err, 400, "cpu_quota_pct", "not supported for stack hpc (its vCPUs own "
+                                                   "their CPUs)");
+    spec->cpu_quota_pct = has_quota ? (unsigned)n : 0;
     /* a commodity guest gets its arguments on the kernel command line, split at whitespace:
      * an argument with a space would silently become two */
     for (unsigned i = 0; spec->stack == VM_STACK_COMMODITY && i < spec->argc; i++)
@@ -169,6 +178,8 @@ json_t *vm_spec_to_json(const struct vm_spec *spec)
     if (spec->initrd) json_object_set_new(o, "initrd", json_string(spec->initrd));
     if (spec->cmdline) json_object_set_new(o, "cmdline", json_string(spec->cmdline));
     if (spec->share) json_object_set_new(o, "share", json_string(spec->share));
+    if (spec->cpu_quota_pct)
+        json_object_set_new(o, "cpu_quota_pct", json_integer(spec->cpu_quota_pct));
     if (spec->argc) {
         json_t *a = json_array();
         for (unsigned i = 0; i < spec->argc; i++)

@@ -28,6 +28,7 @@ struct vm_spec {
     char *share;   /* hpc only */
     char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
     unsigned argc;
+    unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
 };
 
 const char *vm_stack_name(enum vm_stack s);

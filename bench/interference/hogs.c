@@ -63,6 +63,8 @@ int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_hogs *h,
 					      h->vm[i], "stack", "commodity", "vcpus", 1, "mem_mib",
 					      c->hog_mem_mib, "kernel", x->paths->lwk, "initrd", hog,
 					      "cmdline", "dsv.platform=pvm", "program", prog);
+			if (c->hog_quota_pct)
+				json_object_set_new(b, "cpu_quota_pct", json_integer(c->hog_quota_pct));
 			char *body = json_dumps(b, JSON_COMPACT);
 			json_decref(b);
 			int r = ix_dsvd_create(&x->dsvd, h->vm[i], body, err, sizeof err);

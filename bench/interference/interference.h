@@ -36,6 +36,7 @@ struct ix_sample {
 struct ix_cfg {
 	bool quick, fwq_probe, plot, keep_going;
 	int reps, hogs;
+	int hog_quota_pct;         /* dual-stack hogs' cpu_quota_pct in dsvd; 0: none */
 	const char *hog_mode;      /* our names: cpu membw syscall pagefault */
 	const char *hog_arg;       /* hog's names: spin mem syscall fault */
 	const char *workload;      /* cg fwq stream dgemm */

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 "  --hogs K                commodity VMs (1 vCPU each) running hog (default: 2 per\n"
 "                          commodity CPU, so the commodity side is overcommitted 2:1)\n"
 "  --hog-mode MODE         cpu | membw | syscall | pagefault (default cpu)\n"
+"  --hog-quota PCT         dual-stack only: dsvd caps each hog vCPU at PCT %% of a CPU\n"
+"                          (cpu_quota_pct; default: no cap)\n"
 "  --workload W            cg | fwq | stream | dgemm (default cg)\n"
 "  --size S                small, or the workload's size: cg --nx, stream/dgemm --n,\n"
 "                          fwq --samples (default: the workload's, smaller with --quick)\n"
@@ -141,11 +143,12 @@ static int setup_paths(struct ix_paths *p)
 static int parse_args(int argc, char **argv, struct ix_cfg *c)
 {
 	enum { O_REPS = 256, O_HOGS, O_MODE, O_WL, O_SIZE, O_SCN, O_OUT, O_HPC, O_HK, O_COMM,
-	       O_SOCK, O_NOFWQ, O_TIMEOUT, O_WAIT, O_QUICK, O_HELP };
+	       O_SOCK, O_NOFWQ, O_TIMEOUT, O_WAIT, O_QUICK, O_HELP, O_QUOTA };
 	static const struct option opts[] = {
 		{ "quick", no_argument, 0, O_QUICK }, { "reps", required_argument, 0, O_REPS },
 		{ "hogs", required_argument, 0, O_HOGS },
 		{ "hog-mode", required_argument, 0, O_MODE },
+		{ "hog-quota", required_argument, 0, O_QUOTA },
 		{ "workload", required_argument, 0, O_WL }, { "size", required_argument, 0, O_SIZE },
 		{ "scenarios", required_argument, 0, O_SCN }, { "out", required_argument, 0, O_OUT },
 		{ "hpc-cpus", required_argument, 0, O_HPC },
@@ -183,6 +186,13 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 			}
 			break;
 		case O_MODE: c->hog_mode = optarg; break;
+		case O_QUOTA:
+			c->hog_quota_pct = (int)strtol(optarg, &e, 10);
+			if (*e || c->hog_quota_pct < 1 || c->hog_quota_pct > 100) {
+				fprintf(stderr, "interference: --hog-quota must be 1..100\n");
+				return -1;
+			}
+			break;
 		case O_WL: c->workload = optarg; break;
 		case O_SIZE: snprintf(c->size, sizeof c->size, "%s", optarg); break;
 		case O_SCN: scn = optarg; break;

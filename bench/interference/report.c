@@ -349,8 +349,12 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		fprintf(f, "- **HPC application:** `%s` (%s), %d thread(s) in every scenario; "
 			"fwq probe after each run: %s\n", c->workload,
 			c->size[0] ? c->size : "default size", c->nhpc, c->fwq_probe ? "yes" : "no");
-		fprintf(f, "- **Commodity load:** %d VM(s) of 1 vCPU running `hog --mode %s` (%s)\n",
+		fprintf(f, "- **Commodity load:** %d VM(s) of 1 vCPU running `hog --mode %s` (%s)",
 			c->hogs, c->hog_arg, c->hog_mode);
+		if (c->hog_quota_pct)
+			fprintf(f, "; in dual-stack each capped at %d %% of a CPU by dsvd "
+				"(`cpu_quota_pct`)", c->hog_quota_pct);
+		fprintf(f, "\n");
 		fprintf(f, "- **CPUs:** HPC %s, housekeeping %s, commodity %s; %d repetitions per "
 			"scenario, interleaved (forward, then backward)\n", c->hpc_list, c->hk_list,
 			c->comm_list, c->reps);

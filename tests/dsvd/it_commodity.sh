@@ -86,7 +86,15 @@ if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then
           -- /bin/busybox sh -c 'exit 3' 2>&1); rc=$?
     check "an argument with a space is refused for stack commodity ($rc)" \
         grep -q 'program\[3\].*whitespace' <<<"$out"
+    # a CPU cap reaches libvirt's CFS bandwidth control
+    out=$("$DSV" vm create $PREFIX-q --stack commodity --mem 64M --kernel "$LWK_ELF" \
+          --cpu-quota 25 -- /bin/busybox sleep 60 2>&1); rc=$?
+    quota=$(virsh -c qemu:///system schedinfo dsv-$PREFIX-q 2>/dev/null | sed -n 's/^vcpu_quota *: *//p')
+    check "--cpu-quota 25 gives the domain a vCPU quota of 25000 us per 100000 (${quota:-none})" \
+        [ $rc -eq 0 ] && [ "$quota" = 25000 ]
+    api DELETE /vms/$PREFIX-q
 else
+    skip "lwk.elf or /bin/busybox not available"
     skip "lwk.elf or /bin/busybox not available"
     skip "lwk.elf or /bin/busybox not available"
     skip "lwk.elf or /bin/busybox not available"

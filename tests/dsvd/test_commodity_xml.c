@@ -51,6 +51,27 @@ static void test_pinning_and_cpu(void **state)
     assert_non_null(strstr(xml, "<controller type='usb' model='none'/>"));
     assert_non_null(strstr(xml, "<memballoon model='none'/>"));
     assert_non_null(strstr(xml, "<serial type='file'>"));
+    assert_null(strstr(xml, "<quota>")); /* no cap unless asked */
+    free(xml);
+    vm_spec_free(&vm.spec);
+}
+
+static void test_cpu_quota(void **state)
+{
+    (void)state;
+    struct vm vm;
+    make_vm(&vm, "{\"name\":\"q\",\"stack\":\"commodity\",\"mem_mib\":64,"
+                 "\"kernel\":\"/k.elf\",\"cpu_quota_pct\":25}");
+    int pin[1] = {0};
+    char *xml = commodity_domain_xml(&vm, "/k.elf", pin, false);
+    assert_non_null(xml);
+    /* 25 % of each 100 ms period, inside cputune */
+    const char *period = strstr(xml, "<period>100000</period>");
+    const char *quota = strstr(xml, "<quota>25000</quota>");
+    const char *end = strstr(xml, "</cputune>");
+    assert_non_null(period);
+    assert_non_null(quota);
+    assert_true(period < end && quota < end);
     free(xml);
     vm_spec_free(&vm.spec);
 }
@@ -81,6 +102,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pinning_and_cpu),
         cmocka_unit_test(test_program_as_initrd),
+        cmocka_unit_test(test_cpu_quota),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

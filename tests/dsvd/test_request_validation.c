@@ -100,6 +100,17 @@ static void test_stack(void **state)
     expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
                "\"initrd\":\"/i\"}", "initrd");
     expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"share\":\"/s\"}", "share");
+    /* a CPU cap: commodity only, 1-100 % */
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+               "\"cpu_quota_pct\":50}", "cpu_quota_pct");
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":0}",
+               "cpu_quota_pct");
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":101}",
+               "cpu_quota_pct");
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":\"5\"}",
+               "cpu_quota_pct");
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,"
+               "\"program\":[\"/bin/sh\",\"a b\"]}", "program[1]");
 }
 
 static void test_names(void **state)
