@@ -140,6 +140,19 @@ static int setup_paths(struct ix_paths *p)
 	return 0;
 }
 
+/* An integer option in lo..hi, or -1 after saying so. */
+static int int_option(const char *opt, const char *v, int lo, int hi, int *out)
+{
+	char *e;
+	long n = strtol(v, &e, 10);
+	if (e == v || *e || n < lo || n > hi) {
+		fprintf(stderr, "interference: %s must be %d..%d\n", opt, lo, hi);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ix_cfg *c)
 {
 	enum { O_REPS = 256, O_HOGS, O_MODE, O_WL, O_SIZE, O_SCN, O_OUT, O_HPC, O_HK, O_COMM,
@@ -172,26 +185,17 @@ static int parse_args(int argc, char **argv, struct ix_cfg *c)
 		switch (o) {
 		case O_QUICK: c->quick = true; break;
 		case O_REPS:
-			c->reps = (int)strtol(optarg, &e, 10);
-			if (*e || c->reps < 1 || c->reps > IX_MAX_REPS) {
-				fprintf(stderr, "interference: --reps must be 1..%d\n", IX_MAX_REPS);
+			if (int_option("--reps", optarg, 1, IX_MAX_REPS, &c->reps) < 0)
 				return -1;
-			}
 			break;
 		case O_HOGS:
-			c->hogs = (int)strtol(optarg, &e, 10);
-			if (*e || c->hogs < 0 || c->hogs > IX_MAX_HOGS) {
-				fprintf(stderr, "interference: --hogs must be 0..%d\n", IX_MAX_HOGS);
+			if (int_option("--hogs", optarg, 0, IX_MAX_HOGS, &c->hogs) < 0)
 				return -1;
-			}
 			break;
 		case O_MODE: c->hog_mode = optarg; break;
 		case O_QUOTA:
-			c->hog_quota_pct = (int)strtol(optarg, &e, 10);
-			if (*e || c->hog_quota_pct < 1 || c->hog_quota_pct > 100) {
-				fprintf(stderr, "interference: --hog-quota must be 1..100\n");
+			if (int_option("--hog-quota", optarg, 1, 100, &c->hog_quota_pct) < 0)
 				return -1;
-			}
 			break;
 		case O_WL: c->workload = optarg; break;
 		case O_SIZE: snprintf(c->size, sizeof c->size, "%s", optarg); break;

@@ -90,25 +90,18 @@ static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
 		if (!x->cfg->scn_on[s])
 			continue;
 		const struct row *w = &rows[s];
-		fprintf(f, "| %s | %d/%d | ", ix_scn_name(s), w->n, x->cfg->reps);
-		num(f, "%.4g", w->t.median);
-		fprintf(f, " | ");
-		num(f, "%.2f%%", w->cov * 100);
-		fprintf(f, " | ");
-		num(f, "%.3f", w->slow);
-		fprintf(f, " | ");
-		num(f, "%.3f", w->slow_hpc);
-		fprintf(f, " | ");
-		num(f, "%.4g", w->fig);
-		fprintf(f, " | ");
-		num(f, "%.2f%%", w->noise);
-		fprintf(f, " | ");
-		num(f, "%.0f", w->detour);
-		fprintf(f, " | ");
-		num(f, "%.1f", w->hog);
-		fprintf(f, " | ");
-		num(f, "%.1f", w->other);
-		fprintf(f, " |\n");
+		const struct { const char *fmt; double v; } cell[] = {
+			{ "%.4g", w->t.median }, { "%.2f%%", w->cov * 100 }, { "%.3f", w->slow },
+			{ "%.3f", w->slow_hpc }, { "%.4g", w->fig }, { "%.2f%%", w->noise },
+			{ "%.0f", w->detour }, { "%.1f", w->hog }, { "%.1f", w->other },
+		};
+		fprintf(f, "| %s | %d/%d |", ix_scn_name(s), w->n, x->cfg->reps);
+		for (size_t k = 0; k < sizeof cell / sizeof cell[0]; k++) {
+			fprintf(f, " ");
+			num(f, cell[k].fmt, cell[k].v);
+			fprintf(f, " |");
+		}
+		fprintf(f, "\n");
 	}
 }
 

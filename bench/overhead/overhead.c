@@ -370,10 +370,7 @@ int main(int argc, char **argv)
 				c.cpus[i], ncpu_conf);
 			return 2;
 		}
-	size_t pl = 0;
-	for (int i = 0; i < c.ncpus && pl < sizeof c.cpulist - 8; i++)
-		pl += (size_t)snprintf(c.cpulist + pl, sizeof c.cpulist - pl, "%s%d", i ? "," : "",
-				       c.cpus[i]);
+	cpulist_format(c.cpus, (size_t)c.ncpus, c.cpulist, sizeof c.cpulist);
 	for (int p = 0; p < NPEERS; p++)
 		c.peer_on[p] = in_list(peers, ovh_peer_name((enum ovh_peer)p));
 	time_t t = time(NULL);

@@ -8,9 +8,7 @@ need_free_node
 
 N=${CHURN:-200}
 need_hpc_vm_host
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 
 start_dsvd || { not_ok "dsvd starts"; finish; exit; }
 "$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0 --hpc-mem 8M >/dev/null

@@ -9,9 +9,7 @@ need_free_node
 [ -f "$PVH_GUEST" ] || skip_all "the PVH test guest is not built"
 command -v libvirtd >/dev/null || skip_all "libvirtd is not installed"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 "$START_SERVICES" >"$WORK/services.log" 2>&1 || { cat "$WORK/services.log" | sed 's/^/# /'; skip_all "libvirtd could not be started"; }
 ok "virtlogd and libvirtd are running"
 

@@ -13,12 +13,10 @@ CG_NX=${CG_NX:-112}   # about 2.5 s natively, 1.4 M rows, about 510 MiB
 HPC_MEM=${HPC_MEM:-768M}
 [ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
 [ -x "$CG" ] || skip_all "the cg workload is not built ($CG)"
-[ -f "$PVH_GUEST" ] || skip_all "the PVH test guest is not built"
+[ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ] || skip_all "needs lwk.elf and /bin/busybox"
 command -v libvirtd >/dev/null || skip_all "libvirtd is not installed"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 CS=/sys/fs/cgroup/cpuset
 "$START_SERVICES" >"$WORK/services.log" 2>&1 || { sed 's/^/# /' "$WORK/services.log"; skip_all "libvirtd could not be started"; }
 virsh_q() { virsh -c qemu:///system "$@" 2>/dev/null; }
@@ -38,7 +36,6 @@ hpc_pid=$(field pid)
 
 # the commodity VM: the lwk (which logs to the debugcon, so dsvd can tell its exit from a
 # kill) running a long sleep
-[ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ] || skip_all "needs lwk.elf and /bin/busybox"
 out=$("$DSV" vm create $PREFIX-c --stack commodity --mem 64M --kernel "$LWK_ELF" \
       -- /bin/busybox sleep 600 2>&1); rc=$?
 check "the commodity VM starts" [ $rc -eq 0 ] || diag "$out"

@@ -6,9 +6,7 @@ need_root
 need_free_node
 
 need_hpc_vm_host
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 CS=/sys/fs/cgroup/cpuset
 
 start_dsvd || { not_ok "dsvd starts"; finish; exit; }

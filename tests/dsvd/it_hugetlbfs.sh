@@ -10,9 +10,7 @@ need_free_node
 
 need_hpc_vm_host
 grep -qw hugetlbfs /proc/filesystems || skip_all "no hugetlbfs in this kernel"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 NR=/proc/sys/vm/nr_hugepages
 MNT=$STATE/hugepages
 NR_HUGEPAGES_BEFORE=$(cat $NR) # lib.sh's cleanup puts it back if dsvd could not

@@ -10,9 +10,7 @@ need_root
 need_free_node
 
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 CS=/sys/fs/cgroup/cpuset
 LOCK=/run/dsv/partition.lock
 NR_HUGEPAGES_BEFORE=$(cat /proc/sys/vm/nr_hugepages)

@@ -8,9 +8,7 @@ need_free_node
 CS=/sys/fs/cgroup/cpuset
 [ -f $CS/cpuset.cpus ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip_all "no cpuset cgroup"
 [ -f $CS/cpuset.cpus ] || skip_all "this test checks the cgroup v1 layout"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 HUGE=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
 [ -f $HUGE ] || HUGE=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 

@@ -10,9 +10,7 @@ need_free_node
 
 [ -x "$HVMM" ] || skip_all "hvmm is not built"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
-ncpu=$(getconf _NPROCESSORS_ONLN)
-[ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
-HPC=$((ncpu - 1))
+need_hpc_cpu
 with_libvirt=1
 "$START_SERVICES" >"$WORK/services.log" 2>&1 || with_libvirt=0
 if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then

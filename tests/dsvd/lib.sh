@@ -17,6 +17,13 @@ need_free_node() {
     fi
 }
 
+# Two CPUs at least: the last one ($HPC) becomes the HPC partition; $ncpu is the count.
+need_hpc_cpu() {
+    ncpu=$(getconf _NPROCESSORS_ONLN)
+    [ "$ncpu" -ge 2 ] || skip_all "needs 2 CPUs"
+    HPC=$((ncpu - 1))
+}
+
 # An HPC VM through a real dsvd: hvmm, the spinning guest payload ($SPIN), cgroup v1 cpusets.
 need_hpc_vm_host() {
     [ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"

@@ -61,6 +61,15 @@ static struct partition_spec spec_of(const struct fixture *f, const char *json)
     return out;
 }
 
+/* A fresh state, and the partition of json applied to it through ctx: apply's result. */
+static int apply_json(const struct fixture *f, const struct partition_ctx *ctx, const char *json,
+                      struct partition_state *st, struct api_error *err)
+{
+    struct partition_spec spec = spec_of(f, json);
+    partition_state_init(st, true);
+    return partition_apply(ctx, &f->topo, &spec, st, err);
+}
+
 #define GET(rel) fake_host_get(f->root, rel, buf, sizeof(buf))
 
 static void assert_unchanged(const struct fixture *f)
@@ -117,13 +126,11 @@ static void test_apply_release(void **state)
 {
     struct fixture *f = *state;
     char buf[256];
-    struct partition_spec spec =
-        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
     struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path};
     struct partition_state st;
     struct api_error err;
-    partition_state_init(&st, true);
-    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+    if (apply_json(f, &ctx, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}",
+                   &st, &err) < 0)
         fail_msg("apply: %s", err.message);
     assert_true(st.active);
     assert_string_equal(st.cgroup_mode, "v1");
@@ -208,13 +215,13 @@ static void test_rollback_real_failure(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(mkdir(path, 0755), 0);
     char *before = fake_host_snapshot(f->root);
-    struct partition_spec spec =
-        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0-1\",\"hpc_mem_mib\":8}");
     struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path};
     struct partition_state st;
     struct api_error err;
-    partition_state_init(&st, true);
-    assert_int_equal(partition_apply(&ctx, &f->topo, &spec, &st, &err), -1);
+    assert_int_equal(apply_json(f, &ctx,
+                                "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0-1\",\"hpc_mem_mib\":8}",
+                                &st, &err),
+                     -1);
     assert_non_null(strstr(err.message, "workqueue"));
     char *after = fake_host_snapshot(f->root);
     if (strcmp(after, before) != 0)
@@ -237,13 +244,13 @@ static void test_hugepage_shortage(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(symlink("/dev/null", path), 0);
     char *before = fake_host_snapshot(f->root);
-    struct partition_spec spec =
-        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
     struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path};
     struct partition_state st;
     struct api_error err;
-    partition_state_init(&st, true);
-    assert_int_equal(partition_apply(&ctx, &f->topo, &spec, &st, &err), -1);
+    assert_int_equal(apply_json(f, &ctx,
+                                "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}",
+                                &st, &err),
+                     -1);
     assert_int_equal(err.status, 409);
     assert_non_null(strstr(err.message, "could reserve only 0 of 4"));
     assert_non_null(strstr(err.message, "rolled back"));
@@ -266,13 +273,11 @@ static void test_hugetlbfs_mount(void **state)
     struct fixture *f = *state;
     char buf[512], dir[300], want[600];
     snprintf(dir, sizeof(dir), "%s.hugepages", f->root);
-    struct partition_spec spec =
-        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
     struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path, .hugetlbfs_dir = dir};
     struct partition_state st;
     struct api_error err;
-    partition_state_init(&st, true);
-    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+    if (apply_json(f, &ctx, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}",
+                   &st, &err) < 0)
         fail_msg("apply: %s", err.message);
     snprintf(want, sizeof(want), "hugetlbfs %s hugetlbfs pagesize=2048K,size=8M,min_size=8M,"
              "mode=0700,uid=%u,gid=%u 0 0", dir, (unsigned)getuid(), (unsigned)getgid());
@@ -371,13 +376,11 @@ static void test_cgroup_v2(void **state)
     fake_host_put(f->root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu memory\n");
     fake_host_put(f->root, "sys/fs/cgroup/cgroup.subtree_control", "cpu memory\n");
     char *before = fake_host_snapshot(f->root);
-    struct partition_spec spec =
-        spec_of(f, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}");
     struct partition_ctx ctx = {.fs = &f->fs, .state_path = f->state_path};
     struct partition_state st;
     struct api_error err;
-    partition_state_init(&st, true);
-    if (partition_apply(&ctx, &f->topo, &spec, &st, &err) < 0)
+    if (apply_json(f, &ctx, "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}",
+                   &st, &err) < 0)
         fail_msg("apply: %s", err.message);
     assert_string_equal(st.cgroup_mode, "v2");
     assert_string_equal(GET("sys/fs/cgroup/dsv-hpc/cpuset.cpus"), "2-3");

@@ -5,8 +5,7 @@
 preflight
 
 SCN="native-alone hpc-alone single-stack single-stack-pinned dual-stack"
-quiet_before=0; others_quiet && quiet_before=1
-host_state >"$WORK/before"
+host_state_before
 
 OUT=$WORK/out
 "$IX" --reps 1 --size small --hogs 1 --wait 60 --out "$OUT" >"$WORK/stdout" 2>"$WORK/stderr"
@@ -43,11 +42,5 @@ fi
 ID=$(run_id_of "$WORK/stderr")
 check "the run id is printed" [ -n "$ID" ]
 check_leftovers "${ID:-none}"
-host_state >"$WORK/after"
-if [ "$quiet_before" = 1 ] && others_quiet; then
-    check "cpusets, hugepages and load balancing are as before" cmp -s "$WORK/before" "$WORK/after"
-    diff "$WORK/before" "$WORK/after" | sed 's/^/#   /'
-else
-    skip "another dsvd ran meanwhile: host-wide state not compared"
-fi
+check_host_state_after
 finish

@@ -4,8 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 preflight
 
-quiet_before=0; others_quiet && quiet_before=1
-host_state >"$WORK/before"
+host_state_before
 
 # its own process group, as a terminal's foreground job: Ctrl-C goes to the whole group
 setsid "$IX" --reps 3 --size small --hogs 1 --scenarios dual-stack,single-stack --wait 60 \
@@ -32,11 +31,5 @@ check "it released the partition" grep -q 'release the node partition' "$WORK/st
 [ "$rc" -eq 130 ] || sed 's/^/#   /' "$WORK/stderr"
 check "no report is written for an interrupted run" [ ! -e "$WORK/out/report.md" ]
 check_leftovers "${ID:-none}"
-host_state >"$WORK/after"
-if [ "$quiet_before" = 1 ] && others_quiet; then
-    check "cpusets, hugepages and load balancing are as before" cmp -s "$WORK/before" "$WORK/after"
-    diff "$WORK/before" "$WORK/after" | sed 's/^/#   /'
-else
-    skip "another dsvd ran meanwhile: host-wide state not compared"
-fi
+check_host_state_after
 finish

@@ -25,6 +25,22 @@ host_state() { # what a partition or a hugepage reservation would change
     cat /sys/fs/cgroup/cpuset/cpuset.sched_load_balance 2>/dev/null
 }
 
+# Before the run: what the host looks like ($WORK/before), and whether it was quiet.
+host_state_before() {
+    quiet_before=0; others_quiet && quiet_before=1
+    host_state >"$WORK/before"
+}
+# After it: the same, unless another dsvd ran meanwhile (then nothing can be compared).
+check_host_state_after() {
+    host_state >"$WORK/after"
+    if [ "$quiet_before" = 1 ] && others_quiet; then
+        check "cpusets, hugepages and load balancing are as before" cmp -s "$WORK/before" "$WORK/after"
+        diff "$WORK/before" "$WORK/after" | sed 's/^/#   /'
+    else
+        skip "another dsvd ran meanwhile: host-wide state not compared"
+    fi
+}
+
 run_id_of() { sed -n 's/^interference: run id \(ix[0-9]*\);.*/\1/p' "$1" | head -1; }
 
 # Nothing the run with this id made may be left: libvirt domains (ours and dsvd's are

@@ -195,17 +195,23 @@ def hvmm(args):
         # cpuset) while this test ran: hvmm rightly refused CPUs it may not use.
         return skip(f"the CPUs allowed to this test changed from {cpus} to "
                     f"{sorted(os.sched_getaffinity(0))} while it ran")
+    return same_answer("hvmm", f"the run under hvmm did not verify (exit status {rc_v})",
+                       args.keys, rc_n, res_n, rc_v, res_v)
+
+
+def same_answer(peer, vm_failed, keys, rc_n, res_n, rc_v, res_v):
+    """Both runs verified, and the answer fields in keys are identical: 0, else 1."""
     ok = True
     if rc_n != 0 or not res_n or res_n.get("ok") is not True:
         print("FAIL: the native run did not verify")
         ok = False
     if rc_v != 0 or not res_v or res_v.get("ok") is not True:
-        print(f"FAIL: the run under hvmm did not verify (exit status {rc_v})")
+        print(f"FAIL: {vm_failed}")
         ok = False
     if ok:
-        for k in args.keys.split(","):
+        for k in keys.split(","):
             if k and res_n.get(k) != res_v.get(k):
-                print(f"FAIL: {k} differs: native {res_n.get(k)!r}, hvmm {res_v.get(k)!r}")
+                print(f"FAIL: {k} differs: native {res_n.get(k)!r}, {peer} {res_v.get(k)!r}")
                 ok = False
     print("PASS" if ok else "")
     return 0 if ok else 1
@@ -239,20 +245,8 @@ def qemu(args):
     rc_v = rc_q >> 1 if rc_q & 1 else 126
     show(f"qemu (guest status {rc_v})", rc_q, out_q, err_q)
     res_n, res_v = result_line(out_n), result_line(out_q)
-    ok = True
-    if rc_n != 0 or not res_n or res_n.get("ok") is not True:
-        print("FAIL: the native run did not verify")
-        ok = False
-    if rc_v != 0 or not res_v or res_v.get("ok") is not True:
-        print(f"FAIL: the run under QEMU did not verify (guest status {rc_v})")
-        ok = False
-    if ok:
-        for k in args.keys.split(","):
-            if k and res_n.get(k) != res_v.get(k):
-                print(f"FAIL: {k} differs: native {res_n.get(k)!r}, qemu {res_v.get(k)!r}")
-                ok = False
-    print("PASS" if ok else "")
-    return 0 if ok else 1
+    return same_answer("qemu", f"the run under QEMU did not verify (guest status {rc_v})",
+                       args.keys, rc_n, res_n, rc_v, res_v)
 
 
 def main():
