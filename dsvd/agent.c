@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hpc_vm.h"
+#include "kvm_host.h"
 #include "proc_info.h"
 
 /* hvmm run: "125 hvmm could not start the VM" (hvmm --help) */
@@ -320,7 +321,7 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     if (access(kernel, R_OK) < 0)
         return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
                         strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
-    char *xml = commodity_domain_xml(vm, kernel, pin, commodity_host_is_pvm());
+    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(NULL, 0));
     if (!xml)
         return api_fail(err, 500, "", "out of memory building the domain XML");
     vm->state = VM_STARTING;
@@ -362,6 +363,9 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
         if (stat(vm->spec.share, &st) < 0 || !S_ISDIR(st.st_mode))
             return api_fail(err, 400, "share", "%s is not a directory", vm->spec.share);
     }
+    char why[256];
+    if (kvm_host_probe(why, sizeof(why)) == KVM_HOST_NONE)
+        return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
     struct hpc_launch l;
     hpc_launch_of(a, &l);
     vm->state = VM_STARTING;
