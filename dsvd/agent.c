@@ -10,12 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
 #include "proc_info.h"
-
-/* hvmm run: "125 hvmm could not start the VM" (hvmm --help) */
-#define HVMM_EXIT_CANNOT_START 125
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -374,7 +372,7 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
         return -1;
     save_vm(a, vm);
     wait_for_placement(a, vm);
-    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_CANNOT_START) {
+    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_SETUP) {
         char line[300];
         last_console_line(vm, line, sizeof(line));
         return api_fail(err, 500, "", "hvmm could not start the VM: %s", line);
