@@ -319,7 +319,7 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     if (access(kernel, R_OK) < 0)
         return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
                         strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
-    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(NULL, 0));
+    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(a->fs.root, NULL, 0));
     if (!xml)
         return api_fail(err, 500, "", "out of memory building the domain XML");
     vm->state = VM_STARTING;
@@ -362,7 +362,7 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
             return api_fail(err, 400, "share", "%s is not a directory", vm->spec.share);
     }
     char why[256];
-    if (kvm_host_probe(why, sizeof(why)) == KVM_HOST_NONE)
+    if (kvm_host_probe(a->fs.root, why, sizeof(why)) == KVM_HOST_NONE)
         return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
     struct hpc_launch l;
     hpc_launch_of(a, &l);
