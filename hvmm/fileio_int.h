@@ -28,7 +28,7 @@ struct fio_slot {
 struct fileio {
 	pthread_mutex_t lock;
 	int root_fd;              /* O_PATH|O_DIRECTORY of the share, -1 without --share */
-	char *root;               /* realpath of the share, no trailing '/' ("" for "/") */
+	char *root;               /* realpath of the share (never "/"), no trailing '/' */
 	struct fio_file *cwd;     /* NULL without --share */
 	struct fio_slot slots[DSV_MAX_FILES];
 };
