@@ -33,6 +33,12 @@ struct fileio {
 	struct fio_slot slots[DSV_MAX_FILES];
 };
 
+/*
+ * Permission bits a guest may set. Never setuid, setgid or sticky: a file the guest makes
+ * setuid would run with its owner's rights for any host user who executes it.
+ */
+#define FIO_MODE_OK 0777u
+
 /* fileio.c: descriptor table. */
 struct fio_file *fio_file_new(int fd, char *rel, int in_share); /* takes rel */
 struct fio_file *fio_get(struct fileio *fio, uint64_t fd);   /* NULL: not open */

@@ -397,6 +397,44 @@ static void test_dup_fcntl(void **state)
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "x", O_RDONLY, 0), 2);
 }
 
+/*
+ * Modes from the guest never carry setuid, setgid or sticky: created with 04755, 02755,
+ * 06777, 01777, a file or a directory gets only the permission bits. The native twin is
+ * made by this process (root when the suite runs as root, which keeps every bit: the hole
+ * the offload closes); fileio_user compares with an unprivileged user.
+ */
+static void test_no_setid_modes(void **state)
+{
+	struct h *h = *state;
+	static const unsigned modes[] = { 04755, 02755, 06777, 01777, 07700, 0640 };
+	mode_t old = umask(0);
+	int nd = ndir(h);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char name[32];
+		struct stat gs, ns;
+		snprintf(name, sizeof(name), "f%o", modes[i]);
+		int g = (int)g_open(h, DSV_AT_FDCWD, name, O_CREAT | O_WRONLY | O_EXCL, (int)modes[i]);
+		assert_true(g >= 0);
+		g_close(h, g);
+		int n = openat(nd, name, O_CREAT | O_WRONLY | O_EXCL | O_CLOEXEC, modes[i]);
+		assert_true(n >= 0);
+		close(n);
+		assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, name, &gs, 0), 0);
+		assert_int_equal(fstatat(nd, name, &ns, 0), 0);
+		assert_int_equal(gs.st_mode & 07777, modes[i] & 0777);
+		assert_int_equal(gs.st_mode & 0777, ns.st_mode & 0777);
+		snprintf(name, sizeof(name), "d%o", modes[i]);
+		assert_int_equal(g_mkdir(h, DSV_AT_FDCWD, name, (int)modes[i]), 0);
+		assert_int_equal(mkdirat(nd, name, modes[i]), 0);
+		assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, name, &gs, 0), 0);
+		assert_int_equal(fstatat(nd, name, &ns, 0), 0);
+		assert_int_equal(gs.st_mode & 07777, modes[i] & 0777);
+		assert_int_equal(gs.st_mode & 0777, ns.st_mode & 0777);
+	}
+	close(nd);
+	umask(old);
+}
+
 /* --share / would hand the guest the host's whole tree: refused however it is spelled. */
 static void test_share_is_root(void **state)
 {
@@ -425,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stat_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_fcntl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_setid_modes, setup, teardown),
 		cmocka_unit_test(test_share_is_root),
 	};
 	return cmocka_run_group_tests_name("fileio_ops", tests, NULL, NULL);
