@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -397,6 +398,63 @@ static void test_dup_fcntl(void **state)
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "x", O_RDONLY, 0), 2);
 }
 
+/* The native getcwd system call with the cwd at path (in a child: the cwd is per process). */
+static int64_t native_getcwd_at(const char *path)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static char buf[PATH_MAX * 2];
+		if (chdir(path))
+			_exit(200);
+		long r = syscall(SYS_getcwd, buf, sizeof(buf));
+		_exit(r >= 0 ? 0 : errno == ENAMETOOLONG ? 1 : 201);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_true(WEXITSTATUS(st) <= 1);
+	return WEXITSTATUS(st) ? -ENAMETOOLONG : 0;
+}
+
+/* A cwd deeper than PATH_MAX: getcwd says ENAMETOOLONG, as Linux does, and the guest can
+ * still create files there. */
+static void test_getcwd_too_deep(void **state)
+{
+	struct h *h = *state;
+	char comp[201], buf[PATH_MAX * 2];
+	memset(comp, 'd', 200);
+	comp[200] = '\0';
+	int depth = 0, nd = ndir(h);
+	/* Both trees by relative steps: each path stays short, the whole one does not. */
+	int ncur = dup(nd);
+	while (strlen(h->share) + (size_t)depth * 201 <= PATH_MAX + 300) {
+		assert_int_equal(g_mkdir(h, DSV_AT_FDCWD, comp, 0755), 0);
+		assert_int_equal(g_chdir(h, comp), 0);
+		assert_int_equal(mkdirat(ncur, comp, 0755), 0);
+		int next = openat(ncur, comp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(ncur);
+		ncur = next;
+		depth++;
+	}
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ncur);
+	assert_int_equal(native_getcwd_at(proc), -ENAMETOOLONG);
+	assert_int_equal(g_getcwd(h, buf, sizeof(buf)), -ENAMETOOLONG);
+	int g = (int)g_open(h, DSV_AT_FDCWD, "here", O_CREAT | O_WRONLY, 0644);
+	assert_true(g >= 0);
+	g_close(h, g);
+	/* '..' from here needs the cwd's path to stay confined, which the kernel cannot name
+	 * (Linux would climb); the share's absolute path gets the guest out. */
+	assert_int_equal(g_chdir(h, ".."), -ENAMETOOLONG);
+	assert_int_equal(g_chdir(h, h->share), 0);
+	assert_true(g_getcwd(h, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, h->share);
+	close(ncur);
+	close(nd);
+}
+
 /*
  * Modes from the guest never carry setuid, setgid or sticky: created with 04755, 02755,
  * 06777, 01777, a file or a directory gets only the permission bits. The native twin is
@@ -464,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dup_fcntl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_setid_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_getcwd_too_deep, setup, teardown),
 		cmocka_unit_test(test_share_is_root),
 	};
 	return cmocka_run_group_tests_name("fileio_ops", tests, NULL, NULL);
