@@ -28,6 +28,7 @@
 #include "log.h"
 #include "privileges.h" /* security hooks (issue 7) */
 #include "seccomp_filter.h"
+#include "share_limits.h"
 #include "vm_setup.h"
 
 #define EXIT_SETUP 125
@@ -192,6 +193,11 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
 	vm->cr3 = boot_page_tables(&vm->mem);
+	if (o->share_max_file_size &&
+	    share_limit_file_size(o->share_max_file_size, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--share-max-file-size: %s", sub);
+		return -1;
+	}
 	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
 	if (harden_after_setup(o, err, errlen))
 		return -1;
