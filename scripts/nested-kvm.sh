@@ -64,17 +64,20 @@ trap 'rm -rf "$run"' EXIT
 chmod 755 "$run"
 
 # The command, in the caller's directory and environment (minus what names this host's
-# terminal or session), as a script the guest runs on the shared root.
+# terminal or session), as a script the guest runs on the shared root; it leaves its
+# status in a file.
 {
     echo '#!/usr/bin/env bash'
     export -p | grep -v -E '^declare -x (TERM|SSH_|DISPLAY|XDG_|DBUS_|TMPDIR)'
     printf 'cd %q || exit 1\n' "$PWD"
-    printf 'exec'; printf ' %q' "$@"; printf '\n'
+    printf '%q ' "$@"; printf '\n'
+    printf 'echo $? >%q\n' "$run/status"
 } >"$run/command"
 chmod 755 "$run/command"
 
 # The guest's init: modules, the shared root, fresh kernel file systems, then the command
-# through chroot; its status goes back in a file, then the guest powers off.
+# through chroot, its output through a pipe (the console is a terminal, and programs that
+# see one draw progress bars), then the guest powers off.
 ird=$run/initrd
 mkdir -p "$ird"/{bin,proc,sys,dev,newroot,modules}
 cp "$busybox" "$ird/bin/busybox"
@@ -105,8 +108,7 @@ done
 mount -t hugetlbfs none /newroot/dev/hugepages 2>/dev/null
 hostname nested-kvm
 [ -c /newroot/dev/kvm ] || echo "nested-kvm: kvm-amd gave no /dev/kvm"
-chroot /newroot $run/command </dev/null
-echo \$? >/newroot$run/status
+chroot /newroot $run/command </dev/null 2>&1 | cat
 sync
 poweroff -f
 EOF
