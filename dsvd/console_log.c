@@ -41,12 +41,16 @@ static void writer(uint64_t max, const char *marker, size_t mlen)
         if (n <= 0)
             break;
         const char *p = data;
-        if ((uint64_t)n > max / 2) { /* only the end of a burst larger than what is kept */
-            p += n - (ssize_t)(max / 2);
-            n = (ssize_t)(max / 2);
-        }
-        if ((uint64_t)(end + n) > max)
+        size_t room = (size_t)(max / 2) - mlen;
+        if ((size_t)n > room) {
+            /* a burst larger than what is kept: only its end stays, after the marker */
+            p += (size_t)n - room;
+            n = (ssize_t)room;
+            if (pwrite(1, marker, mlen, 0) == (ssize_t)mlen && ftruncate(1, (off_t)mlen) == 0)
+                end = (off_t)mlen;
+        } else if ((uint64_t)(end + n) > max) {
             end = drop_older_half(1, end, max, marker, mlen);
+        }
         ssize_t w = pwrite(1, p, (size_t)n, end);
         if (w > 0)
             end += w;
