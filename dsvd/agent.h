@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "api_error.h"
+#include "events.h"
 #include "commodity_vm.h"
 #include "host_topology.h"
 #include "hostfs.h"
@@ -46,6 +47,7 @@ struct agent {
     struct commodity_conn *virt;
     const char *fail_after; /* $DSV_PARTITION_FAIL_AT, for rollback tests */
     unsigned adopted;       /* VMs re-adopted at start */
+    struct event_log *events; /* what changed, for GET /events (events.h) */
 };
 
 int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen);

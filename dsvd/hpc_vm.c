@@ -12,10 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exit_status_file.h"
 #include "proc_info.h"
 
+void hpc_status_path(const struct vm *vm, char *out, size_t len)
+{
+    static const char suffix[] = ".console";
+    size_t n = strlen(vm->console_path);
+    if (n >= sizeof(suffix) - 1 && strcmp(vm->console_path + n - (sizeof(suffix) - 1), suffix) == 0)
+        n -= sizeof(suffix) - 1;
+    snprintf(out, len, "%.*s.status", (int)n, vm->console_path);
+}
+
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[4][1024])
+                   char bufs[5][1024])
 {
     int n = 0;
     snprintf(bufs[0], 1024, "%u", vm->spec.vcpus);
@@ -42,6 +52,10 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
         argv[n++] = "--hugetlbfs";
         argv[n++] = (char *)l->partition->hugetlbfs.path;
     }
+    /* the exit status outlives a restart of dsvd, which is then no longer hvmm's parent */
+    hpc_status_path(vm, bufs[4], 1024);
+    argv[n++] = "--status-file";
+    argv[n++] = bufs[4];
     if (vm->spec.share) {
         argv[n++] = "--share";
         argv[n++] = vm->spec.share;
@@ -106,7 +120,7 @@ fail:;
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
 {
     char *argv[HPC_ARGV_MAX];
-    char bufs[4][1024];
+    char bufs[5][1024];
     if (hpc_build_argv(l, vm, argv, bufs) < 0)
         return api_fail(err, 500, "", "cannot build the hvmm command line");
     if (access(l->hvmm_path, X_OK) < 0)
@@ -244,8 +258,24 @@ int hpc_refresh(struct vm *vm)
     if (proc_is_same_running(vm->pid, vm->start_time))
         return 0;
     vm->state = VM_EXITED;
-    snprintf(vm->exit_reason, sizeof(vm->exit_reason),
-             "hvmm exited while the agent was not its parent (status unknown)");
+    char path[600];
+    hpc_status_path(vm, path, sizeof(path));
+    int status;
+    switch (exit_status_file_read(path, &status)) {
+    case 1:
+        vm->exit_code = status;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d", status);
+        break;
+    case 0: /* killed before it could write it (SIGKILL), or an hvmm without --status-file */
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "hvmm exited while the agent was not its parent, leaving no status in %s "
+                 "(killed?)", path);
+        break;
+    default:
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "hvmm exited while the agent was not its parent; %s holds no exit status", path);
+        break;
+    }
     return 1;
 }
 

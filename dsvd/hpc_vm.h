@@ -18,7 +18,9 @@ struct hpc_launch {
 
 /* Fills argv (pointers into vm and bufs; bufs must outlive argv). Returns argc or -1. */
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[4][1024]);
+                   char bufs[5][1024]);
+/* STATE_DIR/vms/NAME.status, next to the console: hvmm --status-file. */
+void hpc_status_path(const struct vm *vm, char *out, size_t len);
 /* Starts hvmm; on success vm->pid, start_time, state=running. */
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
 /* Moves hvmm's threads still in the root cpuset: those pinned within vm->cpus (vCPUs) into the

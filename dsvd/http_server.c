@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "events_stream.h"
 
 struct http_server {
     struct MHD_Daemon *mhd;
@@ -83,9 +84,25 @@ static bool check_peer(struct http_server *s, struct MHD_Connection *c, struct r
                         s->agent->socket_gid);
 }
 
+static const char *query_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result send_events(struct http_server *s, struct MHD_Connection *c,
+                                   const struct api_response *r)
+{
+    struct MHD_Response *resp = events_stream_response(c, s->agent->events, r->events_from);
+    if (!resp)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *r)
 {
-    size_t len = r->body ? strlen(r->body) : 0;
+    size_t len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
@@ -141,7 +158,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         api_fail(&err, 413, "body", "request body larger than %d bytes", API_BODY_MAX);
         api_error_response(&r, &err);
     } else {
-        api_handle(s->agent, method, url, req->body ? req->body : "", req->len, &r);
+        struct api_request q = {
+            .method = method, .path = url, .body = req->body ? req->body : "",
+            .body_len = req->len, .arg = query_arg, .arg_ctx = c,
+            .last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID")};
+        api_handle_request(s->agent, &q, &r);
+        if (r.events_stream)
+            return send_events(s, c, &r);
     }
     return send_response(c, &r);
 }
@@ -215,7 +238,7 @@ struct http_server *http_server_start(struct agent *a, const char *socket_path, 
         free(s);
         return NULL;
     }
-    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, s,
+    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, s,
                               MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_NOTIFY_COMPLETED,
                               request_done, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                               MHD_OPTION_END);
@@ -233,6 +256,7 @@ void http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
+    event_log_close(s->agent->events); /* resumes every event stream, which then ends */
     MHD_stop_daemon(s->mhd);
     close(s->fd);
     unlink(s->path);

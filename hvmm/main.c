@@ -1,7 +1,10 @@
 /* hvmm: the dsv HPC virtual machine monitor. One process per VM. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "dsv_config.h"
+#include "exit_status_file.h"
 #include "log.h"
 #include "options.h"
 #include "vm.h"
@@ -24,5 +27,15 @@ int main(int argc, char **argv)
 	case OPTS_RUN:
 		break;
 	}
-	return vm_run(&opts);
+	/* opened now: at the end hvmm may be jailed, under seccomp */
+	int status_fd = -1;
+	if (opts.status_file && (status_fd = exit_status_file_open(opts.status_file, err,
+								   sizeof(err))) < 0) {
+		log_err("%s", err);
+		return 125;
+	}
+	int status = vm_run(&opts);
+	if (status_fd >= 0 && exit_status_file_record(status_fd, status) < 0)
+		log_err("--status-file %s: %s", opts.status_file, strerror(errno));
+	return status;
 }
