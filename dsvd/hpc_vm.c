@@ -267,11 +267,13 @@ int hpc_refresh(struct vm *vm)
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d", status);
         break;
     case 0: /* killed before it could write it (SIGKILL), or an hvmm without --status-file */
+        vm->state = VM_FAILED; /* an end nobody can vouch for is not a success */
         snprintf(vm->exit_reason, sizeof(vm->exit_reason),
                  "hvmm exited while the agent was not its parent, leaving no status in %s "
                  "(killed?)", path);
         break;
     default:
+        vm->state = VM_FAILED;
         snprintf(vm->exit_reason, sizeof(vm->exit_reason),
                  "hvmm exited while the agent was not its parent; %s holds no exit status", path);
         break;
