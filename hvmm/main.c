@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 		return 0;
 	case OPTS_ERROR:
 		log_err("%s", err);
-		return 125;
+		return HVMM_EXIT_SETUP;
 	case OPTS_RUN:
 		break;
 	}
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	if (opts.status_file && (status_fd = exit_status_file_open(opts.status_file, err,
 								   sizeof(err))) < 0) {
 		log_err("%s", err);
-		return 125;
+		return HVMM_EXIT_SETUP;
 	}
 	int status = vm_run(&opts);
 	if (status_fd >= 0 && exit_status_file_record(status_fd, status) < 0)
