@@ -7,15 +7,33 @@
 #include "cli.h"
 
 static const char vm_usage[] =
-    "usage: dsv [--socket PATH] [--json] vm COMMAND\n"
-    "  vm create NAME --stack hpc|commodity [--vcpus N (1)] [--mem SIZE (64M)] [--kernel IMAGE]\n"
-    "            [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota PCT]\n"
-    "            [-- PROGRAM ARGS...]\n"
-    "            --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU\n"
-    "  vm list\n"
-    "  vm show NAME\n"
-    "  vm delete NAME\n"
-    "  vm console NAME\n";
+    "usage: dsv [--socket PATH] [--json] vm COMMAND   (dsv vm COMMAND --help for each)\n"
+    "  vm create NAME --stack hpc|commodity [options] [-- PROGRAM ARGS...]\n"
+    "  vm list                    every VM, with its exit status and CPU time\n"
+    "  vm show NAME               one VM, with its stats\n"
+    "  vm wait NAME               until it ends; exits with its status\n"
+    "  vm console [-f] NAME       its console (-f: follow)\n"
+    "  vm delete NAME             stop it and forget it\n";
+
+static const char create_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm create NAME --stack hpc|commodity [--vcpus N (1)]\n"
+    "            [--mem SIZE (64M)] [--kernel IMAGE] [--initrd FILE] [--cmdline STR]\n"
+    "            [--share DIR] [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
+    "Creates and starts a VM. --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU.\n"
+    "--share: HPC only, a directory the program may read and write.\n";
+
+static const char list_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm list\n"
+    "Every VM: stack, state, exit status, vCPUs, memory, CPUs, CPU time, age.\n";
+
+static const char show_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm show NAME\n"
+    "One VM: its settings, state, exit status and reason, and its stats (CPU time per vCPU,\n"
+    "memory, hugepages).\n";
+
+static const char delete_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm delete NAME\n"
+    "Stops the VM (hvmm: SIGTERM, then SIGKILL after 2 s; libvirt: destroy) and forgets it.\n";
 
 static json_t *path_value(const char *p)
 {
@@ -94,6 +112,10 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         fprintf(stderr, "dsv: unexpected argument '%s' (put the program after --)\n", argv[optind]);
         return EXIT_USAGE;
     }
+    if (!json_object_get(req, "stack")) {
+        fprintf(stderr, "dsv: --stack hpc|commodity is required\n%s", usage_text);
+        return EXIT_USAGE;
+    }
     if (!json_object_get(req, "mem_mib"))
         json_object_set_new(req, "mem_mib", json_integer(64));
     if (split < argc - 1) {
@@ -138,15 +160,63 @@ static void print_vm(const json_t *vm)
     }
 }
 
-static int vm_path(char *out, size_t len, const char *name, const char *suffix)
+int vm_path(char *out, size_t len, const char *name, const char *suffix)
 {
     if (strchr(name, '/') || strchr(name, '?') || strchr(name, '#') || strchr(name, '%') ||
-        strchr(name, ' ')) {
+        strchr(name, ' ') || !name[0]) {
         fprintf(stderr, "dsv: '%s' is not a valid VM name\n", name);
         return -1;
     }
-    snprintf(out, len, "/vms/%s%s", name, suffix);
+    snprintf(out, len, "/v1/vms/%s%s", name, suffix);
     return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    return argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
+}
+
+static int vm_create(const struct cli *c, int argc, char **argv)
+{
+    json_t *req = json_object(), *out = NULL;
+    int rc = parse_vm_options(argc - 1, argv + 1, req, true, create_usage);
+    if (rc == EXIT_OK)
+        rc = cli_call(c, "POST", "/v1/vms", req, &out, NULL);
+    json_decref(req);
+    if (rc == EXIT_OK)
+        c->json ? print_json(out) : print_vm(out);
+    json_decref(out);
+    return rc;
+}
+
+/* show and delete: one VM name */
+static int vm_one(const struct cli *c, int argc, char **argv, const char *usage)
+{
+    const char *sub = argv[1];
+    if (wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 3) {
+        fprintf(stderr, "dsv: vm %s takes exactly one VM name\n%s", sub, usage);
+        return EXIT_USAGE;
+    }
+    char path[256];
+    if (vm_path(path, sizeof(path), argv[2], "") < 0)
+        return EXIT_USAGE;
+    bool delete = strcmp(sub, "delete") == 0;
+    json_t *out = NULL;
+    int rc = cli_call(c, delete ? "DELETE" : "GET", path, NULL, &out, NULL);
+    if (rc == EXIT_OK) {
+        if (c->json)
+            print_json(out);
+        else if (delete)
+            printf("deleted %s\n", argv[2]);
+        else
+            print_vm(out);
+    }
+    json_decref(out);
+    return rc;
 }
 
 int cmd_vm(const struct cli *c, int argc, char **argv)
@@ -156,57 +226,29 @@ int cmd_vm(const struct cli *c, int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
-    json_t *out = NULL;
-    int rc;
-    if (strcmp(sub, "create") == 0) {
-        json_t *req = json_object();
-        rc = parse_vm_options(argc - 1, argv + 1, req, true, vm_usage);
-        if (rc == EXIT_OK)
-            rc = cli_call(c, "POST", "/vms", req, &out, NULL);
-        json_decref(req);
-        if (rc == EXIT_OK)
-            c->json ? print_json(out) : print_vm(out);
-        json_decref(out);
-        return rc;
-    }
+    if (strcmp(sub, "create") == 0)
+        return vm_create(c, argc, argv);
+    if (strcmp(sub, "wait") == 0)
+        return cmd_vm_wait(c, argc - 1, argv + 1);
+    if (strcmp(sub, "console") == 0)
+        return cmd_vm_console(c, argc - 1, argv + 1);
+    if (strcmp(sub, "show") == 0)
+        return vm_one(c, argc, argv, show_usage);
+    if (strcmp(sub, "delete") == 0)
+        return vm_one(c, argc, argv, delete_usage);
     if (strcmp(sub, "list") == 0) {
-        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-            fputs(vm_usage, stdout);
+        if (wants_help(argc, argv)) {
+            fputs(list_usage, stdout);
             return EXIT_OK;
         }
-        rc = cli_call(c, "GET", "/vms", NULL, &out, NULL);
+        if (argc > 2) {
+            fprintf(stderr, "dsv: vm list takes no arguments\n%s", list_usage);
+            return EXIT_USAGE;
+        }
+        json_t *out = NULL;
+        int rc = cli_call(c, "GET", "/v1/vms", NULL, &out, NULL);
         if (rc == EXIT_OK)
             c->json ? print_json(out) : print_vm_table(out);
-        json_decref(out);
-        return rc;
-    }
-    if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 || strcmp(sub, "console") == 0) {
-        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-            fputs(vm_usage, stdout);
-            return EXIT_OK;
-        }
-        if (argc != 3) {
-            fprintf(stderr, "dsv: vm %s takes exactly one VM name\n%s", sub, vm_usage);
-            return EXIT_USAGE;
-        }
-        char path[256];
-        bool console = strcmp(sub, "console") == 0;
-        if (vm_path(path, sizeof(path), argv[2], console ? "/console" : "") < 0)
-            return EXIT_USAGE;
-        char *text = NULL;
-        rc = cli_call(c, strcmp(sub, "delete") == 0 ? "DELETE" : "GET", path, NULL, &out,
-                      console ? &text : NULL);
-        if (rc == EXIT_OK) {
-            if (console)
-                fputs(text, stdout);
-            else if (c->json)
-                print_json(out);
-            else if (strcmp(sub, "delete") == 0)
-                printf("deleted %s\n", argv[2]);
-            else
-                print_vm(out);
-        }
-        free(text);
         json_decref(out);
         return rc;
     }

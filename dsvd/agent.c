@@ -225,11 +225,18 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
     }
     pin_self_to_housekeeping(a);
     adopt_vms(a);
+    a->events = event_log_new(a);
+    if (!a->events) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
 void agent_fini(struct agent *a)
 {
+    event_log_free(a->events);
+    a->events = NULL;
     while (a->vms) {
         struct vm *next = a->vms->next;
         vm_destroy(a->vms);
@@ -398,7 +405,9 @@ static void remove_vm_files(const struct agent *a, const struct vm *vm)
     unlink(vm->console_path);
     char debug[600];
     snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
-    unlink(debug);
+    unlink(debug); /* the commodity guest's debugcon */
+    hpc_status_path(vm, debug, sizeof(debug));
+    unlink(debug); /* hvmm's exit status */
     vm_files_remove(a->state_dir, vm->spec.name);
 }
 

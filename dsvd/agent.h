@@ -10,6 +10,7 @@
 #include "agent_config.h"
 #include "caller.h"
 #include "api_error.h"
+#include "events.h"
 #include "commodity_vm.h"
 #include "host_topology.h"
 #include "hostfs.h"
@@ -52,6 +53,7 @@ struct agent {
     char state_real[4096];  /* the state directory, resolved: no share may reach it */
     struct caller caller;   /* who makes the request being handled (one at a time); the VMs
                              * it creates run with these rights */
+    struct event_log *events; /* what changed, for GET /events (events.h) */
 };
 
 /* What the host keeps when the HPC partition takes memory: the larger of these. */

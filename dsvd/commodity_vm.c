@@ -142,7 +142,8 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
                   "  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n");
     sb_printf(&b, "  <devices>\n    <serial type='file'>\n      <source path='");
     sb_escaped(&b, vm->console_path);
-    sb_printf(&b, "'/>\n      <target port='0'/>\n    </serial>\n"
+    /* appended to: the debugcon's copy (below) goes into the same file */
+    sb_printf(&b, "' append='on'/>\n      <target port='0'/>\n    </serial>\n"
                   "    <controller type='usb' model='none'/>\n"
                   "    <memballoon model='none'/>\n  </devices>\n");
     sb_printf(&b, "  <qemu:commandline>\n"
@@ -150,7 +151,11 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
                   "    <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>\n"
                   "    <qemu:arg value='-chardev'/>\n    <qemu:arg value='file,id=dsvdebugcon,path=");
     sb_escaped(&b, vm->console_path);
-    sb_printf(&b, ".debug'/>\n"
+    /* and a copy into the console, so the user sees the lwk's messages and the program's
+     * stderr there, in order with its stdout */
+    sb_printf(&b, ".debug,logfile=");
+    sb_escaped(&b, vm->console_path);
+    sb_printf(&b, ",logappend=on'/>\n"
                   "    <qemu:arg value='-device'/>\n"
                   "    <qemu:arg value='isa-debugcon,iobase=0xe9,chardev=dsvdebugcon'/>\n"
                   "  </qemu:commandline>\n</domain>\n");

@@ -29,6 +29,7 @@ struct hvmm_opts {
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;
+	const char *status_file;         /* --status-file FILE: the exit status, for dsvd */
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
 	/* least privilege: docs/security.md */

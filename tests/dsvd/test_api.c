@@ -172,8 +172,8 @@ static void test_hpc_lifecycle(void **state)
     }
     char want[700];
     snprintf(want, sizeof(want), "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
-             "--mem 4M --hugepages on --hugetlbfs %s/hugepages -- %s/vms/h1.files/true arg",
-             f->state_dir, f->state_dir);
+             "--mem 4M --hugepages on --hugetlbfs %s/hugepages --status-file %s/vms/h1.status "
+             "-- %s/vms/h1.files/true arg", f->state_dir, f->state_dir, f->state_dir);
     if (!strstr(text, want))
         fail_msg("console: %s\nwant: %s", text, want);
     free(text);
