@@ -28,7 +28,7 @@ static json_t *path_value(const char *p)
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
 {
     enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP,
-           O_QUOTA };
+           O_QUOTA, O_CLOUD };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, O_STACK},
         {"vcpus", required_argument, NULL, O_VCPUS},
@@ -39,6 +39,11 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         {"share", required_argument, NULL, O_SHARE},
         {"name", required_argument, NULL, O_NAME},
         {"cpu-quota", required_argument, NULL, O_QUOTA},
+        {"image", required_argument, NULL, O_CLOUD},
+        {"network", required_argument, NULL, O_CLOUD},
+        {"user-data", required_argument, NULL, O_CLOUD},
+        {"meta-data", required_argument, NULL, O_CLOUD},
+        {"domain-xml", required_argument, NULL, O_CLOUD},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -49,11 +54,16 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
             break;
         }
     optind = 1;
-    int c;
-    while ((c = getopt_long(split, argv, "", longopts, NULL)) != -1) {
+    int c, idx;
+    while ((c = getopt_long(split, argv, "", longopts, &idx)) != -1) {
         char *end;
         uint64_t mib;
+        int rc;
         switch (c) {
+        case O_CLOUD:
+            if ((rc = vm_cloud_option(longopts[idx].name, optarg, req)) != EXIT_OK)
+                return rc;
+            break;
         case O_STACK: json_object_set_new(req, "stack", json_string(optarg)); break;
         case O_VCPUS:
         case O_QUOTA: {
@@ -94,7 +104,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         fprintf(stderr, "dsv: unexpected argument '%s' (put the program after --)\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (!json_object_get(req, "mem_mib"))
+    if (!json_object_get(req, "mem_mib") && !json_object_get(req, "domain_xml"))
         json_object_set_new(req, "mem_mib", json_integer(64));
     if (split < argc - 1) {
         json_t *prog = json_array();
@@ -174,11 +184,25 @@ int cmd_vm(const struct cli *c, int argc, char **argv)
             fputs(vm_usage, stdout);
             return EXIT_OK;
         }
-        rc = cli_call(c, "GET", "/vms", NULL, &out, NULL);
+        bool all = argc > 2 && strcmp(argv[2], "--all") == 0;
+        if (argc > 2 + all) {
+            fprintf(stderr, "dsv: vm list: unexpected argument '%s'\n%s", argv[2 + all], vm_usage);
+            return EXIT_USAGE;
+        }
+        rc = cli_call(c, "GET", all && c->json ? "/node/domains" : "/vms", NULL, &out, NULL);
         if (rc == EXIT_OK)
             c->json ? print_json(out) : print_vm_table(out);
         json_decref(out);
+        if (rc == EXIT_OK && all && !c->json)
+            rc = vm_list_foreign(c);
         return rc;
+    }
+    if (strcmp(sub, "shutdown") == 0 || strcmp(sub, "reboot") == 0) {
+        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+            fputs(vm_usage, stdout);
+            return EXIT_OK;
+        }
+        return vm_lifecycle(c, argc, argv, vm_usage);
     }
     if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 || strcmp(sub, "console") == 0) {
         if (argc > 2 && strcmp(argv[2], "--help") == 0) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "admission.h"
+#include "api_caller.h"
 #include "api_error.h"
 #include "commodity_vm.h"
 #include "host_topology.h"
@@ -46,6 +47,7 @@ struct agent {
     struct commodity_conn *virt;
     const char *fail_after; /* $DSV_PARTITION_FAIL_AT, for rollback tests */
     unsigned adopted;       /* VMs re-adopted at start */
+    struct api_caller caller; /* the peer of the request being handled */
 };
 
 int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen);
@@ -58,6 +60,10 @@ struct vm *agent_find(struct agent *a, const char *name);
 /* Validated spec in, running VM out (owned by the agent). The spec is moved into the VM. */
 struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err);
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err);
+/* Commodity VMs: the ACPI power button, destroyed after timeout_s if still running. */
+int agent_shutdown_vm(struct agent *a, const char *name, unsigned timeout_s,
+                      struct api_error *err);
+int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err);
 
 /* Applies a partition (idempotent: the same one again is a no-op, *changed false). */
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,

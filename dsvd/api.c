@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commodity_cloud.h"
+#include "commodity_foreign.h"
+#include "json_fields.h"
 #include "metrics.h"
 #include "topology_report.h"
 
@@ -171,7 +174,41 @@ static void handle_console(struct vm *vm, struct api_response *r)
     r->body[got] = '\0';
 }
 
-static void handle_vm(struct agent *a, const char *method, const char *rest, struct api_response *r)
+/* POST /vms/{name}/shutdown [{"timeout_s": N}] and POST /vms/{name}/reboot */
+static void handle_lifecycle(struct agent *a, const char *name, const char *sub, const char *body,
+                             size_t len, struct api_response *r)
+{
+    static const char *const fields[] = {"timeout_s", NULL};
+    struct api_error err;
+    int64_t timeout = CLOUD_SHUTDOWN_TIMEOUT_S;
+    if (strcmp(sub, "reboot") == 0) {
+        if (agent_reboot_vm(a, name, &err) < 0)
+            api_error_response(r, &err);
+        else
+            set_json(r, 202, json_pack("{s:s, s:s}", "name", name, "requested", "reboot"));
+        return;
+    }
+    if (len) {
+        json_t *o = json_parse_object(body, len, &err);
+        int rc = o ? json_only_fields(o, fields, &err) : -1;
+        if (rc == 0)
+            rc = json_get_int_range(o, "timeout_s", false, 0, CLOUD_SHUTDOWN_TIMEOUT_MAX_S,
+                                    &timeout, NULL, &err);
+        json_decref(o);
+        if (rc < 0) {
+            api_error_response(r, &err);
+            return;
+        }
+    }
+    if (agent_shutdown_vm(a, name, (unsigned)timeout, &err) < 0)
+        api_error_response(r, &err);
+    else
+        set_json(r, 202, json_pack("{s:s, s:s, s:i}", "name", name, "requested", "shutdown",
+                                   "destroy_after_s", (int)timeout));
+}
+
+static void handle_vm(struct agent *a, const char *method, const char *rest, const char *body,
+                      size_t len, struct api_response *r)
 {
     char name[VM_NAME_MAX + 64];
     const char *slash = strchr(rest, '/');
@@ -197,6 +234,15 @@ static void handle_vm(struct agent *a, const char *method, const char *rest, str
             fail(r, 404, "name", "no VM named '%s'", name);
         } else {
             handle_console(vm, r);
+        }
+        return;
+    }
+    if (strcmp(sub, "shutdown") == 0 || strcmp(sub, "reboot") == 0) {
+        if (strcmp(method, "POST") != 0) {
+            r->allow = "POST";
+            fail(r, 405, "", "method not allowed on /vms/{name}/%s", sub);
+        } else {
+            handle_lifecycle(a, name, sub, body, len, r);
         }
         return;
     }
@@ -263,7 +309,19 @@ void api_handle(struct agent *a, const char *method, const char *path, const cha
             fail(r, 405, "", "method not allowed on %s", "/vms");
         }
     } else if (strncmp(p, "/vms/", 5) == 0) {
-        handle_vm(a, method, p + 5, r);
+        handle_vm(a, method, p + 5, body, body_len, r);
+    } else if (strcmp(p, "/node/domains") == 0) {
+        struct api_error err;
+        json_t *doms = strcmp(method, "GET") == 0 ? commodity_domains_json(a->virt, a->vms, &err)
+                                                  : NULL;
+        if (strcmp(method, "GET") != 0) {
+            r->allow = "GET";
+            fail(r, 405, "", "method not allowed on %s", "/node/domains");
+        } else if (!doms) {
+            api_error_response(r, &err);
+        } else {
+            set_json(r, 200, doms);
+        }
     } else if (strcmp(p, "/metrics") == 0) {
         if (strcmp(method, "GET") != 0) {
             r->allow = "GET";

@@ -1,4 +1,6 @@
 #include "commodity_vm.h"
+#include "commodity_cloud.h"
+#include "commodity_events.h"
 #include "guest_exit.h"
 
 #include <libvirt/libvirt.h>
@@ -180,6 +182,7 @@ struct commodity_conn *commodity_conn_new(const char *uri)
     if (c)
         snprintf(c->uri, sizeof(c->uri), "%s", uri);
     virSetErrorFunc(NULL, ignore_libvirt_error);
+    events_init();
     return c;
 }
 
@@ -198,7 +201,7 @@ static const char *last_error(void)
     return m ? m : "unknown libvirt error";
 }
 
-static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
+virConnectPtr commodity_connection(struct commodity_conn *c, struct api_error *err)
 {
     if (c->conn && virConnectIsAlive(c->conn) == 1)
         return c->conn;
@@ -207,6 +210,8 @@ static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
         c->conn = NULL;
     }
     c->conn = virConnectOpen(c->uri);
+    if (c->conn)
+        events_watch(c->conn);
     if (!c->conn && err)
         api_fail(err, 503, "stack", "libvirt at %s is not reachable: %s (is libvirtd running? "
                                     "see scripts/start-services.sh)", c->uri, last_error());
@@ -215,7 +220,7 @@ static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
 
 int commodity_start(struct commodity_conn *c, struct vm *vm, const char *xml, struct api_error *err)
 {
-    virConnectPtr conn = connection(c, err);
+    virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
@@ -232,15 +237,21 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
 {
     if (vm->state != VM_RUNNING && vm->state != VM_STARTING)
         return 0;
-    virConnectPtr conn = connection(c, NULL);
+    virConnectPtr conn = commodity_connection(c, NULL);
     if (!conn)
         return 0;
+    if (commodity_is_cloud(vm))
+        commodity_cloud_tick(c, vm);
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
     int active = dom ? virDomainIsActive(dom) : 0;
     if (dom)
         virDomainFree(dom);
     if (active == 1)
         return 0;
+    if (commodity_is_cloud(vm)) {
+        commodity_cloud_ended(vm);
+        return 1;
+    }
     /* libvirt does not pass QEMU's exit code on: the lwk leaves its status in the log */
     char log[sizeof(vm->console_path) + 8];
     snprintf(log, sizeof(log), "%s.debug", vm->console_path);
@@ -270,7 +281,7 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
 
 int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *err)
 {
-    virConnectPtr conn = connection(c, err);
+    virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
@@ -291,7 +302,7 @@ int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *er
 
 int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu_ns, uint64_t *mem_kib)
 {
-    virConnectPtr conn = connection(c, NULL);
+    virConnectPtr conn = commodity_connection(c, NULL);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);

@@ -25,6 +25,7 @@ struct request {
     bool too_big;
     bool denied;
     char who[64];
+    struct api_caller caller;
 };
 
 bool peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid_t self,
@@ -77,10 +78,13 @@ static bool check_peer(struct http_server *s, struct MHD_Connection *c, struct r
         return false;
     snprintf(req->who, sizeof(req->who), "uid %u gid %u pid %d", (unsigned)cred.uid,
              (unsigned)cred.gid, (int)cred.pid);
-    gid_t groups[256];
-    size_t n = peer_groups(cred.pid, groups, 256);
-    return peer_allowed(cred.uid, cred.gid, groups, n, geteuid(), s->agent->has_socket_gid,
-                        s->agent->socket_gid);
+    struct api_caller *who = &req->caller;
+    who->ngroups = peer_groups(cred.pid, who->groups, API_CALLER_GROUPS_MAX);
+    who->uid = cred.uid;
+    who->gid = cred.gid;
+    who->known = true;
+    return peer_allowed(cred.uid, cred.gid, who->groups, who->ngroups, geteuid(),
+                        s->agent->has_socket_gid, s->agent->socket_gid);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *r)
@@ -141,7 +145,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         api_fail(&err, 413, "body", "request body larger than %d bytes", API_BODY_MAX);
         api_error_response(&r, &err);
     } else {
+        s->agent->caller = req->caller; /* one request at a time (one polling thread) */
         api_handle(s->agent, method, url, req->body ? req->body : "", req->len, &r);
+        s->agent->caller.known = false;
     }
     return send_response(c, &r);
 }
