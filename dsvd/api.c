@@ -11,6 +11,7 @@
 #include "commodity_cloud.h"
 #include "commodity_foreign.h"
 #include "json_fields.h"
+#include "kvm_host.h"
 #include "metrics.h"
 #include "topology_report.h"
 
@@ -66,6 +67,17 @@ static json_t *partition_json(const struct agent *a)
     return o;
 }
 
+/* Whether each stack can run here: the HPC stack needs /dev/kvm, the commodity stack falls
+ * back to QEMU's TCG without it. */
+static json_t *kvm_json(const struct agent *a)
+{
+    char why[256] = "";
+    enum kvm_host_kind k = kvm_host_probe(a->fs.root, why, sizeof(why));
+    return json_pack("{s:s, s:b, s:s, s:s}", "backend", kvm_host_kind_name(k), "hpc_stack",
+                     k != KVM_HOST_NONE, "commodity_accel", k == KVM_HOST_NONE ? "tcg" : "kvm",
+                     "why", why);
+}
+
 static json_t *node_json(struct agent *a)
 {
     static json_t *topology; /* hwloc's view does not change while the agent runs */
@@ -84,7 +96,7 @@ static json_t *node_json(struct agent *a)
     struct partition_spec proposal;
     partition_propose(&a->topo, &proposal);
     unsigned cap = cpu_bits_count(&cp.cpus) * cp.overcommit_ratio;
-    return json_pack(
+    json_t *node = json_pack(
         "{s:O, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I, s:I, s:i}, "
         "s:{s:o, s:i, s:i, s:i, s:I, s:I, s:i}, s:{s:s, s:s, s:s, s:i}}",
         "topology", topology, "online_cpus", cpus_json(&a->topo.online), "memory_mib",
@@ -97,6 +109,9 @@ static json_t *node_json(struct agent *a)
         "memory_limit_mib", (json_int_t)cp.mem_mib, "memory_used_mib", (json_int_t)cu.used_mem_mib,
         "vms", (int)cu.vms, "agent", "version", DSVD_VERSION, "state_dir", a->state_dir,
         "socket", a->opts.socket_path ? a->opts.socket_path : "", "adopted_vms", (int)a->adopted);
+    if (node)
+        json_object_set_new(node, "kvm", kvm_json(a));
+    return node;
 }
 
 static void handle_partition(struct agent *a, const char *body, size_t len, struct api_response *r)

@@ -13,15 +13,16 @@
 #include "commodity_image.h"
 #include "commodity_network.h"
 #include "commodity_seed.h"
+#include "kvm_host.h"
 
 bool commodity_is_cloud(const struct vm *vm)
 {
     return vm->spec.stack == VM_STACK_COMMODITY && (vm->spec.image || vm->spec.domain_xml);
 }
 
-const char *commodity_virt_type(void)
+const char *commodity_virt_type(const char *host_root)
 {
-    return access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+    return kvm_host_probe(host_root, NULL, 0) == KVM_HOST_NONE ? "qemu" : "kvm";
 }
 
 static const char *libvirt_message(void)
@@ -51,7 +52,7 @@ static xmlDocPtr operator_domain(const struct cloud_ctx *c, struct vm *vm, struc
     vm->spec.vcpus = d.vcpus;
     vm->spec.mem_mib = d.mem_mib;
     xmlNodePtr dom = xmlDocGetRootElement(d.doc);
-    xmlSetProp(dom, (const xmlChar *)"type", (const xmlChar *)commodity_virt_type());
+    xmlSetProp(dom, (const xmlChar *)"type", (const xmlChar *)commodity_virt_type(c->host_root));
     /* the console endpoint reads a file: give one when the XML has no serial port */
     xmlNodePtr devices = xml_child_or_new(dom, "devices");
     if (!xml_child(devices, "serial")) {
@@ -81,7 +82,7 @@ static xmlDocPtr image_domain(const struct cloud_ctx *c, struct vm *vm, struct a
         image_prepare(fd, &info, &f, err) == 0) {
         if (!vm->spec.user_data ||
             seed_build(f.seed, vm->spec.name, vm->spec.user_data, vm->spec.meta_data, err) == 0)
-            doc = cloud_image_domain(vm, commodity_virt_type(), &f, &info, network,
+            doc = cloud_image_domain(vm, commodity_virt_type(c->host_root), &f, &info, network,
                                      vm->spec.user_data != NULL);
         if (!doc)
             image_files_remove(&f);

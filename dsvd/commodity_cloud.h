@@ -19,6 +19,7 @@
 struct cloud_ctx {
     struct commodity_conn *virt;
     const char *state_dir;
+    const char *host_root;         /* "" for the real host (kvm_host.h) */
     const struct api_caller *caller;
     struct commodity_pool pool;
     const struct vm *vms;          /* the VMs already placed */
@@ -26,8 +27,8 @@ struct cloud_ctx {
 };
 
 bool commodity_is_cloud(const struct vm *vm);
-/* "kvm" when /dev/kvm can be opened, else "qemu" (TCG: software emulation). */
-const char *commodity_virt_type(void);
+/* "kvm" when HOST_ROOT/dev/kvm can be used, else "qemu" (TCG: software emulation). */
+const char *commodity_virt_type(const char *host_root);
 /* Admission, the VM's files (overlay, seed) and the domain XML (malloc'd), or NULL with err;
  * nothing is left behind on failure. Sets vm->cpus and vm->domain. */
 char *commodity_cloud_prepare(const struct cloud_ctx *c, struct vm *vm, struct api_error *err);

@@ -69,28 +69,16 @@ static void sb_escaped(struct sbuf *b, const char *text)
     }
 }
 
-bool commodity_host_is_pvm(void)
+char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin,
+                           enum kvm_host_kind host)
 {
-    FILE *f = fopen("/proc/cpuinfo", "re");
-    if (!f)
-        return false;
-    char line[4096];
-    bool hw = false;
-    while (!hw && fgets(line, sizeof(line), f))
-        if (strncmp(line, "flags", 5) == 0 && (strstr(line, " vmx") || strstr(line, " svm")))
-            hw = true;
-    fclose(f);
-    return !hw;
-}
-
-char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin, bool pvm_host)
-{
+    bool pvm_host = host == KVM_HOST_PVM, tcg = host == KVM_HOST_NONE;
     struct sbuf b = {0};
     char cpus[1024];
     cpu_bits_format_list(&vm->cpus, cpus, sizeof(cpus));
     /* the qemu namespace passes the two ISA devices the lwk uses under QEMU: isa-debug-exit
      * (guest exit ends the domain) and debugcon (its stderr and kernel log) */
-    sb_printf(&b, "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>");
+    sb_printf(&b, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>", tcg ? "qemu" : "kvm");
     sb_escaped(&b, vm->domain);
     sb_printf(&b, "</name>\n  <memory unit='MiB'>%llu</memory>\n",
               (unsigned long long)vm->spec.mem_mib);
@@ -145,8 +133,11 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
         sb_printf(&b, "</cmdline>\n");
     }
     sb_printf(&b, "  </os>\n");
-    sb_printf(&b, "  <cpu mode='host-passthrough' check='none' migratable='off'>\n"
-                  "    <feature policy='disable' name='arch-capabilities'/>\n  </cpu>\n");
+    if (tcg) /* every feature TCG can emulate: the lwk needs no more than an x86-64 */
+        sb_printf(&b, "  <cpu mode='maximum' check='none'/>\n");
+    else /* QEMU aborts on a PVM host when it sees MSR 0x10a (arch-capabilities) */
+        sb_printf(&b, "  <cpu mode='host-passthrough' check='none' migratable='off'>\n"
+                      "    <feature policy='disable' name='arch-capabilities'/>\n  </cpu>\n");
     sb_printf(&b, "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
                   "  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n");
     sb_printf(&b, "  <devices>\n    <serial type='file'>\n      <source path='");

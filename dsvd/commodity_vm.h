@@ -1,5 +1,5 @@
 /* Commodity VMs: transient libvirt domains (QEMU/KVM) through the libvirt C API, with a
- * host-passthrough CPU minus arch-capabilities (see shared/platform/KVM.md), direct kernel
+ * host-passthrough CPU minus arch-capabilities (docs/architecture.md), direct kernel
  * boot, vcpupin/emulatorpin inside the commodity CPUs, and the serial console in a file. */
 #ifndef DSVD_COMMODITY_VM_H
 #define DSVD_COMMODITY_VM_H
@@ -9,15 +9,17 @@
 #include <stdint.h>
 
 #include "api_error.h"
+#include "kvm_host.h"
 #include "vm_record.h"
 
 struct commodity_conn;
 
-/* Builds the domain XML. pin[i] is vCPU i's host CPU; pvm_host adds dsv.platform=pvm to the
+/* Builds the domain XML. pin[i] is vCPU i's host CPU. host picks the accelerator: KVM, or
+ * QEMU's TCG where /dev/kvm is missing (slow, but a commodity VM still runs); on a PVM host
+ * dsv.platform=pvm goes on the
  * command line. Returns a malloc'd string or NULL. */
-char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin, bool pvm_host);
-/* No VT-x/SVM flags in /proc/cpuinfo: the kvm_pvm backend (shared/platform/KVM.md). */
-bool commodity_host_is_pvm(void);
+char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *pin,
+                           enum kvm_host_kind host);
 
 /* Opens (or reopens after a failure) the libvirt connection lazily. */
 struct commodity_conn *commodity_conn_new(const char *uri);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int write_new(const char *dir, const char *file, const char *value, char *err)
@@ -70,6 +71,33 @@ static int make_cpuset(struct apply_run *r, const char *dir, const struct cpu_bi
     return 0;
 }
 
+/*
+ * libvirt puts every QEMU under a top-level "machine" cpuset that it creates, on first use,
+ * with all of the root's CPUs; once the HPC CPUs are exclusive that write fails and no
+ * commodity VM can start. Made here beforehand, it is narrowed like any other cpuset and
+ * widened again on release, and libvirt finds it in place.
+ */
+static int ensure_libvirt_cpuset(struct apply_run *r, const char *mems)
+{
+    char dir[1024], cpus[HOSTFS_VALUE_MAX];
+    snprintf(dir, sizeof(dir), "%s/machine", r->st->root_cgroup);
+    if (access(dir, F_OK) == 0)
+        return 0;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/cpuset.cpus", r->st->root_cgroup);
+    if (hostfs_read(path, cpus, sizeof(cpus), r->err, sizeof(r->err)) < 0)
+        return -1;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        snprintf(r->err, sizeof(r->err), "cannot create libvirt's cpuset %s: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    return write_new(dir, "cpuset.cpus", cpus, r->err) < 0 ||
+                   write_new(dir, "cpuset.mems", mems, r->err) < 0
+               ? -1
+               : 0;
+}
+
 static int step_cpusets_v1(struct apply_run *r)
 {
     struct partition_state *st = r->st;
@@ -83,6 +111,8 @@ static int step_cpusets_v1(struct apply_run *r)
         return -1;
     if (!cpu_bits_empty(&st->spec.commodity_cpus) &&
         make_cpuset(r, st->commodity_cgroup, &st->spec.commodity_cpus, all_mems) < 0)
+        return -1;
+    if (ensure_libvirt_cpuset(r, all_mems) < 0)
         return -1;
     DIR *d = opendir(cs);
     if (!d) {

@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 		return 0;
 	case OPTS_ERROR:
 		log_err("%s", err);
-		return 125;
+		return HVMM_EXIT_SETUP;
 	case OPTS_RUN:
 		break;
 	}

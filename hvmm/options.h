@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "dsv/abi.h"
+#include "dsv/hvmm_cli.h"
 #include "guest_mem.h"
 
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
@@ -42,8 +43,8 @@ enum opts_result {
 };
 
 #define HVMM_DEFAULT_MEM (256ull << 20)
-#define HVMM_MIN_MEM     (4ull << 20)
-#define HVMM_MAX_MEM     (1ull << 40)
+#define HVMM_MIN_MEM     ((unsigned long long)HVMM_MEM_MIN_MIB << 20)
+#define HVMM_MAX_MEM     ((unsigned long long)HVMM_MEM_MAX_MIB << 20)
 
 /* argv[0] is the program name; argv[1] must be "run" unless it is --help/--version. */
 enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *err, size_t errlen);

@@ -1,5 +1,7 @@
 #include "platform.h"
 
+#include "kvm_host.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,8 +30,7 @@ static int cpu_has_flag(const char *flag)
 
 const struct platform *platform_detect(void)
 {
-	/* kvm_pvm is a module of its own; the hardware backends are kvm_intel / kvm_amd. */
-	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+	if (kvm_host_backend() == KVM_HOST_PVM)
 		return &platform_pvm;
 	if (access("/sys/module/kvm_amd", F_OK) == 0 || cpu_has_flag("svm"))
 		return &platform_svm;

@@ -22,14 +22,13 @@
 #include "cpulist.h"
 #include "dsv/hypercall.h"
 #include "dsv_config.h"
+#include "dsv/hvmm_cli.h"
 #include "fileio.h"
 #include "image_file.h"
 #include "log.h"
 #include "privileges.h" /* security hooks (issue 7) */
 #include "seccomp_filter.h"
 #include "vm_setup.h"
-
-#define EXIT_SETUP 125
 
 void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
 {
@@ -271,7 +270,7 @@ int vm_run(const struct hvmm_opts *opts)
 	out_fd = open_console(opts, &log_file);
 	if (out_fd < 0) {
 		log_err("--log %s: %s", opts->log, strerror(errno));
-		return EXIT_SETUP;
+		return HVMM_EXIT_SETUP;
 	}
 	log_set_file(log_file);
 	console_init(&vm.con, out_fd);
@@ -290,7 +289,7 @@ int vm_run(const struct hvmm_opts *opts)
 		log_err("%s", err);
 		atomic_store(&vm.exiting, 1);
 		teardown(&vm);
-		return EXIT_SETUP;
+		return HVMM_EXIT_SETUP;
 	}
 	log_info("%d vCPU(s) on CPUs %s, %llu MiB %s memory, platform %s", vm.nvcpus,
 		 cpulist_format(vm.cpus, (size_t)vm.nvcpus, err, sizeof(err)),

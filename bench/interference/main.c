@@ -43,7 +43,7 @@ static void usage(FILE *f)
 "  --size S                small, or the workload's size: cg --nx, stream/dgemm --n,\n"
 "                          fwq --samples (default: the workload's, smaller with --quick)\n"
 "  --scenarios LIST        comma-separated scenario names, or all (default all)\n"
-"  --out DIR               results directory (default docs/results/interference-STAMP)\n"
+"  --out DIR               results directory (default bench/results/interference-STAMP)\n"
 "  --hpc-cpus LIST         HPC CPUs (default: every online CPU but the first)\n"
 "  --housekeeping-cpus L   housekeeping CPUs (default: the first online CPU)\n"
 "  --commodity-cpus LIST   commodity CPUs (default: the housekeeping CPUs)\n"
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 			 i ? argv[i] : "bench/interference/interference");
 	}
 	if (!cfg.out_dir[0])
-		snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s/docs/results/interference-%s",
+		snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s/bench/results/interference-%s",
 			 paths.source, cfg.stamp);
 
 	ix_signals_install();

@@ -28,8 +28,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 static const char *const names[NSCN] = { "native-alone", "hpc-alone", "single-stack",
 					 "single-stack-pinned", "dual-stack" };

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "json.h"
-#include "stats.h"
+#include "bench_json.h"
+#include "bench_stats.h"
 
 #define OVH_MAX_REPS   32
 #define OVH_MAX_FIGS   6

@@ -13,6 +13,7 @@
 #ifndef DSV_HYPERCALL_H
 #define DSV_HYPERCALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DSV_HC_PORT      0x0600u /* 4 bytes wide: outl with the GPA of a struct dsv_hc */
@@ -35,6 +36,8 @@ struct dsv_hc {
 };
 
 _Static_assert(sizeof(struct dsv_hc) % DSV_HC_ALIGN == 0, "dsv_hc blocks must tile aligned");
+_Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 56,
+	       "dsv_hc layout (an ABI change)");
 
 /* Core hypercalls (issue: hvmm). */
 #define DSV_HC_NOP           0u /* () -> 0; measures the round trip */
@@ -64,5 +67,7 @@ struct dsv_ring {
 	uint32_t reserved;
 	uint8_t data[];
 };
+
+_Static_assert(sizeof(struct dsv_ring) == 16, "dsv_ring layout (an ABI change)");
 
 #endif

@@ -35,8 +35,15 @@ virsh_q() { virsh -c qemu:///system "$@" 2>/dev/null; }
 check "libvirt runs domain dsv-$PREFIX-a" grep -q "^dsv-$PREFIX-a\$" <(virsh_q list --name)
 check "libvirt runs domain dsv-$PREFIX-b" grep -q "^dsv-$PREFIX-b\$" <(virsh_q list --name)
 xml=$(virsh_q dumpxml dsv-$PREFIX-a)
-check "host-passthrough CPU" grep -q "mode='host-passthrough'" <<<"$xml"
-check "arch-capabilities disabled" grep -q "<feature policy='disable' name='arch-capabilities'/>" <<<"$xml"
+if kvm_usable; then
+    check "KVM domain" grep -q "<domain type='kvm'" <<<"$xml"
+    check "host-passthrough CPU" grep -q "mode='host-passthrough'" <<<"$xml"
+    check "arch-capabilities disabled" grep -q "<feature policy='disable' name='arch-capabilities'/>" <<<"$xml"
+else # the same VM on QEMU's TCG: no /dev/kvm to pass a host CPU through
+    check "TCG domain without KVM ($(kvm_why))" grep -q "<domain type='qemu'" <<<"$xml"
+    check "TCG's maximum CPU model" grep -q "mode='maximum'" <<<"$xml"
+    skip "arch-capabilities disabled" "only on KVM"
+fi
 check "direct kernel boot of the guest" grep -q "<kernel>$PVH_GUEST</kernel>" <<<"$xml"
 check "machine microvm (no firmware)" grep -q "machine='microvm'" <<<"$xml"
 qpid=$(cat /run/libvirt/qemu/dsv-$PREFIX-a.pid 2>/dev/null)

@@ -16,6 +16,7 @@ HPC_MEM=${HPC_MEM:-768M}
 [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ] || skip_all "needs lwk.elf and /bin/busybox"
 command -v libvirtd >/dev/null || skip_all "libvirtd is not installed"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
+need_kvm # the point is an HPC VM that keeps running while QEMU crashes
 need_hpc_cpu
 CS=/sys/fs/cgroup/cpuset
 "$START_SERVICES" >"$WORK/services.log" 2>&1 || { sed 's/^/# /' "$WORK/services.log"; skip_all "libvirtd could not be started"; }

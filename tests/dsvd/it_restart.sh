@@ -8,6 +8,7 @@
 need_root
 need_free_node
 
+need_kvm # the HPC VM must survive the restart too
 [ -x "$HVMM" ] || skip_all "hvmm is not built"
 [ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip_all "needs the cgroup v1 cpuset hierarchy"
 need_hpc_cpu

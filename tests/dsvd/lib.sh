@@ -4,6 +4,7 @@
 # Expects DSVD, DSV, HVMM, PAYLOAD_DIR, PVH_GUEST, START_SERVICES from meson.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/kvm.sh"
 
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
 # The partition tests need the node to themselves: another agent's partition (dsv-* cpusets)
@@ -26,6 +27,7 @@ need_hpc_cpu() {
 
 # An HPC VM through a real dsvd: hvmm, the spinning guest payload ($SPIN), cgroup v1 cpusets.
 need_hpc_vm_host() {
+    need_kvm
     [ -x "$HVMM" ] || skip_all "hvmm is not built ($HVMM)"
     SPIN=$PAYLOAD_DIR/spin.elf
     [ -f "$SPIN" ] || skip_all "test payload spin.elf is not built"

@@ -28,7 +28,7 @@ static void test_pinning_and_cpu(void **state)
     make_vm(&vm, "{\"name\":\"w\",\"stack\":\"commodity\",\"vcpus\":3,\"mem_mib\":64,"
                  "\"kernel\":\"/k.elf\",\"cmdline\":\"a<b & c\"}");
     int pin[3] = {1, 0, 1};
-    char *xml = commodity_domain_xml(&vm, "/k.elf", pin, false);
+    char *xml = commodity_domain_xml(&vm, "/k.elf", pin, KVM_HOST_HW);
     assert_non_null(xml);
     assert_non_null(strstr(xml, "<name>dsv-w</name>"));
     assert_non_null(strstr(xml, "<memory unit='MiB'>64</memory>"));
@@ -63,7 +63,7 @@ static void test_cpu_quota(void **state)
     make_vm(&vm, "{\"name\":\"q\",\"stack\":\"commodity\",\"mem_mib\":64,"
                  "\"kernel\":\"/k.elf\",\"cpu_quota_pct\":25}");
     int pin[1] = {0};
-    char *xml = commodity_domain_xml(&vm, "/k.elf", pin, false);
+    char *xml = commodity_domain_xml(&vm, "/k.elf", pin, KVM_HOST_HW);
     assert_non_null(xml);
     /* 25 % of each 100 ms period, inside cputune */
     const char *period = strstr(xml, "<period>100000</period>");
@@ -83,14 +83,14 @@ static void test_program_as_initrd(void **state)
     make_vm(&vm, "{\"name\":\"p\",\"stack\":\"commodity\",\"mem_mib\":64,"
                  "\"program\":[\"/bin/busybox\",\"echo\",\"hi\"]}");
     int pin[1] = {0};
-    char *xml = commodity_domain_xml(&vm, "/lwk.elf", pin, true);
+    char *xml = commodity_domain_xml(&vm, "/lwk.elf", pin, KVM_HOST_PVM);
     assert_non_null(strstr(xml, "<initrd>/bin/busybox</initrd>"));
     assert_non_null(strstr(xml, "<cmdline>dsv.platform=pvm -- /bin/busybox echo hi</cmdline>"));
     free(xml);
     vm_spec_free(&vm.spec);
     make_vm(&vm, "{\"name\":\"q\",\"stack\":\"commodity\",\"mem_mib\":64,\"initrd\":\"/i\","
                  "\"cmdline\":\"quiet\",\"program\":[\"/bin/app\"]}");
-    xml = commodity_domain_xml(&vm, "/lwk.elf", pin, false);
+    xml = commodity_domain_xml(&vm, "/lwk.elf", pin, KVM_HOST_HW);
     assert_non_null(strstr(xml, "<initrd>/i</initrd>")); /* an explicit initrd wins */
     assert_non_null(strstr(xml, "<cmdline>quiet -- /bin/app</cmdline>"));
     free(xml);

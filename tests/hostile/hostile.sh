@@ -6,14 +6,15 @@
 set -u
 HVMM=$(readlink -f "$1") H=$(readlink -f "$2") P=$(readlink -f "$3") NATIVE=$(readlink -f "$4")
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kvm.sh"
 T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 plan 14
 
-if [ ! -w /dev/kvm ]; then
-  for i in $(seq 14); do skip "hostile case $i" "no /dev/kvm"; done
+if ! why=$(kvm_why); then
+  for i in $(seq 14); do skip "hostile case $i" "$why"; done
   exit 0
 fi
 

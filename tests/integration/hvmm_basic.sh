@@ -4,6 +4,8 @@
 set -u
 HVMM=$1 P=$2 NATIVE=$3
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kvm.sh"
+need_kvm
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 plan 21

@@ -6,6 +6,8 @@
 set -u
 HVMM=$1 P=$2
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kvm.sh"
+need_kvm
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (mount, nr_hugepages)"
 NR=/proc/sys/vm/nr_hugepages
 [ -w $NR ] && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip_all "no 2 MiB hugepages"

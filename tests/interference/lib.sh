@@ -4,13 +4,14 @@
 # Expects IX (the runner) and START_SERVICES from meson.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/kvm.sh"
 
 WORK=$(mktemp -d /tmp/ix-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 preflight() {
     [ "$(id -u)" -eq 0 ] || skip_all "needs root (libvirt, cpusets, /dev/kvm)"
-    [ -w /dev/kvm ] || skip_all "no /dev/kvm"
+    need_kvm
     [ -x "$IX" ] || skip_all "the runner is not built"
     "$START_SERVICES" >"$WORK/services.log" 2>&1 || {
         sed 's/^/#   /' "$WORK/services.log"; skip_all "libvirtd could not be started"; }

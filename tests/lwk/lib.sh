@@ -33,13 +33,8 @@ scratch() {
 	SHARE=$(cd "$WORK/share" && pwd -P)
 }
 
-# A KVM-less machine cannot run these tests: skip rather than fail.
-need_kvm() {
-	if [ ! -w /dev/kvm ]; then
-		echo "1..0 # SKIP /dev/kvm is not usable"
-		exit 0
-	fi
-}
+# A KVM-less machine cannot run these tests: need_kvm skips rather than fails.
+. "$(dirname "$0")/../lib/kvm.sh"
 
 # need_cpus N: hvmm pins each vCPU to its own host CPU; skip when fewer are usable (a
 # cpuset may confine this process).

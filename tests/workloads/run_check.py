@@ -7,7 +7,8 @@
 
   run_check.py qemu --qemu PATH --lwk PATH --keys k1,k2 -- WORKLOAD ARGS...
       The same comparison with QEMU microvm booting the lwk through PVH (one vCPU, so one
-      thread on both sides). Exits 77 while QEMU or the lwk are missing.
+      thread on both sides), on KVM, or on QEMU's TCG where /dev/kvm is not usable (the lwk
+      then runs emulated: slower, same answers). Exits 77 while QEMU or the lwk are missing.
 
   run_check.py fwqraw -- FWQ ARGS...
       Runs fwq with --raw into a temporary file; passes when it verifies and the file holds
@@ -29,6 +30,9 @@ import json
 import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from kvm_probe import kvm_unusable_reason  # noqa: E402
 
 SKIP = 77
 
@@ -173,8 +177,9 @@ def hvmm(args):
         if not path or not os.path.exists(path):
             return skip(f"{what} not built yet ({path or 'no target'}); this test runs the "
                         "workload under hvmm + lwk once both exist")
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        return skip("/dev/kvm is not accessible")
+    why = kvm_unusable_reason()
+    if why:
+        return skip(why)
     cpus = sorted(os.sched_getaffinity(0))
     n = len(cpus)
     prog, rest = args.cmd[0], args.cmd[1:]
@@ -217,27 +222,30 @@ def same_answer(peer, vm_failed, keys, rc_n, res_n, rc_v, res_v):
     return 0 if ok else 1
 
 
-def pvm_opt():
-    """The lwk opts in to PVM only when told; the kvm_pvm module says this host is PVM."""
-    return ["dsv.platform=pvm"] if os.path.exists("/sys/module/kvm_pvm") else []
+def accel_opts():
+    """QEMU options for the accelerator, and the lwk's: on KVM the host's CPU (minus what
+    QEMU cannot pass through on PVM) and, on PVM, the lwk's opt-in; without KVM, TCG."""
+    if kvm_unusable_reason():
+        return ["-accel", "tcg", "-cpu", "max"], []
+    pvm = os.path.exists("/sys/module/kvm_pvm")
+    return ["-enable-kvm", "-cpu", "host,-arch-capabilities"], \
+        (["dsv.platform=pvm"] if pvm else [])
 
 
 def qemu(args):
     for what, path in (("qemu-system-x86_64", args.qemu), ("lwk", args.lwk)):
         if not path or not os.path.exists(path):
             return skip(f"{what} not available ({path or 'not found'})")
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        return skip("/dev/kvm is not accessible")
+    qemu_accel, lwk_opts = accel_opts()
     cpus = sorted(os.sched_getaffinity(0))[:1]
     prog, rest = args.cmd[0], args.cmd[1:]
     wl_args = rest + ["--threads", "1"]
     rc_n, out_n, err_n = run([prog] + wl_args, cpus, args.timeout)
     show("native", rc_n, out_n, err_n)
-    vm = [args.qemu, "-M", "microvm", "-enable-kvm", "-cpu", "host,-arch-capabilities",
-          "-smp", "1", "-m", args.mem, "-display", "none", "-no-reboot", "-nodefaults",
+    vm = [args.qemu, "-M", "microvm"] + qemu_accel + ["-smp", "1", "-m", args.mem, "-display", "none", "-no-reboot", "-nodefaults",
           "-serial", "stdio", "-debugcon", "file:/dev/stderr", "-kernel", args.lwk,
           "-initrd", prog, "-append",
-          " ".join(pvm_opt() + ["--", os.path.basename(prog)] + wl_args),
+          " ".join(lwk_opts + ["--", os.path.basename(prog)] + wl_args),
           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     print("$ " + " ".join(vm))
     rc_q, out_q, err_q = run(vm, cpus, args.timeout)
