@@ -196,7 +196,7 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return -1;
     if (cmdline && !(spec->cmdline = strdup(cmdline)))
         return api_fail(err, 500, "cmdline", "out of memory");
-    if (parse_program(obj, spec, err) < 0)
+    if (parse_program(obj, spec, err) < 0 || parse_cloud_vm(obj, spec, err) < 0)
         return -1;
     if (spec->stack == VM_STACK_HPC && spec->initrd)
         return api_fail(err, 400, "initrd", "not supported for stack hpc (use program)");
@@ -212,8 +212,6 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return api_fail(err, 400, "cpu_quota_pct", "not supported for stack hpc (its vCPUs own "
                                                    "their CPUs)");
     spec->cpu_quota_pct = has_quota ? (unsigned)n : 0;
-    if (parse_cloud_vm(obj, spec, err) < 0)
-        return -1;
     /* a commodity guest gets its arguments on the kernel command line, split at whitespace:
      * an argument with a space would silently become two */
     for (unsigned i = 0; spec->stack == VM_STACK_COMMODITY && i < spec->argc; i++)
