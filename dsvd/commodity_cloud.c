@@ -165,29 +165,25 @@ void commodity_cloud_ended(struct vm *vm)
     bool forced = shutdown_slot(vm->domain, false) >= 0 &&
                   commodity_cloud_shutdown_left(vm) == 0;
     shutdown_clear(vm->domain);
-    unsigned reboots = events_reboots(vm->domain);
-    char rb[48] = "";
-    if (reboots)
-        snprintf(rb, sizeof(rb), " after %u reboot%s", reboots, reboots == 1 ? "" : "s");
     vm->state = VM_EXITED;
     switch (detail) {
     case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
         vm->exit_code = 0;
-        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "the guest shut down%s", rb);
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "the guest shut down");
         break;
     case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
-        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "%s%s",
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "%s",
                  forced ? "destroyed: the guest did not shut down before the deadline"
-                        : "destroyed (virsh destroy, or QEMU was killed)", rb);
+                        : "destroyed (virsh destroy, or QEMU was killed)");
         break;
     case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
         vm->state = VM_FAILED;
-        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "the guest crashed%s", rb);
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "the guest crashed");
         break;
     case VIR_DOMAIN_EVENT_STOPPED_FAILED:
         vm->state = VM_FAILED;
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "QEMU failed (see libvirt's log of "
-                 "%s)%s", vm->domain, rb);
+                 "%s)", vm->domain);
         break;
     default:
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "libvirt domain %s is no longer "

@@ -10,7 +10,6 @@ struct domain_events {
     char domain[96];
     bool stopped;
     int stop_detail;
-    unsigned reboots;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -69,26 +68,12 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
     return 0;
 }
 
-static void on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
-{
-    (void)conn;
-    (void)opaque;
-    const char *name = virDomainGetName(dom);
-    if (!name)
-        return;
-    pthread_mutex_lock(&lock);
-    entry(name, true)->reboots++;
-    pthread_mutex_unlock(&lock);
-}
-
 void events_watch(virConnectPtr conn)
 {
     if (!loop_started)
         return;
     virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL);
-    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_REBOOT,
-                                     VIR_DOMAIN_EVENT_CALLBACK(on_reboot), NULL, NULL);
 }
 
 bool events_stop_detail(const char *domain, int *detail)
@@ -100,15 +85,6 @@ bool events_stop_detail(const char *domain, int *detail)
         *detail = e->stop_detail;
     pthread_mutex_unlock(&lock);
     return found;
-}
-
-unsigned events_reboots(const char *domain)
-{
-    pthread_mutex_lock(&lock);
-    struct domain_events *e = entry(domain, false);
-    unsigned n = e ? e->reboots : 0;
-    pthread_mutex_unlock(&lock);
-    return n;
 }
 
 void events_forget(const char *domain)

@@ -1,6 +1,6 @@
 /* libvirt lifecycle events for commodity domains: why a domain stopped (guest shutdown,
- * destroy, crash, QEMU failure) and how often it rebooted, kept per domain name because a
- * transient domain is gone by the time dsvd looks. A thread runs libvirt's event loop. */
+ * destroy, crash, QEMU failure), kept per domain name because a transient domain is gone by
+ * the time dsvd looks. A thread runs libvirt's event loop. */
 #ifndef DSVD_COMMODITY_EVENTS_H
 #define DSVD_COMMODITY_EVENTS_H
 
@@ -9,11 +9,10 @@
 
 /* Before the first virConnectOpen: registers libvirt's default event loop and its thread. */
 void events_init(void);
-/* Subscribes to a (new) connection's lifecycle and reboot events. */
+/* Subscribes to a (new) connection's lifecycle events. */
 void events_watch(virConnectPtr conn);
 /* The detail of the last VIR_DOMAIN_EVENT_STOPPED for domain (virDomainEventStoppedDetailType). */
 bool events_stop_detail(const char *domain, int *detail);
-unsigned events_reboots(const char *domain);
 /* Clears what was recorded, before a domain of that name starts. */
 void events_forget(const char *domain);
 

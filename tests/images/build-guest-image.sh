@@ -4,9 +4,10 @@
 # host), a busybox-static initramfs whose init reads a NoCloud seed (label cidata) and runs its
 # user-data, and syslinux on a whole-disk FAT file system (no partition table, no mounts).
 #
-#   build-guest-image.sh OUTDIR      prints the image's path (OUTDIR/guest-KVER.raw)
+#   build-guest-image.sh OUTDIR      prints the image's path (OUTDIR/guest-KVER-HASH.raw)
 #
-# The image is cached in OUTDIR: a second run only prints its path. Exit status: 0 built or
+# The image is cached in OUTDIR under a hash of this script and the guest's scripts: a second
+# run only prints its path; a change to them builds a new one. Exit status: 0 built or
 # cached, 77 a tool or the kernel package is not available (the caller skips), 1 failed.
 set -euo pipefail
 
@@ -26,11 +27,14 @@ busybox_bin=$(command -v busybox)
 file "$busybox_bin" 2>/dev/null | grep -q dynamically && { echo "build-guest-image: $busybox_bin is not static (busybox-static)" >&2; exit $SKIP; }
 
 mkdir -p "$out"
-cached=$(ls "$out"/guest-*.raw 2>/dev/null | head -1 || true)
+out=$(cd "$out" && pwd)
+hash=$(cat "$0" "$here/guest-init.sh" "$here/guest-udhcpc.sh" | sha256sum | cut -c1-12)
+cached=$(ls "$out"/guest-*-"$hash".raw 2>/dev/null | head -1 || true)
 if [ -n "$cached" ]; then
     echo "$cached"
     exit 0
 fi
+rm -f "$out"/guest-*.raw # built from older scripts
 
 work=$(mktemp -d "$out/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -73,7 +77,7 @@ TAB
 # the ACPI power button (virsh shutdown) powers the guest off: busybox acpid runs
 # /etc/acpi/PWRF/00000080 for it
 mkdir -p "$root/etc/acpi/PWRF"
-printf '#!/bin/sh\necho "dsv-guest: ACPI power button"\nexec poweroff\n' > "$root/etc/acpi/PWRF/00000080"
+printf '#!/bin/sh\necho "dsv-guest: ACPI power button" > /dev/console\nexec poweroff\n' > "$root/etc/acpi/PWRF/00000080"
 chmod 755 "$root/etc/acpi/PWRF/00000080"
 ln -s /bin/busybox "$root/init"
 ln -s busybox "$root/bin/sh"
@@ -94,5 +98,5 @@ img=$work/guest.raw
 mkfs.vfat -C -n DSVGUEST "$img" "$kib" >/dev/null
 mcopy -i "$img" "$work/vmlinuz" "$work/initrd.img" "$work/syslinux.cfg" ::/
 syslinux --install "$img"
-mv "$img" "$out/guest-$kver.raw"
-echo "$out/guest-$kver.raw"
+mv "$img" "$out/guest-$kver-$hash.raw"
+echo "$out/guest-$kver-$hash.raw"
