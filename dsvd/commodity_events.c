@@ -68,12 +68,18 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
     return 0;
 }
 
-void events_watch(virConnectPtr conn)
+int events_watch(virConnectPtr conn)
 {
     if (!loop_started)
-        return;
-    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                     VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL);
+        return -1;
+    return virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                            VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL);
+}
+
+void events_unwatch(virConnectPtr conn, int id)
+{
+    if (id >= 0)
+        virConnectDomainEventDeregisterAny(conn, id);
 }
 
 bool events_stop_detail(const char *domain, int *detail)

@@ -9,8 +9,10 @@
 
 /* Before the first virConnectOpen: registers libvirt's default event loop and its thread. */
 void events_init(void);
-/* Subscribes to a (new) connection's lifecycle events. */
-void events_watch(virConnectPtr conn);
+/* Subscribes to a (new) connection's lifecycle events: the callback id, or -1. */
+int events_watch(virConnectPtr conn);
+/* Before the connection closes (the registration holds a reference to it). */
+void events_unwatch(virConnectPtr conn, int id);
 /* The detail of the last VIR_DOMAIN_EVENT_STOPPED for domain (virDomainEventStoppedDetailType). */
 bool events_stop_detail(const char *domain, int *detail);
 /* Clears what was recorded, before a domain of that name starts. */

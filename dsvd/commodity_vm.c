@@ -13,6 +13,7 @@
 struct commodity_conn {
     char uri[256];
     virConnectPtr conn;
+    int events_id; /* lifecycle events on conn, -1 when none */
 };
 
 /* A growing string buffer for the XML. */
@@ -170,8 +171,10 @@ static void ignore_libvirt_error(void *data, virErrorPtr e)
 struct commodity_conn *commodity_conn_new(const char *uri)
 {
     struct commodity_conn *c = calloc(1, sizeof(*c));
-    if (c)
+    if (c) {
         snprintf(c->uri, sizeof(c->uri), "%s", uri);
+        c->events_id = -1;
+    }
     virSetErrorFunc(NULL, ignore_libvirt_error);
     events_init();
     return c;
@@ -181,8 +184,10 @@ void commodity_conn_free(struct commodity_conn *c)
 {
     if (!c)
         return;
-    if (c->conn)
+    if (c->conn) {
+        events_unwatch(c->conn, c->events_id);
         virConnectClose(c->conn);
+    }
     free(c);
 }
 
@@ -197,12 +202,12 @@ virConnectPtr commodity_connection(struct commodity_conn *c, struct api_error *e
     if (c->conn && virConnectIsAlive(c->conn) == 1)
         return c->conn;
     if (c->conn) {
+        events_unwatch(c->conn, c->events_id);
         virConnectClose(c->conn);
         c->conn = NULL;
     }
     c->conn = virConnectOpen(c->uri);
-    if (c->conn)
-        events_watch(c->conn);
+    c->events_id = c->conn ? events_watch(c->conn) : -1;
     if (!c->conn && err)
         api_fail(err, 503, "stack", "libvirt at %s is not reachable: %s (is libvirtd running? "
                                     "see scripts/start-services.sh)", c->uri, last_error());

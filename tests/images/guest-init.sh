@@ -41,8 +41,9 @@ fi
 if [ -e /sys/class/net/eth0 ]; then
     ip link set lo up
     ip link set eth0 up
-    if udhcpc -i eth0 -n -q -t 10 -T 2 >/dev/null 2>&1; then
-        echo "dsv-guest: dhcp eth0 $(ip -4 -o addr show eth0 | awk '{print $4}')"
+    if udhcpc -i eth0 -n -q -t 10 -T 2 -s /usr/share/udhcpc/default.script >/dev/null 2>&1 &&
+       [ -s /tmp/dhcp-address ]; then
+        echo "dsv-guest: dhcp eth0 $(cat /tmp/dhcp-address)"
     else
         echo "dsv-guest: no DHCP answer on eth0"
     fi
