@@ -10,8 +10,8 @@ PKGS=(
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
   libxml2-dev qemu-utils genisoimage dnsmasq-base
-  syslinux syslinux-common mtools dosfstools cpio
-  gnuplot-nox curl clang
+  syslinux syslinux-common mtools dosfstools
+  gnuplot-nox curl clang cpio
 )
 
 missing=()
