@@ -12,10 +12,17 @@ static const char vm_usage[] =
     "            [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota PCT]\n"
     "            [-- PROGRAM ARGS...]\n"
     "            --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU\n"
-    "  vm list\n"
+    "  vm create NAME --stack commodity --image FILE [--network NET] [--user-data FILE]\n"
+    "            [--meta-data FILE] [--vcpus N] [--mem SIZE] [--cpu-quota PCT]\n"
+    "            an ordinary cloud VM from a qcow2 or raw image (docs/commodity.md); without\n"
+    "            --network it joins dsvd's own NAT network dsv-nat\n"
+    "  vm create NAME --stack commodity --domain-xml FILE   (root: an operator's domain)\n"
+    "  vm list [--all]      --all: also the libvirt domains dsvd did not create (foreign)\n"
     "  vm show NAME\n"
     "  vm delete NAME\n"
-    "  vm console NAME\n";
+    "  vm console NAME\n"
+    "  vm shutdown NAME [--timeout S (60)] [--no-wait]   ACPI power button, destroyed after S\n"
+    "  vm reboot NAME\n";
 
 static json_t *path_value(const char *p)
 {
