@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "admission.h"
-#include "api_caller.h"
+#include "caller.h"
 #include "api_error.h"
 #include "commodity_operator_xml.h"
 #include "commodity_vm.h"
@@ -20,7 +20,7 @@ struct cloud_ctx {
     struct commodity_conn *virt;
     const char *state_dir;
     const char *host_root;         /* "" for the real host (kvm_host.h) */
-    const struct api_caller *caller;
+    const struct caller *caller;
     struct commodity_pool pool;
     const struct vm *vms;          /* the VMs already placed */
     struct operator_limits limits; /* what an operator's XML must not touch */

@@ -32,7 +32,7 @@ void image_files_remove(const struct image_files *f)
 
 /* The child of image_open_as_caller: becomes the caller, opens, sends the descriptor (or the
  * errno) back. Only system calls here: the parent may have threads. */
-static void open_child(int sock, const char *path, const struct api_caller *who)
+static void open_child(int sock, const char *path, const struct caller *who)
 {
     int result = 0, fd = -1;
     if (setgroups(who->ngroups, who->groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
@@ -56,7 +56,7 @@ static void open_child(int sock, const char *path, const struct api_caller *who)
     _exit(sendmsg(sock, &msg, 0) < 0 ? 1 : 0);
 }
 
-static int open_failed(int e, const char *path, const struct api_caller *who, const char *field,
+static int open_failed(int e, const char *path, const struct caller *who, const char *field,
                        struct api_error *err)
 {
     if (e == -EPERM)
@@ -64,14 +64,14 @@ static int open_failed(int e, const char *path, const struct api_caller *who, co
                         path);
     if (e == EACCES || e == EPERM)
         return api_fail(err, 403, field, "%s: permission denied to uid %u (dsvd opens images "
-                        "with the caller's rights)", path, who->known ? (unsigned)who->uid : 0);
+                        "with the caller's rights)", path, (unsigned)who->uid);
     return api_fail(err, 400, field, "cannot open %s: %s", path, strerror(e));
 }
 
-int image_open_as_caller(const char *path, const struct api_caller *who, const char *field,
+int image_open_as_caller(const char *path, const struct caller *who, const char *field,
                          struct api_error *err)
 {
-    if (!who->known || who->uid == 0) { /* root (or the agent itself) reads as root */
+    if (!caller_is_other(who)) { /* dsvd itself (root) needs no switch */
         int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
             return open_failed(errno, path, who, field, err);

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "api_caller.h"
+#include "caller.h"
 #include "api_error.h"
 
 enum image_format { IMAGE_RAW, IMAGE_QCOW2 };
@@ -33,7 +33,7 @@ void image_files_remove(const struct image_files *f);
  * and passes the descriptor back), never blocking on a FIFO or device. The one place where
  * dsvd opens a file an API caller names for a cloud VM. Returns the descriptor, or -1 with a
  * 400/403 on field. */
-int image_open_as_caller(const char *path, const struct api_caller *who, const char *field,
+int image_open_as_caller(const char *path, const struct caller *who, const char *field,
                          struct api_error *err);
 /* fd must be a regular file with a qcow2 image (no backing file, external data file or
  * encryption: QEMU would open those by path, as root) or a raw disk (a boot sector, GPT or

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < opts.ncgroups; i++) {
 		if (cgroup_join(opts.cgroups[i], err, sizeof(err))) {
 			log_err("--cgroup %s: %s", opts.cgroups[i], err);
-			return 125;
+			return HVMM_EXIT_SETUP;
 		}
 	}
 	if (opts.jail) {
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		switch (pidns_enter(&status, err, sizeof(err))) {
 		case -1:
 			log_err("--jail: %s", err);
-			return 125;
+			return HVMM_EXIT_SETUP;
 		case 1:
 			return status;  /* the VM ran in the child */
 		}

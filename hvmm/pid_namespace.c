@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dsv/hvmm_cli.h"
+
 /* Waits for the child, passing on what would have stopped hvmm; returns its status. */
 static int relay(pid_t child, const sigset_t *sigs)
 {
@@ -20,7 +22,7 @@ static int relay(pid_t child, const sigset_t *sigs)
 		if (sigwaitinfo(sigs, &si) < 0) {
 			if (errno == EINTR)
 				continue;
-			return 125;
+			return HVMM_EXIT_SETUP;
 		}
 		if (si.si_signo != SIGCHLD) {
 			kill(child, si.si_signo);
@@ -29,7 +31,7 @@ static int relay(pid_t child, const sigset_t *sigs)
 		pid_t r = waitpid(child, &st, WNOHANG);
 
 		if (r == child)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			return WIFEXITED(st) ? WEXITSTATUS(st) : HVMM_EXIT_SIGNAL + WTERMSIG(st);
 	}
 }
 

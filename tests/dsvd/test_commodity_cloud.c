@@ -208,8 +208,8 @@ static void test_open_as_caller(void **state)
     write_bytes(mine, h, sizeof(h), 4096, 0644);
     assert_int_equal(symlink(secret, link), 0);
     chmod(dir, 0755);
-    struct api_caller nobody = {.known = true, .uid = 65534, .gid = 65534};
-    struct api_caller root = {.known = true, .uid = 0, .gid = 0};
+    struct caller nobody = {.uid = 65534, .gid = 65534};
+    struct caller root = {.uid = 0, .gid = 0};
     struct api_error err;
     assert_int_equal(image_open_as_caller(secret, &nobody, "image", &err), -1);
     assert_int_equal(err.status, 403);

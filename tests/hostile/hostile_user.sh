@@ -8,13 +8,14 @@ set -u
 HVMM=$(readlink -f "$1") H=$(readlink -f "$2")
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/hvmm_test_user.sh"
+. "$(dirname "$0")/../lib/kvm.sh"
+need_kvm
+[ "$(id -u)" = 0 ] || skip_all "needs root to run hvmm as another user"
+hvmm_test_user || skip_all "cannot create the test user"
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 plan 6
-[ -w /dev/kvm ] || skip_all "no /dev/kvm: hvmm cannot run a guest here"
-[ "$(id -u)" = 0 ] || skip_all "needs root to run hvmm as another user"
-hvmm_test_user || skip_all "cannot create the test user"
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")
 P=$H/hostile-user_rights
 mkdir "$T/share"

@@ -6,6 +6,8 @@
 set -u
 HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kvm.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, cgroups)"
 T=$(mktemp -d)
 CG=
 HV=
@@ -18,8 +20,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-plan 8
-[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, cgroups)"
 
 # A cgroup of our own: cgroup v2 (the unified hierarchy), else the v1 pids hierarchy.
 for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/pids; do
@@ -29,6 +29,7 @@ for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/pids; do
   fi
 done
 [ -n "$CG" ] || skip_all "no cgroup hierarchy to make a test cgroup in"
+plan 8
 mkdir "$T/jail"
 procs() { sort -n "$CG/cgroup.procs" | tr '\n' ' '; }
 # Waits up to 10 s for the cgroup to hold N processes.
@@ -63,7 +64,7 @@ CAT=$!
 wait "$HV"; RC=$?
 HV=
 wait "$CAT"
-if [ -e /dev/kvm ]; then
+if kvm_usable; then
   check "the VM's exit status is hvmm's (0, it ran)" \
     bash -c "[ $RC = 0 ] && grep -q 'hello from the guest' '$T/log.out'"
 else
