@@ -50,5 +50,9 @@ int cmd_run(const struct cli *c, int argc, char **argv);
 int cmd_bench(const struct cli *c, int argc, char **argv);
 /* Parses VM options shared by "vm create" and "run" into a request object. */
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text);
+/* Cloud VM options (cmd_vm_cloud.c): --image, --network, --user-data, --meta-data, --domain-xml. */
+int vm_cloud_option(const char *opt, const char *arg, json_t *req);
+int vm_lifecycle(const struct cli *c, int argc, char **argv, const char *usage);
+int vm_list_foreign(const struct cli *c);
 
 #endif

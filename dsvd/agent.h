@@ -70,6 +70,10 @@ struct vm *agent_find(struct agent *a, const char *name);
 /* Validated spec in, running VM out (owned by the agent). The spec is moved into the VM. */
 struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err);
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err);
+/* Commodity VMs: the ACPI power button, destroyed after timeout_s if still running. */
+int agent_shutdown_vm(struct agent *a, const char *name, unsigned timeout_s,
+                      struct api_error *err);
+int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err);
 
 /* Applies a partition (idempotent: the same one again is a no-op, *changed false). */
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,

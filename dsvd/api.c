@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commodity_cloud.h"
+#include "commodity_foreign.h"
 #include "events.h"
+#include "json_fields.h"
 #include "kvm_host.h"
 #include "metrics.h"
 #include "topology_report.h"
@@ -237,6 +240,39 @@ static void handle_console(struct vm *vm, const struct api_request *q, struct ap
     r->body_len = (size_t)got; /* the guest may write NUL bytes */
 }
 
+/* POST /vms/{name}/shutdown [{"timeout_s": N}] and POST /vms/{name}/reboot */
+static void handle_lifecycle(struct agent *a, const char *name, const char *sub, const char *body,
+                             size_t len, struct api_response *r)
+{
+    static const char *const fields[] = {"timeout_s", NULL};
+    struct api_error err;
+    int64_t timeout = CLOUD_SHUTDOWN_TIMEOUT_S;
+    if (strcmp(sub, "reboot") == 0) {
+        if (agent_reboot_vm(a, name, &err) < 0)
+            api_error_response(r, &err);
+        else
+            set_json(r, 202, json_pack("{s:s, s:s}", "name", name, "requested", "reboot"));
+        return;
+    }
+    if (len) {
+        json_t *o = json_parse_object(body, len, &err);
+        int rc = o ? json_only_fields(o, fields, &err) : -1;
+        if (rc == 0)
+            rc = json_get_int_range(o, "timeout_s", false, 0, CLOUD_SHUTDOWN_TIMEOUT_MAX_S,
+                                    &timeout, NULL, &err);
+        json_decref(o);
+        if (rc < 0) {
+            api_error_response(r, &err);
+            return;
+        }
+    }
+    if (agent_shutdown_vm(a, name, (unsigned)timeout, &err) < 0)
+        api_error_response(r, &err);
+    else
+        set_json(r, 202, json_pack("{s:s, s:s, s:i}", "name", name, "requested", "shutdown",
+                                   "destroy_after_s", (int)timeout));
+}
+
 static void handle_vm(struct agent *a, const struct api_request *q, const char *rest,
                       struct api_response *r)
 {
@@ -265,6 +301,14 @@ static void handle_vm(struct agent *a, const struct api_request *q, const char *
         } else {
             handle_console(vm, q, r);
         }
+        return;
+    }
+    if (strcmp(sub, "shutdown") == 0 || strcmp(sub, "reboot") == 0) {
+        if (strcmp(method, "POST") != 0)
+            not_allowed(r, "POST", strcmp(sub, "reboot") == 0 ? "/vms/{name}/reboot"
+                                                             : "/vms/{name}/shutdown");
+        else
+            handle_lifecycle(a, name, sub, q->body, q->body_len, r);
         return;
     }
     if (sub[0]) {
@@ -381,6 +425,15 @@ static void route(struct agent *a, const struct api_request *q, struct api_respo
         }
     } else if (strncmp(p, "/vms/", 5) == 0) {
         handle_vm(a, q, p + 5, r);
+    } else if (strcmp(p, "/node/domains") == 0) {
+        if (!is_get(q, r, "/node/domains"))
+            return;
+        struct api_error err;
+        json_t *doms = commodity_domains_json(a->virt, a->vms, &err);
+        if (!doms)
+            api_error_response(r, &err);
+        else
+            set_json(r, 200, doms);
     } else if (strcmp(p, "/metrics") == 0) {
         if (!is_get(q, r, "/metrics"))
             return;

@@ -9,6 +9,8 @@ PKGS=(
   libseccomp-dev libcap-dev libvirt-dev
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
+  libxml2-dev qemu-utils genisoimage dnsmasq-base
+  syslinux syslinux-common mtools dosfstools
   gnuplot-nox curl clang cpio
 )
 
