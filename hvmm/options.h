@@ -4,10 +4,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dsv/abi.h"
 #include "dsv/hvmm_cli.h"
 #include "guest_mem.h"
+
+#define HVMM_MAX_GROUPS 256           /* supplementary groups --groups takes */
 
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 
@@ -31,6 +34,13 @@ struct hvmm_opts {
 	int no_seccomp;                  /* --no-seccomp: debugging only */
 	const char *jail;                /* --jail DIR */
 	const char *test_seccomp;        /* hidden --test-seccomp=main|vcpu, for the tests */
+	/* --uid/--gid/--groups: the user the VM runs as once its privileged setup is done */
+	int as_user;                     /* --uid and --gid were given */
+	int uid_given, gid_given, groups_given;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[HVMM_MAX_GROUPS];   /* supplementary groups; none without --groups */
+	int ngroups;
 	char **prog_argv;                /* after "--"; NULL when none */
 	int prog_argc;
 };

@@ -20,6 +20,7 @@
 
 #include "boot.h"
 #include "cpulist.h"
+#include "credentials.h"
 #include "dsv/hypercall.h"
 #include "dsv_config.h"
 #include "dsv/hvmm_cli.h"
@@ -125,6 +126,27 @@ static void housekeeping(struct vm *vm, int sig_fd)
 	}
 }
 
+/* The images and the share, opened with the VM user's rights (credentials.h). */
+static int open_user_files(struct vm *vm, char *err, size_t errlen)
+{
+	const struct hvmm_opts *o = vm->opts;
+	char sub[320];
+	int rc;
+
+	if (cred_fs_enter(o, err, errlen))
+		return -1;
+	rc = vm_read_images(vm, err, errlen);
+	if (!rc && fileio_create(&vm->fio, o->share, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -1;
+	}
+	if (cred_fs_leave(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err,
 		 size_t errlen)
 {
@@ -135,6 +157,9 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	if (vm_pin_self(vm->hk_cpus, vm->nhk_cpus))
 		log_warn("cannot pin hvmm to its housekeeping CPUs: %s", strerror(errno));
+	/* As the VM's user, and before /dev/kvm: bad input gets its own error first. */
+	if (open_user_files(vm, err, errlen))
+		return -1;
 	vm->plat = platform_detect();
 	if (vm_kvm_open(vm, err, errlen))
 		return -1;
@@ -164,10 +189,6 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	if (vm_load_kernel(vm, *have_prog ? prog : NULL, err, errlen))
 		return -1;
-	if (fileio_create(&vm->fio, o->share, sub, sizeof(sub))) {
-		snprintf(err, errlen, "--share %s: %s", o->share ? o->share : "", sub);
-		return -1;
-	}
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
 	vm->cr3 = boot_page_tables(&vm->mem);
 	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
@@ -229,6 +250,8 @@ static void teardown(struct vm *vm)
 	}
 	if (vm->fio)
 		fileio_destroy(vm->fio);
+	image_file_free(&vm->kernel_img);
+	image_file_free(&vm->prog_img);
 	gm_destroy(&vm->mem);
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
