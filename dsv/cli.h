@@ -32,6 +32,8 @@ char *absolute_path(const char *p);
 void print_json(const json_t *o);
 
 int cmd_node(const struct cli *c, int argc, char **argv);
+/* dsv node slurm-conf (cmd_slurm.c) */
+int cmd_node_slurm_conf(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);
 int cmd_bench(const struct cli *c, int argc, char **argv);

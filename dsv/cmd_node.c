@@ -14,7 +14,8 @@ static const char node_usage[] =
     "                                 apply the partition (no flags: the agent's config file\n"
     "                                 /etc/dsv/node.json, else the proposed default split);\n"
     "                                 applying the same partition again changes nothing\n"
-    "  node release                   restore every value the partition changed\n";
+    "  node release                   restore every value the partition changed\n"
+    "  node slurm-conf [--check FILE] the slurm.conf node line for this partition (--help)\n";
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -147,6 +148,8 @@ int cmd_node(const struct cli *c, int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "partition") == 0)
         return node_partition(c, argc - 1, argv + 1);
+    if (strcmp(sub, "slurm-conf") == 0)
+        return cmd_node_slurm_conf(c, argc - 1, argv + 1);
     if (argc > 2 && strcmp(argv[2], "--help") == 0) {
         fputs(node_usage, stdout);
         return EXIT_OK;

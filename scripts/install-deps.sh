@@ -10,6 +10,7 @@ PKGS=(
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
   gnuplot-nox curl clang
+  slurmd slurmctld slurm-client munge libslurm-dev
 )
 
 missing=()

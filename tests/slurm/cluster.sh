@@ -1,7 +1,9 @@
 # A private one-node Slurm cluster for the tests: munged, slurmctld and slurmd started by hand
 # (no systemd) with their own key, ports, spool, state and logs under one directory.
 # Usage: source it, then cluster_start DIR PLUGIN_SO PARTITION_STATE; cluster_stop at the end
-# (the caller's EXIT trap). Sets SLURM_CONF for srun/sbatch/scontrol. Needs root.
+# (the caller's EXIT trap). Sets SLURM_CONF for srun/sbatch/scontrol. Needs root and two
+# CPUs: CPU 0 is kept from jobs (CpuSpecList=0, as for dsv's housekeeping CPU), so a
+# one-CPU step runs on CPU 1.
 CLUSTER_PORT_CTLD=${CLUSTER_PORT_CTLD:-26817}
 CLUSTER_PORT_SLURMD=${CLUSTER_PORT_SLURMD:-26818}
 CLUSTER_NODE=dsvnode1
@@ -13,7 +15,7 @@ cluster_start() {
   local d=$1 plugin=$2 pargs=$3 cpus
   CLUSTER_DIR=$d
   mkdir -p "$d/etc" "$d/munge" "$d/ctld" "$d/spool" "$d/log" "$d/run"
-  chmod 700 "$d/munge"
+  chmod 755 "$d/munge" # the socket is for every user; the key stays root's (400)
   dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$d/munge/munge.key"
   munged --force --key-file="$d/munge/munge.key" --socket="$d/munge/munge.sock" \
@@ -21,6 +23,11 @@ cluster_start() {
     --seed-file="$d/munge/seed" || return 1
   _cluster_pids+=("$(cat "$d/munge/munged.pid")")
   cpus=$(nproc --all)
+  # CLUSTER_CGROUP=0: no cgroups (debugging the harness without the host lock).
+  local proctrack=proctrack/cgroup taskplugin=task/cgroup,task/affinity
+  if [ "${CLUSTER_CGROUP:-1}" = 0 ]; then
+    proctrack=proctrack/linuxproc taskplugin=task/affinity
+  fi
   cat >"$d/etc/slurm.conf" <<CONF
 ClusterName=dsvtest
 SlurmctldHost=$(hostname -s)(127.0.0.1)
@@ -39,8 +46,8 @@ SlurmctldLogFile=$d/log/slurmctld.log
 SlurmdLogFile=$d/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=debug
-ProctrackType=proctrack/cgroup
-TaskPlugin=task/cgroup,task/affinity
+ProctrackType=$proctrack
+TaskPlugin=$taskplugin
 PlugStackConfig=$d/etc/plugstack.conf
 SchedulerType=sched/builtin
 SelectType=select/cons_tres
@@ -52,7 +59,7 @@ InactiveLimit=0
 MinJobAge=60
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName=$CLUSTER_NODE NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=256 State=UNKNOWN
+NodeName=$CLUSTER_NODE NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus CpuSpecList=0 RealMemory=256 State=UNKNOWN
 PartitionName=debug Nodes=$CLUSTER_NODE Default=YES MaxTime=10 State=UP
 CONF
   cat >"$d/etc/cgroup.conf" <<CONF
