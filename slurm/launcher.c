@@ -225,17 +225,23 @@ static void end_like(int sig)
 }
 
 /* The task's end: hvmm's status, or its signal (hvmm reports a caught one as 128+N). */
-_Noreturn static void wait_and_end(pid_t pid)
+/* From before the request is sent: a signal then reaches hvmm as soon as it exists. */
+static void forward_signals_to(pid_t pid)
 {
 	static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 					 SIGCONT, SIGALRM };
 	struct sigaction sa = { .sa_handler = forward };
-	int status;
 
 	hvmm_pid = pid;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaction(forwarded[i], &sa, NULL);
+}
+
+_Noreturn static void wait_and_end(pid_t pid)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(HVMM_EXIT_SETUP);
@@ -260,6 +266,7 @@ int launcher_run_task(struct launcher *l, const struct launch_request *r, int pm
 		return -1;
 	}
 	h.len = len;
+	forward_signals_to(l->pid);
 	if (send_head(l->sock, &h, fds) || send_all(l->sock, buf, len)) {
 		snprintf(err, errlen, "cannot reach the hvmm launcher: %s", strerror(errno));
 		free(buf);
