@@ -61,6 +61,12 @@ int pidns_enter(int *status, char *err, size_t errlen)
 	if (child == 0) {
 		/* A VM whose first process is gone (killed) must not live on unseen. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* No network (seccomp forbids sockets anyway) and no System V IPC to reach. */
+		if (unshare(CLONE_NEWNET | CLONE_NEWIPC)) {
+			fprintf(stderr, "hvmm: error: --jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): "
+				"%s\n", strerror(errno));
+			_exit(HVMM_EXIT_SETUP);
+		}
 		/* PID 1 drops the signals it neither handles nor blocks: SIGINT, SIGTERM and
 		 * SIGHUP stay blocked (queued) until vm_run reads them from its signalfd. */
 		sigdelset(&sigs, SIGCHLD);
