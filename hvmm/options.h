@@ -31,7 +31,7 @@ struct hvmm_opts {
 	const char *log;
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
-	/* security hooks (issue 7, docs/security.md) */
+	/* least privilege: docs/security.md */
 	int no_seccomp;                  /* --no-seccomp: debugging only */
 	const char *jail;                /* --jail DIR */
 	const char *test_seccomp;        /* hidden --test-seccomp=main|vcpu, for the tests */
