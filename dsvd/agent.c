@@ -13,6 +13,7 @@
 #include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
+#include "vm_files.h"
 #include "proc_info.h"
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -102,6 +103,7 @@ static void hpc_launch_of(const struct agent *a, struct hpc_launch *l)
     l->hvmm_path = a->opts.hvmm_path;
     l->housekeeping = a->partition.spec.housekeeping_cpus;
     l->partition = &a->partition;
+    l->console_max_bytes = a->config.console_max_kib * 1024;
 }
 
 static void save_vm(const struct agent *a, const struct vm *vm)
@@ -157,6 +159,7 @@ static void adopt_vms(struct agent *a)
 
 int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen)
 {
+    struct api_error aerr;
     memset(a, 0, sizeof(*a));
     a->opts = *opts;
     snprintf(a->state_dir, sizeof(a->state_dir), "%s", opts->state_dir);
@@ -183,12 +186,22 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
         a->socket_gid = g->gr_gid;
         a->has_socket_gid = true;
     }
+    if (!realpath(a->state_dir, a->state_real)) {
+        snprintf(err, errlen, "cannot resolve state directory %s: %s", a->state_dir, strerror(errno));
+        return -1;
+    }
+    caller_self(&a->caller);
+    if (opts->config_path && agent_config_load(opts->config_path, &a->config, &aerr) < 0) {
+        snprintf(err, errlen, "%s", aerr.message);
+        return -1;
+    }
+    if (!opts->config_path)
+        agent_config_defaults(&a->config);
     if (host_topology_read(&a->fs, &a->topo, err, errlen) < 0)
         return -1;
     read_mem_total(a);
     struct node_config cfg;
     bool found = false;
-    struct api_error aerr;
     if (opts->config_path && node_config_load(opts->config_path, &cfg, &found, &aerr) < 0) {
         snprintf(err, errlen, "%s", aerr.message);
         return -1;
@@ -315,10 +328,15 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
         return -1;
     vm->cpus = pool.cpus;
     snprintf(vm->domain, sizeof(vm->domain), "dsv-%s", vm->spec.name);
-    const char *kernel = vm->spec.kernel ? vm->spec.kernel : a->opts.default_kernel;
-    if (access(kernel, R_OK) < 0)
-        return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
-                        strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
+    /* the operator's default guest by path; the caller's files as copies made as the caller */
+    const char *kernel = a->opts.default_kernel;
+    if (!vm->spec.kernel && access(kernel, R_OK) < 0)
+        return api_fail(err, 503, "kernel", "cannot read %s: %s (the default guest is not built)",
+                        kernel, strerror(errno));
+    if (vm_files_stage(a->state_dir, a->state_real, &a->config, vm, err) < 0)
+        return -1;
+    if (vm->kernel_copy[0])
+        kernel = vm->kernel_copy;
     char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(a->fs.root, NULL, 0));
     if (!xml)
         return api_fail(err, 500, "", "out of memory building the domain XML");
@@ -351,16 +369,8 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     agent_hpc_pool(a, &pool);
     if (admit_hpc(&pool, a->vms, &vm->spec, &vm->cpus, err) < 0)
         return -1;
-    if (vm->spec.kernel && access(vm->spec.kernel, R_OK) < 0)
-        return api_fail(err, 400, "kernel", "cannot read %s: %s", vm->spec.kernel, strerror(errno));
-    if (vm->spec.argc && access(vm->spec.argv[0], R_OK) < 0)
-        return api_fail(err, 400, "program[0]", "cannot read %s: %s", vm->spec.argv[0],
-                        strerror(errno));
-    if (vm->spec.share) {
-        struct stat st;
-        if (stat(vm->spec.share, &st) < 0 || !S_ISDIR(st.st_mode))
-            return api_fail(err, 400, "share", "%s is not a directory", vm->spec.share);
-    }
+    if (vm_files_stage(a->state_dir, a->state_real, &a->config, vm, err) < 0)
+        return -1;
     char why[256];
     if (kvm_host_probe(a->fs.root, why, sizeof(why)) == KVM_HOST_NONE)
         return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
@@ -380,6 +390,18 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     return 0;
 }
 
+/* Everything a VM has under the state directory: record, console, the commodity guest's
+ * debugcon, the copies of its files. */
+static void remove_vm_files(const struct agent *a, const struct vm *vm)
+{
+    vm_record_remove(vm->spec.name, a->state_dir);
+    unlink(vm->console_path);
+    char debug[600];
+    snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
+    unlink(debug);
+    vm_files_remove(a->state_dir, vm->spec.name);
+}
+
 struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err)
 {
     if (agent_find(a, spec->name)) {
@@ -395,13 +417,13 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
     memset(spec, 0, sizeof(*spec));
     vm->exit_code = -1;
     vm->created = time(NULL);
+    vm->owner = a->caller;
     snprintf(vm->console_path, sizeof(vm->console_path), "%s/vms/%s.console", a->state_dir,
              vm->spec.name);
     unlink(vm->console_path);
     int rc = vm->spec.stack == VM_STACK_HPC ? start_hpc(a, vm, err) : start_commodity(a, vm, err);
     if (rc < 0) {
-        vm_record_remove(vm->spec.name, a->state_dir);
-        unlink(vm->console_path);
+        remove_vm_files(a, vm);
         vm_destroy(vm);
         return NULL;
     }
@@ -425,11 +447,7 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
         return -1;
     }
     *link = vm->next;
-    vm_record_remove(vm->spec.name, a->state_dir);
-    unlink(vm->console_path);
-    char debug[600];
-    snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
-    unlink(debug); /* the commodity guest's debugcon */
+    remove_vm_files(a, vm);
     vm_destroy(vm);
     return 0;
 }
@@ -441,6 +459,15 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
     struct partition_spec spec;
     if (partition_resolve(&a->topo, &cfg->partition, &spec, err) < 0)
         return -1;
+    uint64_t keep = a->mem_total_mib * AGENT_HOST_MEM_PERCENT / 100;
+    if (keep < AGENT_HOST_MEM_MIB_MIN)
+        keep = AGENT_HOST_MEM_MIB_MIN;
+    if (a->mem_total_mib && spec.hpc_mem_mib + keep > a->mem_total_mib)
+        return api_fail(err, 400, "hpc_mem_mib", "%llu MiB would leave the host less than the "
+                        "%llu MiB it keeps (%d %% of %llu MiB, at least %d MiB)",
+                        (unsigned long long)spec.hpc_mem_mib, (unsigned long long)keep,
+                        AGENT_HOST_MEM_PERCENT, (unsigned long long)a->mem_total_mib,
+                        AGENT_HOST_MEM_MIB_MIN);
     if (cfg->has_overcommit_ratio)
         a->overcommit_ratio = cfg->overcommit_ratio;
     if (a->partition.active) {

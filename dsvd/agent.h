@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include "admission.h"
+#include "agent_config.h"
+#include "caller.h"
 #include "api_error.h"
 #include "commodity_vm.h"
 #include "host_topology.h"
@@ -46,7 +48,15 @@ struct agent {
     struct commodity_conn *virt;
     const char *fail_after; /* $DSV_PARTITION_FAIL_AT, for rollback tests */
     unsigned adopted;       /* VMs re-adopted at start */
+    struct agent_config config; /* share roots, console cap (node.json) */
+    char state_real[4096];  /* the state directory, resolved: no share may reach it */
+    struct caller caller;   /* who makes the request being handled (one at a time); the VMs
+                             * it creates run with these rights */
 };
+
+/* What the host keeps when the HPC partition takes memory: the larger of these. */
+#define AGENT_HOST_MEM_MIB_MIN 1024
+#define AGENT_HOST_MEM_PERCENT 10
 
 int agent_init(struct agent *a, const struct agent_options *opts, char *err, size_t errlen);
 void agent_fini(struct agent *a);

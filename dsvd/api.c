@@ -255,7 +255,7 @@ void api_handle(struct agent *a, const char *method, const char *path, const cha
         }
     } else if (strcmp(p, "/node/partition") == 0) {
         struct api_error err;
-        if (strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0)
+        if (strcmp(method, "PUT") == 0)
             handle_partition(a, body, body_len, r);
         else if (strcmp(method, "DELETE") == 0) {
             if (agent_release(a, &err) < 0)
@@ -271,7 +271,7 @@ void api_handle(struct agent *a, const char *method, const char *path, const cha
     } else if (strcmp(p, "/vms") == 0) {
         if (strcmp(method, "GET") == 0)
             set_json(r, 200, vm_list_json(a));
-        else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
+        else if (strcmp(method, "POST") == 0)
             handle_create(a, body, body_len, r);
         else {
             r->allow = "GET, POST";

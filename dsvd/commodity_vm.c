@@ -103,6 +103,8 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     /* the lwk under QEMU runs the initrd as its program: a program without an initrd is
      * passed that way */
     const char *initrd = vm->spec.initrd ? vm->spec.initrd : vm->spec.argc ? vm->spec.argv[0] : NULL;
+    if (vm->initrd_copy[0] || vm->program_copy[0]) /* the copies made as the caller (vm_files.h) */
+        initrd = vm->initrd_copy[0] ? vm->initrd_copy : vm->program_copy;
     if (initrd) {
         sb_printf(&b, "    <initrd>");
         sb_escaped(&b, initrd);

@@ -12,10 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console_log.h"
 #include "proc_info.h"
 
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[4][1024])
+                   char bufs[HPC_ARGV_BUFS][1024])
 {
     int n = 0;
     snprintf(bufs[0], 1024, "%u", vm->spec.vcpus);
@@ -42,9 +43,26 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
         argv[n++] = "--hugetlbfs";
         argv[n++] = (char *)l->partition->hugetlbfs.path;
     }
+    if (caller_is_other(&vm->owner)) {
+        /* hvmm does its privileged setup, then becomes the owner for good */
+        snprintf(bufs[4], 1024, "%u", (unsigned)vm->owner.uid);
+        snprintf(bufs[5], 1024, "%u", (unsigned)vm->owner.gid);
+        argv[n++] = "--uid";
+        argv[n++] = bufs[4];
+        argv[n++] = "--gid";
+        argv[n++] = bufs[5];
+        if (vm->owner.ngroups) {
+            /* kept past argv: the groups list is longer than a small buffer */
+            static char groups[CALLER_GROUPS_MAX * 11 + 1];
+            if (caller_groups_list(&vm->owner, groups, sizeof(groups)) < 0)
+                return -1;
+            argv[n++] = "--groups";
+            argv[n++] = groups;
+        }
+    }
     if (vm->spec.share) {
         argv[n++] = "--share";
-        argv[n++] = vm->spec.share;
+        argv[n++] = (char *)(vm->share_real[0] ? vm->share_real : vm->spec.share);
     }
     if (vm->spec.cmdline) {
         argv[n++] = "--cmdline";
@@ -52,11 +70,12 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
     }
     if (vm->spec.kernel) {
         argv[n++] = "--kernel";
-        argv[n++] = vm->spec.kernel;
+        argv[n++] = (char *)(vm->kernel_copy[0] ? vm->kernel_copy : vm->spec.kernel);
     }
     if (vm->spec.argc) {
         argv[n++] = "--";
-        for (unsigned i = 0; i < vm->spec.argc; i++)
+        argv[n++] = (char *)(vm->program_copy[0] ? vm->program_copy : vm->spec.argv[0]);
+        for (unsigned i = 1; i < vm->spec.argc; i++)
             argv[n++] = vm->spec.argv[i];
     }
     argv[n] = NULL;
@@ -64,13 +83,12 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
 }
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(const struct hpc_launch *l, const struct vm *vm, char **argv, int errpipe,
+static void child_exec(const struct hpc_launch *l, char **argv, int log, int errpipe,
                        const cpu_set_t *all_cpus)
 {
     setsid();
     int devnull = open("/dev/null", O_RDONLY);
-    int log = open(vm->console_path, O_WRONLY | O_CREAT | O_APPEND, 0640);
-    if (devnull < 0 || log < 0)
+    if (devnull < 0)
         goto fail;
     dup2(devnull, 0);
     dup2(log, 1);
@@ -106,7 +124,7 @@ fail:;
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
 {
     char *argv[HPC_ARGV_MAX];
-    char bufs[4][1024];
+    char bufs[HPC_ARGV_BUFS][1024];
     if (hpc_build_argv(l, vm, argv, bufs) < 0)
         return api_fail(err, 500, "", "cannot build the hvmm command line");
     if (access(l->hvmm_path, X_OK) < 0)
@@ -117,19 +135,27 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
     for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
         if (cpu_bits_has(&vm->cpus, c) || cpu_bits_has(&l->housekeeping, c))
             CPU_SET(c, &all_cpus);
+    char why[300];
+    int log = console_log_start(vm->console_path, l->console_max_bytes, why, sizeof(why));
+    if (log < 0)
+        return api_fail(err, 500, "", "console: %s", why);
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        close(log);
         return api_fail(err, 500, "", "pipe: %s", strerror(errno));
+    }
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
+        close(log);
         return api_fail(err, 500, "", "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         close(p[0]);
-        child_exec(l, vm, argv, p[1], &all_cpus);
+        child_exec(l, argv, log, p[1], &all_cpus);
     }
+    close(log);
     close(p[1]);
     int child_errno = 0;
     ssize_t r = read(p[0], &child_errno, sizeof(child_errno));

@@ -14,12 +14,16 @@ struct hpc_launch {
     const char *hvmm_path;
     struct cpu_bits housekeeping; /* where hvmm's own threads go */
     const struct partition_state *partition; /* active partition (cgroups) */
+    uint64_t console_max_bytes; /* the console file's cap (console_log.h) */
 };
+
+#define HPC_ARGV_BUFS 6
 
 /* Fills argv (pointers into vm and bufs; bufs must outlive argv). Returns argc or -1. */
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[4][1024]);
-/* Starts hvmm; on success vm->pid, start_time, state=running. */
+                   char bufs[HPC_ARGV_BUFS][1024]);
+/* Starts hvmm with the owner's rights (--uid, --gid, --groups when the owner is not the agent's
+ * user) on the VM's copies of its files (vm_files.h); on success vm->pid, start_time, state=running. */
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
 /* Moves hvmm's threads still in the root cpuset: those pinned within vm->cpus (vCPUs) into the
  * HPC cpuset, those entirely off the HPC CPUs into housekeeping; the main thread stays (it

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "caller.h"
+#include "http_conns.h"
 
 struct http_server {
     struct MHD_Daemon *mhd;
     struct agent *agent;
     int fd;
     char path[108];
+    struct http_conns conns;
 };
 
 struct request {
@@ -24,7 +27,8 @@ struct request {
     size_t len;
     bool too_big;
     bool denied;
-    char who[64];
+    char who[96];
+    struct caller caller;
 };
 
 bool peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid_t self,
@@ -42,45 +46,51 @@ bool peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid
     return false;
 }
 
-/* The peer's supplementary groups, from /proc/PID/status. */
-static size_t peer_groups(pid_t pid, gid_t *out, size_t max)
-{
-    char path[64], line[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    size_t n = 0;
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "Groups:", 7) != 0)
-            continue;
-        char *p = line + 7, *end;
-        for (;;) {
-            unsigned long g = strtoul(p, &end, 10);
-            if (end == p || n == max)
-                break;
-            out[n++] = (gid_t)g;
-            p = end;
-        }
-    }
-    fclose(f);
-    return n;
-}
-
 static bool check_peer(struct http_server *s, struct MHD_Connection *c, struct request *req)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    if (!info || caller_of_socket(info->connect_fd, &req->caller) < 0) {
+        snprintf(req->who, sizeof(req->who), "unknown: %s", strerror(errno));
         return false;
-    snprintf(req->who, sizeof(req->who), "uid %u gid %u pid %d", (unsigned)cred.uid,
-             (unsigned)cred.gid, (int)cred.pid);
-    gid_t groups[256];
-    size_t n = peer_groups(cred.pid, groups, 256);
-    return peer_allowed(cred.uid, cred.gid, groups, n, geteuid(), s->agent->has_socket_gid,
+    }
+    snprintf(req->who, sizeof(req->who), "uid %u gid %u pid %d", (unsigned)req->caller.uid,
+             (unsigned)req->caller.gid, (int)req->caller.pid);
+    return peer_allowed(req->caller.uid, req->caller.gid, req->caller.groups,
+                        req->caller.ngroups, geteuid(), s->agent->has_socket_gid,
                         s->agent->socket_gid);
+}
+
+static void *conn_ctx(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        http_conns_opened(&s->conns, info ? info->connect_fd : -1, socket_context);
+    } else {
+        http_conns_closed(&s->conns, socket_context);
+    }
+}
+
+/* A body announced larger than the agent takes is refused before any of it is read. */
+static bool announced_too_big(struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno == ERANGE || n > API_BODY_MAX;
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *r)
@@ -112,8 +122,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!req)
             return MHD_NO;
         req->denied = !check_peer(s, c, req);
+        req->too_big = announced_too_big(c);
         *con_cls = req;
-        return MHD_YES;
+        http_conns_activity(&s->conns, conn_ctx(c), true);
+        if (!req->denied && !req->too_big)
+            return MHD_YES;
+        /* answered at once: the body is not read, libmicrohttpd closes the connection */
     }
     if (*upload_size) {
         if (!req->too_big && !req->denied) {
@@ -141,7 +155,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         api_fail(&err, 413, "body", "request body larger than %d bytes", API_BODY_MAX);
         api_error_response(&r, &err);
     } else {
+        s->agent->caller = req->caller;
         api_handle(s->agent, method, url, req->body ? req->body : "", req->len, &r);
+        caller_self(&s->agent->caller);
     }
     return send_response(c, &r);
 }
@@ -149,9 +165,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
-    (void)cls;
-    (void)c;
+    struct http_server *s = cls;
     (void)code;
+    http_conns_activity(&s->conns, conn_ctx(c), false);
     struct request *req = *con_cls;
     if (req) {
         free(req->body);
@@ -174,7 +190,15 @@ static int make_socket(struct http_server *s, const char *path, char *err, size_
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    /* a socket file left by a killed agent is replaced; a live agent is not */
+    /* a socket file left by a killed agent is replaced; a live agent is not, and anything
+     * that is not a socket (a file, a symlink to one) is someone else's */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "--socket %s: refusing to replace it, it is %s, not a socket",
+                 path, S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
+                       : S_ISREG(st.st_mode) ? "a regular file" : "not a socket");
+        return -1;
+    }
     if (connect(s->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
         snprintf(err, errlen, "another dsvd is already listening on %s", path);
         return -1;
@@ -192,7 +216,7 @@ static int make_socket(struct http_server *s, const char *path, char *err, size_
         snprintf(err, errlen, "setting mode/group of %s: %s", path, strerror(errno));
         return -1;
     }
-    if (listen(s->fd, 64) < 0) {
+    if (listen(s->fd, 128) < 0) {
         snprintf(err, errlen, "listen: %s", strerror(errno));
         return -1;
     }
@@ -215,10 +239,13 @@ struct http_server *http_server_start(struct agent *a, const char *socket_path, 
         free(s);
         return NULL;
     }
-    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle, s,
-                              MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_NOTIFY_COMPLETED,
-                              request_done, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                              MHD_OPTION_END);
+    /* epoll: select() would cap the connections at 1024 fds */
+    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+                              handle, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                              MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
+                              MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_MAX,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "libmicrohttpd could not serve %s", socket_path);
         close(s->fd);

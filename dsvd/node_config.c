@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_config.h"
 #include "json_fields.h"
 
 static int get_cpus(const json_t *obj, const char *key, struct cpu_bits *out, bool *present,
@@ -94,8 +95,16 @@ int node_config_load(const char *path, struct node_config *cfg, bool *found, str
     size_t n = fread(buf, 1, 65536, f);
     bool too_big = n == 65536;
     fclose(f);
-    int rc = too_big ? api_fail(err, 400, "config", "%s is larger than 64 KiB", path)
-                     : node_config_parse(buf, n, cfg, err);
+    int rc = -1;
+    json_t *obj = too_big ? NULL : json_parse_object(buf, n, err);
+    if (too_big) {
+        api_fail(err, 400, "config", "%s is larger than 64 KiB", path);
+    } else if (obj) {
+        for (const char *const *k = agent_config_keys; *k; k++)
+            json_object_del(obj, *k); /* the operator's own settings (agent_config.h) */
+        rc = node_config_from_json(obj, cfg, err);
+    }
+    json_decref(obj);
     free(buf);
     if (rc < 0) {
         char msg[sizeof(err->message)];

@@ -47,12 +47,33 @@ json_t *vm_to_json(const struct vm *vm)
         json_object_set_new(o, "exit_code", json_integer(vm->exit_code));
     if (vm->exit_reason[0])
         json_object_set_new(o, "exit_reason", json_string(vm->exit_reason));
+    json_t *groups = json_array();
+    for (size_t i = 0; i < vm->owner.ngroups; i++)
+        json_array_append_new(groups, json_integer(vm->owner.groups[i]));
+    json_object_set_new(o, "owner", json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)vm->owner.uid,
+                                              "gid", (json_int_t)vm->owner.gid, "groups", groups));
     return o;
 }
 
 static const char *const record_only_fields[] = {"state", "cpus", "console", "created", "pid",
                                                  "start_time", "domain", "booted_kernel",
-                                                 "exit_code", "exit_reason", NULL};
+                                                 "exit_code", "exit_reason", "owner", NULL};
+
+/* A record without an owner predates owners: it was created with the agent's rights. */
+static void owner_from_json(const json_t *o, struct caller *c)
+{
+    caller_self(c);
+    if (!json_is_object(o))
+        return;
+    c->uid = (uid_t)json_integer_value(json_object_get(o, "uid"));
+    c->gid = (gid_t)json_integer_value(json_object_get(o, "gid"));
+    c->ngroups = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(o, "groups"), i, g)
+        if (c->ngroups < CALLER_GROUPS_MAX)
+            c->groups[c->ngroups++] = (gid_t)json_integer_value(g);
+}
 
 struct vm *vm_from_json(const json_t *obj, char *err, size_t errlen)
 {
@@ -99,6 +120,7 @@ struct vm *vm_from_json(const json_t *obj, char *err, size_t errlen)
     vm->start_time = (unsigned long long)json_integer_value(json_object_get(obj, "start_time"));
     if (json_object_get(obj, "exit_code"))
         vm->exit_code = (int)json_integer_value(json_object_get(obj, "exit_code"));
+    owner_from_json(json_object_get(obj, "owner"), &vm->owner);
     return vm;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "caller.h"
 #include "cpuset_bits.h"
 #include "vm_spec.h"
 
@@ -27,6 +28,10 @@ struct vm {
     char domain[VM_NAME_MAX + 8]; /* commodity: libvirt domain name */
     char hpc_kernel[512];   /* hpc: the image actually booted */
     time_t created;
+    struct caller owner;    /* who created it: the VM runs with this user's rights */
+    /* what the VMM gets instead of the caller's paths (vm_files.h); "" when not given */
+    char kernel_copy[640], initrd_copy[640], program_copy[640];
+    char share_real[4096];  /* the share as the kernel resolved it for the owner */
     struct vm *next;
 };
 

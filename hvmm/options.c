@@ -30,13 +30,20 @@ static const char usage[] =
 	"  --hugetlbfs DIR            guest RAM from a file in DIR, a hugetlbfs mount of\n"
 	"                             2 MiB pages (pages reserved for that mount alone, as\n"
 	"                             dsvd's HPC partition has); implies --hugepages on\n"
-	"  --share DIR                directory the program may read and write (lwk)\n"
+	"  --share DIR                directory the program may read and write (lwk); not /\n"
+	"  --share-max-file-size SIZE no file grows past SIZE (e.g. 1G) through the share or\n"
+	"                             --log: writes beyond it fail with EFBIG (RLIMIT_FSIZE)\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
-	"  --jail DIR                 run in a private mount namespace rooted at DIR, once\n"
-	"                             every file is open (needs CAP_SYS_ADMIN)\n"
+	"  --jail DIR                 run as PID 1 of new PID, network and IPC namespaces\n"
+	"                             (hvmm's first process waits and passes on the status)\n"
+	"                             and in a private mount namespace rooted at DIR, entered\n"
+	"                             once every file is open (needs root)\n"
+	"  --cgroup DIR               join the cgroup DIR (cgroup v1 or v2; repeat for one\n"
+	"                             per v1 hierarchy) before anything else, so guest memory\n"
+	"                             and every thread are accounted there\n"
 	"  --uid UID --gid GID        run as this user and group (numeric ids) once /dev/kvm,\n"
 	"                             memory and pinning are set up: the share, kernel and\n"
 	"                             program are opened as that user, and every file the\n"
@@ -59,8 +66,8 @@ const char *opts_usage(void)
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG,
-	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* security hooks (issue 7) */
-	OPT_UID, OPT_GID, OPT_GROUPS,
+	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +88,8 @@ static const struct option long_opts[] = {
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "gid", required_argument, NULL, OPT_GID },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "share-max-file-size", required_argument, NULL, OPT_SHARE_MAX_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -254,6 +263,28 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 			return -1;
 		o->groups_given = 1;
 		return 0;
+	case OPT_CGROUP:
+		if (arg[0] != '/') {
+			snprintf(err, errlen, "--cgroup '%s': expected an absolute path to a cgroup "
+				 "directory", arg);
+			return -1;
+		}
+		if (o->ncgroups == HVMM_MAX_CGROUPS) {
+			snprintf(err, errlen, "--cgroup: more than %d", HVMM_MAX_CGROUPS);
+			return -1;
+		}
+		o->cgroups[o->ncgroups++] = arg;
+		return 0;
+	case OPT_SHARE_MAX_FILE:
+		if (size_parse(arg, &o->share_max_file_size, sub, sizeof(sub))) {
+			snprintf(err, errlen, "--share-max-file-size: %s", sub);
+			return -1;
+		}
+		if (o->share_max_file_size == 0) {
+			snprintf(err, errlen, "--share-max-file-size '%s': must be more than 0", arg);
+			return -1;
+		}
+		return 0;
 	case OPT_NO_SECCOMP:
 		o->no_seccomp = 1;
 		return 0;
@@ -292,6 +323,10 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 	o->as_user = o->uid_given && o->gid_given;
+	if (o->share_max_file_size && !o->share) {
+		snprintf(err, errlen, "--share-max-file-size without --share: there is nothing to cap");
+		return -1;
+	}
 	if (o->ncpus && !o->vcpus)
 		o->vcpus = o->ncpus;
 	if (!o->vcpus)

@@ -11,6 +11,7 @@
 #include "guest_mem.h"
 
 #define HVMM_MAX_GROUPS 256           /* supplementary groups --groups takes */
+#define HVMM_MAX_CGROUPS 16           /* --cgroup: one per cgroup v1 hierarchy, or one v2 */
 
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 
@@ -30,7 +31,7 @@ struct hvmm_opts {
 	const char *log;
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
-	/* security hooks (issue 7, docs/security.md) */
+	/* least privilege: docs/security.md */
 	int no_seccomp;                  /* --no-seccomp: debugging only */
 	const char *jail;                /* --jail DIR */
 	const char *test_seccomp;        /* hidden --test-seccomp=main|vcpu, for the tests */
@@ -41,6 +42,9 @@ struct hvmm_opts {
 	gid_t gid;
 	gid_t groups[HVMM_MAX_GROUPS];   /* supplementary groups; none without --groups */
 	int ngroups;
+	const char *cgroups[HVMM_MAX_CGROUPS]; /* --cgroup DIR, joined before anything else */
+	int ncgroups;
+	uint64_t share_max_file_size;    /* --share-max-file-size: RLIMIT_FSIZE; 0 = none */
 	char **prog_argv;                /* after "--"; NULL when none */
 	int prog_argc;
 };

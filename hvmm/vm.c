@@ -27,8 +27,9 @@
 #include "fileio.h"
 #include "image_file.h"
 #include "log.h"
-#include "privileges.h" /* security hooks (issue 7) */
+#include "privileges.h"
 #include "seccomp_filter.h"
+#include "share_limits.h"
 #include "vm_setup.h"
 
 void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
@@ -191,7 +192,12 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
 	vm->cr3 = boot_page_tables(&vm->mem);
-	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
+	if (o->share_max_file_size &&
+	    share_limit_file_size(o->share_max_file_size, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--share-max-file-size: %s", sub);
+		return -1;
+	}
+	/* jail, capabilities, no_new_privs: while still single-threaded, so every thread inherits them */
 	if (harden_after_setup(o, err, errlen))
 		return -1;
 	return 0;
@@ -227,7 +233,7 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			.program = have_prog ? prog : NULL,
 		};
 		boot_write_info(&vm->mem, &bp);
-		/* security hook (issue 7): the housekeeping thread's seccomp filter */
+		/* the housekeeping thread's seccomp filter */
 		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
 			failed = 1;
 	}

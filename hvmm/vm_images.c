@@ -12,6 +12,7 @@
 #include "vm_setup.h"
 
 #define KERNEL_MAX (256ull << 20)
+#define KERNEL_WINDOW_MAX (2ull << 30)  /* the kernel lives below 2 GiB */
 
 extern char **environ;
 
@@ -41,6 +42,17 @@ int vm_read_images(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "kernel %.200s: %.250s", kernel_path(vm), sub);
 		return -1;
 	}
+	/* The whole check now, against the most RAM it can have; vm_load_kernel checks again
+	 * once the program has taken the top of RAM. */
+	struct elf_image early;
+	uint64_t low = o->mem < GM_LOW_END ? o->mem : GM_LOW_END;
+
+	if (elf_check_kernel(vm->kernel_img.data, vm->kernel_img.len, BOOT_AREA_END,
+			     low < KERNEL_WINDOW_MAX ? low : KERNEL_WINDOW_MAX, &early, sub,
+			     sizeof(sub))) {
+		snprintf(err, errlen, "kernel %.200s: %.250s", kernel_path(vm), sub);
+		return -1;
+	}
 	return 0;
 }
 
@@ -48,7 +60,7 @@ int vm_load_kernel(struct vm *vm, const struct boot_program *prog, char *err, si
 {
 	const char *path = kernel_path(vm);
 	struct image_file *img = &vm->kernel_img;
-	uint64_t max = vm->mem.low_size < (2ull << 30) ? vm->mem.low_size : (2ull << 30);
+	uint64_t max = vm->mem.low_size < KERNEL_WINDOW_MAX ? vm->mem.low_size : KERNEL_WINDOW_MAX;
 	char sub[256];
 
 	if (prog && prog->region_gpa < max)

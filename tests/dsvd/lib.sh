@@ -85,9 +85,10 @@ field() {
 }
 
 # expect STATUS FIELD METHOD PATH [BODY] -- description: checks status and the named field
+# (through $API_FN when set, e.g. a request made as another user)
 expect() {
     local want=$1 want_field=$2 desc=$3; shift 3
-    api "$@"
+    "${API_FN:-api}" "$@"
     local got_field; got_field=$(field field)
     if [ "$STATUS" = "$want" ] && { [ -z "$want_field" ] || [ "$got_field" = "$want_field" ]; }; then
         ok "$desc ($STATUS${want_field:+, field $want_field})"

@@ -172,10 +172,16 @@ static void test_hpc_lifecycle(void **state)
     }
     char want[700];
     snprintf(want, sizeof(want), "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
-             "--mem 4M --hugepages on --hugetlbfs %s/hugepages -- /bin/true arg", f->state_dir);
+             "--mem 4M --hugepages on --hugetlbfs %s/hugepages -- %s/vms/h1.files/true arg",
+             f->state_dir, f->state_dir);
     if (!strstr(text, want))
         fail_msg("console: %s\nwant: %s", text, want);
     free(text);
+    /* hvmm gets a copy of the caller's program, byte for byte, removed with the VM */
+    char copy[600], cmp[1400];
+    snprintf(copy, sizeof(copy), "%s/vms/h1.files/true", f->state_dir);
+    snprintf(cmp, sizeof(cmp), "cmp -s /bin/true '%s'", copy);
+    assert_int_equal(system(cmp), 0);
     /* the partition's hugetlbfs, recorded in the fake host's mount table */
     char buf[512], line[700];
     snprintf(line, sizeof(line), "hugetlbfs %s/hugepages hugetlbfs pagesize=2048K,size=8M,"
@@ -191,6 +197,9 @@ static void test_hpc_lifecycle(void **state)
     free(text);
     assert_int_equal(call(f, "DELETE", "/vms/h1", NULL, NULL, NULL), 200);
     expect_error(f, "GET", "/vms/h1", NULL, 404, "name");
+    assert_int_equal(access(copy, F_OK), -1);
+    *strrchr(copy, '/') = '\0';
+    assert_int_equal(access(copy, F_OK), -1);
     assert_int_equal(call(f, "DELETE", "/node/partition", NULL, &j, NULL), 200);
     json_decref(j);
     char *now = fake_host_snapshot(f->root);

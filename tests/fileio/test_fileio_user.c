@@ -160,6 +160,17 @@ static void body_created_as_user(void)
 		CHECK(gs.st_uid == user_uid && gs.st_gid == user_gid);
 		CHECK((gs.st_mode & 07777) == (modes[i] & 0777));
 	}
+	/* The cwd's path comes from /proc/self/fd, which an undumpable process still reads. */
+	char cwd[H_NAME + 8], want[H_NAME + 8];
+	CHECK(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0);
+	CHECK(g_chdir(h, "d4755") == 0);
+	CHECK(g_getcwd(h, cwd, sizeof(cwd)) > 0);
+	snprintf(want, sizeof(want), "%s/d4755", share);
+	CHECK(!strcmp(cwd, want));
+	int up = (int)g_open(h, DSV_AT_FDCWD, "../f4755", O_RDONLY, 0);
+	CHECK(up >= 0);
+	g_close(h, up);
+	CHECK(g_chdir(h, "..") == 0);
 	/* Linux keeps setuid on an unprivileged user's own new file: the offload is stricter. */
 	char native[H_NAME + 40];
 	struct stat ns;

@@ -10,7 +10,7 @@ HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-plan 16
+plan 18
 
 # A FIFO must not hang hvmm in open(): 10 s is far more than an error needs.
 run() { # run NAME ARGS... : stdout, stderr and status into $T/NAME.{out,err,rc}
@@ -38,19 +38,27 @@ check "a FIFO as program is refused at once" refused pfifo "program $T/fifo: a F
 run pdev run --kernel "$P/exit_status.elf" -- /dev/zero
 check "a device as program is refused" refused pdev "program /dev/zero: a character device, not a regular file"
 
-# 6-7: the share can be anything but the host's root.
+# 6-7: the kernel's ELF checks run before /dev/kvm too.
+head -c 3000 /dev/urandom >"$T/junk.bin"
+run kjunk run --kernel "$T/junk.bin"
+check "a non-ELF kernel is refused" refused kjunk "kernel $T/junk.bin: not an ELF"
+head -c 100 "$P/exit_status.elf" >"$T/trunc.elf"
+run ktrunc run --kernel "$T/trunc.elf"
+check "a truncated kernel is refused" refused ktrunc "truncated"
+
+# 8-9: the share can be anything but the host's root.
 run sroot run --kernel "$P/exit_status.elf" --share /
 check "--share / is refused" refused sroot "share /: the share cannot be /"
 run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
 check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
 
-# 8-16: --uid/--gid: the files are opened as that user.
+# 10-18: --uid/--gid: the files are opened as that user.
 if [ "$(id -u)" != 0 ]; then
-  for i in $(seq 8 16); do skip "--uid case $i" "needs root to switch users"; done
+  for i in $(seq 10 18); do skip "--uid case $i" "needs root to switch users"; done
   exit 0
 fi
 if ! hvmm_test_user; then
-  for i in $(seq 8 16); do skip "--uid case $i" "cannot create the test user"; done
+  for i in $(seq 10 18); do skip "--uid case $i" "cannot create the test user"; done
   exit 0
 fi
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")

@@ -145,6 +145,25 @@ static void too_many_groups(void **state)
 	assert_non_null(strstr(err, "more than"));
 }
 
+static void jail_cgroups_and_limits(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.ncgroups, 0);
+	assert_int_equal(o.share_max_file_size, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--jail", "/srv/j", "--cgroup", "/sys/fs/cgroup/a",
+			       "--cgroup", "/sys/fs/cgroup/memory/b", "--share", "/tmp/s",
+			       "--share-max-file-size", "64M"), OPTS_RUN);
+	assert_string_equal(o.jail, "/srv/j");
+	assert_int_equal(o.ncgroups, 2);
+	assert_string_equal(o.cgroups[0], "/sys/fs/cgroup/a");
+	assert_string_equal(o.cgroups[1], "/sys/fs/cgroup/memory/b");
+	assert_int_equal(o.share_max_file_size, 64ull << 20);
+}
+
 struct bad_case {
 	int argc;
 	char **argv;
@@ -179,6 +198,14 @@ static void errors(void **state)
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
 		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"), ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
+		  "--cgroup 'sys/fs/cgroup/a': expected an absolute path" },
+		{ ARGC("run", "--share", "/s", "--share-max-file-size", "0"),
+		  ARGV("run", "--share", "/s", "--share-max-file-size", "0"), "more than 0" },
+		{ ARGC("run", "--share", "/s", "--share-max-file-size", "1X"),
+		  ARGV("run", "--share", "/s", "--share-max-file-size", "1X"), "--share-max-file-size" },
+		{ ARGC("run", "--share-max-file-size", "1M"), ARGV("run", "--share-max-file-size", "1M"),
+		  "without --share" },
 		{ ARGC("run", "--uid", "1000"), ARGV("run", "--uid", "1000"), "--uid without --gid" },
 		{ ARGC("run", "--gid", "1000"), ARGV("run", "--gid", "1000"), "--gid without --uid" },
 		{ ARGC("run", "--groups", "5"), ARGV("run", "--groups", "5"), "--groups without" },
@@ -265,6 +292,7 @@ int main(void)
 		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(run_as_user),
 		cmocka_unit_test(too_many_groups),
+		cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(long_cmdline),
 		cmocka_unit_test(sizes),

@@ -1,0 +1,95 @@
+/* --jail's PID namespace: see pid_namespace.h. */
+#include "pid_namespace.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dsv/hvmm_cli.h"
+
+/* Waits for the child, passing on what would have stopped hvmm; returns its status. */
+static int relay(pid_t child, const sigset_t *sigs)
+{
+	for (;;) {
+		siginfo_t si;
+		int st;
+
+		if (sigwaitinfo(sigs, &si) < 0) {
+			if (errno == EINTR)
+				continue;
+			return HVMM_EXIT_SETUP;
+		}
+		if (si.si_signo != SIGCHLD) {
+			kill(child, si.si_signo);
+			continue;
+		}
+		pid_t r = waitpid(child, &st, WNOHANG);
+
+		if (r == child)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : HVMM_EXIT_SIGNAL + WTERMSIG(st);
+	}
+}
+
+/* The first process only waits and signals (a child that may run as another user: CAP_KILL). */
+static void keep_only_kill(void)
+{
+	cap_value_t kill_cap = CAP_KILL;
+	cap_t c = cap_init();
+
+	if (!c || cap_set_flag(c, CAP_PERMITTED, 1, &kill_cap, CAP_SET) ||
+	    cap_set_flag(c, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET) || cap_set_proc(c) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		fprintf(stderr, "hvmm: warning: --jail: the waiting process keeps its "
+			"privileges: %s\n", strerror(errno));
+	cap_free(c);
+}
+
+int pidns_enter(int *status, char *err, size_t errlen)
+{
+	sigset_t sigs, old;
+	pid_t child;
+
+	if (unshare(CLONE_NEWPID)) {
+		snprintf(err, errlen, "unshare(CLONE_NEWPID): %s (needs CAP_SYS_ADMIN)",
+			 strerror(errno));
+		return -1;
+	}
+	/* Blocked before the fork: nothing sent to the first process in between is lost. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	child = fork();
+	if (child < 0) {
+		snprintf(err, errlen, "fork into the new PID namespace: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	if (child == 0) {
+		/* A VM whose first process is gone (killed) must not live on unseen. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* No network (seccomp forbids sockets anyway) and no System V IPC to reach. */
+		if (unshare(CLONE_NEWNET | CLONE_NEWIPC)) {
+			fprintf(stderr, "hvmm: error: --jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): "
+				"%s\n", strerror(errno));
+			_exit(HVMM_EXIT_SETUP);
+		}
+		/* PID 1 drops the signals it neither handles nor blocks: SIGINT, SIGTERM and
+		 * SIGHUP stay blocked (queued) until vm_run reads them from its signalfd. */
+		sigdelset(&sigs, SIGCHLD);
+		sigorset(&sigs, &sigs, &old);
+		sigprocmask(SIG_SETMASK, &sigs, NULL);
+		return 0;
+	}
+	keep_only_kill();
+	*status = relay(child, &sigs);
+	return 1;
+}
