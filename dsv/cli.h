@@ -45,6 +45,8 @@ int cmd_events(const struct cli *c, int argc, char **argv);
 int cmd_vm_wait(const struct cli *c, int argc, char **argv);
 int cmd_vm_console(const struct cli *c, int argc, char **argv);
 int cmd_node(const struct cli *c, int argc, char **argv);
+/* dsv node slurm-conf (cmd_slurm.c) */
+int cmd_node_slurm_conf(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);
 int cmd_bench(const struct cli *c, int argc, char **argv);

@@ -10,7 +10,8 @@ static const char node_usage[] =
     "usage: dsv [--socket PATH] [--json] node COMMAND   (dsv node COMMAND --help for each)\n"
     "  node show                      topology, partition, free and used resources\n"
     "  node partition [options]       apply the partition\n"
-    "  node release                   restore every value the partition changed\n";
+    "  node release                   restore every value the partition changed\n"
+    "  node slurm-conf [--check FILE] the slurm.conf node line for this partition\n";
 
 static const char show_usage[] =
     "usage: dsv [--socket PATH] [--json] node show\n"
@@ -161,6 +162,8 @@ int cmd_node(const struct cli *c, int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "partition") == 0)
         return node_partition(c, argc - 1, argv + 1);
+    if (strcmp(sub, "slurm-conf") == 0)
+        return cmd_node_slurm_conf(c, argc - 1, argv + 1);
     const char *usage = strcmp(sub, "show") == 0 ? show_usage
                         : strcmp(sub, "release") == 0 ? release_usage : node_usage;
     if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {

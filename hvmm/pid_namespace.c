@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,20 @@ static int relay(pid_t child, const sigset_t *sigs)
 	}
 }
 
+/* The first process only waits and signals (a child that may run as another user: CAP_KILL). */
+static void keep_only_kill(void)
+{
+	cap_value_t kill_cap = CAP_KILL;
+	cap_t c = cap_init();
+
+	if (!c || cap_set_flag(c, CAP_PERMITTED, 1, &kill_cap, CAP_SET) ||
+	    cap_set_flag(c, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET) || cap_set_proc(c) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		fprintf(stderr, "hvmm: warning: --jail: the waiting process keeps its "
+			"privileges: %s\n", strerror(errno));
+	cap_free(c);
+}
+
 int pidns_enter(int *status, char *err, size_t errlen)
 {
 	sigset_t sigs, old;
@@ -61,6 +76,12 @@ int pidns_enter(int *status, char *err, size_t errlen)
 	if (child == 0) {
 		/* A VM whose first process is gone (killed) must not live on unseen. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* No network (seccomp forbids sockets anyway) and no System V IPC to reach. */
+		if (unshare(CLONE_NEWNET | CLONE_NEWIPC)) {
+			fprintf(stderr, "hvmm: error: --jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): "
+				"%s\n", strerror(errno));
+			_exit(HVMM_EXIT_SETUP);
+		}
 		/* PID 1 drops the signals it neither handles nor blocks: SIGINT, SIGTERM and
 		 * SIGHUP stay blocked (queued) until vm_run reads them from its signalfd. */
 		sigdelset(&sigs, SIGCHLD);
@@ -68,6 +89,7 @@ int pidns_enter(int *status, char *err, size_t errlen)
 		sigprocmask(SIG_SETMASK, &sigs, NULL);
 		return 0;
 	}
+	keep_only_kill();
 	*status = relay(child, &sigs);
 	return 1;
 }

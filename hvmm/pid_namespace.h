@@ -10,7 +10,8 @@
 #include <stddef.h>
 
 /*
- * Returns 0 in the child (PID 1 of the new namespace, killed if the first process dies),
+ * Returns 0 in the child (PID 1 of the new namespace, in new network and IPC namespaces
+ * too, killed if the first process dies),
  * which goes on to run the VM; 1 in the first process once the child has ended, with the
  * child's exit status (128 + N if signal N killed it) in *status; -1 with a reason in err
  * when the namespace cannot be made (needs CAP_SYS_ADMIN).

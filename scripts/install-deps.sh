@@ -12,6 +12,7 @@ PKGS=(
   libxml2-dev qemu-utils genisoimage dnsmasq-base
   syslinux syslinux-common mtools dosfstools
   gnuplot-nox curl clang cpio
+  slurmd slurmctld slurm-client munge libslurm-dev
 )
 
 missing=()

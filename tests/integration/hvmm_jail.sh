@@ -29,7 +29,7 @@ for root in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/pids; do
   fi
 done
 [ -n "$CG" ] || skip_all "no cgroup hierarchy to make a test cgroup in"
-plan 8
+plan 10
 mkdir "$T/jail"
 procs() { sort -n "$CG/cgroup.procs" | tr '\n' ' '; }
 # Waits up to 10 s for the cgroup to hold N processes.
@@ -56,6 +56,13 @@ check "--jail: the VM process is PID 1 of a new PID namespace" \
   is "$(nspid "$CHILD" | awk '{print NF, $NF}')" "2 1"
 check "--jail: the first process stays in the host's PID namespace" \
   is "$(nspid "$HV" | awk '{print NF}')" 1
+capeff() { awk '/^CapEff:/ {print $2}' "/proc/$1/status"; }
+for _ in $(seq 20); do [ "$(capeff "$HV")" = 0000000000000020 ] && break; sleep 0.05; done
+check "--jail: the waiting first process holds CAP_KILL alone" is "$(capeff "$HV")" 0000000000000020
+nsof() { readlink "/proc/$1/ns/$2"; }
+check "--jail: the VM process has network and IPC namespaces of its own" \
+  bash -c "[ '$(nsof "$CHILD" net)' != '$(nsof $$ net)' ] && [ '$(nsof "$CHILD" ipc)' != '$(nsof $$ ipc)' ] &&
+           [ '$(nsof "$HV" net)' = '$(nsof $$ net)' ]"
 
 # Let it go: it reads its log now. Without KVM the VM process fails at /dev/kvm (125), with
 # KVM it runs hello (0); either way the first process exits with the VM's status.

@@ -1,0 +1,113 @@
+# A private one-node Slurm cluster for the tests: munged, slurmctld and slurmd started by hand
+# (no systemd) with their own key, ports, spool, state and logs under one directory.
+# Usage: source it, then cluster_start DIR PLUGIN_SO PARTITION_STATE; cluster_stop at the end
+# (the caller's EXIT trap). Sets SLURM_CONF for srun/sbatch/scontrol. Needs root and two
+# CPUs: CPU 0 is kept from jobs (CpuSpecList=0, as for dsv's housekeeping CPU), so a
+# one-CPU step runs on CPU 1.
+CLUSTER_PORT_CTLD=${CLUSTER_PORT_CTLD:-26817}
+CLUSTER_PORT_SLURMD=${CLUSTER_PORT_SLURMD:-26818}
+CLUSTER_NODE=dsvnode1
+_cluster_pids=()
+
+# cluster_start DIR PLUGIN_SO PLUGIN_ARGS: writes the configuration and starts the daemons;
+# returns 1 (with the logs on stderr) when the node does not come up.
+cluster_start() {
+  local d=$1 plugin=$2 pargs=$3 cpus
+  CLUSTER_DIR=$d
+  mkdir -p "$d/etc" "$d/munge" "$d/ctld" "$d/spool" "$d/log" "$d/run"
+  chmod 755 "$d/munge" # the socket is for every user; the key stays root's (400)
+  dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
+  chmod 400 "$d/munge/munge.key"
+  munged --force --key-file="$d/munge/munge.key" --socket="$d/munge/munge.sock" \
+    --pid-file="$d/munge/munged.pid" --log-file="$d/log/munged.log" \
+    --seed-file="$d/munge/seed" || return 1
+  _cluster_pids+=("$(cat "$d/munge/munged.pid")")
+  cpus=$(nproc --all)
+  # CLUSTER_CGROUP=0: no cgroups (debugging the harness without the host lock).
+  local proctrack=proctrack/cgroup taskplugin=task/cgroup,task/affinity
+  if [ "${CLUSTER_CGROUP:-1}" = 0 ]; then
+    proctrack=proctrack/linuxproc taskplugin=task/affinity
+  fi
+  cat >"$d/etc/slurm.conf" <<CONF
+ClusterName=dsvtest
+SlurmctldHost=$(hostname -s)(127.0.0.1)
+SlurmctldPort=$CLUSTER_PORT_CTLD
+SlurmdPort=$CLUSTER_PORT_SLURMD
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$d/munge/munge.sock
+CredType=cred/munge
+StateSaveLocation=$d/ctld
+SlurmdSpoolDir=$d/spool/%n
+SlurmctldPidFile=$d/run/slurmctld.pid
+SlurmdPidFile=$d/run/slurmd-%n.pid
+SlurmctldLogFile=$d/log/slurmctld.log
+SlurmdLogFile=$d/log/slurmd-%n.log
+SlurmctldDebug=info
+SlurmdDebug=debug
+ProctrackType=$proctrack
+TaskPlugin=$taskplugin
+PlugStackConfig=$d/etc/plugstack.conf
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+ReturnToService=2
+KillWait=5
+InactiveLimit=0
+MinJobAge=60
+JobCompType=jobcomp/none
+AccountingStorageType=accounting_storage/none
+NodeName=$CLUSTER_NODE NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus CpuSpecList=0 RealMemory=256 State=UNKNOWN
+PartitionName=debug Nodes=$CLUSTER_NODE Default=YES MaxTime=10 State=UP
+CONF
+  cat >"$d/etc/cgroup.conf" <<CONF
+CgroupPlugin=cgroup/v1
+ConstrainCores=yes
+ConstrainRAMSpace=no
+ConstrainDevices=no
+CONF
+  if [ -n "$plugin" ]; then echo "required $plugin $pargs"; fi >"$d/etc/plugstack.conf"
+  export SLURM_CONF=$d/etc/slurm.conf
+  slurmctld -D -i -f "$SLURM_CONF" >"$d/log/slurmctld.out" 2>&1 &
+  _cluster_pids+=($!)
+  slurmd -D -N "$CLUSTER_NODE" -f "$SLURM_CONF" >"$d/log/slurmd.out" 2>&1 &
+  _cluster_pids+=($!)
+  for _ in $(seq 60); do
+    sinfo -h -n "$CLUSTER_NODE" -o %t 2>/dev/null | grep -qx idle && return 0
+    sleep 0.5
+  done
+  echo "cluster: node $CLUSTER_NODE did not come up" >&2
+  tail -n 30 "$d"/log/*.log "$d"/log/*.out >&2
+  return 1
+}
+
+# Stops what cluster_start started (also the job steps slurmd left) and removes the
+# cgroups Slurm made; the caller removes the directory.
+cluster_stop() {
+  local pid
+  for pid in "${_cluster_pids[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  for pid in "${_cluster_pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  _cluster_pids=()
+  pkill_steps
+  find /sys/fs/cgroup/*/slurm -depth -type d -exec rmdir {} + 2>/dev/null
+  true
+}
+
+# Job processes and slurmstepd processes of this cluster (the steps hold files under
+# $CLUSTER_DIR open; the tasks are in Slurm's cgroups).
+pkill_steps() {
+  local pid
+  for pid in $(pgrep -x slurmstepd); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$CLUSTER_DIR" && kill -9 "$pid"
+  done
+  cat /sys/fs/cgroup/freezer/slurm/*/*/*/cgroup.procs \
+      /sys/fs/cgroup/freezer/slurm/*/*/*/*/cgroup.procs 2>/dev/null | xargs -r kill -9 2>/dev/null
+  true
+}
