@@ -13,7 +13,7 @@ endif
 all: build
 
 help:
-	@echo "make demo       install what is missing, build, run the main job (bench/overhead --quick)"
+	@echo "make demo       install what is missing, build, run the main job (dsv bench interference --quick)"
 	@echo "make test       build and run the whole suite (unit, KVM integration, lwk, agent)"
 	@echo "make test SANITIZE=1   the same with ASan+UBSan host programs (in build-sanitize/)"
 	@echo "make fuzz FUZZ_SECONDS=N   run every libFuzzer target for N seconds (clang)"

@@ -15,11 +15,11 @@ enum kvm_host_kind {
 };
 
 /*
- * Opens /dev/kvm read-write to see whether this process can use it, and names the
- * backend. KVM_HOST_NONE fills why with the reason (the open's error, and the kernel's
- * own word where it left one in sysfs).
+ * Opens ROOT/dev/kvm read-write to see whether this process can use it, and names the
+ * backend from ROOT/sys/module. root is "" for the real host (a test's fake tree otherwise).
+ * KVM_HOST_NONE fills why with the reason (the open's error, and what sysfs tells of it).
  */
-enum kvm_host_kind kvm_host_probe(char *why, size_t whylen);
+enum kvm_host_kind kvm_host_probe(const char *root, char *why, size_t whylen);
 
 /* The backend /dev/kvm has when it opens, without opening it (hvmm already has it open). */
 enum kvm_host_kind kvm_host_backend(void);

@@ -10,12 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
 #include "proc_info.h"
-
-/* hvmm run: "125 hvmm could not start the VM" (hvmm --help) */
-#define HVMM_EXIT_CANNOT_START 125
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -321,7 +319,7 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     if (access(kernel, R_OK) < 0)
         return api_fail(err, vm->spec.kernel ? 400 : 503, "kernel", "cannot read %s: %s%s", kernel,
                         strerror(errno), vm->spec.kernel ? "" : " (the default guest is not built)");
-    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(NULL, 0));
+    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(a->fs.root, NULL, 0));
     if (!xml)
         return api_fail(err, 500, "", "out of memory building the domain XML");
     vm->state = VM_STARTING;
@@ -364,7 +362,7 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
             return api_fail(err, 400, "share", "%s is not a directory", vm->spec.share);
     }
     char why[256];
-    if (kvm_host_probe(why, sizeof(why)) == KVM_HOST_NONE)
+    if (kvm_host_probe(a->fs.root, why, sizeof(why)) == KVM_HOST_NONE)
         return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
     struct hpc_launch l;
     hpc_launch_of(a, &l);
@@ -374,7 +372,7 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
         return -1;
     save_vm(a, vm);
     wait_for_placement(a, vm);
-    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_CANNOT_START) {
+    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_SETUP) {
         char line[300];
         last_console_line(vm, line, sizeof(line));
         return api_fail(err, 500, "", "hvmm could not start the VM: %s", line);

@@ -66,10 +66,10 @@ static json_t *partition_json(const struct agent *a)
 
 /* Whether each stack can run here: the HPC stack needs /dev/kvm, the commodity stack falls
  * back to QEMU's TCG without it. */
-static json_t *kvm_json(void)
+static json_t *kvm_json(const struct agent *a)
 {
     char why[256] = "";
-    enum kvm_host_kind k = kvm_host_probe(why, sizeof(why));
+    enum kvm_host_kind k = kvm_host_probe(a->fs.root, why, sizeof(why));
     return json_pack("{s:s, s:b, s:s, s:s}", "backend", kvm_host_kind_name(k), "hpc_stack",
                      k != KVM_HOST_NONE, "commodity_accel", k == KVM_HOST_NONE ? "tcg" : "kvm",
                      "why", why);
@@ -107,7 +107,7 @@ static json_t *node_json(struct agent *a)
         "vms", (int)cu.vms, "agent", "version", DSVD_VERSION, "state_dir", a->state_dir,
         "socket", a->opts.socket_path ? a->opts.socket_path : "", "adopted_vms", (int)a->adopted);
     if (node)
-        json_object_set_new(node, "kvm", kvm_json());
+        json_object_set_new(node, "kvm", kvm_json(a));
     return node;
 }
 

@@ -1,5 +1,5 @@
 /* Commodity VMs: transient libvirt domains (QEMU/KVM) through the libvirt C API, with a
- * host-passthrough CPU minus arch-capabilities (docs/architecture.md), direct kernel
+ * host-passthrough CPU minus arch-capabilities (docs/platform.md), direct kernel
  * boot, vcpupin/emulatorpin inside the commodity CPUs, and the serial console in a file. */
 #ifndef DSVD_COMMODITY_VM_H
 #define DSVD_COMMODITY_VM_H

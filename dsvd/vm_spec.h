@@ -6,13 +6,14 @@
 #include <stdint.h>
 
 #include "api_error.h"
+#include "dsv/hvmm_cli.h"
 
 #define VM_NAME_MAX 48
 #define VM_PATH_MAX 4096
 #define VM_CMDLINE_MAX 4096
 #define VM_ARGV_MAX 64
 #define VM_VCPUS_MAX 256
-#define VM_HPC_MEM_MIB_MIN 4 /* hvmm refuses less */
+#define VM_HPC_MEM_MIB_MIN HVMM_MEM_MIN_MIB
 #define VM_MEM_MIB_MAX (1024 * 1024) /* 1 TiB: anything above is absurd for one VM */
 
 enum vm_stack { VM_STACK_HPC, VM_STACK_COMMODITY };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "fileio_int.h"
 
@@ -115,16 +116,27 @@ static int setup_share(struct fileio *fio, const char *share_dir, char *err, siz
 		snprintf(err, errlen, "--share %s: %s", share_dir, strerror(e));
 		return -e;
 	}
+	if (!strcmp(real, "/")) {
+		snprintf(err, errlen, "--share %s: the share cannot be / (it would expose the "
+			 "whole host file system)", share_dir);
+		free(real);
+		return -EPERM;
+	}
+	fio->root = real;
 	fio->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fio->root_fd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "--share %s: %s", share_dir, strerror(e));
-		free(real);
 		return -e;
 	}
-	if (!strcmp(real, "/"))
-		real[0] = '\0';  /* "/": no trailing '/' to strip, components match nothing */
-	fio->root = real;
+	/* O_PATH checks no permission on the directory itself: ask as the effective (file-
+	 * system) user, which is the VM's user under --uid, whether it may list and enter it. */
+	if (syscall(SYS_faccessat2, fio->root_fd, "", R_OK | X_OK, AT_EMPTY_PATH | AT_EACCESS)) {
+		int e = errno;
+		snprintf(err, errlen, "--share %s: %s (the share must be readable and searchable "
+			 "by the user the VM runs as)", share_dir, strerror(e));
+		return -e;
+	}
 	int cfd = fcntl(fio->root_fd, F_DUPFD_CLOEXEC, 3);
 	if (cfd < 0) {
 		int e = errno;

@@ -28,10 +28,16 @@ struct fio_slot {
 struct fileio {
 	pthread_mutex_t lock;
 	int root_fd;              /* O_PATH|O_DIRECTORY of the share, -1 without --share */
-	char *root;               /* realpath of the share, no trailing '/' ("" for "/") */
+	char *root;               /* realpath of the share (never "/"), no trailing '/' */
 	struct fio_file *cwd;     /* NULL without --share */
 	struct fio_slot slots[DSV_MAX_FILES];
 };
+
+/*
+ * Permission bits a guest may set. Never setuid, setgid or sticky: a file the guest makes
+ * setuid would run with its owner's rights for any host user who executes it.
+ */
+#define FIO_MODE_OK 0777u
 
 /* fileio.c: descriptor table. */
 struct fio_file *fio_file_new(int fd, char *rel, int in_share); /* takes rel */

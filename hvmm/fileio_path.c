@@ -187,10 +187,15 @@ int fio_dir_rel(struct fileio *fio, struct fio_file *f, char *out, size_t outlen
 	char link[64], host[DSV_PATH_MAX + 16];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->fd);
 	ssize_t n = readlink(link, host, sizeof(host) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(host) - 1) {
+	/* Deeper than a page: the kernel cannot name it, and Linux's getcwd says so. */
+	if ((n < 0 && errno == ENAMETOOLONG) || (n > 0 && (size_t)n >= sizeof(host) - 1))
+		return -ENAMETOOLONG;
+	if (n <= 0) {
 		/* No /proc (a jail): fall back to the path recorded at open. */
-		if (!f->rel || strlen(f->rel) >= outlen)
+		if (!f->rel)
 			return -EACCES;
+		if (strlen(f->rel) >= outlen)
+			return -ENAMETOOLONG;
 		strcpy(out, f->rel);
 		return 0;
 	}

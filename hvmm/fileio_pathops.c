@@ -44,7 +44,7 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 		flags &= FIO_PATH_OK;  /* Linux ignores the rest with O_PATH; openat2 would not */
 	int cloexec = (flags & O_CLOEXEC) != 0;
 	int creat = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
-	uint64_t mode = creat ? (gmode & 07777) : 0;  /* openat2 refuses a stray mode */
+	uint64_t mode = creat ? (gmode & FIO_MODE_OK) : 0;  /* openat2 refuses a stray mode */
 	int slot = fio_reserve(fio, 0);
 	if (slot < 0)
 		return slot;
@@ -170,7 +170,7 @@ static int64_t do_modify(struct fileio *fio, struct fio_file *dir, struct fio_pa
 	int pfd = fio_open_parent(fio, dir, p->buf, &last);
 	if (pfd < 0)
 		return pfd;
-	long r = nr == DSV_HC_MKDIRAT ? mkdirat(pfd, last, arg & 07777)
+	long r = nr == DSV_HC_MKDIRAT ? mkdirat(pfd, last, arg & FIO_MODE_OK)
 				      : unlinkat(pfd, last, (int)arg);
 	int64_t ret = res(r);
 	close(pfd);

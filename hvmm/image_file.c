@@ -9,6 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char *file_type(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "an unknown kind of file";
+}
+
 int image_file_read(const char *path, uint64_t max, struct image_file *out, char *err,
 		    size_t errlen)
 {
@@ -18,13 +24,20 @@ int image_file_read(const char *path, uint64_t max, struct image_file *out, char
 
 	out->data = NULL;
 	out->len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or a device must not hang hvmm in open(); the type is then
+	 * checked on the descriptor that is read, so nothing can be swapped in between. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "not a regular file");
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "fstat: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s, not a regular file", file_type(st.st_mode));
 		close(fd);
 		return -1;
 	}
@@ -98,7 +111,7 @@ int image_file_find(const char *name, char *out, size_t outlen, char *err, size_
 		size_t n = strcspn(path, ":");
 		int w = snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", name);
 
-		if (w > 0 && (size_t)w < sizeof(cand) && access(cand, X_OK) == 0)
+		if (w > 0 && (size_t)w < sizeof(cand) && faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) == 0)
 			return canonical(cand, out, outlen, err, errlen);
 		path += n;
 		if (*path == ':')

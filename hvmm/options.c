@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +30,25 @@ static const char usage[] =
 	"  --hugetlbfs DIR            guest RAM from a file in DIR, a hugetlbfs mount of\n"
 	"                             2 MiB pages (pages reserved for that mount alone, as\n"
 	"                             dsvd's HPC partition has); implies --hugepages on\n"
-	"  --share DIR                directory the program may read and write (lwk)\n"
+	"  --share DIR                directory the program may read and write (lwk); not /\n"
+	"  --share-max-file-size SIZE no file grows past SIZE (e.g. 1G) through the share or\n"
+	"                             --log: writes beyond it fail with EFBIG (RLIMIT_FSIZE)\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
-	"  --jail DIR                 run in a private mount namespace rooted at DIR, once\n"
-	"                             every file is open (needs CAP_SYS_ADMIN)\n"
+	"  --jail DIR                 run as PID 1 of a new PID namespace (hvmm's first\n"
+	"                             process waits for it and passes on its status) and in a\n"
+	"                             private mount namespace rooted at DIR, entered once every\n"
+	"                             file is open (needs root)\n"
+	"  --cgroup DIR               join the cgroup DIR (cgroup v1 or v2; repeat for one\n"
+	"                             per v1 hierarchy) before anything else, so guest memory\n"
+	"                             and every thread are accounted there\n"
+	"  --uid UID --gid GID        run as this user and group (numeric ids) once /dev/kvm,\n"
+	"                             memory and pinning are set up: the share, kernel and\n"
+	"                             program are opened as that user, and every file the\n"
+	"                             guest touches is checked against it (needs root)\n"
+	"  --groups G1,G2,...         the user's supplementary groups (numeric; default none)\n"
 	"  --no-seccomp               do not install the seccomp filters (debugging only)\n"
 	"  -v, --verbose              more detail, register dumps on crashes\n"
 	"  -h, --help                 this text\n"
@@ -52,7 +66,8 @@ const char *opts_usage(void)
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG,
-	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* security hooks (issue 7) */
+	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +85,11 @@ static const struct option long_opts[] = {
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "test-seccomp", required_argument, NULL, OPT_TEST_SECCOMP }, /* hidden */
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "gid", required_argument, NULL, OPT_GID },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "share-max-file-size", required_argument, NULL, OPT_SHARE_MAX_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -88,6 +108,49 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+/* A numeric user or group id; -1 (4294967295) means "unchanged" to the kernel: refused. */
+static int parse_id(const char *s, size_t n, unsigned *out)
+{
+	unsigned long long v = 0;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v >= 0xffffffffull)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_groups(struct hvmm_opts *o, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+
+	o->ngroups = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		unsigned g;
+
+		if (parse_id(p, n, &g)) {
+			snprintf(err, errlen, "--groups '%s': expected numeric group ids separated "
+				 "by commas, each below 4294967295", arg);
+			return -1;
+		}
+		if (o->ngroups == HVMM_MAX_GROUPS) {
+			snprintf(err, errlen, "--groups: more than %d groups", HVMM_MAX_GROUPS);
+			return -1;
+		}
+		o->groups[o->ngroups++] = (gid_t)g;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
 }
 
 static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, size_t errlen)
@@ -180,6 +243,48 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_JAIL:
 		o->jail = arg;
 		return 0;
+	case OPT_UID:
+	case OPT_GID: {
+		unsigned id;
+
+		if (parse_id(arg, strlen(arg), &id)) {
+			snprintf(err, errlen, "--%s '%s': expected a numeric id below 4294967295",
+				 c == OPT_UID ? "uid" : "gid", arg);
+			return -1;
+		}
+		if (c == OPT_UID)
+			o->uid = (uid_t)id, o->uid_given = 1;
+		else
+			o->gid = (gid_t)id, o->gid_given = 1;
+		return 0;
+	}
+	case OPT_GROUPS:
+		if (parse_groups(o, arg, err, errlen))
+			return -1;
+		o->groups_given = 1;
+		return 0;
+	case OPT_CGROUP:
+		if (arg[0] != '/') {
+			snprintf(err, errlen, "--cgroup '%s': expected an absolute path to a cgroup "
+				 "directory", arg);
+			return -1;
+		}
+		if (o->ncgroups == HVMM_MAX_CGROUPS) {
+			snprintf(err, errlen, "--cgroup: more than %d", HVMM_MAX_CGROUPS);
+			return -1;
+		}
+		o->cgroups[o->ncgroups++] = arg;
+		return 0;
+	case OPT_SHARE_MAX_FILE:
+		if (size_parse(arg, &o->share_max_file_size, sub, sizeof(sub))) {
+			snprintf(err, errlen, "--share-max-file-size: %s", sub);
+			return -1;
+		}
+		if (o->share_max_file_size == 0) {
+			snprintf(err, errlen, "--share-max-file-size '%s': must be more than 0", arg);
+			return -1;
+		}
+		return 0;
 	case OPT_NO_SECCOMP:
 		o->no_seccomp = 1;
 		return 0;
@@ -210,6 +315,18 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 	}
 	if (o->hugetlbfs)
 		o->hugepages = GM_HUGE_ON;
+	/* Half a user would leave root's group (or root's uid) in place. */
+	if ((o->uid_given || o->gid_given || o->groups_given) && !(o->uid_given && o->gid_given)) {
+		snprintf(err, errlen, "%s: --uid and --gid go together",
+			 o->uid_given ? "--uid without --gid" :
+			 o->gid_given ? "--gid without --uid" : "--groups without --uid and --gid");
+		return -1;
+	}
+	o->as_user = o->uid_given && o->gid_given;
+	if (o->share_max_file_size && !o->share) {
+		snprintf(err, errlen, "--share-max-file-size without --share: there is nothing to cap");
+		return -1;
+	}
 	if (o->ncpus && !o->vcpus)
 		o->vcpus = o->ncpus;
 	if (!o->vcpus)

@@ -4,9 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dsv/abi.h"
+#include "dsv/hvmm_cli.h"
 #include "guest_mem.h"
+
+#define HVMM_MAX_GROUPS 256           /* supplementary groups --groups takes */
+#define HVMM_MAX_CGROUPS 16           /* --cgroup: one per cgroup v1 hierarchy, or one v2 */
 
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 
@@ -26,10 +31,20 @@ struct hvmm_opts {
 	const char *log;
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
-	/* security hooks (issue 7, docs/security.md) */
+	/* least privilege: docs/security.md */
 	int no_seccomp;                  /* --no-seccomp: debugging only */
 	const char *jail;                /* --jail DIR */
 	const char *test_seccomp;        /* hidden --test-seccomp=main|vcpu, for the tests */
+	/* --uid/--gid/--groups: the user the VM runs as once its privileged setup is done */
+	int as_user;                     /* --uid and --gid were given */
+	int uid_given, gid_given, groups_given;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[HVMM_MAX_GROUPS];   /* supplementary groups; none without --groups */
+	int ngroups;
+	const char *cgroups[HVMM_MAX_CGROUPS]; /* --cgroup DIR, joined before anything else */
+	int ncgroups;
+	uint64_t share_max_file_size;    /* --share-max-file-size: RLIMIT_FSIZE; 0 = none */
 	char **prog_argv;                /* after "--"; NULL when none */
 	int prog_argc;
 };
@@ -42,8 +57,8 @@ enum opts_result {
 };
 
 #define HVMM_DEFAULT_MEM (256ull << 20)
-#define HVMM_MIN_MEM     (4ull << 20)
-#define HVMM_MAX_MEM     (1ull << 40)
+#define HVMM_MIN_MEM     ((unsigned long long)HVMM_MEM_MIN_MIB << 20)
+#define HVMM_MAX_MEM     ((unsigned long long)HVMM_MEM_MAX_MIB << 20)
 
 /* argv[0] is the program name; argv[1] must be "run" unless it is --help/--version. */
 enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *err, size_t errlen);

@@ -8,6 +8,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include "credentials.h"
 #include "jail.h"
 #include "log.h"
 
@@ -28,11 +29,9 @@ static int have_effective(cap_value_t c)
 	return v == CAP_SET;
 }
 
-int priv_drop(int keep_file_caps, char *err, size_t errlen)
+int priv_clear_bounding(int keep_file_caps, char *err, size_t errlen)
 {
 	cap_value_t last = cap_max_bits();
-	int kept_n = 0;
-	cap_t want;
 
 	/* The bounding set only matters for execve (which seccomp forbids); clear it anyway
 	 * when allowed to, so nothing regained later could reach it. */
@@ -49,6 +48,16 @@ int priv_drop(int keep_file_caps, char *err, size_t errlen)
 			}
 		}
 	}
+	return 0;
+}
+
+int priv_drop(int keep_file_caps, char *err, size_t errlen)
+{
+	int kept_n = 0;
+	cap_t want;
+
+	if (priv_clear_bounding(keep_file_caps, err, errlen))
+		return -1;
 	if (cap_reset_ambient() && errno != EINVAL && errno != EPERM) {
 		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
 		return -1;
@@ -98,5 +107,7 @@ int harden_after_setup(const struct hvmm_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "--jail %.150s: %s", o->jail, sub);
 		return -1;
 	}
+	if (o->as_user)
+		return cred_become_user(o, err, errlen);
 	return priv_drop(o->share != NULL, err, errlen);
 }

@@ -14,9 +14,13 @@
  */
 int priv_drop(int keep_file_caps, char *err, size_t errlen);
 
+/* The bounding-set part of priv_drop alone (needs CAP_SETPCAP; a no-op without it). */
+int priv_clear_bounding(int keep_file_caps, char *err, size_t errlen);
+
 /*
  * Called once setup is done and before any vCPU thread exists (capabilities and the
- * mount namespace are per thread): SIGPIPE ignored, --jail, then priv_drop. Seccomp comes
+ * mount namespace are per thread): SIGPIPE ignored, --jail, then cred_become_user with
+ * --uid, else priv_drop. Seccomp comes
  * later, per thread.
  */
 int harden_after_setup(const struct hvmm_opts *o, char *err, size_t errlen);

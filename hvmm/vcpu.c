@@ -7,9 +7,10 @@
 #include <sys/mman.h>
 
 #include "boot.h"
+#include "dsv/hvmm_cli.h"
 #include "dsv/hypercall.h"
 #include "log.h"
-#include "seccomp_filter.h" /* security hook (issue 7) */
+#include "seccomp_filter.h"
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -190,7 +191,7 @@ static void on_io(struct vcpu *v)
 	if (res.action == HC_EXIT)
 		vm_request_exit(v->vm, res.status, "guest exited with status %d", res.status);
 	else if (res.action == HC_ABORT)
-		vm_request_exit(v->vm, 126, "guest kernel aborted on vCPU %d: %s", v->index, res.msg);
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest kernel aborted on vCPU %d: %s", v->index, res.msg);
 }
 
 static void on_mmio(struct vcpu *v)
@@ -224,26 +225,26 @@ static int handle_exit(struct vcpu *v)
 		v->st.exits[EXK_SHUTDOWN]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, 126, "guest crashed: vCPU %d shut down (triple fault) at "
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest crashed: vCPU %d shut down (triple fault) at "
 				"rip 0x%llx", v->index, guest_rip(v));
 		return -1;
 	case KVM_EXIT_SYSTEM_EVENT:
 		v->st.exits[EXK_SHUTDOWN]++;
-		vm_request_exit(v->vm, 126, "guest crashed: vCPU %d requested system event %u "
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest crashed: vCPU %d requested system event %u "
 				"(reset or shutdown)", v->index, run->system_event.type);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
 		v->st.exits[EXK_INTERNAL]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, 127, "KVM internal error on vCPU %d (suberror %u) at rip "
+		vm_request_exit(v->vm, HVMM_EXIT_KVM, "KVM internal error on vCPU %d (suberror %u) at rip "
 				"0x%llx", v->index, run->internal.suberror, guest_rip(v));
 		return -1;
 	case KVM_EXIT_FAIL_ENTRY:
 		v->st.exits[EXK_INTERNAL]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, 127, "KVM could not enter vCPU %d (hardware reason 0x%llx)",
+		vm_request_exit(v->vm, HVMM_EXIT_KVM, "KVM could not enter vCPU %d (hardware reason 0x%llx)",
 				v->index,
 				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return -1;
@@ -251,7 +252,7 @@ static int handle_exit(struct vcpu *v)
 		v->st.exits[EXK_OTHER]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, 127, "unexpected KVM exit %u on vCPU %d", run->exit_reason,
+		vm_request_exit(v->vm, HVMM_EXIT_KVM, "unexpected KVM exit %u on vCPU %d", run->exit_reason,
 				v->index);
 		return -1;
 	}
@@ -278,7 +279,7 @@ static void run_loop(struct vcpu *v)
 				v->st.exits[EXK_INTR]++;
 				continue;
 			}
-			vm_request_exit(vm, 127, "KVM_RUN failed on vCPU %d: %s", v->index,
+			vm_request_exit(vm, HVMM_EXIT_KVM, "KVM_RUN failed on vCPU %d: %s", v->index,
 					strerror(errno));
 			break;
 		}
@@ -300,7 +301,7 @@ void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	ok = vcpu_setup(v) == 0;
 
-	/* security hook (issue 7): this vCPU thread's seccomp filter, before the guest runs */
+	/* this vCPU thread's seccomp filter, before the guest runs */
 	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,
 			      sizeof(v->setup_err)))
 		ok = 0;

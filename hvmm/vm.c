@@ -20,16 +20,17 @@
 
 #include "boot.h"
 #include "cpulist.h"
+#include "credentials.h"
 #include "dsv/hypercall.h"
 #include "dsv_config.h"
+#include "dsv/hvmm_cli.h"
 #include "fileio.h"
 #include "image_file.h"
 #include "log.h"
-#include "privileges.h" /* security hooks (issue 7) */
+#include "privileges.h"
 #include "seccomp_filter.h"
+#include "share_limits.h"
 #include "vm_setup.h"
-
-#define EXIT_SETUP 125
 
 void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
 {
@@ -126,6 +127,27 @@ static void housekeeping(struct vm *vm, int sig_fd)
 	}
 }
 
+/* The images and the share, opened with the VM user's rights (credentials.h). */
+static int open_user_files(struct vm *vm, char *err, size_t errlen)
+{
+	const struct hvmm_opts *o = vm->opts;
+	char sub[320];
+	int rc;
+
+	if (cred_fs_enter(o, err, errlen))
+		return -1;
+	rc = vm_read_images(vm, err, errlen);
+	if (!rc && fileio_create(&vm->fio, o->share, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -1;
+	}
+	if (cred_fs_leave(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err,
 		 size_t errlen)
 {
@@ -136,6 +158,9 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	if (vm_pin_self(vm->hk_cpus, vm->nhk_cpus))
 		log_warn("cannot pin hvmm to its housekeeping CPUs: %s", strerror(errno));
+	/* As the VM's user, and before /dev/kvm: bad input gets its own error first. */
+	if (open_user_files(vm, err, errlen))
+		return -1;
 	vm->plat = platform_detect();
 	if (vm_kvm_open(vm, err, errlen))
 		return -1;
@@ -165,13 +190,14 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	if (vm_load_kernel(vm, *have_prog ? prog : NULL, err, errlen))
 		return -1;
-	if (fileio_create(&vm->fio, o->share, sub, sizeof(sub))) {
-		snprintf(err, errlen, "--share %s: %s", o->share ? o->share : "", sub);
-		return -1;
-	}
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
 	vm->cr3 = boot_page_tables(&vm->mem);
-	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
+	if (o->share_max_file_size &&
+	    share_limit_file_size(o->share_max_file_size, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--share-max-file-size: %s", sub);
+		return -1;
+	}
+	/* jail, capabilities, no_new_privs: while still single-threaded, so every thread inherits them */
 	if (harden_after_setup(o, err, errlen))
 		return -1;
 	return 0;
@@ -207,7 +233,7 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			.program = have_prog ? prog : NULL,
 		};
 		boot_write_info(&vm->mem, &bp);
-		/* security hook (issue 7): the housekeeping thread's seccomp filter */
+		/* the housekeeping thread's seccomp filter */
 		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
 			failed = 1;
 	}
@@ -230,6 +256,8 @@ static void teardown(struct vm *vm)
 	}
 	if (vm->fio)
 		fileio_destroy(vm->fio);
+	image_file_free(&vm->kernel_img);
+	image_file_free(&vm->prog_img);
 	gm_destroy(&vm->mem);
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
@@ -271,7 +299,7 @@ int vm_run(const struct hvmm_opts *opts)
 	out_fd = open_console(opts, &log_file);
 	if (out_fd < 0) {
 		log_err("--log %s: %s", opts->log, strerror(errno));
-		return EXIT_SETUP;
+		return HVMM_EXIT_SETUP;
 	}
 	log_set_file(log_file);
 	console_init(&vm.con, out_fd);
@@ -290,7 +318,7 @@ int vm_run(const struct hvmm_opts *opts)
 		log_err("%s", err);
 		atomic_store(&vm.exiting, 1);
 		teardown(&vm);
-		return EXIT_SETUP;
+		return HVMM_EXIT_SETUP;
 	}
 	log_info("%d vCPU(s) on CPUs %s, %llu MiB %s memory, platform %s", vm.nvcpus,
 		 cpulist_format(vm.cpus, (size_t)vm.nvcpus, err, sizeof(err)),

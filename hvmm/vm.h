@@ -11,6 +11,7 @@
 #include "elf_loader.h"
 #include "guest_mem.h"
 #include "hypercall.h"
+#include "image_file.h"
 #include "options.h"
 #include "platform.h"
 #include "stats.h"
@@ -35,6 +36,9 @@ struct vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
 	struct guest_mem mem;
+	struct image_file kernel_img;  /* read before guest memory exists, freed once copied */
+	struct image_file prog_img;
+	char prog_path[4096];          /* the program's canonical path */
 	struct elf_image kernel;
 	uint64_t entry;
 	uint64_t cr3;

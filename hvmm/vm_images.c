@@ -1,4 +1,8 @@
-/* Loading the guest: the program and its arguments, then the kernel image. */
+/*
+ * Loading the guest: the program and its arguments, then the kernel image. The files are
+ * read first (vm_read_images, as the VM's user and before /dev/kvm is opened, so bad input
+ * gets its own error), and placed once guest memory exists.
+ */
 #include <limits.h>
 #include <stdio.h>
 
@@ -7,52 +11,69 @@
 #include "image_file.h"
 #include "vm_setup.h"
 
+#define KERNEL_MAX (256ull << 20)
+
 extern char **environ;
+
+static const char *kernel_path(const struct vm *vm)
+{
+	return vm->opts->kernel ? vm->opts->kernel : DSV_LIBEXECDIR "/lwk.elf";
+}
+
+int vm_read_images(struct vm *vm, char *err, size_t errlen)
+{
+	const struct hvmm_opts *o = vm->opts;
+	char sub[256];
+
+	if (o->prog_argc > 0) {
+		if (image_file_find(o->prog_argv[0], vm->prog_path, sizeof(vm->prog_path), sub,
+				    sizeof(sub))) {
+			snprintf(err, errlen, "program %.200s: %.200s", o->prog_argv[0], sub);
+			return -1;
+		}
+		/* Half of RAM at most: the rest is the kernel's and the program's own. */
+		if (image_file_read(vm->prog_path, o->mem / 2, &vm->prog_img, sub, sizeof(sub))) {
+			snprintf(err, errlen, "program %.200s: %.200s", vm->prog_path, sub);
+			return -1;
+		}
+	}
+	if (image_file_read(kernel_path(vm), KERNEL_MAX, &vm->kernel_img, sub, sizeof(sub))) {
+		snprintf(err, errlen, "kernel %.200s: %.250s", kernel_path(vm), sub);
+		return -1;
+	}
+	return 0;
+}
 
 int vm_load_kernel(struct vm *vm, const struct boot_program *prog, char *err, size_t errlen)
 {
-	const char *path = vm->opts->kernel ? vm->opts->kernel : DSV_LIBEXECDIR "/lwk.elf";
-	struct image_file img;
+	const char *path = kernel_path(vm);
+	struct image_file *img = &vm->kernel_img;
 	uint64_t max = vm->mem.low_size < (2ull << 30) ? vm->mem.low_size : (2ull << 30);
 	char sub[256];
 
 	if (prog && prog->region_gpa < max)
 		max = prog->region_gpa;
-	if (image_file_read(path, 256u << 20, &img, sub, sizeof(sub))) {
+	if (elf_check_kernel(img->data, img->len, BOOT_AREA_END, max, &vm->kernel, sub,
+			     sizeof(sub))) {
 		snprintf(err, errlen, "kernel %.200s: %.250s", path, sub);
 		return -1;
 	}
-	if (elf_check_kernel(img.data, img.len, BOOT_AREA_END, max, &vm->kernel, sub, sizeof(sub))) {
-		snprintf(err, errlen, "kernel %.200s: %.250s", path, sub);
-		image_file_free(&img);
-		return -1;
-	}
-	elf_copy_segments(img.data, &vm->kernel, vm->mem.host);
+	elf_copy_segments(img->data, &vm->kernel, vm->mem.host);
 	vm->entry = vm->kernel.entry;
-	image_file_free(&img);
+	image_file_free(img);
 	return 0;
 }
 
 int vm_load_program(struct vm *vm, struct boot_program *prog, char *err, size_t errlen)
 {
 	const struct hvmm_opts *o = vm->opts;
-	struct image_file img;
-	char path[PATH_MAX], sub[256];
+	char sub[256];
 
-	if (image_file_find(o->prog_argv[0], path, sizeof(path), sub, sizeof(sub))) {
-		snprintf(err, errlen, "program %.200s: %.200s", o->prog_argv[0], sub);
-		return -1;
-	}
-	if (image_file_read(path, vm->mem.size / 2, &img, sub, sizeof(sub))) {
-		snprintf(err, errlen, "program %.200s: %.200s", path, sub);
-		return -1;
-	}
-	if (boot_place_program(&vm->mem, img.data, img.len, o->prog_argc, o->prog_argv, environ,
-			       path, prog, sub, sizeof(sub))) {
+	if (boot_place_program(&vm->mem, vm->prog_img.data, vm->prog_img.len, o->prog_argc,
+			       o->prog_argv, environ, vm->prog_path, prog, sub, sizeof(sub))) {
 		snprintf(err, errlen, "%s", sub);
-		image_file_free(&img);
 		return -1;
 	}
-	image_file_free(&img);
+	image_file_free(&vm->prog_img);
 	return 0;
 }

@@ -17,7 +17,9 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_notify(struct vm *vm, char *err, size_t errlen);
 
-/* vm_images.c: the program (top of RAM) and the kernel (checked, then copied). */
+/* vm_images.c: read both files, then place the program (top of RAM) and the kernel
+ * (checked, then copied). */
+int vm_read_images(struct vm *vm, char *err, size_t errlen);
 int vm_load_program(struct vm *vm, struct boot_program *prog, char *err, size_t errlen);
 int vm_load_kernel(struct vm *vm, const struct boot_program *prog, char *err, size_t errlen);
 

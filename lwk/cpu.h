@@ -63,6 +63,14 @@ struct cpu {
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");
+/* entry.S reaches these through PCPU_KSTACK, PCPU_USER_RSP and this_cpu(). */
+_Static_assert(offsetof(struct cpu, kstack_top) == 0 && offsetof(struct cpu, user_rsp_scratch) == 8 &&
+		       offsetof(struct cpu, self) == 16,
+	       "struct cpu offsets used by entry.S");
+/* entry.S pushes the frame in this order: 15 registers, vector, error, hardware frame. */
+_Static_assert(offsetof(struct regs, vector) == 15 * 8 && offsetof(struct regs, rip) == 17 * 8 &&
+		       sizeof(struct regs) == 22 * 8,
+	       "struct regs is entry.S's frame");
 
 extern struct cpu *cpus[DSV_MAX_VCPUS];
 extern uint32_t nr_cpus;

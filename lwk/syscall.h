@@ -9,6 +9,8 @@ typedef int64_t (*syscall_fn)(struct regs *r);
 void syscall_dispatch(struct regs *r);
 /* Logs "not supported" once per (syscall number) and returns -ENOSYS. */
 int64_t sys_enosys(struct regs *r);
+/* -ENOSYS without a log line, for calls libc probes and copes without. */
+int64_t sys_enosys_quiet(struct regs *r);
 
 /* sys_file.c */
 int64_t sys_read(struct regs *r);

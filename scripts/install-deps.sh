@@ -9,7 +9,7 @@ PKGS=(
   libseccomp-dev libcap-dev libvirt-dev
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
-  gnuplot-nox curl clang
+  gnuplot-nox curl clang cpio
 )
 
 missing=()

@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 static int parse_file(struct ix_ctx *x, const char *path, bool fwq, struct ix_sample *s)
 {
@@ -34,7 +34,7 @@ static int parse_file(struct ix_ctx *x, const char *path, bool fwq, struct ix_sa
 		char last[160];
 		size_t n = strlen(s->note);
 		snprintf(s->note + n, sizeof s->note - n, "; console: %s",
-			 ovh_last_line(t, last, sizeof last));
+			 bench_last_line(t, last, sizeof last));
 	}
 	free(t);
 	return r;
@@ -72,15 +72,15 @@ static int run_native(struct ix_ctx *x, bool fwq, struct ix_sample *s)
 	for (int i = 0; app[i] && n < 31; i++)
 		argv[n++] = app[i];
 	argv[n] = NULL;
-	struct ovh_proc p;
-	if (ovh_run(argv, cpus, ncpus, x->cfg->timeout_s, &p) < 0) {
+	struct bench_proc p;
+	if (bench_run(argv, cpus, ncpus, x->cfg->timeout_s, &p) < 0) {
 		snprintf(s->note, sizeof s->note, "cannot start %s", argv[0]);
 		return -1;
 	}
 	int r = -1;
 	if (p.status == 124)
 		snprintf(s->note, sizeof s->note, "cannot run on the HPC CPUs: %s",
-			 ovh_last_line(p.err, (char[160]){ 0 }, 160));
+			 bench_last_line(p.err, (char[160]){ 0 }, 160));
 	else if (p.timed_out)
 		snprintf(s->note, sizeof s->note, "timed out after %.0f s", x->cfg->timeout_s);
 	else
@@ -89,7 +89,7 @@ static int run_native(struct ix_ctx *x, bool fwq, struct ix_sample *s)
 		snprintf(s->note, sizeof s->note, "exit status %d", p.status);
 		r = -1;
 	}
-	ovh_proc_free(&p);
+	bench_proc_free(&p);
 	return r;
 }
 
@@ -110,15 +110,15 @@ static int run_hvmm_direct(struct ix_ctx *x, bool fwq, struct ix_sample *s)
 	for (int i = 0; app[i] && n < 47; i++)
 		argv[n++] = app[i];
 	argv[n] = NULL;
-	struct ovh_proc p;
-	if (ovh_run(argv, NULL, 0, x->cfg->timeout_s, &p) < 0)
+	struct bench_proc p;
+	if (bench_run(argv, NULL, 0, x->cfg->timeout_s, &p) < 0)
 		return -1;
 	int r = p.timed_out ? -1 : ix_parse_result(x->cfg, p.out, p.out_len, fwq, s);
 	if (p.timed_out)
 		snprintf(s->note, sizeof s->note, "hvmm timed out");
 	else if (r == 0 && p.status)
 		snprintf(s->note, sizeof s->note, "hvmm exit status %d", p.status), r = -1;
-	ovh_proc_free(&p);
+	bench_proc_free(&p);
 	return r;
 }
 

@@ -3,7 +3,7 @@
  * the partition moves every other task of the host (the runner included) to the
  * housekeeping cpuset, where the HPC CPUs are not allowed. The runner therefore starts
  * itself again in this mode, which joins the HPC cpuset, pins itself to the HPC CPUs and
- * execs the workload. Exit status 124: it could not (as ovh_run reports for pinning).
+ * execs the workload. Exit status 124: it could not (as bench_run reports for pinning).
  */
 #include "interference.h"
 

@@ -17,8 +17,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 /* ---- the commodity VMs ---- */
 
@@ -157,9 +157,9 @@ int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen)
 			struct ix_sample s = { 0 };
 			size_t len;
 			char *t = ix_slurp(con, &len);
-			static struct ovh_obj o;
-			if (t && ovh_json_find(t, len, "workload", "hog", &o) == 0 &&
-			    ovh_json_true(&o, "ok"))
+			static struct bench_obj o;
+			if (t && bench_json_find(t, len, "workload", "hog", &o) == 0 &&
+			    bench_json_true(&o, "ok"))
 				r = 0;
 			else
 				snprintf(err, errlen, "the hog in a commodity VM failed: %s",

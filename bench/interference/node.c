@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 /* ---- node modes ---- */
 

@@ -14,12 +14,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "stats.h"
+#include "bench_proc.h"
+#include "bench_stats.h"
 
 struct row {
 	int n, nfwq;
-	struct ovh_summary t;      /* run time */
+	struct bench_summary t;      /* run time */
 	double cov;                /* stddev / mean */
 	double slow, slow_min, slow_max, slow_hpc;
 	double fig, noise, detour, other, hog;
@@ -53,21 +53,21 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 					w->detour = m->detour_us;
 			}
 		}
-		w->t = ovh_summarize(t, (size_t)R);
-		w->fig = ovh_summarize(f, (size_t)R).median;
-		w->noise = ovh_summarize(nz, (size_t)R).median;
-		w->other = ovh_summarize(ot, (size_t)R).median;
-		w->hog = ovh_summarize(hg, (size_t)R).median;
+		w->t = bench_summarize(t, (size_t)R);
+		w->fig = bench_summarize(f, (size_t)R).median;
+		w->noise = bench_summarize(nz, (size_t)R).median;
+		w->other = bench_summarize(ot, (size_t)R).median;
+		w->hog = bench_summarize(hg, (size_t)R).median;
 		double mean = w->n ? sum / w->n : NAN;
 		double var = w->n > 1 ? (sq - w->n * mean * mean) / (w->n - 1) : 0;
 		w->cov = w->n > 1 ? sqrt(var > 0 ? var : 0) / mean : NAN;
 	}
 	double base = rows[SCN_NATIVE].t.median, hpc = rows[SCN_HPC_ALONE].t.median;
 	for (int s = 0; s < NSCN; s++) {
-		rows[s].slow = ovh_ratio(rows[s].t.median, base);
-		rows[s].slow_min = ovh_ratio(rows[s].t.min, base);
-		rows[s].slow_max = ovh_ratio(rows[s].t.max, base);
-		rows[s].slow_hpc = ovh_ratio(rows[s].t.median, hpc);
+		rows[s].slow = bench_ratio(rows[s].t.median, base);
+		rows[s].slow_min = bench_ratio(rows[s].t.min, base);
+		rows[s].slow_max = bench_ratio(rows[s].t.max, base);
+		rows[s].slow_hpc = bench_ratio(rows[s].t.median, hpc);
 	}
 }
 
@@ -243,11 +243,11 @@ static bool plot(struct ix_ctx *x, const struct row *rows)
 		return false;
 	}
 	char *argv[] = { (char *)g, gp, NULL };
-	struct ovh_proc p;
-	bool ok = ovh_run(argv, NULL, 0, 60, &p) == 0 && p.status == 0;
+	struct bench_proc p;
+	bool ok = bench_run(argv, NULL, 0, 60, &p) == 0 && p.status == 0;
 	if (!ok)
 		ix_note(x, "gnuplot failed: %s", p.err ? p.err : "");
-	ovh_proc_free(&p);
+	bench_proc_free(&p);
 	return ok;
 }
 
@@ -274,7 +274,7 @@ static void targets(FILE *f, struct ix_ctx *x, const struct row *r)
 	const struct row *d = &r[SCN_DUAL], *h = &r[SCN_HPC_ALONE], *s = &r[SCN_SINGLE];
 	if (!x->cfg->scn_on[SCN_DUAL] || !x->cfg->scn_on[SCN_HPC_ALONE])
 		return;
-	fprintf(f, "\n## Targets of issue 6 (measured, not asserted)\n\n");
+	fprintf(f, "\n## Targets (docs/interference.md; measured, not asserted)\n\n");
 	fprintf(f, "| target | measured | |\n| --- | --- | --- |\n");
 	fprintf(f, "| dual-stack slowdown vs hpc-alone ≤ 1%% | ");
 	num(f, "%+.2f%%", (d->slow_hpc - 1) * 100);

@@ -1,5 +1,5 @@
 /*
- * The five scenarios of issue 6. Each repetition of a scenario: start the commodity VMs
+ * The five scenarios (docs/interference.md). Each repetition of a scenario: start the commodity VMs
  * (K hogs) where the scenario has them and wait until every hog runs, run the HPC
  * application, then the fwq probe in the same setting, check the hogs ran throughout,
  * delete everything it made.
@@ -28,8 +28,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 static const char *const names[NSCN] = { "native-alone", "hpc-alone", "single-stack",
 					 "single-stack-pinned", "dual-stack" };

@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "json.h"
-#include "proc.h"
+#include "bench_json.h"
+#include "bench_proc.h"
 
 void ix_note(struct ix_ctx *x, const char *fmt, ...)
 {
@@ -78,8 +78,8 @@ int ix_console_result(const char *path, const char *workload)
 	char *t = ix_slurp(path, &len);
 	if (!t)
 		return 0;
-	static struct ovh_obj o;
-	int r = ovh_json_find(t, len, "workload", workload, &o) == 0;
+	static struct bench_obj o;
+	int r = bench_json_find(t, len, "workload", workload, &o) == 0;
 	free(t);
 	return r;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "bench_json.h"
 
 /* --size N means this option of the workload */
 static const char *size_opt(const char *w)
@@ -83,25 +83,25 @@ const char *ix_figure_name(const char *w, const char **unit)
 int ix_parse_result(const struct ix_cfg *c, const char *text, size_t len, bool fwq,
 		    struct ix_sample *s)
 {
-	static struct ovh_obj o;
+	static struct bench_obj o;
 	const char *w = fwq ? "fwq" : c->workload;
-	if (ovh_json_find(text, len, "workload", w, &o) < 0) {
+	if (bench_json_find(text, len, "workload", w, &o) < 0) {
 		snprintf(s->note, sizeof s->note, "no %s result line", w);
 		return -1;
 	}
-	if (!ovh_json_true(&o, "ok")) {
+	if (!bench_json_true(&o, "ok")) {
 		snprintf(s->note, sizeof s->note, "%s did not verify its answer", w);
 		return -1;
 	}
 	if (fwq || !strcmp(w, "fwq")) {
-		s->noise_pct = ovh_json_num(&o, "noise_pct");
-		s->detour_us = ovh_json_num(&o, "max_detour_us");
+		s->noise_pct = bench_json_num(&o, "noise_pct");
+		s->detour_us = bench_json_num(&o, "max_detour_us");
 		s->fwq_ok = isfinite(s->noise_pct);
 	}
 	if (!fwq) {
 		const char *unit;
-		s->seconds = ovh_json_num(&o, ix_time_name(w));
-		s->figure = ovh_json_num(&o, ix_figure_name(w, &unit));
+		s->seconds = bench_json_num(&o, ix_time_name(w));
+		s->figure = bench_json_num(&o, ix_figure_name(w, &unit));
 		s->ok = isfinite(s->seconds) && s->seconds > 0;
 		if (!s->ok)
 			snprintf(s->note, sizeof s->note, "%s reported no run time", w);

@@ -1,5 +1,5 @@
 /*
- * hvmm's own figures (issue 2, "Benchmarks"): the guest compute loop against its native
+ * hvmm's own figures: the guest compute loop against its native
  * twin on the same CPU, the no-op hypercall round trip beside a bare KVM exit, launch
  * times of a trivial 64 MiB guest, and hvmm's memory outside guest RAM. Payloads come from
  * build/tests/payloads; whatever is missing is reported as a TODO, not invented.
@@ -14,7 +14,7 @@
 
 #include "kvmexit.h"
 #include "overhead.h"
-#include "proc.h"
+#include "bench_proc.h"
 
 /* First existing file among names in dir; "" if none. */
 static void find(const char *dir, const char *const *names, char *out, size_t len)
@@ -73,16 +73,16 @@ static double bare_exit_us(int cpu, unsigned n, char *why, size_t whylen)
 
 /* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
 static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, int cpu,
-		       struct ovh_proc *r, struct ovh_obj *st)
+		       struct bench_proc *r, struct bench_obj *st)
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
 	char *argv[] = { (char *)c->hvmm, "run", "--vcpus", "1", "--cpus", cpus, "--mem", "64M",
 			 "--hugepages", (char *)ovh_hugepages(c, "64M"), "--stats=json", "--kernel",
 			 (char *)elf, "--cmdline", (char *)cmdline, NULL };
-	if (ovh_run(argv, &cpu, 1, 20, r))
+	if (bench_run(argv, &cpu, 1, 20, r))
 		return -1;
-	if (ovh_json_find(r->err, r->err_len, "exit_code", NULL, st))
+	if (bench_json_find(r->err, r->err_len, "exit_code", NULL, st))
 		st->n = 0;
 	return 0;
 }
@@ -96,7 +96,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 	char loop[4400], native[4400], noop[4400], exit0[4400], why[256];
 	int cpu = c->cpus[c->ncpus - 1]; /* one CPU, the same for every side */
 	int reps = c->reps;
-	struct ovh_obj *st = malloc(sizeof *st);
+	struct bench_obj *st = malloc(sizeof *st);
 	if (!st)
 		return;
 	memset(f, 0, sizeof *f);
@@ -130,7 +130,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 			f->kvm_exit_us[f->kvm_n++] = us;
 		else if (rep == 0)
 			ovh_note(f->notes, sizeof f->notes, "Bare KVM exit probe failed: %s.", why);
-		struct ovh_proc r;
+		struct bench_proc r;
 		if (hv && noop[0] && !dead_noop) {
 			snprintf(cmd, sizeof cmd, "n=%d", c->quick ? 2000 : 10000);
 			if (run_payload(c, noop, cmd, cpu, &r, st) == 0) {
@@ -141,18 +141,18 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					dead_noop = true;
 					ovh_note(f->notes, sizeof f->notes, "noop.elf failed (status %d%s: %s): "
 						 "not measured.", r.status, r.timed_out ? ", timed out" : "",
-						 ovh_last_line(r.err, why, sizeof why));
+						 bench_last_line(r.err, why, sizeof why));
 				}
-				ovh_proc_free(&r);
+				bench_proc_free(&r);
 			}
 		}
 		/* compute loop: guest, then native, alternating */
 		if (hv && loop[0] && native[0] && !dead_loop) {
 			snprintf(cmd, sizeof cmd, "n=%s", iters);
-			struct ovh_proc nr;
+			struct bench_proc nr;
 			char *nargv[] = { native, (char *)iters, NULL };
 			if (run_payload(c, loop, cmd, cpu, &r, st) == 0 &&
-			    ovh_run(nargv, &cpu, 1, 60, &nr) == 0) {
+			    bench_run(nargv, &cpu, 1, 60, &nr) == 0) {
 				double gc = after(r.out, "cycles"), nc = after(nr.out, "cycles");
 				const char *gres = strstr(r.out, "result "), *nres = strstr(nr.out, "result ");
 				bool same = gres && nres && strtoull(gres + 7, NULL, 16) ==
@@ -165,20 +165,20 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					ovh_note(f->notes, sizeof f->notes, "compute loop: loop.elf and "
 						 "loop_native disagree or failed (status %d%s / %d: %s): not "
 						 "measured.", r.status, r.timed_out ? ", timed out" : "",
-						 nr.status, ovh_last_line(r.err[0] ? r.err : nr.err, why,
+						 nr.status, bench_last_line(r.err[0] ? r.err : nr.err, why,
 									  sizeof why));
 				}
-				ovh_proc_free(&nr);
+				bench_proc_free(&nr);
 			}
-			ovh_proc_free(&r);
+			bench_proc_free(&r);
 		}
 		/* launch of a trivial 64 MiB guest */
 		if (hv && exit0[0] && !dead_exit &&
 		    run_payload(c, exit0, "status=0", cpu, &r, st) == 0) {
-			double first = ovh_json_num(st, "times_ms.first_run");
-			double ex = ovh_json_num(st, "times_ms.exit");
-			double rss = ovh_json_num(st, "rss_outside_guest_kb");
-			const char *b = ovh_json_str(st, "memory.backing");
+			double first = bench_json_num(st, "times_ms.first_run");
+			double ex = bench_json_num(st, "times_ms.exit");
+			double rss = bench_json_num(st, "rss_outside_guest_kb");
+			const char *b = bench_json_str(st, "memory.backing");
 			if (r.status == 0) {
 				f->wall_ms[f->launch_n] = r.wall_s * 1e3;
 				f->first_ms[f->launch_n] = first;
@@ -191,9 +191,9 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 				ovh_note(f->notes, sizeof f->notes, "%s failed (status %d%s: %s): launch "
 					 "figures not measured.", exit0, r.status,
 					 r.timed_out ? ", timed out" : "",
-					 ovh_last_line(r.err, why, sizeof why));
+					 bench_last_line(r.err, why, sizeof why));
 			}
-			ovh_proc_free(&r);
+			bench_proc_free(&r);
 		}
 	}
 	free(st);

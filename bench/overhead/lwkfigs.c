@@ -1,5 +1,5 @@
 /*
- * The lwk's own figures (issue 3, "Benchmarks"): a syscall the lwk answers itself, a 64-byte
+ * The lwk's own figures: a syscall the lwk answers itself, a 64-byte
  * write offloaded to a file in the share, and launch to main() of a static hello. Each is
  * measured under hvmm + lwk and natively on the same CPU, interleaved per repetition, so the
  * ratio compares like with like. The programs come from <build>/tests/lwk; whatever is
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "overhead.h"
-#include "proc.h"
+#include "bench_proc.h"
 
 enum { SIDE_HVMM, SIDE_NATIVE };
 
@@ -29,10 +29,10 @@ static double value_of(const char *text, const char *word)
 }
 
 /*
- * Runs argv pinned to cpu with dir as the working directory. ovh_run has no cwd argument
+ * Runs argv pinned to cpu with dir as the working directory. bench_run has no cwd argument
  * and the runner is single-threaded, so the parent changes directory around the fork.
  */
-static int run_in(const char *dir, char *const argv[], int cpu, struct ovh_proc *r)
+static int run_in(const char *dir, char *const argv[], int cpu, struct bench_proc *r)
 {
 	int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (here < 0 || chdir(dir)) {
@@ -40,7 +40,7 @@ static int run_in(const char *dir, char *const argv[], int cpu, struct ovh_proc 
 			close(here);
 		return -1;
 	}
-	int rc = ovh_run(argv, &cpu, 1, 20, r);
+	int rc = bench_run(argv, &cpu, 1, 20, r);
 	if (fchdir(here))
 		rc = -1;
 	close(here);
@@ -49,7 +49,7 @@ static int run_in(const char *dir, char *const argv[], int cpu, struct ovh_proc 
 
 /* One program under hvmm + lwk with the share as its working directory and share. */
 static int run_hvmm(struct ovh_ctx *c, const char *share, const char *prog, const char *arg,
-		    int cpu, struct ovh_proc *r)
+		    int cpu, struct bench_proc *r)
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
@@ -61,7 +61,7 @@ static int run_hvmm(struct ovh_ctx *c, const char *share, const char *prog, cons
 }
 
 static int run_native(const char *share, const char *prog, const char *arg, int cpu,
-		      struct ovh_proc *r)
+		      struct bench_proc *r)
 {
 	char *argv[] = { (char *)prog, (char *)arg, NULL };
 	return run_in(share, argv, cpu, r);
@@ -94,18 +94,18 @@ static char *why(const char *err, char *buf, size_t len)
  * the report can say whether setup (before the first guest instruction) or the guest
  * dominates the wall time.
  */
-static void hvmm_stats(struct ovh_lwk_figs *f, const struct ovh_proc *r, bool launch)
+static void hvmm_stats(struct ovh_lwk_figs *f, const struct bench_proc *r, bool launch)
 {
-	static struct ovh_obj st; /* large: not on the stack */
-	if (ovh_json_find(r->err, r->err_len, "exit_code", NULL, &st))
+	static struct bench_obj st; /* large: not on the stack */
+	if (bench_json_find(r->err, r->err_len, "exit_code", NULL, &st))
 		return;
-	const char *b = ovh_json_str(&st, "memory.backing");
+	const char *b = bench_json_str(&st, "memory.backing");
 	if (b)
 		snprintf(f->backing, sizeof f->backing, "%s", b);
 	if (launch) {
-		f->first_run_ms[f->launch_ms.n] = ovh_json_num(&st, "times_ms.first_run");
-		f->populate_ms[f->launch_ms.n] = ovh_json_num(&st, "memory.populate_ms");
-		f->exit_ms[f->launch_ms.n] = ovh_json_num(&st, "times_ms.exit");
+		f->first_run_ms[f->launch_ms.n] = bench_json_num(&st, "times_ms.first_run");
+		f->populate_ms[f->launch_ms.n] = bench_json_num(&st, "memory.populate_ms");
+		f->exit_ms[f->launch_ms.n] = bench_json_num(&st, "times_ms.exit");
 	}
 }
 
@@ -118,7 +118,7 @@ static double sample(struct ovh_ctx *c, struct ovh_lwk_figs *f, int side, const 
 		     const char *prog, const char *arg, const char *key, double scale, bool *dead)
 {
 	int cpu = c->cpus[c->ncpus - 1]; /* one CPU, the same for both sides and the hvmm figures */
-	struct ovh_proc r;
+	struct bench_proc r;
 	if (*dead)
 		return NAN;
 	int rc = side == SIDE_HVMM ? run_hvmm(c, share, prog, arg, cpu, &r)
@@ -140,7 +140,7 @@ static double sample(struct ovh_ctx *c, struct ovh_lwk_figs *f, int side, const 
 	}
 	if (side == SIDE_HVMM && r.status == 0)
 		hvmm_stats(f, &r, !key);
-	ovh_proc_free(&r);
+	bench_proc_free(&r);
 	return v;
 }
 

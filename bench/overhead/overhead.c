@@ -15,7 +15,7 @@
 
 #include "cpulist.h"
 #include "overhead.h"
-#include "proc.h"
+#include "bench_proc.h"
 
 #ifndef OVH_BUILD_ROOT
 #define OVH_BUILD_ROOT "build"
@@ -102,8 +102,8 @@ static void usage(FILE *f)
 		"  --only LIST        workloads, comma-separated (cg,stream,dgemm,fwq,tlb,hog-syscall,\n"
 		"                     hog-fault); 'none' for hvmm's figures only\n"
 		"  --peers LIST       native,hvmm,qemu (default all; native always runs)\n"
-		"  --no-hvmm-figures  skip issue 2's hvmm figures\n"
-		"  --no-lwk-figures   skip issue 3's lwk figures (syscall, offloaded write, launch)\n"
+		"  --no-hvmm-figures  skip hvmm's own figures\n"
+		"  --no-lwk-figures   skip the lwk's own figures (syscall, offloaded write, launch)\n"
 		"  --results DIR      where CSV and SVG go (default <source>/bench/results)\n"
 		"  --doc FILE         markdown file to render into (default docs/performance.md)\n"
 		"  --tag NAME         replace the section marked <!-- overhead:NAME:begin --> ...\n"
@@ -178,17 +178,17 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 			  sizeof store))
 		return;
 	if (c->verbose) {
-		char *line = ovh_cmdline(argv);
+		char *line = bench_cmdline(argv);
 		ovh_progress(c, "  $ %s\n", line ? line : "?");
 		free(line);
 	}
 	char where[96];
 	snprintf(where, sizeof where, "%s on %s, repetition %d", w->id, ovh_peer_name(p), rep + 1);
 	ovh_check_cpus(c, where);
-	struct ovh_proc r;
+	struct bench_proc r;
 	double timeout = c->quick ? 20 : 120; /* a run takes seconds; a hang costs this once */
-	static struct ovh_obj o, st;
-	if (ovh_run(argv, c->cpus, c->ncpus, timeout, &r)) {
+	static struct bench_obj o, st;
+	if (bench_run(argv, c->cpus, c->ncpus, timeout, &r)) {
 		w->failed[p]++;
 		return;
 	}
@@ -200,24 +200,24 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		ovh_note(c->notes, sizeof c->notes, "%s, repetition %d: `--hugepages on` failed "
 			 "(the free pages were taken by another program meanwhile); rerun with "
 			 "`auto`.", w->id, rep + 1);
-		ovh_proc_free(&r);
+		bench_proc_free(&r);
 		c->huge_force_auto = true;
 		int again = ovh_peer_argv(c, p, prog, w->mem, c->ncpus, c->cpulist, args, argv, 96,
 					  store, sizeof store);
 		c->huge_force_auto = false;
-		if (again || ovh_run(argv, c->cpus, c->ncpus, timeout, &r)) {
+		if (again || bench_run(argv, c->cpus, c->ncpus, timeout, &r)) {
 			w->failed[p]++;
 			return;
 		}
 		status = ovh_peer_status(p, r.status);
 	}
-	bool found = ovh_json_find(r.out, r.out_len, "workload", w->bin, &o) == 0;
-	bool ok = status == 0 && found && ovh_json_true(&o, "ok");
+	bool found = bench_json_find(r.out, r.out_len, "workload", w->bin, &o) == 0;
+	bool ok = status == 0 && found && bench_json_true(&o, "ok");
 	char shown[160] = "";
 	if (ok) {
 		w->ok[p]++;
 		for (int k = 0; k < w->nfig; k++)
-			w->v[p][k][rep] = ovh_json_num(&o, w->fig[k].key);
+			w->v[p][k][rep] = bench_json_num(&o, w->fig[k].key);
 		snprintf(shown, sizeof shown, "%.4g %s", w->v[p][0][rep], w->fig[0].unit);
 	} else {
 		w->failed[p]++;
@@ -226,26 +226,26 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		snprintf(w->fail_note[p], sizeof w->fail_note[p], "status %d%s%s: %s", status,
 			 r.timed_out ? ", timed out" : "",
 			 found ? ", wrong answer" : ", no result line",
-			 ovh_last_line(r.err, last, sizeof last));
+			 bench_last_line(r.err, last, sizeof last));
 		snprintf(shown, sizeof shown, "FAILED (%s)", w->fail_note[p]);
 		w->dead[p] = r.timed_out; /* a hang would cost every repetition its timeout */
 		if (c->verbose)
 			fprintf(stderr, "----- stdout\n%s----- stderr\n%s-----\n", r.out, r.err);
 	}
-	if (p == PEER_HVMM && ovh_json_find(r.err, r.err_len, "exit_code", NULL, &st) == 0) {
+	if (p == PEER_HVMM && bench_json_find(r.err, r.err_len, "exit_code", NULL, &st) == 0) {
 		double e = 0;
 		for (int i = 0; i < st.n; i++)
-			if (!strncmp(st.kv[i].key, "exits.", 6) && st.kv[i].type == OVH_J_NUM)
+			if (!strncmp(st.kv[i].key, "exits.", 6) && st.kv[i].type == BENCH_J_NUM)
 				e += st.kv[i].num;
 		w->exits[rep] = e;
-		w->hvmm_ms[rep] = ovh_json_num(&st, "hvmm_ms");
-		const char *b = ovh_json_str(&st, "memory.backing");
+		w->hvmm_ms[rep] = bench_json_num(&st, "hvmm_ms");
+		const char *b = bench_json_str(&st, "memory.backing");
 		if (b)
 			snprintf(w->backing, sizeof w->backing, "%s", b);
 	}
 	ovh_progress(c, "%-12s %-6s rep %d/%d  %-28s (%.2f s)\n", w->id, ovh_peer_name(p), rep + 1,
 		     c->reps, shown, r.wall_s);
-	ovh_proc_free(&r);
+	bench_proc_free(&r);
 }
 
 static void setup_paths(struct ovh_ctx *c)

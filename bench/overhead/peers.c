@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "overhead.h"
-#include "proc.h"
+#include "bench_proc.h"
 
 const char *ovh_peer_name(enum ovh_peer p)
 {
@@ -142,23 +142,23 @@ static bool probe(struct ovh_ctx *c, enum ovh_peer p, char *why, size_t whylen)
 	if (ovh_peer_argv(c, p, prog, "128M", c->ncpus, c->cpulist, args, argv, 64, store,
 			  sizeof store))
 		return false;
-	struct ovh_proc r;
-	if (ovh_run(argv, c->cpus, c->ncpus, 30, &r)) {
+	struct bench_proc r;
+	if (bench_run(argv, c->cpus, c->ncpus, 30, &r)) {
 		snprintf(why, whylen, "could not start %s", argv[0]);
 		return false;
 	}
-	struct ovh_obj *o = malloc(sizeof *o);
+	struct bench_obj *o = malloc(sizeof *o);
 	bool ok = o && ovh_peer_status(p, r.status) == 0 &&
-		  ovh_json_find(r.out, r.out_len, "workload", "cg", o) == 0 &&
-		  ovh_json_true(o, "ok");
+		  bench_json_find(r.out, r.out_len, "workload", "cg", o) == 0 &&
+		  bench_json_true(o, "ok");
 	if (!ok) {
 		/* The last line of stderr usually says why. */
 		char last[200];
 		snprintf(why, whylen, "probe 'cg --small' failed (status %d%s): %s", r.status,
-			 r.timed_out ? ", timed out" : "", ovh_last_line(r.err, last, sizeof last));
+			 r.timed_out ? ", timed out" : "", bench_last_line(r.err, last, sizeof last));
 	}
 	free(o);
-	ovh_proc_free(&r);
+	bench_proc_free(&r);
 	return ok;
 }
 

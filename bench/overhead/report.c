@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "overhead.h"
-#include "proc.h"
+#include "bench_proc.h"
 
 /* Markers: <!-- overhead[:TAG]:begin ... --> and <!-- overhead[:TAG]:end -->. */
 static void marks(const struct ovh_ctx *c, char *b, size_t blen, char *e, size_t elen)
@@ -32,7 +32,7 @@ static void print_notes(FILE *out, const char *notes)
 	}
 }
 
-static void cell(char *out, size_t len, struct ovh_summary s)
+static void cell(char *out, size_t len, struct bench_summary s)
 {
 	if (!s.n)
 		snprintf(out, len, "—");
@@ -99,28 +99,28 @@ static void host_line(FILE *out, const struct ovh_ctx *c)
 
 static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 {
-	struct ovh_summary lg = ovh_summarize(f->loop_guest_ms, (size_t)f->loop_n);
-	struct ovh_summary ln = ovh_summarize(f->loop_native_ms, (size_t)f->loop_n);
-	struct ovh_summary no = ovh_summarize(f->noop_us, (size_t)f->noop_n);
-	struct ovh_summary ke = ovh_summarize(f->kvm_exit_us, (size_t)f->kvm_n);
-	struct ovh_summary fi = ovh_summarize(f->first_ms, (size_t)f->launch_n);
-	struct ovh_summary ex = ovh_summarize(f->exit_ms, (size_t)f->launch_n);
-	struct ovh_summary wa = ovh_summarize(f->wall_ms, (size_t)f->launch_n);
-	struct ovh_summary rs = ovh_summarize(f->rss_out_kb, (size_t)f->launch_n);
+	struct bench_summary lg = bench_summarize(f->loop_guest_ms, (size_t)f->loop_n);
+	struct bench_summary ln = bench_summarize(f->loop_native_ms, (size_t)f->loop_n);
+	struct bench_summary no = bench_summarize(f->noop_us, (size_t)f->noop_n);
+	struct bench_summary ke = bench_summarize(f->kvm_exit_us, (size_t)f->kvm_n);
+	struct bench_summary fi = bench_summarize(f->first_ms, (size_t)f->launch_n);
+	struct bench_summary ex = bench_summarize(f->exit_ms, (size_t)f->launch_n);
+	struct bench_summary wa = bench_summarize(f->wall_ms, (size_t)f->launch_n);
+	struct bench_summary rs = bench_summarize(f->rss_out_kb, (size_t)f->launch_n);
 	char a[64], b[64], r[32];
-	fprintf(out, "#### hvmm's own figures (issue 2)\n\n");
+	fprintf(out, "#### hvmm's own figures\n\n");
 	fprintf(out, "| figure | hvmm | reference | ratio | target | verdict |\n"
 		     "| --- | --- | --- | --- | --- | --- |\n");
 	cell(a, sizeof a, lg);
 	cell(b, sizeof b, ln);
-	double sp = ovh_ratio(ln.median, lg.median);
+	double sp = bench_ratio(ln.median, lg.median);
 	ratio_cell(r, sizeof r, sp);
 	fprintf(out, "| compute loop, ms (guest vs native twin, same CPU) | %s | %s native | %s "
 		"(native time / guest time) | ≥ 0.99 | %s |\n", a, b, r,
 		!isfinite(sp) ? "not measured" : sp >= 0.99 ? "met" : "**missed**");
 	cell(a, sizeof a, no);
 	cell(b, sizeof b, ke);
-	ratio_cell(r, sizeof r, ovh_ratio(no.median, ke.median));
+	ratio_cell(r, sizeof r, bench_ratio(no.median, ke.median));
 	fprintf(out, "| no-op hypercall round trip, us | %s | %s bare KVM exit | %s | — | |\n",
 		a, b, r);
 	cell(a, sizeof a, fi);
@@ -144,19 +144,19 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 /* One row of the lwk table: hvmm, native, hvmm/native and the verdict against limit. */
 static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p, double limit)
 {
-	struct ovh_summary h = ovh_summarize(p->hvmm, (size_t)p->n);
-	struct ovh_summary n = ovh_summarize(p->native, (size_t)p->n);
+	struct bench_summary h = bench_summarize(p->hvmm, (size_t)p->n);
+	struct bench_summary n = bench_summarize(p->native, (size_t)p->n);
 	char a[64], b[64], r[32];
 	cell(a, sizeof a, h);
 	cell(b, sizeof b, n);
-	ratio_cell(r, sizeof r, ovh_ratio(h.median, n.median));
+	ratio_cell(r, sizeof r, bench_ratio(h.median, n.median));
 	fprintf(out, "| %s | %s | %s | %s | ≤ %g | %s |\n", label, a, b, r, limit,
 		!h.n ? "not measured" : h.median <= limit ? "met" : "**missed**");
 }
 
 static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 {
-	fprintf(out, "#### The lwk's own figures (issue 3)\n\n");
+	fprintf(out, "#### The lwk's own figures\n\n");
 	fprintf(out, "| figure | hvmm + lwk | native | hvmm/native | target (hvmm) | verdict |\n"
 		     "| --- | --- | --- | --- | --- | --- |\n");
 	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, 3);
@@ -165,9 +165,9 @@ static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 	snprintf(label, sizeof label, "launch to exit of a static hello, ms (fork to reap; "
 		 "64 MiB, %s)", f->backing[0] ? f->backing : "?");
 	lwk_row(out, label, &f->launch_ms, 15);
-	struct ovh_summary fr = ovh_summarize(f->first_run_ms, (size_t)f->launch_ms.n);
-	struct ovh_summary po = ovh_summarize(f->populate_ms, (size_t)f->launch_ms.n);
-	struct ovh_summary ex = ovh_summarize(f->exit_ms, (size_t)f->launch_ms.n);
+	struct bench_summary fr = bench_summarize(f->first_run_ms, (size_t)f->launch_ms.n);
+	struct bench_summary po = bench_summarize(f->populate_ms, (size_t)f->launch_ms.n);
+	struct bench_summary ex = bench_summarize(f->exit_ms, (size_t)f->launch_ms.n);
 	/* The rest of the wall time is exec, hvmm's start before its clock, and teardown. */
 	if (fr.n)
 		fprintf(out, "\nhvmm's clock for the same launches (medians): first guest instruction "
@@ -189,22 +189,22 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 	for (int i = 0; i < nw; i++) {
 		for (int k = 0; k < w[i].nfig; k++) {
 			const struct ovh_figure *f = &w[i].fig[k];
-			struct ovh_summary s[NPEERS];
+			struct bench_summary s[NPEERS];
 			char cells[NPEERS][64], rat[NPEERS][32], best[32];
 			for (int p = 0; p < NPEERS; p++) {
-				s[p] = ovh_summarize(w[i].v[p][k], (size_t)w[i].nrep);
+				s[p] = bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
 				cell(cells[p], sizeof cells[p], s[p]);
 				if (!c->peer_on[p])
 					snprintf(cells[p], sizeof cells[p], "skipped");
-				ratio_cell(rat[p], sizeof rat[p], ovh_ratio(s[p].median, s[0].median));
+				ratio_cell(rat[p], sizeof rat[p], bench_ratio(s[p].median, s[0].median));
 				if (p == PEER_QEMU && c->ncpus > 1 && c->peer_on[p])
 					snprintf(rat[p], sizeof rat[p], "n/a (1 vCPU)");
 			}
-			ratio_cell(best, sizeof best, ovh_best_ratio(s[1], s[0], f->higher_better));
+			ratio_cell(best, sizeof best, bench_best_ratio(s[1], s[0], f->higher_better));
 			const char *target = !f->target ? "" : f->higher_better ? "≥ 0.99" : "≤ 1 (no worse)";
 			fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f->label,
 				f->unit, cells[0], cells[1], rat[1], best, cells[2], rat[2], target,
-				c->peer_on[PEER_HVMM] ? verdict(f, ovh_ratio(s[1].median, s[0].median))
+				c->peer_on[PEER_HVMM] ? verdict(f, bench_ratio(s[1].median, s[0].median))
 						      : "not measured");
 		}
 	}
@@ -217,8 +217,8 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 					ovh_peer_name((enum ovh_peer)p), w[i].failed[p], w[i].nrep,
 					w[i].fail_note[p]);
 		if (c->peer_on[PEER_HVMM] && w[i].backing[0]) {
-			struct ovh_summary e = ovh_summarize(w[i].exits, (size_t)w[i].nrep);
-			struct ovh_summary h = ovh_summarize(w[i].hvmm_ms, (size_t)w[i].nrep);
+			struct bench_summary e = bench_summarize(w[i].exits, (size_t)w[i].nrep);
+			struct bench_summary h = bench_summarize(w[i].hvmm_ms, (size_t)w[i].nrep);
 			fprintf(out, "- %s under hvmm: guest RAM %s, %s-backed; %.0f exits to hvmm per "
 				"run, %.2f ms spent in hvmm (medians).\n", w[i].id, w[i].mem,
 				w[i].backing, e.median, h.median);
@@ -283,7 +283,7 @@ static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *s
 		"best_ratio_vs_native\n");
 	for (int i = 0; i < nw; i++)
 		for (int k = 0; k < w[i].nfig; k++) {
-			struct ovh_summary nat = ovh_summarize(w[i].v[0][k], (size_t)w[i].nrep);
+			struct bench_summary nat = bench_summarize(w[i].v[0][k], (size_t)w[i].nrep);
 			for (int p = 0; p < NPEERS; p++) {
 				if (!c->peer_on[p])
 					continue;
@@ -291,11 +291,11 @@ static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *s
 					fprintf(f, "%s,%s,%s,%s,%d,%.9g\n", w[i].id, w[i].fig[k].key,
 						w[i].fig[k].unit, ovh_peer_name((enum ovh_peer)p), r + 1,
 						w[i].v[p][k][r]);
-				struct ovh_summary m = ovh_summarize(w[i].v[p][k], (size_t)w[i].nrep);
+				struct bench_summary m = bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
 				fprintf(s, "%s,%s,%s,%s,%zu,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g\n", w[i].id,
 					w[i].fig[k].key, w[i].fig[k].unit, ovh_peer_name((enum ovh_peer)p),
-					m.n, m.median, m.min, m.max, m.spread, ovh_ratio(m.median, nat.median),
-					ovh_best_ratio(m, nat, w[i].fig[k].higher_better));
+					m.n, m.median, m.min, m.max, m.spread, bench_ratio(m.median, nat.median),
+					bench_best_ratio(m, nat, w[i].fig[k].higher_better));
 			}
 		}
 	fclose(f);
@@ -321,10 +321,10 @@ static const char *plot(struct ovh_ctx *c, struct ovh_workload *w, int nw)
 			if (!w[i].fig[k].higher_better)
 				continue;
 			double r[NPEERS];
-			struct ovh_summary nat = ovh_summarize(w[i].v[0][k], (size_t)w[i].nrep);
+			struct bench_summary nat = bench_summarize(w[i].v[0][k], (size_t)w[i].nrep);
 			for (int p = 1; p < NPEERS; p++) {
-				struct ovh_summary m = ovh_summarize(w[i].v[p][k], (size_t)w[i].nrep);
-				r[p] = ovh_ratio(m.median, nat.median);
+				struct bench_summary m = bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
+				r[p] = bench_ratio(m.median, nat.median);
 				if (p == PEER_QEMU && c->ncpus > 1) /* 1 vCPU against N: not comparable */
 					r[p] = NAN;
 			}
@@ -357,13 +357,13 @@ static const char *plot(struct ovh_ctx *c, struct ovh_workload *w, int nw)
 	if (!rows || (!have[PEER_HVMM] && !have[PEER_QEMU]))
 		return NULL; /* nothing to compare against native */
 	char *argv[] = { "gnuplot", gp, NULL };
-	struct ovh_proc r;
-	if (ovh_run(argv, NULL, 0, 30, &r) || r.status) {
+	struct bench_proc r;
+	if (bench_run(argv, NULL, 0, 30, &r) || r.status) {
 		ovh_progress(c, "gnuplot failed (status %d): no SVG\n", r.status);
-		ovh_proc_free(&r);
+		bench_proc_free(&r);
 		return NULL;
 	}
-	ovh_proc_free(&r);
+	bench_proc_free(&r);
 	ovh_progress(c, "wrote %s\n", svg);
 	return svg;
 }

@@ -2,12 +2,13 @@
 /*
  * dsv host/guest ABI: version and shared constants.
  * Included by hvmm (host, hosted C11) and by the lwk and test payloads (freestanding C11),
- * so it may use only fixed-width integer types and no libc.
+ * so it may use only fixed-width integer types, offsetof and no libc.
  * Documented in docs/abi.md; bump DSV_ABI_VERSION on any incompatible change.
  */
 #ifndef DSV_ABI_H
 #define DSV_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DSV_ABI_VERSION 1u
@@ -42,5 +43,9 @@ struct dsv_pvm_vif {
 	uint8_t pad[6];
 	uint64_t cr2;     /* faulting address of the last #PF (with DSV_PVM_VIF_CR2_CELL) */
 };
+
+/* The host writes these cells: their offsets are PVM's, not ours to choose. */
+_Static_assert(offsetof(struct dsv_pvm_vif, pending) == 1 && offsetof(struct dsv_pvm_vif, cr2) == 8,
+	       "PVM VIF page layout");
 
 #endif

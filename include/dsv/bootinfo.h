@@ -8,6 +8,7 @@
 #ifndef DSV_BOOTINFO_H
 #define DSV_BOOTINFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "abi.h"
 
@@ -71,5 +72,18 @@ struct dsv_args {
 	uint32_t strings_size;   /* bytes of strings following this header */
 	uint32_t reserved;
 };
+
+/* hvmm and the lwk are built apart and must agree byte for byte: any change here is an ABI
+ * change (DSV_ABI_VERSION). */
+_Static_assert(sizeof(struct dsv_mem_range) == 24, "dsv_mem_range layout");
+_Static_assert(sizeof(struct dsv_bootinfo) == 1312, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, tsc_khz) == 24, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, host_cpu) == 48, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, vif_gpa) == 304, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, mem) == 816, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, cmdline_gpa) == 1200, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, program_gpa) == 1216, "dsv_bootinfo layout");
+_Static_assert(offsetof(struct dsv_bootinfo, realtime_ns) == 1248, "dsv_bootinfo layout");
+_Static_assert(sizeof(struct dsv_args) == 16, "dsv_args layout");
 
 #endif

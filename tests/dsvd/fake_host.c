@@ -63,6 +63,7 @@ const char *fake_host_create(void)
     fake_host_put(root, "sys/devices/system/node/node1/meminfo", "Node 1 MemTotal: 4194304 kB\n");
     fake_host_put(root, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages", "5\n");
     fake_host_put(root, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "5\n");
+    fake_host_put(root, "dev/kvm", ""); /* opens read-write: the fake host has KVM */
     fake_host_put(root, "proc/meminfo", "MemTotal: 8388608 kB\nHugepagesize: 2048 kB\n");
     const char *cs = "sys/fs/cgroup/cpuset/";
     char p[256];

@@ -53,6 +53,11 @@ static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ft
 	return 0;
 }
 
+void h_drop_dirs(struct h *h)
+{
+	nftw(h->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void h_free(struct h *h)
 {
 	fileio_destroy(h->fio);

@@ -25,6 +25,7 @@ struct h {
 /* Sets up the dirs and, when with_share, a fileio on base/share. */
 struct h *h_new(int with_share);
 void h_free(struct h *h);
+void h_drop_dirs(struct h *h);  /* removes base and below now (h_free would do it later) */
 
 uint64_t h_put(struct h *h, const void *data, uint64_t len);  /* GPA of a copy */
 uint64_t h_buf(struct h *h, uint64_t len);                     /* GPA of zeroed space */

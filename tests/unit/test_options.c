@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "options.h"
@@ -98,6 +99,71 @@ static void help_and_version(void **state)
 	assert_non_null(strstr(opts_usage(), "--hugepages"));
 }
 
+/* The user hvmm becomes after setup: numeric ids, checked here, applied in credentials.c. */
+static void run_as_user(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.as_user, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--uid", "1000", "--gid", "100"), OPTS_RUN);
+	assert_int_equal(o.as_user, 1);
+	assert_int_equal(o.uid, 1000);
+	assert_int_equal(o.gid, 100);
+	assert_int_equal(o.ngroups, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--gid", "0", "--uid", "4294967294", "--groups",
+			       "27,100,4294967294", "--", "./p"), OPTS_RUN);
+	assert_int_equal(o.as_user, 1);
+	assert_int_equal(o.uid, 4294967294u);
+	assert_int_equal(o.gid, 0);
+	assert_int_equal(o.ngroups, 3);
+	assert_int_equal(o.groups[0], 27);
+	assert_int_equal(o.groups[1], 100);
+	assert_int_equal(o.groups[2], 4294967294u);
+	assert_int_equal(o.prog_argc, 1);
+}
+
+static void too_many_groups(void **state)
+{
+	static char list[(HVMM_MAX_GROUPS + 1) * 4];
+	struct hvmm_opts o;
+	char err[300];
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; i < HVMM_MAX_GROUPS; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", i ? "," : "", i);
+	assert_int_equal(PARSE(&o, err, "run", "--uid", "1", "--gid", "1", "--groups", list),
+			 OPTS_RUN);
+	assert_int_equal(o.ngroups, HVMM_MAX_GROUPS);
+	assert_int_equal(o.groups[HVMM_MAX_GROUPS - 1], HVMM_MAX_GROUPS - 1);
+	snprintf(list + n, sizeof(list) - n, ",7");
+	assert_int_equal(PARSE(&o, err, "run", "--uid", "1", "--gid", "1", "--groups", list),
+			 OPTS_ERROR);
+	assert_non_null(strstr(err, "more than"));
+}
+
+static void jail_cgroups_and_limits(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.ncgroups, 0);
+	assert_int_equal(o.share_max_file_size, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--jail", "/srv/j", "--cgroup", "/sys/fs/cgroup/a",
+			       "--cgroup", "/sys/fs/cgroup/memory/b", "--share", "/tmp/s",
+			       "--share-max-file-size", "64M"), OPTS_RUN);
+	assert_string_equal(o.jail, "/srv/j");
+	assert_int_equal(o.ncgroups, 2);
+	assert_string_equal(o.cgroups[0], "/sys/fs/cgroup/a");
+	assert_string_equal(o.cgroups[1], "/sys/fs/cgroup/memory/b");
+	assert_int_equal(o.share_max_file_size, 64ull << 20);
+}
+
 struct bad_case {
 	int argc;
 	char **argv;
@@ -132,6 +198,36 @@ static void errors(void **state)
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
 		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"), ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
+		  "--cgroup 'sys/fs/cgroup/a': expected an absolute path" },
+		{ ARGC("run", "--share", "/s", "--share-max-file-size", "0"),
+		  ARGV("run", "--share", "/s", "--share-max-file-size", "0"), "more than 0" },
+		{ ARGC("run", "--share", "/s", "--share-max-file-size", "1X"),
+		  ARGV("run", "--share", "/s", "--share-max-file-size", "1X"), "--share-max-file-size" },
+		{ ARGC("run", "--share-max-file-size", "1M"), ARGV("run", "--share-max-file-size", "1M"),
+		  "without --share" },
+		{ ARGC("run", "--uid", "1000"), ARGV("run", "--uid", "1000"), "--uid without --gid" },
+		{ ARGC("run", "--gid", "1000"), ARGV("run", "--gid", "1000"), "--gid without --uid" },
+		{ ARGC("run", "--groups", "5"), ARGV("run", "--groups", "5"), "--groups without" },
+		{ ARGC("run", "--uid", "root", "--gid", "0"), ARGV("run", "--uid", "root", "--gid", "0"),
+		  "--uid 'root': expected a numeric id" },
+		{ ARGC("run", "--uid", "-1", "--gid", "0"), ARGV("run", "--uid", "-1", "--gid", "0"),
+		  "--uid '-1'" },
+		{ ARGC("run", "--uid", "4294967295", "--gid", "0"),
+		  ARGV("run", "--uid", "4294967295", "--gid", "0"), "--uid '4294967295'" },
+		{ ARGC("run", "--uid", "1", "--gid", "99999999999"),
+		  ARGV("run", "--uid", "1", "--gid", "99999999999"), "--gid '99999999999'" },
+		{ ARGC("run", "--uid", "", "--gid", "1"), ARGV("run", "--uid", "", "--gid", "1"), "--uid ''" },
+		{ ARGC("run", "--uid", " 1", "--gid", "1"), ARGV("run", "--uid", " 1", "--gid", "1"),
+		  "--uid ' 1'" },
+		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "1,,2"),
+		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "1,,2"), "--groups '1,,2'" },
+		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", ""),
+		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", ""), "--groups ''" },
+		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "5,"),
+		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "5,"), "--groups '5,'" },
+		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "wheel"),
+		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "wheel"), "--groups 'wheel'" },
 	};
 	struct hvmm_opts o;
 	char err[300];
@@ -194,6 +290,9 @@ int main(void)
 		cmocka_unit_test(hugetlbfs_dir),
 		cmocka_unit_test(cpus_imply_vcpus),
 		cmocka_unit_test(help_and_version),
+		cmocka_unit_test(run_as_user),
+		cmocka_unit_test(too_many_groups),
+		cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(long_cmdline),
 		cmocka_unit_test(sizes),

@@ -1,5 +1,5 @@
 /* Summary statistics (see stats.h). */
-#include "stats.h"
+#include "bench_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,9 +10,9 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-struct ovh_summary ovh_summarize(const double *v, size_t n)
+struct bench_summary bench_summarize(const double *v, size_t n)
 {
-	struct ovh_summary s = { 0, NAN, NAN, NAN, NAN };
+	struct bench_summary s = { 0, NAN, NAN, NAN, NAN };
 	double *w = malloc((n ? n : 1) * sizeof *w);
 	if (!w)
 		return s;
@@ -30,14 +30,14 @@ struct ovh_summary ovh_summarize(const double *v, size_t n)
 	return s;
 }
 
-double ovh_ratio(double a, double b)
+double bench_ratio(double a, double b)
 {
 	if (!isfinite(a) || !isfinite(b) || b == 0)
 		return NAN;
 	return a / b;
 }
 
-double ovh_best_ratio(struct ovh_summary a, struct ovh_summary b, int higher_better)
+double bench_best_ratio(struct bench_summary a, struct bench_summary b, int higher_better)
 {
-	return higher_better ? ovh_ratio(a.max, b.max) : ovh_ratio(a.min, b.min);
+	return higher_better ? bench_ratio(a.max, b.max) : bench_ratio(a.min, b.min);
 }

@@ -1,5 +1,5 @@
 /* Child processes for the runner (see proc.h). */
-#include "proc.h"
+#include "bench_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +43,8 @@ static int slurp(int fd, struct buf *b)
 	return n > 0 ? 1 : (n == 0 || errno != EINTR) ? 0 : 1;
 }
 
-int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
-	    struct ovh_proc *p)
+int bench_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
+	    struct bench_proc *p)
 {
 	int po[2], pe[2];
 	memset(p, 0, sizeof *p);
@@ -126,14 +126,14 @@ int ovh_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 	return 0;
 }
 
-void ovh_proc_free(struct ovh_proc *p)
+void bench_proc_free(struct bench_proc *p)
 {
 	free(p->out);
 	free(p->err);
 	p->out = p->err = NULL;
 }
 
-char *ovh_last_line(const char *text, char *buf, size_t len)
+char *bench_last_line(const char *text, char *buf, size_t len)
 {
 	const char *end = text + strlen(text);
 	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
@@ -145,7 +145,7 @@ char *ovh_last_line(const char *text, char *buf, size_t len)
 	return buf;
 }
 
-char *ovh_cmdline(char *const argv[])
+char *bench_cmdline(char *const argv[])
 {
 	size_t cap = 16;
 	for (int i = 0; argv[i]; i++)

@@ -1,0 +1,21 @@
+/*
+ * hvmm's contract with the programs that launch it (dsvd, scripts, a resource manager's
+ * plugin): the exit statuses it reserves and the guest memory it accepts. Host-only: the
+ * guest never sees these.
+ */
+#ifndef DSV_HVMM_CLI_H
+#define DSV_HVMM_CLI_H
+
+/* A guest's own status is 0-255; hvmm reports its own failures with these. A guest that
+ * exits with one of them looks the same from the status alone. */
+#define HVMM_EXIT_SETUP   125 /* hvmm could not start the VM (bad option, image, memory) */
+#define HVMM_EXIT_CRASH   126 /* the guest crashed: triple fault, shutdown, kernel abort */
+#define HVMM_EXIT_KVM     127 /* KVM failed under a running guest */
+#define HVMM_EXIT_SIGNAL  128 /* + N: hvmm was stopped by signal N */
+#define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS: hvmm made a call its seccomp filter forbids */
+
+/* Guest memory hvmm accepts, in MiB. */
+#define HVMM_MEM_MIN_MIB 4
+#define HVMM_MEM_MAX_MIB (1024 * 1024)
+
+#endif

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# hvmm's inputs are checked before /dev/kvm is opened (TAP), so these run without KVM:
+# images that are FIFOs, directories or missing, --share /, and, as root with a user this
+# script creates, images and shares opened with --uid's rights.
+# usage: hvmm_inputs.sh HVMM PAYLOAD_DIR
+set -u
+HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/hvmm_test_user.sh"
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+plan 16
+
+# A FIFO must not hang hvmm in open(): 10 s is far more than an error needs.
+run() { # run NAME ARGS... : stdout, stderr and status into $T/NAME.{out,err,rc}
+  local name=$1; shift
+  timeout 10 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"
+  echo $? >"$T/$name.rc"
+}
+rc() { cat "$T/$1.rc"; }
+has() { grep -q -- "$2" "$T/$1" || { diag "$1 lacks '$2':"; show "$T/$1"; false; }; }
+lacks() { ! grep -q -- "$2" "$T/$1" || { diag "$1 has '$2':"; show "$T/$1"; false; }; }
+refused() { [ "$(rc "$1")" = 125 ] && has "$1.err" "$2"; }
+
+mkfifo "$T/fifo"
+mkdir "$T/dir"
+
+# 1-5: kernel and program images: regular files only, refused by type, never waited on.
+run kfifo run --kernel "$T/fifo"
+check "a FIFO as kernel is refused at once" refused kfifo "kernel $T/fifo: a FIFO, not a regular file"
+run kdir run --kernel "$T/dir"
+check "a directory as kernel is refused" refused kdir "kernel $T/dir: a directory, not a regular file"
+run kmissing run --kernel "$T/nope"
+check "a missing kernel is refused" refused kmissing "kernel $T/nope: cannot open: No such file"
+run pfifo run --kernel "$P/exit_status.elf" -- "$T/fifo"
+check "a FIFO as program is refused at once" refused pfifo "program $T/fifo: a FIFO, not a regular file"
+run pdev run --kernel "$P/exit_status.elf" -- /dev/zero
+check "a device as program is refused" refused pdev "program /dev/zero: a character device, not a regular file"
+
+# 6-7: the share can be anything but the host's root.
+run sroot run --kernel "$P/exit_status.elf" --share /
+check "--share / is refused" refused sroot "share /: the share cannot be /"
+run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
+check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
+
+# 8-16: --uid/--gid: the files are opened as that user.
+if [ "$(id -u)" != 0 ]; then
+  for i in $(seq 8 16); do skip "--uid case $i" "needs root to switch users"; done
+  exit 0
+fi
+if ! hvmm_test_user; then
+  for i in $(seq 8 16); do skip "--uid case $i" "cannot create the test user"; done
+  exit 0
+fi
+AS=(--uid "$TEST_UID" --gid "$TEST_GID")
+install -m 600 "$P/exit_status.elf" "$T/rootonly.elf"
+mkdir -m 700 "$T/rootshare"
+mkdir -m 755 "$T/usershare" "$T/bin"
+chown "$TEST_UID:$TEST_GID" "$T/usershare"
+install -m 700 "$P/exit_status.elf" "$T/bin/rootprog"
+
+run kuser run "${AS[@]}" --kernel "$T/rootonly.elf"
+check "--uid: a kernel only root may read is refused" \
+  refused kuser "kernel $T/rootonly.elf: cannot open: Permission denied"
+run kroot run --kernel "$T/rootonly.elf"
+check "without --uid root reads that kernel (the refusal above is the user's)" \
+  lacks kroot.err "kernel $T/rootonly.elf"
+run puser run "${AS[@]}" --kernel "$P/exit_status.elf" -- "$T/rootonly.elf"
+check "--uid: a program only root may read is refused" \
+  refused puser "program $T/rootonly.elf: cannot open: Permission denied"
+PATH="$T/bin:$PATH" run ppath run "${AS[@]}" --kernel "$P/exit_status.elf" -- rootprog
+check "--uid: PATH is searched with the user's execute permission" \
+  refused ppath "program rootprog: not found in PATH"
+PATH="$T/bin:$PATH" run ppathroot run --kernel "$P/exit_status.elf" -- rootprog
+check "without --uid root finds it" lacks ppathroot.err "program rootprog"
+run suser run "${AS[@]}" --kernel "$P/exit_status.elf" --share "$T/rootshare"
+check "--uid: a share the user cannot read is refused" \
+  refused suser "share $T/rootshare: Permission denied (the share must be readable"
+run sroot3 run --kernel "$P/exit_status.elf" --share "$T/rootshare"
+check "without --uid root may share it" lacks sroot3.err "share"
+# Everything the user may read passes: what fails next (here) is /dev/kvm itself, or the VM runs.
+run ok run "${AS[@]}" --kernel "$P/exit_status.elf" --share "$T/usershare"
+check "--uid: the user's own share and a readable kernel are accepted" \
+  bash -c "! grep -q -e 'kernel ' -e 'share ' '$T/ok.err' && { [ \"\$(cat '$T/ok.rc')\" = 0 ] || grep -q /dev/kvm '$T/ok.err'; }"
+setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups \
+  "$HVMM" run "${AS[@]}" --kernel "$P/exit_status.elf" >"$T/notroot.out" 2>"$T/notroot.err"
+echo $? >"$T/notroot.rc"
+check "--uid without root is an error, not a silent no-op" refused notroot "must run as root"
