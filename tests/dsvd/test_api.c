@@ -15,7 +15,6 @@
 #include "api.h"
 #include "fake_host.h"
 #include "http_server.h"
-#include "kvm_host.h"
 
 struct fixture {
     const char *root;
@@ -140,22 +139,10 @@ static void test_node_and_errors(void **state)
     free(text);
 }
 
-/* The agent refuses HPC VMs without a usable /dev/kvm (503): those tests need one. */
-static bool hpc_stack_missing(void)
-{
-    char why[256];
-    if (kvm_host_probe(why, sizeof(why)) != KVM_HOST_NONE)
-        return false;
-    print_message("skipped: the HPC stack needs KVM (%s)\n", why);
-    return true;
-}
-
 static void test_hpc_lifecycle(void **state)
 {
     struct fixture *f = *state;
     json_t *j;
-    if (hpc_stack_missing())
-        skip();
     const char *part = "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}";
     assert_int_equal(call(f, "PUT", "/node/partition", part, &j, NULL), 200);
     assert_true(json_is_true(json_object_get(j, "changed")));
@@ -219,8 +206,6 @@ static void test_readopt(void **state)
 {
     struct fixture *f = *state;
     json_t *j;
-    if (hpc_stack_missing())
-        skip();
     const char *part = "{\"hpc_cpus\":\"2-3\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}";
     assert_int_equal(call(f, "PUT", "/node/partition", part, NULL, NULL), 200);
     const char *vm = "{\"name\":\"keep\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/bin/true\"]}";
