@@ -27,32 +27,42 @@ start_dsvd || { not_ok "dsvd starts"; finish; exit; }
 "$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0-$((HPC - 1)) --hpc-mem $HPC_MEM >/dev/null; rc=$?
 check "partition applied" [ $rc -eq 0 ] || { finish; exit; }
 
+# the commodity VM first: the lwk (which logs to the debugcon, so dsvd can tell its exit
+# from a kill) running a long sleep. Booted before the HPC VM starts, so that the crash can
+# follow the HPC VM's start at once, whatever a loaded host makes the boot cost.
+out=$("$DSV" vm create $PREFIX-c --stack commodity --mem 64M --kernel "$LWK_ELF" \
+      -- /bin/busybox sleep 3600 2>&1); rc=$?
+check "the commodity VM starts" [ $rc -eq 0 ] || diag "$out"
+lwk_up() { grep -q . "$STATE/vms/$PREFIX-c.console.debug" 2>/dev/null; }
+check "the commodity guest is up (its lwk has logged)" wait_for 180 lwk_up
+qpid=$(cat /run/libvirt/qemu/dsv-$PREFIX-c.pid 2>/dev/null || pgrep -f "guest=dsv-$PREFIX-c," | head -1)
+check "its QEMU process is found (pid ${qpid:-none})" kill -0 "${qpid:-0}"
+
 # the HPC VM: dsv run returns the guest's exit status and prints its console
 t0=$(date +%s.%N)
 "$DSV" run --stack hpc --name $PREFIX-hpc --mem $HPC_MEM -- "$CG" --nx $CG_NX >"$WORK/hpc.out" 2>&1 &
 RUN_PID=$!
 hpc_running() { api GET /vms/$PREFIX-hpc; [ "$(field state)" = running ]; }
-check "the HPC VM (cg --nx $CG_NX) runs" wait_for 10 hpc_running
+check "the HPC VM (cg --nx $CG_NX) runs" wait_for 120 hpc_running
 hpc_pid=$(field pid)
 
-# the commodity VM: the lwk (which logs to the debugcon, so dsvd can tell its exit from a
-# kill) running a long sleep
-out=$("$DSV" vm create $PREFIX-c --stack commodity --mem 64M --kernel "$LWK_ELF" \
-      -- /bin/busybox sleep 600 2>&1); rc=$?
-check "the commodity VM starts" [ $rc -eq 0 ] || diag "$out"
-lwk_up() { grep -q . "$STATE/vms/$PREFIX-c.console.debug" 2>/dev/null; }
-check "the commodity guest is up (its lwk has logged)" wait_for 10 lwk_up
-qpid=$(cat /run/libvirt/qemu/dsv-$PREFIX-c.pid 2>/dev/null || pgrep -f "guest=dsv-$PREFIX-c," | head -1)
-check "its QEMU process is found (pid ${qpid:-none})" kill -0 "${qpid:-0}"
-
-# the crash, while the HPC VM runs
+# the crash, while the HPC VM runs (it has its memory to populate and cg to run yet)
 check "the HPC VM is still running when QEMU is killed" hpc_running
 kill -KILL "$qpid" 2>/dev/null
 t_kill=$(date +%s.%N)
 qemu_gone() { ! kill -0 "$qpid" 2>/dev/null; }
-check "QEMU is gone after SIGKILL" wait_for 5 qemu_gone
-check "the HPC VM keeps running after the crash" hpc_running
-check "hvmm is the same process" [ "$(field pid)" = "$hpc_pid" ]
+check "QEMU is gone after SIGKILL" wait_for 60 qemu_gone
+# The same hvmm still runs, or cg has already ended by itself (a loaded host may run the
+# shell slower than cg): dsv run's status and cg's verdict below tell how it ended.
+hpc_unharmed() {
+    api GET /vms/$PREFIX-hpc
+    case "$STATUS:$(field state)" in
+        200:running) [ "$(field pid)" = "$hpc_pid" ] ;;
+        200:exited | 404:*) true ;;
+        *) false ;;
+    esac
+}
+check "the HPC VM is the same hvmm after the crash, or ended by itself" hpc_unharmed
 only_hvmm_in_hpc() { # the HPC cpuset holds a vCPU thread of hvmm and nothing else
     local tid tgid n=0
     for tid in $(cat $CS/dsv-hpc/tasks); do
@@ -60,23 +70,24 @@ only_hvmm_in_hpc() { # the HPC cpuset holds a vCPU thread of hvmm and nothing el
         [ -z "$tgid" ] || [ "$tgid" = "$hpc_pid" ] || return 1
         n=$((n + 1))
     done
-    [ $n -ge 1 ]
+    [ $n -ge 1 ] || ! hpc_running # no vCPU thread to see once cg is done
 }
 # wait_for: right after launch the vCPU thread may not exist yet (768 MiB to populate first)
-check "the HPC cpuset holds only the HPC VM's threads" wait_for 5 only_hvmm_in_hpc
+check "the HPC cpuset holds only the HPC VM's threads" wait_for 60 only_hvmm_in_hpc
 
 wait "$RUN_PID"; rc=$?
 t1=$(date +%s.%N)
 check "the HPC VM exits with status 0" [ $rc -eq 0 ]
 check "and cg verified its answer" grep -q "cg: .*: verified" "$WORK/hpc.out"
-check "the HPC VM ran past the crash" [ "$(echo "$t1 > $t_kill" | bc)" = 1 ]
 diag "cg --nx $CG_NX in the HPC VM: $(echo "$t1 - $t0" | bc) s from dsv run to its exit, QEMU killed at $(echo "$t_kill - $t0" | bc) s"
 grep -q verified "$WORK/hpc.out" || diag "$(tail -20 "$WORK/hpc.out")"
 
 api GET /node
 check "dsvd still answers (GET /node $STATUS)" [ "$STATUS" = 200 ]
 check "dsvd is the same process" kill -0 "$DSVD_PID"
-api GET /vms/$PREFIX-c
+# wait_for: libvirtd learns of QEMU's death from its monitor socket, in its own time
+reported_failed() { api GET /vms/$PREFIX-c; [ "$STATUS" = 200 ] && [ "$(field state)" = failed ]; }
+wait_for 60 reported_failed
 state=$(field state); reason=$(field exit_reason)
 check "the killed VM is reported failed, not exited (state $state)" [ "$STATUS" = 200 ] && [ "$state" = failed ]
 check "and has a reason (${reason:-none})" grep -q "ended before the guest exited" <<<"$reason"

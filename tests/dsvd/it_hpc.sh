@@ -37,9 +37,10 @@ vcpu_in_hpc() {
     done
     return 1
 }
-check "a vCPU thread runs in the HPC cpuset on the HPC CPU" wait_for 2 vcpu_in_hpc
+check "a vCPU thread runs in the HPC cpuset on the HPC CPU" wait_for 60 vcpu_in_hpc
 main_on_housekeeping() { grep -q "Cpus_allowed_list:.0\$" /proc/$pid/status; }
-check "hvmm's main (housekeeping) thread runs on the housekeeping CPU" main_on_housekeeping
+# wait_for: hvmm pins its main thread itself, some time after dsvd's exec
+check "hvmm's main (housekeeping) thread runs on the housekeeping CPU" wait_for 60 main_on_housekeeping
 no_thread_on_hpc_outside() {
     local t
     for t in /proc/$pid/task/*; do
@@ -47,12 +48,12 @@ no_thread_on_hpc_outside() {
     done
     return 0
 }
-check "every thread pinned to the HPC CPU is in the HPC cpuset" wait_for 2 no_thread_on_hpc_outside
+check "every thread pinned to the HPC CPU is in the HPC cpuset" wait_for 60 no_thread_on_hpc_outside
 
 out=$("$DSV" vm list); rc=$?
 check "dsv vm list shows it running" grep -q "^$PREFIX-h1 *hpc *running" <<<"$out"
 console_has() { api GET /vms/$PREFIX-h1/console; grep -q spinning <<<"$BODY"; }
-check "the console shows the guest's output" wait_for 5 console_has
+check "the console shows the guest's output" wait_for 60 console_has
 check "dsv vm console prints it" grep -q spinning <<<"$("$DSV" vm console $PREFIX-h1)"
 
 expect 409 vcpus "a second VM when the HPC CPU is taken is refused" POST /vms \
@@ -70,7 +71,7 @@ check "metrics report its CPU time" grep -q "^dsv_vm_cpu_seconds_total{name=\"$P
 "$DSV" vm delete $PREFIX-h1 >/dev/null; rc=$?
 check "dsv vm delete exits 0" [ $rc -eq 0 ]
 gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
-check "hvmm is gone" wait_for 3 gone
+check "hvmm is gone" wait_for 60 gone
 expect 404 name "the VM is gone from the API" GET /vms/$PREFIX-h1
 api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}"
 created_running() { [ "$STATUS" = 201 ] && [ "$(field state)" = running ]; }

@@ -57,8 +57,10 @@ api GET /vms/$PREFIX-h1
 pid=$(field pid)
 check "hvmm was given the partition's hugetlbfs" \
     grep -q -- "--hugepages on --hugetlbfs $MNT " <(tr '\0' ' ' < /proc/$pid/cmdline)
-check "its guest RAM is a file of the mount" grep -q " $MNT/" /proc/$pid/maps
-check "the mount has 4 of its 8 pages left ($(mount_free))" [ "$(mount_free)" = 4 ]
+# wait_for: hvmm maps and populates its RAM after dsvd's exec has returned
+check "its guest RAM is a file of the mount" wait_for 60 grep -q " $MNT/" /proc/$pid/maps
+four_left() { [ "$(mount_free)" = 4 ]; }
+check "the mount has 4 of its 8 pages left" wait_for 60 four_left || diag "$(mount_free) left"
 out=$("$HUGETLB_GRAB" $(( $(unreserved) + 1 ))); rc=$?
 check "an outside process still cannot take the rest (exit $rc)" [ $rc -eq 3 ] || diag "$out"
 "$DSV" vm delete $PREFIX-h1 >/dev/null; rc=$?

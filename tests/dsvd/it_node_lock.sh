@@ -24,7 +24,7 @@ start_b() {
     "$DSVD" --socket "$SOCK_B" --state-dir "$STATE_B" --config "$WORK/none.json" \
         --hvmm "$HVMM" --default-kernel "$PVH_GUEST" >>"$WORK/b.log" 2>&1 &
     B_PID=$!
-    wait_for 5 curl -sf --unix-socket "$SOCK_B" -o /dev/null http://localhost/node
+    wait_for 60 curl -sf --unix-socket "$SOCK_B" -o /dev/null http://localhost/node
 }
 api_b() { # METHOD PATH [BODY]: STATUS and BODY, as api
     local args=(-s -o "$WORK/body" -w '%{http_code}' --unix-socket "$SOCK_B" -X "$1")

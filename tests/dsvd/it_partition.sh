@@ -16,7 +16,7 @@ HUGE=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
 OTHER=$CS/dsvtest-$$
 mkdir $OTHER && cat $CS/cpuset.cpus > $OTHER/cpuset.cpus && cat $CS/cpuset.mems > $OTHER/cpuset.mems
 # a process pinned to the HPC CPU: moved to housekeeping, and its affinity restored on release
-taskset -c $HPC sleep 300 &
+taskset -c $HPC sleep 3600 & # outlives the test however slow; extra_cleanup ends it
 PINNED=$!
 extra_cleanup() { kill $PINNED 2>/dev/null; rmdir $OTHER 2>/dev/null; }
 trap 'extra_cleanup; cleanup' EXIT

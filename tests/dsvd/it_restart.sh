@@ -16,8 +16,9 @@ with_libvirt=1
 "$START_SERVICES" >"$WORK/services.log" 2>&1 || with_libvirt=0
 if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then
     diag "guests: the lwk running /bin/busybox sleep"
-    HPC_GUEST=(-- /bin/busybox sleep 300)
-    COM_GUEST=(--kernel "$LWK_ELF" -- /bin/busybox sleep 300)
+    # far longer than the test, however slow the host: the test deletes them
+    HPC_GUEST=(-- /bin/busybox sleep 3600)
+    COM_GUEST=(--kernel "$LWK_ELF" -- /bin/busybox sleep 3600)
     MEM=128M
 else
     [ -f "$PAYLOAD_DIR/spin.elf" ] || skip_all "neither the lwk nor the spin payload is built"
@@ -55,7 +56,8 @@ check "dsv node show counts them" grep -q "1 VM(s)" <<<"$out"
 stop_dsvd KILL
 check "the HPC VM survives the agent's SIGKILL" kill -0 "$pid"
 start_dsvd || not_ok "dsvd restarts"
-check "dsvd re-adopted the VMs" grep -q "$nvms VM(s) re-adopted" "$WORK/dsvd.log"
+# wait_for: dsvd logs the line just after its socket starts answering
+check "dsvd re-adopted the VMs" wait_for 60 grep -q "$nvms VM(s) re-adopted" "$WORK/dsvd.log"
 out=$("$DSV" vm list)
 check "the HPC VM is listed once, running, same pid" [ "$(grep -c "^$PREFIX-h *hpc *running .* $pid\$" <<<"$out")" = 1 ]
 if [ $ncom = 2 ]; then
@@ -69,7 +71,7 @@ expect 409 vcpus "the adopted VM still holds its HPC CPU" POST /vms \
 "$DSV" vm delete $PREFIX-h >/dev/null
 check "the adopted HPC VM can be deleted" [ $? -eq 0 ]
 gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
-check "its hvmm is gone" wait_for 3 gone
+check "its hvmm is gone" wait_for 60 gone
 if [ $ncom = 2 ]; then
     for c in c1 c2; do
         "$DSV" vm delete $PREFIX-$c >/dev/null

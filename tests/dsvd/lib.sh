@@ -46,7 +46,7 @@ start_dsvd() {
         --hvmm "$HVMM" --default-kernel "$PVH_GUEST" "$@" >>"$WORK/dsvd.log" 2>&1 &
     DSVD_PID=$!
     local i
-    for i in $(seq 100); do
+    for i in $(seq 1200); do # a minute: hwloc's discovery is slow on a busy host
         [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/node && return 0
         kill -0 "$DSVD_PID" 2>/dev/null || break
         sleep 0.05
@@ -98,7 +98,8 @@ expect() {
     fi
 }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s
+# wait_for SECONDS COMMAND...: polls every 0.1 s. Give SECONDS as a bound nothing correct
+# reaches even on a loaded host (a minute or more), never as an expected duration.
 wait_for() {
     local n=$(( $1 * 10 )); shift
     local i

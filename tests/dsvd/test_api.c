@@ -36,7 +36,8 @@ static int setup(void **state)
     FILE *h = fopen(f.fake_hvmm, "w");
     if (!h)
         return -1;
-    fprintf(h, "#!/bin/sh\necho \"fake-hvmm $*\"\nexec sleep 30\n");
+    /* sleeps far longer than any test takes: teardown deletes the VM, which kills it */
+    fprintf(h, "#!/bin/sh\necho \"fake-hvmm $*\"\nexec sleep 600\n");
     fclose(h);
     chmod(f.fake_hvmm, 0755);
     struct agent_options o = {
@@ -163,7 +164,9 @@ static void test_hpc_lifecycle(void **state)
                  409, "vcpus"); /* no HPC CPU left */
     expect_error(f, "DELETE", "/node/partition", NULL, 409, NULL); /* a VM still runs */
     char *text = NULL;
-    for (int i = 0; i < 100; i++) { /* the stand-in prints its command line */
+    /* the stand-in prints its command line once the shell has started: give a busy host
+     * a minute before calling its absence a failure */
+    for (int i = 0; i < 3000; i++) {
         free(text);
         assert_int_equal(call(f, "GET", "/vms/h1/console", NULL, NULL, &text), 200);
         if (strstr(text, "fake-hvmm"))

@@ -22,7 +22,7 @@ fi
 WN=300000000
 "$NATIVE" $WN 7 >"$T/witness.expected"; W_RC=$?
 witness_start() {
-  timeout 120 "$HVMM" run --kernel "$P/loop.elf" --cmdline "n=$WN seed=7" \
+  timeout 300 "$HVMM" run --kernel "$P/loop.elf" --cmdline "n=$WN seed=7" \
     >"$T/w.out" 2>"$T/w.err" &
   W_PID=$!
 }
@@ -61,7 +61,7 @@ case_run() {
   local name=$1; shift
   LAST=$name
   witness_start
-  (cd "$T/share" && timeout "${CASE_TIMEOUT:-60}" "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
+  (cd "$T/share" && timeout "${CASE_TIMEOUT:-120}" "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
 }
 rc() { cat "$T/$1.rc"; }
 # stat_of FILE KEY: a field of the --stats=json line (guest log bytes may precede it).
@@ -104,13 +104,26 @@ pipe_rc=${PIPESTATUS[0]}
 check "console reader closes mid-flood: hvmm goes on and exits with the guest's 0, witness fine" \
   all "[ $pipe_rc = 0 ]" witness_ok host_ok
 
+# started_spinning PID FILE: waits (two minutes at most) until the spin payload in FILE has
+# said so, or hvmm PID has ended; then the guest runs, and a signal meets a running VM.
+started_spinning() {
+  for _ in $(seq 1200); do
+    grep -q spinning "$2" && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q spinning "$2" || { diag "the spinning guest did not start"; show "$2"; false; }
+}
+
 # 3: a guest that spins forever is stopped by a signal with a clear reason.
 witness_start
 LAST=spin
-timeout --preserve-status -s TERM 2 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err"
-spin_rc=$?
+"$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
+pid=$!
+started_spinning $pid "$T/spin.out"; spinning=$?
+kill -TERM $pid; wait $pid; spin_rc=$?
 check "spin forever: SIGTERM ends it (hvmm exit 143, 'stopped by signal 15'), witness fine" \
-  all "[ $spin_rc = 143 ]" "has $T/spin.err 'stopped by signal 15'" witness_ok host_ok
+  all "[ $spinning = 0 ]" "[ $spin_rc = 143 ]" "has $T/spin.err 'stopped by signal 15'" witness_ok host_ok
 
 # 4: a triple fault on vCPU 0 while vCPU 1 computes.
 if [ "$(nproc)" -ge 3 ]; then
@@ -140,7 +153,7 @@ check "bad pointers, overflowing lengths, wrapping addresses: all refused, witne
 if [ "$(nproc)" -ge 2 ]; then
   "$H/hostile-thread_fault" 2 >"$T/tf.native" 2>/dev/null; tf_native=$?
   reset_share
-  CASE_TIMEOUT=15 case_run tf run --vcpus 2 --share "$T/share" -- "$H/hostile-thread_fault" 2
+  case_run tf run --vcpus 2 --share "$T/share" -- "$H/hostile-thread_fault" 2
   check "a thread faults while another runs: same output and status as native ($tf_native), witness fine" \
     all "[ $(rc tf) = $tf_native ]" "cmp -s $T/tf.native $T/tf.out" "has $T/tf.err 'Segmentation fault'" \
     witness_ok host_ok
@@ -185,8 +198,7 @@ check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
 # 12: a running hvmm holds no capability, has no_new_privs, and a filter on every thread.
 "$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
 pid=$!  # not under timeout: $! must be hvmm itself
-for _ in $(seq 100); do grep -q spinning "$T/caps.out" && break; sleep 0.1; done
-cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
+started_spinning $pid "$T/caps.out" && cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
 kill -TERM $pid; wait $pid
 if [ $SAN = 1 ]; then filtered="grep -q '^Seccomp:.*2$' $T/caps.status"  # the vCPU thread
 else filtered="! grep '^Seccomp:' $T/caps.status | grep -qv '2$'"; fi

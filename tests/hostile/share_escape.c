@@ -2,7 +2,10 @@
  * Hostile program (lwk, --share): tries to leave the share every way file offload could
  * allow. usage: share_escape OUTSIDE_DIR            one pass of every escape
  *               share_escape OUTSIDE_DIR race N     N opens of "victim" and "vdir/secret"
- *                                                  while the host swaps them for symlinks
+ *                                                  while the host swaps them for symlinks,
+ *                                                  and on until both states were met (a
+ *                                                  busy host may starve the swapper for a
+ *                                                  while), at most 100 N
  * The test script makes: OUTSIDE_DIR/secret ("SECRET"), in the share: link_abs ->
  * OUTSIDE_DIR/secret, link_rel -> ../outside/secret, link_dir -> OUTSIDE_DIR, sub/, a.
  * Every attempt must fail; one that succeeds prints "ESCAPED: what" and the exit status
@@ -86,7 +89,7 @@ static void race(long n)
 	long inside = 0, refused = 0, eacces = 0;
 	char buf[16];
 
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i < 100 * n && (i < n || !inside || !eacces); i++) {
 		const char *p = i % 2 ? "vdir/secret" : "victim";
 		int fd = open(p, i % 4 < 2 ? O_RDONLY : O_RDWR);
 		ssize_t r;

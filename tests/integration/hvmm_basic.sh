@@ -102,13 +102,19 @@ run stats run --kernel "$P/hello.elf" --stats
 check "--stats prints exits, time, backing and pinning" \
   bash -c "grep -q 'exits' '$T/stats.err' && grep -q 'pinning' '$T/stats.err' && grep -Eq 'hugetlb|thp|4k' '$T/stats.err'"
 
-# 19: a signal stops the VM with 128+signal.
-timeout 30 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
+# 19: a signal stops the VM with 128+signal, sent once the guest is known to run (its
+# line is out), however long a busy host takes to get there.
+timeout 300 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
 pid=$!
-for _ in $(seq 100); do grep -q spinning "$T/spin.out" && break; sleep 0.1; done
+for _ in $(seq 1200); do
+  grep -q spinning "$T/spin.out" && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+grep -q spinning "$T/spin.out" || diag "the spinning guest did not start within 120 s"
 kill -TERM $pid; wait $pid; spin_rc=$?
 check "SIGTERM stops a spinning guest with 143" \
-  bash -c "[ $spin_rc = 143 ] && grep -q 'stopped by signal 15' '$T/spin.err'"
+  bash -c "grep -q spinning '$T/spin.out' && [ $spin_rc = 143 ] && grep -q 'stopped by signal 15' '$T/spin.err'"
 
 # 20: help and version.
 check "--help and --version" bash -c "'$HVMM' --help | grep -q 'hvmm run' && '$HVMM' --version | grep -q 'ABI'"

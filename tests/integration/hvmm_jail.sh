@@ -32,8 +32,8 @@ done
 plan 10
 mkdir "$T/jail"
 procs() { sort -n "$CG/cgroup.procs" | tr '\n' ' '; }
-# Waits up to 10 s for the cgroup to hold N processes.
-wait_procs() { for _ in $(seq 100); do [ "$(wc -w <<<"$(procs)")" = "$1" ] && return 0; sleep 0.1; done; false; }
+# Waits (a minute at most, for a loaded host) for the cgroup to hold N processes.
+wait_procs() { for _ in $(seq 600); do [ "$(wc -w <<<"$(procs)")" = "$1" ] && return 0; sleep 0.1; done; false; }
 nspid() { awk '/^NSpid:/ { $1 = ""; print substr($0, 2) }' "/proc/$1/status"; }
 
 start_blocked() { # hvmm with --jail and --cgroup, stuck opening its log FIFO

@@ -17,9 +17,16 @@ for _ in $(seq 3000); do
     sleep 0.05
 done
 check "the run reached the partitioned scenario" [ "$seen" -eq 1 ]
-sleep 1.5 # dsvd's commodity VMs are booting now
+# Interrupt once dsvd's commodity VMs exist (booting), however long a loaded host takes
+# to get there; the checks below hold wherever the interrupt lands.
 ID=$(run_id_of "$WORK/stderr")
-n=$(virsh -c qemu:///system list --name 2>/dev/null | grep -c -- "${ID:-none}")
+doms() { virsh -c qemu:///system list --name 2>/dev/null | grep -c -- "${ID:-none}"; }
+for _ in $(seq 1200); do
+    [ "$(doms)" -gt 0 ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+done
+n=$(doms)
 diag "libvirt domains of ${ID:-?} at the interrupt: $n"
 kill -INT -- -"$PID" 2>/dev/null
 for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done

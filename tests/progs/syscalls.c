@@ -170,7 +170,9 @@ static void signals_and_time(void)
 	CHECK("nanosleep", nanosleep(&d, NULL) == 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
-	CHECK("clock_gettime", us >= 2000 && us < 2000000);
+	/* at least the time asked for; the upper bound only catches a clock that is wildly
+	 * off, never a busy host's late wake-up */
+	CHECK("clock_gettime", us >= 2000 && us < 60000000);
 	struct timeval tv;
 	CHECK("gettimeofday", gettimeofday(&tv, NULL) == 0 && tv.tv_sec > 1600000000);
 	CHECK("time", time(NULL) > 1600000000);
