@@ -5,5 +5,8 @@
 set -euo pipefail
 build=${1:-build}
 echo "demo: dsv $(git describe --always 2>/dev/null || echo) on $(nproc) CPUs, $(uname -r)"
+if ! why=$(python3 "$(dirname "$0")/../tests/lib/kvm_probe.py"); then
+  exec "$(dirname "$0")/demo-no-kvm.sh" "$build" "$why"
+fi
 echo "demo: dsv bench interference --quick (about 3-5 minutes; Ctrl-C cleans up)"
 exec "$build/dsv/dsv" bench interference --quick
