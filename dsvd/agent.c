@@ -390,15 +390,19 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     return 0;
 }
 
-/* Everything a VM has under the state directory: record, console, the commodity guest's
- * debugcon, the copies of its files. */
+/* Everything a VM has under the state directory: record, console (and its rotations), the
+ * commodity guest's debugcon, the copies of its files. */
 static void remove_vm_files(const struct agent *a, const struct vm *vm)
 {
     vm_record_remove(vm->spec.name, a->state_dir);
     unlink(vm->console_path);
-    char debug[600];
-    snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
-    unlink(debug);
+    char other[600];
+    snprintf(other, sizeof(other), "%s.debug", vm->console_path);
+    unlink(other);
+    for (int i = 1; i <= 9; i++) { /* virtlogd's rotated copies of a commodity console */
+        snprintf(other, sizeof(other), "%s.%d", vm->console_path, i);
+        unlink(other);
+    }
     vm_files_remove(a->state_dir, vm->spec.name);
 }
 
