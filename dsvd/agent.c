@@ -437,6 +437,15 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
     return vm;
 }
 
+int agent_check_owner(const struct agent *a, const struct vm *vm, struct api_error *err)
+{
+    uid_t uid = a->caller.uid;
+    if (uid == 0 || !caller_is_other(&a->caller) || uid == vm->owner.uid)
+        return 0;
+    return api_fail(err, 403, "name", "VM '%s' belongs to uid %u, not to uid %u", vm->spec.name,
+                    (unsigned)vm->owner.uid, (unsigned)uid);
+}
+
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
 {
     struct vm **link = &a->vms;
@@ -445,6 +454,8 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
     struct vm *vm = *link;
     if (!vm)
         return api_fail(err, 404, "name", "no VM named '%s'", name);
+    if (agent_check_owner(a, vm, err) < 0)
+        return -1;
     int rc = vm->spec.stack == VM_STACK_HPC ? hpc_stop(vm, err) : commodity_stop(a->virt, vm, err);
     if (rc < 0) {
         save_vm(a, vm);

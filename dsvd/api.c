@@ -211,7 +211,11 @@ static void handle_vm(struct agent *a, const char *method, const char *rest, str
         } else if (!vm) {
             fail(r, 404, "name", "no VM named '%s'", name);
         } else {
-            handle_console(vm, r);
+            struct api_error err;
+            if (agent_check_owner(a, vm, &err) < 0)
+                api_error_response(r, &err);
+            else
+                handle_console(vm, r);
         }
         return;
     }

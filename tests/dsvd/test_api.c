@@ -213,6 +213,11 @@ static void test_hpc_lifecycle(void **state)
         assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "owner"), "uid")),
                          65534);
         json_decref(j);
+        /* another user in the group can neither stop it nor read its console */
+        struct caller other = {.uid = 65533, .gid = 65533};
+        f->agent.caller = other;
+        expect_error(f, "DELETE", "/vms/h3", NULL, 403, "name");
+        expect_error(f, "GET", "/vms/h3/console", NULL, 403, "name");
         caller_self(&f->agent.caller);
         text = NULL;
         for (int i = 0; i < 100; i++) {
