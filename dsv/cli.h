@@ -31,11 +31,28 @@ int parse_size_mib(const char *s, uint64_t *mib);
 char *absolute_path(const char *p);
 void print_json(const json_t *o);
 
+/* A VM (dsvd's JSON) that is neither starting nor running. */
+bool vm_has_ended(const json_t *vm);
+/* How dsv exits for an ended VM: its exit_code, else 1 when it failed, else 0. */
+int vm_exit_status(const json_t *vm);
+/* /v1/vms/NAME + suffix into out; -1 (after a message) for a name that cannot be a path. */
+int vm_path(char *out, size_t len, const char *name, const char *suffix);
+
+/* Prints the console of VM name from byte *offset on and advances it. */
+int console_print_from(const struct cli *c, const char *name, unsigned long long *offset);
+
+int cmd_events(const struct cli *c, int argc, char **argv);
+int cmd_vm_wait(const struct cli *c, int argc, char **argv);
+int cmd_vm_console(const struct cli *c, int argc, char **argv);
 int cmd_node(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);
 int cmd_bench(const struct cli *c, int argc, char **argv);
 /* Parses VM options shared by "vm create" and "run" into a request object. */
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text);
+/* Cloud VM options (cmd_vm_cloud.c): --image, --network, --user-data, --meta-data, --domain-xml. */
+int vm_cloud_option(const char *opt, const char *arg, json_t *req);
+int vm_lifecycle(const struct cli *c, int argc, char **argv, const char *usage);
+int vm_list_foreign(const struct cli *c);
 
 #endif

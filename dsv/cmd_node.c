@@ -7,14 +7,28 @@
 #include "cli.h"
 
 static const char node_usage[] =
-    "usage: dsv [--socket PATH] [--json] node COMMAND\n"
+    "usage: dsv [--socket PATH] [--json] node COMMAND   (dsv node COMMAND --help for each)\n"
     "  node show                      topology, partition, free and used resources\n"
-    "  node partition [--hpc-cpus LIST] [--hpc-mem SIZE] [--housekeeping-cpus LIST]\n"
-    "                 [--commodity-cpus LIST] [--overcommit-ratio N]\n"
-    "                                 apply the partition (no flags: the agent's config file\n"
-    "                                 /etc/dsv/node.json, else the proposed default split);\n"
-    "                                 applying the same partition again changes nothing\n"
+    "  node partition [options]       apply the partition\n"
     "  node release                   restore every value the partition changed\n";
+
+static const char show_usage[] =
+    "usage: dsv [--socket PATH] [--json] node show\n"
+    "The node's topology (the whole machine), the partition as applied, the proposed split,\n"
+    "and the free and used resources of each stack.\n";
+
+static const char partition_usage[] =
+    "usage: dsv [--socket PATH] [--json] node partition [--dry-run] [--hpc-cpus LIST]\n"
+    "           [--hpc-mem SIZE] [--housekeeping-cpus LIST] [--commodity-cpus LIST]\n"
+    "           [--overcommit-ratio N]\n"
+    "Applies the partition. No flags: the agent's config file (/etc/dsv/node.json), else the\n"
+    "proposed default split, which reserves about 25 % of the RAM as HPC hugepages (dsv node\n"
+    "show prints it). Applying the same partition again changes nothing.\n"
+    "  --dry-run   print what would change (CPUs, cgroups, IRQs, hugepages) and change nothing\n";
+
+static const char release_usage[] =
+    "usage: dsv [--socket PATH] [--json] node release\n"
+    "Restores every host value the partition changed (refused while VMs run).\n";
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -112,8 +126,8 @@ static int node_partition(const struct cli *c, int argc, char **argv)
             json_object_set_new(req, "overcommit_ratio", json_integer(v));
             break;
         }
-        case O_HELP: fputs(node_usage, stdout); json_decref(req); return EXIT_OK;
-        default: fputs(node_usage, stderr); json_decref(req); return EXIT_USAGE;
+        case O_HELP: fputs(partition_usage, stdout); json_decref(req); return EXIT_OK;
+        default: fputs(partition_usage, stderr); json_decref(req); return EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -122,7 +136,7 @@ static int node_partition(const struct cli *c, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_t *out = NULL;
-    int rc = cli_call(c, "PUT", "/node/partition", json_object_size(req) ? req : NULL, &out, NULL);
+    int rc = cli_call(c, "PUT", "/v1/node/partition", json_object_size(req) ? req : NULL, &out, NULL);
     json_decref(req);
     if (rc == EXIT_OK) {
         if (c->json)
@@ -147,22 +161,24 @@ int cmd_node(const struct cli *c, int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "partition") == 0)
         return node_partition(c, argc - 1, argv + 1);
-    if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-        fputs(node_usage, stdout);
+    const char *usage = strcmp(sub, "show") == 0 ? show_usage
+                        : strcmp(sub, "release") == 0 ? release_usage : node_usage;
+    if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        fputs(usage, stdout);
         return EXIT_OK;
     }
     if (argc > 2) {
-        fprintf(stderr, "dsv: node %s takes no arguments\n", sub);
+        fprintf(stderr, "dsv: node %s takes no arguments\n%s", sub, usage);
         return EXIT_USAGE;
     }
     json_t *out = NULL;
     int rc;
     if (strcmp(sub, "show") == 0) {
-        rc = cli_call(c, "GET", "/node", NULL, &out, NULL);
+        rc = cli_call(c, "GET", "/v1/node", NULL, &out, NULL);
         if (rc == EXIT_OK)
             c->json ? print_json(out) : print_node(out);
     } else if (strcmp(sub, "release") == 0) {
-        rc = cli_call(c, "DELETE", "/node/partition", NULL, &out, NULL);
+        rc = cli_call(c, "DELETE", "/v1/node/partition", NULL, &out, NULL);
         if (rc == EXIT_OK)
             c->json ? print_json(out) : (void)printf("partition released: every changed value restored\n");
     } else {

@@ -19,21 +19,6 @@ static const char run_usage[] =
 static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) { (void)sig; interrupted = 1; }
 
-static size_t print_new_console(const struct cli *c, const char *path, size_t shown)
-{
-    char *text = NULL;
-    if (cli_call(c, "GET", path, NULL, NULL, &text) != EXIT_OK)
-        return shown;
-    size_t len = strlen(text);
-    if (len > shown) {
-        fwrite(text + shown, 1, len - shown, stdout);
-        fflush(stdout);
-        shown = len;
-    }
-    free(text);
-    return shown;
-}
-
 int cmd_run(const struct cli *c, int argc, char **argv)
 {
     bool keep = false;
@@ -63,25 +48,20 @@ int cmd_run(const struct cli *c, int argc, char **argv)
         snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(req, "name")));
     }
     json_t *vm = NULL;
-    rc = cli_call(c, "POST", "/vms", req, &vm, NULL);
+    rc = cli_call(c, "POST", "/v1/vms", req, &vm, NULL);
     json_decref(req);
     if (rc != EXIT_OK)
         return rc;
     signal(SIGINT, on_interrupt);
     signal(SIGTERM, on_interrupt);
-    char path[128], console[160];
-    snprintf(path, sizeof(path), "/vms/%s", name);
-    snprintf(console, sizeof(console), "/vms/%s/console", name);
-    size_t shown = 0;
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/vms/%s", name);
+    unsigned long long shown = 0;
     int exit_code = 0;
     for (;;) {
-        shown = print_new_console(c, console, shown);
-        const char *state = json_string_value(json_object_get(vm, "state"));
-        if (!state || (strcmp(state, "running") != 0 && strcmp(state, "starting") != 0)) {
-            json_t *code = json_object_get(vm, "exit_code");
-            /* a VM that failed without a status (its QEMU was killed) must not read as 0 */
-            exit_code = code ? (int)json_integer_value(code)
-                             : (state && strcmp(state, "failed") == 0 ? 1 : 0);
+        console_print_from(c, name, &shown);
+        if (vm_has_ended(vm)) {
+            exit_code = vm_exit_status(vm);
             const char *why = json_string_value(json_object_get(vm, "exit_reason"));
             if (why && exit_code)
                 fprintf(stderr, "dsv: %s: %s\n", name, why);
@@ -100,7 +80,7 @@ int cmd_run(const struct cli *c, int argc, char **argv)
             return rc;
     }
     json_decref(vm);
-    print_new_console(c, console, shown);
+    console_print_from(c, name, &shown);
     if (!keep && (rc = cli_call(c, "DELETE", path, NULL, NULL, NULL)) != EXIT_OK)
         return rc;
     return exit_code;

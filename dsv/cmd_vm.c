@@ -7,15 +7,44 @@
 #include "cli.h"
 
 static const char vm_usage[] =
-    "usage: dsv [--socket PATH] [--json] vm COMMAND\n"
-    "  vm create NAME --stack hpc|commodity [--vcpus N (1)] [--mem SIZE (64M)] [--kernel IMAGE]\n"
-    "            [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota PCT]\n"
-    "            [-- PROGRAM ARGS...]\n"
-    "            --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU\n"
-    "  vm list\n"
-    "  vm show NAME\n"
-    "  vm delete NAME\n"
-    "  vm console NAME\n";
+    "usage: dsv [--socket PATH] [--json] vm COMMAND   (dsv vm COMMAND --help for each)\n"
+    "  vm create NAME --stack hpc|commodity [options] [-- PROGRAM ARGS...]\n"
+    "  vm create NAME --stack commodity --image FILE [options]   an ordinary cloud VM\n"
+    "  vm create NAME --stack commodity --domain-xml FILE        an operator's domain (root)\n"
+    "  vm list [--all]            every VM, with its exit status and CPU time; --all: also the\n"
+    "                             libvirt domains dsvd did not create (foreign)\n"
+    "  vm show NAME               one VM, with its stats\n"
+    "  vm wait NAME               until it ends; exits with its status\n"
+    "  vm console [-f] NAME       its console (-f: follow)\n"
+    "  vm delete NAME             stop it and forget it\n"
+    "  vm shutdown NAME [--timeout S (60)] [--no-wait]   ACPI power button, destroyed after S\n"
+    "  vm reboot NAME             commodity cloud VMs\n";
+
+static const char create_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm create NAME --stack hpc|commodity [--vcpus N (1)]\n"
+    "            [--mem SIZE (64M)] [--kernel IMAGE] [--initrd FILE] [--cmdline STR]\n"
+    "            [--share DIR] [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
+    "       dsv vm create NAME --stack commodity --image FILE [--network NET]\n"
+    "            [--user-data FILE] [--meta-data FILE] [--vcpus N] [--mem SIZE] [--cpu-quota PCT]\n"
+    "       dsv vm create NAME --stack commodity --domain-xml FILE   (root: an operator's domain)\n"
+    "Creates and starts a VM. --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU.\n"
+    "--share: HPC only, a directory the program may read and write. --image: an ordinary cloud\n"
+    "VM from a qcow2 or raw image (docs/commodity.md); without --network it joins dsvd's own\n"
+    "NAT network dsv-nat.\n";
+
+static const char list_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm list [--all]\n"
+    "Every VM: stack, state, exit status, vCPUs, memory, CPUs, CPU time, age. --all: also the\n"
+    "libvirt domains dsvd did not create (foreign), with their CPU use.\n";
+
+static const char show_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm show NAME\n"
+    "One VM: its settings, state, exit status and reason, and its stats (CPU time per vCPU,\n"
+    "memory, hugepages).\n";
+
+static const char delete_usage[] =
+    "usage: dsv [--socket PATH] [--json] vm delete NAME\n"
+    "Stops the VM (hvmm: SIGTERM, then SIGKILL after 2 s; libvirt: destroy) and forgets it.\n";
 
 static json_t *path_value(const char *p)
 {
@@ -28,7 +57,7 @@ static json_t *path_value(const char *p)
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
 {
     enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP,
-           O_QUOTA };
+           O_QUOTA, O_CLOUD };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, O_STACK},
         {"vcpus", required_argument, NULL, O_VCPUS},
@@ -39,6 +68,11 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         {"share", required_argument, NULL, O_SHARE},
         {"name", required_argument, NULL, O_NAME},
         {"cpu-quota", required_argument, NULL, O_QUOTA},
+        {"image", required_argument, NULL, O_CLOUD},
+        {"network", required_argument, NULL, O_CLOUD},
+        {"user-data", required_argument, NULL, O_CLOUD},
+        {"meta-data", required_argument, NULL, O_CLOUD},
+        {"domain-xml", required_argument, NULL, O_CLOUD},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -49,11 +83,16 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
             break;
         }
     optind = 1;
-    int c;
-    while ((c = getopt_long(split, argv, "", longopts, NULL)) != -1) {
+    int c, idx;
+    while ((c = getopt_long(split, argv, "", longopts, &idx)) != -1) {
         char *end;
         uint64_t mib;
+        int rc;
         switch (c) {
+        case O_CLOUD:
+            if ((rc = vm_cloud_option(longopts[idx].name, optarg, req)) != EXIT_OK)
+                return rc;
+            break;
         case O_STACK: json_object_set_new(req, "stack", json_string(optarg)); break;
         case O_VCPUS:
         case O_QUOTA: {
@@ -94,7 +133,11 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         fprintf(stderr, "dsv: unexpected argument '%s' (put the program after --)\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (!json_object_get(req, "mem_mib"))
+    if (!json_object_get(req, "stack")) {
+        fprintf(stderr, "dsv: --stack hpc|commodity is required\n%s", usage_text);
+        return EXIT_USAGE;
+    }
+    if (!json_object_get(req, "mem_mib") && !json_object_get(req, "domain_xml"))
         json_object_set_new(req, "mem_mib", json_integer(64));
     if (split < argc - 1) {
         json_t *prog = json_array();
@@ -138,15 +181,63 @@ static void print_vm(const json_t *vm)
     }
 }
 
-static int vm_path(char *out, size_t len, const char *name, const char *suffix)
+int vm_path(char *out, size_t len, const char *name, const char *suffix)
 {
     if (strchr(name, '/') || strchr(name, '?') || strchr(name, '#') || strchr(name, '%') ||
-        strchr(name, ' ')) {
+        strchr(name, ' ') || !name[0]) {
         fprintf(stderr, "dsv: '%s' is not a valid VM name\n", name);
         return -1;
     }
-    snprintf(out, len, "/vms/%s%s", name, suffix);
+    snprintf(out, len, "/v1/vms/%s%s", name, suffix);
     return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    return argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
+}
+
+static int vm_create(const struct cli *c, int argc, char **argv)
+{
+    json_t *req = json_object(), *out = NULL;
+    int rc = parse_vm_options(argc - 1, argv + 1, req, true, create_usage);
+    if (rc == EXIT_OK)
+        rc = cli_call(c, "POST", "/v1/vms", req, &out, NULL);
+    json_decref(req);
+    if (rc == EXIT_OK)
+        c->json ? print_json(out) : print_vm(out);
+    json_decref(out);
+    return rc;
+}
+
+/* show and delete: one VM name */
+static int vm_one(const struct cli *c, int argc, char **argv, const char *usage)
+{
+    const char *sub = argv[1];
+    if (wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 3) {
+        fprintf(stderr, "dsv: vm %s takes exactly one VM name\n%s", sub, usage);
+        return EXIT_USAGE;
+    }
+    char path[256];
+    if (vm_path(path, sizeof(path), argv[2], "") < 0)
+        return EXIT_USAGE;
+    bool delete = strcmp(sub, "delete") == 0;
+    json_t *out = NULL;
+    int rc = cli_call(c, delete ? "DELETE" : "GET", path, NULL, &out, NULL);
+    if (rc == EXIT_OK) {
+        if (c->json)
+            print_json(out);
+        else if (delete)
+            printf("deleted %s\n", argv[2]);
+        else
+            print_vm(out);
+    }
+    json_decref(out);
+    return rc;
 }
 
 int cmd_vm(const struct cli *c, int argc, char **argv)
@@ -156,59 +247,41 @@ int cmd_vm(const struct cli *c, int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
-    json_t *out = NULL;
-    int rc;
-    if (strcmp(sub, "create") == 0) {
-        json_t *req = json_object();
-        rc = parse_vm_options(argc - 1, argv + 1, req, true, vm_usage);
-        if (rc == EXIT_OK)
-            rc = cli_call(c, "POST", "/vms", req, &out, NULL);
-        json_decref(req);
-        if (rc == EXIT_OK)
-            c->json ? print_json(out) : print_vm(out);
-        json_decref(out);
-        return rc;
-    }
+    if (strcmp(sub, "create") == 0)
+        return vm_create(c, argc, argv);
+    if (strcmp(sub, "wait") == 0)
+        return cmd_vm_wait(c, argc - 1, argv + 1);
+    if (strcmp(sub, "console") == 0)
+        return cmd_vm_console(c, argc - 1, argv + 1);
+    if (strcmp(sub, "show") == 0)
+        return vm_one(c, argc, argv, show_usage);
+    if (strcmp(sub, "delete") == 0)
+        return vm_one(c, argc, argv, delete_usage);
     if (strcmp(sub, "list") == 0) {
-        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-            fputs(vm_usage, stdout);
+        if (wants_help(argc, argv)) {
+            fputs(list_usage, stdout);
             return EXIT_OK;
         }
-        rc = cli_call(c, "GET", "/vms", NULL, &out, NULL);
+        bool all = argc > 2 && strcmp(argv[2], "--all") == 0;
+        if (argc > 2 + all) {
+            fprintf(stderr, "dsv: vm list: unexpected argument '%s'\n%s", argv[2 + all], list_usage);
+            return EXIT_USAGE;
+        }
+        json_t *out = NULL;
+        int rc = cli_call(c, "GET", all && c->json ? "/v1/node/domains" : "/v1/vms", NULL, &out, NULL);
         if (rc == EXIT_OK)
             c->json ? print_json(out) : print_vm_table(out);
         json_decref(out);
+        if (rc == EXIT_OK && all && !c->json)
+            rc = vm_list_foreign(c);
         return rc;
     }
-    if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 || strcmp(sub, "console") == 0) {
-        if (argc > 2 && strcmp(argv[2], "--help") == 0) {
+    if (strcmp(sub, "shutdown") == 0 || strcmp(sub, "reboot") == 0) {
+        if (wants_help(argc, argv)) {
             fputs(vm_usage, stdout);
             return EXIT_OK;
         }
-        if (argc != 3) {
-            fprintf(stderr, "dsv: vm %s takes exactly one VM name\n%s", sub, vm_usage);
-            return EXIT_USAGE;
-        }
-        char path[256];
-        bool console = strcmp(sub, "console") == 0;
-        if (vm_path(path, sizeof(path), argv[2], console ? "/console" : "") < 0)
-            return EXIT_USAGE;
-        char *text = NULL;
-        rc = cli_call(c, strcmp(sub, "delete") == 0 ? "DELETE" : "GET", path, NULL, &out,
-                      console ? &text : NULL);
-        if (rc == EXIT_OK) {
-            if (console)
-                fputs(text, stdout);
-            else if (c->json)
-                print_json(out);
-            else if (strcmp(sub, "delete") == 0)
-                printf("deleted %s\n", argv[2]);
-            else
-                print_vm(out);
-        }
-        free(text);
-        json_decref(out);
-        return rc;
+        return vm_lifecycle(c, argc, argv, vm_usage);
     }
     fprintf(stderr, "dsv: unknown vm command '%s'\n%s", sub, vm_usage);
     return EXIT_USAGE;

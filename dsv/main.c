@@ -8,7 +8,8 @@
 static const char usage[] =
     "usage: dsv [--socket PATH] [--json] COMMAND ...\n"
     "  node show|partition|release     the node and its partition (dsv node --help)\n"
-    "  vm create|list|show|delete|console  VMs (dsv vm --help)\n"
+    "  vm create|list|show|wait|console|delete  VMs (dsv vm --help)\n"
+    "  events [--since N]              what happens, as it happens (dsv events --help)\n"
     "  run --stack hpc|commodity ... -- PROGRAM   create, follow, delete (dsv run --help)\n"
     "  bench interference|overhead ...  the experiments (dsv bench --help)\n\n"
     "  --socket PATH   dsvd's socket (default $DSV_SOCKET, else /run/dsv/dsvd.sock)\n"
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
         return cmd_vm(&c, argc - i, argv + i);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&c, argc - i, argv + i);
+    if (strcmp(cmd, "events") == 0)
+        return cmd_events(&c, argc - i, argv + i);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(&c, argc - i, argv + i);
     fprintf(stderr, "dsv: unknown command '%s'\n%s", cmd, usage);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commodity_cloud.h"
 #include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
@@ -225,11 +226,18 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
     }
     pin_self_to_housekeeping(a);
     adopt_vms(a);
+    a->events = event_log_new(a);
+    if (!a->events) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
 void agent_fini(struct agent *a)
 {
+    event_log_free(a->events);
+    a->events = NULL;
     while (a->vms) {
         struct vm *next = a->vms->next;
         vm_destroy(a->vms);
@@ -317,8 +325,31 @@ static int check_cmdline_words(const struct vm_spec *spec, struct api_error *err
     return 0;
 }
 
+/* An ordinary cloud VM: an image or an operator's domain XML (commodity_cloud.h). */
+static int start_cloud(struct agent *a, struct vm *vm, struct api_error *err)
+{
+    struct cloud_ctx c = {.virt = a->virt, .state_dir = a->state_dir, .host_root = a->fs.root,
+                          .caller = &vm->owner,
+                          .vms = a->vms};
+    agent_commodity_pool(a, &c.pool);
+    if (a->partition.active) {
+        c.limits.hpc_cpus = a->partition.spec.hpc_cpus;
+        c.limits.hpc_hugepages = a->partition.hugepages_reserved > 0;
+    }
+    char *xml = commodity_cloud_prepare(&c, vm, err);
+    if (!xml)
+        return -1;
+    vm->state = VM_STARTING;
+    save_vm(a, vm);
+    int rc = commodity_start(a->virt, vm, xml, err);
+    free(xml);
+    return rc;
+}
+
 static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err)
 {
+    if (vm->spec.image || vm->spec.domain_xml)
+        return start_cloud(a, vm, err);
     if (check_cmdline_words(&vm->spec, err) < 0)
         return -1;
     struct commodity_pool pool;
@@ -398,12 +429,16 @@ static void remove_vm_files(const struct agent *a, const struct vm *vm)
     unlink(vm->console_path);
     char other[600];
     snprintf(other, sizeof(other), "%s.debug", vm->console_path);
-    unlink(other);
+    unlink(other); /* the commodity guest's debugcon */
     for (int i = 1; i <= 9; i++) { /* virtlogd's rotated copies of a commodity console */
         snprintf(other, sizeof(other), "%s.%d", vm->console_path, i);
         unlink(other);
     }
+    hpc_status_path(vm, other, sizeof(other));
+    unlink(other); /* hvmm's exit status */
     vm_files_remove(a->state_dir, vm->spec.name);
+    if (commodity_is_cloud(vm))
+        commodity_cloud_remove_files(a->state_dir, vm);
 }
 
 struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err)
@@ -465,6 +500,32 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
     remove_vm_files(a, vm);
     vm_destroy(vm);
     return 0;
+}
+
+static struct vm *cloud_vm(struct agent *a, const char *name, struct api_error *err)
+{
+    struct vm *vm = agent_find(a, name);
+    if (!vm)
+        api_fail(err, 404, "name", "no VM named '%s'", name);
+    else if (vm->spec.stack != VM_STACK_COMMODITY)
+        api_fail(err, 400, "name", "VM '%s' is on stack hpc: it ends with its program (DELETE "
+                 "stops it)", name);
+    else if (agent_check_owner(a, vm, err) < 0)
+        return NULL;
+    return vm && vm->spec.stack == VM_STACK_COMMODITY ? vm : NULL;
+}
+
+int agent_shutdown_vm(struct agent *a, const char *name, unsigned timeout_s,
+                      struct api_error *err)
+{
+    struct vm *vm = cloud_vm(a, name, err);
+    return vm ? commodity_cloud_shutdown(a->virt, vm, timeout_s, err) : -1;
+}
+
+int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err)
+{
+    struct vm *vm = cloud_vm(a, name, err);
+    return vm ? commodity_cloud_reboot(a->virt, vm, err) : -1;
 }
 
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,

@@ -10,6 +10,7 @@
 #include "agent_config.h"
 #include "caller.h"
 #include "api_error.h"
+#include "events.h"
 #include "commodity_vm.h"
 #include "host_topology.h"
 #include "hostfs.h"
@@ -52,6 +53,7 @@ struct agent {
     char state_real[4096];  /* the state directory, resolved: no share may reach it */
     struct caller caller;   /* who makes the request being handled (one at a time); the VMs
                              * it creates run with these rights */
+    struct event_log *events; /* what changed, for GET /events (events.h) */
 };
 
 /* What the host keeps when the HPC partition takes memory: the larger of these. */
@@ -71,6 +73,10 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err);
 /* Whether the caller may act on the VM or read its console: its owner, root or dsvd's user. */
 int agent_check_owner(const struct agent *a, const struct vm *vm, struct api_error *err);
+/* Commodity VMs: the ACPI power button, destroyed after timeout_s if still running. */
+int agent_shutdown_vm(struct agent *a, const char *name, unsigned timeout_s,
+                      struct api_error *err);
+int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err);
 
 /* Applies a partition (idempotent: the same one again is a no-op, *changed false). */
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,

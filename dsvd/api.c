@@ -2,12 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commodity_cloud.h"
+#include "commodity_foreign.h"
+#include "events.h"
+#include "json_fields.h"
 #include "kvm_host.h"
 #include "metrics.h"
 #include "topology_report.h"
@@ -34,10 +40,29 @@ static void set_json(struct api_response *r, int status, json_t *o)
 
 void api_error_response(struct api_response *r, const struct api_error *err)
 {
-    json_t *o = json_pack("{s:s}", "error", err->message);
-    if (o && err->field[0])
-        json_object_set_new(o, "field", json_string(err->field));
-    set_json(r, err->status ? err->status : 500, o);
+    /* "field" is always there: "" when nothing in the request is at fault */
+    set_json(r, err->status ? err->status : 500,
+             json_pack("{s:s, s:s}", "error", err->message, "field", err->field));
+}
+
+static void not_allowed(struct api_response *r, const char *allow, const char *resource)
+{
+    r->allow = allow;
+    struct api_error err;
+    api_fail(&err, 405, "method", "not allowed on %s (allowed: %s)", resource, allow);
+    api_error_response(r, &err);
+}
+
+/* A VM's stack (hvmm, libvirt) failed: the 500 names the stack, as its 503 does. */
+static void vm_error_response(struct api_response *r, struct api_error *err)
+{
+    if (err->status >= 500 && !err->field[0]) {
+        struct api_error named;
+        api_fail(&named, err->status, "stack", "%s", err->message);
+        api_error_response(r, &named);
+        return;
+    }
+    api_error_response(r, err);
 }
 
 static void fail(struct api_response *r, int status, const char *field, const char *fmt, const char *arg)
@@ -135,11 +160,23 @@ static void handle_partition(struct agent *a, const char *body, size_t len, stru
     set_json(r, 200, json_pack("{s:b, s:o}", "changed", changed, "partition", partition_json(a)));
 }
 
+/* A VM as the API shows it: its record, and what it is doing now. */
+static json_t *vm_view_json(struct agent *a, const struct vm *vm)
+{
+    json_t *o = vm_to_json(vm);
+    struct stat st;
+    if (o)
+        json_object_set_new(o, "console_bytes",
+                            json_integer(stat(vm->console_path, &st) == 0 ? (json_int_t)st.st_size : 0));
+    (void)a;
+    return o;
+}
+
 static json_t *vm_list_json(struct agent *a)
 {
     json_t *arr = json_array();
     for (struct vm *vm = a->vms; vm; vm = vm->next)
-        json_array_append_new(arr, vm_to_json(vm));
+        json_array_append_new(arr, vm_view_json(a, vm));
     return arr;
 }
 
@@ -154,14 +191,27 @@ static void handle_create(struct agent *a, const char *body, size_t len, struct 
     struct vm *vm = agent_create_vm(a, &spec, &err);
     vm_spec_free(&spec);
     if (!vm) {
-        api_error_response(r, &err);
+        vm_error_response(r, &err);
         return;
     }
-    set_json(r, 201, vm_to_json(vm));
+    set_json(r, 201, vm_view_json(a, vm));
 }
 
-static void handle_console(struct vm *vm, struct api_response *r)
+/* ?offset=N: the console from byte N (a follower's next read); without it the last MiB.
+ * At most a MiB either way; the client adds what it got to its offset. */
+static void handle_console(struct vm *vm, const struct api_request *q, struct api_response *r)
 {
+    const char *arg = q->arg ? q->arg(q->arg_ctx, "offset") : NULL;
+    long long from = -1;
+    if (arg) {
+        char *end;
+        errno = 0;
+        from = strtoll(arg, &end, 10);
+        if (errno || end == arg || *end || from < 0) {
+            fail(r, 400, "offset", "'%s' is not a byte offset (0 or more)", arg);
+            return;
+        }
+    }
     r->status = 200;
     r->content_type = "text/plain; charset=utf-8";
     int fd = open(vm->console_path, O_RDONLY | O_CLOEXEC);
@@ -172,8 +222,11 @@ static void handle_console(struct vm *vm, struct api_response *r)
         r->body = strdup("");
         return;
     }
-    off_t start = st.st_size > API_CONSOLE_MAX ? st.st_size - API_CONSOLE_MAX : 0;
+    off_t start = from >= 0 ? (from < st.st_size ? (off_t)from : st.st_size)
+                  : st.st_size > API_CONSOLE_MAX ? st.st_size - API_CONSOLE_MAX : 0;
     size_t want = (size_t)(st.st_size - start);
+    if (want > API_CONSOLE_MAX)
+        want = API_CONSOLE_MAX;
     r->body = malloc(want + 1);
     ssize_t got = r->body ? pread(fd, r->body, want, start) : -1;
     close(fd);
@@ -184,10 +237,46 @@ static void handle_console(struct vm *vm, struct api_response *r)
         return;
     }
     r->body[got] = '\0';
+    r->body_len = (size_t)got; /* the guest may write NUL bytes */
 }
 
-static void handle_vm(struct agent *a, const char *method, const char *rest, struct api_response *r)
+/* POST /vms/{name}/shutdown [{"timeout_s": N}] and POST /vms/{name}/reboot */
+static void handle_lifecycle(struct agent *a, const char *name, const char *sub, const char *body,
+                             size_t len, struct api_response *r)
 {
+    static const char *const fields[] = {"timeout_s", NULL};
+    struct api_error err;
+    int64_t timeout = CLOUD_SHUTDOWN_TIMEOUT_S;
+    if (strcmp(sub, "reboot") == 0) {
+        if (agent_reboot_vm(a, name, &err) < 0)
+            api_error_response(r, &err);
+        else
+            set_json(r, 202, json_pack("{s:s, s:s}", "name", name, "requested", "reboot"));
+        return;
+    }
+    if (len) {
+        json_t *o = json_parse_object(body, len, &err);
+        int rc = o ? json_only_fields(o, fields, &err) : -1;
+        if (rc == 0)
+            rc = json_get_int_range(o, "timeout_s", false, 0, CLOUD_SHUTDOWN_TIMEOUT_MAX_S,
+                                    &timeout, NULL, &err);
+        json_decref(o);
+        if (rc < 0) {
+            api_error_response(r, &err);
+            return;
+        }
+    }
+    if (agent_shutdown_vm(a, name, (unsigned)timeout, &err) < 0)
+        api_error_response(r, &err);
+    else
+        set_json(r, 202, json_pack("{s:s, s:s, s:i}", "name", name, "requested", "shutdown",
+                                   "destroy_after_s", (int)timeout));
+}
+
+static void handle_vm(struct agent *a, const struct api_request *q, const char *rest,
+                      struct api_response *r)
+{
+    const char *method = q->method;
     char name[VM_NAME_MAX + 64];
     const char *slash = strchr(rest, '/');
     size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -206,8 +295,7 @@ static void handle_vm(struct agent *a, const char *method, const char *rest, str
     struct vm *vm = agent_find(a, name);
     if (strcmp(sub, "console") == 0) {
         if (strcmp(method, "GET") != 0) {
-            r->allow = "GET";
-            fail(r, 405, "", "method not allowed on %s", "/vms/{name}/console");
+            not_allowed(r, "GET", "/vms/{name}/console");
         } else if (!vm) {
             fail(r, 404, "name", "no VM named '%s'", name);
         } else {
@@ -215,48 +303,108 @@ static void handle_vm(struct agent *a, const char *method, const char *rest, str
             if (agent_check_owner(a, vm, &err) < 0)
                 api_error_response(r, &err);
             else
-                handle_console(vm, r);
+                handle_console(vm, q, r);
         }
         return;
     }
+    if (strcmp(sub, "shutdown") == 0 || strcmp(sub, "reboot") == 0) {
+        if (strcmp(method, "POST") != 0)
+            not_allowed(r, "POST", strcmp(sub, "reboot") == 0 ? "/vms/{name}/reboot"
+                                                             : "/vms/{name}/shutdown");
+        else
+            handle_lifecycle(a, name, sub, q->body, q->body_len, r);
+        return;
+    }
     if (sub[0]) {
-        fail(r, 404, "", "no such resource /vms/{name}/%s", sub);
+        fail(r, 404, "path", "no such resource /vms/{name}/%s", sub);
         return;
     }
     if (strcmp(method, "GET") == 0) {
         if (!vm)
             fail(r, 404, "name", "no VM named '%s'", name);
         else
-            set_json(r, 200, vm_to_json(vm));
+            set_json(r, 200, vm_view_json(a, vm));
     } else if (strcmp(method, "DELETE") == 0) {
         struct api_error err;
         if (agent_delete_vm(a, name, &err) < 0)
-            api_error_response(r, &err);
+            vm_error_response(r, &err);
         else
             set_json(r, 200, json_pack("{s:s, s:b}", "name", name, "deleted", 1));
     } else {
-        r->allow = "GET, DELETE";
-        fail(r, 405, "", "method not allowed on %s", "/vms/{name}");
+        not_allowed(r, "GET, DELETE", "/vms/{name}");
     }
 }
 
-void api_handle(struct agent *a, const char *method, const char *path, const char *body,
-                size_t body_len, struct api_response *r)
+/* The path without trailing slashes and without the version prefix: /v1/vms and /vms are
+ * the same resource (the unversioned paths are kept as aliases). */
+static void normalize_path(const char *path, char *p, size_t len)
 {
-    memset(r, 0, sizeof(*r));
-    agent_reconcile(a);
-    char p[256];
-    snprintf(p, sizeof(p), "%s", path);
+    if (strncmp(path, API_VERSION_PREFIX, strlen(API_VERSION_PREFIX)) == 0 &&
+        (path[strlen(API_VERSION_PREFIX)] == '/' || path[strlen(API_VERSION_PREFIX)] == '\0'))
+        path += strlen(API_VERSION_PREFIX);
+    snprintf(p, len, "%s", path[0] ? path : "/");
     size_t pl = strlen(p);
     while (pl > 1 && p[pl - 1] == '/')
         p[--pl] = '\0';
-    if (strcmp(p, "/node") == 0) {
-        if (strcmp(method, "GET") == 0)
-            set_json(r, 200, node_json(a));
-        else {
-            r->allow = "GET";
-            fail(r, 405, "", "method not allowed on %s", "/node");
+}
+
+static void handle_version(struct api_response *r)
+{
+    set_json(r, 200, json_pack("{s:s, s:s, s:[s]}", "version", DSVD_VERSION, "api",
+                               API_VERSION_PREFIX + 1, "api_versions", API_VERSION_PREFIX + 1));
+}
+
+/* ?since=N or a Last-Event-ID of N: the events after N; neither: from now on. */
+static void handle_events(const struct api_request *q, struct api_response *r)
+{
+    const char *since = q->arg ? q->arg(q->arg_ctx, "since") : NULL;
+    const char *field = "since";
+    if (!since && q->last_event_id) {
+        since = q->last_event_id;
+        field = "Last-Event-ID";
+    }
+    if (since) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(since, &end, 10);
+        if (errno || end == since || *end || since[0] == '-' || n >= UINT64_MAX - 1) {
+            fail(r, 400, field, "'%s' is not an event number", since);
+            return;
         }
+        r->events_from = n + 1;
+    }
+    r->events_stream = true; /* the HTTP layer streams the log (events_stream.c) */
+    r->status = 200;
+}
+
+static bool is_get(const struct api_request *q, struct api_response *r, const char *resource)
+{
+    if (strcmp(q->method, "GET") == 0)
+        return true;
+    not_allowed(r, "GET", resource);
+    return false;
+}
+
+static pthread_mutex_t agent_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void api_tick(struct agent *a)
+{
+    pthread_mutex_lock(&agent_lock);
+    agent_reconcile(a);
+    events_observe(a->events, a);
+    pthread_mutex_unlock(&agent_lock);
+}
+
+static void route(struct agent *a, const struct api_request *q, struct api_response *r)
+{
+    agent_reconcile(a);
+    const char *method = q->method, *body = q->body;
+    size_t body_len = q->body_len;
+    char p[256];
+    normalize_path(q->path, p, sizeof(p));
+    if (strcmp(p, "/node") == 0) {
+        if (is_get(q, r, "/node"))
+            set_json(r, 200, node_json(a));
     } else if (strcmp(p, "/node/partition") == 0) {
         struct api_error err;
         if (strcmp(method, "PUT") == 0)
@@ -269,8 +417,7 @@ void api_handle(struct agent *a, const char *method, const char *path, const cha
         } else if (strcmp(method, "GET") == 0)
             set_json(r, 200, partition_json(a));
         else {
-            r->allow = "GET, PUT, DELETE";
-            fail(r, 405, "", "method not allowed on %s", "/node/partition");
+            not_allowed(r, "GET, PUT, DELETE", "/node/partition");
         }
     } else if (strcmp(p, "/vms") == 0) {
         if (strcmp(method, "GET") == 0)
@@ -278,23 +425,50 @@ void api_handle(struct agent *a, const char *method, const char *path, const cha
         else if (strcmp(method, "POST") == 0)
             handle_create(a, body, body_len, r);
         else {
-            r->allow = "GET, POST";
-            fail(r, 405, "", "method not allowed on %s", "/vms");
+            not_allowed(r, "GET, POST", "/vms");
         }
     } else if (strncmp(p, "/vms/", 5) == 0) {
-        handle_vm(a, method, p + 5, r);
-    } else if (strcmp(p, "/metrics") == 0) {
-        if (strcmp(method, "GET") != 0) {
-            r->allow = "GET";
-            fail(r, 405, "", "method not allowed on %s", "/metrics");
+        handle_vm(a, q, p + 5, r);
+    } else if (strcmp(p, "/node/domains") == 0) {
+        if (!is_get(q, r, "/node/domains"))
             return;
-        }
+        struct api_error err;
+        json_t *doms = commodity_domains_json(a->virt, a->vms, &err);
+        if (!doms)
+            api_error_response(r, &err);
+        else
+            set_json(r, 200, doms);
+    } else if (strcmp(p, "/metrics") == 0) {
+        if (!is_get(q, r, "/metrics"))
+            return;
         r->status = 200;
         r->content_type = "text/plain; version=0.0.4; charset=utf-8";
         r->body = metrics_render(a);
         if (!r->body)
             fail(r, 500, "", "out of memory%s", "");
+    } else if (strcmp(p, "/version") == 0) {
+        if (is_get(q, r, "/version"))
+            handle_version(r);
+    } else if (strcmp(p, "/events") == 0) {
+        if (is_get(q, r, "/events"))
+            handle_events(q, r);
     } else {
-        fail(r, 404, "", "no such resource '%s'", p);
+        fail(r, 404, "path", "no such resource '%s'", q->path);
     }
+}
+
+void api_handle_request(struct agent *a, const struct api_request *q, struct api_response *r)
+{
+    memset(r, 0, sizeof(*r));
+    pthread_mutex_lock(&agent_lock);
+    route(a, q, r);
+    events_observe(a->events, a);
+    pthread_mutex_unlock(&agent_lock);
+}
+
+void api_handle(struct agent *a, const char *method, const char *path, const char *body,
+                size_t body_len, struct api_response *r)
+{
+    struct api_request q = {.method = method, .path = path, .body = body, .body_len = body_len};
+    api_handle_request(a, &q, r);
 }

@@ -1,4 +1,6 @@
 #include "commodity_vm.h"
+#include "commodity_cloud.h"
+#include "commodity_events.h"
 #include "guest_exit.h"
 
 #include <libvirt/libvirt.h>
@@ -11,6 +13,7 @@
 struct commodity_conn {
     char uri[256];
     virConnectPtr conn;
+    int events_id; /* lifecycle events on conn, -1 when none */
 };
 
 /* A growing string buffer for the XML. */
@@ -142,7 +145,8 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
                   "  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n");
     sb_printf(&b, "  <devices>\n    <serial type='file'>\n      <source path='");
     sb_escaped(&b, vm->console_path);
-    sb_printf(&b, "'/>\n      <target port='0'/>\n    </serial>\n"
+    /* appended to: the debugcon's copy (below) goes into the same file */
+    sb_printf(&b, "' append='on'/>\n      <target port='0'/>\n    </serial>\n"
                   "    <controller type='usb' model='none'/>\n"
                   "    <memballoon model='none'/>\n  </devices>\n");
     sb_printf(&b, "  <qemu:commandline>\n"
@@ -150,7 +154,11 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
                   "    <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>\n"
                   "    <qemu:arg value='-chardev'/>\n    <qemu:arg value='file,id=dsvdebugcon,path=");
     sb_escaped(&b, vm->console_path);
-    sb_printf(&b, ".debug'/>\n"
+    /* and a copy into the console, so the user sees the lwk's messages and the program's
+     * stderr there, in order with its stdout */
+    sb_printf(&b, ".debug,logfile=");
+    sb_escaped(&b, vm->console_path);
+    sb_printf(&b, ",logappend=on'/>\n"
                   "    <qemu:arg value='-device'/>\n"
                   "    <qemu:arg value='isa-debugcon,iobase=0xe9,chardev=dsvdebugcon'/>\n"
                   "  </qemu:commandline>\n</domain>\n");
@@ -170,9 +178,12 @@ static void ignore_libvirt_error(void *data, virErrorPtr e)
 struct commodity_conn *commodity_conn_new(const char *uri)
 {
     struct commodity_conn *c = calloc(1, sizeof(*c));
-    if (c)
+    if (c) {
         snprintf(c->uri, sizeof(c->uri), "%s", uri);
+        c->events_id = -1;
+    }
     virSetErrorFunc(NULL, ignore_libvirt_error);
+    events_init();
     return c;
 }
 
@@ -180,8 +191,10 @@ void commodity_conn_free(struct commodity_conn *c)
 {
     if (!c)
         return;
-    if (c->conn)
+    if (c->conn) {
+        events_unwatch(c->conn, c->events_id);
         virConnectClose(c->conn);
+    }
     free(c);
 }
 
@@ -191,15 +204,17 @@ static const char *last_error(void)
     return m ? m : "unknown libvirt error";
 }
 
-static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
+virConnectPtr commodity_connection(struct commodity_conn *c, struct api_error *err)
 {
     if (c->conn && virConnectIsAlive(c->conn) == 1)
         return c->conn;
     if (c->conn) {
+        events_unwatch(c->conn, c->events_id);
         virConnectClose(c->conn);
         c->conn = NULL;
     }
     c->conn = virConnectOpen(c->uri);
+    c->events_id = c->conn ? events_watch(c->conn) : -1;
     if (!c->conn && err)
         api_fail(err, 503, "stack", "libvirt at %s is not reachable: %s (is libvirtd running? "
                                     "see scripts/start-services.sh)", c->uri, last_error());
@@ -208,7 +223,7 @@ static virConnectPtr connection(struct commodity_conn *c, struct api_error *err)
 
 int commodity_start(struct commodity_conn *c, struct vm *vm, const char *xml, struct api_error *err)
 {
-    virConnectPtr conn = connection(c, err);
+    virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
@@ -225,15 +240,21 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
 {
     if (vm->state != VM_RUNNING && vm->state != VM_STARTING)
         return 0;
-    virConnectPtr conn = connection(c, NULL);
+    virConnectPtr conn = commodity_connection(c, NULL);
     if (!conn)
         return 0;
+    if (commodity_is_cloud(vm))
+        commodity_cloud_tick(c, vm);
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
     int active = dom ? virDomainIsActive(dom) : 0;
     if (dom)
         virDomainFree(dom);
     if (active == 1)
         return 0;
+    if (commodity_is_cloud(vm)) {
+        commodity_cloud_ended(vm);
+        return 1;
+    }
     /* libvirt does not pass QEMU's exit code on: the lwk leaves its status in the log */
     char log[sizeof(vm->console_path) + 8];
     snprintf(log, sizeof(log), "%s.debug", vm->console_path);
@@ -263,7 +284,7 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
 
 int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *err)
 {
-    virConnectPtr conn = connection(c, err);
+    virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
@@ -284,7 +305,7 @@ int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *er
 
 int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu_ns, uint64_t *mem_kib)
 {
-    virConnectPtr conn = connection(c, NULL);
+    virConnectPtr conn = commodity_connection(c, NULL);
     if (!conn)
         return -1;
     virDomainPtr dom = virDomainLookupByName(conn, vm->domain);

@@ -1,9 +1,10 @@
 /* Commodity VMs: transient libvirt domains (QEMU/KVM) through the libvirt C API, with a
- * host-passthrough CPU minus arch-capabilities (docs/architecture.md), direct kernel
+ * host-passthrough CPU minus arch-capabilities (docs/platform.md), direct kernel
  * boot, vcpupin/emulatorpin inside the commodity CPUs, and the serial console in a file. */
 #ifndef DSVD_COMMODITY_VM_H
 #define DSVD_COMMODITY_VM_H
 
+#include <libvirt/libvirt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
 /* Opens (or reopens after a failure) the libvirt connection lazily. */
 struct commodity_conn *commodity_conn_new(const char *uri);
 void commodity_conn_free(struct commodity_conn *c);
+/* The open connection (reconnecting when it dropped); NULL with a 503 when libvirtd is not
+ * reachable. */
+virConnectPtr commodity_connection(struct commodity_conn *c, struct api_error *err);
 
 int commodity_start(struct commodity_conn *c, struct vm *vm, const char *xml, struct api_error *err);
 /* Updates vm->state from libvirt. Returns 1 if it changed. Leaves the state alone when libvirt

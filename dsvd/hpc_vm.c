@@ -13,7 +13,17 @@
 #include <unistd.h>
 
 #include "console_log.h"
+#include "exit_status_file.h"
 #include "proc_info.h"
+
+void hpc_status_path(const struct vm *vm, char *out, size_t len)
+{
+    static const char suffix[] = ".console";
+    size_t n = strlen(vm->console_path);
+    if (n >= sizeof(suffix) - 1 && strcmp(vm->console_path + n - (sizeof(suffix) - 1), suffix) == 0)
+        n -= sizeof(suffix) - 1;
+    snprintf(out, len, "%.*s.status", (int)n, vm->console_path);
+}
 
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
                    char bufs[HPC_ARGV_BUFS][1024])
@@ -60,6 +70,10 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
             argv[n++] = groups;
         }
     }
+    /* the exit status outlives a restart of dsvd, which is then no longer hvmm's parent */
+    hpc_status_path(vm, bufs[6], 1024);
+    argv[n++] = "--status-file";
+    argv[n++] = bufs[6];
     if (vm->spec.share) {
         argv[n++] = "--share";
         argv[n++] = (char *)(vm->share_real[0] ? vm->share_real : vm->spec.share);
@@ -270,8 +284,26 @@ int hpc_refresh(struct vm *vm)
     if (proc_is_same_running(vm->pid, vm->start_time))
         return 0;
     vm->state = VM_EXITED;
-    snprintf(vm->exit_reason, sizeof(vm->exit_reason),
-             "hvmm exited while the agent was not its parent (status unknown)");
+    char path[600];
+    hpc_status_path(vm, path, sizeof(path));
+    int status;
+    switch (exit_status_file_read(path, &status)) {
+    case 1:
+        vm->exit_code = status;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d", status);
+        break;
+    case 0: /* killed before it could write it (SIGKILL), or an hvmm without --status-file */
+        vm->state = VM_FAILED; /* an end nobody can vouch for is not a success */
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "hvmm exited while the agent was not its parent, leaving no status in %s "
+                 "(killed?)", path);
+        break;
+    default:
+        vm->state = VM_FAILED;
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "hvmm exited while the agent was not its parent; %s holds no exit status", path);
+        break;
+    }
     return 1;
 }
 

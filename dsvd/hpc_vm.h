@@ -17,11 +17,13 @@ struct hpc_launch {
     uint64_t console_max_bytes; /* the console file's cap (console_log.h) */
 };
 
-#define HPC_ARGV_BUFS 6
+#define HPC_ARGV_BUFS 7
 
 /* Fills argv (pointers into vm and bufs; bufs must outlive argv). Returns argc or -1. */
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
                    char bufs[HPC_ARGV_BUFS][1024]);
+/* STATE_DIR/vms/NAME.status, next to the console: hvmm --status-file. */
+void hpc_status_path(const struct vm *vm, char *out, size_t len);
 /* Starts hvmm with the owner's rights (--uid, --gid, --groups when the owner is not the agent's
  * user) on the VM's copies of its files (vm_files.h); on success vm->pid, start_time, state=running. */
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);

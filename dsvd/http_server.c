@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "caller.h"
+#include "events_stream.h"
 #include "http_conns.h"
 
 struct http_server {
@@ -93,9 +94,25 @@ static bool announced_too_big(struct MHD_Connection *c)
     return errno == ERANGE || n > API_BODY_MAX;
 }
 
+static const char *query_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result send_events(struct http_server *s, struct MHD_Connection *c,
+                                   const struct api_response *r)
+{
+    struct MHD_Response *resp = events_stream_response(c, s->agent->events, r->events_from);
+    if (!resp)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *c, struct api_response *r)
 {
-    size_t len = r->body ? strlen(r->body) : 0;
+    size_t len = r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
@@ -155,9 +172,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         api_fail(&err, 413, "body", "request body larger than %d bytes", API_BODY_MAX);
         api_error_response(&r, &err);
     } else {
+        struct api_request q = {
+            .method = method, .path = url, .body = req->body ? req->body : "",
+            .body_len = req->len, .arg = query_arg, .arg_ctx = c,
+            .last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID")};
         s->agent->caller = req->caller;
-        api_handle(s->agent, method, url, req->body ? req->body : "", req->len, &r);
+        api_handle_request(s->agent, &q, &r);
         caller_self(&s->agent->caller);
+        if (r.events_stream)
+            return send_events(s, c, &r);
     }
     return send_response(c, &r);
 }
@@ -239,9 +262,10 @@ struct http_server *http_server_start(struct agent *a, const char *socket_path, 
         free(s);
         return NULL;
     }
-    /* epoll: select() would cap the connections at 1024 fds */
-    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-                              handle, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+    /* epoll: select() would cap the connections at 1024 fds; suspend/resume: event streams */
+    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                  MHD_ALLOW_SUSPEND_RESUME,
+                              0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
                               MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
                               MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_MAX,
@@ -260,6 +284,7 @@ void http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
+    event_log_close(s->agent->events); /* resumes every event stream, which then ends */
     MHD_stop_daemon(s->mhd);
     close(s->fd);
     unlink(s->path);

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "http_server.h"
+#include "ticker.h"
 
 static void usage(FILE *f)
 {
@@ -134,12 +135,20 @@ int main(int argc, char **argv)
         agent_fini(&agent);
         return 1;
     }
+    struct ticker *ticker = ticker_start(&agent, err, sizeof(err));
+    if (!ticker) {
+        fprintf(stderr, "dsvd: %s\n", err);
+        http_server_stop(server);
+        agent_fini(&agent);
+        return 1;
+    }
     fprintf(stderr, "dsvd: listening on %s (state %s, %u VM(s) re-adopted, partition %s)\n",
             opts.socket_path, agent.state_dir, agent.adopted,
             agent.partition.active ? "applied" : "none");
     int sig = 0;
     sigwait(&stop, &sig);
     fprintf(stderr, "dsvd: signal %d, stopping (VMs keep running)\n", sig);
+    ticker_stop(ticker);
     http_server_stop(server);
     agent_fini(&agent);
     return 0;

@@ -80,11 +80,80 @@ static int parse_program(const json_t *obj, struct vm_spec *spec, struct api_err
     return 0;
 }
 
+static int dup_string(const json_t *obj, const char *key, size_t max, char **out,
+                      struct api_error *err)
+{
+    const char *s;
+    if (json_get_string(obj, key, false, max, &s, err) < 0)
+        return -1;
+    if (s && !(*out = strdup(s)))
+        return api_fail(err, 500, key, "out of memory");
+    return 0;
+}
+
+/* cloud_init: {"user_data": "...", "meta_data": "..."} */
+static int parse_cloud_init(const json_t *obj, struct vm_spec *spec, struct api_error *err)
+{
+    static const char *const fields[] = {"user_data", "meta_data", NULL};
+    json_t *ci = json_object_get(obj, "cloud_init");
+    if (!ci)
+        return 0;
+    if (!json_is_object(ci))
+        return api_fail(err, 400, "cloud_init", "must be an object with user_data and meta_data");
+    struct api_error inner;
+    if (json_only_fields(ci, fields, &inner) < 0 ||
+        dup_string(ci, "user_data", VM_USER_DATA_MAX, &spec->user_data, &inner) < 0 ||
+        dup_string(ci, "meta_data", VM_META_DATA_MAX, &spec->meta_data, &inner) < 0)
+        return api_fail(err, inner.status, "cloud_init", "%s: %s", inner.field, inner.message);
+    if (!spec->user_data)
+        return api_fail(err, 400, "cloud_init", "user_data: required field is missing");
+    return 0;
+}
+
+/* The commodity stack's cloud VMs: an image (with a network and cloud-init) or an operator's
+ * domain XML. Neither mixes with the lwk's direct kernel boot. */
+static int parse_cloud_vm(const json_t *obj, struct vm_spec *spec, struct api_error *err)
+{
+    if (dup_path(obj, "image", &spec->image, err) < 0 ||
+        dup_string(obj, "network", VM_NETWORK_MAX, &spec->network, err) < 0 ||
+        dup_string(obj, "domain_xml", VM_DOMAIN_XML_MAX, &spec->domain_xml, err) < 0 ||
+        parse_cloud_init(obj, spec, err) < 0)
+        return -1;
+    bool cloud = spec->image || spec->network || spec->user_data || spec->domain_xml;
+    if (cloud && spec->stack != VM_STACK_COMMODITY) {
+        const char *f = spec->image ? "image" : spec->network ? "network"
+                        : spec->user_data ? "cloud_init" : "domain_xml";
+        return api_fail(err, 400, f, "only for stack commodity");
+    }
+    if (!cloud)
+        return 0;
+    if (spec->image && spec->domain_xml)
+        return api_fail(err, 400, "domain_xml", "give an image or a domain XML, not both (the "
+                                                "XML names its own disks)");
+    if (!spec->image && !spec->domain_xml)
+        return api_fail(err, 400, spec->network ? "network" : "cloud_init",
+                        "needs an image (an ordinary cloud VM)");
+    const char *lwk_only = spec->kernel ? "kernel" : spec->initrd ? "initrd"
+                           : spec->cmdline ? "cmdline" : spec->argc ? "program" : NULL;
+    if (lwk_only)
+        return api_fail(err, 400, lwk_only, "not with %s: the guest boots from its own disk",
+                        spec->image ? "image" : "domain_xml");
+    if (spec->domain_xml && (spec->network || spec->user_data))
+        return api_fail(err, 400, spec->network ? "network" : "cloud_init",
+                        "not with domain_xml: the XML says its own devices");
+    if (spec->network) {
+        char why[160];
+        if (vm_name_check(spec->network, why, sizeof(why)) < 0)
+            return api_fail(err, 400, "network", "'%.64s' is %s", spec->network, why);
+    }
+    return 0;
+}
+
 int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error *err)
 {
     static const char *const fields[] = {"name", "stack", "vcpus", "mem_mib", "kernel", "initrd",
                                          "cmdline", "share", "program", "cpu_quota_pct",
-                                         NULL};
+                                         "image", "network", "cloud_init", "domain_xml", NULL};
     memset(spec, 0, sizeof(*spec));
     if (json_only_fields(obj, fields, err) < 0)
         return -1;
@@ -109,7 +178,9 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return -1;
     spec->vcpus = (unsigned)n;
     n = 0;
-    if (json_get_int_range(obj, "mem_mib", true, 1, VM_MEM_MIB_MAX, &n, NULL, err) < 0)
+    /* an operator's domain XML says its own memory size */
+    bool has_xml = json_object_get(obj, "domain_xml") != NULL;
+    if (json_get_int_range(obj, "mem_mib", !has_xml, 1, VM_MEM_MIB_MAX, &n, NULL, err) < 0)
         return -1;
     spec->mem_mib = (uint64_t)n;
     if (spec->stack == VM_STACK_HPC && spec->mem_mib < VM_HPC_MEM_MIB_MIN)
@@ -125,7 +196,7 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return -1;
     if (cmdline && !(spec->cmdline = strdup(cmdline)))
         return api_fail(err, 500, "cmdline", "out of memory");
-    if (parse_program(obj, spec, err) < 0)
+    if (parse_program(obj, spec, err) < 0 || parse_cloud_vm(obj, spec, err) < 0)
         return -1;
     if (spec->stack == VM_STACK_HPC && spec->initrd)
         return api_fail(err, 400, "initrd", "not supported for stack hpc (use program)");
@@ -180,6 +251,15 @@ json_t *vm_spec_to_json(const struct vm_spec *spec)
     if (spec->share) json_object_set_new(o, "share", json_string(spec->share));
     if (spec->cpu_quota_pct)
         json_object_set_new(o, "cpu_quota_pct", json_integer(spec->cpu_quota_pct));
+    if (spec->image) json_object_set_new(o, "image", json_string(spec->image));
+    if (spec->network) json_object_set_new(o, "network", json_string(spec->network));
+    if (spec->domain_xml) json_object_set_new(o, "domain_xml", json_string(spec->domain_xml));
+    if (spec->user_data) {
+        json_t *ci = json_pack("{s:s}", "user_data", spec->user_data);
+        if (ci && spec->meta_data)
+            json_object_set_new(ci, "meta_data", json_string(spec->meta_data));
+        json_object_set_new(o, "cloud_init", ci);
+    }
     if (spec->argc) {
         json_t *a = json_array();
         for (unsigned i = 0; i < spec->argc; i++)
@@ -195,6 +275,11 @@ void vm_spec_free(struct vm_spec *spec)
     free(spec->initrd);
     free(spec->cmdline);
     free(spec->share);
+    free(spec->image);
+    free(spec->network);
+    free(spec->user_data);
+    free(spec->meta_data);
+    free(spec->domain_xml);
     for (unsigned i = 0; i < VM_ARGV_MAX + 1; i++)
         free(spec->argv[i]);
     memset(spec, 0, sizeof(*spec));

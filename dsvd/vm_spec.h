@@ -15,6 +15,10 @@
 #define VM_VCPUS_MAX 256
 #define VM_HPC_MEM_MIB_MIN HVMM_MEM_MIN_MIB
 #define VM_MEM_MIB_MAX (1024 * 1024) /* 1 TiB: anything above is absurd for one VM */
+#define VM_NETWORK_MAX 64
+#define VM_USER_DATA_MAX (32 * 1024) /* NoCloud has no limit; EC2 takes 16 KiB */
+#define VM_META_DATA_MAX 4096
+#define VM_DOMAIN_XML_MAX (48 * 1024)
 
 enum vm_stack { VM_STACK_HPC, VM_STACK_COMMODITY };
 
@@ -30,6 +34,12 @@ struct vm_spec {
     char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
     unsigned argc;
     unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
+    /* commodity only: an ordinary cloud VM from a disk image (docs/commodity.md) */
+    char *image;      /* qcow2 or raw; the VM runs on a copy-on-write overlay of it */
+    char *network;    /* a libvirt network; NULL: dsvd's own NAT network */
+    char *user_data;  /* cloud-init NoCloud user-data; NULL: no seed */
+    char *meta_data;  /* NULL: instance-id and local-hostname from the name */
+    char *domain_xml; /* an operator's libvirt domain XML; dsvd adds only placement */
 };
 
 const char *vm_stack_name(enum vm_stack s);

@@ -200,38 +200,32 @@ void fileio_destroy(struct fileio *fio)
 	free(fio);
 }
 
+/* The dispatch table, from dsv/file_calls.def: a call's kind says what to look up first. */
+static const struct {
+	enum dsv_file_kind kind;
+	int64_t (*fn)(const struct fio_call *c);
+} file_calls[DSV_FILE_CALLS] = {
+#define DSV_FILE_CALL(NAME, name, nr, kind, args) \
+	[nr - DSV_HC_FILE_BASE] = { DSV_FILE_##kind, fio_##name },
+#include <dsv/file_calls.def>
+#undef DSV_FILE_CALL
+};
+
 int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
 		    const uint64_t args[6])
 {
 	if (!fio || !gm || !args)
 		return -EINVAL;
-	switch (nr) {
-	case DSV_HC_OPENAT:
-	case DSV_HC_FSTATAT:
-	case DSV_HC_STATX:
-	case DSV_HC_MKDIRAT:
-	case DSV_HC_UNLINKAT:
-	case DSV_HC_RENAMEAT:
-	case DSV_HC_GETCWD:
-	case DSV_HC_CHDIR:
-	case DSV_HC_FACCESSAT:
-	case DSV_HC_READLINKAT:
-		return fio_do_path(fio, gm, nr, args);
-	case DSV_HC_CLOSE:
-	case DSV_HC_READ:
-	case DSV_HC_WRITE:
-	case DSV_HC_PREAD:
-	case DSV_HC_PWRITE:
-	case DSV_HC_LSEEK:
-	case DSV_HC_FSTAT:
-	case DSV_HC_GETDENTS64:
-	case DSV_HC_FTRUNCATE:
-	case DSV_HC_FSYNC:
-	case DSV_HC_WINSIZE:
-	case DSV_HC_FCNTL:
-	case DSV_HC_DUP3:
-		return fio_do_fd(fio, gm, nr, args);
-	default:
+	if (nr < DSV_HC_FILE_BASE || nr - DSV_HC_FILE_BASE >= DSV_FILE_CALLS ||
+	    !file_calls[nr - DSV_HC_FILE_BASE].fn)
 		return -ENOSYS;
-	}
+	struct fio_call c = { .fio = fio, .gm = gm, .a = args };
+	if (file_calls[nr - DSV_HC_FILE_BASE].kind != DSV_FILE_FD)
+		return file_calls[nr - DSV_HC_FILE_BASE].fn(&c);
+	/* a reference for the call: a close on another vCPU cannot pull the fd away */
+	if (!(c.file = fio_get(fio, args[0])))
+		return -EBADF;
+	int64_t r = file_calls[nr - DSV_HC_FILE_BASE].fn(&c);
+	fio_put(fio, c.file);
+	return r;
 }

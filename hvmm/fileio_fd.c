@@ -39,9 +39,10 @@ static int64_t res(long r)
 	return r < 0 ? -errno : r;
 }
 
-static int64_t do_close(struct fileio *fio, uint64_t fd64)
+int64_t fio_close(const struct fio_call *c)
 {
-	uint32_t fd = (uint32_t)fd64;
+	struct fileio *fio = c->fio;
+	uint32_t fd = (uint32_t)c->a[0];
 	if (fd >= DSV_MAX_FILES)
 		return -EBADF;
 	pthread_mutex_lock(&fio->lock);
@@ -55,8 +56,10 @@ static int64_t do_close(struct fileio *fio, uint64_t fd64)
 	return 0;
 }
 
-static int64_t do_dup3(struct fileio *fio, const uint64_t a[6])
+int64_t fio_dup3(const struct fio_call *c)
 {
+	struct fileio *fio = c->fio;
+	const uint64_t *a = c->a;
 	uint32_t oldfd = (uint32_t)a[0], newfd = (uint32_t)a[1], flags = (uint32_t)a[2];
 	if (flags & ~(uint32_t)O_CLOEXEC)
 		return -EINVAL;
@@ -103,9 +106,12 @@ static int64_t do_dupfd(struct fileio *fio, struct fio_file *f, uint64_t min, in
 	return r;
 }
 
-static int64_t do_fcntl(struct fileio *fio, struct fio_file *f, uint32_t fd, const uint64_t a[6])
+int64_t fio_fcntl(const struct fio_call *c)
 {
-	uint32_t cmd = (uint32_t)a[1];
+	struct fileio *fio = c->fio;
+	struct fio_file *f = c->file;
+	const uint64_t *a = c->a;
+	uint32_t fd = (uint32_t)a[0], cmd = (uint32_t)a[1];
 	int64_t r;
 	switch (cmd) {
 	case F_GETFL:
@@ -132,74 +138,86 @@ static int64_t do_fcntl(struct fileio *fio, struct fio_file *f, uint32_t fd, con
 	}
 }
 
-/* Reads and writes: len is bounded by the ABI's per-call limit, the lwk splits bigger ones. */
-static int64_t do_rw(struct fio_file *f, const struct guest_mem *gm, uint32_t nr,
-		     const uint64_t a[6])
+/* Reads and writes: len is bounded by the ABI's per-call limit, the lwk splits bigger ones.
+ * NULL: a bad length or buffer, with the errno in *err. */
+static void *io_buf(const struct fio_call *c, uint64_t len, int64_t *err)
 {
-	uint64_t len = a[2];
-	if (nr == DSV_HC_GETDENTS64 && len > DSV_HC_MAX_IO)
-		len = DSV_HC_MAX_IO;  /* fewer entries per call is still correct */
-	if (len > DSV_HC_MAX_IO)
+	void *buf;
+	if (len > DSV_HC_MAX_IO) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!(buf = gbuf(c->gm, c->a[1], len)))
+		*err = -EFAULT;
+	return buf;
+}
+
+int64_t fio_read(const struct fio_call *c)
+{
+	int64_t err;
+	void *buf = io_buf(c, c->a[2], &err);
+	return buf ? res(read(c->file->fd, buf, c->a[2])) : err;
+}
+
+int64_t fio_write(const struct fio_call *c)
+{
+	int64_t err;
+	void *buf = io_buf(c, c->a[2], &err);
+	return buf ? res(write(c->file->fd, buf, c->a[2])) : err;
+}
+
+int64_t fio_pread(const struct fio_call *c)
+{
+	int64_t err;
+	void *buf = io_buf(c, c->a[2], &err);
+	return buf ? res(pread(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
+}
+
+int64_t fio_pwrite(const struct fio_call *c)
+{
+	int64_t err;
+	void *buf = io_buf(c, c->a[2], &err);
+	return buf ? res(pwrite(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
+}
+
+int64_t fio_getdents64(const struct fio_call *c)
+{
+	/* fewer entries per call is still correct */
+	uint64_t len = c->a[2] > DSV_HC_MAX_IO ? DSV_HC_MAX_IO : c->a[2];
+	int64_t err;
+	void *buf = io_buf(c, len, &err);
+	return buf ? res(syscall(SYS_getdents64, c->file->fd, buf, (unsigned)len)) : err;
+}
+
+int64_t fio_lseek(const struct fio_call *c)
+{
+	if ((uint32_t)c->a[2] > SEEK_HOLE)
 		return -EINVAL;
-	void *buf = gbuf(gm, a[1], len);
-	if (!buf)
-		return -EFAULT;
-	switch (nr) {
-	case DSV_HC_READ:
-		return res(read(f->fd, buf, len));
-	case DSV_HC_WRITE:
-		return res(write(f->fd, buf, len));
-	case DSV_HC_PREAD:
-		return res(pread(f->fd, buf, len, (off_t)a[3]));
-	case DSV_HC_PWRITE:
-		return res(pwrite(f->fd, buf, len, (off_t)a[3]));
-	default:
-		return res(syscall(SYS_getdents64, f->fd, buf, (unsigned)len));
-	}
+	return res(lseek(c->file->fd, (off_t)c->a[1], (int)(uint32_t)c->a[2]));
 }
 
-static int64_t do_one(struct fileio *fio, struct fio_file *f, const struct guest_mem *gm,
-		      uint32_t nr, const uint64_t a[6])
+int64_t fio_fstat(const struct fio_call *c)
 {
-	switch (nr) {
-	case DSV_HC_LSEEK:
-		if ((uint32_t)a[2] > SEEK_HOLE)
-			return -EINVAL;
-		return res(lseek(f->fd, (off_t)a[1], (int)(uint32_t)a[2]));
-	case DSV_HC_FSTAT: {
-		struct stat st;
-		if (fstat(f->fd, &st) < 0)
-			return -errno;
-		return put_guest(gm, a[1], &st, sizeof(st));
-	}
-	case DSV_HC_FTRUNCATE:
-		return res(ftruncate(f->fd, (off_t)a[1]));
-	case DSV_HC_FSYNC:
-		return res(fsync(f->fd));
-	case DSV_HC_WINSIZE: {
-		struct winsize ws;
-		if (ioctl(f->fd, TIOCGWINSZ, &ws) < 0)
-			return -errno;
-		return put_guest(gm, a[1], &ws, sizeof(ws));
-	}
-	case DSV_HC_FCNTL:
-		return do_fcntl(fio, f, (uint32_t)a[0], a);
-	default:
-		return do_rw(f, gm, nr, a);
-	}
+	struct stat st;
+	if (fstat(c->file->fd, &st) < 0)
+		return -errno;
+	return put_guest(c->gm, c->a[1], &st, sizeof(st));
 }
 
-int64_t fio_do_fd(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
-		  const uint64_t a[6])
+int64_t fio_ftruncate(const struct fio_call *c)
 {
-	if (nr == DSV_HC_CLOSE)
-		return do_close(fio, a[0]);
-	if (nr == DSV_HC_DUP3)
-		return do_dup3(fio, a);
-	struct fio_file *f = fio_get(fio, a[0]);
-	if (!f)
-		return -EBADF;
-	int64_t r = do_one(fio, f, gm, nr, a);
-	fio_put(fio, f);
-	return r;
+	return res(ftruncate(c->file->fd, (off_t)c->a[1]));
+}
+
+int64_t fio_fsync(const struct fio_call *c)
+{
+	return res(fsync(c->file->fd));
+}
+
+int64_t fio_winsize(const struct fio_call *c)
+{
+	struct winsize ws;
+	if (ioctl(c->file->fd, TIOCGWINSZ, &ws) < 0)
+		return -errno;
+	return put_guest(c->gm, c->a[1], &ws, sizeof(ws));
 }

@@ -69,10 +69,18 @@ int fio_dir_rel(struct fileio *fio, struct fio_file *f, char *out, size_t outlen
 /* base + path, lexically normalized, malloc'd; NULL if unknown. */
 char *fio_join_rel(const struct fileio *fio, const char *base, const char *path);
 
-/* fileio_pathops.c and fileio_fd.c: the calls. */
-int64_t fio_do_path(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
-		    const uint64_t a[6]);
-int64_t fio_do_fd(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
-		  const uint64_t a[6]);
+/* One call in flight: what the dispatcher (fileio.c) hands each handler. */
+struct fio_call {
+	struct fileio *fio;
+	const struct guest_mem *gm;
+	const uint64_t *a;        /* the guest's six arguments */
+	struct fio_file *file;    /* DSV_FILE_FD calls: a[0]'s file, held for the call */
+};
+
+/* The handlers, one per line of dsv/file_calls.def: fio_openat, fio_close, ... in
+ * fileio_pathops.c (DSV_FILE_PATH) and fileio_fd.c (DSV_FILE_FD, DSV_FILE_TABLE). */
+#define DSV_FILE_CALL(NAME, name, nr, kind, args) int64_t fio_##name(const struct fio_call *c);
+#include <dsv/file_calls.def>
+#undef DSV_FILE_CALL
 
 #endif

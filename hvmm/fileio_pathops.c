@@ -163,11 +163,11 @@ static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm,
 	return ret;
 }
 
-static int64_t do_modify(struct fileio *fio, struct fio_file *dir, struct fio_path *p,
-			 uint32_t nr, uint32_t arg)
+static int64_t do_modify(struct fileio *fio, struct fio_file *dir, char *path, uint32_t nr,
+			 uint32_t arg)
 {
 	const char *last;
-	int pfd = fio_open_parent(fio, dir, p->buf, &last);
+	int pfd = fio_open_parent(fio, dir, path, &last);
 	if (pfd < 0)
 		return pfd;
 	long r = nr == DSV_HC_MKDIRAT ? mkdirat(pfd, last, arg & FIO_MODE_OK)
@@ -259,112 +259,147 @@ static int64_t do_getcwd(struct fileio *fio, const struct guest_mem *gm, uint64_
 	return r ? r : n + 1;
 }
 
-/* Arguments that do not need the path: Linux rejects them before any lookup. */
-static int64_t check_flags(uint32_t nr, const uint64_t a[6])
-{
-	uint32_t f;
-	switch (nr) {
-	case DSV_HC_FSTATAT:
-		f = (uint32_t)a[4];
-		return f & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-				    AT_STATX_SYNC_TYPE)
-			? -EINVAL : 0;
-	case DSV_HC_STATX:
-		f = (uint32_t)a[3];
-		if (f & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-				    AT_STATX_SYNC_TYPE))
-			return -EINVAL;
-		if ((f & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
-			return -EINVAL;
-		return ((uint32_t)a[4] & STATX__RESERVED) ? -EINVAL : 0;
-	case DSV_HC_UNLINKAT:
-		return ((uint32_t)a[3] & ~(uint32_t)AT_REMOVEDIR) ? -EINVAL : 0;
-	case DSV_HC_FACCESSAT:
-		if ((uint32_t)a[3] & ~(uint32_t)(R_OK | W_OK | X_OK))
-			return -EINVAL;
-		f = (uint32_t)a[4];
-		return f & ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
-			? -EINVAL : 0;
-	default:
-		return 0;
-	}
-}
+/*
+ * The (dirfd, path, path_len, ...) calls: bad flags first (Linux rejects them before any
+ * lookup), then the path, then the directory it is relative to; fn runs with both and the
+ * directory is released after it. empty_ok: an empty path names dirfd itself.
+ */
+typedef int64_t (*at_fn)(const struct fio_call *c, struct fio_file *dir, char *path);
 
-static int empty_path_ok(uint32_t nr, const uint64_t a[6])
+static int64_t at_call(const struct fio_call *c, int64_t flags_err, int empty_ok, at_fn fn)
 {
-	return (nr == DSV_HC_FSTATAT && ((uint32_t)a[4] & AT_EMPTY_PATH)) ||
-	       (nr == DSV_HC_STATX && ((uint32_t)a[3] & AT_EMPTY_PATH)) ||
-	       (nr == DSV_HC_FACCESSAT && ((uint32_t)a[4] & AT_EMPTY_PATH)) ||
-	       nr == DSV_HC_READLINKAT;
-}
-
-/* Calls of the form (dirfd, path, path_len, ...). */
-static int64_t do_at(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
-		     const uint64_t a[6], struct fio_path *p)
-{
-	int64_t r = check_flags(nr, a);
-	if (r)
-		return r;
-	if ((r = fio_copy_path(gm, a[1], a[2], p)))
-		return r;
-	int empty_ok = !p->len && empty_path_ok(nr, a);
-	if (!p->len && !empty_ok)
-		return -ENOENT;
-	if (fio->root_fd < 0 && !empty_ok)
-		return -EACCES;
-	int err = 0;
-	struct fio_file *dir = NULL;
-	/* An absolute path ignores dirfd entirely, even a bad one, as in Linux. */
-	if (p->buf[0] != '/' && !(dir = fio_get_dir(fio, a[0], &err)))
-		return err;
-	switch (nr) {
-	case DSV_HC_OPENAT:
-		r = do_openat(fio, dir, p->buf, (uint32_t)a[3], (uint32_t)a[4]);
-		break;
-	case DSV_HC_FSTATAT:
-		r = do_fstatat(fio, gm, dir, p->buf, a[3], (uint32_t)a[4]);
-		break;
-	case DSV_HC_STATX:
-		r = do_statx(fio, gm, dir, p->buf, (uint32_t)a[3], (uint32_t)a[4], a[5]);
-		break;
-	case DSV_HC_FACCESSAT:
-		r = do_faccessat(fio, dir, p->buf, (uint32_t)a[3], (uint32_t)a[4]);
-		break;
-	case DSV_HC_READLINKAT:
-		r = do_readlinkat(fio, gm, dir, p->buf, a[3], (int)(uint32_t)a[4]);
-		break;
-	default:
-		r = do_modify(fio, dir, p, nr, (uint32_t)a[3]);
-		break;
-	}
-	fio_put(fio, dir);
-	return r;
-}
-
-int64_t fio_do_path(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
-		    const uint64_t a[6])
-{
-	if (nr == DSV_HC_GETCWD)
-		return fio->root_fd < 0 ? -EACCES : do_getcwd(fio, gm, a[0], a[1]);
-	if (nr == DSV_HC_RENAMEAT)
-		return fio->root_fd < 0 ? -EACCES : do_rename(fio, gm, a);
+	struct fileio *fio = c->fio;
+	if (flags_err)
+		return flags_err;
 	struct fio_path *p = malloc(sizeof(*p));  /* 4 KiB: keep vCPU thread stacks small */
 	if (!p)
 		return -ENOMEM;
-	int64_t r;
-	if (nr == DSV_HC_CHDIR) {
-		r = fio_copy_path(gm, a[0], a[1], p);
-		if (!r)
-			r = fio->root_fd < 0 ? -EACCES : !p->len ? -ENOENT : 0;
-		if (!r) {
-			int err = 0;
-			struct fio_file *cwd = fio_get_dir(fio, (uint64_t)(int64_t)DSV_AT_FDCWD,
-							   &err);
-			r = cwd ? do_chdir(fio, cwd, p->buf) : err;
-			fio_put(fio, cwd);
-		}
-	} else {
-		r = do_at(fio, gm, nr, a, p);
+	p->len = 0;
+	int64_t r = fio_copy_path(c->gm, c->a[1], c->a[2], p);
+	empty_ok = empty_ok && !p->len;
+	if (!r && !p->len && !empty_ok)
+		r = -ENOENT;
+	if (!r && fio->root_fd < 0 && !empty_ok)
+		r = -EACCES;
+	int err = 0;
+	struct fio_file *dir = NULL;
+	/* An absolute path ignores dirfd entirely, even a bad one, as in Linux. */
+	if (!r && p->buf[0] != '/' && !(dir = fio_get_dir(fio, c->a[0], &err)))
+		r = err;
+	if (!r)
+		r = fn(c, dir, p->buf);
+	fio_put(fio, dir);
+	free(p);
+	return r;
+}
+
+#define STAT_FLAGS_OK (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)
+
+static int64_t openat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_openat(c->fio, dir, path, (uint32_t)c->a[3], (uint32_t)c->a[4]);
+}
+
+int64_t fio_openat(const struct fio_call *c)
+{
+	return at_call(c, 0, 0, openat_at);
+}
+
+static int64_t fstatat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_fstatat(c->fio, c->gm, dir, path, c->a[3], (uint32_t)c->a[4]);
+}
+
+int64_t fio_fstatat(const struct fio_call *c)
+{
+	uint32_t f = (uint32_t)c->a[4];
+	return at_call(c, f & ~(uint32_t)STAT_FLAGS_OK ? -EINVAL : 0, f & AT_EMPTY_PATH, fstatat_at);
+}
+
+static int64_t statx_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_statx(c->fio, c->gm, dir, path, (uint32_t)c->a[3], (uint32_t)c->a[4], c->a[5]);
+}
+
+int64_t fio_statx(const struct fio_call *c)
+{
+	uint32_t f = (uint32_t)c->a[3];
+	int64_t bad = (f & ~(uint32_t)STAT_FLAGS_OK) ||
+		      (f & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
+		      ((uint32_t)c->a[4] & STATX__RESERVED)
+		? -EINVAL : 0;
+	return at_call(c, bad, f & AT_EMPTY_PATH, statx_at);
+}
+
+static int64_t faccessat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_faccessat(c->fio, dir, path, (uint32_t)c->a[3], (uint32_t)c->a[4]);
+}
+
+int64_t fio_faccessat(const struct fio_call *c)
+{
+	uint32_t f = (uint32_t)c->a[4];
+	int64_t bad = ((uint32_t)c->a[3] & ~(uint32_t)(R_OK | W_OK | X_OK)) ||
+		      (f & ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		? -EINVAL : 0;
+	return at_call(c, bad, f & AT_EMPTY_PATH, faccessat_at);
+}
+
+static int64_t readlinkat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_readlinkat(c->fio, c->gm, dir, path, c->a[3], (int)(uint32_t)c->a[4]);
+}
+
+int64_t fio_readlinkat(const struct fio_call *c)
+{
+	return at_call(c, 0, 1, readlinkat_at);
+}
+
+static int64_t mkdirat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_modify(c->fio, dir, path, DSV_HC_MKDIRAT, (uint32_t)c->a[3]);
+}
+
+int64_t fio_mkdirat(const struct fio_call *c)
+{
+	return at_call(c, 0, 0, mkdirat_at);
+}
+
+static int64_t unlinkat_at(const struct fio_call *c, struct fio_file *dir, char *path)
+{
+	return do_modify(c->fio, dir, path, DSV_HC_UNLINKAT, (uint32_t)c->a[3]);
+}
+
+int64_t fio_unlinkat(const struct fio_call *c)
+{
+	return at_call(c, ((uint32_t)c->a[3] & ~(uint32_t)AT_REMOVEDIR) ? -EINVAL : 0, 0,
+		       unlinkat_at);
+}
+
+int64_t fio_renameat(const struct fio_call *c)
+{
+	return c->fio->root_fd < 0 ? -EACCES : do_rename(c->fio, c->gm, c->a);
+}
+
+int64_t fio_getcwd(const struct fio_call *c)
+{
+	return c->fio->root_fd < 0 ? -EACCES : do_getcwd(c->fio, c->gm, c->a[0], c->a[1]);
+}
+
+int64_t fio_chdir(const struct fio_call *c)
+{
+	struct fileio *fio = c->fio;
+	struct fio_path *p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	int64_t r = fio_copy_path(c->gm, c->a[0], c->a[1], p);
+	if (!r)
+		r = fio->root_fd < 0 ? -EACCES : !p->len ? -ENOENT : 0;
+	if (!r) {
+		int err = 0;
+		struct fio_file *cwd = fio_get_dir(fio, (uint64_t)(int64_t)DSV_AT_FDCWD, &err);
+		r = cwd ? do_chdir(fio, cwd, p->buf) : err;
+		fio_put(fio, cwd);
 	}
 	free(p);
 	return r;

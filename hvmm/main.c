@@ -1,8 +1,11 @@
 /* hvmm: the dsv HPC virtual machine monitor. One process per VM. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cgroup_join.h"
 #include "dsv_config.h"
+#include "exit_status_file.h"
 #include "log.h"
 #include "options.h"
 #include "pid_namespace.h"
@@ -26,23 +29,37 @@ int main(int argc, char **argv)
 	case OPTS_RUN:
 		break;
 	}
+	/* opened first: at the end hvmm may be jailed, under seccomp */
+	int status_fd = -1, status, in_child = 0;
+	if (opts.status_file && (status_fd = exit_status_file_open(opts.status_file, err,
+								   sizeof(err))) < 0) {
+		log_err("%s", err);
+		return HVMM_EXIT_SETUP;
+	}
 	/* Before anything is allocated, so that all of it is accounted to the cgroups. */
 	for (int i = 0; i < opts.ncgroups; i++) {
 		if (cgroup_join(opts.cgroups[i], err, sizeof(err))) {
 			log_err("--cgroup %s: %s", opts.cgroups[i], err);
-			return HVMM_EXIT_SETUP;
+			status = HVMM_EXIT_SETUP;
+			goto record;
 		}
 	}
 	if (opts.jail) {
-		int status;
-
 		switch (pidns_enter(&status, err, sizeof(err))) {
 		case -1:
 			log_err("--jail: %s", err);
-			return HVMM_EXIT_SETUP;
+			status = HVMM_EXIT_SETUP;
+			goto record;
 		case 1:
-			return status;  /* the VM ran in the child */
+			goto record; /* the VM ran in the child: its status is ours */
 		}
+		in_child = 1;
 	}
-	return vm_run(&opts);
+	status = vm_run(&opts);
+	if (in_child)
+		return status; /* the parent records it */
+record:
+	if (status_fd >= 0 && exit_status_file_record(status_fd, status) < 0)
+		log_err("--status-file %s: %s", opts.status_file, strerror(errno));
+	return status;
 }

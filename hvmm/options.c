@@ -37,6 +37,7 @@ static const char usage[] =
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
+	"  --status-file FILE         write the exit status to FILE (\"N\\n\"; empty while running)\n"
 	"  --jail DIR                 run as PID 1 of a new PID namespace (hvmm's first\n"
 	"                             process waits for it and passes on its status) and in a\n"
 	"                             private mount namespace rooted at DIR, entered once every\n"
@@ -65,8 +66,8 @@ const char *opts_usage(void)
 
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
-	OPT_KERNEL, OPT_STATS, OPT_LOG,
-	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* security hooks (issue 7) */
+	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE,
+	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
 	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
 };
 
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "test-seccomp", required_argument, NULL, OPT_TEST_SECCOMP }, /* hidden */
@@ -236,6 +238,9 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case OPT_LOG:
 		o->log = arg;
+		return 0;
+	case OPT_STATUS_FILE:
+		o->status_file = arg;
 		return 0;
 	case 'v':
 		o->verbose++;

@@ -29,9 +29,10 @@ struct hvmm_opts {
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;
+	const char *status_file;         /* --status-file FILE: the exit status, for dsvd */
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
-	/* security hooks (issue 7, docs/security.md) */
+	/* least privilege: docs/security.md */
 	int no_seccomp;                  /* --no-seccomp: debugging only */
 	const char *jail;                /* --jail DIR */
 	const char *test_seccomp;        /* hidden --test-seccomp=main|vcpu, for the tests */

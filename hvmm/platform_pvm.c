@@ -1,4 +1,4 @@
-/* kvm_pvm: opt each vCPU in to native supervisor mode with the VIF MSR (KVM.md). */
+/* kvm_pvm: opt each vCPU in to native supervisor mode with the VIF MSR (docs/platform.md). */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>

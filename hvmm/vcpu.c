@@ -10,7 +10,7 @@
 #include "dsv/hvmm_cli.h"
 #include "dsv/hypercall.h"
 #include "log.h"
-#include "seccomp_filter.h" /* security hook (issue 7) */
+#include "seccomp_filter.h"
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -301,7 +301,7 @@ void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	ok = vcpu_setup(v) == 0;
 
-	/* security hook (issue 7): this vCPU thread's seccomp filter, before the guest runs */
+	/* this vCPU thread's seccomp filter, before the guest runs */
 	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,
 			      sizeof(v->setup_err)))
 		ok = 0;

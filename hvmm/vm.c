@@ -27,7 +27,7 @@
 #include "fileio.h"
 #include "image_file.h"
 #include "log.h"
-#include "privileges.h" /* security hooks (issue 7) */
+#include "privileges.h"
 #include "seccomp_filter.h"
 #include "share_limits.h"
 #include "vm_setup.h"
@@ -197,7 +197,7 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		snprintf(err, errlen, "--share-max-file-size: %s", sub);
 		return -1;
 	}
-	/* security hook (issue 7): jail, capabilities, no_new_privs; still single-threaded */
+	/* jail, capabilities, no_new_privs: while still single-threaded, so every thread inherits them */
 	if (harden_after_setup(o, err, errlen))
 		return -1;
 	return 0;
@@ -233,7 +233,7 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			.program = have_prog ? prog : NULL,
 		};
 		boot_write_info(&vm->mem, &bp);
-		/* security hook (issue 7): the housekeeping thread's seccomp filter */
+		/* the housekeeping thread's seccomp filter */
 		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
 			failed = 1;
 	}

@@ -65,6 +65,12 @@ static NORETURN void qemu_exit(uint32_t status)
 		__asm__ volatile("hlt");
 }
 
+static const uint8_t file_kind[DSV_FILE_CALLS] = {
+#define DSV_FILE_CALL(NAME, name, nr, kind, args) [nr - DSV_HC_FILE_BASE] = DSV_FILE_##kind,
+#include <dsv/file_calls.def>
+#undef DSV_FILE_CALL
+};
+
 int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 {
 	switch (nr) {
@@ -101,21 +107,11 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 			return -ERANGE;
 		memcpy(phys_to_virt(a[0]), "/", 2);
 		return 2;
-	case DSV_HC_OPENAT:
-	case DSV_HC_FSTATAT:
-	case DSV_HC_STATX:
-	case DSV_HC_MKDIRAT:
-	case DSV_HC_UNLINKAT:
-	case DSV_HC_RENAMEAT:
-	case DSV_HC_CHDIR:
-	case DSV_HC_FACCESSAT:
-	case DSV_HC_READLINKAT:
-		return -EACCES;
-	case DSV_HC_GETDENTS64:
-	case DSV_HC_FTRUNCATE:
-	case DSV_HC_DUP3:
-		return -EBADF;
 	default:
-		return -ENOSYS;
+		/* No file system: paths are refused as outside the share, and no descriptor
+		 * but the standard three exists. */
+		if (nr < DSV_HC_FILE_BASE || nr > DSV_HC_FILE_LAST)
+			return -ENOSYS;
+		return file_kind[nr - DSV_HC_FILE_BASE] == DSV_FILE_PATH ? -EACCES : -EBADF;
 	}
 }

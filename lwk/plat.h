@@ -1,5 +1,5 @@
 /* The CPU platform interface: the only place the kernel differs between kvm_pvm and
- * hardware virtualization (see /work/shared/platform/KVM.md and docs/lwk.md). */
+ * hardware virtualization (docs/platform.md, docs/lwk.md). */
 #ifndef LWK_PLAT_H
 #define LWK_PLAT_H
 

@@ -7,7 +7,7 @@
 
 /* Returns true once *flag (may be NULL) is non-zero, false once the TSC passes deadline
  * (0: none). Halts rather than spins when the wait is long enough for a timer interrupt
- * to pay off (KVM.md: a LAPIC timer interrupt costs 20-43 us). */
+ * to pay off (docs/platform.md: a LAPIC timer interrupt costs 20-43 us). */
 bool wait_for(volatile int *flag, uint64_t deadline);
 
 #endif

@@ -1,4 +1,4 @@
-/* Thin wrappers around x86 instructions. Several of them trap on PVM (KVM.md): keep them
+/* Thin wrappers around x86 instructions. Several of them trap on PVM (docs/platform.md): keep them
  * out of hot paths. */
 #ifndef LWK_X86_H
 #define LWK_X86_H

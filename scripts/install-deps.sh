@@ -9,7 +9,9 @@ PKGS=(
   libseccomp-dev libcap-dev libvirt-dev
   musl-tools busybox-static
   qemu-system-x86 libvirt-daemon-system libvirt-clients
-  gnuplot-nox curl clang
+  libxml2-dev qemu-utils genisoimage dnsmasq-base
+  syslinux syslinux-common mtools dosfstools
+  gnuplot-nox curl clang cpio
 )
 
 missing=()

@@ -1,5 +1,5 @@
 /*
- * bench/interference: the paper's experiment (issue 6). An HPC application runs in five
+ * bench/interference: the paper's experiment. An HPC application runs in five
  * settings, with and without busy commodity VMs beside it, and the runner reports how it
  * fares in each. Shared types of its parts.
  */

@@ -1,5 +1,5 @@
 /*
- * bench/interference: the paper's interference experiment (issue 6); `dsv bench
+ * bench/interference: the paper's interference experiment; `dsv bench
  * interference` runs it. See docs/interference.md.
  */
 #include "interference.h"
@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: interference [options]\n"
 "Runs an HPC application beside busy commodity VMs in five scenarios and reports its\n"
-"slowdown against running alone (issue 6, docs/interference.md).\n"
+"slowdown against running alone (docs/interference.md).\n"
 "\n"
 "scenarios: native-alone, hpc-alone, single-stack, single-stack-pinned, dual-stack\n"
 "\n"
@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 	if (x.single_uses_hvmm)
 		ix_note(&x, "The lwk boots one vCPU through PVH, and the HPC application uses %d "
 			"threads here, so the single-stack HPC VM is hvmm without a partition (its "
-			"vCPUs pinned to the HPC CPUs: hvmm always pins), as issue 6 allows.",
+			"vCPUs pinned to the HPC CPUs: hvmm always pins), as docs/interference.md explains.",
 			cfg.nhpc);
 	int rc = 0;
 	if (need_virt) {

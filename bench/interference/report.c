@@ -274,7 +274,7 @@ static void targets(FILE *f, struct ix_ctx *x, const struct row *r)
 	const struct row *d = &r[SCN_DUAL], *h = &r[SCN_HPC_ALONE], *s = &r[SCN_SINGLE];
 	if (!x->cfg->scn_on[SCN_DUAL] || !x->cfg->scn_on[SCN_HPC_ALONE])
 		return;
-	fprintf(f, "\n## Targets of issue 6 (measured, not asserted)\n\n");
+	fprintf(f, "\n## Targets (docs/interference.md; measured, not asserted)\n\n");
 	fprintf(f, "| target | measured | |\n| --- | --- | --- |\n");
 	fprintf(f, "| dual-stack slowdown vs hpc-alone ≤ 1%% | ");
 	num(f, "%+.2f%%", (d->slow_hpc - 1) * 100);

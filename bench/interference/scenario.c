@@ -1,5 +1,5 @@
 /*
- * The five scenarios of issue 6. Each repetition of a scenario: start the commodity VMs
+ * The five scenarios (docs/interference.md). Each repetition of a scenario: start the commodity VMs
  * (K hogs) where the scenario has them and wait until every hog runs, run the HPC
  * application, then the fwq probe in the same setting, check the hogs ran throughout,
  * delete everything it made.

@@ -1,5 +1,5 @@
 /*
- * hvmm's own figures (issue 2, "Benchmarks"): the guest compute loop against its native
+ * hvmm's own figures: the guest compute loop against its native
  * twin on the same CPU, the no-op hypercall round trip beside a bare KVM exit, launch
  * times of a trivial 64 MiB guest, and hvmm's memory outside guest RAM. Payloads come from
  * build/tests/payloads; whatever is missing is reported as a TODO, not invented.

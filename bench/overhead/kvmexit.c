@@ -1,7 +1,7 @@
 /*
  * Bare KVM exit probe (see kvmexit.h). The guest starts directly in 64-bit mode; on this
  * machine's PVM backend it first opts in through the VIF MSR so its supervisor code runs
- * natively instead of through KVM's emulator (see shared/platform/KVM.md). On hardware
+ * natively instead of through KVM's emulator (docs/platform.md). On hardware
  * virtualization the MSR does not exist and setting it is a no-op.
  */
 #include "kvmexit.h"

@@ -1,5 +1,5 @@
 /*
- * The lwk's own figures (issue 3, "Benchmarks"): a syscall the lwk answers itself, a 64-byte
+ * The lwk's own figures: a syscall the lwk answers itself, a 64-byte
  * write offloaded to a file in the share, and launch to main() of a static hello. Each is
  * measured under hvmm + lwk and natively on the same CPU, interleaved per repetition, so the
  * ratio compares like with like. The programs come from <build>/tests/lwk; whatever is

@@ -20,7 +20,7 @@ struct ovh_figure {
 	const char *label;
 	const char *unit;
 	bool higher_better;
-	bool target;            /* a target of issue 4: VM/native >= 0.99 or "no worse" */
+	bool target;            /* a target (docs/performance.md): VM/native >= 0.99 or "no worse" */
 };
 
 struct ovh_workload {
@@ -41,7 +41,7 @@ struct ovh_workload {
 	char fail_note[NPEERS][320];
 };
 
-/* hvmm's own figures (issue 2). NaN where not measured. */
+/* hvmm's own figures. NaN where not measured. */
 struct ovh_hvmm_figs {
 	double loop_guest_ms[OVH_MAX_REPS], loop_native_ms[OVH_MAX_REPS];
 	int loop_n;
@@ -56,7 +56,7 @@ struct ovh_hvmm_figs {
 	char notes[1024];
 };
 
-/* The lwk's figures (issue 3): one figure under hvmm + lwk and natively, per repetition. */
+/* The lwk's figures: one figure under hvmm + lwk and natively, per repetition. */
 struct ovh_lwk_pair {
 	double hvmm[OVH_MAX_REPS], native[OVH_MAX_REPS]; /* NaN where a run failed */
 	int n;
@@ -112,10 +112,10 @@ const char *ovh_hugepages(struct ovh_ctx *c, const char *mem);
 int ovh_peer_status(enum ovh_peer p, int status);
 const char *ovh_peer_name(enum ovh_peer p);
 
-/* hvmmfigs.c: issue 2's figures. */
+/* hvmmfigs.c: hvmm's own figures. */
 void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
 
-/* lwkfigs.c: issue 3's figures. */
+/* lwkfigs.c: the lwk's own figures. */
 void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f);
 
 /* report.c */

@@ -108,7 +108,7 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 	struct bench_summary wa = bench_summarize(f->wall_ms, (size_t)f->launch_n);
 	struct bench_summary rs = bench_summarize(f->rss_out_kb, (size_t)f->launch_n);
 	char a[64], b[64], r[32];
-	fprintf(out, "#### hvmm's own figures (issue 2)\n\n");
+	fprintf(out, "#### hvmm's own figures\n\n");
 	fprintf(out, "| figure | hvmm | reference | ratio | target | verdict |\n"
 		     "| --- | --- | --- | --- | --- | --- |\n");
 	cell(a, sizeof a, lg);
@@ -156,7 +156,7 @@ static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p, 
 
 static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 {
-	fprintf(out, "#### The lwk's own figures (issue 3)\n\n");
+	fprintf(out, "#### The lwk's own figures\n\n");
 	fprintf(out, "| figure | hvmm + lwk | native | hvmm/native | target (hvmm) | verdict |\n"
 		     "| --- | --- | --- | --- | --- | --- |\n");
 	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, 3);

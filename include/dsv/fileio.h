@@ -25,30 +25,22 @@
 #define DSV_PATH_MAX   4096u
 #define DSV_MAX_FILES  1024u  /* open descriptors per VM, the standard three included */
 
-/*                                       args                                       */
-#define DSV_HC_OPENAT     0x100u /* dirfd, path, path_len, flags, mode               */
-#define DSV_HC_CLOSE      0x101u /* fd                                                */
-#define DSV_HC_READ       0x102u /* fd, buf, len                                      */
-#define DSV_HC_WRITE      0x103u /* fd, buf, len                                      */
-#define DSV_HC_PREAD      0x104u /* fd, buf, len, offset                              */
-#define DSV_HC_PWRITE     0x105u /* fd, buf, len, offset                              */
-#define DSV_HC_LSEEK      0x106u /* fd, offset, whence                                */
-#define DSV_HC_FSTAT      0x107u /* fd, statbuf (struct stat, x86-64 layout)          */
-#define DSV_HC_FSTATAT    0x108u /* dirfd, path, path_len, statbuf, flags             */
-#define DSV_HC_STATX      0x109u /* dirfd, path, path_len, flags, mask, statxbuf       */
-#define DSV_HC_GETDENTS64 0x10au /* fd, buf, len                                      */
-#define DSV_HC_MKDIRAT    0x10bu /* dirfd, path, path_len, mode                       */
-#define DSV_HC_UNLINKAT   0x10cu /* dirfd, path, path_len, flags                      */
-#define DSV_HC_RENAMEAT   0x10du /* olddirfd, old, old_len, newdirfd, new, new_len    */
-#define DSV_HC_FTRUNCATE  0x10eu /* fd, length                                        */
-#define DSV_HC_FSYNC      0x10fu /* fd                                                */
-#define DSV_HC_GETCWD     0x110u /* buf, len -> bytes written including the NUL       */
-#define DSV_HC_CHDIR      0x111u /* path, path_len                                    */
-#define DSV_HC_FACCESSAT  0x112u /* dirfd, path, path_len, mode, flags                */
-#define DSV_HC_READLINKAT 0x113u /* dirfd, path, path_len, buf, len                   */
-#define DSV_HC_WINSIZE    0x114u /* fd, struct winsize buf -> 0 or -ENOTTY             */
-#define DSV_HC_FCNTL      0x115u /* fd, cmd (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC), arg */
-#define DSV_HC_DUP3       0x116u /* oldfd, newfd, flags                               */
-#define DSV_HC_FILE_LAST  0x116u
+/* What a call works on (file_calls.def). */
+enum dsv_file_kind { DSV_FILE_PATH, DSV_FILE_FD, DSV_FILE_TABLE };
+
+enum {
+#define DSV_FILE_CALL(NAME, name, nr, kind, args) DSV_HC_##NAME = nr,
+#include "file_calls.def"
+#undef DSV_FILE_CALL
+};
+
+enum {
+#define DSV_FILE_CALL(NAME, name, nr, kind, args) +1
+	DSV_FILE_CALLS = 0
+#include "file_calls.def"
+#undef DSV_FILE_CALL
+};
+
+#define DSV_HC_FILE_LAST (DSV_HC_FILE_BASE + DSV_FILE_CALLS - 1)
 
 #endif

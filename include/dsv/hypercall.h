@@ -39,7 +39,7 @@ _Static_assert(sizeof(struct dsv_hc) % DSV_HC_ALIGN == 0, "dsv_hc blocks must ti
 _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 56,
 	       "dsv_hc layout (an ABI change)");
 
-/* Core hypercalls (issue: hvmm). */
+/* Core hypercalls. */
 #define DSV_HC_NOP           0u /* () -> 0; measures the round trip */
 #define DSV_HC_CONSOLE_WRITE 1u /* (gpa, len) -> len; console: hvmm's stdout or --log */
 #define DSV_HC_EXIT          2u /* (status) -> does not return; ends the whole VM */
@@ -48,7 +48,7 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 #define DSV_HC_ABORT         5u /* (gpa, len) -> does not return; kernel panic with a message */
 
 /*
- * File offload (issue: lwk). Paths and buffers are passed as GPA + length; every one is
+ * File offload. Paths and buffers are passed as GPA + length; every one is
  * checked against guest RAM by hvmm. Numbers from 0x100 on; defined in dsv/fileio.h.
  */
 #define DSV_HC_FILE_BASE   0x100u

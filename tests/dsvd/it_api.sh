@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# API contract: every endpoint and every bad request of issue 5, the socket mode and the
+# API contract: every endpoint and every bad request docs/api.md names, the socket mode and the
 # SO_PEERCRED check, and /metrics as Prometheus text. No host changes (no partition, no VMs).
 . "$TEST_LIB"
 

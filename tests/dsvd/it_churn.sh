@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# VM churn (issue 7): create and delete HPC VMs in sequence through the API; the agent's file
+# VM churn: create and delete HPC VMs in sequence through the API; the agent's file
 # descriptors and memory, the HPC cgroup's tasks and the free hugepages must not grow.
 # CHURN=N sets the number of VMs (default 200).
 . "$TEST_LIB"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Partition survives a guest crash (issue 7, "Load and faults"): with a partition applied, an
+# Partition survives a guest crash: with a partition applied, an
 # HPC VM runs cg (a few seconds, checks its own answer) while a commodity VM's QEMU process is
 # killed with SIGKILL. The HPC VM must finish verified with exit status 0, dsvd must still
 # answer, the killed VM must not be listed as running, and cleanup must leave no domain,

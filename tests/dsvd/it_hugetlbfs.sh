@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HPC partition's hugepages are its own (issue 6, "hugepage reservation"): dsvd mounts a
+# The HPC partition's hugepages are its own: dsvd mounts a
 # private hugetlbfs with min_size= the partition, HugePages_Rsvd rises by as much, an outside
 # process's MAP_HUGETLB cannot take those pages, an HPC VM runs from the mount, and release
 # (also after a dsvd crash, and after a failed apply) unmounts and restores nr_hugepages.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The "done when", end to end: partition the node, start an HPC VM running a static
+# The agent end to end: partition the node, start an HPC VM running a static
 # program and two commodity VMs, see them in dsv vm list and dsv node show, kill dsvd with
 # SIGKILL and restart it without losing or duplicating any VM (hvmm re-adopted by pid + start
 # time, libvirt domains by name), delete them, release the node to exactly its prior state.

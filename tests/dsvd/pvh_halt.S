@@ -1,6 +1,6 @@
 # A tiny PVH guest for dsvd's commodity-VM tests (QEMU/libvirt direct kernel boot).
 # 32-bit PVH entry -> long mode (emulated under PVM, a few hundred instructions) -> opts in to
-# native PVM supervisor mode (wrmsr 0x4b564d10, see shared/platform/KVM.md) -> prints one line
+# native PVM supervisor mode (wrmsr 0x4b564d10, see docs/platform.md) -> prints one line
 # on COM1 -> halts forever with interrupts off, so it costs no CPU while the test runs.
 .section .text
 .code32

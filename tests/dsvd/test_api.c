@@ -172,8 +172,8 @@ static void test_hpc_lifecycle(void **state)
     }
     char want[700];
     snprintf(want, sizeof(want), "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
-             "--mem 4M --hugepages on --hugetlbfs %s/hugepages -- %s/vms/h1.files/true arg",
-             f->state_dir, f->state_dir);
+             "--mem 4M --hugepages on --hugetlbfs %s/hugepages --status-file %s/vms/h1.status "
+             "-- %s/vms/h1.files/true arg", f->state_dir, f->state_dir, f->state_dir);
     if (!strstr(text, want))
         fail_msg("console: %s\nwant: %s", text, want);
     free(text);
@@ -227,10 +227,10 @@ static void test_hpc_lifecycle(void **state)
                 break;
             usleep(20000);
         }
-        snprintf(want, sizeof(want), "--uid 65534 --gid 65534 --groups 100,65534 -- "
-                 "%s/vms/h3.files/true", f->state_dir);
-        if (!strstr(text, want))
-            fail_msg("console: %s\nwant: %s", text, want);
+        snprintf(want, sizeof(want), " -- %s/vms/h3.files/true\n", f->state_dir);
+        if (!strstr(text, " --uid 65534 --gid 65534 --groups 100,65534 ") || !strstr(text, want))
+            fail_msg("console: %s\nwant: --uid 65534 --gid 65534 --groups 100,65534 ...%s", text,
+                     want);
         free(text);
         assert_int_equal(call(f, "DELETE", "/vms/h3", NULL, NULL, NULL), 200);
     }

@@ -42,7 +42,10 @@ static void test_pinning_and_cpu(void **state)
     assert_non_null(strstr(xml, "<kernel>/k.elf</kernel>"));
     assert_non_null(strstr(xml, "<cmdline>a&lt;b &amp; c</cmdline>")); /* escaped */
     assert_null(strstr(xml, "<initrd>"));
-    assert_non_null(strstr(xml, "<source path='/var/lib/dsv/vms/w.console'/>"));
+    assert_non_null(strstr(xml, "<source path='/var/lib/dsv/vms/w.console' append='on'/>"));
+    /* the debugcon (the lwk's messages, the program's stderr) also goes into the console */
+    assert_non_null(strstr(xml, "file,id=dsvdebugcon,path=/var/lib/dsv/vms/w.console.debug,"
+                                "logfile=/var/lib/dsv/vms/w.console,logappend=on"));
     assert_non_null(strstr(xml, "isa-debug-exit,iobase=0xf4,iosize=0x04"));
     assert_non_null(strstr(xml, "isa-debugcon,iobase=0xe9,chardev=dsvdebugcon"));
     /* microvm: no firmware, no kvm-pit kernel thread; nothing that needs PCI or USB */

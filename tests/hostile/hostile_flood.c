@@ -34,7 +34,13 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 		ring->head += 0x7fffffffu; /* lies: claims ~2 GiB each time */
 		hport_out8(DSV_NOTIFY_PORT, 1);
 	}
-	ring->head = ring->tail; /* nothing left: the final drain adds nothing */
+	/* hvmm drains on its own thread, after the notifies: wait until it has caught up with
+	 * the last lie, so that setting head = tail leaves nothing for the final drain (a tail
+	 * read earlier could be overtaken, and the drain would print garbage after our line). */
+	uint64_t khz = bi->tsc_khz ? bi->tsc_khz : 3000000, deadline = rdtsc() + khz * 30000;
+	while (__atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) != ring->head && rdtsc() < deadline)
+		__asm__ volatile("pause");
+	ring->head = ring->tail;
 	put_str(vcpu, "\nflood done bad ");
 	put_u64(vcpu, bad);
 	put_str(vcpu, "\n");

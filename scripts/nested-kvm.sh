@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Runs a command where /dev/kvm exists, on a host that has none.
+#
+#   nested-kvm.sh CACHE_DIR -- COMMAND [ARGS...]
+#
+# QEMU's TCG emulates AMD's SVM, so a Linux guest on TCG can load kvm-amd and offer a real
+# /dev/kvm (hardware-virtualization KVM, the VT-x/SVM path of hvmm, nested and emulated:
+# slow, exact). This script boots Debian's kernel (the linux-image package, fetched once with
+# apt-get download and unpacked into CACHE_DIR, never installed on the host) with this host's
+# own root file system over virtio-9p, so COMMAND runs in the same directory, with the same
+# programs and files, only with /dev/kvm. The guest gets its own /proc, /sys, /dev, /tmp,
+# /run and cgroup v1 hierarchies; what COMMAND writes elsewhere lands on the host.
+#
+# Exit status: COMMAND's; 77 when this host cannot do it (no QEMU, no kernel package), with
+# the reason on stderr; 1 when the guest did not report a status.
+# Environment: NESTED_KVM_CPUS (2), NESTED_KVM_MEM (4G), NESTED_KVM_TIMEOUT (seconds, 3000).
+set -euo pipefail
+
+cache=${1:?usage: nested-kvm.sh CACHE_DIR -- COMMAND [ARGS...]}
+shift
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "nested-kvm: no command" >&2; exit 2; }
+SKIP=77
+cpus=${NESTED_KVM_CPUS:-2} mem=${NESTED_KVM_MEM:-4G} limit=${NESTED_KVM_TIMEOUT:-3000}
+
+qemu=$(command -v qemu-system-x86_64 || true)
+[ -n "$qemu" ] || { echo "nested-kvm: qemu-system-x86_64 is not installed" >&2; exit $SKIP; }
+busybox=/bin/busybox # busybox-static's: the initramfs has no libc
+[ -x "$busybox" ] || { echo "nested-kvm: needs busybox-static" >&2; exit $SKIP; }
+command -v cpio >/dev/null || { echo "nested-kvm: needs cpio" >&2; exit $SKIP; }
+
+# Modules in load order: virtio and 9p for the root, then KVM for AMD (TCG's CPU is AMD's).
+modules="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
+  drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs
+  fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass
+  drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd"
+
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+kdir=$cache/kernel
+if [ ! -f "$kdir/ready" ]; then
+    kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+           sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
+    [ -n "$kpkg" ] || { echo "nested-kvm: apt knows no linux-image-amd64 (run apt-get update)" >&2; exit $SKIP; }
+    echo "nested-kvm: fetching $kpkg (once, into $kdir)" >&2
+    rm -rf "$kdir" && mkdir -p "$kdir/dl"
+    chmod 755 "$kdir" "$kdir/dl" # apt-get download runs as _apt where it can
+    (cd "$kdir/dl" && apt-get download -q "$kpkg" >/dev/null 2>"$kdir/apt.log") ||
+        { sed 's/^/nested-kvm: /' "$kdir/apt.log" >&2; echo "nested-kvm: cannot download $kpkg" >&2; exit $SKIP; }
+    kver=${kpkg#linux-image-}
+    wanted=("./boot/vmlinuz-$kver")
+    for m in $modules; do wanted+=("./lib/modules/$kver/kernel/$m.ko"); done
+    dpkg-deb --fsys-tarfile "$kdir"/dl/*.deb | tar -x -C "$kdir" "${wanted[@]}"
+    mv "$kdir/boot/vmlinuz-$kver" "$kdir/vmlinuz"
+    mkdir -p "$kdir/modules"
+    for m in $modules; do mv "$kdir/lib/modules/$kver/kernel/$m.ko" "$kdir/modules/"; done
+    rm -rf "$kdir/dl" "$kdir/lib" "$kdir/boot" "$kdir/apt.log"
+    echo "$kver" >"$kdir/ready"
+fi
+
+# not under /tmp: the guest mounts a tmpfs of its own there
+run=$(mktemp -d "$cache/run.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+chmod 755 "$run"
+
+# The command, in the caller's directory and environment (minus what names this host's
+# terminal or session), as a script the guest runs on the shared root; it leaves its
+# status in a file.
+{
+    echo '#!/usr/bin/env bash'
+    export -p | grep -v -E '^declare -x (TERM|SSH_|DISPLAY|XDG_|DBUS_|TMPDIR)'
+    printf 'cd %q || exit 1\n' "$PWD"
+    printf '%q ' "$@"; printf '\n'
+    printf 'echo $? >%q\n' "$run/status"
+} >"$run/command"
+chmod 755 "$run/command"
+
+# The guest's init: modules, the shared root, fresh kernel file systems, then the command
+# through chroot, its output through a pipe (the console is a terminal, and programs that
+# see one draw progress bars), then the guest powers off.
+ird=$run/initrd
+mkdir -p "$ird"/{bin,proc,sys,dev,newroot,modules}
+cp "$busybox" "$ird/bin/busybox"
+cp "$kdir"/modules/*.ko "$ird/modules/"
+cat >"$ird/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "nested-kvm: guest up, \$(grep -c ^processor /proc/cpuinfo) CPUs"
+for m in $(for m in $modules; do printf '%s ' "${m##*/}"; done); do
+    insmod /modules/\$m.ko || echo "nested-kvm: insmod \$m failed"
+done
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap hostroot /newroot ||
+    { echo "nested-kvm: cannot mount the host's root"; poweroff -f; }
+for d in proc sys dev; do mount --move /\$d /newroot/\$d; done
+mount -t tmpfs tmp /newroot/tmp
+mount -t tmpfs run /newroot/run
+mount -t devpts devpts /newroot/dev/pts 2>/dev/null
+mount -t tmpfs -o mode=1777 shm /newroot/dev/shm 2>/dev/null
+mount -t tmpfs cgroup /newroot/sys/fs/cgroup
+for c in cpuset cpu cpuacct memory devices freezer pids; do
+    mkdir -p /newroot/sys/fs/cgroup/\$c
+    mount -t cgroup -o \$c cgroup /newroot/sys/fs/cgroup/\$c
+done
+mount -t hugetlbfs none /newroot/dev/hugepages 2>/dev/null
+hostname nested-kvm
+[ -c /newroot/dev/kvm ] || echo "nested-kvm: kvm-amd gave no /dev/kvm"
+chroot /newroot $run/command </dev/null 2>&1 | cat
+sync
+poweroff -f
+EOF
+chmod 755 "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet) >"$run/initrd.img"
+
+echo "nested-kvm: booting $(cat "$kdir/ready") on TCG with nested SVM ($cpus CPUs, $mem)" >&2
+rc=0
+timeout "$limit" "$qemu" -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+    -nographic -nodefaults -no-reboot -serial stdio \
+    -kernel "$kdir/vmlinuz" -initrd "$run/initrd.img" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
+    -fsdev "local,id=root,path=/,security_model=passthrough,multidevs=remap" \
+    -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null || rc=$?
+if [ ! -s "$run/status" ]; then
+    echo "nested-kvm: the guest reported no status (QEMU exit status $rc)" >&2
+    exit 1
+fi
+exit "$(cat "$run/status")"
