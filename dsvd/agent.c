@@ -421,17 +421,21 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     return 0;
 }
 
-/* Everything a VM has under the state directory: record, console, the commodity guest's
- * debugcon, the copies of its files. */
+/* Everything a VM has under the state directory: record, console (and its rotations), the
+ * commodity guest's debugcon, the copies of its files. */
 static void remove_vm_files(const struct agent *a, const struct vm *vm)
 {
     vm_record_remove(vm->spec.name, a->state_dir);
     unlink(vm->console_path);
-    char debug[600];
-    snprintf(debug, sizeof(debug), "%s.debug", vm->console_path);
-    unlink(debug); /* the commodity guest's debugcon */
-    hpc_status_path(vm, debug, sizeof(debug));
-    unlink(debug); /* hvmm's exit status */
+    char other[600];
+    snprintf(other, sizeof(other), "%s.debug", vm->console_path);
+    unlink(other); /* the commodity guest's debugcon */
+    for (int i = 1; i <= 9; i++) { /* virtlogd's rotated copies of a commodity console */
+        snprintf(other, sizeof(other), "%s.%d", vm->console_path, i);
+        unlink(other);
+    }
+    hpc_status_path(vm, other, sizeof(other));
+    unlink(other); /* hvmm's exit status */
     vm_files_remove(a->state_dir, vm->spec.name);
     if (commodity_is_cloud(vm))
         commodity_cloud_remove_files(a->state_dir, vm);
@@ -468,6 +472,15 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
     return vm;
 }
 
+int agent_check_owner(const struct agent *a, const struct vm *vm, struct api_error *err)
+{
+    uid_t uid = a->caller.uid;
+    if (uid == 0 || !caller_is_other(&a->caller) || uid == vm->owner.uid)
+        return 0;
+    return api_fail(err, 403, "name", "VM '%s' belongs to uid %u, not to uid %u", vm->spec.name,
+                    (unsigned)vm->owner.uid, (unsigned)uid);
+}
+
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
 {
     struct vm **link = &a->vms;
@@ -476,6 +489,8 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
     struct vm *vm = *link;
     if (!vm)
         return api_fail(err, 404, "name", "no VM named '%s'", name);
+    if (agent_check_owner(a, vm, err) < 0)
+        return -1;
     int rc = vm->spec.stack == VM_STACK_HPC ? hpc_stop(vm, err) : commodity_stop(a->virt, vm, err);
     if (rc < 0) {
         save_vm(a, vm);
@@ -495,6 +510,8 @@ static struct vm *cloud_vm(struct agent *a, const char *name, struct api_error *
     else if (vm->spec.stack != VM_STACK_COMMODITY)
         api_fail(err, 400, "name", "VM '%s' is on stack hpc: it ends with its program (DELETE "
                  "stops it)", name);
+    else if (agent_check_owner(a, vm, err) < 0)
+        return NULL;
     return vm && vm->spec.stack == VM_STACK_COMMODITY ? vm : NULL;
 }
 

@@ -69,7 +69,10 @@ void agent_reconcile(struct agent *a);
 struct vm *agent_find(struct agent *a, const char *name);
 /* Validated spec in, running VM out (owned by the agent). The spec is moved into the VM. */
 struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_error *err);
+/* Stops and forgets a VM; only its owner, root or dsvd's own user may (403 otherwise). */
 int agent_delete_vm(struct agent *a, const char *name, struct api_error *err);
+/* Whether the caller may act on the VM or read its console: its owner, root or dsvd's user. */
+int agent_check_owner(const struct agent *a, const struct vm *vm, struct api_error *err);
 /* Commodity VMs: the ACPI power button, destroyed after timeout_s if still running. */
 int agent_shutdown_vm(struct agent *a, const char *name, unsigned timeout_s,
                       struct api_error *err);

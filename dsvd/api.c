@@ -299,7 +299,11 @@ static void handle_vm(struct agent *a, const struct api_request *q, const char *
         } else if (!vm) {
             fail(r, 404, "name", "no VM named '%s'", name);
         } else {
-            handle_console(vm, q, r);
+            struct api_error err;
+            if (agent_check_owner(a, vm, &err) < 0)
+                api_error_response(r, &err);
+            else
+                handle_console(vm, q, r);
         }
         return;
     }

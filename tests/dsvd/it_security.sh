@@ -210,29 +210,38 @@ SH
     chgrp "$TGROUP" "$SOCK"
     uexpect 403 share "a share outside share_roots is refused" POST /vms "$(vm r1 hpc "\"share\":\"$U/other\",$P")"
     check "  ... naming share_roots" grep -q "outside the share roots" <<<"$BODY"
-    uexpect 201 "" "a share inside share_roots (through a symlink) is accepted" POST /vms \
-        "$(vm r2 hpc "\"share\":\"$U/share-link/sub\",\"program\":[\"$U/prog\",\"arg one\"]")"
-    wait_for 5 grep -q "the end" "$STATE/vms/$PREFIX-r2.console"
-    console=$STATE/vms/$PREFIX-r2.console
-    size=$(stat -c %s "$console")
-    check "the console stays under console_max_kib (64 KiB: $size bytes)" [ "$size" -le 65536 ]
-    check "  ... and keeps the end of the output" [ "$(tail -1 "$console")" = "the end" ]
-    check "  ... saying that older output was dropped" grep -q '^\[dsvd: older console output dropped' "$console"
-    uapi GET /vms/$PREFIX-r2/console
-    check "  ... which the user reads through the API" grep -q "the end" <<<"$BODY"
-    cmdline="$(cat "$WORK/fake-hvmm.args") "
-    diag "hvmm got: $cmdline"
-    groups=$(id -G "$TUSER" | tr ' ' '\n' | sort -n | paste -sd,)
-    check "hvmm is told to become the owner (--uid $TUID --gid $TGID)" grep -q -- "--uid $TUID --gid $TGID" <<<"$cmdline"
-    got_groups=$(sed -n 's/.*--groups \([0-9,]*\).*/\1/p' <<<"$cmdline" | tr , '\n' | sort -n | paste -sd,)
-    check "  ... with the owner's groups ($groups)" [ "$got_groups" = "$groups" ]
-    check "  ... the share as resolved for the owner" grep -q -- "--share $U/share/sub " <<<"$cmdline"
-    check "  ... and dsvd's copy of the program" grep -q -- "-- $STATE/vms/$PREFIX-r2.files/prog arg one" <<<"$cmdline"
-    check "  ... a byte-identical copy" cmp -s "$U/prog" "$STATE/vms/$PREFIX-r2.files/prog"
-    api GET /vms/$PREFIX-r2
-    check "the VM records its owner" grep -q "\"uid\": $TUID" <<<"$BODY"
-    api DELETE /vms/$PREFIX-r2
-    check "deleted, it leaves nothing" nothing_left
+    R2="$(vm r2 hpc "\"share\":\"$U/share-link/sub\",\"program\":[\"$U/prog\",\"arg one\"]")"
+    if [ ! -e /dev/kvm ]; then
+        # the HPC stack refuses to start anything without KVM, after the request's checks
+        uexpect 503 stack "a share inside share_roots (through a symlink) passes the policy" POST /vms "$R2"
+        check "  ... to the missing /dev/kvm" grep -q "needs KVM" <<<"$BODY"
+        check "  ... and leaves nothing behind (the copies are gone)" nothing_left
+        skip "the console cap and hvmm's --uid/--gid/--groups on a running VM" \
+            "(no /dev/kvm: dsvd starts no HPC VM; test_api and test_security check them on a fake host)"
+    else
+        uexpect 201 "" "a share inside share_roots (through a symlink) is accepted" POST /vms "$R2"
+        wait_for 5 grep -q "the end" "$STATE/vms/$PREFIX-r2.console"
+        console=$STATE/vms/$PREFIX-r2.console
+        size=$(stat -c %s "$console")
+        check "the console stays under console_max_kib (64 KiB: $size bytes)" [ "$size" -le 65536 ]
+        check "  ... and keeps the end of the output" [ "$(tail -1 "$console")" = "the end" ]
+        check "  ... saying that older output was dropped" grep -q '^\[dsvd: older console output dropped' "$console"
+        uapi GET /vms/$PREFIX-r2/console
+        check "  ... which the user reads through the API" grep -q "the end" <<<"$BODY"
+        cmdline="$(cat "$WORK/fake-hvmm.args") "
+        diag "hvmm got: $cmdline"
+        groups=$(id -G "$TUSER" | tr ' ' '\n' | sort -n | paste -sd,)
+        check "hvmm is told to become the owner (--uid $TUID --gid $TGID)" grep -q -- "--uid $TUID --gid $TGID" <<<"$cmdline"
+        got_groups=$(sed -n 's/.*--groups \([0-9,]*\).*/\1/p' <<<"$cmdline" | tr , '\n' | sort -n | paste -sd,)
+        check "  ... with the owner's groups ($groups)" [ "$got_groups" = "$groups" ]
+        check "  ... the share as resolved for the owner" grep -q -- "--share $U/share/sub " <<<"$cmdline"
+        check "  ... and dsvd's copy of the program" grep -q -- "-- $STATE/vms/$PREFIX-r2.files/prog arg one" <<<"$cmdline"
+        check "  ... a byte-identical copy" cmp -s "$U/prog" "$STATE/vms/$PREFIX-r2.files/prog"
+        api GET /vms/$PREFIX-r2
+        check "the VM records its owner" grep -q "\"uid\": $TUID" <<<"$BODY"
+        api DELETE /vms/$PREFIX-r2
+        check "deleted, it leaves nothing" nothing_left
+    fi
 fi
 
 # --- --socket never deletes what is not a socket ---

@@ -203,6 +203,40 @@ static void test_hpc_lifecycle(void **state)
     assert_int_equal(access(copy, F_OK), -1);
     *strrchr(copy, '/') = '\0';
     assert_int_equal(access(copy, F_OK), -1);
+
+    /* a caller that is not the agent's user: hvmm is told to become it, and its program is
+     * copied with its rights (nobody may read /bin/true, not /etc/shadow) */
+    if (geteuid() == 0) {
+        struct caller nobody = {.uid = 65534, .gid = 65534, .groups = {100, 65534}, .ngroups = 2};
+        f->agent.caller = nobody;
+        expect_error(f, "POST", "/vms", "{\"name\":\"h3\",\"stack\":\"hpc\",\"mem_mib\":4,"
+                     "\"program\":[\"/etc/shadow\"]}", 403, "program[0]");
+        assert_int_equal(call(f, "POST", "/vms", "{\"name\":\"h3\",\"stack\":\"hpc\",\"mem_mib\":4,"
+                              "\"program\":[\"/bin/true\"]}", &j, NULL), 201);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "owner"), "uid")),
+                         65534);
+        json_decref(j);
+        /* another user in the group can neither stop it nor read its console */
+        struct caller other = {.uid = 65533, .gid = 65533};
+        f->agent.caller = other;
+        expect_error(f, "DELETE", "/vms/h3", NULL, 403, "name");
+        expect_error(f, "GET", "/vms/h3/console", NULL, 403, "name");
+        caller_self(&f->agent.caller);
+        text = NULL;
+        for (int i = 0; i < 100; i++) {
+            free(text);
+            assert_int_equal(call(f, "GET", "/vms/h3/console", NULL, NULL, &text), 200);
+            if (strstr(text, "fake-hvmm"))
+                break;
+            usleep(20000);
+        }
+        snprintf(want, sizeof(want), " -- %s/vms/h3.files/true\n", f->state_dir);
+        if (!strstr(text, " --uid 65534 --gid 65534 --groups 100,65534 ") || !strstr(text, want))
+            fail_msg("console: %s\nwant: --uid 65534 --gid 65534 --groups 100,65534 ...%s", text,
+                     want);
+        free(text);
+        assert_int_equal(call(f, "DELETE", "/vms/h3", NULL, NULL, NULL), 200);
+    }
     assert_int_equal(call(f, "DELETE", "/node/partition", NULL, &j, NULL), 200);
     json_decref(j);
     char *now = fake_host_snapshot(f->root);
