@@ -14,6 +14,7 @@
 #include "kvm_host.h"
 #include "metrics.h"
 #include "topology_report.h"
+#include "vm_stats.h"
 
 static void set_json(struct api_response *r, int status, json_t *o)
 {
@@ -162,10 +163,12 @@ static json_t *vm_view_json(struct agent *a, const struct vm *vm)
 {
     json_t *o = vm_to_json(vm);
     struct stat st;
-    if (o)
-        json_object_set_new(o, "console_bytes",
-                            json_integer(stat(vm->console_path, &st) == 0 ? (json_int_t)st.st_size : 0));
-    (void)a;
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "console_bytes",
+                        json_integer(stat(vm->console_path, &st) == 0 ? (json_int_t)st.st_size : 0));
+    json_t *stats = vm_stats_json(a, vm);
+    json_object_set_new(o, "stats", stats ? stats : json_null());
     return o;
 }
 
