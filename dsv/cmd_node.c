@@ -18,13 +18,12 @@ static const char show_usage[] =
     "and the free and used resources of each stack.\n";
 
 static const char partition_usage[] =
-    "usage: dsv [--socket PATH] [--json] node partition [--dry-run] [--hpc-cpus LIST]\n"
+    "usage: dsv [--socket PATH] [--json] node partition [--hpc-cpus LIST]\n"
     "           [--hpc-mem SIZE] [--housekeeping-cpus LIST] [--commodity-cpus LIST]\n"
     "           [--overcommit-ratio N]\n"
     "Applies the partition. No flags: the agent's config file (/etc/dsv/node.json), else the\n"
     "proposed default split, which reserves about 25 % of the RAM as HPC hugepages (dsv node\n"
-    "show prints it). Applying the same partition again changes nothing.\n"
-    "  --dry-run   print what would change (CPUs, cgroups, IRQs, hugepages) and change nothing\n";
+    "show prints it). Applying the same partition again changes nothing.\n";
 
 static const char release_usage[] =
     "usage: dsv [--socket PATH] [--json] node release\n"
@@ -145,6 +144,9 @@ static int node_partition(const struct cli *c, int argc, char **argv)
             printf("%s\n", json_is_true(json_object_get(out, "changed"))
                                ? "partition applied"
                                : "partition already applied: nothing changed");
+            if (!json_object_size(req))
+                printf("(no flags: the agent's config file, else the proposed split, which "
+                       "reserves a quarter of the HPC nodes' memory as hugepages)\n");
             print_partition(json_object_get(out, "partition"));
         }
     }
