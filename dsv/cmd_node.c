@@ -25,7 +25,8 @@ static const char partition_usage[] =
     "Applies the partition. No flags: the agent's config file (/etc/dsv/node.json), else the\n"
     "proposed default split, which reserves about 25 % of the RAM as HPC hugepages (dsv node\n"
     "show prints it). Applying the same partition again changes nothing.\n"
-    "  --dry-run   print what would change (CPUs, cgroups, IRQs, hugepages) and change nothing\n";
+    "  --dry-run   print what would change (CPUs, cgroups, tasks, IRQs, hugepages) and change\n"
+    "              nothing\n";
 
 static const char release_usage[] =
     "usage: dsv [--socket PATH] [--json] node release\n"
@@ -87,9 +88,57 @@ static void print_node(const json_t *n)
                str(prop, "hpc_cpus"), str(prop, "housekeeping_cpus"), num(prop, "hpc_mem_mib"));
 }
 
+static void print_change(const char *what, const json_t *ch)
+{
+    if (json_is_object(ch))
+        printf("  %-26s %s -> %s\n", what, str(ch, "from"), str(ch, "to"));
+}
+
+static void print_plan(const json_t *out)
+{
+    const json_t *plan = json_object_get(out, "plan");
+    if (!json_is_object(plan)) {
+        printf("dry run: the partition is already applied; nothing would change\n");
+        return;
+    }
+    const json_t *spec = json_object_get(plan, "spec"), *cg = json_object_get(plan, "cgroups");
+    printf("dry run (%s): nothing was changed. Applying would:\n", str(out, "source"));
+    printf("  cpus: hpc %s, housekeeping %s, commodity %s\n", str(spec, "hpc_cpus"),
+           str(spec, "housekeeping_cpus"), str(spec, "commodity_cpus"));
+    printf("  cgroup %s: create", str(cg, "mode"));
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(cg, "create"), i, v)
+        printf(" %s", json_string_value(v));
+    printf("\n");
+    json_array_foreach(json_object_get(cg, "narrow"), i, v) {
+        char what[64];
+        snprintf(what, sizeof(what), "narrow cpuset %s", str(v, "cgroup"));
+        print_change(what, v);
+    }
+    if (json_object_get(cg, "tasks_to_housekeeping"))
+        printf("  move %lld task(s) to the housekeeping cpuset\n", num(cg, "tasks_to_housekeeping"));
+    json_array_foreach(json_object_get(plan, "irqs"), i, v) {
+        char what[64];
+        snprintf(what, sizeof(what), "IRQ %lld affinity", num(v, "irq"));
+        print_change(what, v);
+    }
+    print_change("default_smp_affinity", json_object_get(plan, "default_smp_affinity"));
+    print_change("workqueue cpumask", json_object_get(plan, "workqueue_cpumask"));
+    const json_t *hp = json_object_get(plan, "hugepages");
+    json_array_foreach(json_object_get(hp, "nodes"), i, v)
+        printf("  node %lld hugepages (%lld kB)   %lld -> %lld\n", num(v, "node"), num(hp, "page_kb"),
+               num(v, "from"), num(v, "to"));
+    const json_t *fs = json_object_get(plan, "hugetlbfs");
+    printf("  mount a hugetlbfs of %lld MiB at %s\n", num(fs, "size_mib"), str(fs, "path"));
+    if (strcmp(str(out, "source"), "proposal") == 0)
+        printf("(no flags and no config file: the proposed split, a quarter of the HPC nodes' "
+               "memory as hugepages)\n");
+}
+
 static int node_partition(const struct cli *c, int argc, char **argv)
 {
-    enum { O_HPC = 256, O_MEM, O_HK, O_COM, O_RATIO, O_HELP };
+    enum { O_HPC = 256, O_MEM, O_HK, O_COM, O_RATIO, O_HELP, O_DRY };
     static const struct option longopts[] = {
         {"hpc-cpus", required_argument, NULL, O_HPC},
         {"hpc-mem", required_argument, NULL, O_MEM},
@@ -97,9 +146,11 @@ static int node_partition(const struct cli *c, int argc, char **argv)
         {"commodity-cpus", required_argument, NULL, O_COM},
         {"overcommit-ratio", required_argument, NULL, O_RATIO},
         {"help", no_argument, NULL, O_HELP},
+        {"dry-run", no_argument, NULL, O_DRY},
         {NULL, 0, NULL, 0},
     };
     json_t *req = json_object();
+    bool dry = false;
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -127,6 +178,7 @@ static int node_partition(const struct cli *c, int argc, char **argv)
             json_object_set_new(req, "overcommit_ratio", json_integer(v));
             break;
         }
+        case O_DRY: dry = true; break;
         case O_HELP: fputs(partition_usage, stdout); json_decref(req); return EXIT_OK;
         default: fputs(partition_usage, stderr); json_decref(req); return EXIT_USAGE;
         }
@@ -137,15 +189,21 @@ static int node_partition(const struct cli *c, int argc, char **argv)
         return EXIT_USAGE;
     }
     json_t *out = NULL;
-    int rc = cli_call(c, "PUT", "/v1/node/partition", json_object_size(req) ? req : NULL, &out, NULL);
+    int rc = cli_call(c, "PUT", dry ? "/v1/node/partition?dry_run=1" : "/v1/node/partition",
+                      json_object_size(req) ? req : NULL, &out, NULL);
     json_decref(req);
-    if (rc == EXIT_OK) {
+    if (rc == EXIT_OK && dry) {
+        c->json ? print_json(out) : print_plan(out);
+    } else if (rc == EXIT_OK) {
         if (c->json)
             print_json(out);
         else {
             printf("%s\n", json_is_true(json_object_get(out, "changed"))
                                ? "partition applied"
                                : "partition already applied: nothing changed");
+            if (!json_object_size(req))
+                printf("(no flags: the agent's config file, else the proposed split, which "
+                       "reserves a quarter of the HPC nodes' memory as hugepages)\n");
             print_partition(json_object_get(out, "partition"));
         }
     }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -148,26 +149,70 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
     return EXIT_OK;
 }
 
+/* "45s", "12m03s", "3h05m", "2d04h" */
+static void human_duration(long long secs, char *out, size_t len)
+{
+    if (secs < 0)
+        snprintf(out, len, "-");
+    else if (secs < 60)
+        snprintf(out, len, "%llds", secs);
+    else if (secs < 3600)
+        snprintf(out, len, "%lldm%02llds", secs / 60, secs % 60);
+    else if (secs < 86400)
+        snprintf(out, len, "%lldh%02lldm", secs / 3600, secs % 3600 / 60);
+    else
+        snprintf(out, len, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
+}
+
 static void print_vm_table(const json_t *vms)
 {
-    printf("%-20s %-10s %-9s %5s %8s %-8s %s\n", "NAME", "STACK", "STATE", "VCPUS", "MEM_MIB",
-           "CPUS", "PID/DOMAIN");
+    printf("%-20s %-10s %-8s %4s %5s %8s %-8s %9s %7s %s\n", "NAME", "STACK", "STATE", "EXIT",
+           "VCPUS", "MEM_MIB", "CPUS", "CPU_TIME", "AGE", "PID/DOMAIN");
     size_t i;
     const json_t *vm;
+    time_t now = time(NULL);
     json_array_foreach(vms, i, vm) {
-        char where[64] = "-";
+        char where[64] = "-", exit_code[16] = "-", cpu[32] = "-", age[32];
         if (json_object_get(vm, "pid"))
             snprintf(where, sizeof(where), "%lld", (long long)json_integer_value(json_object_get(vm, "pid")));
         else if (json_object_get(vm, "domain"))
             snprintf(where, sizeof(where), "%s", json_string_value(json_object_get(vm, "domain")));
-        printf("%-20s %-10s %-9s %5lld %8lld %-8s %s\n",
+        if (json_object_get(vm, "exit_code"))
+            snprintf(exit_code, sizeof(exit_code), "%lld",
+                     (long long)json_integer_value(json_object_get(vm, "exit_code")));
+        const json_t *secs = json_object_get(json_object_get(vm, "stats"), "cpu_seconds");
+        if (json_is_number(secs))
+            snprintf(cpu, sizeof(cpu), "%.2fs", json_number_value(secs));
+        human_duration((long long)(now - (time_t)json_integer_value(json_object_get(vm, "created"))),
+                       age, sizeof(age));
+        printf("%-20s %-10s %-8s %4s %5lld %8lld %-8s %9s %7s %s\n",
                json_string_value(json_object_get(vm, "name")),
                json_string_value(json_object_get(vm, "stack")),
-               json_string_value(json_object_get(vm, "state")),
+               json_string_value(json_object_get(vm, "state")), exit_code,
                (long long)json_integer_value(json_object_get(vm, "vcpus")),
                (long long)json_integer_value(json_object_get(vm, "mem_mib")),
-               json_string_value(json_object_get(vm, "cpus")), where);
+               json_string_value(json_object_get(vm, "cpus")), cpu, age, where);
     }
+}
+
+static void print_stats(const json_t *st)
+{
+    printf("%-14s %.2f s\n", "cpu time", json_number_value(json_object_get(st, "cpu_seconds")));
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(st, "vcpus"), i, v)
+        printf("  vcpu %-8lld %.2f s\n", (long long)json_integer_value(json_object_get(v, "vcpu")),
+               json_number_value(json_object_get(v, "cpu_seconds")));
+    if (json_object_get(st, "rss_bytes"))
+        printf("%-14s %lld MiB\n", "rss", (long long)json_integer_value(json_object_get(st, "rss_bytes")) >> 20);
+    if (json_object_get(st, "memory_bytes"))
+        printf("%-14s %lld MiB\n", "memory", (long long)json_integer_value(json_object_get(st, "memory_bytes")) >> 20);
+    const json_t *h = json_object_get(st, "hugepages");
+    if (h)
+        printf("%-14s %lld of %lld kB\n", "hugepages", (long long)json_integer_value(json_object_get(h, "pages")),
+               (long long)json_integer_value(json_object_get(h, "page_kb")));
+    printf("%-14s %s\n", "exits", json_is_null(json_object_get(st, "exits"))
+                                       ? "not known while it runs" : "see --json");
 }
 
 static void print_vm(const json_t *vm)
@@ -175,10 +220,25 @@ static void print_vm(const json_t *vm)
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)vm, key, v) {
+        if (strcmp(key, "stats") == 0)
+            continue;
+        if (strcmp(key, "created") == 0) {
+            time_t t = (time_t)json_integer_value(v);
+            char when[32] = "?", age[32];
+            struct tm tm;
+            if (localtime_r(&t, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+            human_duration((long long)(time(NULL) - t), age, sizeof(age));
+            printf("%-14s %s (%s ago)\n", key, when, age);
+            continue;
+        }
         char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         printf("%-14s %s\n", key, s ? s : json_string_value(v));
         free(s);
     }
+    const json_t *st = json_object_get(vm, "stats");
+    if (json_is_object(st))
+        print_stats(st);
 }
 
 int vm_path(char *out, size_t len, const char *name, const char *suffix)

@@ -16,7 +16,9 @@
 #include "json_fields.h"
 #include "kvm_host.h"
 #include "metrics.h"
+#include "partition_plan.h"
 #include "topology_report.h"
+#include "vm_stats.h"
 
 static void set_json(struct api_response *r, int status, json_t *o)
 {
@@ -136,20 +138,58 @@ static json_t *node_json(struct agent *a)
     return node;
 }
 
-static void handle_partition(struct agent *a, const char *body, size_t len, struct api_response *r)
+/* ?dry_run=1: what the apply would change, changing nothing (partition_plan.c). */
+static void partition_dry_run(struct agent *a, const struct node_config *cfg, const char *source,
+                              struct api_response *r)
+{
+    struct partition_spec spec;
+    struct api_error err;
+    if (partition_resolve(&a->topo, &cfg->partition, &spec, &err) < 0) {
+        api_error_response(r, &err);
+        return;
+    }
+    if (a->partition.active) {
+        if (!partition_spec_equal(&spec, &a->partition.spec)) {
+            fail(r, 409, "", "the node is already partitioned differently; release it first "
+                             "(dsv node release)%s", "");
+            return;
+        }
+        set_json(r, 200, json_pack("{s:b, s:b, s:s, s:n}", "dry_run", 1, "changed", 0, "source",
+                                   source, "plan"));
+        return;
+    }
+    set_json(r, 200, json_pack("{s:b, s:b, s:s, s:o}", "dry_run", 1, "changed", 1, "source",
+                               source, "plan",
+                               partition_plan(&a->fs, &a->topo, &spec, a->hugetlbfs_dir)));
+}
+
+static void handle_partition(struct agent *a, const struct api_request *q, struct api_response *r)
 {
     struct node_config cfg;
     struct api_error err;
     bool found = true;
-    if (len == 0) {
+    const char *source = "request";
+    const char *dry = q->arg ? q->arg(q->arg_ctx, "dry_run") : NULL;
+    if (dry && strcmp(dry, "1") != 0 && strcmp(dry, "true") != 0 && strcmp(dry, "0") != 0 &&
+        strcmp(dry, "false") != 0) {
+        fail(r, 400, "dry_run", "'%s' is not 1, true, 0 or false", dry);
+        return;
+    }
+    if (q->body_len == 0) {
         /* no settings given: the config file's, else the proposal */
+        source = "config file";
         if (!a->opts.config_path ||
             node_config_load(a->opts.config_path, &cfg, &found, &err) < 0 || !found) {
             memset(&cfg, 0, sizeof(cfg));
             cfg.overcommit_ratio = a->overcommit_ratio;
+            source = "proposal";
         }
-    } else if (node_config_parse(body, len, &cfg, &err) < 0) {
+    } else if (node_config_parse(q->body, q->body_len, &cfg, &err) < 0) {
         api_error_response(r, &err);
+        return;
+    }
+    if (dry && (dry[0] == '1' || dry[0] == 't')) {
+        partition_dry_run(a, &cfg, source, r);
         return;
     }
     bool changed;
@@ -165,10 +205,12 @@ static json_t *vm_view_json(struct agent *a, const struct vm *vm)
 {
     json_t *o = vm_to_json(vm);
     struct stat st;
-    if (o)
-        json_object_set_new(o, "console_bytes",
-                            json_integer(stat(vm->console_path, &st) == 0 ? (json_int_t)st.st_size : 0));
-    (void)a;
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "console_bytes",
+                        json_integer(stat(vm->console_path, &st) == 0 ? (json_int_t)st.st_size : 0));
+    json_t *stats = vm_stats_json(a, vm);
+    json_object_set_new(o, "stats", stats ? stats : json_null());
     return o;
 }
 
@@ -408,7 +450,7 @@ static void route(struct agent *a, const struct api_request *q, struct api_respo
     } else if (strcmp(p, "/node/partition") == 0) {
         struct api_error err;
         if (strcmp(method, "PUT") == 0)
-            handle_partition(a, body, body_len, r);
+            handle_partition(a, q, r);
         else if (strcmp(method, "DELETE") == 0) {
             if (agent_release(a, &err) < 0)
                 api_error_response(r, &err);

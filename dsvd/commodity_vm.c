@@ -320,3 +320,17 @@ int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu
     *mem_kib = info.memory;
     return 0;
 }
+
+int commodity_vcpu_times(struct commodity_conn *c, const struct vm *vm, uint64_t *ns, int max)
+{
+    virConnectPtr conn = commodity_connection(c, NULL);
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, vm->domain) : NULL;
+    if (!dom)
+        return -1;
+    virVcpuInfo info[VM_VCPUS_MAX];
+    int n = virDomainGetVcpus(dom, info, max < VM_VCPUS_MAX ? max : VM_VCPUS_MAX, NULL, 0);
+    virDomainFree(dom);
+    for (int i = 0; i < n; i++)
+        ns[info[i].number < (unsigned)n ? info[i].number : (unsigned)i] = info[i].cpuTime;
+    return n;
+}

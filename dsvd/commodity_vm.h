@@ -36,4 +36,7 @@ int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *er
 /* CPU time (ns) and current memory (KiB); -1 when unknown. */
 int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu_ns, uint64_t *mem_kib);
 
+/* CPU time (ns) of each vCPU, at most max of them; returns how many, or -1. */
+int commodity_vcpu_times(struct commodity_conn *c, const struct vm *vm, uint64_t *ns, int max);
+
 #endif

@@ -48,6 +48,9 @@ json_t *topology_report(void)
     hwloc_topology_t topo;
     if (hwloc_topology_init(&topo) < 0)
         return json_pack("{s:s}", "error", "hwloc_topology_init failed");
+    /* the whole machine: with the partition applied dsvd itself runs in the housekeeping
+     * cpuset, which is all hwloc would see otherwise */
+    hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
     if (hwloc_topology_load(topo) < 0) {
         hwloc_topology_destroy(topo);
         return json_pack("{s:s}", "error", "hwloc_topology_load failed");

@@ -1,0 +1,14 @@
+/* What a running VM is using now, for GET /vms/{name} and dsv vm show: CPU time in all and
+ * per vCPU, memory, hugepages; exits where known (hvmm counts its exits but reports them
+ * only when it ends, with --stats). */
+#ifndef DSVD_VM_STATS_H
+#define DSVD_VM_STATS_H
+
+#include <jansson.h>
+
+#include "agent.h"
+
+/* NULL for a VM that is not running. */
+json_t *vm_stats_json(struct agent *a, const struct vm *vm);
+
+#endif
