@@ -1,6 +1,7 @@
 #include "launcher.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,11 +105,20 @@ static void fail(const char *fmt, const char *detail)
 	_exit(HVMM_EXIT_SETUP);
 }
 
-/* Puts the task's descriptors where the task had them; everything else is closed. */
-static void adopt_fds(const int *fds, const struct msg_head *h, int sock)
+/* Puts the task's descriptors where the task had them; everything else is closed. Returns
+ * the socket's descriptor, moved if the PMI descriptor's number was its own. */
+static int adopt_fds(const int *fds, const struct msg_head *h, int sock)
 {
 	int keep_pmi = h->nfds == 4 && h->pmi_fd > 2 ? h->pmi_fd : -1;
 
+	if (sock == keep_pmi) {
+		int moved = fcntl(sock, F_DUPFD_CLOEXEC, keep_pmi + 1);
+
+		if (moved < 0)
+			_exit(HVMM_EXIT_SETUP);
+		close(sock);
+		sock = moved;
+	}
 	for (int i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)
 			_exit(HVMM_EXIT_SETUP);
@@ -117,6 +127,7 @@ static void adopt_fds(const int *fds, const struct msg_head *h, int sock)
 	for (int fd = 3; fd < 65536; fd++)
 		if (fd != keep_pmi && fd != sock)
 			close(fd);
+	return sock;
 }
 
 static void reset_signals(void)
@@ -142,9 +153,12 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	char **argv;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* 0-2 open, so that no received descriptor lands there and is overwritten by another. */
+	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd < 3; fd = open("/dev/null", O_RDWR))
+		;
 	if (getppid() == 1 || recv_head(sock, &h, fds))
 		_exit(HVMM_EXIT_SETUP); /* the task went away before asking */
-	adopt_fds(fds, &h, sock);
+	sock = adopt_fds(fds, &h, sock);
 	reset_signals();
 	if (h.len == 0 || h.len > LAUNCH_MSG_MAX || !(buf = malloc(h.len)) ||
 	    recv_all(sock, buf, h.len))

@@ -96,7 +96,8 @@ cluster_stop() {
   done
   _cluster_pids=()
   pkill_steps
-  find /sys/fs/cgroup/*/slurm -depth -type d -exec rmdir {} + 2>/dev/null
+  # Slurm 22.05 names its cgroup v1 root slurm_NODENAME.
+  find /sys/fs/cgroup/*/"slurm_$CLUSTER_NODE" -depth -type d -exec rmdir {} + 2>/dev/null
   true
 }
 
@@ -107,7 +108,8 @@ pkill_steps() {
   for pid in $(pgrep -x slurmstepd); do
     ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$CLUSTER_DIR" && kill -9 "$pid"
   done
-  cat /sys/fs/cgroup/freezer/slurm/*/*/*/cgroup.procs \
-      /sys/fs/cgroup/freezer/slurm/*/*/*/*/cgroup.procs 2>/dev/null | xargs -r kill -9 2>/dev/null
+  cat /sys/fs/cgroup/freezer/"slurm_$CLUSTER_NODE"/*/*/*/cgroup.procs \
+      /sys/fs/cgroup/freezer/"slurm_$CLUSTER_NODE"/*/*/*/*/cgroup.procs 2>/dev/null |
+    xargs -r kill -9 2>/dev/null
   true
 }
