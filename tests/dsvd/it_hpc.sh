@@ -28,8 +28,10 @@ check "the VM is running" [ "$(field state)" = running ]
 check "its vCPU got the HPC CPU" [ "$(field cpus)" = "$HPC" ]
 pid=$(field pid)
 check "hvmm runs" kill -0 "$pid"
-check "hvmm was given the dedicated CPU, housekeeping and hugepages" \
-    grep -q -- "--cpus $HPC --housekeeping-cpus 0 --mem 8M --hugepages on" <(tr '\0' ' ' < /proc/$pid/cmdline)
+# wait_for: dsvd's create returns once exec has begun; the kernel fills in /proc/PID/cmdline
+# a little later
+given_cpus() { tr '\0' ' ' < /proc/$pid/cmdline | grep -q -- "--cpus $HPC --housekeeping-cpus 0 --mem 8M --hugepages on"; }
+check "hvmm was given the dedicated CPU, housekeeping and hugepages" wait_for 60 given_cpus
 vcpu_in_hpc() {
     local t
     for t in /proc/$pid/task/*; do

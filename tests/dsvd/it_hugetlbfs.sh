@@ -55,8 +55,9 @@ out=$("$DSV" vm create $PREFIX-h1 --stack hpc --mem 8M --kernel "$SPIN" 2>&1); r
 check "an HPC VM of 8 MiB starts" [ $rc -eq 0 ] || diag "$out"
 api GET /vms/$PREFIX-h1
 pid=$(field pid)
-check "hvmm was given the partition's hugetlbfs" \
-    grep -q -- "--hugepages on --hugetlbfs $MNT " <(tr '\0' ' ' < /proc/$pid/cmdline)
+# wait_for: the kernel fills in /proc/PID/cmdline a little after dsvd's create returns
+given_mount() { tr '\0' ' ' < /proc/$pid/cmdline | grep -q -- "--hugepages on --hugetlbfs $MNT "; }
+check "hvmm was given the partition's hugetlbfs" wait_for 60 given_mount
 # wait_for: hvmm maps and populates its RAM after dsvd's exec has returned
 check "its guest RAM is a file of the mount" wait_for 60 grep -q " $MNT/" /proc/$pid/maps
 four_left() { [ "$(mount_free)" = 4 ]; }

@@ -39,9 +39,10 @@ sys.exit(0 if s['exits']['hypercall'] >= 302 and s['exit_code']==0 else 1)"
 
 # 6: two vCPUs on two CPUs, concurrently.
 if [ "$(nproc)" -ge 2 ]; then
-  run smp run --cpus 0,1 --kernel "$P/smp.elf" --cmdline n=20000000
+  run smp run --cpus 0,1 --kernel "$P/smp.elf" --cmdline n=2000000
   check "two vCPUs ran concurrently on CPUs 0 and 1" \
-    bash -c "grep -q 'concurrent yes' '$T/smp.out' && grep -q 'vcpu 1 apic 1 host_cpu 1' '$T/smp.out' && [ $(rc smp) = 0 ]"
+    bash -c "grep -q 'concurrent yes' '$T/smp.out' && grep -q 'vcpu 1 apic 1 host_cpu 1' '$T/smp.out' && [ $(rc smp) = 0 ]" ||
+    { diag "exit status $(rc smp)"; show "$T/smp.out"; show "$T/smp.err"; }
 else
   skip "two vCPUs ran concurrently" "needs 2 CPUs"
 fi
