@@ -95,10 +95,9 @@ else
     check "the guest got a DHCP address on dsv-nat" wait_until 60 console_has "dsv-guest: dhcp eth0 192.168.213."
     api POST /vms/$VM/reboot
     check "POST /vms/{name}/reboot accepted ($STATUS)" [ "$STATUS" = 202 ]
-    # init done twice: its acpid (started after init) answers the power button again
-    twice() { api GET /vms/$VM/console; [ "$(grep -c "dsv-guest: ready" <<<"$BODY")" -ge 2 ]; }
+    # acpid up twice: a power button pressed before it listens would be lost
+    twice() { api GET /vms/$VM/console; [ "$(grep -c "dsv-guest: acpid up" <<<"$BODY")" -ge 2 ]; }
     check "the guest boots again after the reboot, to its init" wait_until 300 twice
-    sleep 2
     out=$(timeout 120 "$DSV" vm shutdown $VM --timeout 90 2>&1); rc=$?
     check "dsv vm shutdown: the guest powers off on the ACPI button ($out)" \
         grep -q "$VM exited: the guest shut down" <<<"$out"

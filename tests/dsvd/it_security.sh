@@ -140,10 +140,10 @@ served=0 slow=0
 for i in $(seq 10); do
     t0=$(date +%s%N)
     serving && served=$((served + 1))
-    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || slow=$((slow + 1))
+    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 20000 ] || slow=$((slow + 1))
     sleep 0.2
 done
-check "while a user re-sends on 300 connections, root is served (10 of $served, $slow slower than 5 s)" \
+check "while a user re-sends on 300 connections, root is served (10 of $served, $slow slower than 20 s)" \
     [ $served -eq 10 -a $slow -eq 0 ]
 wait $flood
 diag "resend: $(tail -1 "$WORK/resend.out")"
@@ -220,7 +220,7 @@ SH
             "(no /dev/kvm: dsvd starts no HPC VM; test_api and test_security check them on a fake host)"
     else
         uexpect 201 "" "a share inside share_roots (through a symlink) is accepted" POST /vms "$R2"
-        wait_for 5 grep -q "the end" "$STATE/vms/$PREFIX-r2.console"
+        wait_for 60 grep -q "the end" "$STATE/vms/$PREFIX-r2.console"
         console=$STATE/vms/$PREFIX-r2.console
         size=$(stat -c %s "$console")
         check "the console stays under console_max_kib (64 KiB: $size bytes)" [ "$size" -le 65536 ]

@@ -70,7 +70,7 @@ install -m 755 "$here/guest-init.sh" "$root/etc/init.d/rcS"
 install -m 755 "$here/guest-udhcpc.sh" "$root/usr/share/udhcpc/default.script"
 cat > "$root/etc/inittab" <<'TAB'
 ::sysinit:/etc/init.d/rcS
-::respawn:/bin/busybox acpid -f -l /dev/null -c /etc/acpi
+::respawn:/bin/busybox sh -c 'echo "dsv-guest: acpid up" >/dev/console; exec /bin/busybox acpid -f -l /dev/null -c /etc/acpi'
 ::shutdown:/bin/busybox echo "dsv-guest: shutting down"
 ::shutdown:/bin/busybox umount -a -r
 TAB
