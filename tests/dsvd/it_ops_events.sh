@@ -26,7 +26,8 @@ start=$(date +%s)
 "$DSV" vm wait $PREFIX-a 2>"$WORK/wait.err"
 rc=$?
 check "dsv vm wait exits with the VM's status (7)" [ $rc -eq 7 ] || show "$WORK/wait.err"
-check "dsv vm wait returns soon after the VM ends" [ $(( $(date +%s) - start )) -le 5 ]
+# soon: a loaded machine (the sanitizer build) still answers well within this
+check "dsv vm wait returns soon after the VM ends" [ $(( $(date +%s) - start )) -le 20 ]
 "$DSV" vm wait $PREFIX-a 2>/dev/null
 check "dsv vm wait on an ended VM exits at once with its status" [ $? -eq 7 ]
 "$DSV" vm wait $PREFIX-nope 2>/dev/null
