@@ -58,7 +58,12 @@ static int follow(const struct cli *c, const char *name)
         if ((rc = console_print_from(c, name, &offset)) != EXIT_OK)
             break;
         if (vm_has_ended(vm)) {
-            rc = console_print_from(c, name, &offset);
+            /* what it wrote last, a MiB per read */
+            unsigned long long before;
+            do {
+                before = offset;
+                rc = console_print_from(c, name, &offset);
+            } while (rc == EXIT_OK && offset > before);
             break;
         }
         struct timespec ts = {0, 200 * 1000000L};

@@ -35,7 +35,7 @@ expect 500 stack "hvmm failing to start names field stack" POST /v1/vms \
 check "and says what hvmm said" grep -q 'no program after --' <<<"$BODY"
 "$DSV" vm create $PREFIX-c --stack hpc --mem 4M -- /bin/sh -c 'echo 0123456789; exec sleep 60' >/dev/null
 expect 400 offset "a console offset that is not a number" GET "/v1/vms/$PREFIX-c/console?offset=-1"
-wait_for 5 grep -q 0123456789 "$STATE/vms/$PREFIX-c.console"
+wait_for 60 grep -q 0123456789 "$STATE/vms/$PREFIX-c.console"
 size=$(stat -c %s "$STATE/vms/$PREFIX-c.console")
 api GET "/v1/vms/$PREFIX-c/console?offset=$((size - 6))"
 check "?offset reads from that byte" [ "$BODY" = "56789" ]

@@ -34,6 +34,22 @@ check "dsv vm wait on no such VM exits 5" [ $? -eq 5 ]
 "$DSV" vm wait 2>/dev/null
 check "dsv vm wait without a name exits 2" [ $? -eq 2 ]
 
+# console -f: what the VM writes arrives while it runs, and -f ends with the VM
+"$DSV" vm create $PREFIX-f --stack hpc --mem 4M -- /bin/sh -c \
+    'echo tick-1; sleep 5; echo tick-2; sleep 5; echo tick-3' >/dev/null
+"$DSV" vm console -f $PREFIX-f > "$WORK/follow" 2>&1 &
+FOLLOW=$!
+wait_for 60 grep -q '^tick-1' "$WORK/follow"
+check "console -f shows the first line while the VM runs" [ $? -eq 0 ]
+check "... before the later ones are written" bash -c "! grep -q '^tick-3' '$WORK/follow'"
+wait_for 60 bash -c "! kill -0 $FOLLOW 2>/dev/null"
+check "console -f ends when the VM ends" [ $? -eq 0 ]
+wait $FOLLOW
+check "console -f exits 0" [ $? -eq 0 ]
+check "console -f printed every line once, in order" \
+    [ "$(grep -o '^tick-[0-9]' "$WORK/follow" | tr '\n' ' ')" = "tick-1 tick-2 tick-3 " ] || show "$WORK/follow"
+"$DSV" vm delete $PREFIX-f >/dev/null
+
 "$DSV" vm create $PREFIX-b --stack hpc --mem 4M -- /bin/sleep 300 >/dev/null
 "$DSV" vm wait $PREFIX-b 2>"$WORK/waitb.err" &
 WAITB=$!
@@ -47,12 +63,12 @@ check "dsv vm wait exits 5 when the VM is deleted meanwhile" [ $rc -eq 5 ] || sh
 "$DSV" node release >/dev/null
 check "partition released" [ $? -eq 0 ]
 
-want="partition.applied vm.created vm.running vm.exited vm.created vm.running vm.deleted vm.deleted partition.released"
+want="partition.applied vm.created vm.running vm.exited vm.created vm.running vm.exited vm.deleted vm.created vm.running vm.deleted vm.deleted partition.released"
 wait_for 60 bash -c "[ \"\$(sed -n 's/^event: //p' '$WORK/stream' | tr '\n' ' ' | sed 's/ \$//')\" = '$want' ]"
 check "a client sees every event in order" [ "$(ev_types "$WORK/stream")" = "$want" ] ||
     { diag "got:  $(ev_types "$WORK/stream")"; diag "want: $want"; }
 check "events are numbered 1, 2, ... in order" \
-    [ "$(sed -n 's/^id: //p' "$WORK/stream" | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 " ]
+    [ "$(sed -n 's/^id: //p' "$WORK/stream" | tr '\n' ' ')" = "$(seq -s ' ' 1 13) " ]
 check "the exited event carries the VM and its exit status" \
     grep -q "^data: {\"name\":\"$PREFIX-a\",\"stack\":\"hpc\",\"vm\":{.*\"state\":\"exited\".*\"exit_code\":7," "$WORK/stream"
 check "dsv events prints them as they come" \
@@ -62,8 +78,8 @@ check "dsv events shows the exit status" grep -q "vm.exited  *$PREFIX-a exit 7" 
 # resuming: Last-Event-ID and ?since give the events after that number
 timeout 5 curl -sN --unix-socket "$SOCK" -H 'Last-Event-ID: 3' http://localhost/v1/events > "$WORK/resumed"
 check "Last-Event-ID 3 resumes at event 4" [ "$(sed -n 's/^id: //p' "$WORK/resumed" | head -1)" = 4 ]
-timeout 5 curl -sN --unix-socket "$SOCK" 'http://localhost/v1/events?since=8' > "$WORK/since"
-check "?since=8 gives event 9 only" [ "$(sed -n 's/^id: //p' "$WORK/since" | tr '\n' ' ')" = "9 " ]
+timeout 5 curl -sN --unix-socket "$SOCK" 'http://localhost/v1/events?since=12' > "$WORK/since"
+check "?since=12 gives event 13 only" [ "$(sed -n 's/^id: //p' "$WORK/since" | tr '\n' ' ')" = "13 " ]
 expect 400 since "a since that is not a number" GET '/v1/events?since=x'
 code=$(curl -s -o "$WORK/body" -w '%{http_code}' --unix-socket "$SOCK" -H 'Last-Event-ID: -1' http://localhost/events)
 check "a Last-Event-ID that is not a number is a 400 naming it" \

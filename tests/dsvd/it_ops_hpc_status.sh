@@ -25,7 +25,7 @@ pid=$(field pid)
 WAITER=$!
 stop_dsvd KILL
 gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
-wait_for 30 gone
+wait_for 60 gone
 check "the VM ends while dsvd is down" [ $? -eq 0 ]
 check "hvmm left its status in the state directory" [ "$(cat "$STATE/vms/$PREFIX-s.status")" = 9 ]
 start_dsvd || not_ok "dsvd restarts"
