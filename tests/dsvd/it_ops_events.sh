@@ -5,6 +5,9 @@
 # SIGKILLed and restarted while it waits and the VM ends meanwhile (hvmm's status file).
 # Runs on a fake host tree with hvmm_standin (ops_lib.sh): no /dev/kvm needed.
 . "$TEST_LIB"
+# reap_within SECONDS PID: the background client's status; one still running after SECONDS is
+# killed (a failure, never a hung test)
+reap_within() { wait_for "$1" bash -c "! kill -0 $2 2>/dev/null"; kill "$2" 2>/dev/null; wait "$2"; }
 . "$(dirname "$0")/ops_lib.sh"
 need_fake_host
 
@@ -44,6 +47,7 @@ check "console -f shows the first line while the VM runs" [ $? -eq 0 ]
 check "... before the later ones are written" bash -c "! grep -q '^tick-3' '$WORK/follow'"
 wait_for 60 bash -c "! kill -0 $FOLLOW 2>/dev/null"
 check "console -f ends when the VM ends" [ $? -eq 0 ]
+kill $FOLLOW 2>/dev/null # still there only if the check above failed: never wait forever
 wait $FOLLOW
 check "console -f exits 0" [ $? -eq 0 ]
 check "console -f printed every line once, in order" \
@@ -56,7 +60,7 @@ WAITB=$!
 sleep 0.5
 check "dsv vm wait blocks while the VM runs" kill -0 $WAITB
 "$DSV" vm delete $PREFIX-b >/dev/null
-wait $WAITB
+reap_within 60 $WAITB
 rc=$?
 check "dsv vm wait exits 5 when the VM is deleted meanwhile" [ $rc -eq 5 ] || show "$WORK/waitb.err"
 "$DSV" vm delete $PREFIX-a >/dev/null
@@ -99,7 +103,7 @@ gone() { ! kill -0 "$cpid" 2>/dev/null || grep -q '^State:.*Z' /proc/$cpid/statu
 wait_for 60 gone
 check "the VM ends while dsvd is down" [ $? -eq 0 ]
 start_fake_dsvd || not_ok "dsvd restarts"
-wait $WAITC
+reap_within 120 $WAITC
 rc=$?
 check "dsv vm wait rides out the restart and exits with the VM's status (9)" [ $rc -eq 9 ] || show "$WORK/waitc.err"
 api GET /v1/vms/$PREFIX-c
