@@ -8,7 +8,7 @@ BUILD := build-sanitize
 MESON_OPTS += -Dsanitize=true
 # Without KVM the KVM tests run in a nested guest on TCG (docs/testing.md), slowly: with the
 # sanitizers, those where hvmm meets hostile input; the lwk's are the same guest code.
-export DSV_NESTED_SUITES ?= kvm hostile hvmm
+export DSV_NESTED_SUITES ?= kvm hostile
 endif
 
 .PHONY: all deps build test demo fuzz clean help
