@@ -69,7 +69,8 @@ int console_log_start(const char *path, uint64_t max_bytes, char *err, size_t er
                  (unsigned long long)max_bytes);
         return -1;
     }
-    int log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+    /* read-write: dropping the older half reads the kept tail back */
+    int log = open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (log < 0) {
         snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return -1;

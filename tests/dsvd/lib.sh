@@ -74,6 +74,7 @@ api() {
     local method=$1 path=$2 data=${3-}
     local args=(-s -o "$WORK/body" -w '%{http_code}' --unix-socket "$SOCK" -X "$method")
     [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+    [ -n "${API_HEADER:-}" ] && args+=(-H "$API_HEADER") # one extra request header
     STATUS=$(curl "${args[@]}" "http://localhost$path")
     BODY=$(cat "$WORK/body")
 }
