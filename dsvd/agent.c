@@ -174,7 +174,10 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
     a->fail_after = getenv("DSV_PARTITION_FAIL_AT");
     char vmdir[600];
     snprintf(vmdir, sizeof(vmdir), "%s/vms", a->state_dir);
-    if (mkdir_p(a->state_dir, 0750) < 0 || mkdir_p(vmdir, 0750) < 0) {
+    /* 0711: an HPC VM's hvmm opens its copies as the VM's owner (vm_files.c), who must pass
+     * through here; nobody else can list what is inside */
+    if (mkdir_p(a->state_dir, 0711) < 0 || mkdir_p(vmdir, 0711) < 0 ||
+        chmod(a->state_dir, 0711) < 0 || chmod(vmdir, 0711) < 0) {
         snprintf(err, errlen, "cannot create state directory %s: %s", a->state_dir, strerror(errno));
         return -1;
     }

@@ -60,7 +60,15 @@ static int copy_one(const struct vm *vm, const char *dir, const char *src, const
     int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0)
         return api_fail(err, 500, field, "cannot create %s: %s", out, strerror(errno));
-    int rc = caller_copy_file(&vm->owner, src, fd, max, field, err);
+    /* a program stays executable; an HPC VM's copies are its owner's, since hvmm opens them
+     * with the owner's rights. A commodity VM's stay root's: QEMU opens them as root, and an
+     * owner could otherwise swap one for a symlink to any file. */
+    int rc = 0;
+    if ((strcmp(field, "program[0]") == 0 && fchmod(fd, 0750) < 0) ||
+        (vm->spec.stack == VM_STACK_HPC && fchown(fd, vm->owner.uid, vm->owner.gid) < 0))
+        rc = api_fail(err, 500, field, "cannot give %s to its owner: %s", out, strerror(errno));
+    if (rc == 0)
+        rc = caller_copy_file(&vm->owner, src, fd, max, field, err);
     if (close(fd) < 0 && rc == 0)
         rc = api_fail(err, 507, field, "cannot write %s: %s", out, strerror(errno));
     return rc;
@@ -102,6 +110,11 @@ int vm_files_stage(const char *state_dir, const char *state_real, const struct a
     vm_files_remove(state_dir, vm->spec.name); /* a crash's leftovers */
     if (mkdir(dir, 0750) < 0)
         return api_fail(err, 500, "", "cannot create %s: %s", dir, strerror(errno));
+    if (vm->spec.stack == VM_STACK_HPC && chown(dir, vm->owner.uid, vm->owner.gid) < 0) {
+        api_fail(err, 500, "", "cannot give %s to the VM's owner: %s", dir, strerror(errno));
+        vm_files_remove(state_dir, vm->spec.name);
+        return -1;
+    }
     if (stage(dir, vm, err) < 0) {
         vm_files_remove(state_dir, vm->spec.name);
         vm->kernel_copy[0] = vm->initrd_copy[0] = vm->program_copy[0] = '\0';
