@@ -26,6 +26,21 @@ static json_t *change(const struct cpu_bits *from, const struct cpu_bits *to)
     return json_pack("{s:o, s:o}", "from", cpus_json(from), "to", cpus_json(to));
 }
 
+/* The change to a CPU list file that holds HPC CPUs, or NULL when it holds none (or cannot be
+ * read). */
+static json_t *planned_change(const struct partition_spec *spec, const char *path)
+{
+    char buf[HOSTFS_VALUE_MAX], why[128];
+    struct cpu_bits cur, to;
+    if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
+        cpu_bits_parse_list(buf, &cur, why, sizeof(why)) < 0 ||
+        !cpu_bits_intersects(&cur, &spec->hpc_cpus))
+        return NULL;
+    to = cur;
+    steer(spec, &to);
+    return change(&cur, &to);
+}
+
 /* Top-level cpusets (v1) that hold HPC CPUs and would be narrowed. */
 static json_t *narrowed_cpusets(const char *root, const struct partition_spec *spec)
 {
@@ -37,16 +52,11 @@ static json_t *narrowed_cpusets(const char *root, const struct partition_spec *s
     while ((de = readdir(d))) {
         if (de->d_type != DT_DIR || de->d_name[0] == '.')
             continue;
-        char path[1024], buf[HOSTFS_VALUE_MAX], why[128];
+        char path[1024];
         snprintf(path, sizeof(path), "%s/%s/cpuset.cpus", root, de->d_name);
-        struct cpu_bits cur, to;
-        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
-            cpu_bits_parse_list(buf, &cur, why, sizeof(why)) < 0 ||
-            !cpu_bits_intersects(&cur, &spec->hpc_cpus))
+        json_t *c = planned_change(spec, path);
+        if (!c)
             continue;
-        to = cur;
-        steer(spec, &to);
-        json_t *c = change(&cur, &to);
         json_object_set_new(c, "cgroup", json_string(de->d_name));
         json_array_append_new(arr, c);
     }
@@ -92,16 +102,11 @@ static json_t *irqs(const struct hostfs *fs, const struct partition_spec *spec)
         unsigned long irq = strtoul(de->d_name, &end, 10);
         if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end)
             continue;
-        char path[1024], buf[HOSTFS_VALUE_MAX], why[128];
+        char path[1024];
         snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir, de->d_name);
-        struct cpu_bits cur, to;
-        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
-            cpu_bits_parse_list(buf, &cur, why, sizeof(why)) < 0 ||
-            !cpu_bits_intersects(&cur, &spec->hpc_cpus))
+        json_t *c = planned_change(spec, path);
+        if (!c)
             continue;
-        to = cur;
-        steer(spec, &to);
-        json_t *c = change(&cur, &to);
         json_object_set_new(c, "irq", json_integer((json_int_t)irq));
         json_array_append_new(arr, c);
     }
