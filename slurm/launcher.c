@@ -25,25 +25,12 @@ struct msg_head {
 	int32_t pmi_fd; /* the number the 4th descriptor had in the task, or -1 */
 };
 
-static int send_all(int sock, const char *buf, size_t len)
+/* All of len bytes through a stream socket, resuming after signals: 0, or -1 when the peer
+ * went away. */
+static int transfer_all(int sock, char *buf, size_t len, int sending)
 {
 	while (len) {
-		ssize_t n = send(sock, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int recv_all(int sock, char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = recv(sock, buf, len, 0);
+		ssize_t n = sending ? send(sock, buf, len, MSG_NOSIGNAL) : recv(sock, buf, len, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -161,7 +148,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	sock = adopt_fds(fds, &h, sock);
 	reset_signals();
 	if (h.len == 0 || h.len > LAUNCH_MSG_MAX || !(buf = malloc(h.len)) ||
-	    recv_all(sock, buf, h.len))
+	    transfer_all(sock, buf, h.len, 0))
 		fail("dsv: %s\n", "the task's launch request did not arrive");
 	if (launch_msg_decode(buf, h.len, &r, err, sizeof(err)))
 		fail("dsv: %s\n", err);
@@ -281,7 +268,7 @@ int launcher_run_task(struct launcher *l, const struct launch_request *r, int pm
 	}
 	h.len = len;
 	forward_signals_to(l->pid);
-	if (send_head(l->sock, &h, fds) || send_all(l->sock, buf, len)) {
+	if (send_head(l->sock, &h, fds) || transfer_all(l->sock, buf, len, 1)) {
 		snprintf(err, errlen, "cannot reach the hvmm launcher: %s", strerror(errno));
 		free(buf);
 		return -1;
