@@ -14,13 +14,8 @@ plan 18
 
 # A FIFO must not hang hvmm in open(): the bound is there to end a hang, never to time an
 # error (a loaded host may take seconds to start a process).
-run() { # run NAME ARGS... : stdout, stderr and status into $T/NAME.{out,err,rc}
-  local name=$1; shift
-  timeout 60 "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"
-  echo $? >"$T/$name.rc"
-}
-rc() { cat "$T/$1.rc"; }
-has() { grep -q -- "$2" "$T/$1" || { diag "$1 lacks '$2':"; show "$T/$1"; false; }; }
+HVMM_RUN_BOUND=60
+. "$(dirname "$0")/../lib/hvmm_run.sh"
 lacks() { ! grep -q -- "$2" "$T/$1" || { diag "$1 has '$2':"; show "$T/$1"; false; }; }
 refused() { [ "$(rc "$1")" = 125 ] && has "$1.err" "$2"; }
 
