@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "commodity_cloud.h"
-#include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
 #include "vm_files.h"
@@ -381,22 +380,6 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     return rc;
 }
 
-/* The last non-empty line of the console: hvmm's one-line reason when it fails. */
-static void last_console_line(const struct vm *vm, char *out, size_t len)
-{
-    snprintf(out, len, "(no output)");
-    FILE *f = fopen(vm->console_path, "re");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0])
-            snprintf(out, len, "%s", line);
-    }
-    fclose(f);
-}
-
 static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
 {
     struct hpc_pool pool;
@@ -415,12 +398,14 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     if (hpc_start(&l, vm, err) < 0)
         return -1;
     save_vm(a, vm);
-    wait_for_placement(a, vm);
-    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_SETUP) {
-        char line[300];
-        last_console_line(vm, line, sizeof(line));
-        return api_fail(err, 500, "", "hvmm could not start the VM: %s", line);
+    /* Most launches report within milliseconds; a large VM's memory may take longer, and
+     * then the API answers first and the ticker reads the report (the VM may still fail). */
+    if (hpc_launch_check(vm, 3000) < 0) {
+        struct api_error ignored;
+        hpc_stop(vm, &ignored); /* it is on its way out: reap it */
+        return api_fail(err, 500, "", "%s", vm->exit_reason);
     }
+    wait_for_placement(a, vm);
     return 0;
 }
 

@@ -38,6 +38,9 @@ static const char usage[] =
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
 	"  --status-file FILE         write the exit status to FILE (\"N\\n\"; empty while running)\n"
+	"  --ready-fd N               report the launch on the inherited descriptor N (3 or\n"
+	"                             above): one line, \"ready\" once the guest starts or\n"
+	"                             \"error: REASON\" when it cannot, then N is closed\n"
 	"  --jail DIR                 run as PID 1 of new PID, network and IPC namespaces\n"
 	"                             (hvmm's first process waits and passes on the status)\n"
 	"                             and in a private mount namespace rooted at DIR, entered\n"
@@ -66,7 +69,7 @@ const char *opts_usage(void)
 
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
-	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE,
+	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE, OPT_READY_FD,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
 	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
 };
@@ -84,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "test-seccomp", required_argument, NULL, OPT_TEST_SECCOMP }, /* hidden */
@@ -242,6 +246,14 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_STATUS_FILE:
 		o->status_file = arg;
 		return 0;
+	case OPT_READY_FD:
+		/* stdio is the console's; a launcher's pipe comes above it */
+		if (parse_int(arg, 3, 1 << 20, &o->ready_fd)) {
+			snprintf(err, errlen, "--ready-fd '%s': expected a descriptor number, 3 or "
+				 "above", arg);
+			return -1;
+		}
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -356,6 +368,7 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 	memset(o, 0, sizeof(*o));
 	o->mem = HVMM_DEFAULT_MEM;
 	o->hugepages = GM_HUGE_AUTO;
+	o->ready_fd = -1;
 	err[0] = '\0';
 
 	if (argc < 2) {

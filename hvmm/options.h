@@ -30,6 +30,7 @@ struct hvmm_opts {
 	enum stats_mode stats;
 	const char *log;
 	const char *status_file;         /* --status-file FILE: the exit status, for dsvd */
+	int ready_fd;                    /* --ready-fd N: the launch report; -1 = none */
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
 	/* least privilege: docs/security.md */

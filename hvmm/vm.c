@@ -26,6 +26,7 @@
 #include "dsv/hvmm_cli.h"
 #include "fileio.h"
 #include "image_file.h"
+#include "launch_report.h"
 #include "log.h"
 #include "privileges.h"
 #include "seccomp_filter.h"
@@ -298,7 +299,9 @@ int vm_run(const struct hvmm_opts *opts)
 
 	out_fd = open_console(opts, &log_file);
 	if (out_fd < 0) {
-		log_err("--log %s: %s", opts->log, strerror(errno));
+		snprintf(err, sizeof(err), "--log %s: %s", opts->log, strerror(errno));
+		log_err("%s", err);
+		launch_report_failed(err);
 		return HVMM_EXIT_SETUP;
 	}
 	log_set_file(log_file);
@@ -316,6 +319,7 @@ int vm_run(const struct hvmm_opts *opts)
 	if (setup(&vm, &prog, &have_prog, err, sizeof(err)) ||
 	    start(&vm, &prog, have_prog, err, sizeof(err))) {
 		log_err("%s", err);
+		launch_report_failed(err);
 		atomic_store(&vm.exiting, 1);
 		teardown(&vm);
 		return HVMM_EXIT_SETUP;
@@ -324,6 +328,7 @@ int vm_run(const struct hvmm_opts *opts)
 		 cpulist_format(vm.cpus, (size_t)vm.nvcpus, err, sizeof(err)),
 		 (unsigned long long)(vm.mem.size >> 20), gm_backing_name(vm.mem.backing),
 		 vm.plat->name);
+	launch_report_ready();
 	housekeeping(&vm, sig_fd);
 	for (int i = 0; i < vm.nvcpus; i++)
 		if (vm.vcpu[i].started)

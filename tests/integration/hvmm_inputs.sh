@@ -10,7 +10,7 @@ HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-plan 18
+plan 20
 
 # A FIFO must not hang hvmm in open(): the bound is there to end a hang, never to time an
 # error (a loaded host may take seconds to start a process).
@@ -42,19 +42,26 @@ head -c 100 "$P/exit_status.elf" >"$T/trunc.elf"
 run ktrunc run --kernel "$T/trunc.elf"
 check "a truncated kernel is refused" refused ktrunc "truncated"
 
-# 8-9: the share can be anything but the host's root.
+# 8-9: --ready-fd: the launcher learns why the VM did not start, on its own pipe.
+run rclosed run --kernel "$P/exit_status.elf" --ready-fd 9
+check "--ready-fd on a descriptor that is not open is refused" refused rclosed "--ready-fd 9: Bad file descriptor"
+line=$( { timeout "$HVMM_RUN_BOUND" "$HVMM" run --kernel "$T/junk.bin" --ready-fd 3 3>&1 >/dev/null 2>&1; } | head -1)
+check "--ready-fd reports the reason hvmm could not start" \
+  [ "$line" = "error: kernel $T/junk.bin: not an ELF file: bad magic" ] || diag "got: $line"
+
+# 10-11: the share can be anything but the host's root.
 run sroot run --kernel "$P/exit_status.elf" --share /
 check "--share / is refused" refused sroot "share /: the share cannot be /"
 run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
 check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
 
-# 10-18: --uid/--gid: the files are opened as that user.
+# 12-20: --uid/--gid: the files are opened as that user.
 if [ "$(id -u)" != 0 ]; then
-  for i in $(seq 10 18); do skip "--uid case $i" "needs root to switch users"; done
+  for i in $(seq 12 20); do skip "--uid case $i" "needs root to switch users"; done
   exit 0
 fi
 if ! hvmm_test_user; then
-  for i in $(seq 10 18); do skip "--uid case $i" "cannot create the test user"; done
+  for i in $(seq 12 20); do skip "--uid case $i" "cannot create the test user"; done
   exit 0
 fi
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")

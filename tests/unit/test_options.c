@@ -162,6 +162,9 @@ static void jail_cgroups_and_limits(void **state)
 	assert_string_equal(o.cgroups[0], "/sys/fs/cgroup/a");
 	assert_string_equal(o.cgroups[1], "/sys/fs/cgroup/memory/b");
 	assert_int_equal(o.share_max_file_size, 64ull << 20);
+	assert_int_equal(o.ready_fd, -1);
+	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "3"), OPTS_RUN);
+	assert_int_equal(o.ready_fd, 3);
 }
 
 struct bad_case {
@@ -198,6 +201,9 @@ static void errors(void **state)
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
 		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+		{ ARGC("run", "--ready-fd", "2"), ARGV("run", "--ready-fd", "2"),
+		  "--ready-fd '2': expected a descriptor number, 3 or above" },
+		{ ARGC("run", "--ready-fd", "3x"), ARGV("run", "--ready-fd", "3x"), "--ready-fd '3x'" },
 		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"), ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
 		  "--cgroup 'sys/fs/cgroup/a': expected an absolute path" },
 		{ ARGC("run", "--share", "/s", "--share-max-file-size", "0"),
