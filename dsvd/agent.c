@@ -253,12 +253,8 @@ void agent_fini(struct agent *a)
 
 void agent_reconcile(struct agent *a)
 {
-    struct hpc_launch l;
-    hpc_launch_of(a, &l);
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
         int changed = vm->spec.stack == VM_STACK_HPC ? hpc_refresh(vm) : commodity_refresh(a->virt, vm);
-        if (vm->spec.stack == VM_STACK_HPC && vm->state == VM_RUNNING)
-            hpc_place_threads(&l, vm);
         if (changed)
             save_vm(a, vm);
     }
@@ -290,19 +286,6 @@ void agent_commodity_pool(const struct agent *a, struct commodity_pool *p)
     uint64_t reserved = a->partition.active ? a->partition.spec.hpc_mem_mib : 0;
     uint64_t headroom = 512; /* left to the host itself */
     p->mem_mib = a->mem_total_mib > reserved + headroom ? a->mem_total_mib - reserved - headroom : 0;
-}
-
-static int wait_for_placement(const struct agent *a, struct vm *vm)
-{
-    struct hpc_launch l;
-    hpc_launch_of(a, &l);
-    for (int i = 0; i < 50; i++) { /* up to 1 s; reconcile keeps trying afterwards */
-        if (hpc_refresh(vm) || hpc_place_threads(&l, vm))
-            return 0;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
 }
 
 /* A kernel command line has no quoting the lwk understands: one word per argument. */
@@ -405,7 +388,6 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
         hpc_stop(vm, &ignored); /* it is on its way out: reap it */
         return api_fail(err, 500, "", "%s", vm->exit_reason);
     }
-    wait_for_placement(a, vm);
     return 0;
 }
 

@@ -1,6 +1,5 @@
 #include "hpc_vm.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -76,6 +75,13 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd
     hpc_status_path(vm, bufs[6], 1024);
     argv[n++] = "--status-file";
     argv[n++] = bufs[6];
+    if (l->partition && l->partition->active && strcmp(l->partition->cgroup_mode, "v1") == 0) {
+        /* hvmm places its own threads, each before it runs: nothing to find afterwards */
+        argv[n++] = "--vcpu-cgroup";
+        argv[n++] = (char *)l->partition->hpc_cgroup;
+        argv[n++] = "--housekeeping-cgroup";
+        argv[n++] = (char *)l->partition->host_cgroup;
+    }
     if (ready_fd >= 0) {
         /* whether the VM started, and why not, without guessing from the exit status */
         snprintf(bufs[7], 1024, "%d", ready_fd);
@@ -284,71 +290,6 @@ int hpc_launch_check(struct vm *vm, int wait_ms)
                  "hvmm ended before it started the VM: %s", last);
     }
     return launch_done(vm, -1);
-}
-
-static bool thread_in_root_cpuset(pid_t pid, const char *tid)
-{
-    char path[128], buf[256], why[128];
-    snprintf(path, sizeof(path), "/proc/%d/task/%s/cpuset", (int)pid, tid);
-    return hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) == 0 && strcmp(buf, "/") == 0;
-}
-
-static bool thread_affinity(const char *tid, struct cpu_bits *out)
-{
-    cpu_set_t mask;
-    if (sched_getaffinity((pid_t)atoi(tid), sizeof(mask), &mask) < 0)
-        return false;
-    cpu_bits_clear(out);
-    for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
-        if (CPU_ISSET(c, &mask))
-            cpu_bits_set(out, c);
-    return true;
-}
-
-static void move_thread(const char *cgroup, const char *tid)
-{
-    char path[600], why[256];
-    snprintf(path, sizeof(path), "%s/tasks", cgroup);
-    hostfs_write(path, tid, why, sizeof(why));
-}
-
-int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm)
-{
-    const struct partition_state *p = l->partition;
-    if (!p || !p->active || strcmp(p->cgroup_mode, "v1") != 0 || vm->state != VM_RUNNING)
-        return 1;
-    char dir[64], self[32];
-    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
-    snprintf(self, sizeof(self), "%d", (int)vm->pid);
-    DIR *d = opendir(dir);
-    if (!d)
-        return 1;
-    unsigned in_hpc = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        /* The main thread stays where it is (the root cpuset, pinned by hvmm itself to the
-         * housekeeping CPUs): it creates the vCPU threads, which inherit its cpuset, and a
-         * cpuset without the HPC CPUs would make that fail. hvmm's other threads cannot be
-         * told apart by name, so they are placed by affinity: within the VM's CPUs (vCPU
-         * threads, and the short-lived threads that populate guest memory) into dsv-hpc,
-         * entirely outside the HPC CPUs into dsv-host. */
-        if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
-            continue;
-        struct cpu_bits aff;
-        if (!thread_affinity(de->d_name, &aff))
-            continue;
-        bool vcpu = cpu_bits_subset(&aff, &vm->cpus);
-        if (thread_in_root_cpuset(vm->pid, de->d_name)) {
-            if (vcpu)
-                move_thread(p->hpc_cgroup, de->d_name);
-            else if (!cpu_bits_intersects(&aff, &p->spec.hpc_cpus))
-                move_thread(p->host_cgroup, de->d_name);
-        }
-        if (vcpu && !thread_in_root_cpuset(vm->pid, de->d_name))
-            in_hpc++;
-    }
-    closedir(d);
-    return in_hpc >= vm->spec.vcpus;
 }
 
 /* A launch failure keeps hvmm's own reason; the status is still recorded. */

@@ -8,7 +8,8 @@
 #include "partition.h"
 #include "vm_record.h"
 
-#define HPC_ARGV_MAX (VM_ARGV_MAX + 32)
+/* hvmm's own options (at most 40 words) and the program's words */
+#define HPC_ARGV_MAX (VM_ARGV_MAX + 48)
 
 struct hpc_launch {
     const char *hvmm_path;
@@ -31,10 +32,6 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
 /* Reads hvmm's launch report (hvmm --ready-fd), waiting up to wait_ms: 1 the VM started,
  * -1 it could not (vm->exit_reason says why, vm->launch_failed is set), 0 not told yet. */
 int hpc_launch_check(struct vm *vm, int wait_ms);
-/* Moves hvmm's threads still in the root cpuset: those pinned within vm->cpus (vCPUs) into the
- * HPC cpuset, those entirely off the HPC CPUs into housekeeping; the main thread stays (it
- * creates the vCPU threads). Idempotent; returns 1 once every vCPU can be in place. */
-int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm);
 /* Updates vm->state when hvmm is gone. Returns 1 if the state changed. */
 int hpc_refresh(struct vm *vm);
 /* SIGTERM, then SIGKILL after a grace period; waits for it to go. */

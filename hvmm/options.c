@@ -48,6 +48,10 @@ static const char usage[] =
 	"  --cgroup DIR               join the cgroup DIR (cgroup v1 or v2; repeat for one\n"
 	"                             per v1 hierarchy) before anything else, so guest memory\n"
 	"                             and every thread are accounted there\n"
+	"  --vcpu-cgroup DIR          each vCPU thread enters the cgroup DIR (a v1 cpuset or a\n"
+	"                             threaded v2 cgroup holding the vCPUs' CPUs) before the\n"
+	"                             guest runs\n"
+	"  --housekeeping-cgroup DIR  hvmm's own threads enter DIR once the vCPU threads exist\n"
 	"  --uid UID --gid GID        run as this user and group (numeric ids) once /dev/kvm,\n"
 	"                             memory and pinning are set up: the share, kernel and\n"
 	"                             program are opened as that user, and every file the\n"
@@ -71,7 +75,7 @@ enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE, OPT_READY_FD,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
-	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_VCPU_CGROUP, OPT_HK_CGROUP,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +99,8 @@ static const struct option long_opts[] = {
 	{ "gid", required_argument, NULL, OPT_GID },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "vcpu-cgroup", required_argument, NULL, OPT_VCPU_CGROUP },
+	{ "housekeeping-cgroup", required_argument, NULL, OPT_HK_CGROUP },
 	{ "share-max-file-size", required_argument, NULL, OPT_SHARE_MAX_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -291,6 +297,19 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 			return -1;
 		}
 		o->cgroups[o->ncgroups++] = arg;
+		return 0;
+	case OPT_VCPU_CGROUP:
+	case OPT_HK_CGROUP:
+		if (arg[0] != '/') {
+			snprintf(err, errlen, "--%s '%s': expected an absolute path to a cgroup "
+				 "directory", c == OPT_VCPU_CGROUP ? "vcpu-cgroup" : "housekeeping-cgroup",
+				 arg);
+			return -1;
+		}
+		if (c == OPT_VCPU_CGROUP)
+			o->vcpu_cgroup = arg;
+		else
+			o->hk_cgroup = arg;
 		return 0;
 	case OPT_SHARE_MAX_FILE:
 		if (size_parse(arg, &o->share_max_file_size, sub, sizeof(sub))) {

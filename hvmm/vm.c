@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "cgroup_join.h"
 #include "cpulist.h"
 #include "credentials.h"
 #include "dsv/hypercall.h"
@@ -149,6 +150,25 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 	return rc;
 }
 
+/* Opened now: the jail and the privilege drop come later, the threads enter later still. */
+static int open_thread_cgroups(struct vm *vm, char *err, size_t errlen)
+{
+	const struct hvmm_opts *o = vm->opts;
+	char sub[256];
+
+	if (o->vcpu_cgroup &&
+	    (vm->vcpu_cg_fd = cgroup_open_for_threads(o->vcpu_cgroup, sub, sizeof(sub))) < 0) {
+		snprintf(err, errlen, "--vcpu-cgroup %s: %s", o->vcpu_cgroup, sub);
+		return -1;
+	}
+	if (o->hk_cgroup &&
+	    (vm->hk_cg_fd = cgroup_open_for_threads(o->hk_cgroup, sub, sizeof(sub))) < 0) {
+		snprintf(err, errlen, "--housekeeping-cgroup %s: %s", o->hk_cgroup, sub);
+		return -1;
+	}
+	return 0;
+}
+
 static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err,
 		 size_t errlen)
 {
@@ -156,6 +176,8 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 	char sub[320];
 
 	if (vm_choose_cpus(vm, err, errlen))
+		return -1;
+	if (open_thread_cgroups(vm, err, errlen))
 		return -1;
 	if (vm_pin_self(vm->hk_cpus, vm->nhk_cpus))
 		log_warn("cannot pin hvmm to its housekeeping CPUs: %s", strerror(errno));
@@ -219,6 +241,14 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			failed = 1;
 		}
 	}
+	/* Only now: the vCPU threads, pinned to CPUs the housekeeping cgroup lacks, are born
+	 * from this thread, in its cgroup. Pinned again after, as entering widens the mask. */
+	if (!failed && vm->hk_cg_fd >= 0 &&
+	    (cgroup_enter_thread(vm->hk_cg_fd) || vm_pin_self(vm->hk_cpus, vm->nhk_cpus))) {
+		snprintf(err, errlen, "--housekeeping-cgroup %s: cannot enter: %s",
+			 vm->opts->hk_cgroup, strerror(errno));
+		failed = 1;
+	}
 	if (!failed) {
 		bp = (struct boot_params){
 			.platform = vm->plat->kind,
@@ -263,6 +293,10 @@ static void teardown(struct vm *vm)
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
+	if (vm->vcpu_cg_fd >= 0)
+		close(vm->vcpu_cg_fd);
+	if (vm->hk_cg_fd >= 0)
+		close(vm->hk_cg_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 }
@@ -293,6 +327,7 @@ int vm_run(const struct hvmm_opts *opts)
 	memset(&vm, 0, sizeof(vm));
 	vm.opts = opts;
 	vm.kvm_fd = vm.vm_fd = vm.notify_efd = vm.exit_efd = -1;
+	vm.vcpu_cg_fd = vm.hk_cg_fd = -1;
 	vm.times.ns_start = now_ns();
 	pthread_mutex_init(&vm.exit_lock, NULL);
 	log_set_verbose(opts->verbose);

@@ -40,9 +40,11 @@ vcpu_in_hpc() {
     return 1
 }
 check "a vCPU thread runs in the HPC cpuset on the HPC CPU" wait_for 60 vcpu_in_hpc
-main_on_housekeeping() { grep -q "Cpus_allowed_list:.0\$" /proc/$pid/status; }
-# wait_for: hvmm pins its main thread itself, some time after dsvd's exec
-check "hvmm's main (housekeeping) thread runs on the housekeeping CPU" wait_for 60 main_on_housekeeping
+main_on_housekeeping() {
+    grep -q "Cpus_allowed_list:.0\$" /proc/$pid/status && [ "$(cat /proc/$pid/cpuset)" = /dsv-host ]
+}
+# wait_for: hvmm places its main thread itself, some time after dsvd's exec
+check "hvmm's main (housekeeping) thread runs in the housekeeping cpuset on its CPU" wait_for 60 main_on_housekeeping
 no_thread_on_hpc_outside() {
     local t
     for t in /proc/$pid/task/*; do

@@ -177,10 +177,13 @@ static void test_hpc_lifecycle(void **state)
             break;
         usleep(20000);
     }
-    char want[700], tail[300];
+    char want[1000], tail[300];
+    /* hvmm enters the partition's cpusets itself: vCPU threads dsv-hpc, the rest dsv-host */
     snprintf(want, sizeof(want), "fake-hvmm run --vcpus 2 --cpus 2-3 --housekeeping-cpus 0 "
              "--mem 4M --hugepages on --hugetlbfs %s/hugepages --status-file %s/vms/h1.status "
-             "--ready-fd ", f->state_dir, f->state_dir);
+             "--vcpu-cgroup %s/sys/fs/cgroup/cpuset/dsv-hpc --housekeeping-cgroup "
+             "%s/sys/fs/cgroup/cpuset/dsv-host --ready-fd ", f->state_dir, f->state_dir, f->root,
+             f->root);
     snprintf(tail, sizeof(tail), " -- %s/vms/h1.files/true arg", f->state_dir);
     if (!strstr(text, want) || !strstr(text, tail))
         fail_msg("console: %s\nwant: %s<N>%s", text, want, tail);

@@ -165,6 +165,11 @@ static void jail_cgroups_and_limits(void **state)
 	assert_int_equal(o.ready_fd, -1);
 	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "3"), OPTS_RUN);
 	assert_int_equal(o.ready_fd, 3);
+	assert_null(o.vcpu_cgroup);
+	assert_int_equal(PARSE(&o, err, "run", "--vcpu-cgroup", "/c/hpc", "--housekeeping-cgroup",
+			       "/c/host"), OPTS_RUN);
+	assert_string_equal(o.vcpu_cgroup, "/c/hpc");
+	assert_string_equal(o.hk_cgroup, "/c/host");
 }
 
 struct bad_case {
@@ -201,6 +206,10 @@ static void errors(void **state)
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
 		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+		{ ARGC("run", "--vcpu-cgroup", "hpc"), ARGV("run", "--vcpu-cgroup", "hpc"),
+		  "--vcpu-cgroup 'hpc': expected an absolute path" },
+		{ ARGC("run", "--housekeeping-cgroup", ""), ARGV("run", "--housekeeping-cgroup", ""),
+		  "--housekeeping-cgroup '': expected an absolute path" },
 		{ ARGC("run", "--ready-fd", "2"), ARGV("run", "--ready-fd", "2"),
 		  "--ready-fd '2': expected a descriptor number, 3 or above" },
 		{ ARGC("run", "--ready-fd", "3x"), ARGV("run", "--ready-fd", "3x"), "--ready-fd '3x'" },
