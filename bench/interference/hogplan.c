@@ -25,6 +25,11 @@ void ix_hog_token(const char *vm, char *out, size_t cap)
 	snprintf(out, cap, "dsv-hog: %s running", vm);
 }
 
+void ix_hog_failed_token(const char *vm, char *out, size_t cap)
+{
+	snprintf(out, cap, "dsv-hog: %s stopped", vm);
+}
+
 int ix_hog_user_data(const char *hog_mode, const char *vm, char *out, size_t cap)
 {
 	/* cpu: a shell busy loop; membw: the guest kernel writes 16 MiB buffers of zeroes
@@ -41,16 +46,22 @@ int ix_hog_user_data(const char *hog_mode, const char *vm, char *out, size_t cap
 			load = loads[i][1];
 	if (!load)
 		return -1;
-	char token[128];
+	char token[128], failed[128];
 	ix_hog_token(vm, token, sizeof token);
+	ix_hog_failed_token(vm, failed, sizeof failed);
+	/* "running" only once the load has lasted a second: a load that cannot run (no dd in
+	 * the image) says "stopped" instead, and the runner fails the run at once */
 	int n = snprintf(out, cap,
 			 "#!/bin/sh\n"
 			 "# dsv bench interference: the commodity hog of VM %s (--hog-mode %s)\n"
 			 "hog() { %s; }\n"
+			 "say() { { echo \"$*\" >/dev/console; } 2>/dev/null || echo \"$*\"; }\n"
 			 "hog </dev/null >/dev/null 2>&1 &\n"
-			 "{ echo \"%s %s (pid $!)\" >/dev/console; } 2>/dev/null ||\n"
-			 "    echo \"%s %s (pid $!)\"\n",
-			 vm, hog_mode, load, token, hog_mode, token, hog_mode);
+			 "pid=$!\n"
+			 "sleep 1\n"
+			 "if kill -0 $pid 2>/dev/null; then say \"%s %s (pid $pid)\"\n"
+			 "else say \"%s: the %s hog exited at once\"; fi\n",
+			 vm, hog_mode, load, token, hog_mode, failed, hog_mode);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 

@@ -64,12 +64,20 @@ static int hogs_ready(struct ix_ctx *x, const struct ix_hogs *h, bool pvm, char 
 			ready += t >= x->hog_ready_cpu_s;
 			continue;
 		}
-		char token[128];
+		char token[128], failed[128];
 		ix_hog_token(h->vm[i], token, sizeof token);
+		ix_hog_failed_token(h->vm[i], failed, sizeof failed);
 		int r = ix_dsvd_console_has(&x->dsvd, h->vm[i], pvm ? "Linux version" : token);
-		if (r < 0) {
+		int f = pvm || r ? 0 : ix_dsvd_console_has(&x->dsvd, h->vm[i], failed);
+		if (r < 0 || f < 0) {
 			snprintf(err, errlen, "cannot read the console of commodity VM %s",
 				 h->vm[i]);
+			return -1;
+		}
+		if (f) {
+			snprintf(err, errlen, "commodity VM %s: its %s hog exited at once (its "
+				 "user-data's load cannot run in this image)", h->vm[i],
+				 x->cfg->hog_mode);
 			return -1;
 		}
 		ready += r;

@@ -199,6 +199,8 @@ char *ix_hog_body(const struct ix_cfg *c, const char *lwk, const char *hog, enum
 int ix_hog_user_data(const char *hog_mode, const char *vm, char *out, size_t cap);
 /* The line an image hog writes to its console once its hog runs: "dsv-hog: VM running". */
 void ix_hog_token(const char *vm, char *out, size_t cap);
+/* ... and the line it writes when its load did not last: "dsv-hog: VM stopped". */
+void ix_hog_failed_token(const char *vm, char *out, size_t cap);
 
 /* image.c: --hog-image is checked before anything starts. */
 /* 0 when path is a readable qcow2 or raw disk image (abs gets its absolute path); -1 with

@@ -13,8 +13,11 @@ IMG=$("$BUILD_GUEST_IMAGE" "$GUEST_IMAGE_DIR" 2>"$WORK/image.log"); rc=$?
 
 host_state_before
 OUT=$WORK/out
-"$IX" --reps 1 --size small --hogs 1 --no-fwq --wait 60 --scenarios native-alone,hpc-alone,dual-stack \
-    --hog-kind lwk,image --hog-image "$IMG" --hog-image-mem 256 --out "$OUT" \
+# bounded below meson's 600 s, so a slow host (nested KVM on TCG boots a Linux guest
+# slowly) shows how far the run got; SIGINT makes the runner clean up
+timeout -s INT -k 30 ${IX_HOG_KINDS_BOUND:-540} \
+    "$IX" --reps 1 --size small --hogs 1 --no-fwq --wait 60 --scenarios native-alone,hpc-alone,dual-stack \
+    --hog-kind lwk,image --hog-image "$IMG" --hog-image-mem 256 --hog-boot-timeout 400 --out "$OUT" \
     >"$WORK/stdout" 2>"$WORK/stderr"
 rc=$?
 check "the run completes with every run verified (status $rc)" [ "$rc" -eq 0 ]

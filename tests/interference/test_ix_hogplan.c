@@ -129,6 +129,9 @@ static void user_data_per_mode(void **state)
 	assert_non_null(strstr(ud, "bs=1 "));
 	/* the load runs in the background: cloud-init and the test image's init go on */
 	assert_non_null(strstr(ud, "hog </dev/null >/dev/null 2>&1 &\n"));
+	/* "running" once the load lasted, "stopped" when it did not */
+	assert_non_null(strstr(ud, "if kill -0 $pid 2>/dev/null; then say \"dsv-hog: vm1 running"));
+	assert_non_null(strstr(ud, "else say \"dsv-hog: vm1 stopped: the syscall hog exited"));
 	assert_int_equal(ix_hog_user_data("pagefault", "vm1", ud, sizeof ud), -1);
 	assert_int_equal(ix_hog_user_data("cpu", "vm1", ud, 40), -1); /* does not fit */
 	struct ix_cfg c;
