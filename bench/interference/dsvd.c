@@ -310,3 +310,16 @@ int ix_dsvd_hpc_cgroup(struct ix_dsvd *d, char *err, size_t errlen)
 	json_decref(j);
 	return dir ? 0 : -1;
 }
+
+int ix_dsvd_console_has(struct ix_dsvd *d, const char *name, const char *text)
+{
+	struct http_reply r;
+	char why[512], path[128];
+	snprintf(path, sizeof path, "/vms/%s/console", name);
+	if (http_request(d->sock, "GET", path, NULL, &r, why, sizeof why) < 0)
+		return -1;
+	int found = r.status == 200 ? r.body && memmem(r.body, r.len, text, strlen(text)) != NULL
+				    : -1;
+	http_reply_free(&r);
+	return found;
+}
