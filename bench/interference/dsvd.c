@@ -2,7 +2,7 @@
  * The product path: the runner drives VMs through dsvd. By default it starts its own dsvd on
  * a temporary socket and state directory (as dsvd's integration tests do) and stops it at
  * the end; --socket uses a running one instead. HTTP goes through the CLI's client
- * (dsv/http_client.c), bodies are built and read with jansson.
+ * (common/http_client.c, shared with the CLI), bodies are built and read with jansson.
  */
 #include "interference.h"
 
