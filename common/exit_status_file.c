@@ -9,9 +9,21 @@
 
 int exit_status_file_open(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (fd < 0)
-        snprintf(err, errlen, "--status-file %s: %s", path, strerror(errno));
+    /* O_NONBLOCK: a FIFO there must not hang hvmm in open() (refused below instead) */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "--status-file %s: %s", path,
+                 errno == ELOOP ? "a symbolic link (refused)"
+                 : errno == ENXIO ? "not a regular file" /* a FIFO nobody reads */
+                 : strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "--status-file %s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
     return fd;
 }
 

@@ -301,16 +301,41 @@ static void teardown(struct vm *vm)
 		close(vm->kvm_fd);
 }
 
-static int open_console(const struct hvmm_opts *o, FILE **log_file)
+/* --log is opened as the VM's user (--uid): it is that user's path, not root's. */
+static int open_console(const struct hvmm_opts *o, FILE **log_file, char *err, size_t errlen)
 {
-	int fd;
+	char sub[256];
+	int fd, e;
 
 	*log_file = NULL;
 	if (!o->log)
 		return STDOUT_FILENO;
-	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (cred_fs_enter(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--log %s: %s", o->log, sub);
 		return -1;
+	}
+	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+	e = errno;
+	if (cred_fs_leave(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--log %s: %s", o->log, sub);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "--log %s: %s", o->log,
+			 e == ENXIO ? "not a regular file" /* a FIFO nobody reads */ : strerror(e));
+		return -1;
+	}
+	/* a FIFO or a device would block or swallow the console: a file only */
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--log %s: not a regular file", o->log);
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	*log_file = fdopen(fd, "w");
 	return fd;
 }
@@ -332,9 +357,8 @@ int vm_run(const struct hvmm_opts *opts)
 	pthread_mutex_init(&vm.exit_lock, NULL);
 	log_set_verbose(opts->verbose);
 
-	out_fd = open_console(opts, &log_file);
+	out_fd = open_console(opts, &log_file, err, sizeof(err));
 	if (out_fd < 0) {
-		snprintf(err, sizeof(err), "--log %s: %s", opts->log, strerror(errno));
 		log_err("%s", err);
 		launch_report_failed(err);
 		return HVMM_EXIT_SETUP;
