@@ -42,7 +42,8 @@ struct partition_state {
 struct partition_ctx {
     const struct hostfs *fs;
     const char *state_path;  /* saved after every step; NULL: not saved */
-    const char *fail_after;  /* test hook: fail right after the step of this name */
+    const char *fail_after;  /* test hook: fail right after the step of this name ("change":
+                              * a live change, after its last write) */
     const char *hugetlbfs_dir; /* mount point of the HPC hugetlbfs; NULL: none, the HPC
                                 * hugepages stay in the shared pool */
 };
