@@ -67,6 +67,8 @@ int agent_repartition(struct agent *a, const struct node_config *cfg, bool dry_r
     if (partition_change_check(&a->partition, &next, a->vms, &pool, err) < 0)
         return -1;
     struct partition_ctx ctx = agent_partition_ctx(a);
+    if (partition_change_check_remount(&ctx, &a->partition, &next, err) < 0)
+        return -1;
     if (partition_spec_equal(&next, &a->partition.spec) && !dry_run)
         return 0;
     if (dry_run) {

@@ -64,6 +64,12 @@ int partition_apply(const struct partition_ctx *ctx, const struct host_topology 
 int partition_release(const struct partition_ctx *ctx, struct partition_state *st,
                       struct api_error *err);
 
+/* Processes in other mount namespaces holding a copy of the partition's hugetlbfs mount (it
+ * lives on, with its reservation, until they end): "comm (pid N), ..." in out, one per
+ * namespace; how many. None on a fake host tree. */
+unsigned partition_hugetlbfs_copies(const struct partition_ctx *ctx,
+                                    const struct partition_state *st, char *out, size_t len);
+
 void partition_state_init(struct partition_state *st, bool fake);
 void partition_state_free(struct partition_state *st);
 json_t *partition_state_to_json(const struct partition_state *st);

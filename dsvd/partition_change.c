@@ -21,6 +21,20 @@ static bool resizes_hugetlbfs(const struct partition_state *st, const struct par
     return st->hugetlbfs.mounted && next->hpc_mem_mib != st->spec.hpc_mem_mib;
 }
 
+int partition_change_check_remount(const struct partition_ctx *ctx,
+                                   const struct partition_state *st,
+                                   const struct partition_spec *next, struct api_error *err)
+{
+    char who[512];
+    if (!resizes_hugetlbfs(st, next) || partition_hugetlbfs_copies(ctx, st, who, sizeof(who)) == 0)
+        return 0;
+    return api_fail(err, 409, "hpc_mem_mib",
+                    "the HPC hugetlbfs at %s is also mounted in the mount namespace of %s (a VM "
+                    "started since the apply): the kernel keeps it and its reservation until "
+                    "they end, so it cannot be mounted again at a new size; change the memory "
+                    "once they have ended", st->hugetlbfs.path, who);
+}
+
 static json_t *from_to(const struct change_op *op)
 {
     return json_pack("{s:s, s:s}", "from", op->from, "to", op->to);
@@ -156,10 +170,14 @@ static int check_pages(const struct change_op *op, uint64_t page_kb, char *err, 
     if (hostfs_read(op->path, buf, sizeof(buf), err, errlen) < 0)
         return -1;
     unsigned long long got = strtoull(buf, NULL, 10), want = strtoull(op->to, NULL, 10);
-    if (got >= want)
+    if (got == want)
         return 0;
-    snprintf(err, errlen, "node %ld could hold only %llu of the %llu hugepages of %llu kB asked",
-             op->id, got, want, (unsigned long long)page_kb);
+    if (got > want) /* fewer asked: the kernel keeps pages in use or reserved */
+        snprintf(err, errlen, "node %ld kept %llu hugepages of %llu kB, more than the %llu "
+                 "asked (in use or reserved)", op->id, got, (unsigned long long)page_kb, want);
+    else
+        snprintf(err, errlen, "node %ld could hold only %llu of the %llu hugepages of %llu kB "
+                 "asked", op->id, got, want, (unsigned long long)page_kb);
     return -1;
 }
 

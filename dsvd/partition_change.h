@@ -31,6 +31,13 @@ int partition_change_check(const struct partition_state *st, const struct partit
                            const struct vm *vms, const struct commodity_pool *next_pool,
                            struct api_error *err);
 
+/* 409 when a memory change must remount the partition's hugetlbfs and processes in other
+ * mount namespaces hold copies of it (a QEMU libvirt started since the apply): the kernel keeps
+ * its reservation until they end, so it could not be mounted again at any size. */
+int partition_change_check_remount(const struct partition_ctx *ctx,
+                                   const struct partition_state *st,
+                                   const struct partition_spec *next, struct api_error *err);
+
 /* What the change would write, changing nothing: {"spec": {from, to}, "hpc_cpus": {add,
  * remove}, "cgroups": [{cgroup, from, to}], "irqs": [{irq, from, to}], "default_smp_affinity",
  * "workqueue_cpumask" ({from, to} or null), "hugepages": {page_kb, nodes: [{node, from, to}]},

@@ -35,7 +35,7 @@ static struct node_config config_of(const char *json)
     return cfg;
 }
 
-static int setup_with(void **state, bool hugetlbfs)
+static int setup_with(void **state, bool hugetlbfs, bool v2)
 {
     static struct fixture f;
     memset(&f, 0, sizeof(f));
@@ -50,6 +50,10 @@ static int setup_with(void **state, bool hugetlbfs)
     snprintf(f.hugetlbfs_dir, sizeof(f.hugetlbfs_dir), "%s.hugepages", f.root);
     /* a cgroup the apply narrows (1-2 to 1) and the shrink gives its CPU back */
     fake_host_put(f.root, "sys/fs/cgroup/cpuset/spare/cpuset.cpus", "1-2\n");
+    if (v2) { /* the cpuset controller on the unified hierarchy, already enabled */
+        fake_host_put(f.root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu memory\n");
+        fake_host_put(f.root, "sys/fs/cgroup/cgroup.subtree_control", "cpuset cpu memory\n");
+    }
     f.before = fake_host_snapshot(f.root);
     f.ctx = (struct partition_ctx){.fs = &f.fs, .state_path = f.state_path,
                                    .hugetlbfs_dir = hugetlbfs ? f.hugetlbfs_dir : NULL};
@@ -67,8 +71,9 @@ static int setup_with(void **state, bool hugetlbfs)
     return 0;
 }
 
-static int setup(void **state) { return setup_with(state, false); }
-static int setup_hugetlbfs(void **state) { return setup_with(state, true); }
+static int setup(void **state) { return setup_with(state, false, false); }
+static int setup_hugetlbfs(void **state) { return setup_with(state, true, false); }
+static int setup_v2(void **state) { return setup_with(state, false, true); }
 
 static int teardown(void **state)
 {
@@ -357,6 +362,21 @@ static void test_hugetlbfs_resize(void **state)
     release_and_compare(f);
 }
 
+/* cgroup v2: the isolated dsv-hpc and dsv-commodity change; other cgroups are left alone, as
+ * apply leaves them. */
+static void test_cgroup_v2(void **state)
+{
+    struct fixture *f = *state;
+    char buf[256];
+    assert_string_equal(f->st.cgroup_mode, "v2");
+    change(f, "{\"hpc_cpus\":\"3\"}");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-hpc/cpuset.cpus"), "3");
+    assert_string_equal(GET("sys/fs/cgroup/dsv-commodity/cpuset.cpus"), "0-2");
+    assert_string_equal(GET("proc/irq/10/smp_affinity_list"), "0-2");
+    assert_string_equal(CS("machine/cpuset.cpus"), "0-3"); /* v1 tree: not ours to touch */
+    release_and_compare(f);
+}
+
 static struct vm make_vm(enum vm_stack stack, const char *name, unsigned vcpus, uint64_t mem,
                          const char *cpus, enum vm_state state)
 {
@@ -444,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hugepage_shortage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hugetlbfs_resize, setup_hugetlbfs, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cgroup_v2, setup_v2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
