@@ -131,8 +131,8 @@ static void save(const struct partition_ctx *ctx, const struct partition_state *
         partition_state_save(st, ctx->state_path, why, sizeof(why));
 }
 
-static int write_op(const struct partition_ctx *ctx, struct partition_state *st,
-                    const struct change_op *op, char *err, size_t errlen)
+static int write_op(struct partition_state *st, const struct change_op *op, char *err,
+                    size_t errlen)
 {
     if (op->kind == CHANGE_CGROUP && op->ours) {
         if (op->mkdir) {
@@ -151,8 +151,20 @@ static int write_op(const struct partition_ctx *ctx, struct partition_state *st,
         return hostfs_write(op->path, op->to, err, errlen);
     }
     size_t pos = op->kind == CHANGE_CGROUP ? cgroup_journal_pos(st, op->path) : st->journal.count;
-    (void)ctx;
     return journal_set_at(&st->journal, pos, op->path, op->to, err, errlen);
+}
+
+/* An IRQ whose affinity the kernel would not change, listed once in the state. */
+static void note_unmovable(struct partition_state *st, long irq)
+{
+    char list[sizeof(st->irqs_unmovable) + 2], one[32];
+    snprintf(list, sizeof(list), ",%s,", st->irqs_unmovable);
+    snprintf(one, sizeof(one), ",%ld,", irq);
+    size_t l = strlen(st->irqs_unmovable);
+    if (strstr(list, one) || l + strlen(one) >= sizeof(st->irqs_unmovable))
+        return;
+    snprintf(st->irqs_unmovable + l, sizeof(st->irqs_unmovable) - l, "%s%ld", l ? "," : "", irq);
+    st->irqs_skipped++;
 }
 
 /* Puts back what ops[0..n) wrote, last first. */
@@ -213,12 +225,9 @@ int partition_change_apply(const struct partition_ctx *ctx, struct partition_sta
                 goto fail;
             unmounted = true;
         }
-        if (write_op(ctx, st, op, why, sizeof(why)) < 0) {
+        if (write_op(st, op, why, sizeof(why)) < 0) {
             if (op->kind == CHANGE_IRQ) { /* as in apply: an unmovable IRQ is not fatal */
-                size_t l = strlen(st->irqs_unmovable);
-                if (l + 24 < sizeof(st->irqs_unmovable) && !strstr(st->irqs_unmovable, op->path))
-                    snprintf(st->irqs_unmovable + l, sizeof(st->irqs_unmovable) - l, "%s%ld",
-                             l ? "," : "", op->id);
+                note_unmovable(st, op->id);
                 continue;
             }
             goto fail;
