@@ -171,7 +171,8 @@ int parse_partition_flags(int argc, char **argv, const char *usage, bool with_ra
         case O_RATIO: {
             long v = strtol(optarg, &end, 10);
             if (!with_ratio) {
-                fputs(usage, stderr);
+                fprintf(stderr, "dsv: --overcommit-ratio is not a live change (dsv node "
+                                "partition sets it)\n%s", usage);
                 return EXIT_USAGE;
             }
             if (*end || end == optarg) {
