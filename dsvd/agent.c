@@ -46,8 +46,7 @@ static void read_mem_total(struct agent *a)
     fclose(f);
 }
 
-/* dsvd itself belongs on the housekeeping CPUs. */
-static void pin_self_to_housekeeping(const struct agent *a)
+void agent_pin_self_to_housekeeping(const struct agent *a)
 {
     if (!a->partition.active || hostfs_is_fake(&a->fs))
         return;
@@ -59,7 +58,7 @@ static void pin_self_to_housekeeping(const struct agent *a)
     sched_setaffinity(0, sizeof(mask), &mask);
 }
 
-static struct partition_ctx partition_ctx_of(const struct agent *a)
+struct partition_ctx agent_partition_ctx(const struct agent *a)
 {
     return (struct partition_ctx){.fs = &a->fs, .state_path = a->partition_path,
                                   .fail_after = a->fail_after,
@@ -128,7 +127,7 @@ static int load_partition(struct agent *a, char *err, size_t errlen)
         fprintf(stderr, "dsvd: warning: %s\n", aerr.message);
     if (!a->partition.active) {
         /* a previous agent died in the middle of an apply: finish the rollback */
-        struct partition_ctx ctx = partition_ctx_of(a);
+        struct partition_ctx ctx = agent_partition_ctx(a);
         fprintf(stderr, "dsvd: rolling back an interrupted partition apply\n");
         if (partition_release(&ctx, &a->partition, &aerr) < 0)
             fprintf(stderr, "dsvd: %s\n", aerr.message);
@@ -226,7 +225,7 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
             return -1;
         }
     }
-    pin_self_to_housekeeping(a);
+    agent_pin_self_to_housekeeping(a);
     adopt_vms(a);
     a->events = event_log_new(a);
     if (!a->events) {
@@ -498,6 +497,21 @@ int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err)
     return vm ? commodity_cloud_reboot(a->virt, vm, err) : -1;
 }
 
+int agent_check_host_memory(const struct agent *a, const struct partition_spec *spec,
+                            struct api_error *err)
+{
+    uint64_t keep = a->mem_total_mib * AGENT_HOST_MEM_PERCENT / 100;
+    if (keep < AGENT_HOST_MEM_MIB_MIN)
+        keep = AGENT_HOST_MEM_MIB_MIN;
+    if (a->mem_total_mib && spec->hpc_mem_mib + keep > a->mem_total_mib)
+        return api_fail(err, 400, "hpc_mem_mib", "%llu MiB would leave the host less than the "
+                        "%llu MiB it keeps (%d %% of %llu MiB, at least %d MiB)",
+                        (unsigned long long)spec->hpc_mem_mib, (unsigned long long)keep,
+                        AGENT_HOST_MEM_PERCENT, (unsigned long long)a->mem_total_mib,
+                        AGENT_HOST_MEM_MIB_MIN);
+    return 0;
+}
+
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,
                     struct api_error *err)
 {
@@ -505,15 +519,8 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
     struct partition_spec spec;
     if (partition_resolve(&a->topo, &cfg->partition, &spec, err) < 0)
         return -1;
-    uint64_t keep = a->mem_total_mib * AGENT_HOST_MEM_PERCENT / 100;
-    if (keep < AGENT_HOST_MEM_MIB_MIN)
-        keep = AGENT_HOST_MEM_MIB_MIN;
-    if (a->mem_total_mib && spec.hpc_mem_mib + keep > a->mem_total_mib)
-        return api_fail(err, 400, "hpc_mem_mib", "%llu MiB would leave the host less than the "
-                        "%llu MiB it keeps (%d %% of %llu MiB, at least %d MiB)",
-                        (unsigned long long)spec.hpc_mem_mib, (unsigned long long)keep,
-                        AGENT_HOST_MEM_PERCENT, (unsigned long long)a->mem_total_mib,
-                        AGENT_HOST_MEM_MIB_MIN);
+    if (agent_check_host_memory(a, &spec, err) < 0)
+        return -1;
     if (cfg->has_overcommit_ratio)
         a->overcommit_ratio = cfg->overcommit_ratio;
     if (a->partition.active) {
@@ -530,7 +537,7 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
                         vm->spec.name);
     if (take_node_lock(a, err) < 0)
         return -1;
-    struct partition_ctx ctx = partition_ctx_of(a);
+    struct partition_ctx ctx = agent_partition_ctx(a);
     if (partition_apply(&ctx, &a->topo, &spec, &a->partition, err) < 0) {
         /* rolled back, or left "applying" for the next start to finish: keep the lock then */
         if (!hostfs_exists(a->partition_path))
@@ -538,7 +545,7 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
         return -1;
     }
     *changed = true;
-    pin_self_to_housekeeping(a);
+    agent_pin_self_to_housekeeping(a);
     if (a->partition.irqs_skipped)
         fprintf(stderr,
                 "dsvd: warning: %u interrupt(s) stay on the HPC CPUs, their affinity cannot be "
@@ -557,7 +564,7 @@ int agent_release(struct agent *a, struct api_error *err)
         if (vm_holds_resources(vm))
             return api_fail(err, 409, "", "VM '%s' is still running; delete it first",
                             vm->spec.name);
-    struct partition_ctx ctx = partition_ctx_of(a);
+    struct partition_ctx ctx = agent_partition_ctx(a);
     if (partition_release(&ctx, &a->partition, err) < 0)
         return -1;
     node_lock_release(&a->lock, true);
