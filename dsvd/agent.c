@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console_settle.h"
 #include "commodity_cloud.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
@@ -254,6 +255,11 @@ void agent_reconcile(struct agent *a)
 {
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
         int changed = vm->spec.stack == VM_STACK_HPC ? hpc_refresh(vm) : commodity_refresh(a->virt, vm);
+        /* an ended VM's console is whole: whoever reads it after the exit sees the last
+         * lines (the bound is for a writer that never lets go) */
+        if (changed && !vm_holds_resources(vm) && !console_settle(vm->console_path, 5000))
+            fprintf(stderr, "dsvd: %s: its console is still being written after the VM "
+                    "ended\n", vm->spec.name);
         if (changed)
             save_vm(a, vm);
     }
