@@ -10,12 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console_settle.h"
 #include "commodity_cloud.h"
+#include "console_settle.h"
 #include "hpc_vm.h"
-#include "kvm_host.h"
+#include "stack.h"
 #include "vm_files.h"
-#include "proc_info.h"
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -98,7 +97,7 @@ static int take_node_lock(struct agent *a, struct api_error *err)
     return 0;
 }
 
-static void hpc_launch_of(const struct agent *a, struct hpc_launch *l)
+void agent_hpc_launch(const struct agent *a, struct hpc_launch *l)
 {
     l->hvmm_path = a->opts.hvmm_path;
     l->housekeeping = a->partition.spec.housekeeping_cpus;
@@ -106,7 +105,7 @@ static void hpc_launch_of(const struct agent *a, struct hpc_launch *l)
     l->console_max_bytes = a->config.console_max_kib * 1024;
 }
 
-static void save_vm(const struct agent *a, const struct vm *vm)
+void agent_save_vm(const struct agent *a, const struct vm *vm)
 {
     char err[512];
     if (vm_record_save(vm, a->state_dir, err, sizeof(err)) < 0)
@@ -143,17 +142,13 @@ static void adopt_vms(struct agent *a)
     a->vms = vm_record_load_all(a->state_dir);
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
         bool was_running = vm_holds_resources(vm);
-        vm->is_child = false;
-        if (vm->spec.stack == VM_STACK_HPC) {
-            if (vm->state == VM_STARTING && vm->pid <= 0)
-                vm->state = VM_FAILED;
-            hpc_refresh(vm);
-        } else {
-            commodity_refresh(a->virt, vm);
-        }
+        vm->hpc.is_child = false;
+        if (vm->spec.stack == VM_STACK_HPC && vm->state == VM_STARTING && vm->hpc.pid <= 0)
+            vm->state = VM_FAILED; /* the agent died between its record and the fork */
+        stack_of(vm)->refresh(a, vm);
         if (was_running && vm_holds_resources(vm))
             a->adopted++;
-        save_vm(a, vm);
+        agent_save_vm(a, vm);
     }
 }
 
@@ -254,14 +249,14 @@ void agent_fini(struct agent *a)
 void agent_reconcile(struct agent *a)
 {
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
-        int changed = vm->spec.stack == VM_STACK_HPC ? hpc_refresh(vm) : commodity_refresh(a->virt, vm);
+        int changed = stack_of(vm)->refresh(a, vm);
         /* an ended VM's console is whole: whoever reads it after the exit sees the last
          * lines (the bound is for a writer that never lets go) */
         if (changed && !vm_holds_resources(vm) && !console_settle(vm->console_path, 5000))
             fprintf(stderr, "dsvd: %s: its console is still being written after the VM "
                     "ended\n", vm->spec.name);
         if (changed)
-            save_vm(a, vm);
+            agent_save_vm(a, vm);
     }
 }
 
@@ -291,109 +286,6 @@ void agent_commodity_pool(const struct agent *a, struct commodity_pool *p)
     uint64_t reserved = a->partition.active ? a->partition.spec.hpc_mem_mib : 0;
     uint64_t headroom = 512; /* left to the host itself */
     p->mem_mib = a->mem_total_mib > reserved + headroom ? a->mem_total_mib - reserved - headroom : 0;
-}
-
-/* A kernel command line has no quoting the lwk understands: one word per argument. */
-static int check_cmdline_words(const struct vm_spec *spec, struct api_error *err)
-{
-    for (unsigned i = 0; i < spec->argc; i++) {
-        for (const char *p = spec->argv[i]; *p; p++) {
-            if (*p == ' ' || *p == '\t' || *p == '\n' || (unsigned char)*p < 0x20) {
-                char field[32];
-                snprintf(field, sizeof(field), "program[%u]", i);
-                return api_fail(err, 400, field, "a commodity guest gets its arguments on the "
-                                "kernel command line, which cannot carry whitespace");
-            }
-        }
-        if (spec->argv[i][0] == '\0') {
-            char field[32];
-            snprintf(field, sizeof(field), "program[%u]", i);
-            return api_fail(err, 400, field, "empty arguments cannot be passed on a kernel "
-                                             "command line");
-        }
-    }
-    return 0;
-}
-
-/* An ordinary cloud VM: an image or an operator's domain XML (commodity_cloud.h). */
-static int start_cloud(struct agent *a, struct vm *vm, struct api_error *err)
-{
-    struct cloud_ctx c = {.virt = a->virt, .state_dir = a->state_dir, .host_root = a->fs.root,
-                          .caller = &vm->owner,
-                          .vms = a->vms};
-    agent_commodity_pool(a, &c.pool);
-    if (a->partition.active) {
-        c.limits.hpc_cpus = a->partition.spec.hpc_cpus;
-        c.limits.hpc_hugepages = a->partition.hugepages_reserved > 0;
-    }
-    char *xml = commodity_cloud_prepare(&c, vm, err);
-    if (!xml)
-        return -1;
-    vm->state = VM_STARTING;
-    save_vm(a, vm);
-    int rc = commodity_start(a->virt, vm, xml, err);
-    free(xml);
-    return rc;
-}
-
-static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err)
-{
-    if (vm->spec.image || vm->spec.domain_xml)
-        return start_cloud(a, vm, err);
-    if (check_cmdline_words(&vm->spec, err) < 0)
-        return -1;
-    struct commodity_pool pool;
-    agent_commodity_pool(a, &pool);
-    int pin[VM_VCPUS_MAX];
-    if (admit_commodity(&pool, a->vms, &vm->spec, pin, err) < 0)
-        return -1;
-    vm->cpus = pool.cpus;
-    snprintf(vm->domain, sizeof(vm->domain), "dsv-%s", vm->spec.name);
-    /* the operator's default guest by path; the caller's files as copies made as the caller */
-    const char *kernel = a->opts.default_kernel;
-    if (!vm->spec.kernel && access(kernel, R_OK) < 0)
-        return api_fail(err, 503, "kernel", "cannot read %s: %s (the default guest is not built)",
-                        kernel, strerror(errno));
-    if (vm_files_stage(a->state_dir, a->state_real, &a->config, vm, err) < 0)
-        return -1;
-    if (vm->kernel_copy[0])
-        kernel = vm->kernel_copy;
-    char *xml = commodity_domain_xml(vm, kernel, pin, kvm_host_probe(a->fs.root, NULL, 0));
-    if (!xml)
-        return api_fail(err, 500, "", "out of memory building the domain XML");
-    vm->state = VM_STARTING;
-    save_vm(a, vm);
-    int rc = commodity_start(a->virt, vm, xml, err);
-    free(xml);
-    return rc;
-}
-
-static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
-{
-    struct hpc_pool pool;
-    agent_hpc_pool(a, &pool);
-    if (admit_hpc(&pool, a->vms, &vm->spec, &vm->cpus, err) < 0)
-        return -1;
-    if (vm_files_stage(a->state_dir, a->state_real, &a->config, vm, err) < 0)
-        return -1;
-    char why[256];
-    if (kvm_host_probe(a->fs.root, why, sizeof(why)) == KVM_HOST_NONE)
-        return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
-    struct hpc_launch l;
-    hpc_launch_of(a, &l);
-    vm->state = VM_STARTING;
-    save_vm(a, vm);
-    if (hpc_start(&l, vm, err) < 0)
-        return -1;
-    save_vm(a, vm);
-    /* Most launches report within milliseconds; a large VM's memory may take longer, and
-     * then the API answers first and the ticker reads the report (the VM may still fail). */
-    if (hpc_launch_check(vm, 3000) < 0) {
-        struct api_error ignored;
-        hpc_stop(vm, &ignored); /* it is on its way out: reap it */
-        return api_fail(err, 500, "", "%s", vm->exit_reason);
-    }
-    return 0;
 }
 
 /* Everything a VM has under the state directory: record, console (and its rotations), the
@@ -435,7 +327,7 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
     snprintf(vm->console_path, sizeof(vm->console_path), "%s/vms/%s.console", a->state_dir,
              vm->spec.name);
     unlink(vm->console_path);
-    int rc = vm->spec.stack == VM_STACK_HPC ? start_hpc(a, vm, err) : start_commodity(a, vm, err);
+    int rc = stack_of(vm)->start(a, vm, err);
     if (rc < 0) {
         remove_vm_files(a, vm);
         vm_destroy(vm);
@@ -443,7 +335,7 @@ struct vm *agent_create_vm(struct agent *a, struct vm_spec *spec, struct api_err
     }
     vm->next = a->vms;
     a->vms = vm;
-    save_vm(a, vm);
+    agent_save_vm(a, vm);
     return vm;
 }
 
@@ -466,9 +358,9 @@ int agent_delete_vm(struct agent *a, const char *name, struct api_error *err)
         return api_fail(err, 404, "name", "no VM named '%s'", name);
     if (agent_check_owner(a, vm, err) < 0)
         return -1;
-    int rc = vm->spec.stack == VM_STACK_HPC ? hpc_stop(vm, err) : commodity_stop(a->virt, vm, err);
+    int rc = stack_of(vm)->stop(a, vm, err);
     if (rc < 0) {
-        save_vm(a, vm);
+        agent_save_vm(a, vm);
         return -1;
     }
     *link = vm->next;

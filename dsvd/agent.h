@@ -96,6 +96,10 @@ int agent_check_host_memory(const struct agent *a, const struct partition_spec *
 void agent_pin_self_to_housekeeping(const struct agent *a);
 
 void agent_hpc_pool(const struct agent *a, struct hpc_pool *p);
+/* For the stacks (stack.h): writes the VM's record; how hvmm is started on this node. */
+void agent_save_vm(const struct agent *a, const struct vm *vm);
+struct hpc_launch;
+void agent_hpc_launch(const struct agent *a, struct hpc_launch *l);
 void agent_commodity_pool(const struct agent *a, struct commodity_pool *p);
 
 #endif

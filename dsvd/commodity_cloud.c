@@ -93,7 +93,7 @@ static xmlDocPtr image_domain(const struct cloud_ctx *c, struct vm *vm, struct a
 
 char *commodity_cloud_prepare(const struct cloud_ctx *c, struct vm *vm, struct api_error *err)
 {
-    snprintf(vm->domain, sizeof(vm->domain), "dsv-%s", vm->spec.name);
+    snprintf(vm->commodity.domain, sizeof(vm->commodity.domain), "dsv-%s", vm->spec.name);
     /* the XML says the size, so it is read before admission */
     xmlDocPtr doc = vm->spec.domain_xml ? operator_domain(c, vm, err) : NULL;
     if (vm->spec.domain_xml && !doc)
@@ -113,7 +113,7 @@ char *commodity_cloud_prepare(const struct cloud_ctx *c, struct vm *vm, struct a
         api_fail(err, 500, "", "out of memory building the domain XML");
         return NULL;
     }
-    events_forget(vm->domain);
+    events_forget(vm->commodity.domain);
     return xml;
 }
 
@@ -147,7 +147,7 @@ static void shutdown_clear(const char *domain)
 
 long commodity_cloud_shutdown_left(const struct vm *vm)
 {
-    int i = shutdown_slot(vm->domain, false);
+    int i = shutdown_slot(vm->commodity.domain, false);
     if (i < 0)
         return -1;
     long left = (long)(shutdowns[i].deadline - time(NULL));
@@ -158,13 +158,13 @@ void commodity_cloud_ended(struct vm *vm)
 {
     int detail = -1;
     /* the event may trail the domain's end by a little */
-    for (int i = 0; i < 20 && !events_stop_detail(vm->domain, &detail); i++) {
+    for (int i = 0; i < 20 && !events_stop_detail(vm->commodity.domain, &detail); i++) {
         struct timespec ts = {0, 25 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    bool forced = shutdown_slot(vm->domain, false) >= 0 &&
+    bool forced = shutdown_slot(vm->commodity.domain, false) >= 0 &&
                   commodity_cloud_shutdown_left(vm) == 0;
-    shutdown_clear(vm->domain);
+    shutdown_clear(vm->commodity.domain);
     vm->state = VM_EXITED;
     switch (detail) {
     case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
@@ -183,11 +183,11 @@ void commodity_cloud_ended(struct vm *vm)
     case VIR_DOMAIN_EVENT_STOPPED_FAILED:
         vm->state = VM_FAILED;
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "QEMU failed (see libvirt's log of "
-                 "%s)", vm->domain);
+                 "%s)", vm->commodity.domain);
         break;
     default:
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "libvirt domain %s is no longer "
-                 "running (it ended while dsvd was not watching)", vm->domain);
+                 "running (it ended while dsvd was not watching)", vm->commodity.domain);
     }
 }
 
@@ -197,7 +197,7 @@ static virDomainPtr running_domain(struct commodity_conn *virt, const struct vm 
     virConnectPtr conn = commodity_connection(virt, err);
     if (!conn)
         return NULL;
-    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    virDomainPtr dom = virDomainLookupByName(conn, vm->commodity.domain);
     if (!dom || virDomainIsActive(dom) != 1) {
         if (dom)
             virDomainFree(dom);
@@ -217,8 +217,8 @@ int commodity_cloud_shutdown(struct commodity_conn *virt, struct vm *vm, unsigne
     virDomainFree(dom);
     if (rc < 0)
         return api_fail(err, 500, "", "libvirt could not send %s the ACPI power button: %s",
-                        vm->domain, libvirt_message());
-    int i = shutdown_slot(vm->domain, true);
+                        vm->commodity.domain, libvirt_message());
+    int i = shutdown_slot(vm->commodity.domain, true);
     if (i < 0)
         return api_fail(err, 503, "", "too many shutdowns pending");
     shutdowns[i].deadline = time(NULL) + (time_t)timeout_s;
@@ -235,18 +235,18 @@ int commodity_cloud_reboot(struct commodity_conn *virt, struct vm *vm, struct ap
         rc = virDomainReset(dom, 0);
     virDomainFree(dom);
     if (rc < 0)
-        return api_fail(err, 500, "", "libvirt could not reboot %s: %s", vm->domain,
+        return api_fail(err, 500, "", "libvirt could not reboot %s: %s", vm->commodity.domain,
                         libvirt_message());
     return 0;
 }
 
 int commodity_cloud_tick(struct commodity_conn *virt, struct vm *vm)
 {
-    int i = shutdown_slot(vm->domain, false);
+    int i = shutdown_slot(vm->commodity.domain, false);
     if (i < 0 || time(NULL) < shutdowns[i].deadline)
         return 0;
     virConnectPtr conn = commodity_connection(virt, NULL);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, vm->domain) : NULL;
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, vm->commodity.domain) : NULL;
     if (!dom)
         return 0;
     int rc = virDomainIsActive(dom) == 1 && virDomainDestroy(dom) == 0;

@@ -76,7 +76,7 @@ xmlDocPtr cloud_image_domain(const struct vm *vm, const char *virt_type,
     xmlNodePtr dom = xmlNewNode(NULL, X("domain"));
     xmlDocSetRootElement(doc, dom);
     xmlNewProp(dom, X("type"), X(virt_type));
-    text_child(dom, "name", vm->domain);
+    text_child(dom, "name", vm->commodity.domain);
     xmlNodePtr os = xmlNewChild(dom, NULL, X("os"), NULL);
     /* an ordinary PC (firmware, PCI, ACPI) boots an ordinary image; microvm stays the lwk's */
     xmlNewProp(text_child(os, "type", "hvm"), X("machine"), X("q35"));
@@ -128,7 +128,7 @@ int cloud_place(xmlDocPtr doc, const struct vm *vm, const int *pin)
     char buf[1024], n[32];
     xmlNodePtr name = xml_child_or_new(dom, "name");
     xmlNodeSetContent(name, NULL);
-    xmlNodeAddContent(name, X(vm->domain));
+    xmlNodeAddContent(name, X(vm->commodity.domain));
     xml_remove_children(dom, "uuid"); /* libvirt picks one: the operator's may be in use */
     xml_remove_children(dom, "currentMemory");
     xmlNodePtr mem = xml_child_or_new(dom, "memory");

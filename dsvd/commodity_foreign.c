@@ -9,7 +9,7 @@
 static const struct vm *owner_of(const struct vm *vms, const char *domain)
 {
     for (const struct vm *vm = vms; vm; vm = vm->next)
-        if (vm->domain[0] && strcmp(vm->domain, domain) == 0)
+        if (vm->commodity.domain[0] && strcmp(vm->commodity.domain, domain) == 0)
             return vm;
     return NULL;
 }

@@ -50,11 +50,11 @@ static int repin_vcpus(virDomainPtr dom, const struct vm *vm, const struct cpu_b
         map_of(&inside, map, maplen, ncpus);
         if (virDomainPinVcpuFlags(dom, (unsigned)i, map, maplen, VIR_DOMAIN_AFFECT_LIVE) < 0)
             rc = api_fail(err, 500, "", "libvirt could not pin vCPU %d of %s: %s", i,
-                          vm->domain, libvirt_error());
+                          vm->commodity.domain, libvirt_error());
     }
     if (got < 0)
         rc = api_fail(err, 500, "", "libvirt could not read the vCPU pinning of %s: %s",
-                      vm->domain, libvirt_error());
+                      vm->commodity.domain, libvirt_error());
     free(maps);
     return rc;
 }
@@ -68,9 +68,9 @@ int commodity_repin(struct commodity_conn *c, struct vm *vm, const struct cpu_bi
     virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
-    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    virDomainPtr dom = virDomainLookupByName(conn, vm->commodity.domain);
     if (!dom)
-        return api_fail(err, 500, "", "libvirt has no domain %s: %s", vm->domain,
+        return api_fail(err, 500, "", "libvirt has no domain %s: %s", vm->commodity.domain,
                         libvirt_error());
     int ncpus = virNodeGetCPUMap(conn, NULL, NULL, 0);
     int rc = ncpus > 0 ? 0 : api_fail(err, 500, "", "libvirt cannot count the host CPUs: %s",
@@ -85,7 +85,7 @@ int commodity_repin(struct commodity_conn *c, struct vm *vm, const struct cpu_bi
         map_of(cpus, map, VIR_CPU_MAPLEN(ncpus), ncpus);
         if (virDomainPinEmulator(dom, map, VIR_CPU_MAPLEN(ncpus), VIR_DOMAIN_AFFECT_LIVE) < 0)
             rc = api_fail(err, 500, "", "libvirt could not pin the emulator of %s: %s",
-                          vm->domain, libvirt_error());
+                          vm->commodity.domain, libvirt_error());
     }
     virDomainFree(dom);
     if (rc == 0)

@@ -80,7 +80,7 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     /* the qemu namespace passes the two ISA devices the lwk uses under QEMU: isa-debug-exit
      * (guest exit ends the domain) and debugcon (its stderr and kernel log) */
     sb_printf(&b, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n  <name>", tcg ? "qemu" : "kvm");
-    sb_escaped(&b, vm->domain);
+    sb_escaped(&b, vm->commodity.domain);
     sb_printf(&b, "</name>\n  <memory unit='MiB'>%llu</memory>\n",
               (unsigned long long)vm->spec.mem_mib);
     sb_printf(&b, "  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n", cpus, vm->spec.vcpus);
@@ -106,8 +106,8 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     /* the lwk under QEMU runs the initrd as its program: a program without an initrd is
      * passed that way */
     const char *initrd = vm->spec.initrd ? vm->spec.initrd : vm->spec.argc ? vm->spec.argv[0] : NULL;
-    if (vm->initrd_copy[0] || vm->program_copy[0]) /* the copies made as the caller (vm_files.h) */
-        initrd = vm->initrd_copy[0] ? vm->initrd_copy : vm->program_copy;
+    if (vm->commodity.initrd_copy[0] || vm->program_copy[0]) /* the copies made as the caller (vm_files.h) */
+        initrd = vm->commodity.initrd_copy[0] ? vm->commodity.initrd_copy : vm->program_copy;
     if (initrd) {
         sb_printf(&b, "    <initrd>");
         sb_escaped(&b, initrd);
@@ -228,7 +228,7 @@ int commodity_start(struct commodity_conn *c, struct vm *vm, const char *xml, st
         return -1;
     virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
     if (!dom)
-        return api_fail(err, 500, "", "libvirt could not start domain %s: %s", vm->domain,
+        return api_fail(err, 500, "", "libvirt could not start domain %s: %s", vm->commodity.domain,
                         last_error());
     virDomainFree(dom);
     vm->state = VM_RUNNING;
@@ -245,7 +245,7 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
         return 0;
     if (commodity_is_cloud(vm))
         commodity_cloud_tick(c, vm);
-    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    virDomainPtr dom = virDomainLookupByName(conn, vm->commodity.domain);
     int active = dom ? virDomainIsActive(dom) : 0;
     if (dom)
         virDomainFree(dom);
@@ -270,13 +270,13 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
         vm->state = VM_FAILED;
         snprintf(vm->exit_reason, sizeof(vm->exit_reason),
                  "QEMU of libvirt domain %s ended before the guest exited (killed or crashed)",
-                 vm->domain);
+                 vm->commodity.domain);
         break;
     case GUEST_EXIT_NO_LOG:
         vm->state = VM_EXITED;
         snprintf(vm->exit_reason, sizeof(vm->exit_reason),
                  "libvirt domain %s is no longer running (the guest reported no status)",
-                 vm->domain);
+                 vm->commodity.domain);
         break;
     }
     return 1;
@@ -287,14 +287,14 @@ int commodity_stop(struct commodity_conn *c, struct vm *vm, struct api_error *er
     virConnectPtr conn = commodity_connection(c, err);
     if (!conn)
         return -1;
-    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    virDomainPtr dom = virDomainLookupByName(conn, vm->commodity.domain);
     if (!dom) {
         vm->state = VM_EXITED;
         return 0; /* already gone */
     }
     int rc = 0;
     if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
-        rc = api_fail(err, 500, "", "libvirt could not destroy %s: %s", vm->domain, last_error());
+        rc = api_fail(err, 500, "", "libvirt could not destroy %s: %s", vm->commodity.domain, last_error());
     virDomainFree(dom);
     if (rc == 0) {
         vm->state = VM_EXITED;
@@ -308,7 +308,7 @@ int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu
     virConnectPtr conn = commodity_connection(c, NULL);
     if (!conn)
         return -1;
-    virDomainPtr dom = virDomainLookupByName(conn, vm->domain);
+    virDomainPtr dom = virDomainLookupByName(conn, vm->commodity.domain);
     if (!dom)
         return -1;
     virDomainInfo info;
@@ -324,7 +324,7 @@ int commodity_stats(struct commodity_conn *c, const struct vm *vm, uint64_t *cpu
 int commodity_vcpu_times(struct commodity_conn *c, const struct vm *vm, uint64_t *ns, int max)
 {
     virConnectPtr conn = commodity_connection(c, NULL);
-    virDomainPtr dom = conn ? virDomainLookupByName(conn, vm->domain) : NULL;
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, vm->commodity.domain) : NULL;
     if (!dom)
         return -1;
     virVcpuInfo info[VM_VCPUS_MAX];

@@ -226,14 +226,14 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
         return api_fail(err, 500, "", "cannot start %s: %s", l->hvmm_path, strerror(child_errno));
     }
     struct proc_stat ps;
-    vm->pid = pid;
-    vm->is_child = true;
-    vm->start_time = proc_read_stat(pid, &ps) == 0 ? ps.start_time : 0;
+    vm->hpc.pid = pid;
+    vm->hpc.is_child = true;
+    vm->hpc.start_time = proc_read_stat(pid, &ps) == 0 ? ps.start_time : 0;
     vm->state = VM_RUNNING;
     vm->exit_code = -1;
-    vm->launch_fd = ready[0];
-    vm->launch_pending = true;
-    vm->launch_failed = false;
+    vm->hpc.launch_fd = ready[0];
+    vm->hpc.launch_pending = true;
+    vm->hpc.launch_failed = false;
     return 0;
 }
 
@@ -255,23 +255,23 @@ static void last_console_line(const struct vm *vm, char *out, size_t len)
 
 static int launch_done(struct vm *vm, int result)
 {
-    close(vm->launch_fd);
-    vm->launch_fd = -1;
-    vm->launch_pending = false;
-    vm->launch_failed = result < 0;
+    close(vm->hpc.launch_fd);
+    vm->hpc.launch_fd = -1;
+    vm->hpc.launch_pending = false;
+    vm->hpc.launch_failed = result < 0;
     return result;
 }
 
 int hpc_launch_check(struct vm *vm, int wait_ms)
 {
-    if (!vm->launch_pending)
-        return vm->launch_failed ? -1 : 1;
-    struct pollfd pfd = {.fd = vm->launch_fd, .events = POLLIN};
+    if (!vm->hpc.launch_pending)
+        return vm->hpc.launch_failed ? -1 : 1;
+    struct pollfd pfd = {.fd = vm->hpc.launch_fd, .events = POLLIN};
     int n = poll(&pfd, 1, wait_ms);
     if (n == 0 || (n < 0 && errno == EINTR))
         return 0;
     char line[HVMM_READY_LINE_MAX + 1];
-    ssize_t got = n < 0 ? -1 : read(vm->launch_fd, line, sizeof(line) - 1);
+    ssize_t got = n < 0 ? -1 : read(vm->hpc.launch_fd, line, sizeof(line) - 1);
     if (got < 0 && (errno == EAGAIN || errno == EINTR))
         return 0;
     line[got > 0 ? got : 0] = '\0';
@@ -297,12 +297,12 @@ static void describe_status(struct vm *vm, int status)
 {
     if (WIFEXITED(status)) {
         vm->exit_code = WEXITSTATUS(status);
-        if (!vm->launch_failed)
+        if (!vm->hpc.launch_failed)
             snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d",
                      vm->exit_code);
     } else if (WIFSIGNALED(status)) {
         vm->exit_code = 128 + WTERMSIG(status);
-        if (!vm->launch_failed)
+        if (!vm->hpc.launch_failed)
             snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm killed by signal %d (%s)",
                      WTERMSIG(status), strsignal(WTERMSIG(status)));
     }
@@ -312,21 +312,21 @@ int hpc_refresh(struct vm *vm)
 {
     if (vm->state != VM_RUNNING && vm->state != VM_STARTING)
         return 0;
-    if (vm->is_child) {
+    if (vm->hpc.is_child) {
         int status;
         hpc_launch_check(vm, 0);
-        pid_t r = waitpid(vm->pid, &status, WNOHANG);
+        pid_t r = waitpid(vm->hpc.pid, &status, WNOHANG);
         if (r == 0)
             return 0;
         hpc_launch_check(vm, 0); /* a report sent before the exit is in the pipe */
-        if (r == vm->pid)
+        if (r == vm->hpc.pid)
             describe_status(vm, status);
-        else if (!vm->launch_failed)
+        else if (!vm->hpc.launch_failed)
             snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm is gone");
-        vm->state = vm->launch_failed ? VM_FAILED : VM_EXITED;
+        vm->state = vm->hpc.launch_failed ? VM_FAILED : VM_EXITED;
         return 1;
     }
-    if (proc_is_same_running(vm->pid, vm->start_time))
+    if (proc_is_same_running(vm->hpc.pid, vm->hpc.start_time))
         return 0;
     vm->state = VM_EXITED;
     char path[600];
@@ -362,21 +362,21 @@ int hpc_stop(struct vm *vm, struct api_error *err)
 {
     if (hpc_refresh(vm) || (vm->state != VM_RUNNING && vm->state != VM_STARTING))
         return 0;
-    if (!vm->is_child && !proc_is_same_running(vm->pid, vm->start_time))
+    if (!vm->hpc.is_child && !proc_is_same_running(vm->hpc.pid, vm->hpc.start_time))
         return 0;
-    kill(-vm->pid, SIGTERM);
-    kill(vm->pid, SIGTERM);
+    kill(-vm->hpc.pid, SIGTERM);
+    kill(vm->hpc.pid, SIGTERM);
     for (int i = 0; i < 100; i++) { /* 2 s grace */
         if (hpc_refresh(vm))
             return 0;
         sleep_ms(20);
     }
-    kill(-vm->pid, SIGKILL);
-    kill(vm->pid, SIGKILL);
+    kill(-vm->hpc.pid, SIGKILL);
+    kill(vm->hpc.pid, SIGKILL);
     for (int i = 0; i < 250; i++) {
         if (hpc_refresh(vm))
             return 0;
         sleep_ms(20);
     }
-    return api_fail(err, 500, "", "hvmm (pid %d) did not exit after SIGKILL", (int)vm->pid);
+    return api_fail(err, 500, "", "hvmm (pid %d) did not exit after SIGKILL", (int)vm->hpc.pid);
 }

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "proc_info.h"
-
+#include "stack.h"
 
 /* CPU seconds per CPU from /proc/stat (user nice system idle iowait irq softirq steal), idle
  * and iowait excluded. */
@@ -96,16 +96,7 @@ static void vm_metrics(struct agent *a, FILE *f)
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
         if (vm->state != VM_RUNNING)
             continue;
-        double secs = -1;
-        if (vm->spec.stack == VM_STACK_HPC) {
-            struct proc_stat ps;
-            if (proc_read_stat(vm->pid, &ps) == 0)
-                secs = proc_cpu_seconds(&ps);
-        } else {
-            uint64_t ns, kib;
-            if (commodity_stats(a->virt, vm, &ns, &kib) == 0)
-                secs = (double)ns / 1e9;
-        }
+        double secs = stack_of(vm)->cpu_seconds(a, vm);
         if (secs >= 0)
             fprintf(f, "dsv_vm_cpu_seconds_total{name=\"%s\",stack=\"%s\"} %.3f\n", vm->spec.name,
                     vm_stack_name(vm->spec.stack), secs);

@@ -81,8 +81,8 @@ static int stage(const char *dir, struct vm *vm, struct api_error *err)
     if (s->kernel && copy_one(vm, dir, s->kernel, "kernel", VM_KERNEL_MAX_BYTES, "kernel",
                               vm->kernel_copy, sizeof(vm->kernel_copy), err) < 0)
         return -1;
-    if (s->initrd && copy_one(vm, dir, s->initrd, "initrd", mem, "initrd", vm->initrd_copy,
-                              sizeof(vm->initrd_copy), err) < 0)
+    if (s->initrd && copy_one(vm, dir, s->initrd, "initrd", mem, "initrd", vm->commodity.initrd_copy,
+                              sizeof(vm->commodity.initrd_copy), err) < 0)
         return -1;
     /* hvmm takes a program of at most half the guest's memory; the commodity guest's initrd
      * at most all of it */
@@ -96,7 +96,7 @@ static int stage(const char *dir, struct vm *vm, struct api_error *err)
 int vm_files_stage(const char *state_dir, const char *state_real, const struct agent_config *cfg,
                    struct vm *vm, struct api_error *err)
 {
-    vm->kernel_copy[0] = vm->initrd_copy[0] = vm->program_copy[0] = vm->share_real[0] = '\0';
+    vm->kernel_copy[0] = vm->commodity.initrd_copy[0] = vm->program_copy[0] = vm->share_real[0] = '\0';
     if (vm->spec.share) {
         if (caller_resolve_dir(&vm->owner, vm->spec.share, vm->share_real,
                                sizeof(vm->share_real), "share", err) < 0 ||
@@ -117,7 +117,7 @@ int vm_files_stage(const char *state_dir, const char *state_real, const struct a
     }
     if (stage(dir, vm, err) < 0) {
         vm_files_remove(state_dir, vm->spec.name);
-        vm->kernel_copy[0] = vm->initrd_copy[0] = vm->program_copy[0] = '\0';
+        vm->kernel_copy[0] = vm->commodity.initrd_copy[0] = vm->program_copy[0] = '\0';
         return -1;
     }
     return 0;

@@ -35,14 +35,14 @@ json_t *vm_to_json(const struct vm *vm)
     json_object_set_new(o, "cpus", json_string(cpus));
     json_object_set_new(o, "console", json_string(vm->console_path));
     json_object_set_new(o, "created", json_integer((json_int_t)vm->created));
-    if (vm->pid > 0) {
-        json_object_set_new(o, "pid", json_integer(vm->pid));
-        json_object_set_new(o, "start_time", json_integer((json_int_t)vm->start_time));
+    if (vm->hpc.pid > 0) {
+        json_object_set_new(o, "pid", json_integer(vm->hpc.pid));
+        json_object_set_new(o, "start_time", json_integer((json_int_t)vm->hpc.start_time));
     }
-    if (vm->domain[0])
-        json_object_set_new(o, "domain", json_string(vm->domain));
-    if (vm->hpc_kernel[0])
-        json_object_set_new(o, "booted_kernel", json_string(vm->hpc_kernel));
+    if (vm->commodity.domain[0])
+        json_object_set_new(o, "domain", json_string(vm->commodity.domain));
+    if (vm->hpc.kernel[0])
+        json_object_set_new(o, "booted_kernel", json_string(vm->hpc.kernel));
     if (vm->exit_code >= 0)
         json_object_set_new(o, "exit_code", json_integer(vm->exit_code));
     if (vm->exit_reason[0])
@@ -110,14 +110,14 @@ struct vm *vm_from_json(const json_t *obj, char *err, size_t errlen)
     if ((s = json_string_value(json_object_get(obj, "console"))))
         snprintf(vm->console_path, sizeof(vm->console_path), "%s", s);
     if ((s = json_string_value(json_object_get(obj, "domain"))))
-        snprintf(vm->domain, sizeof(vm->domain), "%s", s);
+        snprintf(vm->commodity.domain, sizeof(vm->commodity.domain), "%s", s);
     if ((s = json_string_value(json_object_get(obj, "booted_kernel"))))
-        snprintf(vm->hpc_kernel, sizeof(vm->hpc_kernel), "%s", s);
+        snprintf(vm->hpc.kernel, sizeof(vm->hpc.kernel), "%s", s);
     if ((s = json_string_value(json_object_get(obj, "exit_reason"))))
         snprintf(vm->exit_reason, sizeof(vm->exit_reason), "%s", s);
     vm->created = (time_t)json_integer_value(json_object_get(obj, "created"));
-    vm->pid = (pid_t)json_integer_value(json_object_get(obj, "pid"));
-    vm->start_time = (unsigned long long)json_integer_value(json_object_get(obj, "start_time"));
+    vm->hpc.pid = (pid_t)json_integer_value(json_object_get(obj, "pid"));
+    vm->hpc.start_time = (unsigned long long)json_integer_value(json_object_get(obj, "start_time"));
     if (json_object_get(obj, "exit_code"))
         vm->exit_code = (int)json_integer_value(json_object_get(obj, "exit_code"));
     owner_from_json(json_object_get(obj, "owner"), &vm->owner);
@@ -128,8 +128,8 @@ void vm_destroy(struct vm *vm)
 {
     if (!vm)
         return;
-    if (vm->launch_pending)
-        close(vm->launch_fd);
+    if (vm->hpc.launch_pending)
+        close(vm->hpc.launch_fd);
     vm_spec_free(&vm->spec);
     free(vm);
 }

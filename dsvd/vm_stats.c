@@ -1,13 +1,13 @@
 #include "vm_stats.h"
 
 #include <dirent.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "proc_info.h"
+#include "stack.h"
 
 /* "Key:   N kB" from /proc/PID/status, in bytes; -1 when absent. */
 static long long status_kb(pid_t pid, const char *key)
@@ -28,46 +28,42 @@ static long long status_kb(pid_t pid, const char *key)
     return v;
 }
 
-/* The index of cpu among the VM's CPUs: vCPU i runs on the i-th (hvmm --cpus). */
-static int vcpu_of_cpu(const struct vm *vm, unsigned cpu)
+/* The vCPU a thread of hvmm runs: hvmm names them "vcpuN" (hvmm/vcpu.c); -1 for the others. */
+static int vcpu_of_thread(pid_t pid, const char *tid)
 {
-    int i = 0;
-    for (unsigned c = 0; c < CPUSET_MAX_CPUS; c++) {
-        if (!cpu_bits_has(&vm->cpus, c))
-            continue;
-        if (c == cpu)
-            return i;
-        i++;
-    }
-    return -1;
+    char path[96], comm[32];
+    snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid, tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    int n = -1, v = -1;
+    if (fgets(comm, sizeof(comm), f) && sscanf(comm, "vcpu%d%n", &v, &n) == 1 &&
+        (comm[n] == '\n' || comm[n] == '\0'))
+        n = v;
+    else
+        n = -1;
+    fclose(f);
+    return n;
 }
 
-/* hvmm's vCPU threads are the ones pinned to a single CPU of the VM (hpc_vm.c). */
 static json_t *hpc_vcpus(const struct vm *vm)
 {
     json_t *arr = json_array();
     double secs[VM_VCPUS_MAX];
     bool seen[VM_VCPUS_MAX] = {false};
     char dir[64];
-    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
+    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->hpc.pid);
     DIR *d = opendir(dir);
     if (!d)
         return arr;
     struct dirent *de;
     while ((de = readdir(d))) {
-        pid_t tid = (pid_t)atoi(de->d_name);
-        cpu_set_t mask;
+        int v = de->d_name[0] == '.' ? -1 : vcpu_of_thread(vm->hpc.pid, de->d_name);
         struct proc_stat st;
-        if (tid <= 0 || tid == vm->pid || sched_getaffinity(tid, sizeof(mask), &mask) < 0 ||
-            CPU_COUNT(&mask) != 1 || proc_read_stat(tid, &st) < 0)
+        if (v < 0 || v >= VM_VCPUS_MAX || seen[v] || proc_read_stat((pid_t)atoi(de->d_name), &st) < 0)
             continue;
-        for (unsigned c = 0; c < CPU_SETSIZE; c++) {
-            int v = CPU_ISSET(c, &mask) ? vcpu_of_cpu(vm, c) : -1;
-            if (v >= 0 && v < VM_VCPUS_MAX && !seen[v]) {
-                seen[v] = true;
-                secs[v] = proc_cpu_seconds(&st);
-            }
-        }
+        seen[v] = true;
+        secs[v] = proc_cpu_seconds(&st);
     }
     closedir(d);
     for (unsigned v = 0; v < vm->spec.vcpus && v < VM_VCPUS_MAX; v++)
@@ -77,12 +73,12 @@ static json_t *hpc_vcpus(const struct vm *vm)
     return arr;
 }
 
-static json_t *hpc_stats(const struct vm *vm)
+json_t *hpc_stats_json(const struct vm *vm)
 {
     struct proc_stat st;
-    if (proc_read_stat(vm->pid, &st) < 0)
+    if (proc_read_stat(vm->hpc.pid, &st) < 0)
         return NULL;
-    long long rss = status_kb(vm->pid, "VmRSS"), huge = status_kb(vm->pid, "HugetlbPages");
+    long long rss = status_kb(vm->hpc.pid, "VmRSS"), huge = status_kb(vm->hpc.pid, "HugetlbPages");
     json_t *o = json_pack("{s:f, s:o}", "cpu_seconds", proc_cpu_seconds(&st), "vcpus",
                           hpc_vcpus(vm));
     if (rss >= 0)
@@ -94,14 +90,14 @@ static json_t *hpc_stats(const struct vm *vm)
     return o;
 }
 
-static json_t *commodity_stats_json(struct agent *a, const struct vm *vm)
+json_t *commodity_stats_json(struct commodity_conn *virt, const struct vm *vm)
 {
     uint64_t ns, kib;
-    if (commodity_stats(a->virt, vm, &ns, &kib) < 0)
+    if (commodity_stats(virt, vm, &ns, &kib) < 0)
         return NULL;
     json_t *vcpus = json_array();
     uint64_t per[VM_VCPUS_MAX];
-    int n = commodity_vcpu_times(a->virt, vm, per, VM_VCPUS_MAX);
+    int n = commodity_vcpu_times(virt, vm, per, VM_VCPUS_MAX);
     for (int i = 0; i < n; i++)
         json_array_append_new(vcpus, json_pack("{s:i, s:f}", "vcpu", i, "cpu_seconds",
                                                (double)per[i] / 1e9));
@@ -113,5 +109,5 @@ json_t *vm_stats_json(struct agent *a, const struct vm *vm)
 {
     if (vm->state != VM_RUNNING)
         return NULL;
-    return vm->spec.stack == VM_STACK_HPC ? hpc_stats(vm) : commodity_stats_json(a, vm);
+    return stack_of(vm)->stats(a, vm);
 }

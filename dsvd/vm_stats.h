@@ -10,5 +10,8 @@
 
 /* NULL for a VM that is not running. */
 json_t *vm_stats_json(struct agent *a, const struct vm *vm);
+/* Each stack's (stack.h): from /proc for hvmm, from libvirt for a domain. NULL when gone. */
+json_t *hpc_stats_json(const struct vm *vm);
+json_t *commodity_stats_json(struct commodity_conn *virt, const struct vm *vm);
 
 #endif

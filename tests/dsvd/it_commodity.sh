@@ -15,8 +15,8 @@ ok "virtlogd and libvirtd are running"
 
 start_dsvd || { not_ok "dsvd starts"; finish; exit; }
 # commodity = housekeeping = CPUs 0..HPC-1: capacity 4 vCPUs per CPU
-"$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0-$((HPC - 1)) --hpc-mem 2M >/dev/null; rc=$?
-check "partition applied" [ $rc -eq 0 ]
+out=$("$DSV" node partition --hpc-cpus $HPC --housekeeping-cpus 0-$((HPC - 1)) --hpc-mem 2M 2>&1); rc=$?
+check "partition applied" [ $rc -eq 0 ] || diag "$out"
 cap=$((4 * HPC))
 half=$((cap / 2))
 

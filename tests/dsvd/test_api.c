@@ -271,7 +271,7 @@ static void test_readopt(void **state)
     assert_true(again.partition.active);
     struct vm *v = agent_find(&again, "keep");
     assert_non_null(v);
-    assert_int_equal(v->pid, pid);
+    assert_int_equal(v->hpc.pid, pid);
     assert_int_equal(v->state, VM_RUNNING);
     assert_null(v->next); /* not duplicated */
     agent_fini(&again);

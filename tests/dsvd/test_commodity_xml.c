@@ -17,7 +17,7 @@ static void make_vm(struct vm *vm, const char *body)
         fail_msg("%s", err.message);
     char e[64];
     cpu_bits_parse_list("0-1", &vm->cpus, e, sizeof(e));
-    snprintf(vm->domain, sizeof(vm->domain), "dsv-%s", vm->spec.name);
+    snprintf(vm->commodity.domain, sizeof(vm->commodity.domain), "dsv-%s", vm->spec.name);
     snprintf(vm->console_path, sizeof(vm->console_path), "/var/lib/dsv/vms/%s.console", vm->spec.name);
 }
 
