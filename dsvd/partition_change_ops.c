@@ -211,41 +211,36 @@ static int plan_ours(struct build *b, const char *dir, const struct cpu_bits *ta
     return plan_cgroup(b, path, label, &now, target, true);
 }
 
+struct irq_plan {
+    struct build *b;
+    struct change_ops *ops;
+};
+
+static int plan_irq(void *arg, long irq, const char *path, const struct cpu_bits *now)
+{
+    struct irq_plan *p = arg;
+    char buf[HOSTFS_VALUE_MAX];
+    struct cpu_bits target;
+    bool journaled;
+    cpu_bits_format_list(now, buf, sizeof(buf));
+    if (original_of(p->b->st, path, buf, false, &target, &journaled) < 0)
+        return 0;
+    steer(p->b->next, &target);
+    if (cpu_bits_equal(now, &target))
+        return 0;
+    struct change_op *op = push(p->ops, CHANGE_IRQ, path);
+    if (!op)
+        return -1;
+    op->id = irq;
+    cpu_bits_format_list(now, op->from, sizeof(op->from));
+    cpu_bits_format_list(&target, op->to, sizeof(op->to));
+    return 0;
+}
+
 static int plan_irqs(struct build *b, struct change_ops *ops)
 {
-    char dir[512];
-    hostfs_path(b->ctx->fs, dir, sizeof(dir), "/proc/irq");
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        char *end;
-        long irq = strtol(de->d_name, &end, 10);
-        if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end)
-            continue;
-        char path[1024], buf[HOSTFS_VALUE_MAX], why[128];
-        snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir, de->d_name);
-        struct cpu_bits now, target;
-        bool journaled;
-        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
-            cpu_bits_parse_list(buf, &now, why, sizeof(why)) < 0 ||
-            original_of(b->st, path, buf, false, &target, &journaled) < 0)
-            continue;
-        steer(b->next, &target);
-        if (cpu_bits_equal(&now, &target))
-            continue;
-        struct change_op *op = push(ops, CHANGE_IRQ, path);
-        if (!op) {
-            closedir(d);
-            return -1;
-        }
-        op->id = irq;
-        cpu_bits_format_list(&now, op->from, sizeof(op->from));
-        cpu_bits_format_list(&target, op->to, sizeof(op->to));
-    }
-    closedir(d);
-    return 0;
+    struct irq_plan p = {.b = b, .ops = ops};
+    return partition_each_irq(b->ctx->fs, plan_irq, &p);
 }
 
 static int plan_mask(struct build *b, struct change_ops *ops, const char *rel, const char *label)

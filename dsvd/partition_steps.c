@@ -218,43 +218,58 @@ static int steer_mask_file(struct apply_run *r, const char *path)
     return journal_set(&r->st->journal, path, buf, r->err, sizeof(r->err));
 }
 
-int step_irqs(struct apply_run *r)
+int partition_each_irq(const struct hostfs *fs, partition_irq_fn fn, void *arg)
 {
-    struct partition_state *st = r->st;
     char dir[512];
-    hostfs_path(r->ctx->fs, dir, sizeof(dir), "/proc/irq");
+    hostfs_path(fs, dir, sizeof(dir), "/proc/irq");
     DIR *d = opendir(dir);
     if (!d)
         return 0;
+    int rc = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while (!rc && (de = readdir(d))) {
         char *end;
-        strtoul(de->d_name, &end, 10);
+        long irq = strtol(de->d_name, &end, 10);
         if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end)
             continue;
-        char path[1024], buf[HOSTFS_VALUE_MAX], why[PARTITION_ERRLEN];
+        char path[1024], buf[HOSTFS_VALUE_MAX], why[128];
         snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir, de->d_name);
-        struct cpu_bits cur;
-        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) < 0 ||
-            cpu_bits_parse_list(buf, &cur, why, sizeof(why)) < 0 ||
-            !cpu_bits_intersects(&cur, &st->spec.hpc_cpus))
-            continue;
-        steer_away(st, &cur);
-        cpu_bits_format_list(&cur, buf, sizeof(buf));
-        /* some interrupts cannot be moved (EIO, or EPERM for kernel-managed affinity, which
-         * only isolcpus=managed_irq at boot avoids): they are recorded, not fatal */
-        if (journal_set(&st->journal, path, buf, why, sizeof(why)) < 0) {
-            size_t l = strlen(st->irqs_unmovable);
-            if (l + strlen(de->d_name) + 2 < sizeof(st->irqs_unmovable))
-                snprintf(st->irqs_unmovable + l, sizeof(st->irqs_unmovable) - l, "%s%s",
-                         l ? "," : "", de->d_name);
-            st->irqs_skipped++;
-        } else
-            st->irqs_moved++;
+        struct cpu_bits cpus;
+        if (hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) == 0 &&
+            cpu_bits_parse_list(buf, &cpus, why, sizeof(why)) == 0)
+            rc = fn(arg, irq, path, &cpus);
     }
     closedir(d);
+    return rc;
+}
+
+static int steer_irq(void *arg, long irq, const char *path, const struct cpu_bits *now)
+{
+    struct partition_state *st = arg;
+    if (!cpu_bits_intersects(now, &st->spec.hpc_cpus))
+        return 0;
+    struct cpu_bits cur = *now;
+    char buf[HOSTFS_VALUE_MAX], why[PARTITION_ERRLEN];
+    steer_away(st, &cur);
+    cpu_bits_format_list(&cur, buf, sizeof(buf));
+    /* some interrupts cannot be moved (EIO, or EPERM for kernel-managed affinity, which
+     * only isolcpus=managed_irq at boot avoids): they are recorded, not fatal */
+    if (journal_set(&st->journal, path, buf, why, sizeof(why)) < 0) {
+        size_t l = strlen(st->irqs_unmovable);
+        if (l + 24 < sizeof(st->irqs_unmovable))
+            snprintf(st->irqs_unmovable + l, sizeof(st->irqs_unmovable) - l, "%s%ld",
+                     l ? "," : "", irq);
+        st->irqs_skipped++;
+    } else
+        st->irqs_moved++;
+    return 0;
+}
+
+int step_irqs(struct apply_run *r)
+{
+    partition_each_irq(r->ctx->fs, steer_irq, r->st);
     char path[1024];
-    snprintf(path, sizeof(path), "%s/default_smp_affinity", dir);
+    hostfs_path(r->ctx->fs, path, sizeof(path), "/proc/irq/default_smp_affinity");
     return steer_mask_file(r, path);
 }
 

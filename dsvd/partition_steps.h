@@ -17,6 +17,11 @@ struct apply_run {
 int step_cpusets(struct apply_run *r);
 int step_tasks(struct apply_run *r);
 int step_irqs(struct apply_run *r);
+/* Calls fn for each /proc/irq/N/smp_affinity_list that reads as a CPU list (the apply and
+ * a repartition walk them alike); a non-zero return stops the walk and is returned. */
+typedef int (*partition_irq_fn)(void *arg, long irq, const char *path,
+                                const struct cpu_bits *cpus);
+int partition_each_irq(const struct hostfs *fs, partition_irq_fn fn, void *arg);
 int step_workqueue(struct apply_run *r);
 int step_hugepages(struct apply_run *r);
 int step_hugetlbfs(struct apply_run *r); /* partition_hugetlbfs.c */

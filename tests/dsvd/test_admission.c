@@ -7,20 +7,7 @@
 #include <string.h>
 
 #include "admission.h"
-
-static struct vm make_vm(enum vm_stack stack, unsigned vcpus, uint64_t mem, const char *cpus,
-                         enum vm_state state)
-{
-    struct vm vm;
-    memset(&vm, 0, sizeof(vm));
-    vm.spec.stack = stack;
-    vm.spec.vcpus = vcpus;
-    vm.spec.mem_mib = mem;
-    vm.state = state;
-    char err[64];
-    cpu_bits_parse_list(cpus, &vm.cpus, err, sizeof(err));
-    return vm;
-}
+#include "vm_fixture.h"
 
 static void test_hpc(void **state)
 {
@@ -28,8 +15,8 @@ static void test_hpc(void **state)
     struct hpc_pool pool = {.partitioned = true, .mem_mib = 256};
     char err_text[64];
     cpu_bits_parse_list("2-5", &pool.cpus, err_text, sizeof(err_text));
-    struct vm a = make_vm(VM_STACK_HPC, 2, 128, "2-3", VM_RUNNING);
-    struct vm gone = make_vm(VM_STACK_HPC, 2, 128, "4-5", VM_EXITED);
+    struct vm a = fixture_vm(VM_STACK_HPC, "vm", 2, 128, "2-3", VM_RUNNING);
+    struct vm gone = fixture_vm(VM_STACK_HPC, "vm", 2, 128, "4-5", VM_EXITED);
     a.next = &gone;
     struct vm_spec spec = {.stack = VM_STACK_HPC, .vcpus = 2, .mem_mib = 128};
     struct cpu_bits cpus;
@@ -59,8 +46,8 @@ static void test_commodity(void **state)
     struct commodity_pool pool = {.overcommit_ratio = 4, .mem_mib = 1000};
     char e[64];
     cpu_bits_parse_list("0-1", &pool.cpus, e, sizeof(e));
-    struct vm a = make_vm(VM_STACK_COMMODITY, 4, 100, "0-1", VM_RUNNING);
-    struct vm h = make_vm(VM_STACK_HPC, 8, 100, "2-9", VM_RUNNING); /* other stack: ignored */
+    struct vm a = fixture_vm(VM_STACK_COMMODITY, "vm", 4, 100, "0-1", VM_RUNNING);
+    struct vm h = fixture_vm(VM_STACK_HPC, "vm", 8, 100, "2-9", VM_RUNNING); /* other stack: ignored */
     a.next = &h;
     struct vm_spec spec = {.stack = VM_STACK_COMMODITY, .vcpus = 4, .mem_mib = 100};
     int pin[8];
@@ -68,7 +55,7 @@ static void test_commodity(void **state)
     assert_int_equal(admit_commodity(&pool, &a, &spec, pin, &err), 0); /* 8 = 2 CPUs x 4 */
     assert_int_equal(pin[0], 0);
     assert_int_equal(pin[1], 1);
-    struct vm b = make_vm(VM_STACK_COMMODITY, 4, 100, "0-1", VM_RUNNING);
+    struct vm b = fixture_vm(VM_STACK_COMMODITY, "vm", 4, 100, "0-1", VM_RUNNING);
     b.next = &a;
     spec.vcpus = 1;
     assert_int_equal(admit_commodity(&pool, &b, &spec, pin, &err), -1);

@@ -13,6 +13,7 @@
 
 #include "fake_host.h"
 #include "partition_change.h"
+#include "vm_fixture.h"
 
 struct fixture {
     const char *root;
@@ -377,21 +378,6 @@ static void test_cgroup_v2(void **state)
     release_and_compare(f);
 }
 
-static struct vm make_vm(enum vm_stack stack, const char *name, unsigned vcpus, uint64_t mem,
-                         const char *cpus, enum vm_state state)
-{
-    struct vm vm;
-    memset(&vm, 0, sizeof(vm));
-    vm.spec.stack = stack;
-    snprintf(vm.spec.name, sizeof(vm.spec.name), "%s", name);
-    vm.spec.vcpus = vcpus;
-    vm.spec.mem_mib = mem;
-    vm.state = state;
-    char err[64];
-    cpu_bits_parse_list(cpus, &vm.cpus, err, sizeof(err));
-    return vm;
-}
-
 static void expect_refused(struct fixture *f, const char *json, const struct vm *vms,
                            const struct commodity_pool *pool, const char *field, const char *text)
 {
@@ -419,8 +405,8 @@ static void test_refusals(void **state)
     struct commodity_pool pool = {.overcommit_ratio = 1, .mem_mib = 1024};
     char why[64];
     cpu_bits_parse_list("0-1", &pool.cpus, why, sizeof(why));
-    struct vm hpc = make_vm(VM_STACK_HPC, "solver", 1, 6, "2", VM_RUNNING);
-    struct vm done = make_vm(VM_STACK_HPC, "finished", 1, 6, "3", VM_EXITED);
+    struct vm hpc = fixture_vm(VM_STACK_HPC, "solver", 1, 6, "2", VM_RUNNING);
+    struct vm done = fixture_vm(VM_STACK_HPC, "finished", 1, 6, "3", VM_EXITED);
     hpc.next = &done;
     expect_refused(f, "{\"hpc_cpus\":\"3\"}", &hpc, &pool, "hpc_cpus",
                    "CPU(s) 2 would leave the HPC partition, but running HPC VMs are pinned to "
@@ -437,7 +423,7 @@ static void test_refusals(void **state)
     expect_allowed(f, "{\"hpc_mem_mib\":16}", &done, &pool); /* no HPC VM running */
     f->st.hugetlbfs.mounted = false;
 
-    struct vm web = make_vm(VM_STACK_COMMODITY, "web", 2, 512, "0-1", VM_RUNNING);
+    struct vm web = fixture_vm(VM_STACK_COMMODITY, "web", 2, 512, "0-1", VM_RUNNING);
     cpu_bits_parse_list("0", &pool.cpus, why, sizeof(why));
     expect_refused(f, "{\"commodity_cpus\":\"0\"}", &web, &pool, "commodity_cpus",
                    "running commodity VMs have 2 vCPUs, more than the 1 that CPUs 0 hold");
