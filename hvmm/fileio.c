@@ -108,6 +108,50 @@ void fio_unreserve(struct fileio *fio, int slot)
 	pthread_mutex_unlock(&fio->lock);
 }
 
+struct fio_file *fio_file_detach(struct fileio *fio, int fd)
+{
+	if (fd < 0 || (unsigned)fd >= DSV_MAX_FILES)
+		return NULL;
+	pthread_mutex_lock(&fio->lock);
+	struct fio_file *f = fio->slots[fd].file;
+	fio->slots[fd].file = NULL;
+	fio->slots[fd].cloexec = 0;
+	pthread_mutex_unlock(&fio->lock);
+	return f;
+}
+
+int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec)
+{
+	struct fio_file *f = fio_file_new(fd, NULL, 0);
+	if (!f) {
+		close(fd);
+		fio_unreserve(fio, slot);
+		return -ENOMEM;
+	}
+	fio_install(fio, slot, f, cloexec);
+	return slot;
+}
+
+void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	static char none;
+	return len ? gm_ptr(gm, gpa, len) : &none;
+}
+
+int64_t fio_put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len)
+{
+	void *dst = fio_gbuf(gm, gpa, len);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+void fileio_set_net(struct fileio *fio, int net_host)
+{
+	fio->net_host = net_host != 0;
+}
+
 static int setup_share(struct fileio *fio, const char *share_dir, char *err, size_t errlen)
 {
 	char *real = realpath(share_dir, NULL);

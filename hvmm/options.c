@@ -68,7 +68,7 @@ enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
-	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE,
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_NET,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +79,7 @@ static const struct option long_opts[] = {
 	{ "hugepages", required_argument, NULL, OPT_HUGE },
 	{ "hugetlbfs", required_argument, NULL, OPT_HUGETLBFS },
 	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
@@ -213,6 +214,17 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case OPT_SHARE:
 		o->share = arg;
+		return 0;
+	case OPT_NET:
+		if (!strcmp(arg, HVMM_NET_NONE)) {
+			o->net_host = 0;
+		} else if (!strcmp(arg, HVMM_NET_HOST)) {
+			o->net_host = 1;
+		} else {
+			snprintf(err, errlen, "--net '%s': expected %s or %s", arg, HVMM_NET_NONE,
+				 HVMM_NET_HOST);
+			return -1;
+		}
 		return 0;
 	case OPT_CMDLINE:
 		if (strlen(arg) >= DSV_CMDLINE_MAX) {

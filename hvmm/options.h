@@ -26,6 +26,7 @@ struct hvmm_opts {
 	int hugepages_given;             /* --hugepages was on the command line */
 	const char *hugetlbfs;           /* --hugetlbfs DIR: guest RAM from that mount */
 	const char *share;
+	int net_host;                    /* --net host (1) or none (0, the default) */
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;

@@ -14,6 +14,12 @@
 #define HVMM_EXIT_SIGNAL  128 /* + N: hvmm was stopped by signal N */
 #define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS: hvmm made a call its seccomp filter forbids */
 
+/* --net: the program's network (docs/abi.md "Network policy"). none (the default): pipes
+ * and AF_UNIX socket pairs only, socket() for AF_INET/AF_INET6 fails with EAFNOSUPPORT;
+ * host: IPv4/IPv6 sockets and abstract AF_UNIX names in hvmm's network namespace. */
+#define HVMM_NET_NONE "none"
+#define HVMM_NET_HOST "host"
+
 /* Guest memory hvmm accepts, in MiB. */
 #define HVMM_MEM_MIN_MIB 4
 #define HVMM_MEM_MAX_MIB (1024 * 1024)
