@@ -23,6 +23,7 @@
 #define ERANGE 34
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define EMSGSIZE 90
 #define ETIMEDOUT 110
 #define EOPNOTSUPP 95
 
