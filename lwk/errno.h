@@ -20,6 +20,7 @@
 #define EMFILE 24
 #define ENOTTY 25
 #define ESPIPE 29
+#define EPIPE 32
 #define ERANGE 34
 #define ENAMETOOLONG 36
 #define ENOSYS 38

@@ -14,6 +14,9 @@
 #define SOL_SOCKET     1
 #define SO_TYPE        3
 #define SOCK_STREAM    1
+#define MSG_NOSIGNAL   0x4000
+
+static bool no_signal(uint64_t flags) { return flags & MSG_NOSIGNAL; }
 
 static uint64_t gpa(uint64_t uva) { return user_to_phys(uva); }
 static uint64_t kgpa(const void *k) { return virt_to_phys(k); }
@@ -221,7 +224,11 @@ static int64_t do_msg(uint32_t nr, uint64_t fd, uint64_t umsg, uint64_t flags)
 	return ret;
 }
 
-int64_t sys_sendmsg(struct regs *r) { return do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx); }
+int64_t sys_sendmsg(struct regs *r)
+{
+	return no_signal(r->rdx) ? do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx)
+		: sigpipe_on_epipe(do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx));
+}
 int64_t sys_recvmsg(struct regs *r) { return do_msg(DSV_HC_RECVMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx); }
 
 int64_t sys_sendto(struct regs *r)
@@ -244,7 +251,8 @@ int64_t sys_sendto(struct regs *r)
 		m.d.name = gpa(r->r8);
 		m.d.namelen = (uint32_t)alen;
 	}
-	return host_call(DSV_HC_SENDMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
+	int64_t ret = host_call(DSV_HC_SENDMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
+	return no_signal(r->r10) ? ret : sigpipe_on_epipe(ret);
 }
 
 int64_t sys_recvfrom(struct regs *r)

@@ -123,5 +123,7 @@ int64_t sys_sigaltstack(struct regs *r);
 int64_t sys_kill(struct regs *r);
 int64_t sys_tgkill(struct regs *r);
 int64_t sys_set_robust_list(struct regs *r);
+/* A write to a pipe or socket with no reader: SIGPIPE, as Linux sends it (returns ret). */
+int64_t sigpipe_on_epipe(int64_t ret);
 
 #endif
