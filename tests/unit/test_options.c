@@ -164,6 +164,23 @@ static void jail_cgroups_and_limits(void **state)
 	assert_int_equal(o.share_max_file_size, 64ull << 20);
 }
 
+static void net_policy(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.net_host, 0);  /* none unless asked */
+	assert_int_equal(PARSE(&o, err, "run", "--net", "host"), OPTS_RUN);
+	assert_int_equal(o.net_host, 1);
+	assert_int_equal(PARSE(&o, err, "run", "--net", "host", "--net", "none"), OPTS_RUN);
+	assert_int_equal(o.net_host, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--net", "bridge"), OPTS_ERROR);
+	assert_non_null(strstr(err, "--net 'bridge': expected none or host"));
+	assert_non_null(strstr(opts_usage(), "--net none|host"));
+}
+
 struct bad_case {
 	int argc;
 	char **argv;
@@ -294,6 +311,7 @@ int main(void)
 		cmocka_unit_test(too_many_groups),
 		cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(net_policy),
 		cmocka_unit_test(long_cmdline),
 		cmocka_unit_test(sizes),
 	};
