@@ -48,7 +48,8 @@ static int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 	return *(volatile int64_t *)&blk.ret;
 }
 
-#define HC(nr, ...) hc6(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define HC(...) HC_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define HC_(nr, a, b, c, d, e, f, ...) hc6(nr, a, b, c, d, e, f)
 #define G(p) ((uint64_t)(uintptr_t)(p))
 
 static void expect(const char *name, int64_t got, int64_t want)
