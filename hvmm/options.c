@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "dsv/fileio.h"
 #include "size.h"
 
 static const char usage[] =
@@ -37,6 +38,9 @@ static const char usage[] =
 	"                             AF_UNIX socket pairs only; host adds IPv4/IPv6 sockets\n"
 	"                             and abstract AF_UNIX names in hvmm's network namespace\n"
 	"                             (default none)\n"
+	"  --inherit-fd N             give the program descriptor N (3-1023) that hvmm was\n"
+	"                             started with, under the same number (e.g. PMI_FD);\n"
+	"                             repeatable; no other descriptor of hvmm is visible\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
@@ -72,7 +76,7 @@ enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
 	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
-	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_NET,
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_NET, OPT_INHERIT_FD,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "hugetlbfs", required_argument, NULL, OPT_HUGETLBFS },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
@@ -219,6 +224,21 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_SHARE:
 		o->share = arg;
 		return 0;
+	case OPT_INHERIT_FD: {
+		int fd;
+
+		if (parse_int(arg, 3, DSV_MAX_FILES - 1, &fd)) {
+			snprintf(err, errlen, "--inherit-fd '%s': expected a descriptor number from 3 to %u "
+				 "(0-2 are always the program's)", arg, DSV_MAX_FILES - 1);
+			return -1;
+		}
+		if (o->ninherit == HVMM_MAX_INHERIT) {
+			snprintf(err, errlen, "--inherit-fd: more than %d descriptors", HVMM_MAX_INHERIT);
+			return -1;
+		}
+		o->inherit_fds[o->ninherit++] = fd;
+		return 0;
+	}
 	case OPT_NET:
 		if (!strcmp(arg, HVMM_NET_NONE)) {
 			o->net_host = 0;

@@ -143,6 +143,11 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 	}
 	if (!rc)
 		fileio_set_net(vm->fio, o->net_host);
+	for (int i = 0; !rc && i < o->ninherit; i++)
+		if (fileio_inherit(vm->fio, o->inherit_fds[i], sub, sizeof(sub))) {
+			snprintf(err, errlen, "%s", sub);
+			rc = -1;
+		}
 	if (cred_fs_leave(o, sub, sizeof(sub))) {
 		snprintf(err, errlen, "%s", sub);
 		rc = -1;

@@ -2,8 +2,8 @@
  * vCPUs under hvmm): each scenario named on the command line prints what it saw, which must
  * be the same natively and in the lwk. Blocking calls meet on purpose: a reader waits on an
  * empty pipe, a thread waits in accept while the other computes and then connects.
- * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone; or sigpipe
- * alone. */
+ * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone inherit; or
+ * sigpipe alone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -410,7 +410,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(s, "dup")) scenario_dup();
 		else if (!strcmp(s, "errors")) scenario_errors();
 		else if (!strcmp(s, "tcp")) scenario_tcp();
-		else if (!strcmp(s, "netnone")) {
+		else if (!strcmp(s, "inherit")) {
+			/* Started with descriptor 3 open on a file (hvmm --inherit-fd 3). */
+			char buf[64] = "";
+			show("inherit: read 3", read(3, buf, sizeof(buf) - 1));
+			printf("inherit: '%s'\n", buf);
+			show("inherit: read 4", read(4, buf, 1));
+		} else if (!strcmp(s, "netnone")) {
 			int s4 = socket(AF_INET, SOCK_STREAM, 0);
 			show("socket AF_INET", s4);
 			show("socket AF_INET6", socket(AF_INET6, SOCK_DGRAM, 0));

@@ -179,6 +179,12 @@ static void net_policy(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--net", "bridge"), OPTS_ERROR);
 	assert_non_null(strstr(err, "--net 'bridge': expected none or host"));
 	assert_non_null(strstr(opts_usage(), "--net none|host"));
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "3", "--inherit-fd", "1023"), OPTS_RUN);
+	assert_int_equal(o.ninherit, 2);
+	assert_int_equal(o.inherit_fds[1], 1023);
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "2"), OPTS_ERROR);
+	assert_non_null(strstr(err, "from 3 to 1023"));
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "1024"), OPTS_ERROR);
 }
 
 struct bad_case {
