@@ -20,6 +20,10 @@
 #define HVMM_NET_NONE "none"
 #define HVMM_NET_HOST "host"
 
+/* --inherit-fd N (repeatable, N from 3 to DSV_MAX_FILES - 1): descriptor N that hvmm was
+ * started with becomes the guest's N (e.g. PMI_FD); hvmm fails with HVMM_EXIT_SETUP when
+ * N is not open. No other descriptor of hvmm's is visible to the guest. */
+
 /* Guest memory hvmm accepts, in MiB. */
 #define HVMM_MEM_MIN_MIB 4
 #define HVMM_MEM_MAX_MIB (1024 * 1024)
