@@ -154,12 +154,14 @@ int64_t sys_exit(struct regs *r)
 {
 	struct cpu *c = this_cpu();
 	uint64_t ctid = c->clear_child_tid;
-	if (ctid && put_user_u32(ctid, 0))
-		futex_wake(ctid, 1, ~0u);
+	c->clear_child_tid = 0;
 	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0)
 		host_exit((int)r->rdi);
-	c->clear_child_tid = 0;
+	/* Idle before the joiner wakes: a thread it creates right after pthread_join may
+	 * take this vCPU. (A clone that claims it now starts it only from idle_loop below.) */
 	__atomic_store_n(&c->state, CPU_IDLE, __ATOMIC_RELEASE);
+	if (ctid && put_user_u32(ctid, 0))
+		futex_wake(ctid, 1, ~0u);
 	switch_stack(c->kstack_top, idle_loop, c);
 }
 
