@@ -11,7 +11,7 @@ echo "1..2"
 echo "handed down" >"$WORK/in3"
 echo "not for the guest" >"$WORK/in4"
 
-(cd "$SHARE" && timeout 60 "$PROG" inherit 3<"$WORK/in3" >"$WORK/native.out" 2>&1)
+(cd "$SHARE" && timeout 60 "$PROG" inherit 3<"$WORK/in3" 4<&- >"$WORK/native.out" 2>&1)
 HVMM_ARGS="--inherit-fd 3" run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" "$PROG" inherit \
 	3<"$WORK/in3" 4<"$WORK/in4"
 if [ $rc = 0 ] && cmp -s "$WORK/native.out" "$WORK/hvmm.out" &&
@@ -24,11 +24,12 @@ else
 	echo "not ok 1 - --inherit-fd 3"
 fi
 
-HVMM_ARGS="--inherit-fd 5" run_hvmm 1 "$SHARE" "$WORK/bad.out" "$WORK/bad.err" "$PROG" inherit
-if [ $rc = 125 ] && grep -q "inherit-fd 5: Bad file descriptor" "$WORK/bad.err"; then
+HVMM_ARGS="--inherit-fd 1000" run_hvmm 1 "$SHARE" "$WORK/bad.out" "$WORK/bad.err" "$PROG" inherit \
+	1000<&-
+if [ $rc = 125 ] && grep -q "inherit-fd 1000: Bad file descriptor" "$WORK/bad.err"; then
 	echo "ok 2 - --inherit-fd of a descriptor hvmm does not have: exit 125, named"
 else
 	echo "# exit status $rc"
 	dump "$WORK/bad.err" stderr
-	echo "not ok 2 - --inherit-fd 5 (not open)"
+	echo "not ok 2 - --inherit-fd 1000 (not open)"
 fi
