@@ -24,8 +24,7 @@ else
 	echo "not ok 1 - --inherit-fd 3"
 fi
 
-HVMM_ARGS="--inherit-fd 1000" run_hvmm 1 "$SHARE" "$WORK/bad.out" "$WORK/bad.err" "$PROG" inherit \
-	1000<&-
+HVMM_ARGS="--inherit-fd 1000" run_hvmm 1 "$SHARE" "$WORK/bad.out" "$WORK/bad.err" "$PROG" inherit
 if [ $rc = 125 ] && grep -q "inherit-fd 1000: Bad file descriptor" "$WORK/bad.err"; then
 	echo "ok 2 - --inherit-fd of a descriptor hvmm does not have: exit 125, named"
 else
