@@ -9,9 +9,21 @@
 
 int exit_status_file_open(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (fd < 0)
-        snprintf(err, errlen, "--status-file %s: %s", path, strerror(errno));
+    /* O_NONBLOCK: a FIFO there must not hang hvmm in open() (refused below instead) */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "--status-file %s: %s", path,
+                 errno == ELOOP ? "a symbolic link (refused)"
+                 : errno == ENXIO ? "not a regular file" /* a FIFO nobody reads */
+                 : strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "--status-file %s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
     return fd;
 }
 
@@ -24,7 +36,9 @@ int exit_status_file_record(int fd, int status)
     }
     char buf[8];
     int n = snprintf(buf, sizeof(buf), "%d\n", status);
-    ssize_t w = pwrite(fd, buf, (size_t)n, 0);
+    /* write, not pwrite: the fd is fresh (offset 0), and hvmm's housekeeping thread, which
+     * records the status, runs under a seccomp filter that allows write only */
+    ssize_t w = write(fd, buf, (size_t)n);
     int saved = errno;
     close(fd);
     if (w != n) {

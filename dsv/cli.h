@@ -46,6 +46,14 @@ int cmd_vm_wait(const struct cli *c, int argc, char **argv);
 int cmd_vm_console(const struct cli *c, int argc, char **argv);
 int cmd_node(const struct cli *c, int argc, char **argv);
 /* dsv node slurm-conf (cmd_slurm.c) */
+/* The partition as dsv node show prints it; one "what from -> to" line of a plan. */
+void print_node_partition(const json_t *p);
+void print_from_to(const char *what, const json_t *ch);
+int cmd_node_repartition(const struct cli *c, int argc, char **argv);
+/* The partition flags of dsv node partition and repartition into req. EXIT_OK, EXIT_USAGE, or
+ * -1 after printing usage for --help. with_ratio: --overcommit-ratio is accepted. */
+int parse_partition_flags(int argc, char **argv, const char *usage, bool with_ratio,
+                          json_t *req, bool *dry);
 int cmd_node_slurm_conf(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);

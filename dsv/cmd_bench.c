@@ -10,7 +10,9 @@ static const char bench_usage[] =
     "usage: dsv bench interference [ARGS...]   the dual-stack interference experiment\n"
     "       dsv bench overhead [ARGS...]       native vs hvmm vs QEMU for each workload\n"
     "Each takes --help and --quick. The experiments start their own dsvd, so --socket does\n"
-    "not apply. DSV_BENCH_DIR overrides where the runners are looked for.\n";
+    "not apply. DSV_BENCH_DIR overrides where the runners are looked for.\n"
+    "  e.g. dsv bench interference --hog-kind lwk,image --hog-image IMAGE   commodity hogs\n"
+    "       as lwk guests and as Linux VMs from a qcow2/raw image, side by side\n";
 
 int cmd_bench(const struct cli *c, int argc, char **argv)
 {

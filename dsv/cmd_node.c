@@ -1,4 +1,4 @@
-/* dsv node show|partition|release */
+/* dsv node show|partition|release (repartition: cmd_node_repartition.c) */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@ static const char node_usage[] =
     "usage: dsv [--socket PATH] [--json] node COMMAND   (dsv node COMMAND --help for each)\n"
     "  node show                      topology, partition, free and used resources\n"
     "  node partition [options]       apply the partition\n"
+    "  node repartition [options]     change the applied partition while VMs run\n"
     "  node release                   restore every value the partition changed\n"
     "  node slurm-conf [--check FILE] the slurm.conf node line for this partition\n";
 
@@ -43,7 +44,7 @@ static long long num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-static void print_partition(const json_t *p)
+void print_node_partition(const json_t *p)
 {
     if (!json_is_object(p)) {
         printf("partition:     none (dsv node partition applies one)\n");
@@ -73,7 +74,7 @@ static void print_node(const json_t *n)
     json_array_foreach(json_object_get(t, "numa_nodes"), i, node)
         printf("  NUMA node %lld: CPUs %s, %lld MiB\n", num(node, "id"), str(node, "cpus"),
                num(node, "memory_bytes") >> 20);
-    print_partition(json_object_get(n, "partition"));
+    print_node_partition(json_object_get(n, "partition"));
     const json_t *hpc = json_object_get(n, "hpc"), *com = json_object_get(n, "commodity");
     printf("hpc:           CPUs %s (free %s), memory %lld MiB (free %lld MiB), %lld VM(s)\n",
            str(hpc, "cpus"), str(hpc, "cpus_free"), num(hpc, "memory_mib"),
@@ -88,7 +89,7 @@ static void print_node(const json_t *n)
                str(prop, "hpc_cpus"), str(prop, "housekeeping_cpus"), num(prop, "hpc_mem_mib"));
 }
 
-static void print_change(const char *what, const json_t *ch)
+void print_from_to(const char *what, const json_t *ch)
 {
     if (json_is_object(ch))
         printf("  %-26s %s -> %s\n", what, str(ch, "from"), str(ch, "to"));
@@ -114,17 +115,17 @@ static void print_plan(const json_t *out)
     json_array_foreach(json_object_get(cg, "narrow"), i, v) {
         char what[64];
         snprintf(what, sizeof(what), "narrow cpuset %s", str(v, "cgroup"));
-        print_change(what, v);
+        print_from_to(what, v);
     }
     if (json_object_get(cg, "tasks_to_housekeeping"))
         printf("  move %lld task(s) to the housekeeping cpuset\n", num(cg, "tasks_to_housekeeping"));
     json_array_foreach(json_object_get(plan, "irqs"), i, v) {
         char what[64];
         snprintf(what, sizeof(what), "IRQ %lld affinity", num(v, "irq"));
-        print_change(what, v);
+        print_from_to(what, v);
     }
-    print_change("default_smp_affinity", json_object_get(plan, "default_smp_affinity"));
-    print_change("workqueue cpumask", json_object_get(plan, "workqueue_cpumask"));
+    print_from_to("default_smp_affinity", json_object_get(plan, "default_smp_affinity"));
+    print_from_to("workqueue cpumask", json_object_get(plan, "workqueue_cpumask"));
     const json_t *hp = json_object_get(plan, "hugepages");
     json_array_foreach(json_object_get(hp, "nodes"), i, v)
         printf("  node %lld hugepages (%lld kB)   %lld -> %lld\n", num(v, "node"), num(hp, "page_kb"),
@@ -136,7 +137,8 @@ static void print_plan(const json_t *out)
                "memory as hugepages)\n");
 }
 
-static int node_partition(const struct cli *c, int argc, char **argv)
+int parse_partition_flags(int argc, char **argv, const char *usage, bool with_ratio,
+                          json_t *req, bool *dry)
 {
     enum { O_HPC = 256, O_MEM, O_HK, O_COM, O_RATIO, O_HELP, O_DRY };
     static const struct option longopts[] = {
@@ -149,8 +151,7 @@ static int node_partition(const struct cli *c, int argc, char **argv)
         {"dry-run", no_argument, NULL, O_DRY},
         {NULL, 0, NULL, 0},
     };
-    json_t *req = json_object();
-    bool dry = false;
+    *dry = false;
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -163,34 +164,49 @@ static int node_partition(const struct cli *c, int argc, char **argv)
         case O_MEM:
             if (parse_size_mib(optarg, &mib) < 0) {
                 fprintf(stderr, "dsv: --hpc-mem: '%s' is not a size in whole MiB (e.g. 512M, 2G)\n", optarg);
-                json_decref(req);
                 return EXIT_USAGE;
             }
             json_object_set_new(req, "hpc_mem_mib", json_integer((json_int_t)mib));
             break;
         case O_RATIO: {
             long v = strtol(optarg, &end, 10);
+            if (!with_ratio) {
+                fprintf(stderr, "dsv: --overcommit-ratio is not a live change (dsv node "
+                                "partition sets it)\n%s", usage);
+                return EXIT_USAGE;
+            }
             if (*end || end == optarg) {
                 fprintf(stderr, "dsv: --overcommit-ratio: '%s' is not a number\n", optarg);
-                json_decref(req);
                 return EXIT_USAGE;
             }
             json_object_set_new(req, "overcommit_ratio", json_integer(v));
             break;
         }
-        case O_DRY: dry = true; break;
-        case O_HELP: fputs(partition_usage, stdout); json_decref(req); return EXIT_OK;
-        default: fputs(partition_usage, stderr); json_decref(req); return EXIT_USAGE;
+        case O_DRY: *dry = true; break;
+        case O_HELP: fputs(usage, stdout); return -1;
+        default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "dsv: unexpected argument '%s'\n", argv[optind]);
-        json_decref(req);
         return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int node_partition(const struct cli *c, int argc, char **argv)
+{
+    json_t *req = json_object();
+    bool dry;
+    int prc = parse_partition_flags(argc, argv, partition_usage, true, req, &dry);
+    if (prc != EXIT_OK) {
+        json_decref(req);
+        return prc < 0 ? EXIT_OK : prc;
     }
     json_t *out = NULL;
     int rc = cli_call(c, "PUT", dry ? "/v1/node/partition?dry_run=1" : "/v1/node/partition",
                       json_object_size(req) ? req : NULL, &out, NULL);
+    bool flags = json_object_size(req) > 0;
     json_decref(req);
     if (rc == EXIT_OK && dry) {
         c->json ? print_json(out) : print_plan(out);
@@ -201,10 +217,10 @@ static int node_partition(const struct cli *c, int argc, char **argv)
             printf("%s\n", json_is_true(json_object_get(out, "changed"))
                                ? "partition applied"
                                : "partition already applied: nothing changed");
-            if (!json_object_size(req))
+            if (!flags)
                 printf("(no flags: the agent's config file, else the proposed split, which "
                        "reserves a quarter of the HPC nodes' memory as hugepages)\n");
-            print_partition(json_object_get(out, "partition"));
+            print_node_partition(json_object_get(out, "partition"));
         }
     }
     json_decref(out);
@@ -220,6 +236,8 @@ int cmd_node(const struct cli *c, int argc, char **argv)
     const char *sub = argv[1];
     if (strcmp(sub, "partition") == 0)
         return node_partition(c, argc - 1, argv + 1);
+    if (strcmp(sub, "repartition") == 0)
+        return cmd_node_repartition(c, argc - 1, argv + 1);
     if (strcmp(sub, "slurm-conf") == 0)
         return cmd_node_slurm_conf(c, argc - 1, argv + 1);
     const char *usage = strcmp(sub, "show") == 0 ? show_usage

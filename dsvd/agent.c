@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console_settle.h"
 #include "commodity_cloud.h"
-#include "dsv/hvmm_cli.h"
 #include "hpc_vm.h"
 #include "kvm_host.h"
 #include "vm_files.h"
@@ -47,8 +47,7 @@ static void read_mem_total(struct agent *a)
     fclose(f);
 }
 
-/* dsvd itself belongs on the housekeeping CPUs. */
-static void pin_self_to_housekeeping(const struct agent *a)
+void agent_pin_self_to_housekeeping(const struct agent *a)
 {
     if (!a->partition.active || hostfs_is_fake(&a->fs))
         return;
@@ -60,7 +59,7 @@ static void pin_self_to_housekeeping(const struct agent *a)
     sched_setaffinity(0, sizeof(mask), &mask);
 }
 
-static struct partition_ctx partition_ctx_of(const struct agent *a)
+struct partition_ctx agent_partition_ctx(const struct agent *a)
 {
     return (struct partition_ctx){.fs = &a->fs, .state_path = a->partition_path,
                                   .fail_after = a->fail_after,
@@ -129,7 +128,7 @@ static int load_partition(struct agent *a, char *err, size_t errlen)
         fprintf(stderr, "dsvd: warning: %s\n", aerr.message);
     if (!a->partition.active) {
         /* a previous agent died in the middle of an apply: finish the rollback */
-        struct partition_ctx ctx = partition_ctx_of(a);
+        struct partition_ctx ctx = agent_partition_ctx(a);
         fprintf(stderr, "dsvd: rolling back an interrupted partition apply\n");
         if (partition_release(&ctx, &a->partition, &aerr) < 0)
             fprintf(stderr, "dsvd: %s\n", aerr.message);
@@ -227,7 +226,7 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
             return -1;
         }
     }
-    pin_self_to_housekeeping(a);
+    agent_pin_self_to_housekeeping(a);
     adopt_vms(a);
     a->events = event_log_new(a);
     if (!a->events) {
@@ -254,12 +253,13 @@ void agent_fini(struct agent *a)
 
 void agent_reconcile(struct agent *a)
 {
-    struct hpc_launch l;
-    hpc_launch_of(a, &l);
     for (struct vm *vm = a->vms; vm; vm = vm->next) {
         int changed = vm->spec.stack == VM_STACK_HPC ? hpc_refresh(vm) : commodity_refresh(a->virt, vm);
-        if (vm->spec.stack == VM_STACK_HPC && vm->state == VM_RUNNING)
-            hpc_place_threads(&l, vm);
+        /* an ended VM's console is whole: whoever reads it after the exit sees the last
+         * lines (the bound is for a writer that never lets go) */
+        if (changed && !vm_holds_resources(vm) && !console_settle(vm->console_path, 5000))
+            fprintf(stderr, "dsvd: %s: its console is still being written after the VM "
+                    "ended\n", vm->spec.name);
         if (changed)
             save_vm(a, vm);
     }
@@ -291,19 +291,6 @@ void agent_commodity_pool(const struct agent *a, struct commodity_pool *p)
     uint64_t reserved = a->partition.active ? a->partition.spec.hpc_mem_mib : 0;
     uint64_t headroom = 512; /* left to the host itself */
     p->mem_mib = a->mem_total_mib > reserved + headroom ? a->mem_total_mib - reserved - headroom : 0;
-}
-
-static int wait_for_placement(const struct agent *a, struct vm *vm)
-{
-    struct hpc_launch l;
-    hpc_launch_of(a, &l);
-    for (int i = 0; i < 50; i++) { /* up to 1 s; reconcile keeps trying afterwards */
-        if (hpc_refresh(vm) || hpc_place_threads(&l, vm))
-            return 0;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
 }
 
 /* A kernel command line has no quoting the lwk understands: one word per argument. */
@@ -381,22 +368,6 @@ static int start_commodity(struct agent *a, struct vm *vm, struct api_error *err
     return rc;
 }
 
-/* The last non-empty line of the console: hvmm's one-line reason when it fails. */
-static void last_console_line(const struct vm *vm, char *out, size_t len)
-{
-    snprintf(out, len, "(no output)");
-    FILE *f = fopen(vm->console_path, "re");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0])
-            snprintf(out, len, "%s", line);
-    }
-    fclose(f);
-}
-
 static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
 {
     struct hpc_pool pool;
@@ -415,11 +386,12 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
     if (hpc_start(&l, vm, err) < 0)
         return -1;
     save_vm(a, vm);
-    wait_for_placement(a, vm);
-    if (vm->state == VM_EXITED && vm->exit_code == HVMM_EXIT_SETUP) {
-        char line[300];
-        last_console_line(vm, line, sizeof(line));
-        return api_fail(err, 500, "", "hvmm could not start the VM: %s", line);
+    /* Most launches report within milliseconds; a large VM's memory may take longer, and
+     * then the API answers first and the ticker reads the report (the VM may still fail). */
+    if (hpc_launch_check(vm, 3000) < 0) {
+        struct api_error ignored;
+        hpc_stop(vm, &ignored); /* it is on its way out: reap it */
+        return api_fail(err, 500, "", "%s", vm->exit_reason);
     }
     return 0;
 }
@@ -531,6 +503,21 @@ int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err)
     return vm ? commodity_cloud_reboot(a->virt, vm, err) : -1;
 }
 
+int agent_check_host_memory(const struct agent *a, const struct partition_spec *spec,
+                            struct api_error *err)
+{
+    uint64_t keep = a->mem_total_mib * AGENT_HOST_MEM_PERCENT / 100;
+    if (keep < AGENT_HOST_MEM_MIB_MIN)
+        keep = AGENT_HOST_MEM_MIB_MIN;
+    if (a->mem_total_mib && spec->hpc_mem_mib + keep > a->mem_total_mib)
+        return api_fail(err, 400, "hpc_mem_mib", "%llu MiB would leave the host less than the "
+                        "%llu MiB it keeps (%d %% of %llu MiB, at least %d MiB)",
+                        (unsigned long long)spec->hpc_mem_mib, (unsigned long long)keep,
+                        AGENT_HOST_MEM_PERCENT, (unsigned long long)a->mem_total_mib,
+                        AGENT_HOST_MEM_MIB_MIN);
+    return 0;
+}
+
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,
                     struct api_error *err)
 {
@@ -538,15 +525,8 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
     struct partition_spec spec;
     if (partition_resolve(&a->topo, &cfg->partition, &spec, err) < 0)
         return -1;
-    uint64_t keep = a->mem_total_mib * AGENT_HOST_MEM_PERCENT / 100;
-    if (keep < AGENT_HOST_MEM_MIB_MIN)
-        keep = AGENT_HOST_MEM_MIB_MIN;
-    if (a->mem_total_mib && spec.hpc_mem_mib + keep > a->mem_total_mib)
-        return api_fail(err, 400, "hpc_mem_mib", "%llu MiB would leave the host less than the "
-                        "%llu MiB it keeps (%d %% of %llu MiB, at least %d MiB)",
-                        (unsigned long long)spec.hpc_mem_mib, (unsigned long long)keep,
-                        AGENT_HOST_MEM_PERCENT, (unsigned long long)a->mem_total_mib,
-                        AGENT_HOST_MEM_MIB_MIN);
+    if (agent_check_host_memory(a, &spec, err) < 0)
+        return -1;
     if (cfg->has_overcommit_ratio)
         a->overcommit_ratio = cfg->overcommit_ratio;
     if (a->partition.active) {
@@ -563,7 +543,7 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
                         vm->spec.name);
     if (take_node_lock(a, err) < 0)
         return -1;
-    struct partition_ctx ctx = partition_ctx_of(a);
+    struct partition_ctx ctx = agent_partition_ctx(a);
     if (partition_apply(&ctx, &a->topo, &spec, &a->partition, err) < 0) {
         /* rolled back, or left "applying" for the next start to finish: keep the lock then */
         if (!hostfs_exists(a->partition_path))
@@ -571,7 +551,7 @@ int agent_partition(struct agent *a, const struct node_config *cfg, bool *change
         return -1;
     }
     *changed = true;
-    pin_self_to_housekeeping(a);
+    agent_pin_self_to_housekeeping(a);
     if (a->partition.irqs_skipped)
         fprintf(stderr,
                 "dsvd: warning: %u interrupt(s) stay on the HPC CPUs, their affinity cannot be "
@@ -590,7 +570,7 @@ int agent_release(struct agent *a, struct api_error *err)
         if (vm_holds_resources(vm))
             return api_fail(err, 409, "", "VM '%s' is still running; delete it first",
                             vm->spec.name);
-    struct partition_ctx ctx = partition_ctx_of(a);
+    struct partition_ctx ctx = agent_partition_ctx(a);
     if (partition_release(&ctx, &a->partition, err) < 0)
         return -1;
     node_lock_release(&a->lock, true);

@@ -82,6 +82,18 @@ int agent_reboot_vm(struct agent *a, const char *name, struct api_error *err);
 int agent_partition(struct agent *a, const struct node_config *cfg, bool *changed,
                     struct api_error *err);
 int agent_release(struct agent *a, struct api_error *err);
+/* Changes the applied partition live (agent_repartition.c): cfg's fields replace the applied
+ * ones. dry_run: *plan gets what would change and nothing does. *changed false when the split
+ * is the applied one. 409 naming the VMs and CPUs when running VMs are in the way. */
+int agent_repartition(struct agent *a, const struct node_config *cfg, bool dry_run,
+                      json_t **plan, bool *changed, struct api_error *err);
+
+/* For the partition code: its context, the host memory the host keeps (400 on hpc_mem_mib),
+ * and dsvd itself on the housekeeping CPUs. */
+struct partition_ctx agent_partition_ctx(const struct agent *a);
+int agent_check_host_memory(const struct agent *a, const struct partition_spec *spec,
+                            struct api_error *err);
+void agent_pin_self_to_housekeeping(const struct agent *a);
 
 void agent_hpc_pool(const struct agent *a, struct hpc_pool *p);
 void agent_commodity_pool(const struct agent *a, struct commodity_pool *p);

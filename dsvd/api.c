@@ -163,6 +163,25 @@ static void partition_dry_run(struct agent *a, const struct node_config *cfg, co
                                partition_plan(&a->fs, &a->topo, &spec, a->hugetlbfs_dir)));
 }
 
+/* PATCH: a live change of the applied partition (agent_repartition.c). */
+static void handle_repartition(struct agent *a, const struct node_config *cfg, bool dry,
+                               struct api_response *r)
+{
+    json_t *plan = NULL;
+    bool changed;
+    struct api_error err;
+    if (agent_repartition(a, cfg, dry, &plan, &changed, &err) < 0) {
+        api_error_response(r, &err);
+        return;
+    }
+    if (dry)
+        set_json(r, 200, json_pack("{s:b, s:b, s:o}", "dry_run", 1, "changed", changed, "plan",
+                                   plan));
+    else
+        set_json(r, 200, json_pack("{s:b, s:o}", "changed", changed, "partition",
+                                   partition_json(a)));
+}
+
 static void handle_partition(struct agent *a, const struct api_request *q, struct api_response *r)
 {
     struct node_config cfg;
@@ -173,6 +192,11 @@ static void handle_partition(struct agent *a, const struct api_request *q, struc
     if (dry && strcmp(dry, "1") != 0 && strcmp(dry, "true") != 0 && strcmp(dry, "0") != 0 &&
         strcmp(dry, "false") != 0) {
         fail(r, 400, "dry_run", "'%s' is not 1, true, 0 or false", dry);
+        return;
+    }
+    if (q->body_len == 0 && strcmp(q->method, "PATCH") == 0) {
+        fail(r, 400, "body", "a live change names what changes: hpc_cpus, housekeeping_cpus, "
+                             "commodity_cpus or hpc_mem_mib%s", "");
         return;
     }
     if (q->body_len == 0) {
@@ -188,11 +212,15 @@ static void handle_partition(struct agent *a, const struct api_request *q, struc
         api_error_response(r, &err);
         return;
     }
-    if (dry && (dry[0] == '1' || dry[0] == 't')) {
+    if (dry && (dry[0] == '1' || dry[0] == 't') && strcmp(q->method, "PUT") == 0) {
         partition_dry_run(a, &cfg, source, r);
         return;
     }
     bool changed;
+    if (strcmp(q->method, "PATCH") == 0) {
+        handle_repartition(a, &cfg, dry && (dry[0] == '1' || dry[0] == 't'), r);
+        return;
+    }
     if (agent_partition(a, &cfg, &changed, &err) < 0) {
         api_error_response(r, &err);
         return;
@@ -449,7 +477,7 @@ static void route(struct agent *a, const struct api_request *q, struct api_respo
             set_json(r, 200, node_json(a));
     } else if (strcmp(p, "/node/partition") == 0) {
         struct api_error err;
-        if (strcmp(method, "PUT") == 0)
+        if (strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0)
             handle_partition(a, q, r);
         else if (strcmp(method, "DELETE") == 0) {
             if (agent_release(a, &err) < 0)
@@ -459,7 +487,7 @@ static void route(struct agent *a, const struct api_request *q, struct api_respo
         } else if (strcmp(method, "GET") == 0)
             set_json(r, 200, partition_json(a));
         else {
-            not_allowed(r, "GET, PUT, DELETE", "/node/partition");
+            not_allowed(r, "GET, PUT, PATCH, DELETE", "/node/partition");
         }
     } else if (strcmp(p, "/vms") == 0) {
         if (strcmp(method, "GET") == 0)

@@ -27,6 +27,7 @@ struct event_log {
     struct seen_vm *seen;
     size_t nseen;
     bool partition_active;
+    struct partition_spec partition_spec; /* as last seen while active */
 };
 
 static void wake_all_locked(struct event_log *log)
@@ -120,8 +121,15 @@ static void observe(struct event_log *log, const struct agent *a, bool log_chang
             json_decref(p);
         }
         append(log, a->partition.active ? "partition.applied" : "partition.released", o);
+    } else if (log_changes && a->partition.active &&
+               !partition_spec_equal(&a->partition.spec, &log->partition_spec)) {
+        /* a live repartition (PATCH /node/partition) */
+        append(log, "partition.changed",
+               json_pack("{s:o, s:o}", "from", partition_spec_to_json(&log->partition_spec),
+                         "spec", partition_spec_to_json(&a->partition.spec)));
     }
     log->partition_active = a->partition.active;
+    log->partition_spec = a->partition.spec;
 }
 
 struct event_log *event_log_new(const struct agent *a)

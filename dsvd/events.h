@@ -1,5 +1,5 @@
 /* The agent's event log: what changed (a VM created, running, exited, failed, deleted; the
- * partition applied or released), in order, numbered, for GET /events. Events are found by
+ * partition applied, changed or released), in order, numbered, for GET /events. Events are found by
  * comparing the agent's state with what the log saw last, so no operation has to announce
  * itself. Kept in memory (the last EVENT_LOG_SIZE); a restarted agent starts a new log. */
 #ifndef DSVD_EVENTS_H

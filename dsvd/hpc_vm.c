@@ -1,8 +1,8 @@
 #include "hpc_vm.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "console_log.h"
+#include "dsv/hvmm_cli.h"
 #include "exit_status_file.h"
 #include "proc_info.h"
 
@@ -25,8 +26,8 @@ void hpc_status_path(const struct vm *vm, char *out, size_t len)
     snprintf(out, len, "%.*s.status", (int)n, vm->console_path);
 }
 
-int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[HPC_ARGV_BUFS][1024])
+int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd,
+                   char *argv[HPC_ARGV_MAX], char bufs[HPC_ARGV_BUFS][1024])
 {
     int n = 0;
     snprintf(bufs[0], 1024, "%u", vm->spec.vcpus);
@@ -74,6 +75,19 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
     hpc_status_path(vm, bufs[6], 1024);
     argv[n++] = "--status-file";
     argv[n++] = bufs[6];
+    if (l->partition && l->partition->active && strcmp(l->partition->cgroup_mode, "v1") == 0) {
+        /* hvmm places its own threads, each before it runs: nothing to find afterwards */
+        argv[n++] = "--vcpu-cgroup";
+        argv[n++] = (char *)l->partition->hpc_cgroup;
+        argv[n++] = "--housekeeping-cgroup";
+        argv[n++] = (char *)l->partition->host_cgroup;
+    }
+    if (ready_fd >= 0) {
+        /* whether the VM started, and why not, without guessing from the exit status */
+        snprintf(bufs[7], 1024, "%d", ready_fd);
+        argv[n++] = "--ready-fd";
+        argv[n++] = bufs[7];
+    }
     if (vm->spec.share) {
         argv[n++] = "--share";
         argv[n++] = (char *)(vm->share_real[0] ? vm->share_real : vm->spec.share);
@@ -98,9 +112,10 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[H
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void child_exec(const struct hpc_launch *l, char **argv, int log, int errpipe,
-                       const cpu_set_t *all_cpus)
+                       int ready_fd, const cpu_set_t *all_cpus)
 {
     setsid();
+    fcntl(ready_fd, F_SETFD, 0); /* hvmm's to keep across exec */
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull < 0)
         goto fail;
@@ -135,15 +150,39 @@ fail:;
     _exit(127);
 }
 
+/* A pipe for hvmm's launch report whose write end is above stdio (dsvd may run with
+ * 0-2 closed, and the child puts its console there). */
+static int launch_pipe(int p[2])
+{
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    if (p[1] > 2)
+        return 0;
+    int high = fcntl(p[1], F_DUPFD_CLOEXEC, 3);
+    close(p[1]);
+    p[1] = high;
+    if (high < 0) {
+        close(p[0]);
+        return -1;
+    }
+    return 0;
+}
+
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
 {
-    char *argv[HPC_ARGV_MAX];
-    char bufs[HPC_ARGV_BUFS][1024];
-    if (hpc_build_argv(l, vm, argv, bufs) < 0)
-        return api_fail(err, 500, "", "cannot build the hvmm command line");
     if (access(l->hvmm_path, X_OK) < 0)
         return api_fail(err, 503, "stack", "hvmm is not available at %s: %s", l->hvmm_path,
                         strerror(errno));
+    int ready[2];
+    if (launch_pipe(ready) < 0)
+        return api_fail(err, 500, "", "pipe: %s", strerror(errno));
+    char *argv[HPC_ARGV_MAX];
+    char bufs[HPC_ARGV_BUFS][1024];
+    if (hpc_build_argv(l, vm, ready[1], argv, bufs) < 0) {
+        close(ready[0]);
+        close(ready[1]);
+        return api_fail(err, 500, "", "cannot build the hvmm command line");
+    }
     cpu_set_t all_cpus;
     CPU_ZERO(&all_cpus);
     for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
@@ -151,30 +190,38 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
             CPU_SET(c, &all_cpus);
     char why[300];
     int log = console_log_start(vm->console_path, l->console_max_bytes, why, sizeof(why));
-    if (log < 0)
-        return api_fail(err, 500, "", "console: %s", why);
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        close(log);
-        return api_fail(err, 500, "", "pipe: %s", strerror(errno));
+    int p[2] = {-1, -1};
+    if (log < 0 || pipe2(p, O_CLOEXEC) < 0) {
+        if (log >= 0)
+            snprintf(why, sizeof(why), "pipe: %s", strerror(errno));
+        close(ready[0]);
+        close(ready[1]);
+        if (log >= 0)
+            close(log);
+        return api_fail(err, 500, "", "%s%s", log < 0 ? "console: " : "", why);
     }
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
         close(log);
+        close(ready[0]);
+        close(ready[1]);
         return api_fail(err, 500, "", "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         close(p[0]);
-        child_exec(l, argv, log, p[1], &all_cpus);
+        close(ready[0]);
+        child_exec(l, argv, log, p[1], ready[1], &all_cpus);
     }
     close(log);
     close(p[1]);
+    close(ready[1]);
     int child_errno = 0;
     ssize_t r = read(p[0], &child_errno, sizeof(child_errno));
     close(p[0]);
     if (r == (ssize_t)sizeof(child_errno)) {
+        close(ready[0]);
         waitpid(pid, NULL, 0);
         return api_fail(err, 500, "", "cannot start %s: %s", l->hvmm_path, strerror(child_errno));
     }
@@ -184,84 +231,80 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
     vm->start_time = proc_read_stat(pid, &ps) == 0 ? ps.start_time : 0;
     vm->state = VM_RUNNING;
     vm->exit_code = -1;
+    vm->launch_fd = ready[0];
+    vm->launch_pending = true;
+    vm->launch_failed = false;
     return 0;
 }
 
-static bool thread_in_root_cpuset(pid_t pid, const char *tid)
+/* The last non-empty line of the console: hvmm's message when it ended without a report. */
+static void last_console_line(const struct vm *vm, char *out, size_t len)
 {
-    char path[128], buf[256], why[128];
-    snprintf(path, sizeof(path), "/proc/%d/task/%s/cpuset", (int)pid, tid);
-    return hostfs_read(path, buf, sizeof(buf), why, sizeof(why)) == 0 && strcmp(buf, "/") == 0;
-}
-
-static bool thread_affinity(const char *tid, struct cpu_bits *out)
-{
-    cpu_set_t mask;
-    if (sched_getaffinity((pid_t)atoi(tid), sizeof(mask), &mask) < 0)
-        return false;
-    cpu_bits_clear(out);
-    for (unsigned c = 0; c < CPU_SETSIZE && c < CPUSET_MAX_CPUS; c++)
-        if (CPU_ISSET(c, &mask))
-            cpu_bits_set(out, c);
-    return true;
-}
-
-static void move_thread(const char *cgroup, const char *tid)
-{
-    char path[600], why[256];
-    snprintf(path, sizeof(path), "%s/tasks", cgroup);
-    hostfs_write(path, tid, why, sizeof(why));
-}
-
-int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm)
-{
-    const struct partition_state *p = l->partition;
-    if (!p || !p->active || strcmp(p->cgroup_mode, "v1") != 0 || vm->state != VM_RUNNING)
-        return 1;
-    char dir[64], self[32];
-    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
-    snprintf(self, sizeof(self), "%d", (int)vm->pid);
-    DIR *d = opendir(dir);
-    if (!d)
-        return 1;
-    unsigned in_hpc = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        /* The main thread stays where it is (the root cpuset, pinned by hvmm itself to the
-         * housekeeping CPUs): it creates the vCPU threads, which inherit its cpuset, and a
-         * cpuset without the HPC CPUs would make that fail. hvmm's other threads cannot be
-         * told apart by name, so they are placed by affinity: within the VM's CPUs (vCPU
-         * threads, and the short-lived threads that populate guest memory) into dsv-hpc,
-         * entirely outside the HPC CPUs into dsv-host. */
-        if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
-            continue;
-        struct cpu_bits aff;
-        if (!thread_affinity(de->d_name, &aff))
-            continue;
-        bool vcpu = cpu_bits_subset(&aff, &vm->cpus);
-        if (thread_in_root_cpuset(vm->pid, de->d_name)) {
-            if (vcpu)
-                move_thread(p->hpc_cgroup, de->d_name);
-            else if (!cpu_bits_intersects(&aff, &p->spec.hpc_cpus))
-                move_thread(p->host_cgroup, de->d_name);
-        }
-        if (vcpu && !thread_in_root_cpuset(vm->pid, de->d_name))
-            in_hpc++;
+    snprintf(out, len, "(no output)");
+    FILE *f = fopen(vm->console_path, "re");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0])
+            snprintf(out, len, "%s", line);
     }
-    closedir(d);
-    return in_hpc >= vm->spec.vcpus;
+    fclose(f);
 }
 
+static int launch_done(struct vm *vm, int result)
+{
+    close(vm->launch_fd);
+    vm->launch_fd = -1;
+    vm->launch_pending = false;
+    vm->launch_failed = result < 0;
+    return result;
+}
+
+int hpc_launch_check(struct vm *vm, int wait_ms)
+{
+    if (!vm->launch_pending)
+        return vm->launch_failed ? -1 : 1;
+    struct pollfd pfd = {.fd = vm->launch_fd, .events = POLLIN};
+    int n = poll(&pfd, 1, wait_ms);
+    if (n == 0 || (n < 0 && errno == EINTR))
+        return 0;
+    char line[HVMM_READY_LINE_MAX + 1];
+    ssize_t got = n < 0 ? -1 : read(vm->launch_fd, line, sizeof(line) - 1);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    line[got > 0 ? got : 0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    if (strcmp(line, HVMM_READY_LINE) == 0)
+        return launch_done(vm, 1);
+    size_t elen = strlen(HVMM_READY_ERROR);
+    if (strncmp(line, HVMM_READY_ERROR, elen) == 0) {
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm could not start the VM: %s",
+                 line + elen);
+    } else {
+        /* hvmm went before it could tell (killed, or it refused its command line) */
+        char last[300];
+        last_console_line(vm, last, sizeof(last));
+        snprintf(vm->exit_reason, sizeof(vm->exit_reason),
+                 "hvmm ended before it started the VM: %s", last);
+    }
+    return launch_done(vm, -1);
+}
+
+/* A launch failure keeps hvmm's own reason; the status is still recorded. */
 static void describe_status(struct vm *vm, int status)
 {
     if (WIFEXITED(status)) {
         vm->exit_code = WEXITSTATUS(status);
-        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d",
-                 vm->exit_code);
+        if (!vm->launch_failed)
+            snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm exited with status %d",
+                     vm->exit_code);
     } else if (WIFSIGNALED(status)) {
         vm->exit_code = 128 + WTERMSIG(status);
-        snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm killed by signal %d (%s)",
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+        if (!vm->launch_failed)
+            snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm killed by signal %d (%s)",
+                     WTERMSIG(status), strsignal(WTERMSIG(status)));
     }
 }
 
@@ -271,14 +314,16 @@ int hpc_refresh(struct vm *vm)
         return 0;
     if (vm->is_child) {
         int status;
+        hpc_launch_check(vm, 0);
         pid_t r = waitpid(vm->pid, &status, WNOHANG);
         if (r == 0)
             return 0;
+        hpc_launch_check(vm, 0); /* a report sent before the exit is in the pipe */
         if (r == vm->pid)
             describe_status(vm, status);
-        else
+        else if (!vm->launch_failed)
             snprintf(vm->exit_reason, sizeof(vm->exit_reason), "hvmm is gone");
-        vm->state = VM_EXITED;
+        vm->state = vm->launch_failed ? VM_FAILED : VM_EXITED;
         return 1;
     }
     if (proc_is_same_running(vm->pid, vm->start_time))

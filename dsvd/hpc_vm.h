@@ -8,7 +8,8 @@
 #include "partition.h"
 #include "vm_record.h"
 
-#define HPC_ARGV_MAX (VM_ARGV_MAX + 32)
+/* hvmm's own options (at most 40 words) and the program's words */
+#define HPC_ARGV_MAX (VM_ARGV_MAX + 48)
 
 struct hpc_launch {
     const char *hvmm_path;
@@ -17,20 +18,20 @@ struct hpc_launch {
     uint64_t console_max_bytes; /* the console file's cap (console_log.h) */
 };
 
-#define HPC_ARGV_BUFS 7
+#define HPC_ARGV_BUFS 8
 
-/* Fills argv (pointers into vm and bufs; bufs must outlive argv). Returns argc or -1. */
-int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, char *argv[HPC_ARGV_MAX],
-                   char bufs[HPC_ARGV_BUFS][1024]);
+/* Fills argv (pointers into vm and bufs; bufs must outlive argv); ready_fd >= 0 is passed as
+ * --ready-fd. Returns argc or -1. */
+int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd,
+                   char *argv[HPC_ARGV_MAX], char bufs[HPC_ARGV_BUFS][1024]);
 /* STATE_DIR/vms/NAME.status, next to the console: hvmm --status-file. */
 void hpc_status_path(const struct vm *vm, char *out, size_t len);
 /* Starts hvmm with the owner's rights (--uid, --gid, --groups when the owner is not the agent's
  * user) on the VM's copies of its files (vm_files.h); on success vm->pid, start_time, state=running. */
 int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err);
-/* Moves hvmm's threads still in the root cpuset: those pinned within vm->cpus (vCPUs) into the
- * HPC cpuset, those entirely off the HPC CPUs into housekeeping; the main thread stays (it
- * creates the vCPU threads). Idempotent; returns 1 once every vCPU can be in place. */
-int hpc_place_threads(const struct hpc_launch *l, const struct vm *vm);
+/* Reads hvmm's launch report (hvmm --ready-fd), waiting up to wait_ms: 1 the VM started,
+ * -1 it could not (vm->exit_reason says why, vm->launch_failed is set), 0 not told yet. */
+int hpc_launch_check(struct vm *vm, int wait_ms);
 /* Updates vm->state when hvmm is gone. Returns 1 if the state changed. */
 int hpc_refresh(struct vm *vm);
 /* SIGTERM, then SIGKILL after a grace period; waits for it to go. */

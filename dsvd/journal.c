@@ -59,6 +59,38 @@ int journal_set(struct journal *j, const char *path, const char *value, char *er
     return 0;
 }
 
+const char *journal_original(const struct journal *j, const char *path)
+{
+    for (size_t i = 0; i < j->count; i++)
+        if (j->entries[i].kind == JOURNAL_FILE && strcmp(j->entries[i].path, path) == 0)
+            return j->entries[i].old;
+    return NULL;
+}
+
+size_t journal_index_of(const struct journal *j, const char *path)
+{
+    for (size_t i = 0; i < j->count; i++)
+        if (strcmp(j->entries[i].path, path) == 0)
+            return i;
+    return j->count;
+}
+
+int journal_set_at(struct journal *j, size_t pos, const char *path, const char *value, char *err,
+                   size_t errlen)
+{
+    if (journal_original(j, path))
+        return hostfs_write(path, value, err, errlen);
+    size_t before = j->count;
+    if (journal_set(j, path, value, err, errlen) < 0)
+        return -1;
+    if (j->count == before || pos >= before)
+        return 0; /* unchanged, or already last */
+    struct journal_entry e = j->entries[before];
+    memmove(&j->entries[pos + 1], &j->entries[pos], (before - pos) * sizeof(e));
+    j->entries[pos] = e;
+    return 0;
+}
+
 int journal_record(struct journal *j, const char *path, const char *undo_value, char *err,
                    size_t errlen)
 {

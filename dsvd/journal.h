@@ -36,6 +36,17 @@ void journal_free(struct journal *j);
 /* Writes value to path after recording its current value. No-op (nothing recorded) when the
  * current value already equals value. */
 int journal_set(struct journal *j, const char *path, const char *value, char *err, size_t errlen);
+/* The value path had before the partition first changed it, or NULL when it is not in the
+ * journal (a live change reads what to steer from it, so release still restores the first). */
+const char *journal_original(const struct journal *j, const char *path);
+/* The index of the first entry for path (any kind), or j->count when there is none. */
+size_t journal_index_of(const struct journal *j, const char *path);
+/* journal_set, but the entry is inserted at index pos (<= count), so that a restore runs it
+ * after the entries from pos on: a cgroup first changed by a live change must get its old CPUs
+ * back only after its parent (and the exclusive HPC cpuset) gave them up. A path already in the
+ * journal is only written: its first entry keeps the value to restore. */
+int journal_set_at(struct journal *j, size_t pos, const char *path, const char *value, char *err,
+                   size_t errlen);
 /* Records that path must be set to undo_value on restore (for files written as operations,
  * like cgroup.subtree_control, whose old value is not what undoes the write). */
 int journal_record(struct journal *j, const char *path, const char *undo_value, char *err,

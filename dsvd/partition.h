@@ -42,7 +42,8 @@ struct partition_state {
 struct partition_ctx {
     const struct hostfs *fs;
     const char *state_path;  /* saved after every step; NULL: not saved */
-    const char *fail_after;  /* test hook: fail right after the step of this name */
+    const char *fail_after;  /* test hook: fail right after the step of this name ("change":
+                              * a live change, after its last write) */
     const char *hugetlbfs_dir; /* mount point of the HPC hugetlbfs; NULL: none, the HPC
                                 * hugepages stay in the shared pool */
 };
@@ -62,6 +63,12 @@ int partition_apply(const struct partition_ctx *ctx, const struct host_topology 
 /* Restores every journaled value and removes what apply created. */
 int partition_release(const struct partition_ctx *ctx, struct partition_state *st,
                       struct api_error *err);
+
+/* Processes in other mount namespaces holding a copy of the partition's hugetlbfs mount (it
+ * lives on, with its reservation, until they end): "comm (pid N), ..." in out, one per
+ * namespace; how many. None on a fake host tree. */
+unsigned partition_hugetlbfs_copies(const struct partition_ctx *ctx,
+                                    const struct partition_state *st, char *out, size_t len);
 
 void partition_state_init(struct partition_state *st, bool fake);
 void partition_state_free(struct partition_state *st);

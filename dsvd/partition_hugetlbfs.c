@@ -9,6 +9,7 @@
  * them. The mount point is root-only (mode 0700, on the directory and the mount). */
 #include "partition_steps.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,4 +83,77 @@ int partition_hugetlbfs_undo(const struct partition_ctx *ctx, struct partition_s
     st->hugetlbfs.mounted = false;
     rmdir(st->hugetlbfs.path); /* ours (mkdir'ed by the step); left alone if not empty */
     return 0;
+}
+
+/* The mount point of a /proc/PID/mountinfo line that is a hugetlbfs, or NULL. */
+static const char *hugetlbfs_mount_point(char *line)
+{
+    if (!strstr(line, " - hugetlbfs "))
+        return NULL;
+    char *f = line;
+    for (int i = 0; i < 4 && f; i++) { /* id, parent, dev, root, then the mount point */
+        f = strchr(f, ' ');
+        if (f)
+            f++;
+    }
+    if (!f)
+        return NULL;
+    f[strcspn(f, " ")] = '\0';
+    return f;
+}
+
+static bool holds_copy(const char *mountinfo, const char *path)
+{
+    FILE *f = fopen(mountinfo, "re");
+    if (!f)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        const char *mp = hugetlbfs_mount_point(line);
+        found = mp && strcmp(mp, path) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+unsigned partition_hugetlbfs_copies(const struct partition_ctx *ctx,
+                                    const struct partition_state *st, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (hostfs_is_fake(ctx->fs) || !st->hugetlbfs.mounted)
+        return 0; /* a fake tree has no processes, nor namespaces */
+    char ours[64] = "", seen[16][64];
+    unsigned nseen = 0, n = 0;
+    if (readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1) < 0)
+        return 0;
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        char link[300], ns[64] = "", info[300], comm[64] = "?";
+        snprintf(link, sizeof(link), "/proc/%s/ns/mnt", de->d_name);
+        if (readlink(link, ns, sizeof(ns) - 1) < 0 || strcmp(ns, ours) == 0)
+            continue;
+        bool known = false;
+        for (unsigned i = 0; i < nseen && !known; i++)
+            known = strcmp(seen[i], ns) == 0;
+        if (known)
+            continue;
+        if (nseen < 16)
+            snprintf(seen[nseen++], sizeof(seen[0]), "%s", ns);
+        snprintf(info, sizeof(info), "/proc/%s/mountinfo", de->d_name);
+        if (!holds_copy(info, st->hugetlbfs.path))
+            continue;
+        snprintf(info, sizeof(info), "/proc/%s/comm", de->d_name);
+        char why[64];
+        hostfs_read(info, comm, sizeof(comm), why, sizeof(why));
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s (pid %s)", n ? ", " : "", comm, de->d_name);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
 }

@@ -265,8 +265,8 @@ int step_workqueue(struct apply_run *r)
     return steer_mask_file(r, path);
 }
 
-static int hugepage_path(const struct partition_ctx *ctx, const struct partition_state *st,
-                         unsigned node, char *out, size_t len)
+int partition_hugepage_path(const struct partition_ctx *ctx, const struct partition_state *st,
+                            unsigned node, char *out, size_t len)
 {
     char nodedir[512];
     hostfs_path(ctx->fs, nodedir, sizeof(nodedir), "/sys/devices/system/node/node%u", node);
@@ -291,7 +291,7 @@ int step_hugepages(struct apply_run *r)
         unsigned node = (unsigned)cpu_bits_nth(&st->hpc_nodes, i);
         uint64_t share = pages / nnodes + (i == 0 ? pages % nnodes : 0);
         char path[1024], buf[64];
-        if (hugepage_path(r->ctx, st, node, path, sizeof(path)) < 0 ||
+        if (partition_hugepage_path(r->ctx, st, node, path, sizeof(path)) < 0 ||
             hostfs_read(path, buf, sizeof(buf), r->err, sizeof(r->err)) < 0)
             return -1;
         uint64_t before = strtoull(buf, NULL, 10), want = before + share;

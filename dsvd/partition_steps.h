@@ -21,6 +21,10 @@ int step_workqueue(struct apply_run *r);
 int step_hugepages(struct apply_run *r);
 int step_hugetlbfs(struct apply_run *r); /* partition_hugetlbfs.c */
 
+/* nr_hugepages of a NUMA node (the global one on a host without nodes in sysfs). */
+int partition_hugepage_path(const struct partition_ctx *ctx, const struct partition_state *st,
+                            unsigned node, char *out, size_t len);
+
 /* Unmounts the partition's hugetlbfs if one is recorded; must run before the journal restores
  * nr_hugepages (a mounted reservation would keep the pages). */
 int partition_hugetlbfs_undo(const struct partition_ctx *ctx, struct partition_state *st,

@@ -128,6 +128,8 @@ void vm_destroy(struct vm *vm)
 {
     if (!vm)
         return;
+    if (vm->launch_pending)
+        close(vm->launch_fd);
     vm_spec_free(&vm->spec);
     free(vm);
 }

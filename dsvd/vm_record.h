@@ -22,6 +22,11 @@ struct vm {
     pid_t pid;             /* hpc: the hvmm process */
     unsigned long long start_time;
     bool is_child;         /* started by this agent instance (reaped with waitpid) */
+    /* hpc: hvmm's launch report (hvmm --ready-fd) not read yet from launch_fd; not saved:
+     * a restarted agent learns the end from the status file */
+    bool launch_pending;
+    int launch_fd;
+    bool launch_failed;    /* hvmm said it could not start the VM: exit_reason says why */
     int exit_code;         /* -1 while unknown */
     char exit_reason[160];
     char console_path[512];

@@ -6,6 +6,7 @@
 #include "cgroup_join.h"
 #include "dsv_config.h"
 #include "exit_status_file.h"
+#include "launch_report.h"
 #include "log.h"
 #include "options.h"
 #include "pid_namespace.h"
@@ -29,27 +30,41 @@ int main(int argc, char **argv)
 	case OPTS_RUN:
 		break;
 	}
+	if (launch_report_open(opts.ready_fd, err, sizeof(err))) {
+		log_err("%s", err);
+		return HVMM_EXIT_SETUP;
+	}
 	/* opened first: at the end hvmm may be jailed, under seccomp */
 	int status_fd = -1, status, in_child = 0;
 	if (opts.status_file && (status_fd = exit_status_file_open(opts.status_file, err,
 								   sizeof(err))) < 0) {
 		log_err("%s", err);
+		launch_report_failed(err);
 		return HVMM_EXIT_SETUP;
 	}
 	/* Before anything is allocated, so that all of it is accounted to the cgroups. */
 	for (int i = 0; i < opts.ncgroups; i++) {
 		if (cgroup_join(opts.cgroups[i], err, sizeof(err))) {
-			log_err("--cgroup %s: %s", opts.cgroups[i], err);
+			char why[640];
+
+			snprintf(why, sizeof(why), "--cgroup %s: %s", opts.cgroups[i], err);
+			log_err("%s", why);
+			launch_report_failed(why);
 			status = HVMM_EXIT_SETUP;
 			goto record;
 		}
 	}
 	if (opts.jail) {
 		switch (pidns_enter(&status, err, sizeof(err))) {
-		case -1:
-			log_err("--jail: %s", err);
+		case -1: {
+			char why[640];
+
+			snprintf(why, sizeof(why), "--jail: %s", err);
+			log_err("%s", why);
+			launch_report_failed(why);
 			status = HVMM_EXIT_SETUP;
 			goto record;
+		}
 		case 1:
 			goto record; /* the VM ran in the child: its status is ours */
 		}

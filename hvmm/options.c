@@ -46,6 +46,9 @@ static const char usage[] =
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
 	"  --status-file FILE         write the exit status to FILE (\"N\\n\"; empty while running)\n"
+	"  --ready-fd N               report the launch on the inherited descriptor N (3 or\n"
+	"                             above): one line, \"ready\" once the guest starts or\n"
+	"                             \"error: REASON\" when it cannot, then N is closed\n"
 	"  --jail DIR                 run as PID 1 of new PID, network and IPC namespaces\n"
 	"                             (hvmm's first process waits and passes on the status)\n"
 	"                             and in a private mount namespace rooted at DIR, entered\n"
@@ -53,6 +56,10 @@ static const char usage[] =
 	"  --cgroup DIR               join the cgroup DIR (cgroup v1 or v2; repeat for one\n"
 	"                             per v1 hierarchy) before anything else, so guest memory\n"
 	"                             and every thread are accounted there\n"
+	"  --vcpu-cgroup DIR          each vCPU thread enters the cgroup DIR (a v1 cpuset or a\n"
+	"                             threaded v2 cgroup holding the vCPUs' CPUs) before the\n"
+	"                             guest runs\n"
+	"  --housekeeping-cgroup DIR  hvmm's own threads enter DIR once the vCPU threads exist\n"
 	"  --uid UID --gid GID        run as this user and group (numeric ids) once /dev/kvm,\n"
 	"                             memory and pinning are set up: the share, kernel and\n"
 	"                             program are opened as that user, and every file the\n"
@@ -74,9 +81,10 @@ const char *opts_usage(void)
 
 enum {
 	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
-	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE,
+	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE, OPT_READY_FD,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
-	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_NET, OPT_INHERIT_FD,
+	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_VCPU_CGROUP, OPT_HK_CGROUP,
+	OPT_NET, OPT_INHERIT_FD,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "test-seccomp", required_argument, NULL, OPT_TEST_SECCOMP }, /* hidden */
@@ -101,6 +110,8 @@ static const struct option long_opts[] = {
 	{ "gid", required_argument, NULL, OPT_GID },
 	{ "groups", required_argument, NULL, OPT_GROUPS },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "vcpu-cgroup", required_argument, NULL, OPT_VCPU_CGROUP },
+	{ "housekeeping-cgroup", required_argument, NULL, OPT_HK_CGROUP },
 	{ "share-max-file-size", required_argument, NULL, OPT_SHARE_MAX_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -278,6 +289,14 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_STATUS_FILE:
 		o->status_file = arg;
 		return 0;
+	case OPT_READY_FD:
+		/* stdio is the console's; a launcher's pipe comes above it */
+		if (parse_int(arg, 3, 1 << 20, &o->ready_fd)) {
+			snprintf(err, errlen, "--ready-fd '%s': expected a descriptor number, 3 or "
+				 "above", arg);
+			return -1;
+		}
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -316,6 +335,19 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		}
 		o->cgroups[o->ncgroups++] = arg;
 		return 0;
+	case OPT_VCPU_CGROUP:
+	case OPT_HK_CGROUP:
+		if (arg[0] != '/') {
+			snprintf(err, errlen, "--%s '%s': expected an absolute path to a cgroup "
+				 "directory", c == OPT_VCPU_CGROUP ? "vcpu-cgroup" : "housekeeping-cgroup",
+				 arg);
+			return -1;
+		}
+		if (c == OPT_VCPU_CGROUP)
+			o->vcpu_cgroup = arg;
+		else
+			o->hk_cgroup = arg;
+		return 0;
 	case OPT_SHARE_MAX_FILE:
 		if (size_parse(arg, &o->share_max_file_size, sub, sizeof(sub))) {
 			snprintf(err, errlen, "--share-max-file-size: %s", sub);
@@ -343,6 +375,12 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 
 static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 {
+	for (int i = 0; i < o->ninherit; i++)
+		if (o->inherit_fds[i] == o->ready_fd) {
+			snprintf(err, errlen, "--inherit-fd %d is the --ready-fd: hvmm's launch report "
+				 "is never the guest's", o->ready_fd);
+			return -1;
+		}
 	if (o->ncpus && o->vcpus && o->ncpus != o->vcpus) {
 		snprintf(err, errlen, "--vcpus %d but --cpus names %d CPUs: give one host CPU per vCPU",
 			 o->vcpus, o->ncpus);
@@ -392,6 +430,7 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 	memset(o, 0, sizeof(*o));
 	o->mem = HVMM_DEFAULT_MEM;
 	o->hugepages = GM_HUGE_AUTO;
+	o->ready_fd = -1;
 	err[0] = '\0';
 
 	if (argc < 2) {

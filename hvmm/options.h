@@ -34,6 +34,7 @@ struct hvmm_opts {
 	enum stats_mode stats;
 	const char *log;
 	const char *status_file;         /* --status-file FILE: the exit status, for dsvd */
+	int ready_fd;                    /* --ready-fd N: the launch report; -1 = none */
 	const char *kernel;              /* NULL = the built lwk */
 	int verbose;
 	/* least privilege: docs/security.md */
@@ -49,6 +50,8 @@ struct hvmm_opts {
 	int ngroups;
 	const char *cgroups[HVMM_MAX_CGROUPS]; /* --cgroup DIR, joined before anything else */
 	int ncgroups;
+	const char *vcpu_cgroup;         /* --vcpu-cgroup DIR: where each vCPU thread goes */
+	const char *hk_cgroup;           /* --housekeeping-cgroup DIR: hvmm's own threads */
 	uint64_t share_max_file_size;    /* --share-max-file-size: RLIMIT_FSIZE; 0 = none */
 	char **prog_argv;                /* after "--"; NULL when none */
 	int prog_argc;

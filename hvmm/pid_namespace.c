@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dsv/hvmm_cli.h"
+#include "launch_report.h"
 
 /* Waits for the child, passing on what would have stopped hvmm; returns its status. */
 static int relay(pid_t child, const sigset_t *sigs)
@@ -78,8 +79,12 @@ int pidns_enter(int *status, char *err, size_t errlen)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		/* No network (seccomp forbids sockets anyway) and no System V IPC to reach. */
 		if (unshare(CLONE_NEWNET | CLONE_NEWIPC)) {
-			fprintf(stderr, "hvmm: error: --jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): "
-				"%s\n", strerror(errno));
+			char why[160];
+
+			snprintf(why, sizeof(why), "--jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): %s",
+				 strerror(errno));
+			fprintf(stderr, "hvmm: error: %s\n", why);
+			launch_report_failed(why);
 			_exit(HVMM_EXIT_SETUP);
 		}
 		/* PID 1 drops the signals it neither handles nor blocks: SIGINT, SIGTERM and
@@ -89,6 +94,8 @@ int pidns_enter(int *status, char *err, size_t errlen)
 		sigprocmask(SIG_SETMASK, &sigs, NULL);
 		return 0;
 	}
+	/* the child reports the launch; its end closes the launcher's pipe */
+	launch_report_detach();
 	keep_only_kill();
 	*status = relay(child, &sigs);
 	return 1;

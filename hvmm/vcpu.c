@@ -7,11 +7,13 @@
 #include <sys/mman.h>
 
 #include "boot.h"
+#include "cgroup_join.h"
 #include "dsv/hvmm_cli.h"
 #include "dsv/hypercall.h"
 #include "log.h"
 #include "seccomp_filter.h"
 #include "vm.h"
+#include "vm_setup.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -299,7 +301,17 @@ void *vcpu_thread(void *arg)
 	/* Named so that agents and tools can place threads exactly (dsvd, ps -L, top -H). */
 	snprintf(name, sizeof(name), "vcpu%d", v->index);
 	pthread_setname_np(pthread_self(), name);
-	ok = vcpu_setup(v) == 0;
+	ok = 1;
+	/* Into the VM's CPU cgroup before anything is set up or allocated; then pinned again,
+	 * as entering a v1 cpuset widens the thread's CPUs to the whole cpuset's. */
+	if (vm->vcpu_cg_fd >= 0 &&
+	    (cgroup_enter_thread(vm->vcpu_cg_fd) || vm_pin_self(&v->host_cpu, 1))) {
+		snprintf(v->setup_err, sizeof(v->setup_err), "--vcpu-cgroup %s: vCPU %d cannot "
+			 "enter it on CPU %d: %s", vm->opts->vcpu_cgroup, v->index, v->host_cpu,
+			 strerror(errno));
+		ok = 0;
+	}
+	ok = ok && vcpu_setup(v) == 0;
 
 	/* this vCPU thread's seccomp filter, before the guest runs */
 	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "cgroup_join.h"
 #include "cpulist.h"
 #include "credentials.h"
 #include "dsv/hypercall.h"
@@ -26,6 +27,7 @@
 #include "dsv/hvmm_cli.h"
 #include "fileio.h"
 #include "image_file.h"
+#include "launch_report.h"
 #include "log.h"
 #include "privileges.h"
 #include "seccomp_filter.h"
@@ -155,6 +157,25 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 	return rc;
 }
 
+/* Opened now: the jail and the privilege drop come later, the threads enter later still. */
+static int open_thread_cgroups(struct vm *vm, char *err, size_t errlen)
+{
+	const struct hvmm_opts *o = vm->opts;
+	char sub[256];
+
+	if (o->vcpu_cgroup &&
+	    (vm->vcpu_cg_fd = cgroup_open_for_threads(o->vcpu_cgroup, sub, sizeof(sub))) < 0) {
+		snprintf(err, errlen, "--vcpu-cgroup %s: %s", o->vcpu_cgroup, sub);
+		return -1;
+	}
+	if (o->hk_cgroup &&
+	    (vm->hk_cg_fd = cgroup_open_for_threads(o->hk_cgroup, sub, sizeof(sub))) < 0) {
+		snprintf(err, errlen, "--housekeeping-cgroup %s: %s", o->hk_cgroup, sub);
+		return -1;
+	}
+	return 0;
+}
+
 static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err,
 		 size_t errlen)
 {
@@ -162,6 +183,8 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 	char sub[320];
 
 	if (vm_choose_cpus(vm, err, errlen))
+		return -1;
+	if (open_thread_cgroups(vm, err, errlen))
 		return -1;
 	if (vm_pin_self(vm->hk_cpus, vm->nhk_cpus))
 		log_warn("cannot pin hvmm to its housekeeping CPUs: %s", strerror(errno));
@@ -224,6 +247,14 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			snprintf(err, errlen, "%s", vm->vcpu[i].setup_err);
 			failed = 1;
 		}
+	}
+	/* Only now: the vCPU threads, pinned to CPUs the housekeeping cgroup lacks, are born
+	 * from this thread, in its cgroup. Pinned again after, as entering widens the mask. */
+	if (!failed && vm->hk_cg_fd >= 0 &&
+	    (cgroup_enter_thread(vm->hk_cg_fd) || vm_pin_self(vm->hk_cpus, vm->nhk_cpus))) {
+		snprintf(err, errlen, "--housekeeping-cgroup %s: cannot enter: %s",
+			 vm->opts->hk_cgroup, strerror(errno));
+		failed = 1;
 	}
 	if (!failed) {
 		bp = (struct boot_params){
@@ -289,20 +320,49 @@ static void teardown(struct vm *vm)
 	free(vm->cpuid);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
+	if (vm->vcpu_cg_fd >= 0)
+		close(vm->vcpu_cg_fd);
+	if (vm->hk_cg_fd >= 0)
+		close(vm->hk_cg_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 }
 
-static int open_console(const struct hvmm_opts *o, FILE **log_file)
+/* --log is opened as the VM's user (--uid): it is that user's path, not root's. */
+static int open_console(const struct hvmm_opts *o, FILE **log_file, char *err, size_t errlen)
 {
-	int fd;
+	char sub[256];
+	int fd, e;
 
 	*log_file = NULL;
 	if (!o->log)
 		return STDOUT_FILENO;
-	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (cred_fs_enter(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--log %s: %s", o->log, sub);
 		return -1;
+	}
+	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+	e = errno;
+	if (cred_fs_leave(o, sub, sizeof(sub))) {
+		snprintf(err, errlen, "--log %s: %s", o->log, sub);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "--log %s: %s", o->log,
+			 e == ENXIO ? "not a regular file" /* a FIFO nobody reads */ : strerror(e));
+		return -1;
+	}
+	/* a FIFO or a device would block or swallow the console: a file only */
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--log %s: not a regular file", o->log);
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	*log_file = fdopen(fd, "w");
 	return fd;
 }
@@ -319,13 +379,15 @@ int vm_run(const struct hvmm_opts *opts)
 	memset(&vm, 0, sizeof(vm));
 	vm.opts = opts;
 	vm.kvm_fd = vm.vm_fd = vm.notify_efd = vm.exit_efd = -1;
+	vm.vcpu_cg_fd = vm.hk_cg_fd = -1;
 	vm.times.ns_start = now_ns();
 	pthread_mutex_init(&vm.exit_lock, NULL);
 	log_set_verbose(opts->verbose);
 
-	out_fd = open_console(opts, &log_file);
+	out_fd = open_console(opts, &log_file, err, sizeof(err));
 	if (out_fd < 0) {
-		log_err("--log %s: %s", opts->log, strerror(errno));
+		log_err("%s", err);
+		launch_report_failed(err);
 		return HVMM_EXIT_SETUP;
 	}
 	log_set_file(log_file);
@@ -343,6 +405,7 @@ int vm_run(const struct hvmm_opts *opts)
 	if (setup(&vm, &prog, &have_prog, err, sizeof(err)) ||
 	    start(&vm, &prog, have_prog, err, sizeof(err))) {
 		log_err("%s", err);
+		launch_report_failed(err);
 		atomic_store(&vm.exiting, 1);
 		teardown(&vm);
 		return HVMM_EXIT_SETUP;
@@ -351,6 +414,7 @@ int vm_run(const struct hvmm_opts *opts)
 		 cpulist_format(vm.cpus, (size_t)vm.nvcpus, err, sizeof(err)),
 		 (unsigned long long)(vm.mem.size >> 20), gm_backing_name(vm.mem.backing),
 		 vm.plat->name);
+	launch_report_ready();
 	housekeeping(&vm, sig_fd);
 	for (int i = 0; i < vm.nvcpus; i++)
 		if (vm.vcpu[i].started)

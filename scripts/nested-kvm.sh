@@ -58,7 +58,6 @@ if [ ! -f "$kdir/ready" ]; then
     echo "$kver" >"$kdir/ready"
 fi
 
-# not under /tmp: the guest mounts a tmpfs of its own there
 run=$(mktemp -d "$cache/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 chmod 755 "$run"
@@ -74,6 +73,13 @@ chmod 755 "$run"
     printf 'echo $? >%q\n' "$run/status"
 } >"$run/command"
 chmod 755 "$run/command"
+
+# The guest mounts tmpfs of its own on /tmp and /run; a checkout or cache there (a CI clone
+# in /tmp, say) is mounted back over them from the host's root.
+keep=""
+for p in "$PWD" "$cache"; do
+    case $p in /tmp/?*|/run/?*) keep="$keep $(printf '%s' "$p" | cut -d/ -f1-3)" ;; esac
+done
 
 # The guest's init: modules, the shared root, fresh kernel file systems, then the command
 # through chroot, its output through a pipe (the console is a terminal, and programs that
@@ -96,8 +102,10 @@ done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap hostroot /newroot ||
     { echo "nested-kvm: cannot mount the host's root"; poweroff -f; }
 for d in proc sys dev; do mount --move /\$d /newroot/\$d; done
+mkdir -p /hostview && mount --bind /newroot /hostview
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
+for k in $keep; do mkdir -p /newroot\$k && mount --bind /hostview\$k /newroot\$k; done
 mount -t devpts devpts /newroot/dev/pts 2>/dev/null
 mount -t tmpfs -o mode=1777 shm /newroot/dev/shm 2>/dev/null
 mount -t tmpfs cgroup /newroot/sys/fs/cgroup

@@ -2,7 +2,7 @@
  * The product path: the runner drives VMs through dsvd. By default it starts its own dsvd on
  * a temporary socket and state directory (as dsvd's integration tests do) and stops it at
  * the end; --socket uses a running one instead. HTTP goes through the CLI's client
- * (dsv/http_client.c), bodies are built and read with jansson.
+ * (common/http_client.c, shared with the CLI), bodies are built and read with jansson.
  */
 #include "interference.h"
 
@@ -309,4 +309,17 @@ int ix_dsvd_hpc_cgroup(struct ix_dsvd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "dsvd reports no HPC cgroup");
 	json_decref(j);
 	return dir ? 0 : -1;
+}
+
+int ix_dsvd_console_has(struct ix_dsvd *d, const char *name, const char *text)
+{
+	struct http_reply r;
+	char why[512], path[128];
+	snprintf(path, sizeof path, "/vms/%s/console", name);
+	if (http_request(d->sock, "GET", path, NULL, &r, why, sizeof why) < 0)
+		return -1;
+	int found = r.status == 200 ? r.body && memmem(r.body, r.len, text, strlen(text)) != NULL
+				    : -1;
+	http_reply_free(&r);
+	return found;
 }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define IX_MAX_REPS  64
 #define IX_MAX_CPUS  1024
@@ -16,6 +17,10 @@
 #define IX_PATH      4096
 
 enum ix_scn { SCN_NATIVE, SCN_HPC_ALONE, SCN_SINGLE, SCN_SINGLE_PINNED, SCN_DUAL, NSCN };
+/* What the commodity VMs are: the lwk running hog (the default), or ordinary Linux VMs
+ * booted from a disk image (--hog-image) that run a hog from their cloud-init user-data. A
+ * scenario without hogs has one row, under HOG_LWK. */
+enum ix_hog_kind { HOG_LWK, HOG_IMAGE, NHOGKIND };
 
 /* One measurement: the application run and, optionally, the fwq probe in the same setting. */
 struct ix_sample {
@@ -39,6 +44,10 @@ struct ix_cfg {
 	int hog_quota_pct;         /* dual-stack hogs' cpu_quota_pct in dsvd; 0: none */
 	const char *hog_mode;      /* our names: cpu membw syscall pagefault */
 	const char *hog_arg;       /* hog's names: spin mem syscall fault */
+	bool kind_on[NHOGKIND];    /* --hog-kind */
+	char hog_image[IX_PATH];   /* --hog-image, made absolute */
+	int hog_image_mem_mib;     /* memory of an image hog */
+	double hog_boot_s;         /* how long image hogs may take to start their hog */
 	const char *workload;      /* cg fwq stream dgemm */
 	char size[64];             /* "" default, "small", or a number */
 	bool scn_on[NSCN];
@@ -97,6 +106,8 @@ int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *
 int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, int *exit_code,
 	       char *console, size_t clen, int *pid);
 int ix_dsvd_delete(struct ix_dsvd *d, const char *name);
+/* 1 when VM name's console (GET /vms/{name}/console) holds text, 0 not (yet), -1 error. */
+int ix_dsvd_console_has(struct ix_dsvd *d, const char *name, const char *text);
 
 /* virt.c: libvirt domains we define ourselves (the single-stack runs). */
 int ix_virt_open(char *err, size_t errlen);
@@ -140,8 +151,19 @@ struct ix_ctx {
 };
 /* Measures what booting costs a hog VM of the machine type (pc: dsvd's). */
 int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen);
-/* Runs one repetition of scenario s into out. Returns 0, or -1 when stopped. */
-int ix_run_scenario(struct ix_ctx *x, enum ix_scn s, int rep, struct ix_sample *out);
+/* Runs one repetition of scenario s with hogs of kind k into out. Returns 0, or -1 when
+ * stopped. */
+int ix_run_scenario(struct ix_ctx *x, enum ix_scn s, enum ix_hog_kind k, int rep,
+		    struct ix_sample *out);
+/* Whether the scenario has commodity VMs beside the application. */
+bool ix_scn_has_hogs(enum ix_scn s);
+/* Whether the run asks for the row (scenario s, hog kind k). */
+bool ix_row_on(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k);
+/* The row's hog column: "lwk", "image", or "-" for a scenario without hogs. */
+const char *ix_row_hogs(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k);
+/* The row's setting, as the report describes it. */
+void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out,
+		 size_t cap);
 
 /* apprun.c: the HPC application (fwq: the probe) once in scenario sc. 0: it ran and
  * verified, -1: see s->note. */
@@ -150,17 +172,46 @@ int ix_run_app(struct ix_ctx *x, enum ix_scn sc, bool fwq, int rep, struct ix_sa
 /* hogs.c */
 struct ix_hogs {
 	int n;
+	enum ix_hog_kind kind;
 	char dom[IX_MAX_HOGS][64];   /* libvirt domain names */
 	char vm[IX_MAX_HOGS][64];    /* dsvd VM names (dual-stack) */
 	int handle[IX_MAX_HOGS];     /* our libvirt domains */
 	bool dsvd;
 };
-/* Starts K hogs for scenario sc and waits until each runs; -1 with a note in s. */
-int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_hogs *h,
-		  struct ix_sample *s);
+/* Starts K hogs of kind k for scenario sc and waits until each runs; -1 with a note in s.
+ * lwk hogs of the single-stack scenarios are the runner's libvirt domains; every other hog
+ * is a dsvd commodity VM. */
+int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep,
+		  struct ix_hogs *h, struct ix_sample *s);
 void ix_stop_hogs(struct ix_ctx *x, struct ix_hogs *h);
 /* All hogs still running (they never end on their own)? A note in s when not. */
 bool ix_hogs_alive(const struct ix_hogs *h, struct ix_sample *s);
+
+/* hogplan.c: what each commodity VM is, as dsvd is asked for it. */
+/* Whether a hog of kind k in scenario sc is a dsvd commodity VM (else the runner's domain). */
+bool ix_hog_via_dsvd(enum ix_scn sc, enum ix_hog_kind k);
+/* The POST /vms body for hog VM `vm` of kind k in scenario sc (the caller frees it); NULL
+ * when it cannot be made (err says why). lwk, hog: the kernel and the hog program (lwk
+ * kind). --hog-quota applies in dual-stack only. */
+char *ix_hog_body(const struct ix_cfg *c, const char *lwk, const char *hog, enum ix_scn sc,
+		  enum ix_hog_kind k, const char *vm, char *err, size_t errlen);
+/* The cloud-init user-data (a shell script) that runs the hog in an image VM, in out. */
+int ix_hog_user_data(const char *hog_mode, const char *vm, char *out, size_t cap);
+/* The line an image hog writes to its console once its hog runs: "dsv-hog: VM running". */
+void ix_hog_token(const char *vm, char *out, size_t cap);
+/* ... and the line it writes when its load did not last: "dsv-hog: VM stopped". */
+void ix_hog_failed_token(const char *vm, char *out, size_t cap);
+
+/* image.c: --hog-image is checked before anything starts. */
+/* 0 when path is a readable qcow2 or raw disk image (abs gets its absolute path); -1 with
+ * the reason in err. */
+int ix_image_check(const char *path, char *abs, size_t abslen, char *err, size_t errlen);
+
+/* options.c */
+/* Parses the command line into c. 0: run; 1: --help was printed; -1: bad usage (said). */
+int ix_parse_args(int argc, char **argv, struct ix_cfg *c);
+/* The CPU list option's parsing and the split need the host's online CPUs; tests set them. */
+void ix_options_set_online(const int *cpus, int n);
 
 /* node.c */
 /* Makes the node ready for partitioned (true) or shared (false) scenarios. */
@@ -223,6 +274,8 @@ const char *ix_default_size(const char *workload, bool quick);
 
 /* report.c */
 /* Writes the results; -1 when the results directory cannot be made. */
-int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS]);
+int ix_report(struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS]);
+/* The results table (markdown) of the summarized results. */
+void ix_report_table(FILE *f, struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS]);
 
 #endif

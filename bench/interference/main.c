@@ -3,11 +3,9 @@
  * interference` runs it. See docs/interference.md.
  */
 #include "interference.h"
-#include "cpulist.h"
 
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,85 +19,6 @@
 #ifndef IX_SOURCE_ROOT
 #define IX_SOURCE_ROOT "."
 #endif
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: interference [options]\n"
-"Runs an HPC application beside busy commodity VMs in five scenarios and reports its\n"
-"slowdown against running alone (docs/interference.md).\n"
-"\n"
-"scenarios: native-alone, hpc-alone, single-stack, single-stack-pinned, dual-stack\n"
-"\n"
-"options:\n"
-"  --quick                 3 repetitions, smaller sizes (< 5 minutes on a 2-CPU node)\n"
-"  --reps R                repetitions per scenario, interleaved (default 5, --quick 3)\n"
-"  --hogs K                commodity VMs (1 vCPU each) running hog (default: 2 per\n"
-"                          commodity CPU, so the commodity side is overcommitted 2:1)\n"
-"  --hog-mode MODE         cpu | membw | syscall | pagefault (default cpu)\n"
-"  --hog-quota PCT         dual-stack only: dsvd caps each hog vCPU at PCT %% of a CPU\n"
-"                          (cpu_quota_pct; default: no cap)\n"
-"  --workload W            cg | fwq | stream | dgemm (default cg)\n"
-"  --size S                small, or the workload's size: cg --nx, stream/dgemm --n,\n"
-"                          fwq --samples (default: the workload's, smaller with --quick)\n"
-"  --scenarios LIST        comma-separated scenario names, or all (default all)\n"
-"  --out DIR               results directory (default bench/results/interference-STAMP)\n"
-"  --hpc-cpus LIST         HPC CPUs (default: every online CPU but the first)\n"
-"  --housekeeping-cpus L   housekeeping CPUs (default: the first online CPU)\n"
-"  --commodity-cpus LIST   commodity CPUs (default: the housekeeping CPUs)\n"
-"  --socket PATH           use a running dsvd instead of starting one (a partition it\n"
-"                          already has is used and left applied)\n"
-"  --no-fwq                no fwq probe after each run of the application\n"
-"  --timeout S             limit per HPC run (default 300)\n"
-"  --wait S                how long to wait for a node partitioned by another tool\n"
-"                          (default 300)\n"
-"  --help                  this text\n"
-"\n"
-"Needs root, /dev/kvm, libvirtd (scripts/start-services.sh) and the build tree (hvmm,\n"
-"lwk, dsvd, workloads). Every VM it makes is deleted and the partition it applies is\n"
-"released on exit, on error and on SIGINT/SIGTERM.\n"
-"exit status: 0 all runs verified; 1 some runs failed (see the report); 2 bad usage;\n"
-"3 could not set up (dsvd, libvirt, calibration); 130 interrupted.\n");
-}
-
-/* A CPU-list option ("1-3,6"), or -1 after saying what is wrong with it. */
-static int cpu_option(const char *opt, const char *s, int *out, int max)
-{
-	char err[256];
-	int n = cpulist_parse(s, out, (size_t)max, err, sizeof err);
-	if (n < 0)
-		fprintf(stderr, "interference: %s: %s\n", opt, err);
-	return n;
-}
-
-static int online_cpus(int *out, int max)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
-	char buf[1024] = "";
-	if (f) {
-		if (!fgets(buf, sizeof buf, f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
-	char why[128];
-	static const struct cpulist_rules sysfs = { CPULIST_MAX_CPU, false, false, true };
-	int n = buf[0] ? cpulist_scan(buf, &sysfs, out, (size_t)max, why, sizeof why) : -1;
-	if (n <= 0) {
-		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-		for (int i = 0; i < n && i < max; i++)
-			out[i] = i;
-	}
-	return n;
-}
-
-static bool is_in(int c, const int *v, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (v[i] == c)
-			return true;
-	return false;
-}
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -140,197 +59,22 @@ static int setup_paths(struct ix_paths *p)
 	return 0;
 }
 
-/* An integer option in lo..hi, or -1 after saying so. */
-static int int_option(const char *opt, const char *v, int lo, int hi, int *out)
-{
-	char *e;
-	long n = strtol(v, &e, 10);
-	if (e == v || *e || n < lo || n > hi) {
-		fprintf(stderr, "interference: %s must be %d..%d\n", opt, lo, hi);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, struct ix_cfg *c)
-{
-	enum { O_REPS = 256, O_HOGS, O_MODE, O_WL, O_SIZE, O_SCN, O_OUT, O_HPC, O_HK, O_COMM,
-	       O_SOCK, O_NOFWQ, O_TIMEOUT, O_WAIT, O_QUICK, O_HELP, O_QUOTA };
-	static const struct option opts[] = {
-		{ "quick", no_argument, 0, O_QUICK }, { "reps", required_argument, 0, O_REPS },
-		{ "hogs", required_argument, 0, O_HOGS },
-		{ "hog-mode", required_argument, 0, O_MODE },
-		{ "hog-quota", required_argument, 0, O_QUOTA },
-		{ "workload", required_argument, 0, O_WL }, { "size", required_argument, 0, O_SIZE },
-		{ "scenarios", required_argument, 0, O_SCN }, { "out", required_argument, 0, O_OUT },
-		{ "hpc-cpus", required_argument, 0, O_HPC },
-		{ "housekeeping-cpus", required_argument, 0, O_HK },
-		{ "commodity-cpus", required_argument, 0, O_COMM },
-		{ "socket", required_argument, 0, O_SOCK }, { "no-fwq", no_argument, 0, O_NOFWQ },
-		{ "timeout", required_argument, 0, O_TIMEOUT },
-		{ "wait", required_argument, 0, O_WAIT }, { "help", no_argument, 0, O_HELP },
-		{ 0, 0, 0, 0 } };
-	const char *hpc = NULL, *hk = NULL, *comm = NULL, *scn = "all";
-	c->reps = -1;
-	c->hogs = -1;
-	c->hog_mode = "cpu";
-	c->workload = "cg";
-	c->fwq_probe = true;
-	c->timeout_s = 300;
-	c->wait_s = 300;
-	int o;
-	char *e;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case O_QUICK: c->quick = true; break;
-		case O_REPS:
-			if (int_option("--reps", optarg, 1, IX_MAX_REPS, &c->reps) < 0)
-				return -1;
-			break;
-		case O_HOGS:
-			if (int_option("--hogs", optarg, 0, IX_MAX_HOGS, &c->hogs) < 0)
-				return -1;
-			break;
-		case O_MODE: c->hog_mode = optarg; break;
-		case O_QUOTA:
-			if (int_option("--hog-quota", optarg, 1, 100, &c->hog_quota_pct) < 0)
-				return -1;
-			break;
-		case O_WL: c->workload = optarg; break;
-		case O_SIZE: snprintf(c->size, sizeof c->size, "%s", optarg); break;
-		case O_SCN: scn = optarg; break;
-		case O_OUT: snprintf(c->out_dir, sizeof c->out_dir, "%s", optarg); break;
-		case O_HPC: hpc = optarg; break;
-		case O_HK: hk = optarg; break;
-		case O_COMM: comm = optarg; break;
-		case O_SOCK: c->socket = optarg; break;
-		case O_NOFWQ: c->fwq_probe = false; break;
-		case O_TIMEOUT:
-			c->timeout_s = strtod(optarg, &e);
-			if (*e || !(c->timeout_s > 0)) {
-				fprintf(stderr, "interference: --timeout must be a positive number\n");
-				return -1;
-			}
-			break;
-		case O_WAIT:
-			c->wait_s = strtod(optarg, &e);
-			if (*e || !(c->wait_s >= 0)) {
-				fprintf(stderr, "interference: --wait must be 0 or more seconds\n");
-				return -1;
-			}
-			break;
-		case O_HELP: case 'h': usage(stdout); exit(0);
-		default: return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "interference: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
-	const char *modes[][2] = { { "cpu", "spin" }, { "membw", "mem" }, { "syscall", "syscall" },
-				   { "pagefault", "fault" } };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(c->hog_mode, modes[i][0]))
-			c->hog_arg = modes[i][1];
-	if (!c->hog_arg) {
-		fprintf(stderr, "interference: --hog-mode must be cpu, membw, syscall or pagefault\n");
-		return -1;
-	}
-	if (strcmp(c->workload, "cg") && strcmp(c->workload, "fwq") &&
-	    strcmp(c->workload, "stream") && strcmp(c->workload, "dgemm")) {
-		fprintf(stderr, "interference: --workload must be cg, fwq, stream or dgemm\n");
-		return -1;
-	}
-	if (c->size[0] && strcmp(c->size, "small")) {
-		strtod(c->size, &e);
-		if (*e || atof(c->size) <= 0) {
-			fprintf(stderr, "interference: --size must be small or a positive number\n");
-			return -1;
-		}
-	}
-	if (!strcmp(scn, "all")) {
-		for (int s = 0; s < NSCN; s++)
-			c->scn_on[s] = true;
-	} else {
-		char copy[512], *save = NULL;
-		snprintf(copy, sizeof copy, "%s", scn);
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			int s;
-			for (s = 0; s < NSCN && strcmp(t, ix_scn_name(s)); s++)
-				;
-			if (s == NSCN) {
-				fprintf(stderr, "interference: unknown scenario '%s'\n", t);
-				return -1;
-			}
-			c->scn_on[s] = true;
-		}
-	}
-	/* CPUs */
-	c->nall = online_cpus(c->all, IX_MAX_CPUS);
-	if (c->nall < 2) {
-		fprintf(stderr, "interference: needs at least 2 online CPUs\n");
-		return -1;
-	}
-	int hkv[IX_MAX_CPUS], nhk;
-	nhk = hk ? cpu_option("--housekeeping-cpus", hk, hkv, IX_MAX_CPUS) : (hkv[0] = c->all[0], 1);
-	if (hpc) {
-		c->nhpc = cpu_option("--hpc-cpus", hpc, c->hpc, IX_MAX_CPUS);
-	} else {
-		c->nhpc = 0;
-		for (int i = 0; i < c->nall; i++)
-			if (nhk > 0 && !is_in(c->all[i], hkv, nhk))
-				c->hpc[c->nhpc++] = c->all[i];
-	}
-	c->ncomm = comm ? cpu_option("--commodity-cpus", comm, c->comm, IX_MAX_CPUS) : nhk;
-	if (!comm && nhk > 0)
-		memcpy(c->comm, hkv, sizeof(int) * (size_t)nhk);
-	if (c->nhpc < 0 || nhk < 0 || c->ncomm < 0)
-		return -1; /* cpu_option said why */
-	if (c->nhpc == 0 || nhk == 0 || c->ncomm == 0) {
-		fprintf(stderr, "interference: the split leaves no %s CPU\n",
-			!c->nhpc ? "HPC" : !nhk ? "housekeeping" : "commodity");
-		return -1;
-	}
-	for (int i = 0; i < c->nhpc; i++)
-		if (!is_in(c->hpc[i], c->all, c->nall) || is_in(c->hpc[i], hkv, nhk) ||
-		    is_in(c->hpc[i], c->comm, c->ncomm)) {
-			fprintf(stderr, "interference: HPC CPU %d is offline or also housekeeping/"
-				"commodity\n", c->hpc[i]);
-			return -1;
-		}
-	cpulist_format(c->hpc, (size_t)c->nhpc, c->hpc_list, sizeof c->hpc_list);
-	cpulist_format(hkv, (size_t)nhk, c->hk_list, sizeof c->hk_list);
-	cpulist_format(c->comm, (size_t)c->ncomm, c->comm_list, sizeof c->comm_list);
-	if (c->reps < 0)
-		c->reps = c->quick ? 3 : 5;
-	if (c->hogs < 0)
-		c->hogs = 2 * c->ncomm;
-	if (c->hogs > IX_MAX_HOGS)
-		c->hogs = IX_MAX_HOGS;
-	c->app_mem_mib = ix_mem_for(c->workload,
-				    c->size[0] ? c->size : ix_default_size(c->workload, c->quick));
-	c->fwq_mem_mib = ix_mem_for("fwq", "");
-	c->hog_mem_mib = 256;
-	/* a margin: the hugepage pool is global, and other processes on the host (any hvmm
-	 * with --hugepages auto) may take pages of the reservation */
-	c->part_mem_mib = (c->app_mem_mib > c->fwq_mem_mib ? c->app_mem_mib : c->fwq_mem_mib) + 64;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct ix_cfg cfg;
 	static struct ix_paths paths;
 	static struct ix_ctx x;
-	static struct ix_sample res[NSCN][IX_MAX_REPS];
+	static struct ix_sample res[NSCN][NHOGKIND][IX_MAX_REPS];
 	if (argc > 1 && !strcmp(argv[1], "--in-cgroup"))
 		return ix_exec_in_cgroup(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_args(argc, argv, &cfg) < 0) {
+	int parsed = ix_parse_args(argc, argv, &cfg);
+	if (parsed < 0) {
 		fprintf(stderr, "usage: interference [options]; see interference --help\n");
 		return 2;
 	}
+	if (parsed > 0)
+		return 0; /* --help */
 	if (setup_paths(&paths) < 0)
 		return 3;
 	x.cfg = &cfg;
@@ -360,15 +104,27 @@ int main(int argc, char **argv)
 	}
 	ix_cleanup_push(rm_tmp, x.tmp, "remove the temporary directory");
 	char err[2048] = "";
-	bool need_dsvd = cfg.scn_on[SCN_NATIVE] || cfg.scn_on[SCN_HPC_ALONE] || cfg.scn_on[SCN_DUAL];
-	bool need_hogs = cfg.hogs > 0 && (cfg.scn_on[SCN_SINGLE] || cfg.scn_on[SCN_SINGLE_PINNED] ||
-					  cfg.scn_on[SCN_DUAL]);
+	bool need_hogs = false, lwk_hogs = false, image_hogs = false;
+	for (int s = 0; s < NSCN; s++)
+		for (int k = 0; k < NHOGKIND; k++)
+			if (ix_row_on(&cfg, s, k) && ix_scn_has_hogs(s) && cfg.hogs > 0) {
+				need_hogs = true;
+				lwk_hogs |= k == HOG_LWK;
+				image_hogs |= k == HOG_IMAGE;
+			}
+	/* image hogs are dsvd's commodity VMs in every scenario */
+	bool need_dsvd = cfg.scn_on[SCN_NATIVE] || cfg.scn_on[SCN_HPC_ALONE] ||
+			 cfg.scn_on[SCN_DUAL] || image_hogs;
 	bool need_virt = need_hogs || (!x.single_uses_hvmm && (cfg.scn_on[SCN_SINGLE] ||
 							       cfg.scn_on[SCN_SINGLE_PINNED]));
-	ix_progress("interference: run id %s; %s beside %d commodity VM(s) running hog --mode %s; "
-		    "%d repetition(s); HPC CPUs %s, housekeeping %s, commodity %s\n", cfg.run_id,
-		    cfg.workload, cfg.hogs, cfg.hog_arg, cfg.reps, cfg.hpc_list, cfg.hk_list,
-		    cfg.comm_list);
+	ix_progress("interference: run id %s; %s beside %d commodity VM(s) running hog --mode %s "
+		    "(%s%s%s%s); %d repetition(s); HPC CPUs %s, housekeeping %s, commodity %s\n",
+		    cfg.run_id, cfg.workload, cfg.hogs, cfg.hog_arg,
+		    cfg.kind_on[HOG_LWK] ? "lwk hogs" : "",
+		    cfg.kind_on[HOG_LWK] && cfg.kind_on[HOG_IMAGE] ? ", " : "",
+		    cfg.kind_on[HOG_IMAGE] ? "image hogs from " : "",
+		    cfg.kind_on[HOG_IMAGE] ? cfg.hog_image : "", cfg.reps, cfg.hpc_list,
+		    cfg.hk_list, cfg.comm_list);
 	if (x.single_uses_hvmm)
 		ix_note(&x, "The lwk boots one vCPU through PVH, and the HPC application uses %d "
 			"threads here, so the single-stack HPC VM is hvmm without a partition (its "
@@ -387,7 +143,7 @@ int main(int argc, char **argv)
 	if (need_hogs) {
 		if (ix_node_mode(&x, false, err, sizeof err) < 0)
 			goto setup_failed;
-		if (ix_calibrate_hogs(&x, err, sizeof err) < 0)
+		if (lwk_hogs && ix_calibrate_hogs(&x, err, sizeof err) < 0)
 			goto setup_failed;
 	}
 
@@ -396,16 +152,26 @@ int main(int argc, char **argv)
 	 * once per two repetitions and drift hits every scenario alike */
 	const enum ix_scn order[NSCN] = { SCN_SINGLE, SCN_SINGLE_PINNED, SCN_NATIVE, SCN_HPC_ALONE,
 					  SCN_DUAL };
-	int nscn = 0;
-	for (int s = 0; s < NSCN; s++)
-		nscn += cfg.scn_on[s];
-	x.total_runs = nscn * cfg.reps;
+	/* the rows: each scenario with each hog kind asked for (the kinds side by side) */
+	struct { enum ix_scn s; enum ix_hog_kind k; } rows[NSCN * NHOGKIND];
+	int nrows = 0;
+	for (int i = 0; i < NSCN; i++)
+		for (int k = 0; k < NHOGKIND; k++)
+			if (ix_row_on(&cfg, order[i], k)) {
+				rows[nrows].s = order[i];
+				rows[nrows++].k = k;
+			}
+	x.total_runs = nrows * cfg.reps;
 	for (int rep = 0; rep < cfg.reps && !ix_stop; rep++) {
-		for (int k = 0; k < NSCN && !ix_stop; k++) {
-			enum ix_scn sc = order[rep % 2 ? NSCN - 1 - k : k];
-			if (!cfg.scn_on[sc])
-				continue;
-			struct ix_sample *s = &res[sc][rep];
+		for (int j = 0; j < nrows && !ix_stop; j++) {
+			int row = rep % 2 ? nrows - 1 - j : j;
+			enum ix_scn sc = rows[row].s;
+			enum ix_hog_kind kind = rows[row].k;
+			const char *label = ix_row_hogs(&cfg, sc, kind);
+			char name[64];
+			snprintf(name, sizeof name, "%s%s%s", ix_scn_name(sc),
+				 strcmp(label, "-") ? "/" : "", strcmp(label, "-") ? label : "");
+			struct ix_sample *s = &res[sc][kind][rep];
 			bool part = sc == SCN_NATIVE || sc == SCN_HPC_ALONE || sc == SCN_DUAL;
 			double t0 = ix_now();
 			/* a failed run is tried again (3 attempts in all): on a shared machine
@@ -417,20 +183,20 @@ int main(int argc, char **argv)
 				if (ix_node_mode(&x, part, err, sizeof err) < 0) {
 					memset(s, 0, sizeof *s);
 					snprintf(s->note, sizeof s->note, "%s", err);
-				} else if (ix_run_scenario(&x, sc, rep, s) < 0) {
+				} else if (ix_run_scenario(&x, sc, kind, rep, s) < 0) {
 					break;
 				}
 				if (s->ok && attempt) {
 					snprintf(s->note, sizeof s->note, "attempt %d; the one before "
 						 "failed: %s", attempt + 1, first);
 					ix_note(&x, "%s rep %d needed %d attempts (the last failure: %s)",
-						ix_scn_name(sc), rep + 1, attempt + 1, first);
+						name, rep + 1, attempt + 1, first);
 				}
 				if (s->ok)
 					break;
 				if (attempt < 2)
-					ix_progress("         %s failed (%s); trying again\n",
-						    ix_scn_name(sc), s->note);
+					ix_progress("         %s failed (%s); trying again\n", name,
+						    s->note);
 			}
 			if (ix_stop)
 				break;
@@ -438,11 +204,11 @@ int main(int argc, char **argv)
 			double el = ix_now() - x.started;
 			double left = el / x.done_runs * (x.total_runs - x.done_runs);
 			if (s->ok)
-				ix_progress("[%4.0fs] rep %d/%d %-20s %s %.3f s", el, rep + 1, cfg.reps,
-					    ix_scn_name(sc), cfg.workload, s->seconds);
+				ix_progress("[%4.0fs] rep %d/%d %-26s %s %.3f s", el, rep + 1, cfg.reps,
+					    name, cfg.workload, s->seconds);
 			else
-				ix_progress("[%4.0fs] rep %d/%d %-20s FAILED: %s", el, rep + 1,
-					    cfg.reps, ix_scn_name(sc), s->note);
+				ix_progress("[%4.0fs] rep %d/%d %-26s FAILED: %s", el, rep + 1,
+					    cfg.reps, name, s->note);
 			if (s->ok && s->fwq_ok)
 				ix_progress(", fwq noise %.2f%%, max detour %.0f us", s->noise_pct,
 					    s->detour_us);
@@ -471,9 +237,10 @@ int main(int argc, char **argv)
 	if (ix_report(&x, res) < 0)
 		rc = 1;
 	for (int s = 0; s < NSCN; s++)
-		for (int r = 0; r < cfg.reps; r++)
-			if (cfg.scn_on[s] && !res[s][r].ok)
-				rc = 1;
+		for (int k = 0; k < NHOGKIND; k++)
+			for (int r = 0; r < cfg.reps; r++)
+				if (ix_row_on(&cfg, s, k) && !res[s][k][r].ok)
+					rc = 1;
 	return rc;
 
 setup_failed:

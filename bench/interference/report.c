@@ -25,18 +25,18 @@ struct row {
 	double fig, noise, detour, other, hog;
 };
 
-static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], struct row *rows)
+/* One row: the repetitions of scenario s with hogs of kind k. */
+static void summarize_row(struct ix_ctx *x, const struct ix_sample *res, struct row *w)
 {
 	int R = x->cfg->reps;
-	for (int s = 0; s < NSCN; s++) {
+	{
 		double t[IX_MAX_REPS], f[IX_MAX_REPS], nz[IX_MAX_REPS], ot[IX_MAX_REPS];
 		double hg[IX_MAX_REPS];
-		struct row *w = &rows[s];
 		memset(w, 0, sizeof *w);
 		w->detour = NAN;
 		double sum = 0, sq = 0;
 		for (int r = 0; r < R; r++) {
-			const struct ix_sample *m = &res[s][r];
+			const struct ix_sample *m = &res[r];
 			t[r] = m->ok ? m->seconds : NAN;
 			f[r] = m->ok ? m->figure : NAN;
 			nz[r] = m->ok && m->fwq_ok ? m->noise_pct : NAN;
@@ -62,13 +62,26 @@ static void summarize(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS], st
 		double var = w->n > 1 ? (sq - w->n * mean * mean) / (w->n - 1) : 0;
 		w->cov = w->n > 1 ? sqrt(var > 0 ? var : 0) / mean : NAN;
 	}
-	double base = rows[SCN_NATIVE].t.median, hpc = rows[SCN_HPC_ALONE].t.median;
-	for (int s = 0; s < NSCN; s++) {
-		rows[s].slow = bench_ratio(rows[s].t.median, base);
-		rows[s].slow_min = bench_ratio(rows[s].t.min, base);
-		rows[s].slow_max = bench_ratio(rows[s].t.max, base);
-		rows[s].slow_hpc = bench_ratio(rows[s].t.median, hpc);
-	}
+}
+
+typedef struct row rows_t[NSCN][NHOGKIND];
+
+/* Every row; the slowdowns are against the runs without hogs (their one row, HOG_LWK). */
+static void summarize(struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS],
+		      rows_t rows)
+{
+	for (int s = 0; s < NSCN; s++)
+		for (int k = 0; k < NHOGKIND; k++)
+			summarize_row(x, res[s][k], &rows[s][k]);
+	double base = rows[SCN_NATIVE][HOG_LWK].t.median, hpc = rows[SCN_HPC_ALONE][HOG_LWK].t.median;
+	for (int s = 0; s < NSCN; s++)
+		for (int k = 0; k < NHOGKIND; k++) {
+			struct row *w = &rows[s][k];
+			w->slow = bench_ratio(w->t.median, base);
+			w->slow_min = bench_ratio(w->t.min, base);
+			w->slow_max = bench_ratio(w->t.max, base);
+			w->slow_hpc = bench_ratio(w->t.median, hpc);
+		}
 }
 
 static void num(FILE *f, const char *fmt, double v)
@@ -79,23 +92,26 @@ static void num(FILE *f, const char *fmt, double v)
 		fprintf(f, "n/a");
 }
 
-static void table(FILE *f, struct ix_ctx *x, const struct row *rows)
+/* The rows in the scenarios' order, the hog kinds of a scenario side by side. */
+static void table(FILE *f, struct ix_ctx *x, rows_t rows)
 {
 	const char *unit, *fig = ix_figure_name(x->cfg->workload, &unit);
-	fprintf(f, "| scenario | runs ok | median run time (s) | CoV | slowdown vs native-alone "
-		"| vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) | hogs on HPC CPUs (ms) "
-		"| others on HPC CPUs (ms) |\n", fig, unit);
-	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	for (int s = 0; s < NSCN; s++) {
-		if (!x->cfg->scn_on[s])
+	fprintf(f, "| scenario | hogs | runs ok | median run time (s) | CoV | slowdown vs "
+		"native-alone | vs hpc-alone | %s (%s) | fwq noise | fwq max detour (us) | hogs on "
+		"HPC CPUs (ms) | others on HPC CPUs (ms) |\n", fig, unit);
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int s = 0; s < NSCN; s++)
+	for (int k = 0; k < NHOGKIND; k++) {
+		if (!ix_row_on(x->cfg, s, k))
 			continue;
-		const struct row *w = &rows[s];
+		const struct row *w = &rows[s][k];
 		const struct { const char *fmt; double v; } cell[] = {
 			{ "%.4g", w->t.median }, { "%.2f%%", w->cov * 100 }, { "%.3f", w->slow },
 			{ "%.3f", w->slow_hpc }, { "%.4g", w->fig }, { "%.2f%%", w->noise },
 			{ "%.0f", w->detour }, { "%.1f", w->hog }, { "%.1f", w->other },
 		};
-		fprintf(f, "| %s | %d/%d |", ix_scn_name(s), w->n, x->cfg->reps);
+		fprintf(f, "| %s | %s | %d/%d |", ix_scn_name(s), ix_row_hogs(x->cfg, s, k), w->n,
+			x->cfg->reps);
 		for (size_t k = 0; k < sizeof cell / sizeof cell[0]; k++) {
 			fprintf(f, " ");
 			num(f, cell[k].fmt, cell[k].v);
@@ -122,19 +138,20 @@ static void csv_clean(char *s)
 			*s = ' ';
 }
 
-static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
-		       const struct row *rows)
+static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS],
+		       rows_t rows)
 {
 	char path[IX_PATH + 64];
 	FILE *f = open_out(x->cfg->out_dir, "runs.csv", path, sizeof path);
 	if (f) {
 		fprintf(f, "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,hog_ms,other_ms,"
-			"irq_ms,softirq_ms,steal_ms,interrupts,irq_sources,others,note\n");
+			"irq_ms,softirq_ms,steal_ms,interrupts,irq_sources,others,note,hogs\n");
 		for (int r = 0; r < x->cfg->reps; r++)
-			for (int s = 0; s < NSCN; s++) {
-				if (!x->cfg->scn_on[s])
+			for (int s = 0; s < NSCN; s++)
+			for (int k = 0; k < NHOGKIND; k++) {
+				if (!ix_row_on(x->cfg, s, k))
 					continue;
-				const struct ix_sample *m = &res[s][r];
+				const struct ix_sample *m = &res[s][k][r];
 				char note[300];
 				snprintf(note, sizeof note, "%s", m->note);
 				csv_clean(note);
@@ -163,7 +180,7 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 				char other[160];
 				snprintf(other, sizeof other, "%s", m->other);
 				csv_clean(other);
-				fprintf(f, ",%s,%s\n", other, note);
+				fprintf(f, ",%s,%s,%s\n", other, note, ix_row_hogs(x->cfg, s, k));
 			}
 		fclose(f);
 	}
@@ -172,11 +189,12 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 		return;
 	fprintf(f, "scenario,runs,ok,median_s,min_s,max_s,cov,slowdown_vs_native,"
 		"slowdown_min,slowdown_max,slowdown_vs_hpc_alone,figure_median,noise_pct_median,"
-		"max_detour_us,hog_ms_median,other_ms_median\n");
-	for (int s = 0; s < NSCN; s++) {
-		if (!x->cfg->scn_on[s])
+		"max_detour_us,hog_ms_median,other_ms_median,hogs\n");
+	for (int s = 0; s < NSCN; s++)
+	for (int k = 0; k < NHOGKIND; k++) {
+		if (!ix_row_on(x->cfg, s, k))
 			continue;
-		const struct row *w = &rows[s];
+		const struct row *w = &rows[s][k];
 		fprintf(f, "%s,%d,%d", ix_scn_name(s), x->cfg->reps, w->n);
 		double v[] = { w->t.median, w->t.min, w->t.max, w->cov, w->slow, w->slow_min,
 			       w->slow_max, w->slow_hpc, w->fig, w->noise, w->detour, w->hog,
@@ -185,7 +203,7 @@ static void write_csvs(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS],
 			fputc(',', f);
 			num(f, "%.6g", v[i]);
 		}
-		fputc('\n', f);
+		fprintf(f, ",%s\n", ix_row_hogs(x->cfg, s, k));
 	}
 	fclose(f);
 }
@@ -205,7 +223,7 @@ static const char *find_gnuplot(void)
 }
 
 /* Writes plot.dat and plot.gp and runs gnuplot; returns true when plot.svg was made. */
-static bool plot(struct ix_ctx *x, const struct row *rows)
+static bool plot(struct ix_ctx *x, rows_t rows)
 {
 	char path[IX_PATH + 64], gp[IX_PATH + 64];
 	FILE *f = open_out(x->cfg->out_dir, "plot.dat", path, sizeof path);
@@ -214,9 +232,15 @@ static bool plot(struct ix_ctx *x, const struct row *rows)
 	fprintf(f, "# scenario slowdown_median slowdown_min slowdown_max\n");
 	int n = 0;
 	for (int s = 0; s < NSCN; s++)
-		if (x->cfg->scn_on[s] && isfinite(rows[s].slow)) {
-			fprintf(f, "\"%s\" %.6f %.6f %.6f\n", ix_scn_name(s), rows[s].slow,
-				rows[s].slow_min, rows[s].slow_max);
+		for (int k = 0; k < NHOGKIND; k++) {
+			const struct row *w = &rows[s][k];
+			if (!ix_row_on(x->cfg, s, k) || !isfinite(w->slow))
+				continue;
+			bool both = x->cfg->kind_on[HOG_LWK] && x->cfg->kind_on[HOG_IMAGE] &&
+				    strcmp(ix_row_hogs(x->cfg, s, k), "-");
+			fprintf(f, "\"%s%s%s\" %.6f %.6f %.6f\n", ix_scn_name(s), both ? "/" : "",
+				both ? ix_row_hogs(x->cfg, s, k) : "", w->slow, w->slow_min,
+				w->slow_max);
 			n++;
 		}
 	fclose(f);
@@ -269,41 +293,59 @@ static void machine(char *out, size_t cap)
 		 sysconf(_SC_NPROCESSORS_ONLN), u.release, u.nodename);
 }
 
-static void targets(FILE *f, struct ix_ctx *x, const struct row *r)
+static void targets_of(FILE *f, struct ix_ctx *x, rows_t r, enum ix_hog_kind k,
+		       const char *of)
 {
-	const struct row *d = &r[SCN_DUAL], *h = &r[SCN_HPC_ALONE], *s = &r[SCN_SINGLE];
-	if (!x->cfg->scn_on[SCN_DUAL] || !x->cfg->scn_on[SCN_HPC_ALONE])
-		return;
-	fprintf(f, "\n## Targets (docs/interference.md; measured, not asserted)\n\n");
-	fprintf(f, "| target | measured | |\n| --- | --- | --- |\n");
-	fprintf(f, "| dual-stack slowdown vs hpc-alone ≤ 1%% | ");
+	const struct row *d = &r[SCN_DUAL][k], *h = &r[SCN_HPC_ALONE][HOG_LWK];
+	const struct row *s = &r[SCN_SINGLE][k];
+	fprintf(f, "| dual-stack%s slowdown vs hpc-alone ≤ 1%% | ", of);
 	num(f, "%+.2f%%", (d->slow_hpc - 1) * 100);
 	fprintf(f, " | %s", !isfinite(d->slow_hpc) ? "n/a" : d->slow_hpc <= 1.01 ? "met" : "missed");
 	if (isfinite(d->slow_hpc) && (d->cov > 0.01 || h->cov > 0.01)) /* a verdict noise may flip */
 		fprintf(f, ", within the noise (CoV %.1f%% dual-stack, %.1f%% hpc-alone)",
 			d->cov * 100, h->cov * 100);
 	fprintf(f, " |\n");
-	fprintf(f, "| dual-stack CoV ≤ 1%% | ");
+	fprintf(f, "| dual-stack%s CoV ≤ 1%% | ", of);
 	num(f, "%.2f%%", d->cov * 100);
 	fprintf(f, " | %s |\n", !isfinite(d->cov) ? "n/a" : d->cov <= 0.01 ? "met" : "missed");
 	if (x->cfg->fwq_probe || !strcmp(x->cfg->workload, "fwq")) {
-		fprintf(f, "| fwq noise, dual-stack ≤ hpc-alone | ");
+		fprintf(f, "| fwq noise, dual-stack%s ≤ hpc-alone | ", of);
 		num(f, "%.2f%%", d->noise);
 		fprintf(f, " vs ");
 		num(f, "%.2f%%", h->noise);
 		fprintf(f, " | %s |\n", !isfinite(d->noise) || !isfinite(h->noise) ? "n/a"
 			: d->noise <= h->noise ? "met" : "missed");
 	}
-	if (x->cfg->scn_on[SCN_SINGLE]) {
-		fprintf(f, "| single-stack slowdown (reported; the paper's claim: large) | ");
+	if (ix_row_on(x->cfg, SCN_SINGLE, k)) {
+		fprintf(f, "| single-stack%s slowdown (reported; the paper's claim: large) | ", of);
 		num(f, "%+.1f%%", (s->slow - 1) * 100);
 		fprintf(f, " | |\n");
 	}
 }
 
-int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
+static void targets(FILE *f, struct ix_ctx *x, rows_t r)
 {
-	struct row rows[NSCN];
+	if (!x->cfg->scn_on[SCN_DUAL] || !x->cfg->scn_on[SCN_HPC_ALONE])
+		return;
+	fprintf(f, "\n## Targets (docs/interference.md; measured, not asserted)\n\n");
+	fprintf(f, "| target | measured | |\n| --- | --- | --- |\n");
+	bool both = x->cfg->kind_on[HOG_LWK] && x->cfg->kind_on[HOG_IMAGE];
+	for (int k = 0; k < NHOGKIND; k++)
+		if (ix_row_on(x->cfg, SCN_DUAL, k))
+			targets_of(f, x, r, k, !both ? "" : k == HOG_IMAGE ? " (image hogs)"
+									   : " (lwk hogs)");
+}
+
+void ix_report_table(FILE *f, struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS])
+{
+	rows_t rows;
+	summarize(x, res, rows);
+	table(f, x, rows);
+}
+
+int ix_report(struct ix_ctx *x, struct ix_sample (*res)[NHOGKIND][IX_MAX_REPS])
+{
+	rows_t rows;
 	summarize(x, res, rows);
 	if (x->hpc_restarts)
 		ix_note(x, "hvmm could not start %d HPC VM(s) at the first attempt (first reason: "
@@ -342,8 +384,15 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		fprintf(f, "- **HPC application:** `%s` (%s), %d thread(s) in every scenario; "
 			"fwq probe after each run: %s\n", c->workload,
 			c->size[0] ? c->size : "default size", c->nhpc, c->fwq_probe ? "yes" : "no");
-		fprintf(f, "- **Commodity load:** %d VM(s) of 1 vCPU running `hog --mode %s` (%s)",
-			c->hogs, c->hog_arg, c->hog_mode);
+		if (c->kind_on[HOG_LWK])
+			fprintf(f, "- **Commodity load (lwk hogs):** %d VM(s) of 1 vCPU running "
+				"`hog --mode %s` (%s) on the lwk\n", c->hogs, c->hog_arg, c->hog_mode);
+		if (c->kind_on[HOG_IMAGE])
+			fprintf(f, "- **Commodity load (image hogs):** %d Linux VM(s) of 1 vCPU and "
+				"%d MiB booted from `%s` (each on its own overlay, made by dsvd), "
+				"running the %s hog from their cloud-init user-data\n", c->hogs,
+				c->hog_image_mem_mib, c->hog_image, c->hog_mode);
+		fprintf(f, "- **Hog options:** --hog-mode %s", c->hog_mode);
 		if (c->hog_quota_pct)
 			fprintf(f, "; in dual-stack each capped at %d %% of a CPU by dsvd "
 				"(`cpu_quota_pct`)", c->hog_quota_pct);
@@ -352,10 +401,15 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 			"scenario, interleaved (forward, then backward)\n", c->hpc_list, c->hk_list,
 			c->comm_list, c->reps);
 		fprintf(f, "- **Wall time:** %.0f s\n\n", ix_now() - x->started);
-		fprintf(f, "| scenario | setting |\n| --- | --- |\n");
+		fprintf(f, "| scenario | hogs | setting |\n| --- | --- | --- |\n");
 		for (int s = 0; s < NSCN; s++)
-			if (c->scn_on[s])
-				fprintf(f, "| %s | %s |\n", ix_scn_name(s), ix_scn_desc(s, x));
+			for (int k = 0; k < NHOGKIND; k++)
+				if (ix_row_on(c, s, k)) {
+					char desc[512];
+					ix_row_desc(s, k, x, desc, sizeof desc);
+					fprintf(f, "| %s | %s | %s |\n", ix_scn_name(s),
+						ix_row_hogs(c, s, k), desc);
+				}
 		fprintf(f, "\n## Results\n\nRun time is the workload's own timing of its kernel "
 			"(`%s` in its JSON line, measured inside the guest with the TSC); CoV is the "
 			"standard deviation over the mean of the verified runs (n/a below 2 runs); "
@@ -373,16 +427,18 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 			"resolution); and the interrupts that reached the HPC CPUs, counted from "
 			"/proc/interrupts, with the four largest sources (LOC: the local timer tick, RES "
 			"and CAL: rescheduling and function-call IPIs, TLB: shootdowns, names: device "
-			"interrupts).\n\n| scenario | rep | hogs (ms) | others (ms) | irq / softirq / "
-			"steal (ms) | interrupts | top sources | top others |\n"
-			"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+			"interrupts).\n\n| scenario | hogs | rep | hogs (ms) | others (ms) | irq / "
+			"softirq / steal (ms) | interrupts | top sources | top others |\n"
+			"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (int s = 0; s < NSCN; s++)
+			for (int k = 0; k < NHOGKIND; k++)
 			for (int r = 0; r < c->reps; r++) {
-				const struct ix_sample *m = &res[s][r];
-				if (!c->scn_on[s] || !m->ok || !(m->other_ms >= 0))
+				const struct ix_sample *m = &res[s][k][r];
+				if (!ix_row_on(c, s, k) || !m->ok || !(m->other_ms >= 0))
 					continue;
-				fprintf(f, "| %s | %d | %.1f | %.1f | %.0f / %.0f / %.0f | %.0f | %s | %s |\n",
-					ix_scn_name(s), r + 1, m->hog_ms, m->other_ms, m->irq_ms[0],
+				fprintf(f, "| %s | %s | %d | %.1f | %.1f | %.0f / %.0f / %.0f | %.0f | %s | "
+					"%s |\n", ix_scn_name(s), ix_row_hogs(c, s, k), r + 1,
+					m->hog_ms, m->other_ms, m->irq_ms[0],
 					m->irq_ms[1], m->irq_ms[2], m->irq_count,
 					m->irqs[0] ? m->irqs : "-", m->other[0] ? m->other : "-");
 			}
@@ -390,9 +446,11 @@ int ix_report(struct ix_ctx *x, struct ix_sample (*res)[IX_MAX_REPS])
 		int nf = 0;
 		for (int r = 0; r < c->reps; r++)
 			for (int s = 0; s < NSCN; s++)
-				if (c->scn_on[s] && !res[s][r].ok)
-					fprintf(f, "- rep %d, %s: %s\n", r + 1, ix_scn_name(s),
-						res[s][r].note), nf++;
+				for (int k = 0; k < NHOGKIND; k++)
+					if (ix_row_on(c, s, k) && !res[s][k][r].ok)
+						fprintf(f, "- rep %d, %s (hogs: %s): %s\n", r + 1,
+							ix_scn_name(s), ix_row_hogs(c, s, k),
+							res[s][k][r].note), nf++;
 		if (!nf)
 			fprintf(f, "None.\n");
 		if (x->notes[0])

@@ -12,6 +12,10 @@
  *                        every CPU (the HPC CPUs included): pinning without a partition
  *   dual-stack           hvmm through dsvd on the HPC partition; hogs are dsvd commodity VMs
  *                        (libvirt) confined to the commodity partition
+ *
+ * The hogs are of one kind per row: the lwk running hog (as above), or ordinary Linux VMs
+ * from --hog-image, always made by dsvd (an image VM needs its overlay and NoCloud seed):
+ * in the single-stack scenarios dsvd has no partition and spreads them over every CPU.
  */
 #include "interference.h"
 
@@ -61,6 +65,45 @@ const char *ix_scn_desc(enum ix_scn s, const struct ix_ctx *x)
 
 
 
+bool ix_scn_has_hogs(enum ix_scn s)
+{
+	return s == SCN_SINGLE || s == SCN_SINGLE_PINNED || s == SCN_DUAL;
+}
+
+bool ix_row_on(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k)
+{
+	if (!c->scn_on[s])
+		return false;
+	if (!ix_scn_has_hogs(s) || c->hogs == 0)
+		return k == HOG_LWK; /* one row: there are no hogs to tell apart */
+	return c->kind_on[k];
+}
+
+const char *ix_row_hogs(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k)
+{
+	if (!ix_scn_has_hogs(s) || c->hogs == 0)
+		return "-";
+	return k == HOG_IMAGE ? "image" : "lwk";
+}
+
+void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out,
+		 size_t cap)
+{
+	const char *d = ix_scn_desc(s, x);
+	if (k != HOG_IMAGE || !ix_scn_has_hogs(s)) {
+		snprintf(out, cap, "%s", d);
+		return;
+	}
+	/* the HPC side as for the lwk hogs, the hogs are dsvd's image VMs */
+	const char *hpc = s == SCN_DUAL ? "hvmm + lwk via dsvd on the HPC partition"
+		: s == SCN_SINGLE_PINNED ? (x->single_uses_hvmm ? "hvmm pinned (no partition)"
+					    : "libvirt/QEMU + lwk pinned to the HPC CPUs")
+		: (x->single_uses_hvmm ? "hvmm (no partition)" : "libvirt/QEMU + lwk (PVH), unpinned");
+	snprintf(out, cap, "%s, beside Linux VMs from the image as dsvd commodity VMs %s", hpc,
+		 s == SCN_DUAL ? "confined to the commodity partition"
+			       : "(no partition: dsvd spreads their vCPUs over every CPU)");
+}
+
 static void flag_foreign(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample *out)
 {
 	char which[64];
@@ -76,16 +119,17 @@ static void flag_foreign(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sa
 }
 
 
-static int run_once(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample *out)
+static int run_once(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind kind, int rep,
+		    struct ix_sample *out)
 {
 	char which[64];
 	bool before = ix_foreign_dsvds(x, which, sizeof which) >= (x->cfg->socket ? 2 : 1);
 	memset(out, 0, sizeof *out);
 	out->other_ms = out->hog_ms = out->irq_ms[0] = out->irq_ms[1] = out->irq_ms[2] = NAN;
 	out->irq_count = NAN;
-	bool hogs = sc == SCN_SINGLE || sc == SCN_SINGLE_PINNED || sc == SCN_DUAL;
+	bool hogs = ix_scn_has_hogs(sc);
 	struct ix_hogs h = { 0 };
-	if (hogs && x->cfg->hogs > 0 && ix_start_hogs(x, sc, rep, &h, out) < 0)
+	if (hogs && x->cfg->hogs > 0 && ix_start_hogs(x, sc, kind, rep, &h, out) < 0)
 		return ix_stop ? -1 : 0;
 	ix_sampler_start(x->cfg); /* if it cannot, the sample's sampler fields stay NaN */
 	for (int i = 0; i < h.n; i++) {
@@ -117,9 +161,10 @@ static int run_once(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample 
 	return ix_stop ? -1 : 0;
 }
 
-int ix_run_scenario(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sample *out)
+int ix_run_scenario(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind kind, int rep,
+		    struct ix_sample *out)
 {
-	int r = run_once(x, sc, rep, out);
+	int r = run_once(x, sc, kind, rep, out);
 	flag_foreign(x, sc, rep, out);
 	return r;
 }

@@ -24,6 +24,17 @@
  * started with becomes the guest's N (e.g. PMI_FD); hvmm fails with HVMM_EXIT_SETUP when
  * N is not open. No other descriptor of hvmm's is visible to the guest. */
 
+/*
+ * hvmm run --ready-fd N: hvmm writes one line to the inherited descriptor N and closes it:
+ * HVMM_READY_LINE once the guest is about to run, or HVMM_READY_ERROR followed by the
+ * reason when the VM cannot start. The line, newline included, is at most
+ * HVMM_READY_LINE_MAX bytes and comes in one write. The end of file without a line means
+ * hvmm died before it could tell (killed, or a broken command line).
+ */
+#define HVMM_READY_LINE     "ready"
+#define HVMM_READY_ERROR    "error: "
+#define HVMM_READY_LINE_MAX 512
+
 /* Guest memory hvmm accepts, in MiB. */
 #define HVMM_MEM_MIN_MIB 4
 #define HVMM_MEM_MAX_MIB (1024 * 1024)

@@ -82,7 +82,8 @@ check "no dsv test domains left" bash -c "! virsh -c qemu:///system list --name 
 if [ -f "${LWK_ELF:-}" ] && [ -x /bin/busybox ]; then
     out=$(timeout 300 "$DSV" run --stack commodity --name $PREFIX-lwk --mem 128M --kernel "$LWK_ELF" \
           -- /bin/busybox echo hello from the lwk 2>&1); rc=$?
-    check "dsv run --stack commodity boots the lwk and runs busybox" grep -q "hello from the lwk" <<<"$out"
+    check "dsv run --stack commodity boots the lwk and runs busybox" grep -q "hello from the lwk" <<<"$out" ||
+        diag "dsv run (status $rc): $out"
     check "the domain ends when the program exits (dsv run returns, exit 0)" [ $rc -eq 0 ]
     # libvirt loses QEMU's exit code: dsvd reads the guest's status from its debugcon log
     timeout 300 "$DSV" run --stack commodity --name $PREFIX-lwk3 --mem 128M --kernel "$LWK_ELF" \

@@ -33,6 +33,16 @@ apply_fake_partition
 expect 500 stack "hvmm failing to start names field stack" POST /v1/vms \
     "{\"name\":\"$PREFIX-k\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$PVH_GUEST\"}"
 check "and says what hvmm said" grep -q 'no program after --' <<<"$BODY"
+# a program's own status 125 (hvmm's "could not start") is not a launch failure: hvmm said
+# the VM started (--ready-fd)
+expect 201 "" "a VM whose program exits 125 is created" POST /v1/vms \
+    "{\"name\":\"$PREFIX-s\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/bin/sh\",\"-c\",\"exit 125\"]}"
+"$DSV" vm wait $PREFIX-s >/dev/null 2>&1; rc=$?
+check "dsv vm wait exits with its status, 125" [ $rc -eq 125 ]
+api GET /v1/vms/$PREFIX-s
+check "it exited (not failed), with exit_code 125" [ "$(field state)/$(field exit_code)" = exited/125 ]
+check "and the reason is no launch failure" bash -c "! grep -q 'could not start' <<<'$(field exit_reason)'"
+"$DSV" vm delete $PREFIX-s >/dev/null
 "$DSV" vm create $PREFIX-c --stack hpc --mem 4M -- /bin/sh -c 'echo 0123456789; exec sleep 60' >/dev/null
 expect 400 offset "a console offset that is not a number" GET "/v1/vms/$PREFIX-c/console?offset=-1"
 wait_for 60 grep -q 0123456789 "$STATE/vms/$PREFIX-c.console"

@@ -87,7 +87,7 @@ LAST=none
 # 1: console flood: 64 MiB of console writes, 1 MiB of log, a ring that lies about its head.
 witness_start
 LAST=flood
-"$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=1 notifies=20000" \
+timeout 300 "$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=1 notifies=20000" \
   --stats=json 2>"$T/flood.err" | tail -c 300 >"$T/flood.out"
 flood_rc=${PIPESTATUS[0]}
 check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM < 64 MiB, witness fine" \
@@ -98,11 +98,24 @@ check "console flood: guest exits 0, every call answered, hvmm RSS outside RAM <
 # 2: the console's reader goes away in the middle of the flood: hvmm must not die of SIGPIPE.
 witness_start
 LAST=pipe
-"$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=0 notifies=10" \
+timeout 300 "$HVMM" run --kernel "$H/hostile_flood.elf" --cmdline "mb=64 logmb=0 notifies=10" \
   2>"$T/pipe.err" | head -c 10 >/dev/null
 pipe_rc=${PIPESTATUS[0]}
 check "console reader closes mid-flood: hvmm goes on and exits with the guest's 0, witness fine" \
   all "[ $pipe_rc = 0 ]" witness_ok host_ok
+
+# reap PID: waits for it; one that outlives its SIGTERM by two minutes is killed (status 137)
+# so that a hang fails this case instead of the whole suite.
+reap() {
+  local i state
+  for i in $(seq 1200); do
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ] || break
+    sleep 0.1
+  done
+  [ -n "$state" ] && [ "$state" != Z ] && { diag "pid $1 still runs 2 minutes after SIGTERM: killed"; kill -KILL "$1"; }
+  wait "$1"
+}
 
 # started_spinning PID FILE: waits (two minutes at most) until the spin payload in FILE has
 # said so, or hvmm PID has ended; then the guest runs, and a signal meets a running VM.
@@ -121,7 +134,7 @@ LAST=spin
 "$HVMM" run --kernel "$P/spin.elf" >"$T/spin.out" 2>"$T/spin.err" &
 pid=$!
 started_spinning $pid "$T/spin.out"; spinning=$?
-kill -TERM $pid; wait $pid; spin_rc=$?
+kill -TERM $pid; reap $pid; spin_rc=$?
 check "spin forever: SIGTERM ends it (hvmm exit 143, 'stopped by signal 15'), witness fine" \
   all "[ $spinning = 0 ]" "[ $spin_rc = 143 ]" "has $T/spin.err 'stopped by signal 15'" witness_ok host_ok
 
@@ -206,7 +219,7 @@ check "seccomp, vCPU thread: exit 159, the report names socket, witness fine" \
 "$HVMM" run --kernel "$P/spin.elf" >"$T/caps.out" 2>"$T/caps.err" &
 pid=$!  # not under timeout: $! must be hvmm itself
 started_spinning $pid "$T/caps.out" && cat /proc/$pid/task/*/status >"$T/caps.status" 2>/dev/null
-kill -TERM $pid; wait $pid
+kill -TERM $pid; reap $pid
 if [ $SAN = 1 ]; then filtered="grep -q '^Seccomp:.*2$' $T/caps.status"  # the vCPU thread
 else filtered="! grep '^Seccomp:' $T/caps.status | grep -qv '2$'"; fi
 check "running hvmm: CapEff/CapPrm/CapBnd 0, NoNewPrivs 1, Seccomp 2 on every thread" \

@@ -10,7 +10,7 @@ HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-plan 18
+plan 26
 
 # A FIFO must not hang hvmm in open(): the bound is there to end a hang, never to time an
 # error (a loaded host may take seconds to start a process).
@@ -18,6 +18,7 @@ HVMM_RUN_BOUND=60
 . "$(dirname "$0")/../lib/hvmm_run.sh"
 lacks() { ! grep -q -- "$2" "$T/$1" || { diag "$1 has '$2':"; show "$T/$1"; false; }; }
 refused() { [ "$(rc "$1")" = 125 ] && has "$1.err" "$2"; }
+all_of() { local c; for c in "$@"; do eval "$c" || return 1; done; }
 
 mkfifo "$T/fifo"
 mkdir "$T/dir"
@@ -42,19 +43,41 @@ head -c 100 "$P/exit_status.elf" >"$T/trunc.elf"
 run ktrunc run --kernel "$T/trunc.elf"
 check "a truncated kernel is refused" refused ktrunc "truncated"
 
-# 8-9: the share can be anything but the host's root.
+# 8-9: --ready-fd: the launcher learns why the VM did not start, on its own pipe.
+run rclosed run --kernel "$P/exit_status.elf" --ready-fd 9
+check "--ready-fd on a descriptor that is not open is refused" refused rclosed "--ready-fd 9: Bad file descriptor"
+line=$( { timeout "$HVMM_RUN_BOUND" "$HVMM" run --kernel "$T/junk.bin" --ready-fd 3 3>&1 >/dev/null 2>&1; } | head -1)
+check "--ready-fd reports the reason hvmm could not start" \
+  [ "$line" = "error: kernel $T/junk.bin: not an ELF file: bad magic" ] || diag "got: $line"
+
+# 10-14: what a launcher passes: the status file and --log are regular files (a FIFO must
+# not hang hvmm, a symbolic link is not followed), cgroups are cgroups.
+ln -s "$T/outside-status" "$T/status-link"
+run stfifo run --kernel "$P/exit_status.elf" --status-file "$T/fifo"
+check "a FIFO as --status-file is refused at once" refused stfifo "--status-file $T/fifo: not a regular file"
+run stlink run --kernel "$P/exit_status.elf" --status-file "$T/status-link"
+check "a symbolic link as --status-file is refused, not followed" \
+  all_of "refused stlink '--status-file $T/status-link: a symbolic link'" "[ ! -e '$T/outside-status' ]"
+run logfifo run --kernel "$P/exit_status.elf" --log "$T/fifo"
+check "a FIFO as --log is refused at once" refused logfifo "--log $T/fifo: not a regular file"
+run cgdir run --kernel "$P/exit_status.elf" --cgroup "$T/dir"
+check "--cgroup on a plain directory is refused" refused cgdir "--cgroup $T/dir: not a cgroup directory"
+run vcgdir run --kernel "$P/exit_status.elf" --vcpu-cgroup "$T/dir"
+check "--vcpu-cgroup on a plain directory is refused" refused vcgdir "--vcpu-cgroup $T/dir: not a cgroup directory"
+
+# 15-16: the share can be anything but the host's root.
 run sroot run --kernel "$P/exit_status.elf" --share /
 check "--share / is refused" refused sroot "share /: the share cannot be /"
 run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
 check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
 
-# 10-18: --uid/--gid: the files are opened as that user.
+# 17-26: --uid/--gid: the files are opened as that user.
 if [ "$(id -u)" != 0 ]; then
-  for i in $(seq 10 18); do skip "--uid case $i" "needs root to switch users"; done
+  for i in $(seq 17 26); do skip "--uid case $i" "needs root to switch users"; done
   exit 0
 fi
 if ! hvmm_test_user; then
-  for i in $(seq 10 18); do skip "--uid case $i" "cannot create the test user"; done
+  for i in $(seq 17 26); do skip "--uid case $i" "cannot create the test user"; done
   exit 0
 fi
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")
@@ -87,6 +110,9 @@ check "without --uid root may share it" lacks sroot3.err "share"
 run ok run "${AS[@]}" --kernel "$P/exit_status.elf" --share "$T/usershare"
 check "--uid: the user's own share and a readable kernel are accepted" \
   bash -c "! grep -q -e 'kernel ' -e 'share ' '$T/ok.err' && { [ \"\$(cat '$T/ok.rc')\" = 0 ] || grep -q /dev/kvm '$T/ok.err'; }"
+run loguser run "${AS[@]}" --kernel "$P/exit_status.elf" --log "$T/rootshare/console.log"
+check "--uid: --log is opened as the user, who cannot write there" \
+  all_of "refused loguser '--log $T/rootshare/console.log: Permission denied'" "[ ! -e '$T/rootshare/console.log' ]"
 setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups \
   "$HVMM" run "${AS[@]}" --kernel "$P/exit_status.elf" >"$T/notroot.out" 2>"$T/notroot.err"
 echo $? >"$T/notroot.rc"

@@ -14,7 +14,7 @@ check "the matrix completes with every run verified (status $rc)" [ "$rc" -eq 0 
 [ "$rc" -eq 0 ] || { sed 's/^/#   /' "$WORK/stderr"; [ -f "$OUT/report.md" ] && sed 's/^/#   /' "$OUT/report.md"; }
 
 check "runs.csv has the header" \
-    [ "$(head -1 "$OUT/runs.csv" 2>/dev/null)" = "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,hog_ms,other_ms,irq_ms,softirq_ms,steal_ms,interrupts,irq_sources,others,note" ]
+    [ "$(head -1 "$OUT/runs.csv" 2>/dev/null)" = "rep,scenario,ok,seconds,figure,noise_pct,max_detour_us,hog_ms,other_ms,irq_ms,softirq_ms,steal_ms,interrupts,irq_sources,others,note,hogs" ]
 for s in $SCN; do
     check "runs.csv has one verified $s row" \
         [ "$(awk -F, -v s="$s" '$2 == s && $3 == 1 && $4 + 0 > 0' "$OUT/runs.csv" 2>/dev/null | wc -l)" -eq 1 ]
@@ -23,10 +23,10 @@ for s in $SCN; do
     check "the table has a $s row" grep -q "^| $s |" "$OUT/table.md"
     check "stdout shows the $s row" grep -q "^| $s |" "$WORK/stdout"
 done
-check "every runs.csv line has 16 fields" \
-    [ "$(awk -F, 'NF != 16' "$OUT/runs.csv" 2>/dev/null | wc -l)" -eq 0 ]
-check "every summary.csv line has 16 fields" \
-    [ "$(awk -F, 'NF != 16' "$OUT/summary.csv" 2>/dev/null | wc -l)" -eq 0 ]
+check "every runs.csv line has 17 fields" \
+    [ "$(awk -F, 'NF != 17' "$OUT/runs.csv" 2>/dev/null | wc -l)" -eq 0 ]
+check "every summary.csv line has 17 fields" \
+    [ "$(awk -F, 'NF != 17' "$OUT/summary.csv" 2>/dev/null | wc -l)" -eq 0 ]
 check "the table has a header, a rule and 5 rows" \
     [ "$(grep -c '^|' "$OUT/table.md" 2>/dev/null)" -eq 7 ]
 check "native-alone's slowdown is 1 by definition" \

@@ -162,6 +162,14 @@ static void jail_cgroups_and_limits(void **state)
 	assert_string_equal(o.cgroups[0], "/sys/fs/cgroup/a");
 	assert_string_equal(o.cgroups[1], "/sys/fs/cgroup/memory/b");
 	assert_int_equal(o.share_max_file_size, 64ull << 20);
+	assert_int_equal(o.ready_fd, -1);
+	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "3"), OPTS_RUN);
+	assert_int_equal(o.ready_fd, 3);
+	assert_null(o.vcpu_cgroup);
+	assert_int_equal(PARSE(&o, err, "run", "--vcpu-cgroup", "/c/hpc", "--housekeeping-cgroup",
+			       "/c/host"), OPTS_RUN);
+	assert_string_equal(o.vcpu_cgroup, "/c/hpc");
+	assert_string_equal(o.hk_cgroup, "/c/host");
 }
 
 static void net_policy(void **state)
@@ -185,6 +193,8 @@ static void net_policy(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "2"), OPTS_ERROR);
 	assert_non_null(strstr(err, "from 3 to 1023"));
 	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "1024"), OPTS_ERROR);
+	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "5", "--inherit-fd", "5"), OPTS_ERROR);
+	assert_non_null(strstr(err, "is the --ready-fd"));
 }
 
 struct bad_case {
@@ -221,6 +231,13 @@ static void errors(void **state)
 		{ ARGC("run", "-q"), ARGV("run", "-q"), "-q" },
 		{ ARGC("run", "--mem"), ARGV("run", "--mem"), "--mem" },
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
+		{ ARGC("run", "--vcpu-cgroup", "hpc"), ARGV("run", "--vcpu-cgroup", "hpc"),
+		  "--vcpu-cgroup 'hpc': expected an absolute path" },
+		{ ARGC("run", "--housekeeping-cgroup", ""), ARGV("run", "--housekeeping-cgroup", ""),
+		  "--housekeeping-cgroup '': expected an absolute path" },
+		{ ARGC("run", "--ready-fd", "2"), ARGV("run", "--ready-fd", "2"),
+		  "--ready-fd '2': expected a descriptor number, 3 or above" },
+		{ ARGC("run", "--ready-fd", "3x"), ARGV("run", "--ready-fd", "3x"), "--ready-fd '3x'" },
 		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"), ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
 		  "--cgroup 'sys/fs/cgroup/a': expected an absolute path" },
 		{ ARGC("run", "--share", "/s", "--share-max-file-size", "0"),
