@@ -108,6 +108,81 @@ void fio_unreserve(struct fileio *fio, int slot)
 	pthread_mutex_unlock(&fio->lock);
 }
 
+struct fio_file *fio_file_detach(struct fileio *fio, int fd)
+{
+	if (fd < 0 || (unsigned)fd >= DSV_MAX_FILES)
+		return NULL;
+	pthread_mutex_lock(&fio->lock);
+	struct fio_file *f = fio->slots[fd].file;
+	fio->slots[fd].file = NULL;
+	fio->slots[fd].cloexec = 0;
+	pthread_mutex_unlock(&fio->lock);
+	return f;
+}
+
+int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec)
+{
+	struct fio_file *f = fio_file_new(fd, NULL, 0);
+	if (!f) {
+		close(fd);
+		fio_unreserve(fio, slot);
+		return -ENOMEM;
+	}
+	fio_install(fio, slot, f, cloexec);
+	return slot;
+}
+
+void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	static char none;
+	return len ? gm_ptr(gm, gpa, len) : &none;
+}
+
+int64_t fio_put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len)
+{
+	void *dst = fio_gbuf(gm, gpa, len);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int fileio_inherit(struct fileio *fio, int fd, char *err, size_t errlen)
+{
+	if (fd < 3 || (unsigned)fd >= DSV_MAX_FILES) {
+		snprintf(err, errlen, "--inherit-fd %d: out of range", fd);
+		return -EINVAL;
+	}
+	/* A copy above the guest's range of interest; the original number is then closed, so
+	 * hvmm's own later opens never land on a descriptor the guest holds. */
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0) {
+		int e = errno;
+		snprintf(err, errlen, "--inherit-fd %d: %s (hvmm was not started with it open)", fd,
+			 strerror(e));
+		return -e;
+	}
+	close(fd);
+	struct fio_file *f = fio_file_new(copy, NULL, 0);
+	if (!f) {
+		close(copy);
+		snprintf(err, errlen, "fileio: out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&fio->lock);
+	struct fio_file *prev = fio->slots[fd].file;
+	fio->slots[fd].file = f;
+	fio->slots[fd].cloexec = 0;
+	pthread_mutex_unlock(&fio->lock);
+	fio_put(fio, prev);
+	return 0;
+}
+
+void fileio_set_net(struct fileio *fio, int net_host)
+{
+	fio->net_host = net_host != 0;
+}
+
 static int setup_share(struct fileio *fio, const char *share_dir, char *err, size_t errlen)
 {
 	char *real = realpath(share_dir, NULL);

@@ -14,6 +14,12 @@ struct fileio;
 /* share_dir may be NULL: then only fds 0-2 exist. Returns 0 or -errno with err set. */
 int fileio_create(struct fileio **out, const char *share_dir, char *err, size_t errlen);
 void fileio_destroy(struct fileio *fio);
+/* --net host (1) or none (0, the default): see docs/abi.md "Network policy". Call before
+ * the guest runs. */
+void fileio_set_net(struct fileio *fio, int net_host);
+/* --inherit-fd: hvmm's open descriptor fd (3 and up) becomes the guest's fd, same number;
+ * hvmm keeps only a close-on-exec copy outside it. Returns 0 or -errno with err set. */
+int fileio_inherit(struct fileio *fio, int fd, char *err, size_t errlen);
 
 /*
  * Runs file hypercall nr (DSV_HC_FILE_BASE..DSV_HC_FILE_LAST) with guest arguments args.

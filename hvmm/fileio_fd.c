@@ -18,41 +18,15 @@ _Static_assert(sizeof(struct winsize) == 8, "struct winsize must be the kernel l
 
 #define FIO_SETFL_OK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME) /* no O_ASYNC: SIGIO */
 
-/* Host view of a guest buffer; zero-length transfers touch nothing, like Linux. */
-static void *gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
-{
-	static char none;
-	return len ? gm_ptr(gm, gpa, len) : &none;
-}
-
-static int64_t put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len)
-{
-	void *dst = gbuf(gm, gpa, len);
-	if (!dst)
-		return -EFAULT;
-	memcpy(dst, src, len);
-	return 0;
-}
-
-static int64_t res(long r)
-{
-	return r < 0 ? -errno : r;
-}
-
 int64_t fio_close(const struct fio_call *c)
 {
-	struct fileio *fio = c->fio;
 	uint32_t fd = (uint32_t)c->a[0];
 	if (fd >= DSV_MAX_FILES)
 		return -EBADF;
-	pthread_mutex_lock(&fio->lock);
-	struct fio_file *f = fio->slots[fd].file;
-	fio->slots[fd].file = NULL;
-	fio->slots[fd].cloexec = 0;
-	pthread_mutex_unlock(&fio->lock);
+	struct fio_file *f = fio_file_detach(c->fio, (int)fd);
 	if (!f)
 		return -EBADF;
-	fio_put(fio, f);
+	fio_put(c->fio, f);
 	return 0;
 }
 
@@ -115,9 +89,9 @@ int64_t fio_fcntl(const struct fio_call *c)
 	int64_t r;
 	switch (cmd) {
 	case F_GETFL:
-		return res(fcntl(f->fd, F_GETFL));
+		return fio_res(fcntl(f->fd, F_GETFL));
 	case F_SETFL:
-		return res(fcntl(f->fd, F_SETFL, (int)((uint32_t)a[2] & FIO_SETFL_OK)));
+		return fio_res(fcntl(f->fd, F_SETFL, (int)((uint32_t)a[2] & FIO_SETFL_OK)));
 	case F_GETFD:
 		pthread_mutex_lock(&fio->lock);
 		r = fio->slots[fd].cloexec ? FD_CLOEXEC : 0;
@@ -147,7 +121,7 @@ static void *io_buf(const struct fio_call *c, uint64_t len, int64_t *err)
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!(buf = gbuf(c->gm, c->a[1], len)))
+	if (!(buf = fio_gbuf(c->gm, c->a[1], len)))
 		*err = -EFAULT;
 	return buf;
 }
@@ -156,28 +130,28 @@ int64_t fio_read(const struct fio_call *c)
 {
 	int64_t err;
 	void *buf = io_buf(c, c->a[2], &err);
-	return buf ? res(read(c->file->fd, buf, c->a[2])) : err;
+	return buf ? fio_res(read(c->file->fd, buf, c->a[2])) : err;
 }
 
 int64_t fio_write(const struct fio_call *c)
 {
 	int64_t err;
 	void *buf = io_buf(c, c->a[2], &err);
-	return buf ? res(write(c->file->fd, buf, c->a[2])) : err;
+	return buf ? fio_res(write(c->file->fd, buf, c->a[2])) : err;
 }
 
 int64_t fio_pread(const struct fio_call *c)
 {
 	int64_t err;
 	void *buf = io_buf(c, c->a[2], &err);
-	return buf ? res(pread(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
+	return buf ? fio_res(pread(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
 }
 
 int64_t fio_pwrite(const struct fio_call *c)
 {
 	int64_t err;
 	void *buf = io_buf(c, c->a[2], &err);
-	return buf ? res(pwrite(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
+	return buf ? fio_res(pwrite(c->file->fd, buf, c->a[2], (off_t)c->a[3])) : err;
 }
 
 int64_t fio_getdents64(const struct fio_call *c)
@@ -186,14 +160,14 @@ int64_t fio_getdents64(const struct fio_call *c)
 	uint64_t len = c->a[2] > DSV_HC_MAX_IO ? DSV_HC_MAX_IO : c->a[2];
 	int64_t err;
 	void *buf = io_buf(c, len, &err);
-	return buf ? res(syscall(SYS_getdents64, c->file->fd, buf, (unsigned)len)) : err;
+	return buf ? fio_res(syscall(SYS_getdents64, c->file->fd, buf, (unsigned)len)) : err;
 }
 
 int64_t fio_lseek(const struct fio_call *c)
 {
 	if ((uint32_t)c->a[2] > SEEK_HOLE)
 		return -EINVAL;
-	return res(lseek(c->file->fd, (off_t)c->a[1], (int)(uint32_t)c->a[2]));
+	return fio_res(lseek(c->file->fd, (off_t)c->a[1], (int)(uint32_t)c->a[2]));
 }
 
 int64_t fio_fstat(const struct fio_call *c)
@@ -201,17 +175,17 @@ int64_t fio_fstat(const struct fio_call *c)
 	struct stat st;
 	if (fstat(c->file->fd, &st) < 0)
 		return -errno;
-	return put_guest(c->gm, c->a[1], &st, sizeof(st));
+	return fio_put_guest(c->gm, c->a[1], &st, sizeof(st));
 }
 
 int64_t fio_ftruncate(const struct fio_call *c)
 {
-	return res(ftruncate(c->file->fd, (off_t)c->a[1]));
+	return fio_res(ftruncate(c->file->fd, (off_t)c->a[1]));
 }
 
 int64_t fio_fsync(const struct fio_call *c)
 {
-	return res(fsync(c->file->fd));
+	return fio_res(fsync(c->file->fd));
 }
 
 int64_t fio_winsize(const struct fio_call *c)
@@ -219,5 +193,5 @@ int64_t fio_winsize(const struct fio_call *c)
 	struct winsize ws;
 	if (ioctl(c->file->fd, TIOCGWINSZ, &ws) < 0)
 		return -errno;
-	return put_guest(c->gm, c->a[1], &ws, sizeof(ws));
+	return fio_put_guest(c->gm, c->a[1], &ws, sizeof(ws));
 }

@@ -2,7 +2,9 @@
 #ifndef HVMM_FILEIO_INT_H
 #define HVMM_FILEIO_INT_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <dsv/fileio.h>
 #include "fileio.h"
@@ -31,6 +33,7 @@ struct fileio {
 	char *root;               /* realpath of the share (never "/"), no trailing '/' */
 	struct fio_file *cwd;     /* NULL without --share */
 	struct fio_slot slots[DSV_MAX_FILES];
+	int net_host;             /* --net host: AF_INET/AF_INET6 and abstract AF_UNIX names */
 };
 
 /*
@@ -47,6 +50,34 @@ void fio_put(struct fileio *fio, struct fio_file *f);
 int fio_reserve(struct fileio *fio, unsigned min);            /* slot or -EMFILE */
 void fio_install(struct fileio *fio, int slot, struct fio_file *f, int cloexec);
 void fio_unreserve(struct fileio *fio, int slot);
+/* Fills a reserved slot with a new host fd (closed, and the slot freed, on failure). */
+int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec);
+
+/* Empties guest slot fd and returns what it held (the caller puts it), or NULL. */
+struct fio_file *fio_file_detach(struct fileio *fio, int fd);
+
+/* fileio_anon.c: new descriptors. fio_new_fd takes a host fd or -1 with errno set. */
+int64_t fio_new_fd(struct fileio *fio, int fd, int cloexec);
+struct fio_call;
+int64_t fio_pair_to_guest(const struct fio_call *c, uint64_t gpa, const int host[2], int cloexec);
+
+/* fileio_sockaddr.c: network policy and socket addresses. */
+struct sockaddr_storage;
+int fio_family_allowed(const struct fileio *fio, int family);  /* 0 or -EAFNOSUPPORT */
+/* Copies a guest address (len bytes) and checks it against the network policy. */
+int64_t fio_addr_in(const struct fio_call *c, uint64_t gpa, uint64_t len,
+		    struct sockaddr_storage *ss);
+/* Before a call that returns an address: reads the guest's room at lenp (0: none wanted)
+ * and checks the address range, so that nothing can fail after the call. */
+int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t *room);
+void fio_addr_out(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t room,
+		  const struct sockaddr_storage *ss, unsigned len);
+
+/* Host view of guest memory: NULL when [gpa, gpa+len) is not all guest RAM. A zero-length
+ * range touches nothing and is always valid, like Linux. */
+void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+int64_t fio_put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len);
+static inline int64_t fio_res(long r) { return r < 0 ? -errno : r; }
 
 /* fileio_path.c: confinement. */
 struct fio_path {

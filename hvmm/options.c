@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpulist.h"
+#include "dsv/fileio.h"
 #include "size.h"
 
 static const char usage[] =
@@ -33,6 +34,13 @@ static const char usage[] =
 	"  --share DIR                directory the program may read and write (lwk); not /\n"
 	"  --share-max-file-size SIZE no file grows past SIZE (e.g. 1G) through the share or\n"
 	"                             --log: writes beyond it fail with EFBIG (RLIMIT_FSIZE)\n"
+	"  --net none|host            the program's network (lwk): none allows pipes and\n"
+	"                             AF_UNIX socket pairs only; host adds IPv4/IPv6 sockets\n"
+	"                             and abstract AF_UNIX names in hvmm's network namespace\n"
+	"                             (default none)\n"
+	"  --inherit-fd N             give the program descriptor N (3-1023) that hvmm was\n"
+	"                             started with, under the same number (e.g. PMI_FD);\n"
+	"                             repeatable; no other descriptor of hvmm is visible\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
@@ -76,6 +84,7 @@ enum {
 	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE, OPT_READY_FD,
 	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
 	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_VCPU_CGROUP, OPT_HK_CGROUP,
+	OPT_NET, OPT_INHERIT_FD,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +95,8 @@ static const struct option long_opts[] = {
 	{ "hugepages", required_argument, NULL, OPT_HUGE },
 	{ "hugetlbfs", required_argument, NULL, OPT_HUGETLBFS },
 	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
@@ -224,6 +235,32 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_SHARE:
 		o->share = arg;
 		return 0;
+	case OPT_INHERIT_FD: {
+		int fd;
+
+		if (parse_int(arg, 3, DSV_MAX_FILES - 1, &fd)) {
+			snprintf(err, errlen, "--inherit-fd '%s': expected a descriptor number from 3 to %u "
+				 "(0-2 are always the program's)", arg, DSV_MAX_FILES - 1);
+			return -1;
+		}
+		if (o->ninherit == HVMM_MAX_INHERIT) {
+			snprintf(err, errlen, "--inherit-fd: more than %d descriptors", HVMM_MAX_INHERIT);
+			return -1;
+		}
+		o->inherit_fds[o->ninherit++] = fd;
+		return 0;
+	}
+	case OPT_NET:
+		if (!strcmp(arg, HVMM_NET_NONE)) {
+			o->net_host = 0;
+		} else if (!strcmp(arg, HVMM_NET_HOST)) {
+			o->net_host = 1;
+		} else {
+			snprintf(err, errlen, "--net '%s': expected %s or %s", arg, HVMM_NET_NONE,
+				 HVMM_NET_HOST);
+			return -1;
+		}
+		return 0;
 	case OPT_CMDLINE:
 		if (strlen(arg) >= DSV_CMDLINE_MAX) {
 			snprintf(err, errlen, "--cmdline: longer than %u bytes", DSV_CMDLINE_MAX - 1);
@@ -338,6 +375,12 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 
 static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 {
+	for (int i = 0; i < o->ninherit; i++)
+		if (o->inherit_fds[i] == o->ready_fd) {
+			snprintf(err, errlen, "--inherit-fd %d is the --ready-fd: hvmm's launch report "
+				 "is never the guest's", o->ready_fd);
+			return -1;
+		}
 	if (o->ncpus && o->vcpus && o->ncpus != o->vcpus) {
 		snprintf(err, errlen, "--vcpus %d but --cpus names %d CPUs: give one host CPU per vCPU",
 			 o->vcpus, o->ncpus);

@@ -11,6 +11,7 @@
 #include "guest_mem.h"
 
 #define HVMM_MAX_GROUPS 256           /* supplementary groups --groups takes */
+#define HVMM_MAX_INHERIT 16           /* --inherit-fd: descriptors handed to the guest */
 #define HVMM_MAX_CGROUPS 16           /* --cgroup: one per cgroup v1 hierarchy, or one v2 */
 
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
@@ -26,6 +27,9 @@ struct hvmm_opts {
 	int hugepages_given;             /* --hugepages was on the command line */
 	const char *hugetlbfs;           /* --hugetlbfs DIR: guest RAM from that mount */
 	const char *share;
+	int net_host;                    /* --net host (1) or none (0, the default) */
+	int inherit_fds[HVMM_MAX_INHERIT]; /* --inherit-fd N: the guest's N is hvmm's N */
+	int ninherit;
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;

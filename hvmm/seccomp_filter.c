@@ -151,8 +151,36 @@ static int add_ioctl(scmp_filter_ctx ctx, unsigned long req)
 	return add_if(ctx, SCMP_SYS(ioctl), 1, 0, (scmp_datum_t)req);
 }
 
+/*
+ * Descriptor offload (pipes, sockets, polling). socket() is limited to the families the
+ * network policy allows, so that hvmm's own checks are not the only barrier.
+ */
+static int add_descriptors(scmp_filter_ctx ctx, int net_host)
+{
+	static const int plain[] = {
+		SCMP_SYS(pipe2), SCMP_SYS(eventfd2), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
+		SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(ppoll), SCMP_SYS(bind),
+		SCMP_SYS(connect), SCMP_SYS(listen), SCMP_SYS(accept4), SCMP_SYS(getsockname),
+		SCMP_SYS(getpeername), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
+		SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(shutdown),
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]) && !rc; i++)
+		rc = add(ctx, plain[i]);
+	if (!rc)
+		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_UNIX);
+	if (!rc)
+		rc = add_if(ctx, SCMP_SYS(socketpair), 0, 0, AF_UNIX);
+	if (!rc && net_host)
+		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET);
+	if (!rc && net_host)
+		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET6);
+	return rc;
+}
+
 /* vCPU threads: KVM_RUN, register reads for crash reports, and file offload. */
-static int add_vcpu(scmp_filter_ctx ctx)
+static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 {
 	static const int plain[] = {
 		SCMP_SYS(openat2), SCMP_SYS(statx), SCMP_SYS(faccessat2), SCMP_SYS(readlink),
@@ -170,6 +198,8 @@ static int add_vcpu(scmp_filter_ctx ctx)
 		rc = add_if(ctx, SCMP_SYS(fcntl), 1, 0, (scmp_datum_t)fcntl_cmds[i]);
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && !rc; i++)
 		rc = add_ioctl(ctx, ioctls[i]);
+	if (!rc)
+		rc = add_descriptors(ctx, net_host);
 	return rc;
 }
 
@@ -201,7 +231,7 @@ static void self_test(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_
 
 	if (!o->test_seccomp || strcmp(o->test_seccomp, want) || vcpu_index > 0)
 		return;
-	syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	syscall(SYS_socket, AF_PACKET, SOCK_RAW, 0);  /* no policy allows it, not even --net host */
 	fprintf(stderr, "hvmm: seccomp: the forbidden call was allowed\n");
 	_exit(1);
 }
@@ -236,7 +266,7 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 	}
 	rc = add_common(ctx);
 	if (!rc)
-		rc = kind == SEC_THREAD_MAIN ? add_main(ctx) : add_vcpu(ctx);
+		rc = kind == SEC_THREAD_MAIN ? add_main(ctx) : add_vcpu(ctx, o->net_host);
 	if (!rc)
 		rc = seccomp_load(ctx); /* this thread only: no TSYNC; sets no_new_privs */
 	seccomp_release(ctx);

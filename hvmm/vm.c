@@ -143,6 +143,13 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", sub);
 		rc = -1;
 	}
+	if (!rc)
+		fileio_set_net(vm->fio, o->net_host);
+	for (int i = 0; !rc && i < o->ninherit; i++)
+		if (fileio_inherit(vm->fio, o->inherit_fds[i], sub, sizeof(sub))) {
+			snprintf(err, errlen, "%s", sub);
+			rc = -1;
+		}
 	if (cred_fs_leave(o, sub, sizeof(sub))) {
 		snprintf(err, errlen, "%s", sub);
 		rc = -1;
@@ -273,13 +280,33 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 	return failed ? -1 : 0;
 }
 
+/*
+ * A vCPU thread may be blocked in an offloaded call (accept, a read on a pipe). The exit
+ * kick interrupts it with EINTR, but a kick that lands just before the call begins is
+ * lost: kick again until the thread has ended.
+ */
+static void join_vcpu(struct vcpu *v)
+{
+	for (;;) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000;
+		if (pthread_timedjoin_np(v->thread, NULL, &ts) != ETIMEDOUT)
+			return;
+		pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
 static void teardown(struct vm *vm)
 {
 	for (int i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
 
 		if (v->started)
-			pthread_join(v->thread, NULL);
+			join_vcpu(v);
 		if (v->run)
 			munmap(v->run, vm->run_size);
 		if (v->fd >= 0)
@@ -391,7 +418,7 @@ int vm_run(const struct hvmm_opts *opts)
 	housekeeping(&vm, sig_fd);
 	for (int i = 0; i < vm.nvcpus; i++)
 		if (vm.vcpu[i].started)
-			pthread_join(vm.vcpu[i].thread, NULL), vm.vcpu[i].started = 0;
+			join_vcpu(&vm.vcpu[i]), vm.vcpu[i].started = 0;
 	console_ring_drain(&vm.con, &vm.mem);
 	code = vm.exit_code;
 	if (strncmp(vm.exit_reason, "guest exited", 12)) {

@@ -20,9 +20,11 @@
 #define EMFILE 24
 #define ENOTTY 25
 #define ESPIPE 29
+#define EPIPE 32
 #define ERANGE 34
 #define ENAMETOOLONG 36
 #define ENOSYS 38
+#define EMSGSIZE 90
 #define ETIMEDOUT 110
 #define EOPNOTSUPP 95
 

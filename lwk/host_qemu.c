@@ -112,6 +112,8 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 		 * but the standard three exists. */
 		if (nr < DSV_HC_FILE_BASE || nr > DSV_HC_FILE_LAST)
 			return -ENOSYS;
+		if (nr >= DSV_HC_PIPE2 && file_kind[nr - DSV_HC_FILE_BASE] == DSV_FILE_TABLE)
+			return -ENOSYS;  /* no pipes, sockets or polling without hvmm */
 		return file_kind[nr - DSV_HC_FILE_BASE] == DSV_FILE_PATH ? -EACCES : -EBADF;
 	}
 }

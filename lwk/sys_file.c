@@ -68,7 +68,7 @@ static int64_t rw(uint32_t nr, uint64_t fd, uint64_t buf, uint64_t len, uint64_t
 }
 
 int64_t sys_read(struct regs *r) { return rw(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_write(struct regs *r) { return rw(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx, 0); }
+int64_t sys_write(struct regs *r) { return sigpipe_on_epipe(rw(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx, 0)); }
 
 int64_t sys_pread64(struct regs *r)
 {
@@ -107,7 +107,7 @@ static int64_t rwv(uint32_t nr, uint64_t fd, uint64_t iov, uint64_t cnt)
 }
 
 int64_t sys_readv(struct regs *r) { return rwv(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx); }
-int64_t sys_writev(struct regs *r) { return rwv(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx); }
+int64_t sys_writev(struct regs *r) { return sigpipe_on_epipe(rwv(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx)); }
 
 static int64_t do_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode)
 {

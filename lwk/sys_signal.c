@@ -10,6 +10,7 @@
 #define SIG_IGN  1
 #define SIGKILL  9
 #define SIGSTOP  19
+#define SIGPIPE  13
 
 struct ksigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -88,6 +89,13 @@ static int64_t self_signal(uint64_t sig)
 	if (sig == SIGKILL || (h == SIG_DFL && !ignored_by_default(sig)))
 		kill_program((int)sig);
 	return 0; /* ignored, or a handler we cannot run synchronously */
+}
+
+int64_t sigpipe_on_epipe(int64_t ret)
+{
+	if (ret == -EPIPE && !(this_cpu()->sigmask & (1ull << (SIGPIPE - 1))))
+		self_signal(SIGPIPE);  /* ends the program unless SIGPIPE is ignored or handled */
+	return ret;
 }
 
 int64_t sys_kill(struct regs *r)

@@ -54,6 +54,37 @@ int64_t sys_dup2(struct regs *r);
 int64_t sys_dup3(struct regs *r);
 int64_t sys_sendfile(struct regs *r);
 
+/* sys_net.c */
+int64_t sys_socket(struct regs *r);
+int64_t sys_socketpair(struct regs *r);
+int64_t sys_bind(struct regs *r);
+int64_t sys_connect(struct regs *r);
+int64_t sys_listen(struct regs *r);
+int64_t sys_accept(struct regs *r);
+int64_t sys_accept4(struct regs *r);
+int64_t sys_getsockname(struct regs *r);
+int64_t sys_getpeername(struct regs *r);
+int64_t sys_setsockopt(struct regs *r);
+int64_t sys_getsockopt(struct regs *r);
+int64_t sys_sendto(struct regs *r);
+int64_t sys_recvfrom(struct regs *r);
+int64_t sys_sendmsg(struct regs *r);
+int64_t sys_recvmsg(struct regs *r);
+int64_t sys_shutdown(struct regs *r);
+
+/* sys_poll.c */
+int64_t sys_pipe(struct regs *r);
+int64_t sys_pipe2(struct regs *r);
+int64_t sys_eventfd(struct regs *r);
+int64_t sys_eventfd2(struct regs *r);
+int64_t sys_poll(struct regs *r);
+int64_t sys_ppoll(struct regs *r);
+int64_t sys_epoll_create(struct regs *r);
+int64_t sys_epoll_create1(struct regs *r);
+int64_t sys_epoll_ctl(struct regs *r);
+int64_t sys_epoll_wait(struct regs *r);
+int64_t sys_epoll_pwait(struct regs *r);
+
 /* sys_mem.c */
 int64_t sys_brk(struct regs *r);
 int64_t sys_mmap(struct regs *r);
@@ -92,5 +123,7 @@ int64_t sys_sigaltstack(struct regs *r);
 int64_t sys_kill(struct regs *r);
 int64_t sys_tgkill(struct regs *r);
 int64_t sys_set_robust_list(struct regs *r);
+/* A write to a pipe or socket with no reader: SIGPIPE, as Linux sends it (returns ret). */
+int64_t sigpipe_on_epipe(int64_t ret);
 
 #endif

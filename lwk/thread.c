@@ -35,6 +35,20 @@ static void fpu_reset(void)
 	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 }
 
+/* Where a thread's first user registers go: the top of its vCPU's kernel stack. */
+static struct regs *user_frame(struct cpu *c)
+{
+	return (struct regs *)(c->kstack_top - sizeof(struct regs) - 16);
+}
+
+NORETURN static void enter_thread(void *arg)
+{
+	struct cpu *c = arg;
+	struct regs *r = user_frame(c);
+	*r = c->start_regs;
+	enter_user(r);
+}
+
 NORETURN static void run_thread(struct cpu *c)
 {
 	c->state = CPU_RUNNING;
@@ -45,9 +59,10 @@ NORETURN static void run_thread(struct cpu *c)
 	if (c->ran_thread)
 		fpu_reset();
 	c->ran_thread = true;
-	struct regs *r = (struct regs *)(c->kstack_top - sizeof(struct regs) - 16);
-	*r = c->start_regs;
-	enter_user(r);
+	/* Onto a stack that ends below the frame: built on the stack in use (as a thread that
+	 * exited and the vCPU's next one would have it), the frame held run_thread's own
+	 * return address and the new thread started at a kernel address. */
+	switch_stack((uint64_t)user_frame(c), enter_thread, c);
 }
 
 NORETURN void thread_start_main(struct cpu *c, uint64_t entry, uint64_t sp)
@@ -154,12 +169,14 @@ int64_t sys_exit(struct regs *r)
 {
 	struct cpu *c = this_cpu();
 	uint64_t ctid = c->clear_child_tid;
-	if (ctid && put_user_u32(ctid, 0))
-		futex_wake(ctid, 1, ~0u);
+	c->clear_child_tid = 0;
 	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0)
 		host_exit((int)r->rdi);
-	c->clear_child_tid = 0;
+	/* Idle before the joiner wakes: a thread it creates right after pthread_join may
+	 * take this vCPU. (A clone that claims it now starts it only from idle_loop below.) */
 	__atomic_store_n(&c->state, CPU_IDLE, __ATOMIC_RELEASE);
+	if (ctid && put_user_u32(ctid, 0))
+		futex_wake(ctid, 1, ~0u);
 	switch_stack(c->kstack_top, idle_loop, c);
 }
 

@@ -6,8 +6,10 @@
  * pointer is a GPA and every path comes with its length (no NUL needed; at most
  * DSV_PATH_MAX bytes). Results are Linux results: >= 0 or a negated errno.
  *
- * File descriptors are hvmm's: 0, 1 and 2 are hvmm's own stdin, stdout and stderr, and each
- * open returns the lowest free number, as Linux does. dirfd may be DSV_AT_FDCWD.
+ * File descriptors are hvmm's: 0, 1 and 2 are hvmm's own stdin, stdout and stderr (and any
+ * given with --inherit-fd), and each open returns the lowest free number, as Linux does.
+ * Pipes, sockets and polling are in the same table (dsv/sockio.h). dirfd may be
+ * DSV_AT_FDCWD.
  *
  * Path rules: the program's working directory starts at the share's root, and the guest
  * sees the share under its real host path (so getcwd() matches a native run started in the

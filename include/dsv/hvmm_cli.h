@@ -14,6 +14,16 @@
 #define HVMM_EXIT_SIGNAL  128 /* + N: hvmm was stopped by signal N */
 #define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS: hvmm made a call its seccomp filter forbids */
 
+/* --net: the program's network (docs/abi.md "Network policy"). none (the default): pipes
+ * and AF_UNIX socket pairs only, socket() for AF_INET/AF_INET6 fails with EAFNOSUPPORT;
+ * host: IPv4/IPv6 sockets and abstract AF_UNIX names in hvmm's network namespace. */
+#define HVMM_NET_NONE "none"
+#define HVMM_NET_HOST "host"
+
+/* --inherit-fd N (repeatable, N from 3 to DSV_MAX_FILES - 1): descriptor N that hvmm was
+ * started with becomes the guest's N (e.g. PMI_FD); hvmm fails with HVMM_EXIT_SETUP when
+ * N is not open. No other descriptor of hvmm's is visible to the guest. */
+
 /*
  * hvmm run --ready-fd N: hvmm writes one line to the inherited descriptor N and closes it:
  * HVMM_READY_LINE once the guest is about to run, or HVMM_READY_ERROR followed by the

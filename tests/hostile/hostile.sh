@@ -11,10 +11,10 @@ T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-plan 14
+plan 15
 
 if ! why=$(kvm_why); then
-  for i in $(seq 14); do skip "hostile case $i" "$why"; done
+  for i in $(seq 15); do skip "hostile case $i" "$why"; done
   exit 0
 fi
 
@@ -161,6 +161,13 @@ check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0,
 case_run badptr run --kernel "$P/badptr.elf"
 check "bad pointers, overflowing lengths, wrapping addresses: all refused, witness fine" \
   all "[ $(rc badptr) = 0 ]" "has $T/badptr.out 'failures 0'" witness_ok host_ok
+
+# 6b: descriptor offload (pipes, sockets, polling): bad addresses, counts over the limits,
+# hvmm's own descriptor numbers, forbidden families, ancillary data, a full table.
+case_run offload run --kernel "$H/hostile_offload.elf"
+check "descriptor offload: bad addresses, foreign descriptors, --net none, full table: all refused, hvmm serves on, witness fine" \
+  all "[ $(rc offload) = 0 ]" "has $T/offload.out 'failures 0'" \
+  "! grep -q seccomp $T/offload.err" witness_ok host_ok
 
 # 7: one lwk thread faults while another computes: the program dies as natively.
 if [ "$(nproc)" -ge 2 ]; then

@@ -119,9 +119,13 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 			raw_port();
 			continue;
 		}
+		/* File calls and two unknown numbers past them. Descriptor calls (pipes, sockets,
+		 * polling) may block by design, so hostile_offload.c attacks them instead. */
 		do
 			nr = rnd() % 2 ? (uint32_t)(rnd() % 6) : DSV_HC_FILE_BASE + (uint32_t)(rnd() % 0x19);
 		while (nr == DSV_HC_EXIT || nr == DSV_HC_ABORT);
+		if (nr >= DSV_HC_PIPE2 && nr < DSV_HC_FILE_BASE + 0x19)
+			nr += DSV_HC_FILE_LAST + 1 - DSV_HC_PIPE2;
 		blk.nr = nr;
 		blk.flags = rnd() % 64 == 0;
 		blk.reserved = 0;

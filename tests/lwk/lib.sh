@@ -9,11 +9,11 @@ abs() {
 }
 
 # run_hvmm VCPUS SHARE OUT ERR PROGRAM ARGS...: runs PROGRAM under hvmm with SHARE as
-# its working directory and share; sets rc.
+# its working directory and share, and HVMM_ARGS (words) as more hvmm options; sets rc.
 run_hvmm() {
 	_vcpus=$1 _share=$2 _out=$3 _err=$4
 	shift 4
-	(cd "$_share" && timeout 60 "$HVMM" run --vcpus "$_vcpus" --mem 256M --share "$_share" \
+	(cd "$_share" && timeout 60 "$HVMM" run --vcpus "$_vcpus" --mem 256M --share "$_share" ${HVMM_ARGS:-} \
 		-- "$@" >"$_out" 2>"$_err")
 	rc=$?
 }

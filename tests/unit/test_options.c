@@ -172,6 +172,31 @@ static void jail_cgroups_and_limits(void **state)
 	assert_string_equal(o.hk_cgroup, "/c/host");
 }
 
+static void net_policy(void **state)
+{
+	struct hvmm_opts o;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.net_host, 0);  /* none unless asked */
+	assert_int_equal(PARSE(&o, err, "run", "--net", "host"), OPTS_RUN);
+	assert_int_equal(o.net_host, 1);
+	assert_int_equal(PARSE(&o, err, "run", "--net", "host", "--net", "none"), OPTS_RUN);
+	assert_int_equal(o.net_host, 0);
+	assert_int_equal(PARSE(&o, err, "run", "--net", "bridge"), OPTS_ERROR);
+	assert_non_null(strstr(err, "--net 'bridge': expected none or host"));
+	assert_non_null(strstr(opts_usage(), "--net none|host"));
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "3", "--inherit-fd", "1023"), OPTS_RUN);
+	assert_int_equal(o.ninherit, 2);
+	assert_int_equal(o.inherit_fds[1], 1023);
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "2"), OPTS_ERROR);
+	assert_non_null(strstr(err, "from 3 to 1023"));
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "1024"), OPTS_ERROR);
+	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "5", "--inherit-fd", "5"), OPTS_ERROR);
+	assert_non_null(strstr(err, "is the --ready-fd"));
+}
+
 struct bad_case {
 	int argc;
 	char **argv;
@@ -309,6 +334,7 @@ int main(void)
 		cmocka_unit_test(too_many_groups),
 		cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(net_policy),
 		cmocka_unit_test(long_cmdline),
 		cmocka_unit_test(sizes),
 	};

@@ -1,0 +1,279 @@
+/* Socket system calls, offloaded to the VMM (dsv/sockio.h, docs/lwk.md "Descriptors").
+ * Every user buffer is checked against the user window here and passed by its GPA; every
+ * length the VMM reads or writes back is a kernel copy, so that another thread changing
+ * the user's value meanwhile cannot widen a range past what was checked. Messages travel
+ * as a struct dsv_msg built on the kernel stack. */
+#include "syscall.h"
+#include "host.h"
+#include "uaccess.h"
+#include <dsv/fileio.h>
+#include <dsv/sockio.h>
+
+#define FD(x)          ((uint64_t)(int64_t)(int32_t)(x))
+#define UIO_MAXIOV     1024
+#define SOL_SOCKET     1
+#define SO_TYPE        3
+#define SOCK_STREAM    1
+#define MSG_NOSIGNAL   0x4000
+
+static bool no_signal(uint64_t flags) { return flags & MSG_NOSIGNAL; }
+
+static uint64_t gpa(uint64_t uva) { return user_to_phys(uva); }
+static uint64_t kgpa(const void *k) { return virt_to_phys(k); }
+
+int64_t sys_socket(struct regs *r)
+{
+	return host_call(DSV_HC_SOCKET, (uint32_t)r->rdi, (uint32_t)r->rsi, (uint32_t)r->rdx, 0, 0, 0);
+}
+
+int64_t sys_socketpair(struct regs *r)
+{
+	if (!user_ok(r->r10, 8))
+		return -EFAULT;
+	return host_call(DSV_HC_SOCKETPAIR, (uint32_t)r->rdi, (uint32_t)r->rsi, (uint32_t)r->rdx,
+			 gpa(r->r10), 0, 0);
+}
+
+/* bind and connect: an address the VMM copies and checks against the network policy. */
+static int64_t addr_call(uint32_t nr, struct regs *r)
+{
+	int32_t len = (int32_t)r->rdx;
+	if (len < 0 || (uint32_t)len > DSV_SOCKADDR_MAX)
+		return -EINVAL;
+	if (!user_ok(r->rsi, (uint64_t)len))
+		return -EFAULT;
+	return host_call(nr, FD(r->rdi), gpa(r->rsi), (uint64_t)len, 0, 0, 0);
+}
+
+int64_t sys_bind(struct regs *r) { return addr_call(DSV_HC_BIND, r); }
+int64_t sys_connect(struct regs *r) { return addr_call(DSV_HC_CONNECT, r); }
+
+int64_t sys_listen(struct regs *r)
+{
+	return host_call(DSV_HC_LISTEN, FD(r->rdi), (uint32_t)r->rsi, 0, 0, 0, 0);
+}
+
+int64_t sys_shutdown(struct regs *r)
+{
+	return host_call(DSV_HC_SHUTDOWN, FD(r->rdi), (uint32_t)r->rsi, 0, 0, 0, 0);
+}
+
+/* An address to return: the user's room copied to *room (at most DSV_SOCKADDR_MAX). */
+static int64_t addr_room(uint64_t addr, uint64_t lenp, uint32_t *room)
+{
+	if (!user_ok(lenp, 4))
+		return -EFAULT;
+	int32_t n = *(volatile int32_t *)lenp;
+	if (n < 0)
+		return -EINVAL;
+	*room = MIN((uint32_t)n, DSV_SOCKADDR_MAX);
+	return user_ok(addr, *room) ? 0 : -EFAULT;
+}
+
+static int64_t do_accept(uint64_t fd, uint64_t addr, uint64_t lenp, uint64_t flags)
+{
+	uint32_t room = 0;
+	if (!addr)
+		return host_call(DSV_HC_ACCEPT4, fd, 0, 0, flags, 0, 0);
+	int64_t e = addr_room(addr, lenp, &room);
+	if (e)
+		return e;
+	int64_t ret = host_call(DSV_HC_ACCEPT4, fd, gpa(addr), kgpa(&room), flags, 0, 0);
+	if (ret >= 0)
+		*(volatile uint32_t *)lenp = room;
+	return ret;
+}
+
+int64_t sys_accept(struct regs *r) { return do_accept(FD(r->rdi), r->rsi, r->rdx, 0); }
+int64_t sys_accept4(struct regs *r) { return do_accept(FD(r->rdi), r->rsi, r->rdx, (uint32_t)r->r10); }
+
+static int64_t name_call(uint32_t nr, struct regs *r)
+{
+	uint32_t room;
+	int64_t e = addr_room(r->rsi, r->rdx, &room);
+	if (e)
+		return e;
+	int64_t ret = host_call(nr, FD(r->rdi), gpa(r->rsi), kgpa(&room), 0, 0, 0);
+	if (ret >= 0)
+		*(volatile uint32_t *)r->rdx = room;
+	return ret;
+}
+
+int64_t sys_getsockname(struct regs *r) { return name_call(DSV_HC_GETSOCKNAME, r); }
+int64_t sys_getpeername(struct regs *r) { return name_call(DSV_HC_GETPEERNAME, r); }
+
+int64_t sys_setsockopt(struct regs *r)
+{
+	int32_t len = (int32_t)r->r8;
+	if (len < 0 || (uint32_t)len > DSV_SOCKOPT_MAX)
+		return -EINVAL;
+	if (!user_ok(r->r10, (uint64_t)len))
+		return -EFAULT;
+	return host_call(DSV_HC_SETSOCKOPT, FD(r->rdi), (uint32_t)r->rsi, (uint32_t)r->rdx,
+			 gpa(r->r10), (uint64_t)len, 0);
+}
+
+int64_t sys_getsockopt(struct regs *r)
+{
+	if (!user_ok(r->r8, 4))
+		return -EFAULT;
+	int32_t n = *(volatile int32_t *)r->r8;
+	if (n < 0)
+		return -EINVAL;
+	uint32_t room = MIN((uint32_t)n, DSV_SOCKOPT_MAX);
+	if (!user_ok(r->r10, room))
+		return -EFAULT;
+	int64_t ret = host_call(DSV_HC_GETSOCKOPT, FD(r->rdi), (uint32_t)r->rsi, (uint32_t)r->rdx,
+				gpa(r->r10), kgpa(&room), 0);
+	if (ret >= 0)
+		*(volatile uint32_t *)r->r8 = room;
+	return ret;
+}
+
+/* A message being built: the descriptor and its segments, both on the kernel stack. */
+struct kmsg {
+	struct dsv_msg d;
+	struct dsv_iov seg[DSV_MSG_IOV_MAX];
+};
+
+/* The user's segments, checked and translated; stops at DSV_HC_MAX_IO bytes in all (a
+ * short transfer, as Linux may make). */
+static int64_t msg_iov(struct kmsg *m, uint64_t iov, uint64_t cnt)
+{
+	if (cnt && !user_ok(iov, cnt * 16))
+		return -EFAULT;
+	uint64_t total = 0;
+	m->d.iovlen = 0;
+	for (uint64_t i = 0; i < cnt && total < DSV_HC_MAX_IO; i++) {
+		uint64_t base = ((volatile uint64_t *)iov)[2 * i];
+		uint64_t len = ((volatile uint64_t *)iov)[2 * i + 1];
+		if ((int64_t)len < 0)
+			return -EINVAL;
+		if (!user_ok(base, len))
+			return -EFAULT;
+		len = MIN(len, DSV_HC_MAX_IO - total);
+		m->seg[m->d.iovlen].gpa = len ? gpa(base) : 0;
+		m->seg[m->d.iovlen].len = len;
+		m->d.iovlen++;
+		total += len;
+	}
+	m->d.iov = kgpa(m->seg);
+	return 0;
+}
+
+/* More segments than one call carries: a stream socket takes the first ones (a short
+ * transfer); a message-based one cannot be cut. */
+static int64_t too_many_segments(uint64_t fd, uint64_t *cnt)
+{
+	uint32_t type = 0, len = sizeof(type);
+	int64_t e = host_call(DSV_HC_GETSOCKOPT, fd, SOL_SOCKET, SO_TYPE, kgpa(&type), kgpa(&len), 0);
+	if (e < 0)
+		return e;
+	if (type != SOCK_STREAM)
+		return -EMSGSIZE;
+	*cnt = DSV_MSG_IOV_MAX;
+	return 0;
+}
+
+/* struct msghdr, x86-64 */
+struct umsghdr {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov, iovlen, control, controllen;
+	uint32_t flags, pad1;
+};
+_Static_assert(sizeof(struct umsghdr) == 56, "struct msghdr layout");
+
+static int64_t do_msg(uint32_t nr, uint64_t fd, uint64_t umsg, uint64_t flags)
+{
+	int recv = nr == DSV_HC_RECVMSG;
+	if (!user_ok(umsg, sizeof(struct umsghdr)))
+		return -EFAULT;
+	struct umsghdr h;
+	memcpy(&h, (const void *)umsg, sizeof(h));
+	if (h.iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	if ((int32_t)h.namelen < 0)
+		return -EINVAL;
+	if (!recv && h.controllen)
+		return -EOPNOTSUPP;  /* no ancillary data: no descriptor passing (docs/lwk.md) */
+	if (h.iovlen > DSV_MSG_IOV_MAX) {
+		int64_t e = too_many_segments(fd, &h.iovlen);
+		if (e)
+			return e;
+	}
+	struct kmsg m;
+	memset(&m.d, 0, sizeof(m.d));
+	int64_t e = msg_iov(&m, h.iov, h.iovlen);
+	if (e)
+		return e;
+	if (h.name) {
+		m.d.namelen = MIN(h.namelen, DSV_SOCKADDR_MAX);
+		if (!user_ok(h.name, m.d.namelen))
+			return -EFAULT;
+		m.d.name = gpa(h.name);
+	}
+	int64_t ret = host_call(nr, fd, kgpa(&m.d), flags, 0, 0, 0);
+	if (ret >= 0 && recv) {
+		struct umsghdr *u = (struct umsghdr *)umsg;
+		if (h.name)
+			u->namelen = m.d.namelen;
+		u->controllen = 0;
+		u->flags = m.d.flags;
+	}
+	return ret;
+}
+
+int64_t sys_sendmsg(struct regs *r)
+{
+	return no_signal(r->rdx) ? do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx)
+		: sigpipe_on_epipe(do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx));
+}
+int64_t sys_recvmsg(struct regs *r) { return do_msg(DSV_HC_RECVMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx); }
+
+int64_t sys_sendto(struct regs *r)
+{
+	struct kmsg m;
+	memset(&m.d, 0, sizeof(m.d));
+	uint64_t len = MIN(r->rdx, DSV_HC_MAX_IO);
+	if (!user_ok(r->rsi, len))
+		return -EFAULT;
+	m.seg[0].gpa = len ? gpa(r->rsi) : 0;
+	m.seg[0].len = len;
+	m.d.iov = kgpa(m.seg);
+	m.d.iovlen = 1;
+	if (r->r8) {
+		int32_t alen = (int32_t)r->r9;
+		if (alen < 0 || (uint32_t)alen > DSV_SOCKADDR_MAX)
+			return -EINVAL;
+		if (!user_ok(r->r8, (uint64_t)alen))
+			return -EFAULT;
+		m.d.name = gpa(r->r8);
+		m.d.namelen = (uint32_t)alen;
+	}
+	int64_t ret = host_call(DSV_HC_SENDMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
+	return no_signal(r->r10) ? ret : sigpipe_on_epipe(ret);
+}
+
+int64_t sys_recvfrom(struct regs *r)
+{
+	struct kmsg m;
+	memset(&m.d, 0, sizeof(m.d));
+	uint64_t len = MIN(r->rdx, DSV_HC_MAX_IO);
+	if (!user_ok(r->rsi, len))
+		return -EFAULT;
+	m.seg[0].gpa = len ? gpa(r->rsi) : 0;
+	m.seg[0].len = len;
+	m.d.iov = kgpa(m.seg);
+	m.d.iovlen = 1;
+	if (r->r8) {
+		int64_t e = addr_room(r->r8, r->r9, &m.d.namelen);
+		if (e)
+			return e;
+		m.d.name = gpa(r->r8);
+	}
+	int64_t ret = host_call(DSV_HC_RECVMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
+	if (ret >= 0 && r->r8)
+		*(volatile uint32_t *)r->r9 = m.d.namelen;
+	return ret;
+}
