@@ -328,7 +328,8 @@ static void teardown(struct vm *vm)
 		close(vm->kvm_fd);
 }
 
-/* --log is opened as the VM's user (--uid): it is that user's path, not root's. */
+/* --log is opened as the VM's user (--uid): it is that user's path, not root's. A FIFO is
+ * fine (a log collector reads it); open() then waits for its reader. */
 static int open_console(const struct hvmm_opts *o, FILE **log_file, char *err, size_t errlen)
 {
 	char sub[256];
@@ -341,7 +342,7 @@ static int open_console(const struct hvmm_opts *o, FILE **log_file, char *err, s
 		snprintf(err, errlen, "--log %s: %s", o->log, sub);
 		return -1;
 	}
-	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+	fd = open(o->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	e = errno;
 	if (cred_fs_leave(o, sub, sizeof(sub))) {
 		snprintf(err, errlen, "--log %s: %s", o->log, sub);
@@ -350,19 +351,9 @@ static int open_console(const struct hvmm_opts *o, FILE **log_file, char *err, s
 		return -1;
 	}
 	if (fd < 0) {
-		snprintf(err, errlen, "--log %s: %s", o->log,
-			 e == ENXIO ? "not a regular file" /* a FIFO nobody reads */ : strerror(e));
+		snprintf(err, errlen, "--log %s: %s", o->log, strerror(e));
 		return -1;
 	}
-	/* a FIFO or a device would block or swallow the console: a file only */
-	struct stat st;
-
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "--log %s: not a regular file", o->log);
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	*log_file = fdopen(fd, "w");
 	return fd;
 }

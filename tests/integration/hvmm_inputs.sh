@@ -10,7 +10,7 @@ HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-plan 26
+plan 25
 
 # A FIFO must not hang hvmm in open(): the bound is there to end a hang, never to time an
 # error (a loaded host may take seconds to start a process).
@@ -50,34 +50,32 @@ line=$( { timeout "$HVMM_RUN_BOUND" "$HVMM" run --kernel "$T/junk.bin" --ready-f
 check "--ready-fd reports the reason hvmm could not start" \
   [ "$line" = "error: kernel $T/junk.bin: not an ELF file: bad magic" ] || diag "got: $line"
 
-# 10-14: what a launcher passes: the status file and --log are regular files (a FIFO must
-# not hang hvmm, a symbolic link is not followed), cgroups are cgroups.
+# 10-13: what a launcher passes: the status file is a regular file (a FIFO must not hang
+# hvmm, a symbolic link is not followed), cgroups are cgroups.
 ln -s "$T/outside-status" "$T/status-link"
 run stfifo run --kernel "$P/exit_status.elf" --status-file "$T/fifo"
 check "a FIFO as --status-file is refused at once" refused stfifo "--status-file $T/fifo: not a regular file"
 run stlink run --kernel "$P/exit_status.elf" --status-file "$T/status-link"
 check "a symbolic link as --status-file is refused, not followed" \
   all_of "refused stlink '--status-file $T/status-link: a symbolic link'" "[ ! -e '$T/outside-status' ]"
-run logfifo run --kernel "$P/exit_status.elf" --log "$T/fifo"
-check "a FIFO as --log is refused at once" refused logfifo "--log $T/fifo: not a regular file"
 run cgdir run --kernel "$P/exit_status.elf" --cgroup "$T/dir"
 check "--cgroup on a plain directory is refused" refused cgdir "--cgroup $T/dir: not a cgroup directory"
 run vcgdir run --kernel "$P/exit_status.elf" --vcpu-cgroup "$T/dir"
 check "--vcpu-cgroup on a plain directory is refused" refused vcgdir "--vcpu-cgroup $T/dir: not a cgroup directory"
 
-# 15-16: the share can be anything but the host's root.
+# 14-15: the share can be anything but the host's root.
 run sroot run --kernel "$P/exit_status.elf" --share /
 check "--share / is refused" refused sroot "share /: the share cannot be /"
 run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
 check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
 
-# 17-26: --uid/--gid: the files are opened as that user.
+# 16-25: --uid/--gid: the files are opened as that user.
 if [ "$(id -u)" != 0 ]; then
-  for i in $(seq 17 26); do skip "--uid case $i" "needs root to switch users"; done
+  for i in $(seq 16 25); do skip "--uid case $i" "needs root to switch users"; done
   exit 0
 fi
 if ! hvmm_test_user; then
-  for i in $(seq 17 26); do skip "--uid case $i" "cannot create the test user"; done
+  for i in $(seq 16 25); do skip "--uid case $i" "cannot create the test user"; done
   exit 0
 fi
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")
