@@ -421,7 +421,7 @@ static void normalize_path(const char *path, char *p, size_t len)
 static void handle_version(struct api_response *r)
 {
     set_json(r, 200, json_pack("{s:s, s:s, s:[s]}", "version", DSVD_VERSION, "api",
-                               API_VERSION_PREFIX + 1, "api_versions", API_VERSION_PREFIX + 1));
+                               &API_VERSION_PREFIX[1], "api_versions", &API_VERSION_PREFIX[1]));
 }
 
 /* ?since=N or a Last-Event-ID of N: the events after N; neither: from now on. */

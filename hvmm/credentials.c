@@ -61,8 +61,8 @@ int cred_fs_leave(const struct hvmm_opts *o, char *err, size_t errlen)
 
 static int check_ids(const struct hvmm_opts *o, char *err, size_t errlen)
 {
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
+	uid_t ru = (uid_t)-1, eu = (uid_t)-1, su = (uid_t)-1;
+	gid_t rg = (gid_t)-1, eg = (gid_t)-1, sg = (gid_t)-1;
 
 	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg) || ru != o->uid ||
 	    eu != o->uid || su != o->uid || rg != o->gid || eg != o->gid || sg != o->gid) {

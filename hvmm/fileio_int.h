@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <dsv/fileio.h>
-#include "fileio.h"
+#include "file_offload.h"
 
 /*
  * One host open file. Guest descriptors (dup'd ones too) and the cwd hold references, and

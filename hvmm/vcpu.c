@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "boot.h"
+#include "guest_boot.h"
 #include "cgroup_join.h"
 #include "dsv/hvmm_cli.h"
 #include "dsv/hypercall.h"

@@ -18,14 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot.h"
+#include "guest_boot.h"
 #include "cgroup_join.h"
 #include "cpulist.h"
 #include "credentials.h"
 #include "dsv/hypercall.h"
 #include "dsv_config.h"
 #include "dsv/hvmm_cli.h"
-#include "fileio.h"
+#include "file_offload.h"
 #include "image_file.h"
 #include "launch_report.h"
 #include "log.h"

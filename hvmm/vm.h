@@ -10,7 +10,7 @@
 #include "console.h"
 #include "elf_loader.h"
 #include "guest_mem.h"
-#include "hypercall.h"
+#include "hypercall_dispatch.h"
 #include "image_file.h"
 #include "options.h"
 #include "platform.h"

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "boot.h"
+#include "guest_boot.h"
 #include "vm.h"
 
 /* vm_cpus.c: --cpus and --housekeeping-cpus against what this process may use. */

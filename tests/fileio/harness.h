@@ -5,7 +5,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <dsv/fileio.h>
-#include "fileio.h"
+#include "file_offload.h"
 #include "guest_mem.h"
 
 #define H_MEM (4ull << 20)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
+#include "guest_boot.h"
 #include "elf_loader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dsv/fileio.h>
-#include "fileio.h"
+#include "file_offload.h"
 #include "guest_mem.h"
 #include "fuzz_input.h"
 #include "share_fixture.h"

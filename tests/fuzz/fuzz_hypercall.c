@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: hvmm's hypercall dispatcher (hvmm/hypercall.c hc_port_io) and the
+ * libFuzzer target: hvmm's hypercall dispatcher (hvmm/hypercall_dispatch.c hc_port_io) and the
  * console ring, against a fake guest memory whose bytes come from the fuzzer, a console
  * on /dev/null and file offload on a temp share with a canary directory beside it.
  *
@@ -24,7 +24,7 @@
 
 #include "dsv/fileio.h"
 #include "dsv/hypercall.h"
-#include "hypercall.h"
+#include "hypercall_dispatch.h"
 #include "log.h"
 #include "fuzz_input.h"
 #include "share_fixture.h"

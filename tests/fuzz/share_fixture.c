@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "file_offload.h"
 
 #define MAX_EXTRA 4
 

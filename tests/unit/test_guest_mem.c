@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
+#include "guest_boot.h"
 #include "guest_mem.h"
 
 static void translation_low_only(void **state)

@@ -11,7 +11,7 @@
 
 #include "dsv/fileio.h"
 #include "dsv/hypercall.h"
-#include "hypercall.h"
+#include "hypercall_dispatch.h"
 
 #define RAM (8u << 20)
 #define BLK 0x1000u

@@ -1,9 +1,9 @@
 /*
  * File offload: performs the lwk's DSV_HC_* file hypercalls (include/dsv/fileio.h) on
- * the host, confined to the --share directory. Owned by the lwk issue.
+ * the host, confined to the --share directory.
  */
-#ifndef HVMM_FILEIO_H
-#define HVMM_FILEIO_H
+#ifndef HVMM_FILE_OFFLOAD_H
+#define HVMM_FILE_OFFLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "boot.h"
+#include "guest_boot.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "hypercall.h"
+#include "hypercall_dispatch.h"
 
 #include <errno.h>
 #include <string.h>

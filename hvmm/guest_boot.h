@@ -1,6 +1,6 @@
 /* Guest boot state: the fixed low-memory layout, page tables, boot info, program block. */
-#ifndef HVMM_BOOT_H
-#define HVMM_BOOT_H
+#ifndef HVMM_GUEST_BOOT_H
+#define HVMM_GUEST_BOOT_H
 
 #include <stddef.h>
 #include <stdint.h>

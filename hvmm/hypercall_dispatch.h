@@ -2,14 +2,14 @@
  * Hypercall dispatch: turns a guest port write into a checked call (docs/abi.md).
  * Free of KVM so it can be unit-tested and fuzzed against a fake guest memory.
  */
-#ifndef HVMM_HYPERCALL_H
-#define HVMM_HYPERCALL_H
+#ifndef HVMM_HYPERCALL_DISPATCH_H
+#define HVMM_HYPERCALL_DISPATCH_H
 
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "console.h"
-#include "fileio.h"
+#include "file_offload.h"
 #include "guest_mem.h"
 
 enum hc_reject {
