@@ -97,7 +97,7 @@ allow_of() { curl -s -o /dev/null -D - -X "$1" --unix-socket "$SOCK" -H 'Content
 expect 405 "" "PUT /vms is 405" PUT /vms "$(vm m1 commodity)"
 check "  ... Allow: GET, POST" [ "$(allow_of PUT /vms "$(vm m1 commodity)")" = "GET, POST" ]
 expect 405 "" "POST /node/partition is 405" POST /node/partition '{"hpc_cpus":"0","hpc_mem_mib":2}'
-check "  ... Allow: GET, PUT, DELETE" [ "$(allow_of POST /node/partition '{}')" = "GET, PUT, DELETE" ]
+check "  ... Allow: GET, PUT, PATCH, DELETE" [ "$(allow_of POST /node/partition '{}')" = "GET, PUT, PATCH, DELETE" ]
 api GET /vms
 check "  ... and no VM was created" [ "$(echo $BODY)" = "[]" ]
 api GET /node/partition
