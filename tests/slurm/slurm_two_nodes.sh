@@ -72,10 +72,11 @@ CPUS=$(nproc --all)
 CLUSTER_CTLD_ADDR=$NET.1
 CLUSTER_NODE_LINES="NodeName=dsvnode1 NodeHostname=dsvnode1 NodeAddr=$NET.11 CPUs=$CPUS CpuSpecList=0 RealMemory=256 State=UNKNOWN
 NodeName=dsvnode2 NodeHostname=dsvnode2 NodeAddr=$NET.12 CPUs=$CPUS CpuSpecList=1 RealMemory=256 State=UNKNOWN"
-# node_wrapper I: slurmd in node I's network namespace, in a UTS namespace named dsvnodeI.
+# in_node I CMD...: CMD in node I's network namespace and in a UTS namespace named dsvnodeI.
+# Each step execs the next, so that the pid cluster_slurmd records (and stops) is slurmd's.
 in_node() {
   local i=$1; shift
-  nsenter --net="/run/netns/$(netns "$i")" unshare --uts -- \
+  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts -- \
     sh -c 'hostname "$0" && exec "$@"' "dsvnode$i" "$@"
 }
 started=0
@@ -93,12 +94,17 @@ rc() { cat "$T/$1.rc"; }
 sorted() { sort "$T/$1.out"; }
 
 # 1-2: each slurmd is in its own namespaces.
-check "each node's slurmd has its own network and UTS namespaces" bash -c '
-  p1=$(cat '"$T"'/cluster/run/slurmd-dsvnode1.pid) p2=$(cat '"$T"'/cluster/run/slurmd-dsvnode2.pid)
-  [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/$p2/ns/net)" ] &&
-  [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/self/ns/net)" ] &&
-  [ "$(readlink /proc/$p1/ns/uts)" != "$(readlink /proc/$p2/ns/uts)" ] &&
-  [ "$(nsenter -t $p2 --uts hostname)" = dsvnode2 ]'
+own_namespaces() { # each slurmd in its namespaces, and the process cluster_stop stops
+  local p1 p2
+  p1=$(cat "$T/cluster/run/slurmd-dsvnode1.pid") p2=$(cat "$T/cluster/run/slurmd-dsvnode2.pid")
+  [[ " ${_cluster_pids[*]} " == *" $p1 "* && " ${_cluster_pids[*]} " == *" $p2 "* ]] &&
+    [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/$p2/ns/net)" ] &&
+    [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/self/ns/net)" ] &&
+    [ "$(readlink /proc/$p1/ns/uts)" != "$(readlink /proc/$p2/ns/uts)" ] &&
+    [ "$(nsenter -t "$p2" --uts hostname)" = dsvnode2 ]
+}
+check "each node's slurmd has its own network and UTS namespaces (and is the process stopped at the end)" \
+  own_namespaces
 check "each node has its own spool and log" \
   bash -c "[ -d $T/cluster/spool/dsvnode1 ] && [ -d $T/cluster/spool/dsvnode2 ] &&
            [ -s $T/cluster/log/slurmd-dsvnode1.log ] && [ -s $T/cluster/log/slurmd-dsvnode2.log ]"
