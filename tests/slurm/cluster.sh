@@ -14,6 +14,24 @@ CLUSTER_NODES=${CLUSTER_NODES:-$CLUSTER_NODE}
 CLUSTER_CTLD_ADDR=${CLUSTER_CTLD_ADDR:-127.0.0.1}
 _cluster_pids=()
 
+# cluster_private_hosts "$0" "$@" (first thing in a script, as root): re-runs the script in
+# a private mount namespace whose /etc/hosts also names this host. Slurm's daemons, srun and
+# munged look the host's name up again and again; where only DNS knows it, or nothing does
+# (the nested KVM guest, named nested-kvm, with no network), each lookup waits for the
+# resolver's timeout and every step crawls. CLUSTER_HOSTS_EXTRA: more lines for it.
+cluster_private_hosts() {
+  [ "$(id -u)" = 0 ] && [ -z "${_CLUSTER_HOSTS-}" ] || return 0
+  export _CLUSTER_HOSTS=$(mktemp /tmp/dsv-slurm-hosts.XXXXXX)
+  { cat /etc/hosts; echo "127.0.1.1 $(hostname) $(hostname -s)"
+    [ -z "${CLUSTER_HOSTS_EXTRA-}" ] || echo "$CLUSTER_HOSTS_EXTRA"; } >"$_CLUSTER_HOSTS"
+  chmod 644 "$_CLUSTER_HOSTS"
+  unshare -m --propagation private -- sh -c 'mount --bind "$_CLUSTER_HOSTS" /etc/hosts && exec "$@"' \
+    sh "$@"
+  local rc=$?
+  rm -f "$_CLUSTER_HOSTS"
+  exit "$rc"
+}
+
 # A dsvd partition applied on this host (another test's, or a real one) holds CPUs in an
 # exclusive cpuset, beside which Slurm cannot make its own: prints it, or nothing.
 cluster_host_busy() {

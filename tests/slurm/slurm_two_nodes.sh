@@ -15,7 +15,11 @@ HERE=$(dirname "$0")
 . "$HERE/../lib/kvm.sh"
 CLUSTER_PORT_CTLD=26827 CLUSTER_PORT_SLURMD=26828
 CLUSTER_NODES="dsvnode1 dsvnode2"
+NET=198.18.237 # the bridge's /24: slurmctld on .1, node I on .1I
+CLUSTER_HOSTS_EXTRA="$NET.11 dsvnode1
+$NET.12 dsvnode2"
 . "$HERE/cluster.sh"
+cluster_private_hosts "$0" "$@"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, slurmd, a test user)"
 for c in munged slurmctld slurmd srun ip nsenter unshare; do
@@ -28,7 +32,7 @@ hvmm_test_user || skip_all "cannot create the test user"
 KVM_WHY=$(kvm_why) && HAVE_KVM=1 || HAVE_KVM=0
 
 # Names unique to this run, so that a leftover of another run cannot be taken for ours.
-ID=$$ NET=198.18.237
+ID=$$
 BRIDGE=dsvsb$ID
 netns() { echo "dsvs$ID-$1"; }
 T=$(mktemp -d /tmp/dsv-slurm2.XXXXXX)
