@@ -14,19 +14,21 @@ CLUSTER_NODES=${CLUSTER_NODES:-$CLUSTER_NODE}
 CLUSTER_CTLD_ADDR=${CLUSTER_CTLD_ADDR:-127.0.0.1}
 _cluster_pids=()
 
-# cluster_private_hosts "$0" "$@" (first thing in a script, as root): re-runs the script in
-# a private mount namespace whose /etc/hosts also names this host. Slurm's daemons, srun and
-# munged look the host's name up again and again; where only DNS knows it, or nothing does
-# (the nested KVM guest, named nested-kvm, with no network), each lookup waits for the
-# resolver's timeout and every step crawls. CLUSTER_HOSTS_EXTRA: more lines for it.
-cluster_private_hosts() {
+# cluster_private_ns "$0" "$@" (first thing in a script, as root): re-runs the script in
+# a network namespace of its own (loopback up: the nested KVM guest brings up none; the
+# cluster's ports and any bridge stay the test's and vanish with it) and a private mount
+# namespace whose /etc/hosts also names this host. Slurm's daemons, srun and munged look the
+# host's name up again and again; where only DNS knows it, or nothing does (the nested KVM
+# guest, named nested-kvm, with no network), each lookup waits for the resolver's timeout.
+# CLUSTER_HOSTS_EXTRA: more lines for that /etc/hosts.
+cluster_private_ns() {
   [ "$(id -u)" = 0 ] && [ -z "${_CLUSTER_HOSTS-}" ] || return 0
   export _CLUSTER_HOSTS=$(mktemp /tmp/dsv-slurm-hosts.XXXXXX)
   { cat /etc/hosts; echo "127.0.1.1 $(hostname) $(hostname -s)"
     [ -z "${CLUSTER_HOSTS_EXTRA-}" ] || echo "$CLUSTER_HOSTS_EXTRA"; } >"$_CLUSTER_HOSTS"
   chmod 644 "$_CLUSTER_HOSTS"
-  unshare -m --propagation private -- sh -c 'mount --bind "$_CLUSTER_HOSTS" /etc/hosts && exec "$@"' \
-    sh "$@"
+  unshare -m -n --propagation private -- sh -c \
+    'ip link set lo up && mount --bind "$_CLUSTER_HOSTS" /etc/hosts && exec "$@"' sh "$@"
   local rc=$?
   rm -f "$_CLUSTER_HOSTS"
   exit "$rc"
@@ -120,8 +122,8 @@ cluster_slurmd() {
 
 # cluster_wait_idle: every node idle (the bound only ends a hang), or 1 with the logs.
 cluster_wait_idle() {
-  local n
-  for _ in $(seq 120); do
+  local n end=$((SECONDS + 90))
+  while [ "$SECONDS" -lt "$end" ]; do
     n=$(sinfo -h -n "$(echo $CLUSTER_NODES | tr ' ' ,)" -o '%n %t' 2>/dev/null | grep -c ' idle$')
     [ "$n" = "$(echo $CLUSTER_NODES | wc -w)" ] && return 0
     sleep 0.5

@@ -18,7 +18,7 @@ HERE=$(dirname "$0")
 . "$HERE/../lib/hvmm_test_user.sh"
 . "$HERE/../lib/kvm.sh"
 . "$HERE/cluster.sh"
-cluster_private_hosts "$0" "$@"
+cluster_private_ns "$0" "$@"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (starts slurmd and creates a user)"
 for c in munged slurmctld slurmd srun sbatch; do

@@ -19,7 +19,7 @@ NET=198.18.237 # the bridge's /24: slurmctld on .1, node I on .1I
 CLUSTER_HOSTS_EXTRA="$NET.11 dsvnode1
 $NET.12 dsvnode2"
 . "$HERE/cluster.sh"
-cluster_private_hosts "$0" "$@"
+cluster_private_ns "$0" "$@"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, slurmd, a test user)"
 for c in munged slurmctld slurmd srun ip nsenter unshare; do
