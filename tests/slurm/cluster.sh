@@ -20,7 +20,8 @@ _cluster_pids=()
 # namespace whose /etc/hosts also names this host. Slurm's daemons, srun and munged look the
 # host's name up again and again; where only DNS knows it, or nothing does (the nested KVM
 # guest, named nested-kvm, with no network), each lookup waits for the resolver's timeout.
-# CLUSTER_HOSTS_EXTRA: more lines for that /etc/hosts.
+# 127.0.1.1 on lo besides 127.0.0.1: Slurm asks getaddrinfo for AI_ADDRCONFIG, which finds no
+# IPv4 where 127.0.0.1 is the only address. CLUSTER_HOSTS_EXTRA: more lines for /etc/hosts.
 cluster_private_ns() {
   [ "$(id -u)" = 0 ] && [ -z "${_CLUSTER_HOSTS-}" ] || return 0
   export _CLUSTER_HOSTS=$(mktemp /tmp/dsv-slurm-hosts.XXXXXX)
@@ -28,7 +29,8 @@ cluster_private_ns() {
     [ -z "${CLUSTER_HOSTS_EXTRA-}" ] || echo "$CLUSTER_HOSTS_EXTRA"; } >"$_CLUSTER_HOSTS"
   chmod 644 "$_CLUSTER_HOSTS"
   unshare -m -n --propagation private -- sh -c \
-    'ip link set lo up && mount --bind "$_CLUSTER_HOSTS" /etc/hosts && exec "$@"' sh "$@"
+    'ip link set lo up && ip addr add 127.0.1.1/8 dev lo &&
+     mount --bind "$_CLUSTER_HOSTS" /etc/hosts && exec "$@"' sh "$@"
   local rc=$?
   rm -f "$_CLUSTER_HOSTS"
   exit "$rc"
