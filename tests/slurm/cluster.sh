@@ -95,6 +95,8 @@ MpiDefault=none
 ReturnToService=2
 # 30 s: a task still there 30 s after SIGTERM lost it (srun then reports "Killed")
 KillWait=30
+# emulated hosts (the nested KVM guest) answer slowly: the 10 s default failed a launch there
+MessageTimeout=60
 InactiveLimit=0
 MinJobAge=60
 JobCompType=jobcomp/none
