@@ -128,6 +128,93 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static volatile sig_atomic_t received[NSIG];
+static volatile pid_t hvmm_pid;
+
+static void forward(int sig)
+{
+	received[sig] = 1;
+	if (hvmm_pid > 0)
+		kill(hvmm_pid, sig);
+}
+
+static void end_like(int sig)
+{
+	sigset_t set;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				 SIGCONT, SIGALRM };
+#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+/* The signals a task passes on to hvmm (through the launcher), as hvmm's parent. */
+static void forward_signals_to(pid_t pid)
+{
+	struct sigaction sa = { .sa_handler = forward };
+
+	hvmm_pid = pid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+/* Ends this process as its child ended: the same status, or the same signal when the child
+ * was stopped by a signal this process received too (hvmm reports a caught one as 128+N). */
+_Noreturn static void wait_and_end(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(HVMM_EXIT_SETUP);
+	if (WIFSIGNALED(status))
+		end_like(WTERMSIG(status));
+	if (WEXITSTATUS(status) > HVMM_EXIT_SIGNAL && WEXITSTATUS(status) - HVMM_EXIT_SIGNAL < NSIG &&
+	    received[WEXITSTATUS(status) - HVMM_EXIT_SIGNAL])
+		end_like(WEXITSTATUS(status) - HVMM_EXIT_SIGNAL);
+	_exit(WEXITSTATUS(status));
+}
+
+/*
+ * hvmm as the launcher's child. The launcher has the job's user as its real uid (serve), so
+ * that the task, which runs as that user, may signal it; it passes each signal on to hvmm,
+ * which is root until it switches to the user and would refuse the task's own kill(). hvmm
+ * gets its real uid 0 back before the exec: an exec with the real uid not the effective one
+ * is a secure exec, where glibc drops TMPDIR, LD_LIBRARY_PATH and others from the
+ * environment that hvmm passes on to the program.
+ */
+_Noreturn static void run_hvmm(char **argv, char **env)
+{
+	sigset_t set, old;
+	pid_t pid;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < NFORWARDED; i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = fork();
+	if (pid < 0)
+		fail("dsv: cannot fork hvmm: %s\n", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		reset_signals();
+		if (geteuid() == 0 && setresuid(0, (uid_t)-1, (uid_t)-1))
+			fail("dsv: cannot restore root's real uid for hvmm: %s\n", strerror(errno));
+		execve(argv[0], argv, env);
+		dprintf(STDERR_FILENO, "dsv: cannot run hvmm (%s): %s\n", argv[0], strerror(errno));
+		_exit(HVMM_EXIT_SETUP);
+	}
+	forward_signals_to(pid); /* what arrived while blocked is delivered now, to hvmm */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	wait_and_end(pid);
+}
+
 static void serve(int sock, const struct launcher_identity *id, const struct plugin_config *cfg)
 {
 	static struct hpc_partition part;
@@ -138,8 +225,12 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	int fds[MAX_FDS], ncpus;
 	char err[1024], *buf;
 	char **argv;
+	int ruid_errno = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* First: from now on the task (the job's user) may signal the launcher (run_hvmm). */
+	if (geteuid() == 0 && setresuid(id->uid, (uid_t)-1, (uid_t)-1))
+		ruid_errno = errno;
 	/* 0-2 open, so that no received descriptor lands there and is overwritten by another. */
 	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd < 3; fd = open("/dev/null", O_RDWR))
 		;
@@ -147,6 +238,9 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 		_exit(HVMM_EXIT_SETUP); /* the task went away before asking */
 	sock = adopt_fds(fds, &h, sock);
 	reset_signals();
+	if (ruid_errno)
+		fail("dsv: cannot make the job's user the launcher's real uid: %s\n",
+		     strerror(ruid_errno));
 	if (h.len == 0 || h.len > LAUNCH_MSG_MAX || !(buf = malloc(h.len)) ||
 	    transfer_all(sock, buf, h.len, 0))
 		fail("dsv: %s\n", "the task's launch request did not arrive");
@@ -174,9 +268,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	if (!argv)
 		fail("dsv: %s\n", err);
 	close(sock);
-	execve(argv[0], argv, r.env);
-	dprintf(STDERR_FILENO, "dsv: cannot run hvmm (%s): %s\n", argv[0], strerror(errno));
-	_exit(HVMM_EXIT_SETUP);
+	run_hvmm(argv, r.env);
 }
 
 int launcher_start(struct launcher *l, const struct launcher_identity *id,
@@ -202,56 +294,6 @@ int launcher_start(struct launcher *l, const struct launcher_identity *id,
 	close(sv[1]);
 	l->sock = sv[0];
 	return 0;
-}
-
-static volatile sig_atomic_t received[NSIG];
-static volatile pid_t hvmm_pid;
-
-static void forward(int sig)
-{
-	received[sig] = 1;
-	if (hvmm_pid > 0)
-		kill(hvmm_pid, sig);
-}
-
-static void end_like(int sig)
-{
-	sigset_t set;
-
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-}
-
-/* The task's end: hvmm's status, or its signal (hvmm reports a caught one as 128+N). */
-/* From before the request is sent: a signal then reaches hvmm as soon as it exists. */
-static void forward_signals_to(pid_t pid)
-{
-	static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-					 SIGCONT, SIGALRM };
-	struct sigaction sa = { .sa_handler = forward };
-
-	hvmm_pid = pid;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
-}
-
-_Noreturn static void wait_and_end(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(HVMM_EXIT_SETUP);
-	if (WIFSIGNALED(status))
-		end_like(WTERMSIG(status));
-	if (WEXITSTATUS(status) > HVMM_EXIT_SIGNAL && WEXITSTATUS(status) - HVMM_EXIT_SIGNAL < NSIG &&
-	    received[WEXITSTATUS(status) - HVMM_EXIT_SIGNAL])
-		end_like(WEXITSTATUS(status) - HVMM_EXIT_SIGNAL);
-	_exit(WEXITSTATUS(status));
 }
 
 int launcher_run_task(struct launcher *l, const struct launch_request *r, int pmi_fd,

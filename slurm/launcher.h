@@ -4,8 +4,10 @@
  * environment; task_init has all three but runs as the user. So the privileged hook forks a
  * launcher that waits on a socket; task_init sends it the finished task (CPUs, directory,
  * command, environment, and its stdio and PMI descriptors), and the launcher joins the
- * task's cgroups, checks the CPUs against dsv's HPC partition and execs hvmm with --uid and
- * --gid. The task itself stays as hvmm's parent, forwards signals and ends as hvmm does.
+ * task's cgroups, checks the CPUs against dsv's HPC partition and runs hvmm with --uid and
+ * --gid as its child. Slurm signals only the task: the task passes signals on to the
+ * launcher (whose real uid is the job's user, so that the task may), the launcher to hvmm,
+ * and each ends as its child ended.
  */
 #ifndef DSV_SLURM_LAUNCHER_H
 #define DSV_SLURM_LAUNCHER_H

@@ -4,19 +4,28 @@
 # Without KVM hvmm cannot run a guest: the --dsv-hpc steps must then reach hvmm with the
 # task's argv, user, cgroup, CPUs and environment and fail exactly as hvmm does (125,
 # "cannot open /dev/kvm"); with KVM their output and status must equal the native run's.
-# usage: slurm_node.sh HVMM PLUGIN_SO PROGRAM (a static program: tests/progs/hello.c)
+# scancel and a time limit must end a --dsv-hpc step as they end the native one: srun's
+# report ("Terminated", not "Killed" after KillWait), its status, the job's state and exit
+# code; hvmm gone and the CPU free afterwards. Without KVM a stand-in for hvmm that stays
+# root (hvmm while it launches) shows that the task's signals reach it.
+# usage: slurm_node.sh HVMM PLUGIN_SO PROGRAM SPIN (static programs: tests/progs/hello.c,
+# tests/slurm/spin.c)
+# Run it under flock /tmp/dsv-host.lock (Slurm's cgroups).
 set -u
-HVMM=$(readlink -f "$1") PLUGIN=$(readlink -f "$2") PROG=$(readlink -f "$3")
+HVMM=$(readlink -f "$1") PLUGIN=$(readlink -f "$2") PROG=$(readlink -f "$3") SPIN=$(readlink -f "$4")
 HERE=$(dirname "$0")
 . "$HERE/../lib/tap.sh"
 . "$HERE/../lib/hvmm_test_user.sh"
 . "$HERE/../lib/kvm.sh"
 . "$HERE/cluster.sh"
+cluster_private_ns "$0" "$@"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (starts slurmd and creates a user)"
 for c in munged slurmctld slurmd srun sbatch; do
   command -v "$c" >/dev/null || skip_all "$c is missing (scripts/install-deps.sh installs Slurm)"
 done
+BUSY=$(cluster_host_busy)
+[ -z "$BUSY" ] || skip_all "a dsvd partition is applied on this host ($BUSY): Slurm cannot make its cpusets beside it"
 hvmm_test_user || skip_all "cannot create the test user"
 NCPU=$(nproc --all)
 [ "$NCPU" -ge 2 ] || skip_all "needs two CPUs (one kept from jobs, one for the step)"
@@ -29,6 +38,7 @@ mkdir -p "$T/bin" "$T/probe" "$T/state" "$T/work"
 chown "$TEST_UID:$TEST_GID" "$T/work"
 install -m 755 "$PROG" "$T/work/hello"
 install -m 700 "$PROG" "$T/work/rootonly"
+install -m 755 "$SPIN" "$T/work/spin"
 
 # hvmm as the plugin runs it, seen from inside: who runs it, its argv, cgroups, CPUs, and
 # two task variables; then the real hvmm.
@@ -36,9 +46,20 @@ cat >"$T/bin/hvmm-probe" <<PROBE
 #!/bin/sh
 { echo "uid \$(id -u)"; printf 'arg %s\n' "\$@"; sed 's/^/cgroup /' /proc/self/cgroup
   echo "procid \${SLURM_PROCID-unset} step \${SLURM_STEP_ID-unset}"; } >"$T/probe/\$\$"
+[ -z "\${DSV_TEST_HVMM-}" ] || exec "$T/bin/\$DSV_TEST_HVMM" "\$@"
 exec "$HVMM" "\$@"
 PROBE
 chmod 755 "$T/bin/hvmm-probe"
+# A stand-in for hvmm while it launches, as far as signals go: root, ended by SIGTERM, SIGINT
+# and SIGHUP with 128+N; it does what spin does (the job id into the file named last).
+cat >"$T/bin/hvmm-root" <<'STANDIN'
+#!/bin/bash
+sleep 3600 &
+for sig in TERM:143 INT:130 HUP:129; do trap "kill $!; exit ${sig#*:}" "${sig%:*}"; done
+echo "$SLURM_JOB_ID" >"${!#}"
+wait
+STANDIN
+chmod 755 "$T/bin/hvmm-root"
 STATE=$T/state/partition.json
 partition() { # partition HPC_CPUS: dsvd's state file with that HPC partition
   printf '{"active": true, "applying": false, "spec": {"hpc_cpus": "%s"}}\n' "$1" >"$STATE"
@@ -63,6 +84,10 @@ same_as_native() { # same_as_native NAME NATIVE: equal stdout and status
     { diag "$1 differs from $2:"; show "$T/$1.out"; show "$T/$1.err"; false; }
 }
 kvm_failure() { [ "$(rc "$1")" = 125 ] && has "$1.err" "cannot open /dev/kvm"; }
+wait_for() { # wait_for SECONDS CMD...: polls CMD; the bound only ends a hang
+  local end=$((SECONDS + $1)); shift
+  until "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.5; done
+}
 
 # 1-2: the native runs every comparison below refers to.
 as_user native srun -n1 --cpu-bind=cores ./hello a "b c"
@@ -85,7 +110,9 @@ check "hvmm gets --uid/--gid of the job's user, the task's CPU and directory, th
 as_user native_cg srun -n1 --cpu-bind=cores cat /proc/self/cgroup
 check "hvmm runs in the task's cgroups (as a native task, job id aside)" \
   bash -c "[ \"\$(grep -c /slurm $T/native_cg.out)\" -gt 0 ] &&
-           diff <(sed 's|/job_[0-9]*/|/job_N/|' $T/native_cg.out | sort) <(grep '^cgroup ' $P | sed -e 's/^cgroup //' -e 's|/job_[0-9]*/|/job_N/|' | sort)" ||
+           sed 's|/job_[0-9]*/|/job_N/|' $T/native_cg.out | sort >$T/native_cg.norm &&
+           grep '^cgroup ' $P | sed -e 's/^cgroup //' -e 's|/job_[0-9]*/|/job_N/|' | sort >$T/hpc_cg.norm &&
+           cmp -s $T/native_cg.norm $T/hpc_cg.norm" ||
   { show "$P"; show "$T/native_cg.out"; }
 check "hvmm gets the task's environment" has "${P#$T/}" "procid 0 step 0"
 if [ "$HAVE_KVM" = 1 ]; then
@@ -135,7 +162,10 @@ check "an unknown --dsv-hpc option is refused at submission" \
 
 # 15: the other form, hvmm on the command line (as the user, no plugin involved).
 as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c"
-if [ "$HAVE_KVM" = 1 ]; then
+if [ "$HAVE_KVM" = 1 ] && ! runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm; then
+  skip "srun hvmm run -- PROGRAM: output and status as native" \
+    "the test user cannot open /dev/kvm ($(stat -c '%A %U:%G' /dev/kvm)): this form runs hvmm as the user"
+elif [ "$HAVE_KVM" = 1 ]; then
   check "srun hvmm run -- PROGRAM: output and status as native" same_as_native direct native
 else
   check "srun hvmm run -- PROGRAM without KVM: hvmm's own failure (125, /dev/kvm)" kvm_failure direct
@@ -152,5 +182,81 @@ else
   check "sbatch: the step's failure and status 125 in the user's output file" \
     bash -c "[ \"\$(stat -c %u $T/work/batch.out)\" = $TEST_UID ] && grep -qF 'cannot open /dev/kvm' $T/work/batch.out && grep -qx 'step status 125' $T/work/batch.out" ||
     show "$T/work/batch.out"
+fi
+
+# 18-: scancel and a time limit stop a running step. start_step runs srun in the
+# background as the user (spin writes its job id to NAME.started once it runs);
+# end_report writes what srun and slurmctld said of its end to NAME.end.
+start_step() { # start_step NAME SRUN_ARGS...
+  local name=$1; shift
+  (cd "$T/work" && exec timeout 600 runuser -u "$TEST_USER" -- \
+    srun -n1 --cpu-bind=cores "$@" ./spin "$name.started") >"$T/$name.out" 2>"$T/$name.err" &
+  echo $! >"$T/$name.pid"
+}
+job_of() { cat "$T/work/$1.started" 2>/dev/null; }
+job_done() { ! scontrol -o show job "$1" | grep -qE 'JobState=(RUNNING|COMPLETING|PENDING)'; }
+end_report() { # end_report NAME: waits for srun, then its status, report and the job's end
+  local id
+  wait "$(cat "$T/$1.pid")"; echo $? >"$T/$1.rc"
+  id=$(job_of "$1")
+  [ -n "$id" ] && wait_for 120 job_done "$id"
+  { echo "srun status $(rc "$1")"
+    grep -o 'task 0: [A-Za-z ]*' "$T/$1.err"
+    grep -o 'CANCELLED AT\|DUE TO TIME LIMIT' "$T/$1.err" | sort -u
+    [ -n "$id" ] && scontrol -o show job "$id" | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*'
+  } >"$T/$1.end"
+}
+cancelled_run() { # cancelled_run NAME SRUN_ARGS...: scancel once the program runs
+  local name=$1; shift
+  start_step "$name" "$@"
+  if wait_for 300 test -s "$T/work/$name.started"; then
+    runuser -u "$TEST_USER" -- scancel "$(job_of "$name")"
+  else
+    diag "$name never ran:"; show "$T/$name.err"
+    scancel -u "$TEST_USER"
+  fi
+  end_report "$name"
+}
+timed_out_run() { # timed_out_run NAME SRUN_ARGS...: a one-minute limit ends it
+  start_step "$@" -t 1
+  end_report "$1"
+}
+same_end() { # same_end NAME NATIVE
+  cmp -s "$T/$1.end" "$T/$2.end" ||
+    { diag "$1 ended unlike $2:"; show "$T/$1.end"; show "$T/$2.end"; show "$T/$1.err"; false; }
+}
+node_idle() { sinfo -h -n "$CLUSTER_NODE" -o %t | grep -qx idle; }
+hvmm_gone() { local p; p=$(basename "$(last_probe)"); ! kill -0 "$p" 2>/dev/null; }
+huge_free() { awk '/^HugePages_Free/ {print $2}' /proc/meminfo; }
+freed() { # freed [HUGEPAGES_FREE]: hvmm gone, the node idle, as many free hugepages as before
+  wait_for 60 hvmm_gone && wait_for 60 node_idle && { [ -z "${1-}" ] || [ "$(huge_free)" = "$1" ]; }
+}
+
+cancelled_run native_cancel
+check "native: scancel ends the step (Terminated, CANCELLED, signal 15)" \
+  bash -c "grep -qx 'task 0: Terminated' $T/native_cancel.end && grep -qx 'JobState=CANCELLED' $T/native_cancel.end" ||
+  { show "$T/native_cancel.end"; show "$T/native_cancel.err"; }
+DSV_TEST_HVMM=hvmm-root cancelled_run standin_cancel --dsv-hpc
+check "--dsv-hpc, hvmm still root: scancel ends the step as the native one" \
+  same_end standin_cancel native_cancel
+check "... and hvmm is gone, the CPU free" freed
+timed_out_run native_limit
+check "native: a time limit ends the step (Terminated, TIMEOUT)" \
+  bash -c "grep -qx 'DUE TO TIME LIMIT' $T/native_limit.end && grep -qx 'JobState=TIMEOUT' $T/native_limit.end" ||
+  { show "$T/native_limit.end"; show "$T/native_limit.err"; }
+if [ "$HAVE_KVM" = 1 ]; then
+  HUGE=$(huge_free)
+  cancelled_run hpc_cancel --dsv-hpc
+  check "--dsv-hpc: scancel ends the VM's step as the native one" same_end hpc_cancel native_cancel
+  check "... and hvmm is gone, the CPU and the hugepages free" freed "$HUGE"
+  timed_out_run hpc_limit --dsv-hpc
+  check "--dsv-hpc: a time limit ends the VM's step as the native one" same_end hpc_limit native_limit
+else
+  DSV_TEST_HVMM=hvmm-root timed_out_run standin_limit --dsv-hpc
+  check "--dsv-hpc, hvmm still root: a time limit ends the step as the native one" \
+    same_end standin_limit native_limit
+  skip "--dsv-hpc: scancel ends the VM's step as the native one" "$KVM_WHY"
+  skip "... and hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
+  skip "--dsv-hpc: a time limit ends the VM's step as the native one" "$KVM_WHY"
 fi
 finish

@@ -1,7 +1,10 @@
 /*
  * The launcher and the task's end, without Slurm: a stand-in for hvmm (a script with hvmm's
  * signal contract: SIGTERM ends it with 128+15) shows what the launcher execs, and the task
- * must end as a native task would: the same status, or killed by the same signal.
+ * must end as a native task would: the same status, or killed by the same signal. As root,
+ * the task switches to the job's user before it sends the request, as Slurm's task does,
+ * while the stand-in stays root (hvmm before its own switch): the task's signals must still
+ * reach it. The stand-in ends by itself after two minutes, far beyond any correct run.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -27,7 +30,8 @@ static const char stand_in_text[] =
 	"case $MODE in\n"
 	"exit3) exit 3 ;;\n"
 	"exit143) exit 143 ;;\n"
-	"term) trap 'exit 143' TERM; echo ready; while :; do sleep 0.05; done ;;\n"
+	"term) trap 'exit 143' TERM; echo ready; i=0\n"
+	"      while [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done; echo unsignalled ;;\n"
 	"esac\n";
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -67,8 +71,12 @@ static int run_task(const char *mode, const char *cpus, int term)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
-		if (launcher_start(&l, &id, &cfg, err, sizeof(err)) ||
-		    launcher_run_task(&l, &req, -1, err, sizeof(err)))
+		if (launcher_start(&l, &id, &cfg, err, sizeof(err)))
+			fprintf(stderr, "launcher: %s\n", err);
+		else if (geteuid() == 0 && (setresgid(id.gid, id.gid, id.gid) ||
+					    setresuid(id.uid, id.uid, id.uid)))
+			perror("the task's switch to the job's user");
+		else if (launcher_run_task(&l, &req, -1, err, sizeof(err)))
 			fprintf(stderr, "launcher: %s\n", err);
 		_exit(99);
 	}

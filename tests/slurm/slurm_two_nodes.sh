@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Two Slurm nodes on one host (TAP): one slurmctld, and two slurmd each in its own network
+# and UTS namespaces, with its own hostname, address on a veth bridge, spool and log. srun -N2
+# runs a task on each node natively; srun -N2 --dsv-hpc runs one HPC VM on each (with KVM:
+# the same output and status as native; without: each node's task reaches hvmm, which fails
+# as it does without /dev/kvm).
+# usage: slurm_two_nodes.sh HVMM PLUGIN_SO PROGRAM (a static program: tests/progs/hello.c)
+# Run it under flock /tmp/dsv-host.lock: it adds a bridge, veths, network namespaces and
+# Slurm's cgroups, and removes them at the end, also on failure.
+set -u
+HVMM=$(readlink -f "$1") PLUGIN=$(readlink -f "$2") PROG=$(readlink -f "$3")
+HERE=$(dirname "$0")
+. "$HERE/../lib/tap.sh"
+. "$HERE/../lib/hvmm_test_user.sh"
+. "$HERE/../lib/kvm.sh"
+CLUSTER_PORT_CTLD=26827 CLUSTER_PORT_SLURMD=26828
+CLUSTER_NODES="dsvnode1 dsvnode2"
+NET=198.18.237 # the bridge's /24: slurmctld on .1, node I on .1I
+CLUSTER_HOSTS_EXTRA="$NET.11 dsvnode1
+$NET.12 dsvnode2"
+. "$HERE/cluster.sh"
+cluster_private_ns "$0" "$@"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces, slurmd, a test user)"
+for c in munged slurmctld slurmd srun ip nsenter unshare; do
+  command -v "$c" >/dev/null || skip_all "$c is missing (scripts/install-deps.sh installs Slurm)"
+done
+[ "$(nproc --all)" -ge 2 ] || skip_all "needs two CPUs (each node gives jobs one of them)"
+BUSY=$(cluster_host_busy)
+[ -z "$BUSY" ] || skip_all "a dsvd partition is applied on this host ($BUSY): Slurm cannot make its cpusets beside it"
+hvmm_test_user || skip_all "cannot create the test user"
+KVM_WHY=$(kvm_why) && HAVE_KVM=1 || HAVE_KVM=0
+
+# Names unique to this run, so that a leftover of another run cannot be taken for ours.
+ID=$$
+BRIDGE=dsvsb$ID
+netns() { echo "dsvs$ID-$1"; }
+T=$(mktemp -d /tmp/dsv-slurm2.XXXXXX)
+chmod 755 "$T"
+cleanup() {
+  cluster_stop
+  for i in 1 2; do ip netns del "$(netns $i)" 2>/dev/null; ip link del "dsvsh$ID$i" 2>/dev/null; done
+  ip link del "$BRIDGE" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$T/bin" "$T/probe" "$T/work"
+chown "$TEST_UID:$TEST_GID" "$T/work"
+install -m 755 "$PROG" "$T/work/hello"
+
+# The bridge (slurmctld's and srun's side: $NET.1) and a veth into each node's namespace.
+net_up() {
+  ip link add "$BRIDGE" type bridge && ip addr add "$NET.1/24" dev "$BRIDGE" &&
+    ip link set "$BRIDGE" up || return 1
+  for i in 1 2; do
+    ip netns add "$(netns $i)" &&
+      ip link add "dsvsh$ID$i" type veth peer name eth0 netns "$(netns $i)" &&
+      ip link set "dsvsh$ID$i" master "$BRIDGE" up &&
+      ip -n "$(netns $i)" addr add "$NET.1$i/24" dev eth0 &&
+      ip -n "$(netns $i)" link set eth0 up && ip -n "$(netns $i)" link set lo up || return 1
+  done
+}
+net_up || skip_all "cannot make the bridge, veths and network namespaces here"
+
+# hvmm as each node runs it: the node it runs on, as its UTS namespace names it.
+cat >"$T/bin/hvmm-probe" <<PROBE
+#!/bin/sh
+{ echo "host \$(hostname)"; echo "node \${SLURMD_NODENAME-unset} procid \${SLURM_PROCID-unset}"; } >"$T/probe/\$\$"
+exec "$HVMM" "\$@"
+PROBE
+chmod 755 "$T/bin/hvmm-probe"
+# Every CPU is HPC; node 1 gives jobs CPU 1 and node 2 CPU 0, so the two VMs do not share one.
+printf '{"active": true, "applying": false, "spec": {"hpc_cpus": "0-%d"}}\n' \
+  $(($(nproc --all) - 1)) >"$T/partition.json"
+CPUS=$(nproc --all)
+CLUSTER_CTLD_ADDR=$NET.1
+CLUSTER_NODE_LINES="NodeName=dsvnode1 NodeHostname=dsvnode1 NodeAddr=$NET.11 CPUs=$CPUS CpuSpecList=0 RealMemory=256 State=UNKNOWN
+NodeName=dsvnode2 NodeHostname=dsvnode2 NodeAddr=$NET.12 CPUs=$CPUS CpuSpecList=1 RealMemory=256 State=UNKNOWN"
+# in_node I CMD...: CMD in node I's network namespace and in a UTS namespace named dsvnodeI.
+# Each step execs the next, so that the pid cluster_slurmd records (and stops) is slurmd's.
+in_node() {
+  local i=$1; shift
+  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts -- \
+    sh -c 'hostname "$0" && exec "$@"' "dsvnode$i" "$@"
+}
+started=0
+cluster_setup "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$T/partition.json" &&
+  cluster_slurmd dsvnode1 in_node 1 && cluster_slurmd dsvnode2 in_node 2 &&
+  cluster_wait_idle && started=1
+[ "$started" = 1 ] || skip_all "the two-node Slurm did not start here (see the logs above)"
+
+as_user() { # as_user NAME CMD...: in $T/work as the test user; NAME.{out,err,rc} in $T
+  local name=$1; shift
+  (cd "$T/work" && timeout 180 runuser -u "$TEST_USER" -- "$@") >"$T/$name.out" 2>"$T/$name.err"
+  echo $? >"$T/$name.rc"
+}
+rc() { cat "$T/$1.rc"; }
+sorted() { sort "$T/$1.out"; }
+
+# 1-2: each slurmd is in its own namespaces.
+own_namespaces() { # each slurmd in its namespaces, and the process cluster_stop stops
+  local p1 p2
+  p1=$(cat "$T/cluster/run/slurmd-dsvnode1.pid") p2=$(cat "$T/cluster/run/slurmd-dsvnode2.pid")
+  [[ " ${_cluster_pids[*]} " == *" $p1 "* && " ${_cluster_pids[*]} " == *" $p2 "* ]] &&
+    [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/$p2/ns/net)" ] &&
+    [ "$(readlink /proc/$p1/ns/net)" != "$(readlink /proc/self/ns/net)" ] &&
+    [ "$(readlink /proc/$p1/ns/uts)" != "$(readlink /proc/$p2/ns/uts)" ] &&
+    [ "$(nsenter -t "$p2" --uts hostname)" = dsvnode2 ]
+}
+check "each node's slurmd has its own network and UTS namespaces (and is the process stopped at the end)" \
+  own_namespaces
+check "each node has its own spool and log" \
+  bash -c "[ -d $T/cluster/spool/dsvnode1 ] && [ -d $T/cluster/spool/dsvnode2 ] &&
+           [ -s $T/cluster/log/slurmd-dsvnode1.log ] && [ -s $T/cluster/log/slurmd-dsvnode2.log ]"
+
+# 3: natively, one task on each node, each seeing its node's hostname.
+as_user native_host srun -N2 -n2 -l hostname
+check "srun -N2 hostname runs on both nodes" \
+  bash -c "[ \"\$(cat $T/native_host.rc)\" = 0 ] && [ \"\$(sort $T/native_host.out | sed 's/^[01]: //' | tr '\n' ' ')\" = 'dsvnode1 dsvnode2 ' ]" ||
+  { show "$T/native_host.out"; show "$T/native_host.err"; }
+
+# 4-6: srun -N2 --dsv-hpc: one VM on each node.
+as_user native srun -N2 -n2 -l --cpu-bind=cores ./hello a "b c"
+as_user hpc srun -N2 -n2 -l --cpu-bind=cores --dsv-hpc ./hello a "b c"
+check "srun -N2 --dsv-hpc starts hvmm once on each node (in its UTS namespace)" \
+  bash -c "[ \"\$(ls $T/probe | wc -l)\" = 2 ] && [ \"\$(cat $T/probe/* | grep '^host ' | sort | tr '\n' ' ')\" = 'host dsvnode1 host dsvnode2 ' ] &&
+           grep -qx 'node dsvnode1 procid [01]' $T/probe/* && grep -qx 'node dsvnode2 procid [01]' $T/probe/*" ||
+  for f in "$T"/probe/*; do show "$f"; done
+check "native srun -N2 runs the program on both nodes" \
+  bash -c "[ \"\$(cat $T/native.rc)\" = 0 ] && [ \"\$(grep -c 'argv\[2\] = b c' $T/native.out)\" = 2 ]" ||
+  show "$T/native.err"
+if [ "$HAVE_KVM" = 1 ]; then
+  check "srun -N2 --dsv-hpc: output and status as native" \
+    bash -c "[ \"\$(cat $T/hpc.rc)\" = \"\$(cat $T/native.rc)\" ] && [ \"\$(sort $T/hpc.out)\" = \"\$(sort $T/native.out)\" ]" ||
+    { show "$T/hpc.out"; show "$T/hpc.err"; }
+else
+  check "srun -N2 --dsv-hpc without KVM: both tasks fail as hvmm does (125, /dev/kvm)" \
+    bash -c "[ \"\$(cat $T/hpc.rc)\" = 125 ] && grep -q '^0: .*cannot open /dev/kvm' $T/hpc.err && grep -q '^1: .*cannot open /dev/kvm' $T/hpc.err" ||
+    show "$T/hpc.err"
+fi
+finish
