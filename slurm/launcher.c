@@ -86,7 +86,7 @@ static int recv_head(int sock, struct msg_head *h, int *fds)
 }
 
 /* The launcher's failures go to the task's stderr (once it has it) and end it with 125. */
-static void fail(const char *fmt, const char *detail)
+static _Noreturn void fail(const char *fmt, const char *detail)
 {
 	dprintf(STDERR_FILENO, fmt, detail);
 	_exit(HVMM_EXIT_SETUP);
