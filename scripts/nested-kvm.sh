@@ -115,6 +115,7 @@ for c in cpuset cpu cpuacct memory devices freezer pids; do
 done
 mount -t hugetlbfs none /newroot/dev/hugepages 2>/dev/null
 hostname nested-kvm
+ifconfig lo 127.0.0.1 up 2>/dev/null # loopback, as any host has it (TCP tests, Slurm)
 [ -c /newroot/dev/kvm ] || echo "nested-kvm: kvm-amd gave no /dev/kvm"
 chroot /newroot $run/command </dev/null 2>&1 | cat
 sync
