@@ -231,17 +231,26 @@ int64_t sys_sendmsg(struct regs *r)
 }
 int64_t sys_recvmsg(struct regs *r) { return do_msg(DSV_HC_RECVMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx); }
 
+/* sendto and recvfrom: a message of one segment, the user's buffer (capped per call). */
+static int64_t one_segment(struct kmsg *m, uint64_t buf, uint64_t size)
+{
+	memset(&m->d, 0, sizeof(m->d));
+	uint64_t len = MIN(size, DSV_HC_MAX_IO);
+	if (!user_ok(buf, len))
+		return -EFAULT;
+	m->seg[0].gpa = len ? gpa(buf) : 0;
+	m->seg[0].len = len;
+	m->d.iov = kgpa(m->seg);
+	m->d.iovlen = 1;
+	return 0;
+}
+
 int64_t sys_sendto(struct regs *r)
 {
 	struct kmsg m;
-	memset(&m.d, 0, sizeof(m.d));
-	uint64_t len = MIN(r->rdx, DSV_HC_MAX_IO);
-	if (!user_ok(r->rsi, len))
-		return -EFAULT;
-	m.seg[0].gpa = len ? gpa(r->rsi) : 0;
-	m.seg[0].len = len;
-	m.d.iov = kgpa(m.seg);
-	m.d.iovlen = 1;
+	int64_t e = one_segment(&m, r->rsi, r->rdx);
+	if (e)
+		return e;
 	if (r->r8) {
 		int32_t alen = (int32_t)r->r9;
 		if (alen < 0 || (uint32_t)alen > DSV_SOCKADDR_MAX)
@@ -258,16 +267,11 @@ int64_t sys_sendto(struct regs *r)
 int64_t sys_recvfrom(struct regs *r)
 {
 	struct kmsg m;
-	memset(&m.d, 0, sizeof(m.d));
-	uint64_t len = MIN(r->rdx, DSV_HC_MAX_IO);
-	if (!user_ok(r->rsi, len))
-		return -EFAULT;
-	m.seg[0].gpa = len ? gpa(r->rsi) : 0;
-	m.seg[0].len = len;
-	m.d.iov = kgpa(m.seg);
-	m.d.iovlen = 1;
+	int64_t e = one_segment(&m, r->rsi, r->rdx);
+	if (e)
+		return e;
 	if (r->r8) {
-		int64_t e = addr_room(r->r8, r->r9, &m.d.namelen);
+		e = addr_room(r->r8, r->r9, &m.d.namelen);
 		if (e)
 			return e;
 		m.d.name = gpa(r->r8);
