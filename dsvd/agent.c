@@ -297,6 +297,8 @@ static void remove_vm_files(const struct agent *a, const struct vm *vm)
     char other[600];
     snprintf(other, sizeof(other), "%s.debug", vm->console_path);
     unlink(other); /* the commodity guest's debugcon */
+    snprintf(other, sizeof(other), "%s.status", vm->console_path);
+    unlink(other); /* and its status log */
     for (int i = 1; i <= 9; i++) { /* virtlogd's rotated copies of a commodity console */
         snprintf(other, sizeof(other), "%s.%d", vm->console_path, i);
         unlink(other);

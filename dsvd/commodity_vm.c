@@ -1,4 +1,6 @@
 #include "commodity_vm.h"
+
+#include "dsv/abi.h"
 #include "commodity_cloud.h"
 #include "commodity_events.h"
 #include "guest_exit.h"
@@ -161,7 +163,13 @@ char *commodity_domain_xml(const struct vm *vm, const char *kernel, const int *p
     sb_printf(&b, ",logappend=on'/>\n"
                   "    <qemu:arg value='-device'/>\n"
                   "    <qemu:arg value='isa-debugcon,iobase=0xe9,chardev=dsvdebugcon'/>\n"
-                  "  </qemu:commandline>\n</domain>\n");
+                  "    <qemu:arg value='-chardev'/>\n    <qemu:arg value='file,id=dsvstatus,path=");
+    /* the exit status on a port of its own, never copied into the console */
+    sb_escaped(&b, vm->console_path);
+    sb_printf(&b, ".status'/>\n"
+                  "    <qemu:arg value='-device'/>\n"
+                  "    <qemu:arg value='isa-debugcon,iobase=%#x,chardev=dsvstatus'/>\n"
+                  "  </qemu:commandline>\n</domain>\n", DSV_QEMU_STATUS_PORT);
     if (b.failed) {
         free(b.s);
         return NULL;
@@ -255,9 +263,9 @@ int commodity_refresh(struct commodity_conn *c, struct vm *vm)
         commodity_cloud_ended(vm);
         return 1;
     }
-    /* libvirt does not pass QEMU's exit code on: the lwk leaves its status in the log */
+    /* libvirt does not pass QEMU's exit code on: the lwk leaves its status in its log */
     char log[sizeof(vm->console_path) + 8];
-    snprintf(log, sizeof(log), "%s.debug", vm->console_path);
+    snprintf(log, sizeof(log), "%s.status", vm->console_path);
     int status = -1;
     switch (guest_exit_from_log(log, &status)) {
     case GUEST_EXIT_STATUS:

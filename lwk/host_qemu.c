@@ -46,12 +46,13 @@ static int64_t fstat_std(uint64_t fd, uint64_t gpa)
 
 /*
  * QEMU's own exit status does not reach a libvirt user, so the status also goes to the
- * debugcon as the log's last line (DSV_QEMU_EXIT_LINE): dsvd reads it from there.
+ * status log's last line (DSV_QEMU_EXIT_LINE, port DSV_QEMU_STATUS_PORT): dsvd reads it
+ * from there.
  */
 void qemu_announce(void)
 {
 	static const char line[] = DSV_QEMU_BOOT_LINE "\n";
-	port_write(DEBUGCON_PORT, line, sizeof line - 1);
+	port_write(DSV_QEMU_STATUS_PORT, line, sizeof line - 1);
 }
 
 static NORETURN void qemu_exit(uint32_t status)
@@ -59,7 +60,7 @@ static NORETURN void qemu_exit(uint32_t status)
 	char line[48];
 	int n = ksnprintf(line, sizeof line, "\n" DSV_QEMU_EXIT_LINE "%u\n", status & 0xff);
 	if (n > 0)
-		port_write(DEBUGCON_PORT, line, (uint64_t)n);
+		port_write(DSV_QEMU_STATUS_PORT, line, (uint64_t)n);
 	outl(DEBUG_EXIT, status & 0xff);
 	for (;;)
 		__asm__ volatile("hlt");

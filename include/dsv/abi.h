@@ -23,10 +23,13 @@
 #define DSV_PLATFORM_PVM 2u /* kvm_pvm: see docs/abi.md "PVM" */
 
 /*
- * Under QEMU (PVH boot) the lwk ends its debugcon log (port 0xe9) with this text and its
+ * Under QEMU (PVH boot) the lwk ends its status log (a debugcon of its own on port
+ * DSV_QEMU_STATUS_PORT, apart from the 0xe9 one that carries stderr) with this text and its
  * exit status in decimal, then exits through isa-debug-exit: a libvirt user (dsvd) never
- * sees QEMU's exit code, so it reads the status from the log (docs/abi.md).
+ * sees QEMU's exit code, so it reads the status from that log (docs/abi.md). Its own port,
+ * so that the status never lands in the middle of the program's output.
  */
+#define DSV_QEMU_STATUS_PORT 0x402
 #define DSV_QEMU_EXIT_LINE "dsv-guest-exit-status: "
 /* ... and starts it with this line, so that a log without the exit line means "killed". */
 #define DSV_QEMU_BOOT_LINE "dsv-guest: the exit status follows at the end of this log"
