@@ -120,9 +120,10 @@ struct fio_file *fio_file_detach(struct fileio *fio, int fd)
 	return f;
 }
 
-int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec)
+int64_t fio_install_file(struct fileio *fio, int slot, int fd, char *rel, int in_share,
+			 int cloexec)
 {
-	struct fio_file *f = fio_file_new(fd, NULL, 0);
+	struct fio_file *f = fio_file_new(fd, rel, in_share);
 	if (!f) {
 		close(fd);
 		fio_unreserve(fio, slot);
@@ -130,6 +131,11 @@ int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec)
 	}
 	fio_install(fio, slot, f, cloexec);
 	return slot;
+}
+
+int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec)
+{
+	return fio_install_file(fio, slot, fd, NULL, 0, cloexec);
 }
 
 void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len)

@@ -50,7 +50,10 @@ void fio_put(struct fileio *fio, struct fio_file *f);
 int fio_reserve(struct fileio *fio, unsigned min);            /* slot or -EMFILE */
 void fio_install(struct fileio *fio, int slot, struct fio_file *f, int cloexec);
 void fio_unreserve(struct fileio *fio, int slot);
-/* Fills a reserved slot with a new host fd (closed, and the slot freed, on failure). */
+/* Wraps fd (taking rel) into reserved slot; on failure closes fd and frees the slot. */
+int64_t fio_install_file(struct fileio *fio, int slot, int fd, char *rel, int in_share,
+			 int cloexec);
+/* The same for a descriptor outside the share (pipe, socket, eventfd). */
 int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec);
 
 /* Empties guest slot fd and returns what it held (the caller puts it), or NULL. */

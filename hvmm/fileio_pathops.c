@@ -57,14 +57,7 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 	char *rel = NULL;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
 		rel = fio_join_rel(fio, dir ? dir->rel : NULL, path); /* NULL: /proc knows */
-	struct fio_file *f = fio_file_new(fd, rel, 1);
-	if (!f) {
-		close(fd);
-		fio_unreserve(fio, slot);
-		return -ENOMEM;
-	}
-	fio_install(fio, slot, f, cloexec);
-	return slot;
+	return fio_install_file(fio, slot, fd, rel, 1, cloexec);
 }
 
 /* Whole path to an O_PATH fd: stat-like calls then act on the fd, never on a name. */
