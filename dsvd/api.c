@@ -16,6 +16,7 @@
 #include "json_fields.h"
 #include "kvm_host.h"
 #include "metrics.h"
+#include "node_snapshot.h"
 #include "partition_plan.h"
 #include "topology_report.h"
 #include "vm_stats.h"
@@ -81,14 +82,21 @@ static json_t *cpus_json(const struct cpu_bits *s)
     return json_string(buf);
 }
 
+static json_t *snapshot_partition_json(const struct node_snapshot *n)
+{
+    if (!n->partition)
+        return json_null();
+    json_t *o = partition_state_to_json(n->partition);
+    json_object_del(o, "journal");
+    json_object_set_new(o, "changed_values", json_integer((json_int_t)n->partition->journal.count));
+    return o;
+}
+
 static json_t *partition_json(const struct agent *a)
 {
-    if (!a->partition.active)
-        return json_null();
-    json_t *o = partition_state_to_json(&a->partition);
-    json_object_del(o, "journal");
-    json_object_set_new(o, "changed_values", json_integer((json_int_t)a->partition.journal.count));
-    return o;
+    struct node_snapshot n;
+    node_snapshot_take(a, &n);
+    return snapshot_partition_json(&n);
 }
 
 /* Whether each stack can run here: the HPC stack needs /dev/kvm, the commodity stack falls
@@ -107,38 +115,30 @@ static json_t *node_json(struct agent *a)
     static json_t *topology; /* hwloc's view does not change while the agent runs */
     if (!topology)
         topology = topology_report();
-    struct hpc_pool hp;
-    struct commodity_pool cp;
-    struct hpc_usage hu;
-    struct commodity_usage cu;
-    agent_hpc_pool(a, &hp);
-    agent_commodity_pool(a, &cp);
-    hpc_usage_of(a->vms, &hu);
-    commodity_usage_of(a->vms, &cu);
-    struct cpu_bits hfree = hp.cpus;
-    cpu_bits_andnot(&hfree, &hu.used_cpus);
+    struct node_snapshot n;
+    node_snapshot_take(a, &n);
     struct partition_spec proposal;
     partition_propose(&a->topo, &proposal);
-    unsigned cap = cpu_bits_count(&cp.cpus) * cp.overcommit_ratio;
     json_t *node = json_pack(
         "{s:O, s:o, s:I, s:o, s:o, s:{s:o, s:o, s:I, s:I, s:i}, "
         "s:{s:o, s:i, s:i, s:i, s:I, s:I, s:i}, s:{s:s, s:s, s:s, s:i}}",
-        "topology", topology, "online_cpus", cpus_json(&a->topo.online), "memory_mib",
-        (json_int_t)a->mem_total_mib, "partition", partition_json(a), "proposed_partition",
-        partition_spec_to_json(&proposal), "hpc", "cpus", cpus_json(&hp.cpus), "cpus_free",
-        cpus_json(&hfree), "memory_mib", (json_int_t)hp.mem_mib, "memory_free_mib",
-        (json_int_t)(hp.mem_mib > hu.used_mem_mib ? hp.mem_mib - hu.used_mem_mib : 0), "vms",
-        (int)hu.vms, "commodity", "cpus", cpus_json(&cp.cpus), "overcommit_ratio",
-        (int)cp.overcommit_ratio, "vcpus_capacity", (int)cap, "vcpus_used", (int)cu.used_vcpus,
-        "memory_limit_mib", (json_int_t)cp.mem_mib, "memory_used_mib", (json_int_t)cu.used_mem_mib,
-        "vms", (int)cu.vms, "agent", "version", DSVD_VERSION, "state_dir", a->state_dir,
-        "socket", a->opts.socket_path ? a->opts.socket_path : "", "adopted_vms", (int)a->adopted);
+        "topology", topology, "online_cpus", cpus_json(&n.online_cpus), "memory_mib",
+        (json_int_t)n.mem_total_mib, "partition", snapshot_partition_json(&n), "proposed_partition",
+        partition_spec_to_json(&proposal), "hpc", "cpus", cpus_json(&n.hpc.cpus), "cpus_free",
+        cpus_json(&n.hpc_free_cpus), "memory_mib", (json_int_t)n.hpc.mem_mib, "memory_free_mib",
+        (json_int_t)n.hpc_free_mem_mib, "vms", (int)n.hpc_used.vms, "commodity", "cpus",
+        cpus_json(&n.commodity.cpus), "overcommit_ratio", (int)n.commodity.overcommit_ratio,
+        "vcpus_capacity", (int)n.commodity_vcpu_capacity, "vcpus_used",
+        (int)n.commodity_used.used_vcpus, "memory_limit_mib", (json_int_t)n.commodity.mem_mib,
+        "memory_used_mib", (json_int_t)n.commodity_used.used_mem_mib, "vms",
+        (int)n.commodity_used.vms, "agent", "version", DSVD_VERSION, "state_dir", a->state_dir,
+        "socket", a->opts.socket_path ? a->opts.socket_path : "", "adopted_vms",
+        (int)n.adopted_vms);
     if (node)
         json_object_set_new(node, "kvm", kvm_json(a));
     return node;
 }
 
-/* ?dry_run=1: what the apply would change, changing nothing (partition_plan.c). */
 static void partition_dry_run(struct agent *a, const struct node_config *cfg, const char *source,
                               struct api_response *r)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "node_snapshot.h"
 #include "proc_info.h"
 #include "stack.h"
 
@@ -36,48 +37,44 @@ static void header(FILE *f, const char *name, const char *type, const char *help
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void partition_metrics(struct agent *a, FILE *f)
+static void partition_metrics(const struct node_snapshot *n, FILE *f)
 {
-    struct hpc_pool hp;
-    struct commodity_pool cp;
-    struct hpc_usage hu;
-    struct commodity_usage cu;
-    agent_hpc_pool(a, &hp);
-    agent_commodity_pool(a, &cp);
-    hpc_usage_of(a->vms, &hu);
-    commodity_usage_of(a->vms, &cu);
+    const struct hpc_pool *hp = &n->hpc;
+    const struct commodity_pool *cp = &n->commodity;
+    const struct hpc_usage *hu = &n->hpc_used;
+    const struct commodity_usage *cu = &n->commodity_used;
     header(f, "dsv_node_partitioned", "gauge", "1 when the node partition is applied");
-    fprintf(f, "dsv_node_partitioned %d\n", a->partition.active ? 1 : 0);
+    fprintf(f, "dsv_node_partitioned %d\n", n->partition ? 1 : 0);
     header(f, "dsv_partition_cpus", "gauge", "CPUs in each partition");
-    fprintf(f, "dsv_partition_cpus{partition=\"hpc\"} %u\n", cpu_bits_count(&hp.cpus));
-    fprintf(f, "dsv_partition_cpus{partition=\"commodity\"} %u\n", cpu_bits_count(&cp.cpus));
-    if (a->partition.active)
+    fprintf(f, "dsv_partition_cpus{partition=\"hpc\"} %u\n", cpu_bits_count(&hp->cpus));
+    fprintf(f, "dsv_partition_cpus{partition=\"commodity\"} %u\n", cpu_bits_count(&cp->cpus));
+    if (n->partition)
         fprintf(f, "dsv_partition_cpus{partition=\"housekeeping\"} %u\n",
-                cpu_bits_count(&a->partition.spec.housekeeping_cpus));
+                cpu_bits_count(&n->partition->spec.housekeeping_cpus));
     header(f, "dsv_partition_cpu_seconds_total", "counter",
            "Busy CPU time of the partition's CPUs (from /proc/stat)");
-    fprintf(f, "dsv_partition_cpu_seconds_total{partition=\"hpc\"} %.2f\n", cpu_busy_seconds(&hp.cpus));
+    fprintf(f, "dsv_partition_cpu_seconds_total{partition=\"hpc\"} %.2f\n", cpu_busy_seconds(&hp->cpus));
     fprintf(f, "dsv_partition_cpu_seconds_total{partition=\"commodity\"} %.2f\n",
-            cpu_busy_seconds(&cp.cpus));
+            cpu_busy_seconds(&cp->cpus));
     header(f, "dsv_partition_cpus_used", "gauge",
            "HPC: dedicated CPUs in use; commodity: vCPUs placed");
-    fprintf(f, "dsv_partition_cpus_used{partition=\"hpc\"} %u\n", cpu_bits_count(&hu.used_cpus));
-    fprintf(f, "dsv_partition_cpus_used{partition=\"commodity\"} %u\n", cu.used_vcpus);
+    fprintf(f, "dsv_partition_cpus_used{partition=\"hpc\"} %u\n", cpu_bits_count(&hu->used_cpus));
+    fprintf(f, "dsv_partition_cpus_used{partition=\"commodity\"} %u\n", cu->used_vcpus);
     header(f, "dsv_partition_memory_bytes", "gauge", "Memory of each partition");
     fprintf(f, "dsv_partition_memory_bytes{partition=\"hpc\",kind=\"reserved\"} %llu\n",
-            (unsigned long long)hp.mem_mib << 20);
+            (unsigned long long)hp->mem_mib << 20);
     fprintf(f, "dsv_partition_memory_bytes{partition=\"hpc\",kind=\"used\"} %llu\n",
-            (unsigned long long)hu.used_mem_mib << 20);
+            (unsigned long long)hu->used_mem_mib << 20);
     fprintf(f, "dsv_partition_memory_bytes{partition=\"commodity\",kind=\"limit\"} %llu\n",
-            (unsigned long long)cp.mem_mib << 20);
+            (unsigned long long)cp->mem_mib << 20);
     fprintf(f, "dsv_partition_memory_bytes{partition=\"commodity\",kind=\"used\"} %llu\n",
-            (unsigned long long)cu.used_mem_mib << 20);
+            (unsigned long long)cu->used_mem_mib << 20);
 }
 
-static void vm_metrics(struct agent *a, FILE *f)
+static void vm_metrics(struct agent *a, const struct node_snapshot *n, FILE *f)
 {
     unsigned count[2][4] = {{0}};
-    for (struct vm *vm = a->vms; vm; vm = vm->next)
+    for (const struct vm *vm = n->vms; vm; vm = vm->next)
         count[vm->spec.stack][vm->state]++;
     header(f, "dsv_vms", "gauge", "VMs by stack and state");
     for (int s = 0; s < 2; s++)
@@ -85,15 +82,15 @@ static void vm_metrics(struct agent *a, FILE *f)
             fprintf(f, "dsv_vms{stack=\"%s\",state=\"%s\"} %u\n", vm_stack_name((enum vm_stack)s),
                     vm_state_name((enum vm_state)st), count[s][st]);
     header(f, "dsv_vm_vcpus", "gauge", "vCPUs of each VM");
-    for (struct vm *vm = a->vms; vm; vm = vm->next)
+    for (const struct vm *vm = n->vms; vm; vm = vm->next)
         fprintf(f, "dsv_vm_vcpus{name=\"%s\",stack=\"%s\"} %u\n", vm->spec.name,
                 vm_stack_name(vm->spec.stack), vm->spec.vcpus);
     header(f, "dsv_vm_memory_bytes", "gauge", "Guest memory of each VM");
-    for (struct vm *vm = a->vms; vm; vm = vm->next)
+    for (const struct vm *vm = n->vms; vm; vm = vm->next)
         fprintf(f, "dsv_vm_memory_bytes{name=\"%s\",stack=\"%s\"} %llu\n", vm->spec.name,
                 vm_stack_name(vm->spec.stack), (unsigned long long)vm->spec.mem_mib << 20);
     header(f, "dsv_vm_cpu_seconds_total", "counter", "CPU time used by each running VM");
-    for (struct vm *vm = a->vms; vm; vm = vm->next) {
+    for (const struct vm *vm = n->vms; vm; vm = vm->next) {
         if (vm->state != VM_RUNNING)
             continue;
         double secs = stack_of(vm)->cpu_seconds(a, vm);
@@ -110,8 +107,10 @@ char *metrics_render(struct agent *a)
     FILE *f = open_memstream(&text, &len);
     if (!f)
         return NULL;
-    partition_metrics(a, f);
-    vm_metrics(a, f);
+    struct node_snapshot n;
+    node_snapshot_take(a, &n);
+    partition_metrics(&n, f);
+    vm_metrics(a, &n, f);
     if (fclose(f) != 0) {
         free(text);
         return NULL;

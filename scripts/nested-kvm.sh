@@ -12,8 +12,11 @@
 # /run and cgroup v1 hierarchies; what COMMAND writes elsewhere lands on the host.
 #
 # Exit status: COMMAND's; 77 when this host cannot do it (no QEMU, no kernel package), with
-# the reason on stderr; 1 when the guest did not report a status.
-# Environment: NESTED_KVM_CPUS (2), NESTED_KVM_MEM (4G), NESTED_KVM_TIMEOUT (seconds, 3000).
+# the reason on stderr; 1 when the guest did not report a status (it ran past its bound, or
+# its kernel stopped: the guest touches a heartbeat file every 10 s, and QEMU is stopped
+# when that file is NESTED_KVM_STALL seconds old).
+# Environment: NESTED_KVM_CPUS (2), NESTED_KVM_MEM (4G), NESTED_KVM_TIMEOUT (seconds, 3000),
+# NESTED_KVM_STALL (seconds, 300).
 set -euo pipefail
 
 cache=${1:?usage: nested-kvm.sh CACHE_DIR -- COMMAND [ARGS...]}
@@ -22,6 +25,7 @@ shift
 [ $# -gt 0 ] || { echo "nested-kvm: no command" >&2; exit 2; }
 SKIP=77
 cpus=${NESTED_KVM_CPUS:-2} mem=${NESTED_KVM_MEM:-4G} limit=${NESTED_KVM_TIMEOUT:-3000}
+stall=${NESTED_KVM_STALL:-300}
 
 qemu=$(command -v qemu-system-x86_64 || true)
 [ -n "$qemu" ] || { echo "nested-kvm: qemu-system-x86_64 is not installed" >&2; exit $SKIP; }
@@ -117,6 +121,8 @@ mount -t hugetlbfs none /newroot/dev/hugepages 2>/dev/null
 hostname nested-kvm
 ifconfig lo 127.0.0.1 up 2>/dev/null # loopback, as any host has it (TCP tests, Slurm)
 [ -c /newroot/dev/kvm ] || echo "nested-kvm: kvm-amd gave no /dev/kvm"
+# The heartbeat: the host's clock stamps each write, so the guest's clock does not matter.
+(while :; do date +%s >/hostview$run/heartbeat; sleep 10; done) &
 chroot /newroot $run/command </dev/null 2>&1 | cat
 sync
 poweroff -f
@@ -125,13 +131,31 @@ chmod 755 "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet) >"$run/initrd.img"
 
 echo "nested-kvm: booting $(cat "$kdir/ready") on TCG with nested SVM ($cpus CPUs, $mem)" >&2
-rc=0
-timeout "$limit" "$qemu" -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+"$qemu" -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
     -nographic -nodefaults -no-reboot -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$run/initrd.img" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
+    -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init" \
     -fsdev "local,id=root,path=/,security_model=passthrough,multidevs=remap" \
-    -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null || rc=$?
+    -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null &
+qemu_pid=$!
+# A hung guest kernel writes nothing; without the watch it would hold CI to the full bound.
+start=$(date +%s) why=""
+while kill -0 "$qemu_pid" 2>/dev/null; do
+    sleep 5
+    now=$(date +%s)
+    if [ $((now - start)) -ge "$limit" ]; then
+        why="it ran past its bound of ${limit} s"
+    elif [ -f "$run/heartbeat" ] && [ $((now - $(stat -c %Y "$run/heartbeat"))) -ge "$stall" ]; then
+        why="it stopped responding: no heartbeat for ${stall} s (its kernel or emulator hung)"
+    fi
+    if [ -n "$why" ]; then
+        echo "nested-kvm: stopping the guest after $((now - start)) s: $why" >&2
+        kill "$qemu_pid" 2>/dev/null
+        break
+    fi
+done
+rc=0
+wait "$qemu_pid" || rc=$?
 if [ ! -s "$run/status" ]; then
     echo "nested-kvm: the guest reported no status (QEMU exit status $rc)" >&2
     exit 1
