@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup_join.h"
+#include "task_cgroups.h"
 #include "dsv/hvmm_cli.h"
 #include "hpc_partition.h"
 #include "hvmm_argv.h"
@@ -254,7 +254,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	if (hpc_partition_load(cfg->partition_state, &part, err, sizeof(err)) ||
 	    hpc_partition_check(&part, cpus, ncpus, err, sizeof(err)))
 		fail("dsv: cannot start the HPC VM: %s\n", err);
-	if (cgroup_join(getppid(), "/sys/fs/cgroup", err, sizeof(err)))
+	if (task_cgroups_join(getppid(), "/sys/fs/cgroup", err, sizeof(err)))
 		fail("dsv: %s\n", err);
 	setpgid(0, getpgid(getppid())); /* signals to the task's process group reach hvmm */
 	if (chdir(r.cwd))

@@ -1,4 +1,4 @@
-#include "cgroup_join.h"
+#include "task_cgroups.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +68,7 @@ static int write_pid(const char *dir, const char *path, char *err, size_t errlen
 	return 0;
 }
 
-int cgroup_join(pid_t pid, const char *cgroup_root, char *err, size_t errlen)
+int task_cgroups_join(pid_t pid, const char *cgroup_root, char *err, size_t errlen)
 {
 	char theirs_path[64], line[4096], mine[4096], dir[4096];
 	FILE *theirs, *self;

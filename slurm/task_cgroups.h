@@ -1,6 +1,6 @@
 /* Moving the calling process into the cgroups of another one (the Slurm task it serves). */
-#ifndef DSV_SLURM_CGROUP_JOIN_H
-#define DSV_SLURM_CGROUP_JOIN_H
+#ifndef DSV_SLURM_TASK_CGROUPS_H
+#define DSV_SLURM_TASK_CGROUPS_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -10,6 +10,6 @@
  * the caller into PID's cgroup there. cgroup_root is the mount root ("/sys/fs/cgroup"; a
  * test passes its own). Returns 0, or -1 naming the cgroup in err.
  */
-int cgroup_join(pid_t pid, const char *cgroup_root, char *err, size_t errlen);
+int task_cgroups_join(pid_t pid, const char *cgroup_root, char *err, size_t errlen);
 
 #endif
