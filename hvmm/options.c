@@ -38,8 +38,9 @@ static const char usage[] =
 	"                             AF_UNIX socket pairs only; host adds IPv4/IPv6 sockets\n"
 	"                             and abstract AF_UNIX names in hvmm's network namespace\n"
 	"                             (default none)\n"
-	"  --inherit-fd N             give the program descriptor N (3-1023) that hvmm was\n"
-	"                             started with, under the same number (e.g. PMI_FD);\n"
+	"  --inherit-fd N|VAR         give the program descriptor N (3-1023) that hvmm was\n"
+	"                             started with, under the same number; VAR: the number\n"
+	"                             in that environment variable (e.g. PMI_FD, for MPI);\n"
 	"                             repeatable; no other descriptor of hvmm is visible\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
@@ -238,9 +239,18 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_INHERIT_FD: {
 		int fd;
 
-		if (parse_int(arg, 3, DSV_MAX_FILES - 1, &fd)) {
-			snprintf(err, errlen, "--inherit-fd '%s': expected a descriptor number from 3 to %u "
-				 "(0-2 are always the program's)", arg, DSV_MAX_FILES - 1);
+		/* A variable's name stands for the number it holds: PMI_FD, set by mpiexec and
+		 * Slurm's pmi2 for each rank, differs from rank to rank. */
+		const char *num = arg;
+		if ((arg[0] < '0' || arg[0] > '9') && !(num = getenv(arg))) {
+			snprintf(err, errlen, "--inherit-fd %s: no such environment variable (expected "
+				 "a descriptor number, or a variable that holds one, e.g. PMI_FD)", arg);
+			return -1;
+		}
+		if (parse_int(num, 3, DSV_MAX_FILES - 1, &fd)) {
+			snprintf(err, errlen, "--inherit-fd '%s'%s%s%s: expected a descriptor number from 3 "
+				 "to %u (0-2 are always the program's)", arg, num != arg ? " (= '" : "",
+				 num != arg ? num : "", num != arg ? "')" : "", DSV_MAX_FILES - 1);
 			return -1;
 		}
 		if (o->ninherit == HVMM_MAX_INHERIT) {

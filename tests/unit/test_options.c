@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
@@ -195,6 +196,17 @@ static void net_policy(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "1024"), OPTS_ERROR);
 	assert_int_equal(PARSE(&o, err, "run", "--ready-fd", "5", "--inherit-fd", "5"), OPTS_ERROR);
 	assert_non_null(strstr(err, "is the --ready-fd"));
+	/* A variable's name: the descriptor number it holds, checked as a number is. */
+	setenv("DSV_TEST_PMI_FD", "7", 1);
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "DSV_TEST_PMI_FD"), OPTS_RUN);
+	assert_int_equal(o.ninherit, 1);
+	assert_int_equal(o.inherit_fds[0], 7);
+	setenv("DSV_TEST_PMI_FD", "1", 1);
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "DSV_TEST_PMI_FD"), OPTS_ERROR);
+	assert_non_null(strstr(err, "(= '1')"));
+	unsetenv("DSV_TEST_PMI_FD");
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "DSV_TEST_PMI_FD"), OPTS_ERROR);
+	assert_non_null(strstr(err, "no such environment variable"));
 }
 
 struct bad_case {
