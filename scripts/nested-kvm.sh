@@ -12,9 +12,10 @@
 # /run and cgroup v1 hierarchies; what COMMAND writes elsewhere lands on the host.
 #
 # Exit status: COMMAND's; 77 when this host cannot do it (no QEMU, no kernel package), with
-# the reason on stderr; 1 when the guest did not report a status (it ran past its bound, or
-# its kernel stopped: the guest touches a heartbeat file every 10 s, and QEMU is stopped
-# when that file is NESTED_KVM_STALL seconds old).
+# the reason on stderr; 124 when the guest ran past its bound; 75 when the guest stopped
+# responding (it writes a heartbeat file every 10 s, and QEMU is stopped when that file is
+# NESTED_KVM_STALL seconds old: a hung guest kernel or emulator, not a failed test);
+# 1 when the guest ended without a status.
 # Environment: NESTED_KVM_CPUS (2), NESTED_KVM_MEM (4G), NESTED_KVM_TIMEOUT (seconds, 3000),
 # NESTED_KVM_STALL (seconds, 300).
 set -euo pipefail
@@ -122,7 +123,12 @@ hostname nested-kvm
 ifconfig lo 127.0.0.1 up 2>/dev/null # loopback, as any host has it (TCP tests, Slurm)
 [ -c /newroot/dev/kvm ] || echo "nested-kvm: kvm-amd gave no /dev/kvm"
 # The heartbeat: the host's clock stamps each write, so the guest's clock does not matter.
-(while :; do date +%s >/hostview$run/heartbeat; sleep 10; done) &
+# Beside it, what runs in the guest, for the host to show if the guest has to be stopped.
+(n=0; while :; do
+    date +%s >/hostview$run/heartbeat
+    [ \$((n % 3)) = 0 ] && chroot /newroot ps -eo pid,stat,etimes,wchan:24,args >/hostview$run/ps 2>&1
+    n=\$((n + 1)); sleep 10
+done) &
 chroot /newroot $run/command </dev/null 2>&1 | cat
 sync
 poweroff -f
@@ -139,23 +145,30 @@ echo "nested-kvm: booting $(cat "$kdir/ready") on TCG with nested SVM ($cpus CPU
     -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null &
 qemu_pid=$!
 # A hung guest kernel writes nothing; without the watch it would hold CI to the full bound.
-start=$(date +%s) why=""
+start=$(date +%s) why="" stopped=0
 while kill -0 "$qemu_pid" 2>/dev/null; do
     sleep 5
     now=$(date +%s)
     if [ $((now - start)) -ge "$limit" ]; then
-        why="it ran past its bound of ${limit} s"
+        why="it ran past its bound of ${limit} s" stopped=124
     elif [ -f "$run/heartbeat" ] && [ $((now - $(stat -c %Y "$run/heartbeat"))) -ge "$stall" ]; then
         why="it stopped responding: no heartbeat for ${stall} s (its kernel or emulator hung)"
+        stopped=75
     fi
     if [ -n "$why" ]; then
         echo "nested-kvm: stopping the guest after $((now - start)) s: $why" >&2
+        if [ -s "$run/ps" ]; then
+            echo "nested-kvm: the guest's processes $((now - $(stat -c %Y "$run/ps"))) s ago:" >&2
+            grep -v -E ' (ps|sleep|kworker|ksoftirqd|rcu_|migration|cpuhp|idle_inject)' "$run/ps" |
+                head -n 60 | sed 's/^/nested-kvm:   /' >&2
+        fi
         kill "$qemu_pid" 2>/dev/null
         break
     fi
 done
 rc=0
 wait "$qemu_pid" || rc=$?
+[ $stopped = 0 ] || exit $stopped
 if [ ! -s "$run/status" ]; then
     echo "nested-kvm: the guest reported no status (QEMU exit status $rc)" >&2
     exit 1
