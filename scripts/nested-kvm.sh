@@ -126,7 +126,7 @@ ifconfig lo 127.0.0.1 up 2>/dev/null # loopback, as any host has it (TCP tests, 
 # Beside it, what runs in the guest, for the host to show if the guest has to be stopped.
 (n=0; while :; do
     date +%s >/hostview$run/heartbeat
-    [ \$((n % 3)) = 0 ] && chroot /newroot ps -eo pid,stat,etimes,wchan:24,args >/hostview$run/ps 2>&1
+    [ \$((n % 3)) = 0 ] && chroot /newroot ps -o pid,ppid,stat,args >/hostview$run/ps 2>&1
     n=\$((n + 1)); sleep 10
 done) &
 chroot /newroot $run/command </dev/null 2>&1 | cat
