@@ -11,7 +11,7 @@
 static const char run_usage[] =
     "usage: dsv [--socket PATH] run --stack hpc|commodity [--name NAME] [--vcpus N] [--mem SIZE]\n"
     "           [--kernel IMAGE] [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota PCT]\n"
-    "           [--keep]\n"
+    "           [--net none|host] [--keep]\n"
     "           -- PROGRAM ARGS...\n"
     "Creates the VM, prints its console until it stops, deletes it (unless --keep) and exits\n"
     "with the VM's exit status. Ctrl-C deletes the VM.\n";

@@ -24,12 +24,14 @@ static const char vm_usage[] =
 static const char create_usage[] =
     "usage: dsv [--socket PATH] [--json] vm create NAME --stack hpc|commodity [--vcpus N (1)]\n"
     "            [--mem SIZE (64M)] [--kernel IMAGE] [--initrd FILE] [--cmdline STR]\n"
-    "            [--share DIR] [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
+    "            [--share DIR] [--net none|host] [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
     "       dsv vm create NAME --stack commodity --image FILE [--network NET]\n"
     "            [--user-data FILE] [--meta-data FILE] [--vcpus N] [--mem SIZE] [--cpu-quota PCT]\n"
     "       dsv vm create NAME --stack commodity --domain-xml FILE   (root: an operator's domain)\n"
     "Creates and starts a VM. --cpu-quota: commodity only, each vCPU capped at PCT % of a CPU.\n"
-    "--share: HPC only, a directory the program may read and write. --image: an ordinary cloud\n"
+    "--share: HPC only, a directory the program may read and write. --net: HPC only, host gives\n"
+    "the program IP sockets in dsvd's network namespace (default none: pipes, socket pairs).\n"
+    "--image: an ordinary cloud\n"
     "VM from a qcow2 or raw image (docs/commodity.md); without --network it joins dsvd's own\n"
     "NAT network dsv-nat.\n";
 
@@ -58,7 +60,7 @@ static json_t *path_value(const char *p)
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
 {
     enum { O_STACK = 256, O_VCPUS, O_MEM, O_KERNEL, O_INITRD, O_CMDLINE, O_SHARE, O_NAME, O_HELP,
-           O_QUOTA, O_CLOUD };
+           O_QUOTA, O_CLOUD, O_NET };
     static const struct option longopts[] = {
         {"stack", required_argument, NULL, O_STACK},
         {"vcpus", required_argument, NULL, O_VCPUS},
@@ -67,6 +69,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         {"initrd", required_argument, NULL, O_INITRD},
         {"cmdline", required_argument, NULL, O_CMDLINE},
         {"share", required_argument, NULL, O_SHARE},
+        {"net", required_argument, NULL, O_NET},
         {"name", required_argument, NULL, O_NAME},
         {"cpu-quota", required_argument, NULL, O_QUOTA},
         {"image", required_argument, NULL, O_CLOUD},
@@ -117,6 +120,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
         case O_KERNEL: json_object_set_new(req, "kernel", path_value(optarg)); break;
         case O_INITRD: json_object_set_new(req, "initrd", path_value(optarg)); break;
         case O_SHARE: json_object_set_new(req, "share", path_value(optarg)); break;
+        case O_NET: json_object_set_new(req, "net", json_string(optarg)); break; /* dsvd checks */
         case O_CMDLINE: json_object_set_new(req, "cmdline", json_string(optarg)); break;
         case O_NAME: json_object_set_new(req, "name", json_string(optarg)); break;
         case O_HELP: fputs(usage_text, stdout); exit(EXIT_OK);

@@ -88,6 +88,10 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd
         argv[n++] = "--ready-fd";
         argv[n++] = bufs[7];
     }
+    if (vm->spec.net_host) {
+        argv[n++] = "--net";
+        argv[n++] = "host";
+    }
     if (vm->spec.share) {
         argv[n++] = "--share";
         argv[n++] = (char *)(vm->share_real[0] ? vm->share_real : vm->spec.share);

@@ -153,7 +153,8 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
 {
     static const char *const fields[] = {"name", "stack", "vcpus", "mem_mib", "kernel", "initrd",
                                          "cmdline", "share", "program", "cpu_quota_pct",
-                                         "image", "network", "cloud_init", "domain_xml", NULL};
+                                         "image", "network", "cloud_init", "domain_xml", "net",
+                                         NULL};
     memset(spec, 0, sizeof(*spec));
     if (json_only_fields(obj, fields, err) < 0)
         return -1;
@@ -204,6 +205,16 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
         return api_fail(err, 400, "program", "required for stack hpc unless kernel is given");
     if (spec->stack == VM_STACK_COMMODITY && spec->share)
         return api_fail(err, 400, "share", "not supported for stack commodity");
+    const char *net;
+    if (json_get_string(obj, "net", false, 16, &net, err) < 0)
+        return -1;
+    if (net && strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
+        return api_fail(err, 400, "net", "'%.16s' is not a network policy (expected \"none\": pipes "
+                        "and socket pairs only, or \"host\": IP sockets in dsvd's network "
+                        "namespace)", net);
+    if (net && spec->stack == VM_STACK_COMMODITY)
+        return api_fail(err, 400, "net", "not supported for stack commodity (see network)");
+    spec->net_host = net && strcmp(net, "host") == 0;
     bool has_quota = false;
     n = 0;
     if (json_get_int_range(obj, "cpu_quota_pct", false, 1, 100, &n, &has_quota, err) < 0)
@@ -249,6 +260,7 @@ json_t *vm_spec_to_json(const struct vm_spec *spec)
     if (spec->initrd) json_object_set_new(o, "initrd", json_string(spec->initrd));
     if (spec->cmdline) json_object_set_new(o, "cmdline", json_string(spec->cmdline));
     if (spec->share) json_object_set_new(o, "share", json_string(spec->share));
+    if (spec->net_host) json_object_set_new(o, "net", json_string("host"));
     if (spec->cpu_quota_pct)
         json_object_set_new(o, "cpu_quota_pct", json_integer(spec->cpu_quota_pct));
     if (spec->image) json_object_set_new(o, "image", json_string(spec->image));

@@ -3,6 +3,7 @@
 #define DSVD_VM_SPEC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "api_error.h"
@@ -31,6 +32,7 @@ struct vm_spec {
     char *initrd;  /* commodity only */
     char *cmdline;
     char *share;   /* hpc only */
+    bool net_host; /* hpc only: IP sockets in dsvd's network namespace (hvmm --net host) */
     char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
     unsigned argc;
     unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */

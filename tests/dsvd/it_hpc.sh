@@ -77,9 +77,13 @@ check "dsv vm delete exits 0" [ $rc -eq 0 ]
 gone() { ! kill -0 "$pid" 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status; }
 check "hvmm is gone" wait_for 60 gone
 expect 404 name "the VM is gone from the API" GET /vms/$PREFIX-h1
-api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\"}"
+api POST /vms "{\"name\":\"$PREFIX-h2\",\"stack\":\"hpc\",\"mem_mib\":4,\"kernel\":\"$SPIN\",\"net\":\"host\"}"
 created_running() { [ "$STATUS" = 201 ] && [ "$(field state)" = running ]; }
 check "its CPU is free again" created_running
+check "the VM's record keeps its network policy" [ "$(field net)" = host ]
+pid=$(field pid)
+net_given() { tr '\0' ' ' < /proc/$pid/cmdline | grep -q -- "--net host"; }
+check "\"net\": \"host\" reaches hvmm as --net host" wait_for 60 net_given
 api DELETE /vms/$PREFIX-h2
 
 # 20 parallel creates for the one free HPC CPU: exactly one wins

@@ -39,6 +39,7 @@ static void test_good_requests(void **state)
     struct vm_spec again;
     assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
     assert_string_equal(again.share, "/tmp");
+    assert_false(again.net_host); /* the default: no IP sockets */
     json_decref(back);
     vm_spec_free(&again);
     vm_spec_free(&spec);
@@ -111,6 +112,22 @@ static void test_stack(void **state)
                "cpu_quota_pct");
     expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,"
                "\"program\":[\"/bin/sh\",\"a b\"]}", "program[1]");
+    /* the network policy: hpc only, none or host */
+    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"net\":\"host\"}", "net");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+               "\"net\":\"bridge\"}", "net");
+    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+               "\"net\":true}", "net");
+    struct vm_spec spec;
+    struct api_error err;
+    const char *host = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+                       "\"net\":\"host\"}";
+    assert_int_equal(vm_spec_parse(host, strlen(host), &spec, &err), 0);
+    assert_true(spec.net_host);
+    json_t *back = vm_spec_to_json(&spec);
+    assert_string_equal(json_string_value(json_object_get(back, "net")), "host");
+    json_decref(back);
+    vm_spec_free(&spec);
 }
 
 static void test_names(void **state)
