@@ -13,6 +13,7 @@ PKGS=(
   syslinux syslinux-common mtools dosfstools
   gnuplot-nox curl clang cpio
   slurmd slurmctld slurm-client munge libslurm-dev
+  libmpich-dev mpich
 )
 
 missing=()

@@ -1,0 +1,46 @@
+#!/bin/sh
+# usage: mpi.sh HVMM MPIEXEC PROGRAM [ARGS...]
+# Runs a static MPI program with 2 ranks under Hydra's mpiexec natively, then with each rank
+# in its own HPC VM (hvmm run --net host --inherit-fd PMI_FD); stdout and the exit status
+# must be identical. MPI_TRANSPORT=tcp: the ranks talk over loopback TCP only.
+. "$(dirname "$0")/../lwk/lib.sh"
+HVMM=$(abs "$1") MPIEXEC=$2 PROG=$(abs "$3")
+shift 3
+need_kvm
+need_cpus 2
+scratch
+ranks=2
+name="$(basename "$PROG") on $ranks ranks (${MPI_TRANSPORT:-default} transport)"
+echo "1..1"
+if [ "${MPI_TRANSPORT:-}" = tcp ]; then
+	export MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self
+fi
+
+(cd "$SHARE" && timeout -k 5 120 "$MPIEXEC" -n $ranks "$PROG" "$@" >"$WORK/native.out" 2>"$WORK/native.err")
+native_rc=$?
+if [ $native_rc != 0 ]; then
+	echo "ok 1 # SKIP the native run exited $native_rc: MPI does not work on this host"
+	dump "$WORK/native.err" "native stderr"
+	exit 0
+fi
+(cd "$SHARE" && timeout -k 5 240 "$MPIEXEC" -n $ranks "$HVMM" run --vcpus 1 --mem 512M \
+	--net host --inherit-fd PMI_FD --share "$SHARE" -- "$PROG" "$@" \
+	>"$WORK/hvmm.out" 2>"$WORK/hvmm.err")
+hvmm_rc=$?
+
+ok=1
+if ! cmp -s "$WORK/native.out" "$WORK/hvmm.out"; then
+	echo "# stdout differs"
+	diff "$WORK/native.out" "$WORK/hvmm.out" | head -n 40 | sed 's/^/# /'
+	ok=0
+fi
+if [ "$native_rc" != "$hvmm_rc" ]; then
+	echo "# exit status: native $native_rc, in HPC VMs $hvmm_rc"
+	ok=0
+fi
+if [ $ok = 1 ]; then
+	echo "ok 1 - $name: same output and exit status in HPC VMs as natively"
+else
+	dump "$WORK/hvmm.err" "stderr in HPC VMs"
+	echo "not ok 1 - $name"
+fi
