@@ -11,7 +11,7 @@ MESON_OPTS += -Dsanitize=true
 export DSV_NESTED_KVM ?= 0
 endif
 
-.PHONY: all deps build test demo fuzz clean help
+.PHONY: all deps build test demo fuzz format clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make test SANITIZE=1   the same with ASan+UBSan host programs (in build-sanitize/)"
 	@echo "make fuzz FUZZ_SECONDS=N   run every libFuzzer target for N seconds (clang)"
 	@echo "make build      just build, into $(BUILD)/"
+	@echo "make format     rewrite the C sources in the house style (.clang-format)"
 
 deps:
 	@scripts/install-deps.sh
@@ -41,6 +42,10 @@ demo: build
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Every C file the project owns, in .clang-format's style (the check is the test "format").
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build build-sanitize build-fuzz

@@ -84,8 +84,21 @@ static int parse_one(const char *key, size_t klen, const char *val, size_t vlen,
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "--dsv-hpc: unknown option '%.*s': expected mem=SIZE, share=DIR "
-		 "or hugepages=auto|on|off, separated by commas", (int)(klen > 200 ? 200 : klen), key);
+	if (klen == 3 && !strncmp(key, "net", 3)) {
+		if (vlen == 4 && !strncmp(val, "none", 4))
+			o->net = HPC_NET_NONE;
+		else if (vlen == 4 && !strncmp(val, "host", 4))
+			o->net = HPC_NET_HOST;
+		else {
+			snprintf(err, errlen, "--dsv-hpc: net='%.*s': expected none or host",
+				 (int)(vlen > 200 ? 200 : vlen), val);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "--dsv-hpc: unknown option '%.*s': expected mem=SIZE, share=DIR, "
+		 "hugepages=auto|on|off or net=none|host, separated by commas",
+		 (int)(klen > 200 ? 200 : klen), key);
 	return -1;
 }
 
@@ -102,7 +115,8 @@ int hpc_options_parse(const char *text, struct hpc_options *o, char *err, size_t
 
 		if (klen >= n) {
 			snprintf(err, errlen, "--dsv-hpc: '%.*s' is not KEY=VALUE: expected mem=SIZE, "
-				 "share=DIR or hugepages=auto|on|off, separated by commas",
+				 "share=DIR, hugepages=auto|on|off or net=none|host, separated by "
+				 "commas",
 				 (int)(n > 200 ? 200 : n), p);
 			return -1;
 		}

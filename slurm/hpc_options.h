@@ -11,15 +11,19 @@
 #include <stdint.h>
 
 enum hpc_hugepages { HPC_HUGE_DEFAULT, HPC_HUGE_AUTO, HPC_HUGE_ON, HPC_HUGE_OFF };
+/* DEFAULT: host for an MPI rank (the task has a PMI_FD: its peers are across the network),
+ * none otherwise. */
+enum hpc_net { HPC_NET_DEFAULT, HPC_NET_NONE, HPC_NET_HOST };
 
 struct hpc_options {
 	uint64_t mem_mib;                /* guest RAM per task; 0: hvmm's default */
 	char share[PATH_MAX];            /* "": the task's working directory */
 	enum hpc_hugepages hugepages;
+	enum hpc_net net;
 };
 
 /*
- * Parses "mem=SIZE,share=DIR,hugepages=auto|on|off" (any subset, any order; NULL or "" is
+ * Parses "mem=SIZE,share=DIR,hugepages=auto|on|off,net=none|host" (any subset, any order; NULL or "" is
  * all defaults). SIZE takes K/M/G/T suffixes and must be whole MiB within hvmm's limits;
  * DIR must be absolute. Returns 0, or -1 with a message naming the bad part in err.
  */

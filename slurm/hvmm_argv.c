@@ -88,6 +88,14 @@ char **hvmm_argv_build(const struct hvmm_launch *l, char *err, size_t errlen)
 		add(&b, "--hugepages");
 		add(&b, huge);
 	}
+	if (l->opts->net == HPC_NET_HOST || (l->opts->net == HPC_NET_DEFAULT && l->pmi_fd > 2)) {
+		add(&b, "--net");
+		add(&b, "host");
+	}
+	if (l->pmi_fd > 2) {
+		add(&b, "--inherit-fd");
+		add_num(&b, (unsigned long long)l->pmi_fd);
+	}
 	add(&b, "--share");
 	add(&b, l->opts->share[0] ? l->opts->share : l->cwd);
 	add(&b, "--uid");

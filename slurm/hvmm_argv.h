@@ -17,13 +17,14 @@ struct hvmm_launch {
 	gid_t gid;
 	const gid_t *groups;
 	int ngroups;
+	int pmi_fd;                      /* > 2: the task's PMI descriptor, the guest's too */
 	int prog_argc;                   /* the task's command */
 	char *const *prog_argv;
 };
 
 /*
- * "hvmm run --cpus LIST [--mem NM] [--hugepages H] --share DIR --uid U --gid G
- * [--groups G1,...] -- PROGRAM ARGS...". Returns a NULL-terminated array (free with
+ * "hvmm run --cpus LIST [--mem NM] [--hugepages H] [--net host] [--inherit-fd PMI]
+ * --share DIR --uid U --gid G [--groups G1,...] -- PROGRAM ARGS...". Returns a NULL-terminated array (free with
  * hvmm_argv_free), or NULL with the reason in err.
  */
 char **hvmm_argv_build(const struct hvmm_launch *l, char *err, size_t errlen);

@@ -262,7 +262,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	struct hvmm_launch l = {
 		.hvmm = cfg->hvmm, .opts = &opts, .cpus = cpus, .ncpus = ncpus, .cwd = r.cwd,
 		.uid = id->uid, .gid = id->gid, .groups = id->groups, .ngroups = id->ngroups,
-		.prog_argc = r.argc, .prog_argv = r.argv,
+		.pmi_fd = h.nfds == 4 ? h.pmi_fd : -1, .prog_argc = r.argc, .prog_argv = r.argv,
 	};
 	argv = hvmm_argv_build(&l, err, sizeof(err));
 	if (!argv)

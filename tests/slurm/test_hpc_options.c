@@ -33,6 +33,11 @@ static void every_option(void **state)
 	assert_int_equal(hpc_options_parse("hugepages=off,mem=512", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.mem_mib, 512); /* a bare number is MiB, as Slurm's --mem */
 	assert_int_equal(o.hugepages, HPC_HUGE_OFF);
+	assert_int_equal(o.net, HPC_NET_DEFAULT);
+	assert_int_equal(hpc_options_parse("net=host", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.net, HPC_NET_HOST);
+	assert_int_equal(hpc_options_parse("net=none,mem=64M", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.net, HPC_NET_NONE);
 	assert_int_equal(hpc_options_parse("mem=1048576K", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.mem_mib, 1024);
 	assert_int_equal(hpc_options_parse("mem=64MiB", &o, err, sizeof(err)), 0);
@@ -61,6 +66,8 @@ static void bad_values_are_named(void **state)
 	refuses("share=relative/dir", "share='relative/dir': expected an absolute directory");
 	refuses("share=", "share=''");
 	refuses("hugepages=yes", "hugepages='yes': expected auto, on or off");
+	refuses("net=bridge", "net='bridge': expected none or host");
+	refuses("net=", "net=''");
 	refuses("cpus=4", "unknown option 'cpus'");
 	refuses("mem", "'mem' is not KEY=VALUE");
 	refuses("mem=64M,", "'' is not KEY=VALUE");

@@ -120,6 +120,46 @@ static void program_arguments_are_not_options(void **state)
 	hvmm_argv_free(argv);
 }
 
+/* An MPI rank (the task has a PMI descriptor) keeps it under its number and gets the
+ * network, unless the job said net=none. */
+static void mpi_rank(void **state)
+{
+	struct hpc_options o = { 0 };
+	int cpus[] = { 2 };
+	char *prog[] = { "./ring", NULL };
+	struct hvmm_launch l = {
+		.hvmm = "hvmm", .opts = &o, .cpus = cpus, .ncpus = 1, .cwd = "/w", .uid = 5,
+		.gid = 6, .pmi_fd = 9, .prog_argc = 1, .prog_argv = prog,
+	};
+	const char *want[] = { "hvmm", "run", "--cpus", "2", "--net", "host", "--inherit-fd", "9",
+			       "--share", "/w", "--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	char **argv = hvmm_argv_build(&l, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(argv);
+	assert_argv(argv, want);
+	struct hvmm_opts *ho = as_hvmm_sees_it(argv);
+	assert_int_equal(ho->net_host, 1);
+	assert_int_equal(ho->ninherit, 1);
+	assert_int_equal(ho->inherit_fds[0], 9);
+	hvmm_argv_free(argv);
+	o.net = HPC_NET_NONE;
+	const char *no_net[] = { "hvmm", "run", "--cpus", "2", "--inherit-fd", "9", "--share",
+				 "/w", "--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	argv = hvmm_argv_build(&l, err, sizeof(err));
+	assert_non_null(argv);
+	assert_argv(argv, no_net);
+	hvmm_argv_free(argv);
+	o.net = HPC_NET_HOST; /* a plain task may ask for the network */
+	l.pmi_fd = -1;
+	const char *plain[] = { "hvmm", "run", "--cpus", "2", "--net", "host", "--share", "/w",
+				"--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	argv = hvmm_argv_build(&l, err, sizeof(err));
+	assert_non_null(argv);
+	assert_argv(argv, plain);
+	hvmm_argv_free(argv);
+}
+
 static void refuses_empty_task(void **state)
 {
 	struct hpc_options o = { 0 };
@@ -144,6 +184,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_option),
 		cmocka_unit_test(program_arguments_are_not_options),
+		cmocka_unit_test(mpi_rank),
 		cmocka_unit_test(refuses_empty_task),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
