@@ -155,7 +155,7 @@ void boot_write_info(const struct guest_mem *gm, const struct boot_params *bp)
 	bi->nr_vcpus = (uint32_t)bp->nr_vcpus;
 	for (int i = 0; i < bp->nr_vcpus; i++) {
 		bi->host_cpu[i] = (uint32_t)bp->host_cpus[i];
-		bi->vif_gpa[i] = bp->is_pvm ? boot_vif_gpa(i) : 0;
+		bi->vif_gpa[i] = bp->vif_pages ? boot_vif_gpa(i) : 0;
 	}
 	add_ram(bi, 0, gm->low_size, bp);
 	if (gm->size > gm->low_size)

@@ -41,7 +41,7 @@ struct boot_params {
 	uint64_t tsc_khz;
 	int nr_vcpus;
 	const int *host_cpus;
-	int is_pvm;
+	int vif_pages;   /* the platform's per-vCPU VIF pages are in the boot info */
 	const char *cmdline;
 	const struct elf_image *kernel;
 	const struct boot_program *program;  /* NULL: none */

@@ -74,6 +74,7 @@ static void pvm_cpuid_fixup(struct kvm_cpuid2 *c)
 const struct platform platform_pvm = {
 	.name = "pvm",
 	.kind = DSV_PLATFORM_PVM,
+	.uses_vif = 1,
 	.vcpu_setup = pvm_vcpu_setup,
 	.cpuid_fixup = pvm_cpuid_fixup,
 };
