@@ -51,7 +51,7 @@ static void program_and_memory_map(void **state)
 	struct elf_image k = { .phys_lo = 0x100000, .phys_hi = 0x180000, .nseg = 1 };
 	int cpus[2] = { 3, 5 };
 	struct boot_params p = { .platform = DSV_PLATFORM_PVM, .tsc_khz = 2596000, .nr_vcpus = 2,
-				 .host_cpus = cpus, .is_pvm = 1, .cmdline = "quiet", .kernel = &k };
+				 .host_cpus = cpus, .vif_pages = 1, .cmdline = "quiet", .kernel = &k };
 	struct dsv_bootinfo *bi;
 	struct dsv_args *a;
 	const char *s;
