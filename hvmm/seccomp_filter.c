@@ -205,7 +205,8 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 
 /*
  * The main thread: poll on its eventfds and signalfd, the console ring, joining the vCPU
- * threads, --stats (which reads /proc/self/smaps: read-only opens only) and teardown.
+ * threads, --stats (which reads /proc/self/smaps: read-only opens only) and teardown
+ * (which removes the /proc and /sys view).
  */
 static int add_main(scmp_filter_ctx ctx)
 {
@@ -214,6 +215,11 @@ static int add_main(scmp_filter_ctx ctx)
 
 	if (!rc)
 		rc = add(ctx, SCMP_SYS(ppoll));
+	/* teardown removes the /proc and /sys view (fileio_view.c) */
+	if (!rc)
+		rc = add(ctx, SCMP_SYS(getdents64));
+	if (!rc)
+		rc = add(ctx, SCMP_SYS(unlinkat));
 	if (!rc)
 		rc = add_if(ctx, SCMP_SYS(openat), 2,
 			    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
