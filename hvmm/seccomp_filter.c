@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -189,7 +190,12 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 		SCMP_SYS(ftruncate), SCMP_SYS(fsync),
 	};
 	static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC };
-	static const unsigned long ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TIOCGWINSZ };
+	static const unsigned long ioctls[] = {
+		KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TIOCGWINSZ,
+		/* the guest's whitelist (fileio_ioctl.c): reads only, on hvmm's copies */
+		FIONREAD, FIONBIO, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK,
+		SIOCGIFBRDADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME, SIOCETHTOOL,
+	};
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]) && !rc; i++)
