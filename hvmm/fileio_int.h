@@ -76,6 +76,8 @@ int64_t fio_addr_in(const struct fio_call *c, uint64_t gpa, uint64_t len,
 /* Before a call that returns an address: reads the guest's room at lenp (0: none wanted)
  * and checks the address range, so that nothing can fail after the call. */
 int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t *room);
+/* connect and sendmsg: a netlink destination must be the kernel (-EPERM otherwise). */
+int fio_addr_peer_ok(const struct sockaddr_storage *ss, size_t len);
 void fio_addr_out(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t room,
 		  const struct sockaddr_storage *ss, unsigned len);
 

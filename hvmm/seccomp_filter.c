@@ -177,6 +177,8 @@ static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET);
 	if (!rc && net_host)
 		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET6);
+	if (!rc && net_host)
+		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_NETLINK);
 	return rc;
 }
 

@@ -3,10 +3,11 @@
  * be the same natively and in the lwk. Blocking calls meet on purpose: a reader waits on an
  * empty pipe, a thread waits in accept while the other computes and then connects.
  * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone inherit select
- * mmsg ifioctl (needs --net host); or sigpipe alone. */
+ * mmsg ifioctl netlink (the last two need --net host); or sigpipe alone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -542,6 +543,27 @@ static void scenario_ifioctl(void)
 	close(s);
 }
 
+/* getifaddrs() speaks rtnetlink (glibc and musl alike); then a raw route socket. */
+static void scenario_netlink(void)
+{
+	struct ifaddrs *ifa;
+	show("netlink: getifaddrs", getifaddrs(&ifa));
+	for (struct ifaddrs *p = ifa; p; p = p->ifa_next)
+		printf("netlink: %s %d\n", p->ifa_name, p->ifa_addr ? p->ifa_addr->sa_family : -1);
+	freeifaddrs(ifa);
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
+	show("netlink: socket", s >= 0 ? 0 : -1);
+	struct sockaddr_storage a;
+	memset(&a, 0, sizeof(a));
+	a.ss_family = AF_NETLINK;
+	show("netlink: bind, 8 bytes", bind(s, (struct sockaddr *)&a, 8));
+	show("netlink: bind", bind(s, (struct sockaddr *)&a, 12));
+	socklen_t len = sizeof(a);
+	show("netlink: getsockname", getsockname(s, (struct sockaddr *)&a, &len));
+	printf("netlink: family %d length %u\n", a.ss_family, len);
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -570,6 +592,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(s, "select")) scenario_select();
 		else if (!strcmp(s, "mmsg")) scenario_mmsg();
 		else if (!strcmp(s, "ifioctl")) scenario_ifioctl();
+		else if (!strcmp(s, "netlink")) scenario_netlink();
 		else if (!strcmp(s, "inherit")) {
 			/* Started with descriptor 3 open on a file (hvmm --inherit-fd 3). */
 			char buf[64] = "";
