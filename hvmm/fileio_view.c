@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include "fileio_int.h"
 
-#define VIEW_TEXT_MAX (64u << 10)  /* one file's content; /proc/cpuinfo of 256 vCPUs fits */
+#define VIEW_TEXT_MAX (512u << 10) /* one file's content: /proc/cpuinfo of 1024 vCPUs fits */
 #define VIEW_PID 1                 /* the program's pid in the lwk (getpid) */
 
 /* A file's content, grown by tprintf. */
@@ -293,7 +293,7 @@ void fio_view_remove(struct fileio *fio)
 int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char *err,
 		     size_t errlen)
 {
-	if (s->nvcpus < 1 || s->nvcpus > 4096) {
+	if (s->nvcpus < 1 || s->nvcpus > 1024) {
 		snprintf(err, errlen, "/proc view: %d vCPUs", s->nvcpus);
 		return -EINVAL;
 	}
