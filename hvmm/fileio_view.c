@@ -108,46 +108,59 @@ static void cpu_mask(struct text *t, int nr, int first, int last)
 	tprintf(t, "\n");
 }
 
-/* Writes one file whose content is made by the caller into t (then reset). */
-#define PUT(path_fmt, ...) do { \
-		char p_[DSV_PATH_MAX]; \
-		snprintf(p_, sizeof(p_), path_fmt, __VA_ARGS__); \
-		if (!r) \
-			r = put_file(root, p_, t); \
-		t->len = 0; \
-	} while (0)
+/* The tree being written: its root, the next file's content, the first error. */
+struct view {
+	int root;
+	struct text t;
+	int err;
+};
+
+/* Writes v->t as the file at the formatted path (unless an earlier one failed), then
+ * empties v->t for the next. */
+static void put(struct view *v, const char *path_fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct view *v, const char *path_fmt, ...)
+{
+	char path[DSV_PATH_MAX];
+	va_list ap;
+	va_start(ap, path_fmt);
+	int n = vsnprintf(path, sizeof(path), path_fmt, ap);
+	va_end(ap);
+	if (!v->err)
+		v->err = n < 0 || (size_t)n >= sizeof(path) ? -ENAMETOOLONG
+							    : put_file(v->root, path, &v->t);
+	v->t.len = 0;
+}
 
 /* Each vCPU is a core of its own in one package, one die, one NUMA node. */
-static int put_cpu(int root, struct text *t, int nr, int i)
+static void put_cpu(struct view *v, int nr, int i)
 {
-	int r = 0;
+	struct text *t = &v->t;
 	static const char *const self[] = { "core_cpus", "thread_siblings", "cluster_cpus" };
 	static const char *const all[] = { "core_siblings", "package_cpus", "die_cpus" };
 	for (size_t k = 0; k < sizeof(self) / sizeof(self[0]); k++) {
 		cpu_mask(t, nr, i, i);
-		PUT("sys/devices/system/cpu/cpu%d/topology/%s", i, self[k]);
+		put(v, "sys/devices/system/cpu/cpu%d/topology/%s", i, self[k]);
 		cpu_list(t, i, i);
-		PUT("sys/devices/system/cpu/cpu%d/topology/%s_list", i, self[k]);
+		put(v, "sys/devices/system/cpu/cpu%d/topology/%s_list", i, self[k]);
 	}
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 		cpu_mask(t, nr, 0, nr - 1);
-		PUT("sys/devices/system/cpu/cpu%d/topology/%s", i, all[k]);
+		put(v, "sys/devices/system/cpu/cpu%d/topology/%s", i, all[k]);
 		cpu_list(t, 0, nr - 1);
-		PUT("sys/devices/system/cpu/cpu%d/topology/%s_list", i, all[k]);
+		put(v, "sys/devices/system/cpu/cpu%d/topology/%s_list", i, all[k]);
 	}
 	tprintf(t, "%d\n", i);
-	PUT("sys/devices/system/cpu/cpu%d/topology/core_id", i);
+	put(v, "sys/devices/system/cpu/cpu%d/topology/core_id", i);
 	tprintf(t, "0\n");
-	PUT("sys/devices/system/cpu/cpu%d/topology/physical_package_id", i);
+	put(v, "sys/devices/system/cpu/cpu%d/topology/physical_package_id", i);
 	tprintf(t, "0\n");
-	PUT("sys/devices/system/cpu/cpu%d/topology/die_id", i);
+	put(v, "sys/devices/system/cpu/cpu%d/topology/die_id", i);
 	tprintf(t, "1\n");
-	PUT("sys/devices/system/cpu/cpu%d/online", i);
+	put(v, "sys/devices/system/cpu/cpu%d/online", i);
 	char link[64];
 	snprintf(link, sizeof(link), "sys/devices/system/cpu/cpu%d/node0", i);
-	if (!r)
-		r = put_link(root, link, "../../node/node0");
-	return r;
+	if (!v->err)
+		v->err = put_link(v->root, link, "../../node/node0");
 }
 
 /* The processor the vCPUs are: CPUID of this CPU (model, not topology). */
@@ -181,9 +194,10 @@ static void cpu_identity(char vendor[13], char model[49], unsigned *family, unsi
 	memmove(model, s, strlen(s) + 1);
 }
 
-static int put_proc(int root, struct text *t, const struct fileio_view_spec *s)
+static void put_proc(struct view *v, const struct fileio_view_spec *s)
 {
-	int r = 0, nr = s->nvcpus;
+	struct text *t = &v->t;
+	int nr = s->nvcpus;
 	uint64_t kb = s->mem_bytes >> 10;
 	char vendor[13], model[49];
 	unsigned family, mod, stepping;
@@ -193,53 +207,52 @@ static int put_proc(int root, struct text *t, const struct fileio_view_spec *s)
 			"model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
 			"core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\ninitial apicid\t: %d\n"
 			"fpu\t\t: yes\n\n", i, vendor, family, mod, model, stepping, nr, i, nr, i, i);
-	PUT("%s", "proc/cpuinfo");
+	put(v, "%s", "proc/cpuinfo");
 	tprintf(t, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
 		"MemAvailable:   %8llu kB\nBuffers:               0 kB\nCached:                0 kB\n"
 		"SwapTotal:             0 kB\nSwapFree:              0 kB\n",
 		(unsigned long long)kb, (unsigned long long)kb, (unsigned long long)kb);
-	PUT("%s", "proc/meminfo");
+	put(v, "%s", "proc/meminfo");
 	tprintf(t, "Name:\t%.15s\nUmask:\t0022\nState:\tR (running)\nTgid:\t%d\nPid:\t%d\n"
 		"PPid:\t0\nCpus_allowed:\t", s->name ? s->name : "", VIEW_PID, VIEW_PID);
 	cpu_mask(t, nr, 0, nr - 1);
 	tprintf(t, "Cpus_allowed_list:\t");
 	cpu_list(t, 0, nr - 1);
 	tprintf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
-	PUT("proc/%d/status", VIEW_PID);
-	if (!r)
-		r = symlinkat("1", root, "proc/self") ? -errno : 0;
-	return r;
+	put(v, "proc/%d/status", VIEW_PID);
+	if (!v->err)
+		v->err = put_link(v->root, "proc/self", "1");
 }
 
-static int put_sys(int root, struct text *t, const struct fileio_view_spec *s)
+static void put_sys(struct view *v, const struct fileio_view_spec *s)
 {
-	int r = 0, nr = s->nvcpus;
+	struct text *t = &v->t;
+	int nr = s->nvcpus;
 	uint64_t kb = s->mem_bytes >> 10;
 	static const char *const cpu_lists[] = { "online", "possible", "present" };
 	for (size_t k = 0; k < sizeof(cpu_lists) / sizeof(cpu_lists[0]); k++) {
 		cpu_list(t, 0, nr - 1);
-		PUT("sys/devices/system/cpu/%s", cpu_lists[k]);
+		put(v, "sys/devices/system/cpu/%s", cpu_lists[k]);
 	}
 	tprintf(t, "\n");
-	PUT("%s", "sys/devices/system/cpu/offline");
-	for (int i = 0; i < nr && !r; i++)
-		r = put_cpu(root, t, nr, i);
+	put(v, "%s", "sys/devices/system/cpu/offline");
+	for (int i = 0; i < nr && !v->err; i++)
+		put_cpu(v, nr, i);
 	static const char *const node_lists[] = { "online", "possible", "has_cpu", "has_memory",
 						   "has_normal_memory" };
 	for (size_t k = 0; k < sizeof(node_lists) / sizeof(node_lists[0]); k++) {
 		tprintf(t, "0\n");
-		PUT("sys/devices/system/node/%s", node_lists[k]);
+		put(v, "sys/devices/system/node/%s", node_lists[k]);
 	}
 	cpu_mask(t, nr, 0, nr - 1);
-	PUT("%s", "sys/devices/system/node/node0/cpumap");
+	put(v, "%s", "sys/devices/system/node/node0/cpumap");
 	cpu_list(t, 0, nr - 1);
-	PUT("%s", "sys/devices/system/node/node0/cpulist");
+	put(v, "%s", "sys/devices/system/node/node0/cpulist");
 	tprintf(t, "10\n");
-	PUT("%s", "sys/devices/system/node/node0/distance");
+	put(v, "%s", "sys/devices/system/node/node0/distance");
 	tprintf(t, "Node 0 MemTotal:       %8llu kB\nNode 0 MemFree:        %8llu kB\n"
 		"Node 0 MemUsed:              0 kB\n", (unsigned long long)kb, (unsigned long long)kb);
-	PUT("%s", "sys/devices/system/node/node0/meminfo");
-	return r;
+	put(v, "%s", "sys/devices/system/node/node0/meminfo");
 }
 
 /* Removes everything below dir (a directory fd, closed here). */
@@ -313,15 +326,16 @@ int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char 
 	*slash = '/';
 	fio->view_name = strdup(slash + 1);
 	fio->view_fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct text t = { .buf = malloc(VIEW_TEXT_MAX) };
+	struct view v = { .root = fio->view_fd, .t = { .buf = malloc(VIEW_TEXT_MAX) } };
 	int r = fio->view_parent_fd < 0 || fio->view_fd < 0 ? -errno : 0;
-	if (!r && (!t.buf || !fio->view_name))
+	if (!r && (!v.t.buf || !fio->view_name))
 		r = -ENOMEM;
-	if (!r)
-		r = put_proc(fio->view_fd, &t, s);
-	if (!r)
-		r = put_sys(fio->view_fd, &t, s);
-	free(t.buf);
+	if (!r) {
+		put_proc(&v, s);
+		put_sys(&v, s);
+		r = v.err;
+	}
+	free(v.t.buf);
 	if (r) {
 		snprintf(err, errlen, "/proc view in %s: %s", path, strerror(-r));
 		if (fio->view_fd < 0)
