@@ -21,6 +21,18 @@ void fileio_set_net(struct fileio *fio, int net_host);
  * hvmm keeps only a close-on-exec copy outside it. Returns 0 or -errno with err set. */
 int fileio_inherit(struct fileio *fio, int fd, char *err, size_t errlen);
 
+/* What the synthetic /proc and /sys describe (docs/lwk.md "/proc and /sys"). */
+struct fileio_view_spec {
+	int nvcpus;
+	uint64_t mem_bytes;
+	const char *name;  /* the program's name (its comm), or NULL */
+};
+/* Writes the view into a private directory under $TMPDIR (or /tmp), removed by
+ * fileio_destroy; the guest's /proc and /sys then resolve there. Returns 0 or -errno with
+ * err set. Without it, /proc and /sys are outside the share like any host path. */
+int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char *err,
+		     size_t errlen);
+
 /*
  * Runs file hypercall nr (DSV_HC_FILE_BASE..DSV_HC_FILE_LAST) with guest arguments args.
  * Thread-safe: vCPU threads call it concurrently. Validates every GPA and length itself.

@@ -34,6 +34,9 @@ struct fileio {
 	struct fio_file *cwd;     /* NULL without --share */
 	struct fio_slot slots[DSV_MAX_FILES];
 	int net_host;             /* --net host: AF_INET/AF_INET6 and abstract AF_UNIX names */
+	int view_fd;              /* O_PATH of the /proc and /sys tree (fileio_view.c), or -1 */
+	int view_parent_fd;       /* the directory holding it, for its removal */
+	char *view_name;          /* its name there */
 };
 
 /*
@@ -73,6 +76,8 @@ int64_t fio_addr_in(const struct fio_call *c, uint64_t gpa, uint64_t len,
 /* Before a call that returns an address: reads the guest's room at lenp (0: none wanted)
  * and checks the address range, so that nothing can fail after the call. */
 int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t *room);
+/* connect and sendmsg: a netlink destination must be the kernel (-EPERM otherwise). */
+int fio_addr_peer_ok(const struct sockaddr_storage *ss, size_t len);
 void fio_addr_out(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t room,
 		  const struct sockaddr_storage *ss, unsigned len);
 
@@ -81,6 +86,11 @@ void fio_addr_out(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_
 void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 int64_t fio_put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len);
 static inline int64_t fio_res(long r) { return r < 0 ? -errno : r; }
+
+/* fileio_view.c: the synthetic /proc and /sys. */
+int fio_in_view(const struct fileio *fio, const char *path);  /* absolute, below /proc or /sys */
+int fio_view_open(struct fileio *fio, const char *path, uint64_t flags); /* fd or -errno */
+void fio_view_remove(struct fileio *fio);
 
 /* fileio_path.c: confinement. */
 struct fio_path {

@@ -62,7 +62,8 @@ static int64_t copy_msg(const struct fio_call *c, struct msg_view *v, int recv)
 		if (!fio_gbuf(c->gm, v->d.name, len))
 			return -EFAULT;
 		v->name_room = len;
-	} else if ((r = fio_addr_in(c, v->d.name, len, &v->name))) {
+	} else if ((r = fio_addr_in(c, v->d.name, len, &v->name)) ||
+		   (r = fio_addr_peer_ok(&v->name, len))) {
 		return r;
 	}
 	v->mh.msg_name = &v->name;

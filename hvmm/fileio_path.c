@@ -107,6 +107,8 @@ static int base_fd(struct fio_file *dir)
 int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 		     uint64_t flags, uint64_t mode)
 {
+	if (fio_in_view(fio, path))
+		return fio_view_open(fio, path, flags);
 	if (fio->root_fd < 0)
 		return -EACCES;
 	if (!*path)

@@ -53,6 +53,9 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 		fio_unreserve(fio, slot);
 		return fd;
 	}
+	/* The view is never a directory to look up from: nothing below it may be made. */
+	if (fio_in_view(fio, path))
+		return fio_install_file(fio, slot, fd, NULL, 0, cloexec);
 	struct stat st;
 	char *rel = NULL;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
@@ -133,7 +136,8 @@ static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm,
 	if (size <= 0)
 		return -EINVAL;
 	/* realpath() walks "/", "/tmp", ... : the share's ancestors are no symlinks. */
-	if (path[0] == '/' && fio_abs_to_rel(fio, path, &rel) == 1)
+	if (path[0] == '/' && fio->root && !fio_in_view(fio, path) &&
+	    fio_abs_to_rel(fio, path, &rel) == 1)
 		return -EINVAL;
 	int fd = -1, own = 0;  /* dir is NULL for an absolute path */
 	if (*path) {
@@ -160,6 +164,8 @@ static int64_t do_modify(struct fileio *fio, struct fio_file *dir, char *path, u
 			 uint32_t arg)
 {
 	const char *last;
+	if (fio_in_view(fio, path))
+		return -EACCES;  /* the view is read-only */
 	int pfd = fio_open_parent(fio, dir, path, &last);
 	if (pfd < 0)
 		return pfd;
@@ -185,6 +191,9 @@ static int64_t do_rename(struct fileio *fio, const struct guest_mem *gm, const u
 	r = -ENOENT;
 	if (!op->len || !np->len)
 		goto out;
+	r = -EACCES;  /* the view is read-only */
+	if (fio_in_view(fio, op->buf) || fio_in_view(fio, np->buf))
+		goto out;
 	if ((op->buf[0] != '/' && !(od = fio_get_dir(fio, a[0], &err))) ||
 	    (np->buf[0] != '/' && !(nd = fio_get_dir(fio, a[3], &err)))) {
 		r = err;
@@ -207,6 +216,8 @@ out:
 
 static int64_t do_chdir(struct fileio *fio, struct fio_file *cwd, const char *path)
 {
+	if (fio_in_view(fio, path))
+		return -EACCES;  /* a cwd is a base for creating files: never in the view */
 	int fd = fio_open_beneath(fio, cwd, path, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
@@ -272,7 +283,7 @@ static int64_t at_call(const struct fio_call *c, int64_t flags_err, int empty_ok
 	empty_ok = empty_ok && !p->len;
 	if (!r && !p->len && !empty_ok)
 		r = -ENOENT;
-	if (!r && fio->root_fd < 0 && !empty_ok)
+	if (!r && fio->root_fd < 0 && !empty_ok && !fio_in_view(fio, p->buf))
 		r = -EACCES;
 	int err = 0;
 	struct fio_file *dir = NULL;

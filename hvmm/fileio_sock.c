@@ -4,6 +4,7 @@
  * (fileio_sockaddr.c). Blocking calls (accept, connect) hold only the socket's reference,
  * never the table lock, so they block only the calling vCPU.
  */
+#include <linux/netlink.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +12,9 @@
 
 #define SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
 
-/* The socket types offered; raw sockets need a capability hvmm never holds. */
-static int type_allowed(uint32_t type)
+/* The socket types offered; raw sockets need a capability hvmm never holds. Netlink's
+ * SOCK_RAW is no raw network access: it is how rtnetlink is spoken. */
+static int type_allowed(uint32_t type, int domain)
 {
 	if (type & ~(uint32_t)(SOCK_FLAGS | 0xf))
 		return -EINVAL;
@@ -20,7 +22,7 @@ static int type_allowed(uint32_t type)
 	case SOCK_STREAM: case SOCK_DGRAM: case SOCK_SEQPACKET:
 		return 0;
 	case SOCK_RAW:
-		return -EPERM;
+		return domain == AF_NETLINK ? 0 : -EPERM;
 	default:
 		return -EINVAL;
 	}
@@ -32,7 +34,9 @@ int64_t fio_socket(const struct fio_call *c)
 	uint32_t type = (uint32_t)c->a[1];
 	int r = fio_family_allowed(c->fio, domain);
 	if (!r)
-		r = type_allowed(type);
+		r = type_allowed(type, domain);
+	if (!r && domain == AF_NETLINK && (uint32_t)c->a[2] != NETLINK_ROUTE)
+		r = -EPROTONOSUPPORT;  /* route only: interfaces, addresses, routes (reads) */
 	if (r)
 		return r;
 	int fd = socket(domain, (int)(type | SOCK_CLOEXEC), (int)(uint32_t)c->a[2]);
@@ -46,7 +50,7 @@ int64_t fio_socketpair(const struct fio_call *c)
 	int host[2];
 	if (domain != AF_UNIX)  /* Linux: EOPNOTSUPP for the IP families */
 		return fio_family_allowed(c->fio, domain) ? -EAFNOSUPPORT : -EOPNOTSUPP;
-	int r = type_allowed(type);
+	int r = type_allowed(type, domain);
 	if (r)
 		return r;
 	if (!fio_gbuf(c->gm, c->a[3], 2 * sizeof(int32_t)))
@@ -67,6 +71,8 @@ int64_t fio_connect(const struct fio_call *c)
 {
 	struct sockaddr_storage ss;
 	int64_t r = fio_addr_in(c, c->a[1], c->a[2], &ss);
+	if (!r)
+		r = fio_addr_peer_ok(&ss, c->a[2]);
 	return r ? r : fio_res(connect(c->file->fd, (struct sockaddr *)&ss, (socklen_t)c->a[2]));
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/netlink.h>
 #include <dsv/sockio.h>
 #include "fileio_int.h"
 
@@ -20,9 +21,10 @@ int fio_family_allowed(const struct fileio *fio, int family)
 		return 0;
 	case AF_INET:
 	case AF_INET6:
+	case AF_NETLINK:  /* NETLINK_ROUTE only (fio_socket) */
 		return fio->net_host ? 0 : -EAFNOSUPPORT;
 	default:
-		return -EAFNOSUPPORT;  /* netlink, packet, ...: not offered */
+		return -EAFNOSUPPORT;  /* packet, ...: not offered */
 	}
 }
 
@@ -40,6 +42,10 @@ static int addr_allowed(const struct fileio *fio, const struct sockaddr_storage 
 		if (un->sun_path[0] != '\0')
 			return -EACCES;  /* a host path, outside the share's confinement */
 		return fio->net_host ? 0 : -EACCES;
+	case AF_NETLINK:
+		if (len < sizeof(struct sockaddr_nl))
+			return -EINVAL;
+		return fio_family_allowed(fio, AF_NETLINK);
 	default:
 		return fio_family_allowed(fio, ss->ss_family);
 	}
@@ -56,6 +62,15 @@ int64_t fio_addr_in(const struct fio_call *c, uint64_t gpa, uint64_t len,
 	memset(ss, 0, sizeof(*ss));
 	memcpy(ss, p, len);
 	return addr_allowed(c->fio, ss, len);
+}
+
+int fio_addr_peer_ok(const struct sockaddr_storage *ss, size_t len)
+{
+	const struct sockaddr_nl *nl = (const struct sockaddr_nl *)ss;
+	if (ss->ss_family != AF_NETLINK || len < sizeof(*nl))
+		return 0;
+	/* The kernel is the only peer: no other process's port, no multicast group. */
+	return nl->nl_pid || nl->nl_groups ? -EPERM : 0;
 }
 
 int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_t *room)
@@ -106,6 +121,8 @@ static const struct sockopt_rule {
 	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 1 }, { IPPROTO_TCP, TCP_INFO, 0 },
 	{ IPPROTO_IP, IP_TOS, 1 }, { IPPROTO_IP, IP_TTL, 1 },
 	{ IPPROTO_IPV6, IPV6_V6ONLY, 1 }, { IPPROTO_IPV6, IPV6_UNICAST_HOPS, 1 },
+	{ SOL_NETLINK, NETLINK_EXT_ACK, 1 }, { SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1 },
+	{ SOL_NETLINK, NETLINK_CAP_ACK, 1 },
 };
 
 /* 0 when (level, name) may be used this way; -ENOPROTOOPT otherwise, as for unknown ones. */

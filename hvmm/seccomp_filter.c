@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -176,6 +177,8 @@ static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET);
 	if (!rc && net_host)
 		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_INET6);
+	if (!rc && net_host)
+		rc = add_if(ctx, SCMP_SYS(socket), 0, 0, AF_NETLINK);
 	return rc;
 }
 
@@ -189,7 +192,12 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 		SCMP_SYS(ftruncate), SCMP_SYS(fsync),
 	};
 	static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC };
-	static const unsigned long ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TIOCGWINSZ };
+	static const unsigned long ioctls[] = {
+		KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TIOCGWINSZ,
+		/* the guest's whitelist (fileio_ioctl.c): reads only, on hvmm's copies */
+		FIONREAD, FIONBIO, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK,
+		SIOCGIFBRDADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME, SIOCETHTOOL,
+	};
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]) && !rc; i++)
@@ -205,7 +213,8 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 
 /*
  * The main thread: poll on its eventfds and signalfd, the console ring, joining the vCPU
- * threads, --stats (which reads /proc/self/smaps: read-only opens only) and teardown.
+ * threads, --stats (which reads /proc/self/smaps: read-only opens only) and teardown
+ * (which removes the /proc and /sys view).
  */
 static int add_main(scmp_filter_ctx ctx)
 {
@@ -214,6 +223,11 @@ static int add_main(scmp_filter_ctx ctx)
 
 	if (!rc)
 		rc = add(ctx, SCMP_SYS(ppoll));
+	/* teardown removes the /proc and /sys view (fileio_view.c) */
+	if (!rc)
+		rc = add(ctx, SCMP_SYS(getdents64));
+	if (!rc)
+		rc = add(ctx, SCMP_SYS(unlinkat));
 	if (!rc)
 		rc = add_if(ctx, SCMP_SYS(openat), 2,
 			    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |

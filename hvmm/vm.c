@@ -145,6 +145,18 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 	}
 	if (!rc)
 		fileio_set_net(vm->fio, o->net_host);
+	if (!rc && o->prog_argc > 0) {
+		const char *slash = strrchr(o->prog_argv[0], '/');
+		struct fileio_view_spec vs = {
+			.nvcpus = vm->nvcpus,
+			.mem_bytes = o->mem,
+			.name = slash ? slash + 1 : o->prog_argv[0],
+		};
+		if (fileio_make_view(vm->fio, &vs, sub, sizeof(sub))) {
+			snprintf(err, errlen, "%s", sub);
+			rc = -1;
+		}
+	}
 	for (int i = 0; !rc && i < o->ninherit; i++)
 		if (fileio_inherit(vm->fio, o->inherit_fds[i], sub, sizeof(sub))) {
 			snprintf(err, errlen, "%s", sub);

@@ -100,6 +100,7 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 	case DSV_HC_LSEEK:
 		return a[0] <= 2 ? -ESPIPE : -EBADF;
 	case DSV_HC_WINSIZE:
+	case DSV_HC_IOCTL:  /* the serial console knows no socket request, nor FIONREAD here */
 		return a[0] <= 2 ? -ENOTTY : -EBADF;
 	case DSV_HC_FCNTL:
 		return a[0] <= 2 ? (a[1] == 3 /* F_GETFL */ ? 2 : 0) : -EBADF;

@@ -267,7 +267,7 @@ int64_t sys_ioctl(struct regs *r)
 		return e;
 	}
 	default:
-		return -ENOTTY;
+		return net_ioctl(FD(r->rdi), (uint32_t)r->rsi, r->rdx);
 	}
 }
 

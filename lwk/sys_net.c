@@ -5,6 +5,7 @@
  * as a struct dsv_msg built on the kernel stack. */
 #include "syscall.h"
 #include "host.h"
+#include "time.h"
 #include "uaccess.h"
 #include <dsv/fileio.h>
 #include <dsv/sockio.h>
@@ -280,4 +281,73 @@ int64_t sys_recvfrom(struct regs *r)
 	if (ret >= 0 && r->r8)
 		*(volatile uint32_t *)r->r9 = m.d.namelen;
 	return ret;
+}
+
+/* struct mmsghdr: a msghdr and the bytes that message moved. */
+#define MMSG_SIZE      64
+#define MMSG_LEN       56
+#define MSG_DONTWAIT   0x40
+#define MSG_WAITFORONE 0x10000
+#define NSEC           1000000000ll
+
+/* sendmmsg and recvmmsg: one offloaded message after the other; a failure after the first
+ * message ends the batch with what was done, as Linux answers. */
+int64_t sys_sendmmsg(struct regs *r)
+{
+	uint64_t fd = FD(r->rdi), vec = r->rsi, flags = (uint32_t)r->r10;
+	uint32_t vlen = MIN((uint32_t)r->rdx, UIO_MAXIOV);
+	if (!user_ok(vec, (uint64_t)vlen * MMSG_SIZE))
+		return -EFAULT;
+	uint32_t i;
+	for (i = 0; i < vlen; i++) {
+		int64_t ret = do_msg(DSV_HC_SENDMSG, fd, vec + (uint64_t)i * MMSG_SIZE, flags);
+		if (ret < 0) {
+			if (i)
+				break;
+			return no_signal(flags) ? ret : sigpipe_on_epipe(ret);
+		}
+		*(volatile uint32_t *)(vec + (uint64_t)i * MMSG_SIZE + MMSG_LEN) = (uint32_t)ret;
+	}
+	return i;
+}
+
+int64_t sys_recvmmsg(struct regs *r)
+{
+	uint64_t fd = FD(r->rdi), vec = r->rsi, flags = (uint32_t)r->r10, ts = r->r8;
+	uint32_t vlen = MIN((uint32_t)r->rdx, UIO_MAXIOV);
+	uint64_t deadline = 0;
+	if (ts) {  /* looked at after each message, as in Linux: it does not bound a wait */
+		if (!user_ok(ts, 16))
+			return -EFAULT;
+		int64_t sec = ((volatile int64_t *)ts)[0], nsec = ((volatile int64_t *)ts)[1];
+		if (sec < 0 || nsec < 0 || nsec >= NSEC)
+			return -EINVAL;
+		deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)MIN(sec, 1ll << 32) * NSEC +
+			   (uint64_t)nsec;
+	}
+	if (!user_ok(vec, (uint64_t)vlen * MMSG_SIZE))
+		return -EFAULT;
+	uint32_t i;
+	for (i = 0; i < vlen; i++) {
+		uint64_t f = flags & ~(uint64_t)MSG_WAITFORONE;
+		if (i && (flags & MSG_WAITFORONE))
+			f |= MSG_DONTWAIT;
+		int64_t ret = do_msg(DSV_HC_RECVMSG, fd, vec + (uint64_t)i * MMSG_SIZE, f);
+		if (ret < 0) {
+			if (i)
+				break;
+			return ret;
+		}
+		*(volatile uint32_t *)(vec + (uint64_t)i * MMSG_SIZE + MMSG_LEN) = (uint32_t)ret;
+		if (ts && clock_ns(CLOCK_MONOTONIC) >= deadline) {
+			i++;
+			break;
+		}
+	}
+	if (ts) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), rest = now >= deadline ? 0 : deadline - now;
+		((volatile int64_t *)ts)[0] = (int64_t)(rest / NSEC);
+		((volatile int64_t *)ts)[1] = (int64_t)(rest % NSEC);
+	}
+	return i;
 }

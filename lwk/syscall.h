@@ -71,6 +71,15 @@ int64_t sys_recvfrom(struct regs *r);
 int64_t sys_sendmsg(struct regs *r);
 int64_t sys_recvmsg(struct regs *r);
 int64_t sys_shutdown(struct regs *r);
+int64_t sys_sendmmsg(struct regs *r);
+int64_t sys_recvmmsg(struct regs *r);
+
+/* sys_ioctl_net.c: the socket requests of ioctl (sys_file.c hands them on) */
+int64_t net_ioctl(uint64_t fd, uint32_t req, uint64_t arg);
+
+/* sys_select.c */
+int64_t sys_select(struct regs *r);
+int64_t sys_pselect6(struct regs *r);
 
 /* sys_poll.c */
 int64_t sys_pipe(struct regs *r);

@@ -20,6 +20,10 @@
 #define DSV_EPOLL_EVENT   12u   /* struct epoll_event on x86-64: u32 events, u64 data, packed */
 #define DSV_POLLFD        8u    /* struct pollfd: int fd, short events, short revents */
 /* nfds of a poll: at most DSV_MAX_FILES (dsv/fileio.h), else -EINVAL as over RLIMIT_NOFILE */
+#define DSV_IFREQ         40u   /* struct ifreq on x86-64 */
+#define DSV_IFREQ_DATA    16u   /* offset of its ifr_data (SIOCETHTOOL: a GPA) */
+#define DSV_IFCONF        16u   /* struct ifconf: s32 ifc_len, pad, u64 ifc_buf (a GPA) */
+#define DSV_IFCONF_MAX    65520u /* ifc_len filled at most: 1638 interfaces of 40 bytes */
 
 struct dsv_iov {
 	uint64_t gpa;

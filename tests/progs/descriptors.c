@@ -2,11 +2,14 @@
  * vCPUs under hvmm): each scenario named on the command line prints what it saw, which must
  * be the same natively and in the lwk. Blocking calls meet on purpose: a reader waits on an
  * empty pipe, a thread waits in accept while the other computes and then connects.
- * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone inherit; or
- * sigpipe alone. */
+ * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone inherit select
+ * mmsg ifioctl netlink (the last two need --net host); or sigpipe alone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -18,10 +21,22 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#ifndef SIOCETHTOOL
+#define SIOCETHTOOL 0x8946
+#endif
+/* The two ethtool reads UCX makes (linux/ethtool.h, which musl's headers lack). */
+struct ethtool_gset { uint32_t cmd; uint8_t rest[40]; };
+struct ethtool_glinksettings { uint32_t cmd; uint8_t rest[44]; };
+#define ETHTOOL_GSET          0x01
+#define ETHTOOL_GLINKSETTINGS 0x4c
 
 #define BIG (256 * 1024)  /* more than a pipe or socket buffer: the writer must block */
 
@@ -40,6 +55,8 @@ static const char *ename(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EACCES: return "EACCES";
 	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case ENOTTY: return "ENOTTY";
 	default: return "other";
 	}
 }
@@ -385,6 +402,168 @@ static void scenario_tcp(void)
 	close(listener);
 }
 
+static void scenario_select(void)
+{
+	int p[2];
+	if (pipe(p))
+		die("pipe");
+	fd_set r, w;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	struct timeval tv = { 0, 30000 };
+	show("select: empty pipe, 30 ms", select(p[0] + 1, &r, NULL, NULL, &tv));
+	printf("select: set %d, time left %ld %ld\n", FD_ISSET(p[0], &r), (long)tv.tv_sec,
+	       (long)tv.tv_usec);
+	if (write(p[1], "z", 1) != 1)
+		die("write");
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(p[0], &r);
+	FD_SET(p[1], &w);
+	FD_SET(p[0], &w);
+	show("select: readable and writable", select(p[1] + 1, &r, &w, NULL, NULL));
+	printf("select: read %d write %d %d\n", FD_ISSET(p[0], &r), FD_ISSET(p[1], &w),
+	       FD_ISSET(p[0], &w));
+	struct timespec zero = { 0, 0 };
+	FD_ZERO(&w);
+	FD_SET(p[1], &w);
+	sigset_t mask;
+	sigemptyset(&mask);
+	show("pselect: writable", pselect(p[1] + 1, NULL, &w, NULL, &zero, &mask));
+	FD_ZERO(&r);
+	FD_SET(60, &r);  /* below 64: inside Linux's smallest descriptor table, so looked at */
+	show("select: unopened descriptor", select(61, &r, NULL, NULL, &tv));
+	show("select: nfds -1", select(-1, NULL, NULL, NULL, &tv));
+	struct timeval neg = { 0, -1 };
+	show("select: negative timeout", select(1, NULL, NULL, NULL, &neg));
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	show("select: sets at a bad address", select(p[1] + 1, bad_address, NULL, NULL, &tv));
+	tv.tv_usec = 10000;
+	show("select: no descriptors, 10 ms", select(0, NULL, NULL, NULL, &tv));
+	close(p[0]);
+	close(p[1]);
+}
+
+static void scenario_mmsg(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		die("socketpair dgram");
+	struct iovec out[3] = { { "one", 3 }, { "three", 5 }, { "fifteen", 7 } };
+	struct mmsghdr m[3];
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 3; i++) {
+		m[i].msg_hdr.msg_iov = &out[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	show("mmsg: sendmmsg 3", sendmmsg(sv[0], m, 3, 0));
+	printf("mmsg: sent %u %u %u\n", m[0].msg_len, m[1].msg_len, m[2].msg_len);
+	char buf[4][16];
+	struct iovec in[4];
+	struct mmsghdr r[4];
+	memset(r, 0, sizeof(r));
+	memset(buf, 0, sizeof(buf));
+	for (int i = 0; i < 4; i++) {
+		in[i].iov_base = buf[i];
+		in[i].iov_len = sizeof(buf[i]) - 1;
+		r[i].msg_hdr.msg_iov = &in[i];
+		r[i].msg_hdr.msg_iovlen = 1;
+	}
+	show("mmsg: recvmmsg 4, 3 waiting", recvmmsg(sv[1], r, 4, MSG_DONTWAIT, NULL));
+	printf("mmsg: '%s' '%s' '%s' %u %u %u\n", buf[0], buf[1], buf[2], r[0].msg_len,
+	       r[1].msg_len, r[2].msg_len);
+	show("mmsg: recvmmsg, none waiting", recvmmsg(sv[1], r, 4, MSG_DONTWAIT, NULL));
+	show("mmsg: sendmmsg 1", sendmmsg(sv[0], m, 1, 0));
+	show("mmsg: recvmmsg WAITFORONE", recvmmsg(sv[1], r, 4, MSG_WAITFORONE, NULL));
+	/* the raw call: musl's wrapper reads the vector itself */
+	show("mmsg: sendmmsg at a bad address", syscall(SYS_sendmmsg, sv[0], bad_address, 2, 0));
+	show("mmsg: recvmmsg at a bad address",
+	     syscall(SYS_recvmmsg, sv[1], bad_address, 2, MSG_DONTWAIT, NULL));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* What UCX and hwloc ask of the interfaces (run under --net host). */
+static void scenario_ifioctl(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		die("socket");
+	char buf[4096];
+	struct ifconf ifc = { .ifc_len = sizeof(buf), .ifc_buf = buf };
+	show("ifioctl: SIOCGIFCONF", ioctl(s, SIOCGIFCONF, &ifc));
+	for (int off = 0; off + (int)sizeof(struct ifreq) <= ifc.ifc_len; off += sizeof(struct ifreq)) {
+		struct ifreq *q = (struct ifreq *)(buf + off);
+		printf("ifioctl: %s %s\n", q->ifr_name,
+		       inet_ntoa(((struct sockaddr_in *)&q->ifr_addr)->sin_addr));
+	}
+	struct ifreq q;
+	memset(&q, 0, sizeof(q));
+	strcpy(q.ifr_name, "lo");
+	show("ifioctl: SIOCGIFINDEX lo", ioctl(s, SIOCGIFINDEX, &q));
+	int index = q.ifr_ifindex;
+	printf("ifioctl: index %d\n", index);
+	show("ifioctl: SIOCGIFMTU lo", ioctl(s, SIOCGIFMTU, &q));
+	printf("ifioctl: mtu %d\n", q.ifr_mtu);
+	show("ifioctl: SIOCGIFFLAGS lo", ioctl(s, SIOCGIFFLAGS, &q));
+	printf("ifioctl: loopback %d\n", (q.ifr_flags & IFF_LOOPBACK) != 0);
+	show("ifioctl: SIOCGIFHWADDR lo", ioctl(s, SIOCGIFHWADDR, &q));
+	printf("ifioctl: hw family %d\n", q.ifr_hwaddr.sa_family);
+	show("ifioctl: SIOCGIFADDR lo", ioctl(s, SIOCGIFADDR, &q));
+	show("ifioctl: SIOCGIFNETMASK lo", ioctl(s, SIOCGIFNETMASK, &q));
+	printf("ifioctl: netmask %s\n", inet_ntoa(((struct sockaddr_in *)&q.ifr_netmask)->sin_addr));
+	memset(&q, 0, sizeof(q));
+	q.ifr_ifindex = index;
+	show("ifioctl: SIOCGIFNAME", ioctl(s, SIOCGIFNAME, &q));
+	printf("ifioctl: name %s\n", q.ifr_name);
+	struct ethtool_gset cmd = { .cmd = ETHTOOL_GSET };
+	strcpy(q.ifr_name, "lo");
+	q.ifr_data = (void *)&cmd;
+	show("ifioctl: ETHTOOL_GSET lo", ioctl(s, SIOCETHTOOL, &q));
+	struct ethtool_glinksettings ls = { .cmd = ETHTOOL_GLINKSETTINGS };
+	q.ifr_data = (void *)&ls;
+	show("ifioctl: ETHTOOL_GLINKSETTINGS lo", ioctl(s, SIOCETHTOOL, &q));
+	q.ifr_data = bad_address;
+	show("ifioctl: SIOCETHTOOL data at a bad address", ioctl(s, SIOCETHTOOL, &q));
+	strcpy(q.ifr_name, "nosuch0");
+	show("ifioctl: SIOCGIFMTU nosuch0", ioctl(s, SIOCGIFMTU, &q));
+	show("ifioctl: SIOCGIFMTU at a bad address", ioctl(s, SIOCGIFMTU, bad_address));
+	int p[2], n = -1, one = 1;
+	if (pipe(p) || write(p[1], "abc", 3) != 3)
+		die("pipe");
+	show("ifioctl: FIONREAD pipe", ioctl(p[0], FIONREAD, &n));
+	printf("ifioctl: %d bytes\n", n);
+	show("ifioctl: SIOCGIFMTU on a pipe", ioctl(p[0], SIOCGIFMTU, &q));
+	show("ifioctl: FIONBIO", ioctl(p[0], FIONBIO, &one));
+	show("ifioctl: read 3", read(p[0], buf, sizeof(buf)));
+	show("ifioctl: read, nonblocking", read(p[0], buf, sizeof(buf)));
+	close(p[0]);
+	close(p[1]);
+	close(s);
+}
+
+/* getifaddrs() speaks rtnetlink (glibc and musl alike); then a raw route socket. */
+static void scenario_netlink(void)
+{
+	struct ifaddrs *ifa;
+	show("netlink: getifaddrs", getifaddrs(&ifa));
+	for (struct ifaddrs *p = ifa; p; p = p->ifa_next)
+		printf("netlink: %s %d\n", p->ifa_name, p->ifa_addr ? p->ifa_addr->sa_family : -1);
+	freeifaddrs(ifa);
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
+	show("netlink: socket", s >= 0 ? 0 : -1);
+	struct sockaddr_storage a;
+	memset(&a, 0, sizeof(a));
+	a.ss_family = AF_NETLINK;
+	show("netlink: bind, 8 bytes", bind(s, (struct sockaddr *)&a, 8));
+	show("netlink: bind", bind(s, (struct sockaddr *)&a, 12));
+	socklen_t len = sizeof(a);
+	show("netlink: getsockname", getsockname(s, (struct sockaddr *)&a, &len));
+	printf("netlink: family %d length %u\n", a.ss_family, len);
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -410,6 +589,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(s, "dup")) scenario_dup();
 		else if (!strcmp(s, "errors")) scenario_errors();
 		else if (!strcmp(s, "tcp")) scenario_tcp();
+		else if (!strcmp(s, "select")) scenario_select();
+		else if (!strcmp(s, "mmsg")) scenario_mmsg();
+		else if (!strcmp(s, "ifioctl")) scenario_ifioctl();
+		else if (!strcmp(s, "netlink")) scenario_netlink();
 		else if (!strcmp(s, "inherit")) {
 			/* Started with descriptor 3 open on a file (hvmm --inherit-fd 3). */
 			char buf[64] = "";
