@@ -91,6 +91,12 @@ static inline int64_t fio_res(long r) { return r < 0 ? -errno : r; }
 int fio_in_view(const struct fileio *fio, const char *path);  /* absolute, below /proc or /sys */
 int fio_view_open(struct fileio *fio, const char *path, uint64_t flags); /* fd or -errno */
 void fio_view_remove(struct fileio *fio);
+/* A file of len bytes at rel below the view's root, its directories made. 0 or -errno. */
+int fio_view_put(int root, const char *rel, const void *data, size_t len);
+/* A symbolic link at rel (relative, beneath the root) to target. 0 or -errno. */
+int fio_view_link(int root, const char *rel, const char *target);
+/* fileio_view_net.c: the network namespace's interfaces and routes, under --net host. */
+int fio_view_put_net(int root);
 
 /* fileio_path.c: confinement. */
 struct fio_path {

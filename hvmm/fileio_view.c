@@ -81,6 +81,17 @@ static int put_link(int root, const char *rel, const char *target)
 	return r ? r : symlinkat(target, root, rel) ? -errno : 0;
 }
 
+int fio_view_put(int root, const char *rel, const void *data, size_t len)
+{
+	const struct text t = { .buf = (char *)data, .len = len };
+	return put_file(root, rel, &t);
+}
+
+int fio_view_link(int root, const char *rel, const char *target)
+{
+	return put_link(root, rel, target);
+}
+
 /* "0-3", or "0" for one vCPU: the cpulist format of sysfs. */
 static void cpu_list(struct text *t, int first, int last)
 {
@@ -222,6 +233,20 @@ static void put_proc(struct view *v, const struct fileio_view_spec *s)
 	put(v, "proc/%d/status", VIEW_PID);
 	if (!v->err)
 		v->err = put_link(v->root, "proc/self", "1");
+	/* The host's boot id: runtimes compare it to tell peers on the same machine (UCX
+	 * accepts the loopback device only between them), and the VM's sockets are the
+	 * host's. Shared-memory transports still find nothing to share: the VM has no SysV
+	 * or POSIX shared memory with another VM, and says so (ENOSYS). */
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char id[64];
+		ssize_t n = read(fd, id, sizeof(id));
+		close(fd);
+		if (n > 0) {
+			tprintf(t, "%.*s", (int)n, id);
+			put(v, "%s", "proc/sys/kernel/random/boot_id");
+		}
+	}
 }
 
 static void put_sys(struct view *v, const struct fileio_view_spec *s)
@@ -334,6 +359,8 @@ int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char 
 		put_proc(&v, s);
 		put_sys(&v, s);
 		r = v.err;
+		if (!r && s->net_host)
+			r = fio_view_put_net(fio->view_fd);
 	}
 	free(v.t.buf);
 	if (r) {

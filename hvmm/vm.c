@@ -151,6 +151,7 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 			.nvcpus = vm->nvcpus,
 			.mem_bytes = o->mem,
 			.name = slash ? slash + 1 : o->prog_argv[0],
+			.net_host = o->net_host,
 		};
 		if (fileio_make_view(vm->fio, &vs, sub, sizeof(sub))) {
 			snprintf(err, errlen, "%s", sub);

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "harness.h"
@@ -185,6 +188,81 @@ static int count_views(const char *dir)
 	return n;
 }
 
+/* --net host: the network namespace hvmm runs in, as the program's sockets see it, and the
+ * host's boot id; without --net host, no network at all in the view. */
+static void test_network(void **state)
+{
+	(void)state;
+	struct h *h = h_new(0);
+	char err[256] = "", other[64];
+	setenv("TMPDIR", h->outside, 1);
+	struct fileio_view_spec s = { .nvcpus = 1, .mem_bytes = MEM, .net_host = 1 };
+	assert_int_equal(fileio_make_view(h->fio, &s, err, sizeof(err)), 0);
+	struct if_nameindex *ifs = if_nameindex();
+	assert_non_null(ifs);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	for (struct if_nameindex *i = ifs; i->if_index; i++) {
+		char path[128], want[64];
+		struct ifreq ifr = { 0 };
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		assert_int_equal(ioctl(fd, SIOCGIFMTU, &ifr), 0);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", i->if_name);
+		snprintf(want, sizeof(want), "%d\n", ifr.ifr_mtu);
+		expect_file(h, path, want);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", i->if_name);
+		snprintf(want, sizeof(want), "%u\n", i->if_index);
+		expect_file(h, path, want);
+	}
+	close(fd);
+	/* each interface a link in class/net, as sysfs lists them */
+	int64_t dir = g_open(h, DSV_AT_FDCWD, "/sys/class/net", O_RDONLY | O_DIRECTORY, 0);
+	assert_true(dir >= 0);
+	uint64_t dents = h_buf(h, 4096);
+	int64_t n = h_call(h, DSV_HC_GETDENTS64, (uint64_t)dir, dents, 4096, 0, 0, 0);
+	int links = 0, names = 0;
+	for (int64_t off = 0; off < n;) {
+		struct dirent64 *e = (struct dirent64 *)((char *)h_host(h, dents) + off);
+		off += e->d_reclen;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		links += e->d_type == DT_LNK;
+		names++;
+	}
+	g_close(h, (int)dir);
+	int want_names = 0;
+	for (struct if_nameindex *i = ifs; i->if_index; i++)
+		want_names++;
+	assert_int_equal(names, want_names);
+	assert_int_equal(links, want_names);
+	if_freenameindex(ifs);
+	int host = open("/proc/self/net/route", O_RDONLY | O_CLOEXEC);
+	if (host >= 0) {
+		char want[4096];
+		ssize_t n = read(host, want, sizeof(want) - 1);
+		close(host);
+		assert_true(n >= 0);
+		want[n] = '\0';
+		expect_file(h, "/proc/net/route", want);
+	}
+	int host_id = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	assert_true(host_id >= 0);
+	ssize_t idn = read(host_id, other, sizeof(other) - 1);
+	close(host_id);
+	assert_int_equal(idn, 37);
+	other[idn] = '\0';
+	expect_file(h, "/proc/sys/kernel/random/boot_id", other); /* the host's: same machine */
+	h_free(h);
+
+	h = h_new(0);
+	setenv("TMPDIR", h->outside, 1);
+	s.net_host = 0;
+	assert_int_equal(fileio_make_view(h->fio, &s, err, sizeof(err)), 0);
+	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/sys/class/net", O_RDONLY | O_DIRECTORY, 0), -ENOENT);
+	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/proc/net/route", O_RDONLY, 0), -ENOENT);
+	h_free(h);
+}
+
 /* The tree lives as long as the fileio and no longer. */
 static void test_removed(void **state)
 {
@@ -216,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile, setup_share, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup_noshare, teardown),
 		cmocka_unit_test(test_removed),
+		cmocka_unit_test(test_network),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
