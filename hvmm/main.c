@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opts.jail) {
-		switch (pidns_enter(&status, err, sizeof(err))) {
+		switch (pidns_enter(opts.net_host, &status, err, sizeof(err))) {
 		case -1: {
 			char why[640];
 

@@ -51,7 +51,7 @@ static void keep_only_kill(void)
 	cap_free(c);
 }
 
-int pidns_enter(int *status, char *err, size_t errlen)
+int pidns_enter(int keep_net, int *status, char *err, size_t errlen)
 {
 	sigset_t sigs, old;
 	pid_t child;
@@ -77,12 +77,13 @@ int pidns_enter(int *status, char *err, size_t errlen)
 	if (child == 0) {
 		/* A VM whose first process is gone (killed) must not live on unseen. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		/* No network (seccomp forbids sockets anyway) and no System V IPC to reach. */
-		if (unshare(CLONE_NEWNET | CLONE_NEWIPC)) {
+		/* No System V IPC to reach, and no network unless the VM was given the host's
+		 * (--net host): under --net none seccomp forbids IP sockets anyway. */
+		if (unshare(CLONE_NEWIPC | (keep_net ? 0 : CLONE_NEWNET))) {
 			char why[160];
 
-			snprintf(why, sizeof(why), "--jail: unshare(CLONE_NEWNET | CLONE_NEWIPC): %s",
-				 strerror(errno));
+			snprintf(why, sizeof(why), "--jail: unshare(CLONE_NEWIPC%s): %s",
+				 keep_net ? "" : " | CLONE_NEWNET", strerror(errno));
 			fprintf(stderr, "hvmm: error: %s\n", why);
 			launch_report_failed(why);
 			_exit(HVMM_EXIT_SETUP);

@@ -10,12 +10,13 @@
 #include <stddef.h>
 
 /*
- * Returns 0 in the child (PID 1 of the new namespace, in new network and IPC namespaces
- * too, killed if the first process dies),
+ * Returns 0 in the child (PID 1 of the new namespace, in a new IPC namespace too, and a new,
+ * empty network namespace unless keep_net (--net host: the program's sockets are hvmm's
+ * network namespace's), killed if the first process dies),
  * which goes on to run the VM; 1 in the first process once the child has ended, with the
  * child's exit status (128 + N if signal N killed it) in *status; -1 with a reason in err
  * when the namespace cannot be made (needs CAP_SYS_ADMIN).
  */
-int pidns_enter(int *status, char *err, size_t errlen);
+int pidns_enter(int keep_net, int *status, char *err, size_t errlen);
 
 #endif
