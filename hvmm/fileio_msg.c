@@ -11,16 +11,20 @@
 #include <dsv/sockio.h>
 #include "fileio_int.h"
 
-#define SEND_OK (MSG_DONTWAIT | MSG_EOR | MSG_MORE | MSG_NOSIGNAL | MSG_OOB | MSG_CONFIRM | \
-		 MSG_DONTROUTE)
-#define RECV_OK (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL | MSG_OOB | MSG_CMSG_CLOEXEC)
+#define SEND_OK \
+	(MSG_DONTWAIT | MSG_EOR | MSG_MORE | MSG_NOSIGNAL | MSG_OOB | MSG_CONFIRM | MSG_DONTROUTE)
+/* MSG_NOSIGNAL means nothing to a receive, but Linux takes it there and UCX passes it to
+ * every recv. */
+#define RECV_OK                                                                           \
+	(MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL | MSG_OOB | MSG_CMSG_CLOEXEC | \
+	 MSG_NOSIGNAL)
 
 struct msg_view {
-	struct dsv_msg d;                      /* the guest's descriptor, copied */
+	struct dsv_msg d; /* the guest's descriptor, copied */
 	struct msghdr mh;
 	struct iovec iov[DSV_MSG_IOV_MAX];
 	struct sockaddr_storage name;
-	uint32_t name_room;                    /* recvmsg: guest bytes for the address */
+	uint32_t name_room; /* recvmsg: guest bytes for the address */
 };
 
 static int64_t copy_iov(const struct fio_call *c, struct msg_view *v)
@@ -58,7 +62,7 @@ static int64_t copy_msg(const struct fio_call *c, struct msg_view *v, int recv)
 	if (r || !v->d.name)
 		return r;
 	uint32_t len = v->d.namelen > DSV_SOCKADDR_MAX ? DSV_SOCKADDR_MAX : v->d.namelen;
-	if (recv) {  /* room for the sender's address, checked now, written after */
+	if (recv) { /* room for the sender's address, checked now, written after */
 		if (!fio_gbuf(c->gm, v->d.name, len))
 			return -EFAULT;
 		v->name_room = len;

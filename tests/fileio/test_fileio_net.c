@@ -22,7 +22,7 @@
 #include "harness.h"
 #include "fileio_int.h"
 
-#define OUTSIDE (H_MEM + 4096)  /* a GPA beyond the fake guest's RAM */
+#define OUTSIDE (H_MEM + 4096) /* a GPA beyond the fake guest's RAM */
 
 static int setup(void **state)
 {
@@ -66,14 +66,14 @@ static void test_pipe_round_trip(void **state)
 	int32_t p[2];
 	char out[8] = "";
 	assert_int_equal(g_pipe(h, p, O_CLOEXEC), 0);
-	assert_int_equal(p[0], 3);  /* the lowest free numbers, as on Linux */
+	assert_int_equal(p[0], 3); /* the lowest free numbers, as on Linux */
 	assert_int_equal(p[1], 4);
 	assert_int_equal(h_call(h, DSV_HC_FCNTL, 3, F_GETFD, 0, 0, 0, 0), FD_CLOEXEC);
 	assert_int_equal(g_write(h, p[1], "ping", 4), 4);
 	assert_int_equal(g_read(h, p[0], out, 4), 4);
 	assert_memory_equal(out, "ping", 4);
 	assert_int_equal(g_close(h, p[1]), 0);
-	assert_int_equal(g_read(h, p[0], out, 4), 0);  /* EOF */
+	assert_int_equal(g_read(h, p[0], out, 4), 0); /* EOF */
 	assert_int_equal(g_close(h, p[0]), 0);
 	assert_int_equal(g_pipe(h, p, O_ASYNC), -EINVAL);
 }
@@ -121,20 +121,29 @@ static void test_socketpair_messages(void **state)
 	int32_t sv[2];
 	assert_int_equal(g_pair(h, sv, SOCK_DGRAM), 0);
 	uint64_t a = h_put(h, "abc", 3), b = h_put(h, "defg", 4);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)sv[0], g_msg(h, a, 3, b, 4), 0, 0, 0, 0), 7);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, (uint64_t)sv[0], g_msg(h, a, 3, b, 4), 0, 0, 0, 0), 7);
 	uint64_t in1 = h_buf(h, 2), in2 = h_buf(h, 16);
 	uint64_t m = g_msg(h, in1, 2, in2, 16);
 	assert_int_equal(h_call(h, DSV_HC_RECVMSG, (uint64_t)sv[1], m, 0, 0, 0, 0), 7);
 	assert_memory_equal(h_host(h, in1), "ab", 2);
 	assert_memory_equal(h_host(h, in2), "cdefg", 5);
 	/* A datagram longer than the buffer: cut, and MSG_TRUNC says so. */
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)sv[0], g_msg(h, b, 4, 0, 0), 0, 0, 0, 0), 4);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, (uint64_t)sv[0], g_msg(h, b, 4, 0, 0), 0, 0, 0, 0), 4);
 	m = g_msg(h, in1, 2, 0, 0);
 	assert_int_equal(h_call(h, DSV_HC_RECVMSG, (uint64_t)sv[1], m, 0, 0, 0, 0), 2);
 	struct dsv_msg *gm = h_host(h, m);
 	assert_true(gm->flags & MSG_TRUNC);
 	/* Nothing waiting, MSG_DONTWAIT: EAGAIN rather than a blocked vCPU. */
-	assert_int_equal(h_call(h, DSV_HC_RECVMSG, (uint64_t)sv[1], m, MSG_DONTWAIT, 0, 0, 0), -EAGAIN);
+	assert_int_equal(h_call(h, DSV_HC_RECVMSG, (uint64_t)sv[1], m, MSG_DONTWAIT, 0, 0, 0),
+			 -EAGAIN);
+	/* MSG_NOSIGNAL on a receive: accepted and meaningless, as in Linux */
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, (uint64_t)sv[0], g_msg(h, b, 4, 0, 0), 0, 0, 0, 0), 4);
+	assert_int_equal(
+		h_call(h, DSV_HC_RECVMSG, (uint64_t)sv[1], m, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0, 0),
+		2);
 }
 
 static void test_net_none(void **state)
@@ -162,12 +171,20 @@ static void test_net_none(void **state)
 	assert_int_equal(h_call(h, DSV_HC_BIND, (uint64_t)s, ua, sizeof(sa_family_t), 0, 0, 0), 0);
 	/* The same policy for a message's destination. */
 	struct dsv_iov seg = { h_put(h, "x", 1), 1 };
-	struct dsv_msg m = { .name = ua, .namelen = sizeof(un), .iov = h_put(h, &seg, sizeof(seg)), .iovlen = 1 };
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EACCES);
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct dsv_msg m = {
+		.name = ua, .namelen = sizeof(un), .iov = h_put(h, &seg, sizeof(seg)), .iovlen = 1
+	};
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, (uint64_t)s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+		-EACCES);
+	struct sockaddr_in in = { .sin_family = AF_INET,
+				  .sin_port = htons(9),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	m.name = h_put(h, &in, sizeof(in));
 	m.namelen = sizeof(in);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EAFNOSUPPORT);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, (uint64_t)s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+		-EAFNOSUPPORT);
 }
 
 struct server {
@@ -184,7 +201,8 @@ static void *tcp_echo(void *arg)
 	uint64_t buf = h_buf(s->h, 64);
 	int64_t n = h_call(s->h, DSV_HC_READ, (uint64_t)s->conn, buf, 64, 0, 0, 0);
 	if (n > 0)
-		s->echoed = h_call(s->h, DSV_HC_WRITE, (uint64_t)s->conn, buf, (uint64_t)n, 0, 0, 0);
+		s->echoed =
+			h_call(s->h, DSV_HC_WRITE, (uint64_t)s->conn, buf, (uint64_t)n, 0, 0, 0);
 	return NULL;
 }
 
@@ -198,14 +216,14 @@ static void test_net_host_tcp_loopback(void **state)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	uint64_t ga = h_put(h, &a, sizeof(a));
 	if (h_call(h, DSV_HC_BIND, (uint64_t)s.listener, ga, sizeof(a), 0, 0, 0) != 0)
-		skip();  /* no loopback on this host */
+		skip(); /* no loopback on this host */
 	uint32_t len = sizeof(a);
 	uint64_t gl = h_put(h, &len, 4);
 	assert_int_equal(h_call(h, DSV_HC_GETSOCKNAME, (uint64_t)s.listener, ga, gl, 0, 0, 0), 0);
 	assert_int_equal(*(uint32_t *)h_host(h, gl), sizeof(a));
 	assert_int_equal(h_call(h, DSV_HC_LISTEN, (uint64_t)s.listener, 1, 0, 0, 0, 0), 0);
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, tcp_echo, &s), 0);  /* waits in accept */
+	assert_int_equal(pthread_create(&t, NULL, tcp_echo, &s), 0); /* waits in accept */
 	int64_t c = h_call(h, DSV_HC_SOCKET, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
 	assert_int_equal(h_call(h, DSV_HC_CONNECT, (uint64_t)c, ga, sizeof(a), 0, 0, 0), 0);
 	assert_int_equal(g_write(h, (int)c, "echo me", 7), 7);
@@ -216,7 +234,8 @@ static void test_net_host_tcp_loopback(void **state)
 	assert_int_equal(s.echoed, 7);
 	int one = 1;
 	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, (uint64_t)c, IPPROTO_TCP, 1 /* TCP_NODELAY */,
-				h_put(h, &one, 4), 4, 0), 0);
+				h_put(h, &one, 4), 4, 0),
+			 0);
 }
 
 /* Every address outside guest RAM, wrapping or too long: an error, and no descriptor left. */
@@ -229,47 +248,69 @@ static void test_hostile_addresses(void **state)
 	uint64_t s = (uint64_t)sv[0];
 	assert_int_equal(h_call(h, DSV_HC_PIPE2, OUTSIDE, 0, 0, 0, 0, 0), -EFAULT);
 	assert_int_equal(h_call(h, DSV_HC_PIPE2, ~0ull - 3, 0, 0, 0, 0, 0), -EFAULT);
-	assert_int_equal(h_call(h, DSV_HC_SOCKETPAIR, AF_UNIX, SOCK_STREAM, 0, H_MEM - 4, 0, 0), -EFAULT);
-	assert_int_equal(h_count_fds(), fds + 2);  /* only the pair above */
+	assert_int_equal(h_call(h, DSV_HC_SOCKETPAIR, AF_UNIX, SOCK_STREAM, 0, H_MEM - 4, 0, 0),
+			 -EFAULT);
+	assert_int_equal(h_count_fds(), fds + 2); /* only the pair above */
 	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, OUTSIDE, 0, 0, 0, 0), -EFAULT);
 	assert_int_equal(h_call(h, DSV_HC_RECVMSG, s, H_MEM - 8, 0, 0, 0, 0), -EFAULT);
 	/* segments: beyond RAM, wrapping, over the per-call limit, too many */
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, OUTSIDE, 4, 0, 0), 0, 0, 0, 0), -EFAULT);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, ~0ull - 1, 4, 0, 0), 0, 0, 0, 0), -EFAULT);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, DSV_HC_MAX_IO + 1, 0, 0), 0, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, DSV_HC_MAX_IO, 0x1000, 1), 0, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, ~0ull, 0x1000, 2), 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, OUTSIDE, 4, 0, 0), 0, 0, 0, 0),
+			 -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, ~0ull - 1, 4, 0, 0), 0, 0, 0, 0),
+			 -EFAULT);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, DSV_HC_MAX_IO + 1, 0, 0), 0, 0, 0, 0),
+		-EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, DSV_HC_MAX_IO, 0x1000, 1), 0,
+				0, 0, 0),
+			 -EINVAL);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, ~0ull, 0x1000, 2), 0, 0, 0, 0),
+		-EINVAL);
 	struct dsv_iov segs[DSV_MSG_IOV_MAX + 1];
 	for (unsigned i = 0; i <= DSV_MSG_IOV_MAX; i++)
 		segs[i] = (struct dsv_iov){ 0x1000, 1 };
 	struct dsv_msg m = { .iov = h_put(h, segs, sizeof(segs)), .iovlen = DSV_MSG_IOV_MAX + 1 };
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EMSGSIZE);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+			 -EMSGSIZE);
 	m.iovlen = 0xffffffffu;
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EMSGSIZE);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+			 -EMSGSIZE);
 	m.iovlen = 1;
 	m.iov = OUTSIDE;
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+			 -EFAULT);
 	/* ancillary data (descriptor passing) is refused outright */
 	m.iov = h_put(h, segs, sizeof(segs[0]));
 	m.control = 0x1000;
 	m.controllen = 64;
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, h_put(h, &m, sizeof(m)), 0, 0, 0, 0),
+			 -EINVAL);
 	/* addresses and their lengths */
 	assert_int_equal(h_call(h, DSV_HC_BIND, s, 0x1000, DSV_SOCKADDR_MAX + 1, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_BIND, s, OUTSIDE, 16, 0, 0, 0), -EFAULT);
 	assert_int_equal(h_call(h, DSV_HC_CONNECT, s, 0x1000, 1, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_GETSOCKNAME, s, 0x1000, OUTSIDE, 0, 0, 0), -EFAULT);
 	uint32_t room = 0x80000000u;
-	assert_int_equal(h_call(h, DSV_HC_GETPEERNAME, s, 0x1000, h_put(h, &room, 4), 0, 0, 0), -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_GETPEERNAME, s, 0x1000, h_put(h, &room, 4), 0, 0, 0),
+			 -EINVAL);
 	room = 64;
-	assert_int_equal(h_call(h, DSV_HC_GETPEERNAME, s, H_MEM - 8, h_put(h, &room, 4), 0, 0, 0), -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_GETPEERNAME, s, H_MEM - 8, h_put(h, &room, 4), 0, 0, 0),
+			 -EFAULT);
 	/* socket options: only plain values, bounded */
-	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_ATTACH_FILTER, 0x1000, 16, 0), -ENOPROTOOPT);
-	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_SNDBUF, 0x1000, DSV_SOCKOPT_MAX + 1, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_SNDBUF, OUTSIDE, 4, 0), -EFAULT);
-	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_ERROR, 0x1000, 4, 0), -ENOPROTOOPT);
-	assert_int_equal(h_call(h, DSV_HC_GETSOCKOPT, s, SOL_SOCKET, SO_TYPE, 0x1000, OUTSIDE, 0), -EFAULT);
-	room = 1u << 30;  /* a huge room is cut to what any option needs */
+	assert_int_equal(
+		h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_ATTACH_FILTER, 0x1000, 16, 0),
+		-ENOPROTOOPT);
+	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_SNDBUF, 0x1000,
+				DSV_SOCKOPT_MAX + 1, 0),
+			 -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_SNDBUF, OUTSIDE, 4, 0),
+			 -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_SETSOCKOPT, s, SOL_SOCKET, SO_ERROR, 0x1000, 4, 0),
+			 -ENOPROTOOPT);
+	assert_int_equal(h_call(h, DSV_HC_GETSOCKOPT, s, SOL_SOCKET, SO_TYPE, 0x1000, OUTSIDE, 0),
+			 -EFAULT);
+	room = 1u << 30; /* a huge room is cut to what any option needs */
 	uint64_t gr = h_put(h, &room, 4), gv = h_buf(h, DSV_SOCKOPT_MAX);
 	assert_int_equal(h_call(h, DSV_HC_GETSOCKOPT, s, SOL_SOCKET, SO_TYPE, gv, gr, 0), 0);
 	assert_int_equal(*(uint32_t *)h_host(h, gr), 4);
@@ -280,22 +321,31 @@ static void test_hostile_addresses(void **state)
 	int64_t ep = h_call(h, DSV_HC_EPOLL_CREATE1, 0, 0, 0, 0, 0, 0);
 	assert_true(ep >= 0);
 	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, 0x1000, 0, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, 0x1000, 0x80000000u, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, H_MEM - 12, 2, 0, 0, 0), -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, 0x1000, 0x80000000u, 0, 0, 0),
+			 -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, H_MEM - 12, 2, 0, 0, 0),
+			 -EFAULT);
 	/* maxevents beyond the cap: answered with at most DSV_EPOLL_MAX (and that range checked) */
-	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, 0x1000, 0x7fffffff, 0, 0, 0), 0);
-	assert_int_equal(h_call(h, DSV_HC_EPOLL_CTL, (uint64_t)ep, EPOLL_CTL_ADD, s, OUTSIDE, 0, 0), -EFAULT);
+	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)ep, 0x1000, 0x7fffffff, 0, 0, 0),
+			 0);
+	assert_int_equal(h_call(h, DSV_HC_EPOLL_CTL, (uint64_t)ep, EPOLL_CTL_ADD, s, OUTSIDE, 0, 0),
+			 -EFAULT);
 	assert_int_equal(h_call(h, DSV_HC_EPOLL_CTL, (uint64_t)ep, 99, s, 0x1000, 0, 0), -EINVAL);
 	assert_int_equal(g_close(h, (int)ep), 0);
 	/* flags and types outside what is offered */
-	assert_int_equal(h_call(h, DSV_HC_SOCKET, AF_UNIX, SOCK_STREAM | 0x40000000, 0, 0, 0, 0), -EINVAL);
+	assert_int_equal(h_call(h, DSV_HC_SOCKET, AF_UNIX, SOCK_STREAM | 0x40000000, 0, 0, 0, 0),
+			 -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_SOCKET, AF_UNIX, SOCK_RAW, 0, 0, 0, 0), -EPERM);
 	assert_int_equal(h_call(h, DSV_HC_ACCEPT4, s, 0, 0, 0x1, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_SHUTDOWN, s, 3, 0, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_EVENTFD2, 0, 0x2, 0, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_EPOLL_CREATE1, 0x1, 0, 0, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, 1, 0, 0), 0x40000000u, 0, 0, 0), -EOPNOTSUPP);
-	assert_int_equal(h_call(h, DSV_HC_RECVMSG, s, g_msg(h, 0x1000, 1, 0, 0), MSG_ERRQUEUE, 0, 0, 0), -EOPNOTSUPP);
+	assert_int_equal(
+		h_call(h, DSV_HC_SENDMSG, s, g_msg(h, 0x1000, 1, 0, 0), 0x40000000u, 0, 0, 0),
+		-EOPNOTSUPP);
+	assert_int_equal(
+		h_call(h, DSV_HC_RECVMSG, s, g_msg(h, 0x1000, 1, 0, 0), MSG_ERRQUEUE, 0, 0, 0),
+		-EOPNOTSUPP);
 	g_close(h, sv[0]);
 	g_close(h, sv[1]);
 	assert_int_equal(h_count_fds(), fds);
@@ -305,24 +355,28 @@ static void test_hostile_addresses(void **state)
 static void test_foreign_descriptors(void **state)
 {
 	struct h *h = *state;
-	int own = open("/dev/null", O_RDONLY | O_CLOEXEC);  /* a descriptor of hvmm's process */
+	int own = open("/dev/null", O_RDONLY | O_CLOEXEC); /* a descriptor of hvmm's process */
 	assert_true(own >= 3 && own < (int)DSV_MAX_FILES);
 	int64_t ep = h_call(h, DSV_HC_EPOLL_CREATE1, 0, 0, 0, 0, 0, 0);
 	assert_true(ep >= 0 && ep != own);
 	uint64_t ev = h_buf(h, DSV_EPOLL_EVENT);
-	assert_int_equal(h_call(h, DSV_HC_EPOLL_CTL, (uint64_t)ep, EPOLL_CTL_ADD, (uint64_t)own, ev, 0, 0), -EBADF);
+	assert_int_equal(
+		h_call(h, DSV_HC_EPOLL_CTL, (uint64_t)ep, EPOLL_CTL_ADD, (uint64_t)own, ev, 0, 0),
+		-EBADF);
 	assert_int_equal(h_call(h, DSV_HC_LISTEN, (uint64_t)own, 1, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(h_call(h, DSV_HC_ACCEPT4, 900, 0, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(h_call(h, DSV_HC_SENDMSG, 1u << 31, 0x1000, 0, 0, 0, 0), -EBADF);
 	assert_int_equal(h_call(h, DSV_HC_EPOLL_WAIT, (uint64_t)own, 0x1000, 1, 0, 0, 0), -EBADF);
-	struct pollfd pf[3] = { { .fd = own, .events = POLLIN }, { .fd = -1 }, { .fd = 5000, .events = POLLIN } };
+	struct pollfd pf[3] = { { .fd = own, .events = POLLIN },
+				{ .fd = -1 },
+				{ .fd = 5000, .events = POLLIN } };
 	uint64_t pg = h_put(h, pf, sizeof(pf));
-	assert_int_equal(h_call(h, DSV_HC_POLL, pg, 3, (uint64_t)-1, 0, 0, 0), 2);  /* no wait */
+	assert_int_equal(h_call(h, DSV_HC_POLL, pg, 3, (uint64_t)-1, 0, 0, 0), 2); /* no wait */
 	struct pollfd *res = h_host(h, pg);
 	assert_int_equal(res[0].revents, POLLNVAL);
 	assert_int_equal(res[1].revents, 0);
 	assert_int_equal(res[2].revents, POLLNVAL);
-	assert_int_equal(res[0].fd, own);  /* the guest's numbers, never the host's */
+	assert_int_equal(res[0].fd, own); /* the guest's numbers, never the host's */
 	/* dup onto a number hvmm uses itself: a guest descriptor of that number, hvmm's stays */
 	assert_int_equal(h_call(h, DSV_HC_DUP3, (uint64_t)ep, (uint64_t)own, 0, 0, 0, 0), own);
 	assert_int_equal(fcntl(own, F_GETFL) & O_ACCMODE, O_RDONLY);
@@ -338,13 +392,16 @@ static void test_received_descriptors_dropped(void **state)
 	struct h *h = *state;
 	int host[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, host), 0);
-	int64_t g = fio_new_fd(h->fio, host[1], 0);  /* as an inherited descriptor would be */
+	int64_t g = fio_new_fd(h->fio, host[1], 0); /* as an inherited descriptor would be */
 	assert_true(g >= 0);
 	int fds = h_count_fds();
 	int passed = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { "m", 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -357,7 +414,7 @@ static void test_received_descriptors_dropped(void **state)
 	struct dsv_msg *d = h_host(h, m);
 	assert_true(d->flags & MSG_CTRUNC);
 	assert_int_equal(d->controllen, 0);
-	assert_int_equal(h_count_fds(), fds);  /* the passed descriptor was not installed */
+	assert_int_equal(h_count_fds(), fds); /* the passed descriptor was not installed */
 	close(host[0]);
 	g_close(h, (int)g);
 }
@@ -366,7 +423,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pipe_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blocked_read_blocks_only_its_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blocked_read_blocks_only_its_caller, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_socketpair_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_host_tcp_loopback, setup, teardown),

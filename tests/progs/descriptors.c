@@ -33,31 +33,52 @@
 #define SIOCETHTOOL 0x8946
 #endif
 /* The two ethtool reads UCX makes (linux/ethtool.h, which musl's headers lack). */
-struct ethtool_gset { uint32_t cmd; uint8_t rest[40]; };
-struct ethtool_glinksettings { uint32_t cmd; uint8_t rest[44]; };
-#define ETHTOOL_GSET          0x01
+struct ethtool_gset {
+	uint32_t cmd;
+	uint8_t rest[40];
+};
+struct ethtool_glinksettings {
+	uint32_t cmd;
+	uint8_t rest[44];
+};
+#define ETHTOOL_GSET 0x01
 #define ETHTOOL_GLINKSETTINGS 0x4c
 
-#define BIG (256 * 1024)  /* more than a pipe or socket buffer: the writer must block */
+#define BIG (256 * 1024) /* more than a pipe or socket buffer: the writer must block */
 
 static const char *ename(int e)
 {
 	switch (e) {
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EAGAIN: return "EAGAIN";
-	case ENOTSOCK: return "ENOTSOCK";
-	case EPIPE: return "EPIPE";
-	case ENOPROTOOPT: return "ENOPROTOOPT";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EACCES: return "EACCES";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case ENOTTY: return "ENOTTY";
-	default: return "other";
+	case EBADF:
+		return "EBADF";
+	case EFAULT:
+		return "EFAULT";
+	case EINVAL:
+		return "EINVAL";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOTSOCK:
+		return "ENOTSOCK";
+	case EPIPE:
+		return "EPIPE";
+	case ENOPROTOOPT:
+		return "ENOPROTOOPT";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EACCES:
+		return "EACCES";
+	case EEXIST:
+		return "EEXIST";
+	case ENODEV:
+		return "ENODEV";
+	case ENOTTY:
+		return "ENOTTY";
+	default:
+		return "other";
 	}
 }
 
@@ -76,7 +97,10 @@ static void die(const char *what)
 	exit(2);
 }
 
-static unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / 251); }
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + i / 251);
+}
 
 /* Writes n bytes of the pattern in uneven pieces. */
 static void *writer(void *arg)
@@ -197,6 +221,8 @@ static void scenario_dgram(void)
 	show("dgram: recvmsg into 4 bytes", recvmsg(sv[1], &r2, 0));
 	printf("dgram: truncated %d\n", (r2.msg_flags & MSG_TRUNC) != 0);
 	show("dgram: recv nothing waiting", recv(sv[1], small, sizeof(small), MSG_DONTWAIT));
+	show("dgram: sendto", sendto(sv[0], "ab", 2, 0, NULL, 0));
+	show("dgram: recv with MSG_NOSIGNAL", recv(sv[1], small, sizeof(small), MSG_NOSIGNAL));
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -366,9 +392,10 @@ static void scenario_tcp(void)
 	listener = socket(AF_INET, SOCK_STREAM, 0);
 	if (listener < 0)
 		die("socket");
-	show("tcp: SO_REUSEADDR", setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	show("tcp: SO_REUSEADDR",
+	     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	if (bind(listener, (struct sockaddr *)&a, sizeof(a)))
-		die("bind to 127.0.0.1");  /* no loopback here: the test script skips */
+		die("bind to 127.0.0.1"); /* no loopback here: the test script skips */
 	show("tcp: getsockname", getsockname(listener, (struct sockaddr *)&a, &len));
 	show("tcp: listen", listen(listener, 4));
 	if (pthread_create(&srv, NULL, tcp_server, NULL))
@@ -390,7 +417,7 @@ static void scenario_tcp(void)
 	show("tcp: getpeername", getpeername(c, (struct sockaddr *)&peer, &pl));
 	printf("tcp: peer is the listener: %d\n", peer.sin_port == a.sin_port);
 	/* More than the socket buffers hold: the sender blocks until the server reads. */
-	writer((void *)(intptr_t)dup(c));  /* closes the duplicate; c stays open */
+	writer((void *)(intptr_t)dup(c)); /* closes the duplicate; c stays open */
 	show("tcp: shutdown write", shutdown(c, SHUT_WR));
 	char reply[32] = "";
 	show("tcp: reply length", recv(c, reply, sizeof(reply) - 1, MSG_WAITALL));
@@ -431,7 +458,7 @@ static void scenario_select(void)
 	sigemptyset(&mask);
 	show("pselect: writable", pselect(p[1] + 1, NULL, &w, NULL, &zero, &mask));
 	FD_ZERO(&r);
-	FD_SET(60, &r);  /* below 64: inside Linux's smallest descriptor table, so looked at */
+	FD_SET(60, &r); /* below 64: inside Linux's smallest descriptor table, so looked at */
 	show("select: unopened descriptor", select(61, &r, NULL, NULL, &tv));
 	show("select: nfds -1", select(-1, NULL, NULL, NULL, &tv));
 	struct timeval neg = { 0, -1 };
@@ -493,7 +520,8 @@ static void scenario_ifioctl(void)
 	char buf[4096];
 	struct ifconf ifc = { .ifc_len = sizeof(buf), .ifc_buf = buf };
 	show("ifioctl: SIOCGIFCONF", ioctl(s, SIOCGIFCONF, &ifc));
-	for (int off = 0; off + (int)sizeof(struct ifreq) <= ifc.ifc_len; off += sizeof(struct ifreq)) {
+	for (int off = 0; off + (int)sizeof(struct ifreq) <= ifc.ifc_len;
+	     off += sizeof(struct ifreq)) {
 		struct ifreq *q = (struct ifreq *)(buf + off);
 		printf("ifioctl: %s %s\n", q->ifr_name,
 		       inet_ntoa(((struct sockaddr_in *)&q->ifr_addr)->sin_addr));
@@ -512,7 +540,8 @@ static void scenario_ifioctl(void)
 	printf("ifioctl: hw family %d\n", q.ifr_hwaddr.sa_family);
 	show("ifioctl: SIOCGIFADDR lo", ioctl(s, SIOCGIFADDR, &q));
 	show("ifioctl: SIOCGIFNETMASK lo", ioctl(s, SIOCGIFNETMASK, &q));
-	printf("ifioctl: netmask %s\n", inet_ntoa(((struct sockaddr_in *)&q.ifr_netmask)->sin_addr));
+	printf("ifioctl: netmask %s\n",
+	       inet_ntoa(((struct sockaddr_in *)&q.ifr_netmask)->sin_addr));
 	memset(&q, 0, sizeof(q));
 	q.ifr_ifindex = index;
 	show("ifioctl: SIOCGIFNAME", ioctl(s, SIOCGIFNAME, &q));
@@ -577,22 +606,35 @@ int main(int argc, char **argv)
 		show("sigpipe: write returned", write(p[1], "x", 1));
 		return 0;
 	}
-	signal(SIGPIPE, SIG_IGN);  /* the scenarios check EPIPE */
+	signal(SIGPIPE, SIG_IGN); /* the scenarios check EPIPE */
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
-		if (!strcmp(s, "pipe")) scenario_pipe();
-		else if (!strcmp(s, "socketpair")) scenario_socketpair();
-		else if (!strcmp(s, "dgram")) scenario_dgram();
-		else if (!strcmp(s, "poll")) scenario_poll();
-		else if (!strcmp(s, "epoll")) scenario_epoll();
-		else if (!strcmp(s, "eventfd")) scenario_eventfd();
-		else if (!strcmp(s, "dup")) scenario_dup();
-		else if (!strcmp(s, "errors")) scenario_errors();
-		else if (!strcmp(s, "tcp")) scenario_tcp();
-		else if (!strcmp(s, "select")) scenario_select();
-		else if (!strcmp(s, "mmsg")) scenario_mmsg();
-		else if (!strcmp(s, "ifioctl")) scenario_ifioctl();
-		else if (!strcmp(s, "netlink")) scenario_netlink();
+		if (!strcmp(s, "pipe"))
+			scenario_pipe();
+		else if (!strcmp(s, "socketpair"))
+			scenario_socketpair();
+		else if (!strcmp(s, "dgram"))
+			scenario_dgram();
+		else if (!strcmp(s, "poll"))
+			scenario_poll();
+		else if (!strcmp(s, "epoll"))
+			scenario_epoll();
+		else if (!strcmp(s, "eventfd"))
+			scenario_eventfd();
+		else if (!strcmp(s, "dup"))
+			scenario_dup();
+		else if (!strcmp(s, "errors"))
+			scenario_errors();
+		else if (!strcmp(s, "tcp"))
+			scenario_tcp();
+		else if (!strcmp(s, "select"))
+			scenario_select();
+		else if (!strcmp(s, "mmsg"))
+			scenario_mmsg();
+		else if (!strcmp(s, "ifioctl"))
+			scenario_ifioctl();
+		else if (!strcmp(s, "netlink"))
+			scenario_netlink();
 		else if (!strcmp(s, "inherit")) {
 			/* Started with descriptor 3 open on a file (hvmm --inherit-fd 3). */
 			char buf[64] = "";
