@@ -66,8 +66,8 @@ static int add_range(int lo, int hi, const struct cpulist_rules *r, uint64_t *se
 	return 0;
 }
 
-int cpulist_scan(const char *s, const struct cpulist_rules *r, int *cpus, size_t max,
-		 char *why, size_t whylen)
+int cpulist_scan(const char *s, const struct cpulist_rules *r, int *cpus, size_t max, char *why,
+		 size_t whylen)
 {
 	uint64_t seen[(CPULIST_MAX_CPU + 1) / 64] = { 0 };
 	int max_cpu = r->max_cpu < CPULIST_MAX_CPU ? r->max_cpu : CPULIST_MAX_CPU;
@@ -127,7 +127,7 @@ int cpulist_parse(const char *s, int *cpus, size_t max, char *err, size_t errlen
 		if (s && *s)
 			snprintf(err, errlen, "bad CPU list '%s': %s", s, why);
 		else
-			snprintf(err, errlen, "%s", why);  /* "missing/empty CPU list" says it all */
+			snprintf(err, errlen, "%s", why); /* "missing/empty CPU list" says it all */
 	}
 	return n;
 }
@@ -145,7 +145,8 @@ char *cpulist_format(const int *cpus, size_t n, char *buf, size_t buflen)
 		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
 			j++;
 		if (j > i)
-			w = snprintf(buf + used, buflen - used, "%s%d-%d", i ? "," : "", cpus[i], cpus[j]);
+			w = snprintf(buf + used, buflen - used, "%s%d-%d", i ? "," : "", cpus[i],
+				     cpus[j]);
 		else
 			w = snprintf(buf + used, buflen - used, "%s%d", i ? "," : "", cpus[i]);
 		if (w < 0 || (size_t)w >= buflen - used)

@@ -12,9 +12,9 @@
 
 /* What a caller accepts beyond the syntax itself. */
 struct cpulist_rules {
-	int max_cpu;            /* highest CPU number accepted, at most CPULIST_MAX_CPU */
-	bool empty_ok;          /* "" is the empty list (sysfs and cgroup files can be empty) */
-	bool repeats_ok;        /* a CPU named again is skipped rather than refused */
+	int max_cpu;		/* highest CPU number accepted, at most CPULIST_MAX_CPU */
+	bool empty_ok;		/* "" is the empty list (sysfs and cgroup files can be empty) */
+	bool repeats_ok;	/* a CPU named again is skipped rather than refused */
 	bool trailing_space_ok; /* whitespace at the end is ignored (the newline of a file) */
 };
 
@@ -23,8 +23,8 @@ struct cpulist_rules {
  * elements, reversed or malformed ranges and numbers above rules->max_cpu. Returns the
  * count, or -1 with the reason (not repeating s) in why.
  */
-int cpulist_scan(const char *s, const struct cpulist_rules *rules, int *cpus, size_t max,
-		 char *why, size_t whylen);
+int cpulist_scan(const char *s, const struct cpulist_rules *rules, int *cpus, size_t max, char *why,
+		 size_t whylen);
 
 /*
  * hvmm's rules: no empty list, no CPU named twice, CPUs 0-CPULIST_MAX_CPU. Returns the

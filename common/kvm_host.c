@@ -31,12 +31,13 @@ enum kvm_host_kind kvm_host_probe(const char *root, char *why, size_t whylen)
 		int err = errno;
 		/* A kvm_pvm that found itself inside another PVM guest loads but registers no
 		 * device: name that, since "no such file" alone sends people looking for udev. */
-		const char *hint = err == ENOENT && module_loaded(root, "kvm_pvm") &&
-					   !module_loaded(root, "kvm_intel") &&
-					   !module_loaded(root, "kvm_amd")
-				   ? " (kvm_pvm is loaded but registered no device: this host is "
-				     "probably itself a PVM guest, where kvm_pvm does not bind)"
-				   : "";
+		const char *hint =
+			err == ENOENT && module_loaded(root, "kvm_pvm") &&
+					!module_loaded(root, "kvm_intel") &&
+					!module_loaded(root, "kvm_amd")
+				? " (kvm_pvm is loaded but registered no device: this host is "
+				  "probably itself a PVM guest, where kvm_pvm does not bind)"
+				: "";
 		if (why && whylen)
 			snprintf(why, whylen, "cannot open %s: %s%s", dev, strerror(err), hint);
 		return KVM_HOST_NONE;

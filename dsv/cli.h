@@ -8,23 +8,23 @@
 
 /* Exit codes (documented in docs/api.md and dsv --help). */
 enum {
-    EXIT_OK = 0,
-    EXIT_API = 1,        /* dsvd refused the request (4xx other than below) or failed (5xx) */
-    EXIT_USAGE = 2,      /* bad command line */
-    EXIT_UNREACHABLE = 3,/* dsvd not running / socket not accessible */
-    EXIT_CONFLICT = 4,   /* 409: does not fit (admission), duplicate name, partition state */
-    EXIT_NOT_FOUND = 5,  /* 404: no such VM */
+	EXIT_OK = 0,
+	EXIT_API = 1,	      /* dsvd refused the request (4xx other than below) or failed (5xx) */
+	EXIT_USAGE = 2,	      /* bad command line */
+	EXIT_UNREACHABLE = 3, /* dsvd not running / socket not accessible */
+	EXIT_CONFLICT = 4,    /* 409: does not fit (admission), duplicate name, partition state */
+	EXIT_NOT_FOUND = 5,   /* 404: no such VM */
 };
 
 struct cli {
-    const char *socket;
-    bool json;
+	const char *socket;
+	bool json;
 };
 
 /* Sends a request; on 2xx stores the parsed JSON (or NULL for text) and the raw text.
  * Prints the error and returns the exit code otherwise. */
-int cli_call(const struct cli *c, const char *method, const char *path, json_t *body,
-             json_t **out, char **text);
+int cli_call(const struct cli *c, const char *method, const char *path, json_t *body, json_t **out,
+	     char **text);
 /* "64M", "2G", "512" (MiB), "1048576K" -> MiB. Returns -1 on a bad or non-MiB-multiple size. */
 int parse_size_mib(const char *s, uint64_t *mib);
 /* Makes a path absolute (for paths the agent opens). Returns a malloc'd string. */
@@ -52,8 +52,8 @@ void print_from_to(const char *what, const json_t *ch);
 int cmd_node_repartition(const struct cli *c, int argc, char **argv);
 /* The partition flags of dsv node partition and repartition into req. EXIT_OK, EXIT_USAGE, or
  * -1 after printing usage for --help. with_ratio: --overcommit-ratio is accepted. */
-int parse_partition_flags(int argc, char **argv, const char *usage, bool with_ratio,
-                          json_t *req, bool *dry);
+int parse_partition_flags(int argc, char **argv, const char *usage, bool with_ratio, json_t *req,
+			  bool *dry);
 int cmd_node_slurm_conf(const struct cli *c, int argc, char **argv);
 int cmd_vm(const struct cli *c, int argc, char **argv);
 int cmd_run(const struct cli *c, int argc, char **argv);

@@ -17,10 +17,10 @@
 #define AGENT_CONSOLE_MAX_KIB_MAX (1024 * 1024)
 
 struct agent_config {
-    char share_roots[AGENT_SHARE_ROOTS_MAX][PATH_MAX]; /* resolved with realpath */
-    unsigned n_share_roots;
-    bool has_share_roots;  /* absent: any directory the default refusals leave */
-    uint64_t console_max_kib;
+	char share_roots[AGENT_SHARE_ROOTS_MAX][PATH_MAX]; /* resolved with realpath */
+	unsigned n_share_roots;
+	bool has_share_roots; /* absent: any directory the default refusals leave */
+	uint64_t console_max_kib;
 };
 
 /* The node.json keys that belong here; node_config_load skips them. NULL-terminated. */

@@ -15,23 +15,24 @@
 #define API_VERSION_PREFIX "/v1"
 
 struct api_request {
-    const char *method, *path; /* path without the query string */
-    const char *body;
-    size_t body_len;
-    /* a query argument by name, or NULL (may be left NULL: no arguments) */
-    const char *(*arg)(void *ctx, const char *name);
-    void *arg_ctx;
-    const char *last_event_id; /* the Last-Event-ID header of a resuming event stream, or NULL */
+	const char *method, *path; /* path without the query string */
+	const char *body;
+	size_t body_len;
+	/* a query argument by name, or NULL (may be left NULL: no arguments) */
+	const char *(*arg)(void *ctx, const char *name);
+	void *arg_ctx;
+	const char
+		*last_event_id; /* the Last-Event-ID header of a resuming event stream, or NULL */
 };
 
 struct api_response {
-    int status;
-    char *body; /* malloc'd */
-    size_t body_len; /* 0: strlen(body) */
-    const char *content_type;
-    const char *allow; /* for 405 */
-    bool events_stream; /* GET /events: the HTTP layer streams the event log instead, */
-    uint64_t events_from; /* from this event on (0: from now) */
+	int status;
+	char *body;	 /* malloc'd */
+	size_t body_len; /* 0: strlen(body) */
+	const char *content_type;
+	const char *allow;    /* for 405 */
+	bool events_stream;   /* GET /events: the HTTP layer streams the event log instead, */
+	uint64_t events_from; /* from this event on (0: from now) */
 };
 
 /* Serializes requests with the agent's own periodic work (api_tick): libmicrohttpd serves
@@ -39,7 +40,7 @@ struct api_response {
 void api_handle_request(struct agent *a, const struct api_request *q, struct api_response *r);
 /* The same without query arguments. */
 void api_handle(struct agent *a, const char *method, const char *path, const char *body,
-                size_t body_len, struct api_response *r);
+		size_t body_len, struct api_response *r);
 /* Sets an error response: {"error": message, "field": field}. */
 /* What the agent does between requests: notice VM exits, tell the event log. */
 void api_tick(struct agent *a);

@@ -5,13 +5,13 @@
 #include <stddef.h>
 
 struct api_error {
-    int status;
-    char field[64];
-    char message[512];
+	int status;
+	char field[64];
+	char message[512];
 };
 
 /* Fills err and returns -1, so callers can write `return api_fail(...)`. */
 int api_fail(struct api_error *err, int status, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 #endif

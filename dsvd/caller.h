@@ -10,11 +10,11 @@
 #define CALLER_GROUPS_MAX 256
 
 struct caller {
-    uid_t uid;
-    gid_t gid;
-    gid_t groups[CALLER_GROUPS_MAX]; /* supplementary groups */
-    size_t ngroups;
-    pid_t pid;                       /* for messages only: it may be gone or reused */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[CALLER_GROUPS_MAX]; /* supplementary groups */
+	size_t ngroups;
+	pid_t pid; /* for messages only: it may be gone or reused */
 };
 
 /* dsvd's own credentials (requests made in-process, e.g. by the unit tests). */

@@ -15,10 +15,10 @@
 /* Opens path as who; it must be a regular file of at most max bytes; copies it into dest_fd.
  * Errors name field: 403 when the caller may not read it, 400 otherwise. */
 int caller_copy_file(const struct caller *who, const char *path, int dest_fd, uint64_t max,
-                     const char *field, struct api_error *err);
+		     const char *field, struct api_error *err);
 /* Opens directory path as who and returns in out what the kernel resolved it to (symlinks and
  * ".." gone). */
 int caller_resolve_dir(const struct caller *who, const char *path, char *out, size_t outlen,
-                       const char *field, struct api_error *err);
+		       const char *field, struct api_error *err);
 
 #endif

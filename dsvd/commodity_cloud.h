@@ -17,13 +17,13 @@
 #define CLOUD_SHUTDOWN_TIMEOUT_MAX_S 3600
 
 struct cloud_ctx {
-    struct commodity_conn *virt;
-    const char *state_dir;
-    const char *host_root;         /* "" for the real host (kvm_host.h) */
-    const struct caller *caller;
-    struct commodity_pool pool;
-    const struct vm *vms;          /* the VMs already placed */
-    struct operator_limits limits; /* what an operator's XML must not touch */
+	struct commodity_conn *virt;
+	const char *state_dir;
+	const char *host_root; /* "" for the real host (kvm_host.h) */
+	const struct caller *caller;
+	struct commodity_pool pool;
+	const struct vm *vms;	       /* the VMs already placed */
+	struct operator_limits limits; /* what an operator's XML must not touch */
 };
 
 bool commodity_is_cloud(const struct vm *vm);
@@ -39,7 +39,7 @@ void commodity_cloud_ended(struct vm *vm);
 /* ACPI power button, then destroy when the guest is still running after timeout_s (checked
  * whenever dsvd reconciles). */
 int commodity_cloud_shutdown(struct commodity_conn *virt, struct vm *vm, unsigned timeout_s,
-                             struct api_error *err);
+			     struct api_error *err);
 int commodity_cloud_reboot(struct commodity_conn *virt, struct vm *vm, struct api_error *err);
 /* Destroys a domain whose shutdown deadline passed. Returns 1 when it did. */
 int commodity_cloud_tick(struct commodity_conn *virt, struct vm *vm);

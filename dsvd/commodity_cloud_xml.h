@@ -12,8 +12,8 @@
 
 /* The domain of an image VM, without placement. network NULL: no NIC; with_seed: the seed. */
 xmlDocPtr cloud_image_domain(const struct vm *vm, const char *virt_type,
-                             const struct image_files *f, const struct image_info *info,
-                             const char *network, bool with_seed);
+			     const struct image_files *f, const struct image_info *info,
+			     const char *network, bool with_seed);
 /* Sets what placement needs and replaces what the XML said about it: the name (vm->domain),
  * the vCPU count, <vcpu cpuset>, vcpupin/emulatorpin within vm->cpus (pin[i] for vCPU i), the
  * CPU quota and the memory size. Returns 0, or -1 when out of memory. */

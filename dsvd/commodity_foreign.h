@@ -12,6 +12,6 @@
 /* A JSON array: {domain, owner ("dsvd" with vm, or "foreign"), state, persistent, vcpus,
  * mem_mib, cpu_seconds, cpus (where its vCPUs may run)}. NULL with a 503 without libvirt. */
 json_t *commodity_domains_json(struct commodity_conn *virt, const struct vm *vms,
-                               struct api_error *err);
+			       struct api_error *err);
 
 #endif

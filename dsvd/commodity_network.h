@@ -15,6 +15,6 @@ const char *network_own_xml(void);
 /* name NULL: dsvd's own, created or started when needed. A named one must exist (400) and be
  * active (409). out gets the name to use. */
 int network_resolve(virConnectPtr conn, const char *name, char *out, size_t len,
-                    struct api_error *err);
+		    struct api_error *err);
 
 #endif

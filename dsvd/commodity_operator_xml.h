@@ -12,18 +12,18 @@
 #include "cpuset_bits.h"
 
 struct operator_limits {
-    struct cpu_bits hpc_cpus;  /* empty when the node is not partitioned */
-    bool hpc_hugepages;        /* the HPC partition holds a hugepage pool */
+	struct cpu_bits hpc_cpus; /* empty when the node is not partitioned */
+	bool hpc_hugepages;	  /* the HPC partition holds a hugepage pool */
 };
 
 struct operator_domain {
-    xmlDocPtr doc;
-    unsigned vcpus;
-    uint64_t mem_mib;
+	xmlDocPtr doc;
+	unsigned vcpus;
+	uint64_t mem_mib;
 };
 
 /* 400 on field domain_xml naming what is wrong; on success d->doc is the caller's to free. */
-int operator_xml_read(const char *xml, const struct operator_limits *lim,
-                      struct operator_domain *d, struct api_error *err);
+int operator_xml_read(const char *xml, const struct operator_limits *lim, struct operator_domain *d,
+		      struct api_error *err);
 
 #endif

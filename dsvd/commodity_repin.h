@@ -11,6 +11,6 @@
 /* The emulator threads get all of cpus; a vCPU keeps the part of its pinning inside cpus, and
  * one pinned only outside them moves to a CPU of cpus (spread by vCPU number). Sets vm->cpus. */
 int commodity_repin(struct commodity_conn *c, struct vm *vm, const struct cpu_bits *cpus,
-                    struct api_error *err);
+		    struct api_error *err);
 
 #endif

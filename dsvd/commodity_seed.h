@@ -12,6 +12,6 @@ void seed_default_meta_data(const char *vm_name, char *out, size_t len);
 /* Writes the seed image to seed_path (nothing is left behind on failure). meta_data NULL: the
  * default. */
 int seed_build(const char *seed_path, const char *vm_name, const char *user_data,
-               const char *meta_data, struct api_error *err);
+	       const char *meta_data, struct api_error *err);
 
 #endif

@@ -9,7 +9,7 @@
 #define CPUSET_MAX_CPUS 1024
 
 struct cpu_bits {
-    uint64_t w[CPUSET_MAX_CPUS / 64];
+	uint64_t w[CPUSET_MAX_CPUS / 64];
 };
 
 void cpu_bits_clear(struct cpu_bits *s);

@@ -12,6 +12,6 @@
 /* first_seq: the first event to send (0: only events from now on). NULL when out of memory.
  * The daemon needs MHD_ALLOW_SUSPEND_RESUME. */
 struct MHD_Response *events_stream_response(struct MHD_Connection *c, struct event_log *log,
-                                            uint64_t first_seq);
+					    uint64_t first_seq);
 
 #endif

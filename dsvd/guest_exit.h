@@ -3,10 +3,10 @@
 #define DSVD_GUEST_EXIT_H
 
 enum guest_exit_seen {
-    GUEST_EXIT_STATUS,    /* the log ends with the line: *status is the guest's exit status */
-    GUEST_EXIT_NO_STATUS, /* the guest announced its status but never gave it: QEMU was
+	GUEST_EXIT_STATUS,    /* the log ends with the line: *status is the guest's exit status */
+	GUEST_EXIT_NO_STATUS, /* the guest announced its status but never gave it: QEMU was
                            * killed or crashed */
-    GUEST_EXIT_NO_LOG,    /* no announcement (not the lwk, or no log): nothing to tell */
+	GUEST_EXIT_NO_LOG,    /* no announcement (not the lwk, or no log): nothing to tell */
 };
 
 /*

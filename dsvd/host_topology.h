@@ -12,22 +12,22 @@
 #define HOST_MAX_NODES 64
 
 struct host_node {
-    unsigned id;
-    struct cpu_bits cpus;
-    uint64_t mem_total_kb;
+	unsigned id;
+	struct cpu_bits cpus;
+	uint64_t mem_total_kb;
 };
 
 struct host_topology {
-    struct cpu_bits online;
-    struct host_node nodes[HOST_MAX_NODES];
-    unsigned nr_nodes;
-    uint64_t hugepage_kb; /* default hugepage size */
+	struct cpu_bits online;
+	struct host_node nodes[HOST_MAX_NODES];
+	unsigned nr_nodes;
+	uint64_t hugepage_kb; /* default hugepage size */
 };
 
 int host_topology_read(const struct hostfs *fs, struct host_topology *t, char *err, size_t errlen);
 /* The set of node ids whose CPUs intersect cpus, as a cpu_bits used as a node bitmap. */
 void host_topology_nodes_of(const struct host_topology *t, const struct cpu_bits *cpus,
-                            struct cpu_bits *nodes);
+			    struct cpu_bits *nodes);
 const struct host_node *host_topology_node(const struct host_topology *t, unsigned id);
 
 #endif

@@ -12,10 +12,10 @@
 #define HPC_ARGV_MAX (VM_ARGV_MAX + 48)
 
 struct hpc_launch {
-    const char *hvmm_path;
-    struct cpu_bits housekeeping; /* where hvmm's own threads go */
-    const struct partition_state *partition; /* active partition (cgroups) */
-    uint64_t console_max_bytes; /* the console file's cap (console_log.h) */
+	const char *hvmm_path;
+	struct cpu_bits housekeeping;		 /* where hvmm's own threads go */
+	const struct partition_state *partition; /* active partition (cgroups) */
+	uint64_t console_max_bytes;		 /* the console file's cap (console_log.h) */
 };
 
 #define HPC_ARGV_BUFS 8
@@ -23,7 +23,7 @@ struct hpc_launch {
 /* Fills argv (pointers into vm and bufs; bufs must outlive argv); ready_fd >= 0 is passed as
  * --ready-fd. Returns argc or -1. */
 int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd,
-                   char *argv[HPC_ARGV_MAX], char bufs[HPC_ARGV_BUFS][1024]);
+		   char *argv[HPC_ARGV_MAX], char bufs[HPC_ARGV_BUFS][1024]);
 /* STATE_DIR/vms/NAME.status, next to the console: hvmm --status-file. */
 void hpc_status_path(const struct vm *vm, char *out, size_t len);
 /* Starts hvmm with the owner's rights (--uid, --gid, --groups when the owner is not the agent's

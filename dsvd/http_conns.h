@@ -15,9 +15,9 @@
 struct http_conn;
 
 struct http_conns {
-    struct http_conn *head, *tail; /* least recently active first */
-    unsigned count;
-    unsigned long evicted;
+	struct http_conn *head, *tail; /* least recently active first */
+	unsigned count;
+	unsigned long evicted;
 };
 
 /* A connection opened (fd: its socket; *ctx: where to keep its record). Evicts as above. */
@@ -29,7 +29,6 @@ void http_conns_activity(struct http_conns *t, void *ctx, bool busy);
 /* The choice, separated for tests: index of the connection to close among n, or -1.
  * uids[i], busy[i] and last[i] (activity time, smaller is older) describe connection i;
  * exclude is the index of the newcomer. */
-int http_conns_victim(const uid_t *uids, const bool *busy, const double *last, int n,
-                      int exclude);
+int http_conns_victim(const uid_t *uids, const bool *busy, const double *last, int n, int exclude);
 
 #endif

@@ -12,11 +12,11 @@
 struct http_server;
 
 struct http_server *http_server_start(struct agent *a, const char *socket_path, char *err,
-                                      size_t errlen);
+				      size_t errlen);
 void http_server_stop(struct http_server *s);
 
 /* The access rule, separated for tests. groups: the peer's supplementary groups. */
 bool peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid_t self,
-                  bool has_group, gid_t group);
+		  bool has_group, gid_t group);
 
 #endif

@@ -16,9 +16,9 @@ int json_only_fields(const json_t *obj, const char *const *allowed, struct api_e
 /* Reads an integer field in [min, max]. *present says whether it was there; a missing required
  * field is an error. */
 int json_get_int_range(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-                       int64_t *out, bool *present, struct api_error *err);
+		       int64_t *out, bool *present, struct api_error *err);
 /* Reads a string field of at most maxlen bytes without NUL bytes. Returns NULL when absent. */
 int json_get_string(const json_t *obj, const char *key, bool required, size_t maxlen,
-                    const char **out, struct api_error *err);
+		    const char **out, struct api_error *err);
 
 #endif

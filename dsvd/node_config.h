@@ -16,15 +16,15 @@
 #define NODE_HPC_MEM_MIB_MAX (64ull * 1024 * 1024) /* 64 TiB */
 
 struct partition_spec {
-    struct cpu_bits hpc_cpus, housekeeping_cpus, commodity_cpus;
-    bool has_hpc_cpus, has_housekeeping_cpus, has_commodity_cpus, has_hpc_mem;
-    uint64_t hpc_mem_mib;
+	struct cpu_bits hpc_cpus, housekeeping_cpus, commodity_cpus;
+	bool has_hpc_cpus, has_housekeeping_cpus, has_commodity_cpus, has_hpc_mem;
+	uint64_t hpc_mem_mib;
 };
 
 struct node_config {
-    struct partition_spec partition;
-    unsigned overcommit_ratio;
-    bool has_overcommit_ratio;
+	struct partition_spec partition;
+	unsigned overcommit_ratio;
+	bool has_overcommit_ratio;
 };
 
 int node_config_parse(const char *text, size_t len, struct node_config *cfg, struct api_error *err);

@@ -15,15 +15,15 @@
 #define NODE_LOCK_PATH "/run/dsv/partition.lock"
 
 struct node_lock {
-    int fd; /* -1: not held */
-    char path[512];
+	int fd; /* -1: not held */
+	char path[512];
 };
 
 /* What the lock file says: the agent that holds (or last held) the partition. pid 0: nothing
  * recorded. */
 struct node_lock_holder {
-    long pid;
-    char state_dir[512];
+	long pid;
+	char state_dir[512];
 };
 
 void node_lock_init(struct node_lock *l, const char *path);

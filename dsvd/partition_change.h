@@ -20,34 +20,34 @@
  * sets. Validated as an apply is (400 naming the field); the HPC CPUs must stay on the
  * partition's NUMA nodes (the hugepages and the HPC cpuset's memory are placed there). */
 int partition_change_resolve(const struct host_topology *t, const struct partition_state *st,
-                             const struct partition_spec *req, struct partition_spec *out,
-                             struct api_error *err);
+			     const struct partition_spec *req, struct partition_spec *out,
+			     struct api_error *err);
 
 /* 409 naming the CPUs and the VMs when the change would touch a running VM: a CPU leaving the
  * HPC set that an HPC VM is pinned to; HPC memory below what HPC VMs hold, or any resize while
  * they map the partition's hugetlbfs (the kernel cannot resize a mounted one); commodity VMs
  * left with none of their CPUs, or beyond next_pool's vCPU or memory capacity. */
 int partition_change_check(const struct partition_state *st, const struct partition_spec *next,
-                           const struct vm *vms, const struct commodity_pool *next_pool,
-                           struct api_error *err);
+			   const struct vm *vms, const struct commodity_pool *next_pool,
+			   struct api_error *err);
 
 /* 409 when a memory change must remount the partition's hugetlbfs and processes in other
  * mount namespaces hold copies of it (a QEMU libvirt started since the apply): the kernel keeps
  * its reservation until they end, so it could not be mounted again at any size. */
 int partition_change_check_remount(const struct partition_ctx *ctx,
-                                   const struct partition_state *st,
-                                   const struct partition_spec *next, struct api_error *err);
+				   const struct partition_state *st,
+				   const struct partition_spec *next, struct api_error *err);
 
 /* What the change would write, changing nothing: {"spec": {from, to}, "hpc_cpus": {add,
  * remove}, "cgroups": [{cgroup, from, to}], "irqs": [{irq, from, to}], "default_smp_affinity",
  * "workqueue_cpumask" ({from, to} or null), "hugepages": {page_kb, nodes: [{node, from, to}]},
  * "hugetlbfs": {path, size_mib: {from, to}} or null}. NULL when the host cannot be read. */
 json_t *partition_change_plan(const struct partition_ctx *ctx, const struct partition_state *st,
-                              const struct partition_spec *next, struct api_error *err);
+			      const struct partition_spec *next, struct api_error *err);
 
 /* Applies a resolved and checked change; on failure every value written is put back. The
  * state (spec, hugepages, journal) is saved after the change. */
 int partition_change_apply(const struct partition_ctx *ctx, struct partition_state *st,
-                           const struct partition_spec *next, struct api_error *err);
+			   const struct partition_spec *next, struct api_error *err);
 
 #endif

@@ -13,6 +13,6 @@
 #include "node_config.h"
 
 json_t *partition_plan(const struct hostfs *fs, const struct host_topology *t,
-                       const struct partition_spec *spec, const char *hugetlbfs_dir);
+		       const struct partition_spec *spec, const char *hugetlbfs_dir);
 
 #endif

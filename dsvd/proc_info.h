@@ -8,11 +8,11 @@
 #include <sys/types.h>
 
 struct proc_stat {
-    char state;                    /* R, S, Z, ... */
-    unsigned long long start_time; /* clock ticks after boot */
-    unsigned long long utime, stime;
-    uint64_t rss_pages;
-    long threads;
+	char state;		       /* R, S, Z, ... */
+	unsigned long long start_time; /* clock ticks after boot */
+	unsigned long long utime, stime;
+	uint64_t rss_pages;
+	long threads;
 };
 
 /* Reads /proc/PID/stat. Returns -1 when the process does not exist. */

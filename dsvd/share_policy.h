@@ -10,6 +10,6 @@
 
 /* real: the resolved share; state_real: the resolved state directory. */
 int share_policy_check(const struct agent_config *c, const char *state_real, const char *real,
-                       struct api_error *err);
+		       struct api_error *err);
 
 #endif

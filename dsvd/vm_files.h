@@ -14,7 +14,7 @@
 /* Fills vm->kernel_copy, initrd_copy, program_copy and share_real for vm->owner. On failure
  * nothing is left behind. */
 int vm_files_stage(const char *state_dir, const char *state_real, const struct agent_config *cfg,
-                   struct vm *vm, struct api_error *err);
+		   struct vm *vm, struct api_error *err);
 /* Removes STATE/vms/NAME.files/ and what is in it. */
 void vm_files_remove(const char *state_dir, const char *name);
 

@@ -13,42 +13,47 @@
 #include "cpuset_bits.h"
 #include "vm_spec.h"
 
-enum vm_state { VM_STARTING, VM_RUNNING, VM_EXITED, VM_FAILED };
+enum vm_state {
+	VM_STARTING,
+	VM_RUNNING,
+	VM_EXITED,
+	VM_FAILED
+};
 
 /* What only an HPC VM has: its hvmm process. */
 struct vm_hpc {
-    pid_t pid;             /* the hvmm process */
-    unsigned long long start_time; /* with pid, its identity across a restart of the agent */
-    bool is_child;         /* started by this agent instance (reaped with waitpid) */
-    /* hvmm's launch report (hvmm --ready-fd) not read yet from launch_fd; not saved: a
+	pid_t pid;		       /* the hvmm process */
+	unsigned long long start_time; /* with pid, its identity across a restart of the agent */
+	bool is_child;		       /* started by this agent instance (reaped with waitpid) */
+	/* hvmm's launch report (hvmm --ready-fd) not read yet from launch_fd; not saved: a
      * restarted agent learns the end from the status file */
-    bool launch_pending;
-    int launch_fd;
-    bool launch_failed;    /* hvmm said it could not start the VM: exit_reason says why */
-    char kernel[512];      /* the image actually booted */
+	bool launch_pending;
+	int launch_fd;
+	bool launch_failed; /* hvmm said it could not start the VM: exit_reason says why */
+	char kernel[512];   /* the image actually booted */
 };
 
 /* What only a commodity VM has: its libvirt domain. */
 struct vm_commodity {
-    char domain[VM_NAME_MAX + 8]; /* libvirt domain name */
-    char initrd_copy[640]; /* the caller's initrd, copied (vm_files.h); "" when not given */
+	char domain[VM_NAME_MAX + 8]; /* libvirt domain name */
+	char initrd_copy[640]; /* the caller's initrd, copied (vm_files.h); "" when not given */
 };
 
 struct vm {
-    struct vm_spec spec;
-    enum vm_state state;
-    struct cpu_bits cpus;  /* hpc: the dedicated CPUs; commodity: the CPUs it is pinned within */
-    int exit_code;         /* -1 while unknown */
-    char exit_reason[160];
-    char console_path[512];
-    time_t created;
-    struct caller owner;    /* who created it: the VM runs with this user's rights */
-    /* what the VMM gets instead of the caller's paths (vm_files.h); "" when not given */
-    char kernel_copy[640], program_copy[640];
-    char share_real[4096];  /* the share as the kernel resolved it for the owner */
-    struct vm_hpc hpc;             /* spec.stack == VM_STACK_HPC */
-    struct vm_commodity commodity; /* spec.stack == VM_STACK_COMMODITY */
-    struct vm *next;
+	struct vm_spec spec;
+	enum vm_state state;
+	struct cpu_bits cpus; /* hpc: the dedicated CPUs; commodity: the CPUs it is pinned within */
+	int exit_code;	      /* -1 while unknown */
+	char exit_reason[160];
+	char console_path[512];
+	time_t created;
+	struct caller owner; /* who created it: the VM runs with this user's rights */
+	/* what the VMM gets instead of the caller's paths (vm_files.h); "" when not given */
+	char kernel_copy[640], program_copy[640];
+	char share_real[4096];	       /* the share as the kernel resolved it for the owner */
+	struct vm_hpc hpc;	       /* spec.stack == VM_STACK_HPC */
+	struct vm_commodity commodity; /* spec.stack == VM_STACK_COMMODITY */
+	struct vm *next;
 };
 
 const char *vm_state_name(enum vm_state s);

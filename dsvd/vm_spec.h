@@ -21,27 +21,30 @@
 #define VM_META_DATA_MAX 4096
 #define VM_DOMAIN_XML_MAX (48 * 1024)
 
-enum vm_stack { VM_STACK_HPC, VM_STACK_COMMODITY };
+enum vm_stack {
+	VM_STACK_HPC,
+	VM_STACK_COMMODITY
+};
 
 struct vm_spec {
-    char name[VM_NAME_MAX + 1];
-    enum vm_stack stack;
-    unsigned vcpus;
-    uint64_t mem_mib;
-    char *kernel;  /* NULL: the default guest */
-    char *initrd;  /* commodity only */
-    char *cmdline;
-    char *share;   /* hpc only */
-    bool net_host; /* hpc only: IP sockets in dsvd's network namespace (hvmm --net host) */
-    char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
-    unsigned argc;
-    unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
-    /* commodity only: an ordinary cloud VM from a disk image (docs/commodity.md) */
-    char *image;      /* qcow2 or raw; the VM runs on a copy-on-write overlay of it */
-    char *network;    /* a libvirt network; NULL: dsvd's own NAT network */
-    char *user_data;  /* cloud-init NoCloud user-data; NULL: no seed */
-    char *meta_data;  /* NULL: instance-id and local-hostname from the name */
-    char *domain_xml; /* an operator's libvirt domain XML; dsvd adds only placement */
+	char name[VM_NAME_MAX + 1];
+	enum vm_stack stack;
+	unsigned vcpus;
+	uint64_t mem_mib;
+	char *kernel; /* NULL: the default guest */
+	char *initrd; /* commodity only */
+	char *cmdline;
+	char *share;   /* hpc only */
+	bool net_host; /* hpc only: IP sockets in dsvd's network namespace (hvmm --net host) */
+	char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
+	unsigned argc;
+	unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
+	/* commodity only: an ordinary cloud VM from a disk image (docs/commodity.md) */
+	char *image;	  /* qcow2 or raw; the VM runs on a copy-on-write overlay of it */
+	char *network;	  /* a libvirt network; NULL: dsvd's own NAT network */
+	char *user_data;  /* cloud-init NoCloud user-data; NULL: no seed */
+	char *meta_data;  /* NULL: instance-id and local-hostname from the name */
+	char *domain_xml; /* an operator's libvirt domain XML; dsvd adds only placement */
 };
 
 const char *vm_stack_name(enum vm_stack s);

@@ -28,7 +28,9 @@ static int open_member_file(const char *dir, int thread, char *err, size_t errle
 		close(dfd);
 		return -1;
 	}
-	file = !thread ? "cgroup.procs" : sf.f_type == CGROUP_SUPER_MAGIC ? "tasks" : "cgroup.threads";
+	file = !thread				 ? "cgroup.procs"
+	       : sf.f_type == CGROUP_SUPER_MAGIC ? "tasks"
+						 : "cgroup.threads";
 	fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
 	close(dfd);
 	if (fd < 0)

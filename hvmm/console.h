@@ -9,12 +9,12 @@
 #include "guest_mem.h"
 
 struct console {
-	int out_fd;                 /* stdout, or the --log file */
+	int out_fd; /* stdout, or the --log file */
 	pthread_mutex_t lock;
 	/* Registered ring (DSV_HC_CONSOLE_RING); data_gpa == 0 when none. */
 	uint64_t ring_gpa;
-	uint32_t ring_size;         /* from the registration, never re-read from the guest */
-	uint64_t bytes;             /* bytes written, for --stats */
+	uint32_t ring_size; /* from the registration, never re-read from the guest */
+	uint64_t bytes;	    /* bytes written, for --stats */
 };
 
 void console_init(struct console *c, int out_fd);

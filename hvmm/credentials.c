@@ -64,8 +64,8 @@ static int check_ids(const struct hvmm_opts *o, char *err, size_t errlen)
 	uid_t ru = (uid_t)-1, eu = (uid_t)-1, su = (uid_t)-1;
 	gid_t rg = (gid_t)-1, eg = (gid_t)-1, sg = (gid_t)-1;
 
-	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg) || ru != o->uid ||
-	    eu != o->uid || su != o->uid || rg != o->gid || eg != o->gid || sg != o->gid) {
+	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg) || ru != o->uid || eu != o->uid ||
+	    su != o->uid || rg != o->gid || eg != o->gid || sg != o->gid) {
 		snprintf(err, errlen, "the user switch did not take: ids %u/%u/%u:%u/%u/%u",
 			 (unsigned)ru, (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg,
 			 (unsigned)sg);

@@ -10,8 +10,8 @@ static int fits(uint64_t a, uint64_t b, uint64_t limit)
 	return a <= limit && b <= limit - a;
 }
 
-static int check_header(const uint8_t *file, size_t len, const Elf64_Ehdr *eh,
-			char *err, size_t errlen)
+static int check_header(const uint8_t *file, size_t len, const Elf64_Ehdr *eh, char *err,
+			size_t errlen)
 {
 	if (len < sizeof(*eh)) {
 		snprintf(err, errlen, "not an ELF file: only %zu bytes", len);
@@ -38,8 +38,10 @@ static int check_header(const uint8_t *file, size_t len, const Elf64_Ehdr *eh,
 		return -1;
 	}
 	if (eh->e_type != ET_EXEC) {
-		snprintf(err, errlen, "not an executable ELF file (type %u): link the kernel "
-			 "non-PIE at fixed addresses", eh->e_type);
+		snprintf(err, errlen,
+			 "not an executable ELF file (type %u): link the kernel "
+			 "non-PIE at fixed addresses",
+			 eh->e_type);
 		return -1;
 	}
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64) {
@@ -54,8 +56,8 @@ static int check_header(const uint8_t *file, size_t len, const Elf64_Ehdr *eh,
 	return 0;
 }
 
-static int check_segment(const Elf64_Phdr *ph, size_t len, uint64_t min_paddr,
-			 uint64_t max_paddr, int idx, char *err, size_t errlen)
+static int check_segment(const Elf64_Phdr *ph, size_t len, uint64_t min_paddr, uint64_t max_paddr,
+			 int idx, char *err, size_t errlen)
 {
 	if (ph->p_memsz == 0 || ph->p_filesz > ph->p_memsz) {
 		snprintf(err, errlen, "segment %d: file size %llu, memory size %llu", idx,
@@ -63,21 +65,23 @@ static int check_segment(const Elf64_Phdr *ph, size_t len, uint64_t min_paddr,
 		return -1;
 	}
 	if (!fits(ph->p_offset, ph->p_filesz, len)) {
-		snprintf(err, errlen, "truncated ELF file: segment %d ends past byte %zu", idx, len);
+		snprintf(err, errlen, "truncated ELF file: segment %d ends past byte %zu", idx,
+			 len);
 		return -1;
 	}
 	if (ph->p_paddr < min_paddr || !fits(ph->p_paddr, ph->p_memsz, max_paddr)) {
 		snprintf(err, errlen,
 			 "segment %d at physical 0x%llx size 0x%llx is outside guest RAM "
-			 "available to the kernel [0x%llx, 0x%llx)", idx,
-			 (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
+			 "available to the kernel [0x%llx, 0x%llx)",
+			 idx, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
 			 (unsigned long long)min_paddr, (unsigned long long)max_paddr);
 		return -1;
 	}
 	if (ph->p_vaddr != ph->p_paddr && ph->p_vaddr != ph->p_paddr + KERNEL_VBASE) {
-		snprintf(err, errlen, "segment %d: virtual 0x%llx is neither its physical address "
-			 "nor in the kernel window (physical + 0x%llx)", idx,
-			 (unsigned long long)ph->p_vaddr, (unsigned long long)KERNEL_VBASE);
+		snprintf(err, errlen,
+			 "segment %d: virtual 0x%llx is neither its physical address "
+			 "nor in the kernel window (physical + 0x%llx)",
+			 idx, (unsigned long long)ph->p_vaddr, (unsigned long long)KERNEL_VBASE);
 		return -1;
 	}
 	return 0;
@@ -121,12 +125,14 @@ int elf_check_kernel(const uint8_t *file, size_t len, uint64_t min_paddr, uint64
 		if (check_segment(&ph, len, min_paddr, max_paddr, i, err, errlen))
 			return -1;
 		s = &img->seg[img->nseg];
-		*s = (struct elf_segment){ ph.p_paddr, ph.p_vaddr, ph.p_filesz, ph.p_memsz, ph.p_flags };
+		*s = (struct elf_segment){ ph.p_paddr, ph.p_vaddr, ph.p_filesz, ph.p_memsz,
+					   ph.p_flags };
 		s->flags = ph.p_flags;
 		for (int j = 0; j < img->nseg; j++) {
 			if (overlaps(s, &img->seg[j])) {
-				snprintf(err, errlen, "segments %d and %d overlap at physical 0x%llx",
-					 j, img->nseg, (unsigned long long)s->paddr);
+				snprintf(err, errlen,
+					 "segments %d and %d overlap at physical 0x%llx", j,
+					 img->nseg, (unsigned long long)s->paddr);
 				return -1;
 			}
 		}
@@ -144,7 +150,8 @@ int elf_check_kernel(const uint8_t *file, size_t len, uint64_t min_paddr, uint64
 		return -1;
 	}
 	if (!entry_ok) {
-		snprintf(err, errlen, "entry point 0x%llx is not inside a loaded executable segment",
+		snprintf(err, errlen,
+			 "entry point 0x%llx is not inside a loaded executable segment",
 			 (unsigned long long)eh.e_entry);
 		return -1;
 	}

@@ -10,13 +10,13 @@
 
 struct elf_segment {
 	uint64_t paddr, vaddr, filesz, memsz;
-	uint32_t flags;  /* PF_R | PF_W | PF_X */
+	uint32_t flags; /* PF_R | PF_W | PF_X */
 };
 
 struct elf_image {
-	uint64_t entry;      /* virtual, as in e_entry */
-	uint64_t phys_lo;    /* lowest loaded physical address */
-	uint64_t phys_hi;    /* one past the highest */
+	uint64_t entry;	  /* virtual, as in e_entry */
+	uint64_t phys_lo; /* lowest loaded physical address */
+	uint64_t phys_hi; /* one past the highest */
 	int nseg;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
 };

@@ -25,8 +25,8 @@ int fileio_inherit(struct fileio *fio, int fd, char *err, size_t errlen);
 struct fileio_view_spec {
 	int nvcpus;
 	uint64_t mem_bytes;
-	const char *name;  /* the program's name (its comm), or NULL */
-	int net_host;      /* --net host: the network namespace's interfaces too */
+	const char *name; /* the program's name (its comm), or NULL */
+	int net_host;	  /* --net host: the network namespace's interfaces too */
 };
 /* Writes the view into a private directory under $TMPDIR (or /tmp), removed by
  * fileio_destroy; the guest's /proc and /sys then resolve there. Returns 0 or -errno with

@@ -35,7 +35,7 @@ static void file_free(struct fio_file *f)
 
 struct fio_file *fio_get(struct fileio *fio, uint64_t fd64)
 {
-	uint32_t fd = (uint32_t)fd64;  /* Linux takes an unsigned int fd */
+	uint32_t fd = (uint32_t)fd64; /* Linux takes an unsigned int fd */
 	struct fio_file *f = NULL;
 	if (fd >= DSV_MAX_FILES)
 		return NULL;
@@ -55,7 +55,7 @@ struct fio_file *fio_get_dir(struct fileio *fio, uint64_t dirfd, int *err)
 			*err = -EBADF;
 		return f;
 	}
-	if (fio->root_fd < 0) {  /* set once at create: no lock needed to read it */
+	if (fio->root_fd < 0) { /* set once at create: no lock needed to read it */
 		*err = -EACCES;
 		return NULL;
 	}
@@ -74,7 +74,7 @@ void fio_put(struct fileio *fio, struct fio_file *f)
 	int last = --f->refs == 0;
 	pthread_mutex_unlock(&fio->lock);
 	if (last)
-		file_free(f);  /* close outside the lock: it may block */
+		file_free(f); /* close outside the lock: it may block */
 }
 
 int fio_reserve(struct fileio *fio, unsigned min)
@@ -120,8 +120,7 @@ struct fio_file *fio_file_detach(struct fileio *fio, int fd)
 	return f;
 }
 
-int64_t fio_install_file(struct fileio *fio, int slot, int fd, char *rel, int in_share,
-			 int cloexec)
+int64_t fio_install_file(struct fileio *fio, int slot, int fd, char *rel, int in_share, int cloexec)
 {
 	struct fio_file *f = fio_file_new(fd, rel, in_share);
 	if (!f) {
@@ -198,8 +197,10 @@ static int setup_share(struct fileio *fio, const char *share_dir, char *err, siz
 		return -e;
 	}
 	if (!strcmp(real, "/")) {
-		snprintf(err, errlen, "--share %s: the share cannot be / (it would expose the "
-			 "whole host file system)", share_dir);
+		snprintf(err, errlen,
+			 "--share %s: the share cannot be / (it would expose the "
+			 "whole host file system)",
+			 share_dir);
 		free(real);
 		return -EPERM;
 	}
@@ -214,8 +215,10 @@ static int setup_share(struct fileio *fio, const char *share_dir, char *err, siz
 	 * system) user, which is the VM's user under --uid, whether it may list and enter it. */
 	if (syscall(SYS_faccessat2, fio->root_fd, "", R_OK | X_OK, AT_EMPTY_PATH | AT_EACCESS)) {
 		int e = errno;
-		snprintf(err, errlen, "--share %s: %s (the share must be readable and searchable "
-			 "by the user the VM runs as)", share_dir, strerror(e));
+		snprintf(err, errlen,
+			 "--share %s: %s (the share must be readable and searchable "
+			 "by the user the VM runs as)",
+			 share_dir, strerror(e));
 		return -e;
 	}
 	int cfd = fcntl(fio->root_fd, F_DUPFD_CLOEXEC, 3);
@@ -248,7 +251,7 @@ int fileio_create(struct fileio **out, const char *share_dir, char *err, size_t 
 	for (int i = 0; i < 3; i++) {
 		int fd = fcntl(i, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
-			continue;  /* hvmm started with it closed: so is the guest's */
+			continue; /* hvmm started with it closed: so is the guest's */
 		fio->slots[i].file = fio_file_new(fd, NULL, 0);
 		if (!fio->slots[i].file) {
 			close(fd);

@@ -48,7 +48,7 @@ int64_t fio_dup3(const struct fio_call *c)
 	if (!f) {
 		r = -EBADF;
 	} else if (fio->slots[newfd].reserved) {
-		r = -EBUSY;  /* an open is filling it: Linux says EBUSY too */
+		r = -EBUSY; /* an open is filling it: Linux says EBUSY too */
 	} else {
 		prev = fio->slots[newfd].file;
 		f->refs++;

@@ -15,28 +15,28 @@
  * out from under a blocking read, and the host number cannot be reused meanwhile.
  */
 struct fio_file {
-	int fd;          /* host fd, always O_CLOEXEC */
-	int refs;        /* under fio->lock */
-	char *rel;       /* directories: share-relative path at open time ("" = root), or NULL */
-	int in_share;    /* opened beneath the share; only such files serve as a dirfd */
+	int fd;	      /* host fd, always O_CLOEXEC */
+	int refs;     /* under fio->lock */
+	char *rel;    /* directories: share-relative path at open time ("" = root), or NULL */
+	int in_share; /* opened beneath the share; only such files serve as a dirfd */
 };
 
 struct fio_slot {
-	struct fio_file *file;  /* NULL: free */
-	uint8_t reserved;       /* taken by an open in progress */
-	uint8_t cloexec;        /* guest's FD_CLOEXEC; nothing execs, but F_GETFD reports it */
+	struct fio_file *file; /* NULL: free */
+	uint8_t reserved;      /* taken by an open in progress */
+	uint8_t cloexec;       /* guest's FD_CLOEXEC; nothing execs, but F_GETFD reports it */
 };
 
 struct fileio {
 	pthread_mutex_t lock;
-	int root_fd;              /* O_PATH|O_DIRECTORY of the share, -1 without --share */
-	char *root;               /* realpath of the share (never "/"), no trailing '/' */
-	struct fio_file *cwd;     /* NULL without --share */
+	int root_fd;	      /* O_PATH|O_DIRECTORY of the share, -1 without --share */
+	char *root;	      /* realpath of the share (never "/"), no trailing '/' */
+	struct fio_file *cwd; /* NULL without --share */
 	struct fio_slot slots[DSV_MAX_FILES];
-	int net_host;             /* --net host: AF_INET/AF_INET6 and abstract AF_UNIX names */
-	int view_fd;              /* O_PATH of the /proc and /sys tree (fileio_view.c), or -1 */
-	int view_parent_fd;       /* the directory holding it, for its removal */
-	char *view_name;          /* its name there */
+	int net_host;	    /* --net host: AF_INET/AF_INET6 and abstract AF_UNIX names */
+	int view_fd;	    /* O_PATH of the /proc and /sys tree (fileio_view.c), or -1 */
+	int view_parent_fd; /* the directory holding it, for its removal */
+	char *view_name;    /* its name there */
 };
 
 /*
@@ -46,11 +46,11 @@ struct fileio {
 #define FIO_MODE_OK 0777u
 
 /* fileio.c: descriptor table. */
-struct fio_file *fio_file_new(int fd, char *rel, int in_share); /* takes rel */
-struct fio_file *fio_get(struct fileio *fio, uint64_t fd);   /* NULL: not open */
+struct fio_file *fio_file_new(int fd, char *rel, int in_share);		    /* takes rel */
+struct fio_file *fio_get(struct fileio *fio, uint64_t fd);		    /* NULL: not open */
 struct fio_file *fio_get_dir(struct fileio *fio, uint64_t dirfd, int *err); /* AT_FDCWD ok */
 void fio_put(struct fileio *fio, struct fio_file *f);
-int fio_reserve(struct fileio *fio, unsigned min);            /* slot or -EMFILE */
+int fio_reserve(struct fileio *fio, unsigned min); /* slot or -EMFILE */
 void fio_install(struct fileio *fio, int slot, struct fio_file *f, int cloexec);
 void fio_unreserve(struct fileio *fio, int slot);
 /* Wraps fd (taking rel) into reserved slot; on failure closes fd and frees the slot. */
@@ -69,7 +69,7 @@ int64_t fio_pair_to_guest(const struct fio_call *c, uint64_t gpa, const int host
 
 /* fileio_sockaddr.c: network policy and socket addresses. */
 struct sockaddr_storage;
-int fio_family_allowed(const struct fileio *fio, int family);  /* 0 or -EAFNOSUPPORT */
+int fio_family_allowed(const struct fileio *fio, int family); /* 0 or -EAFNOSUPPORT */
 /* Copies a guest address (len bytes) and checks it against the network policy. */
 int64_t fio_addr_in(const struct fio_call *c, uint64_t gpa, uint64_t len,
 		    struct sockaddr_storage *ss);
@@ -85,10 +85,13 @@ void fio_addr_out(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uint32_
  * range touches nothing and is always valid, like Linux. */
 void *fio_gbuf(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 int64_t fio_put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len);
-static inline int64_t fio_res(long r) { return r < 0 ? -errno : r; }
+static inline int64_t fio_res(long r)
+{
+	return r < 0 ? -errno : r;
+}
 
 /* fileio_view.c: the synthetic /proc and /sys. */
-int fio_in_view(const struct fileio *fio, const char *path);  /* absolute, below /proc or /sys */
+int fio_in_view(const struct fileio *fio, const char *path); /* absolute, below /proc or /sys */
 int fio_view_open(struct fileio *fio, const char *path, uint64_t flags); /* fd or -errno */
 void fio_view_remove(struct fileio *fio);
 /* A file of len bytes at rel below the view's root, its directories made. 0 or -errno. */
@@ -108,8 +111,8 @@ int fio_copy_path(const struct guest_mem *gm, uint64_t gpa, uint64_t len, struct
  * Opens path relative to dir (NULL: the cwd) with openat2 RESOLVE_BENEATH, never leaving the
  * share. Returns a host fd (O_CLOEXEC added) or -errno; -EACCES for escapes.
  */
-int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
-		     uint64_t flags, uint64_t mode);
+int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path, uint64_t flags,
+		     uint64_t mode);
 /* Parent directory of path as an O_PATH fd, and its last component in *last. */
 int fio_open_parent(struct fileio *fio, struct fio_file *dir, char *path, const char **last);
 /* Absolute guest path -> part below the share root: 0, 1 for an ancestor of the root, -EACCES. */
@@ -123,8 +126,8 @@ char *fio_join_rel(const struct fileio *fio, const char *base, const char *path)
 struct fio_call {
 	struct fileio *fio;
 	const struct guest_mem *gm;
-	const uint64_t *a;        /* the guest's six arguments */
-	struct fio_file *file;    /* DSV_FILE_FD calls: a[0]'s file, held for the call */
+	const uint64_t *a;     /* the guest's six arguments */
+	struct fio_file *file; /* DSV_FILE_FD calls: a[0]'s file, held for the call */
 };
 
 /* The handlers, one per line of dsv/file_calls.def: fio_openat, fio_close, ... in

@@ -55,7 +55,7 @@ static int64_t ifreq_request(const struct fio_call *c, unsigned long req)
 	if (!p)
 		return -EFAULT;
 	if (!c->fio->net_host)
-		return -ENODEV;  /* --net none: no interface is the guest's to see */
+		return -ENODEV; /* --net none: no interface is the guest's to see */
 	memcpy(&ifr, p, sizeof(ifr));
 	if (ioctl(c->file->fd, req, &ifr) < 0)
 		return -errno;
@@ -67,7 +67,10 @@ static int64_t ifreq_request(const struct fio_call *c, unsigned long req)
  * buffer is short. */
 static int64_t ifconf_request(const struct fio_call *c)
 {
-	struct { int32_t len, pad; uint64_t buf; } g;
+	struct {
+		int32_t len, pad;
+		uint64_t buf;
+	} g;
 	void *p = fio_gbuf(c->gm, c->a[2], sizeof(g));
 	if (!p)
 		return -EFAULT;
@@ -78,7 +81,7 @@ static int64_t ifconf_request(const struct fio_call *c)
 	if (room > DSV_IFCONF_MAX)
 		room = DSV_IFCONF_MAX;
 	if (g.buf && (uint64_t)g.len > c->a[3])
-		return -EFAULT;  /* beyond what the lwk checked */
+		return -EFAULT; /* beyond what the lwk checked */
 	void *dst = g.buf ? fio_gbuf(c->gm, g.buf, room) : NULL;
 	if (g.buf && !dst)
 		return -EFAULT;
@@ -87,7 +90,7 @@ static int64_t ifconf_request(const struct fio_call *c)
 		return -ENOMEM;
 	int64_t r = 0;
 	if (!c->fio->net_host)
-		ifc.ifc_len = 0;  /* --net none: no interfaces */
+		ifc.ifc_len = 0; /* --net none: no interfaces */
 	else if (ioctl(c->file->fd, SIOCGIFCONF, &ifc) < 0)
 		r = -errno;
 	if (!r && g.buf)
@@ -96,7 +99,7 @@ static int64_t ifconf_request(const struct fio_call *c)
 	if (r)
 		return r;
 	int32_t len = ifc.ifc_len;
-	memcpy(p, &len, sizeof(len));  /* checked above */
+	memcpy(p, &len, sizeof(len)); /* checked above */
 	return 0;
 }
 
@@ -129,10 +132,10 @@ static int64_t ethtool_request(const struct fio_call *c)
 		if (!(src = fio_gbuf(c->gm, data, sizeof(buf.ls))))
 			return -EFAULT;
 		memcpy(&buf.ls, src, sizeof(buf.ls));
-		int n = buf.ls.link_mode_masks_nwords;  /* from hvmm's copy: a later change is moot */
+		int n = buf.ls.link_mode_masks_nwords; /* from hvmm's copy: a later change is moot */
 		size = sizeof(buf.ls) + (n > 0 ? 3 * 4 * (size_t)n : 0);
 	} else {
-		return -EOPNOTSUPP;  /* Linux's answer to a command a device lacks */
+		return -EOPNOTSUPP; /* Linux's answer to a command a device lacks */
 	}
 	if (size > c->a[3])
 		return -EFAULT;
@@ -156,13 +159,21 @@ int64_t fio_ioctl(const struct fio_call *c)
 	case FIONREAD:
 	case FIONBIO:
 		return int_request(c, req);
-	case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFNETMASK: case SIOCGIFBRDADDR:
-	case SIOCGIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX: case SIOCGIFNAME:
-	case SIOCGIFCONF: case SIOCETHTOOL:
+	case SIOCGIFFLAGS:
+	case SIOCGIFADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFMTU:
+	case SIOCGIFHWADDR:
+	case SIOCGIFINDEX:
+	case SIOCGIFNAME:
+	case SIOCGIFCONF:
+	case SIOCETHTOOL:
 		if (!is_socket(c->file->fd))
-			return -ENOTTY;  /* Linux: a socket request on another file */
-		return req == SIOCGIFCONF ? ifconf_request(c)
-		     : req == SIOCETHTOOL ? ethtool_request(c) : ifreq_request(c, req);
+			return -ENOTTY; /* Linux: a socket request on another file */
+		return req == SIOCGIFCONF   ? ifconf_request(c)
+		       : req == SIOCETHTOOL ? ethtool_request(c)
+					    : ifreq_request(c, req);
 	default:
 		return -ENOTTY;
 	}

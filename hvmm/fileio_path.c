@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "fileio_int.h"
 
-#define OPENAT2_RETRIES 32  /* -EAGAIN: a rename raced with '..'; give up only if hammered */
+#define OPENAT2_RETRIES 32 /* -EAGAIN: a rename raced with '..'; give up only if hammered */
 
 int fio_copy_path(const struct guest_mem *gm, uint64_t gpa, uint64_t len, struct fio_path *p)
 {
@@ -26,9 +26,9 @@ int fio_copy_path(const struct guest_mem *gm, uint64_t gpa, uint64_t len, struct
 	/* Copy once: other vCPUs may rewrite guest memory while we look at it. */
 	memcpy(p->buf, src, len);
 	p->buf[len] = '\0';
-	p->len = strlen(p->buf);  /* an embedded NUL ends the path, as in a C string */
+	p->len = strlen(p->buf); /* an embedded NUL ends the path, as in a C string */
 	if (p->len >= DSV_PATH_MAX)
-		return -ENAMETOOLONG;  /* Linux's PATH_MAX counts the NUL */
+		return -ENAMETOOLONG; /* Linux's PATH_MAX counts the NUL */
 	return 0;
 }
 
@@ -104,8 +104,8 @@ static int base_fd(struct fio_file *dir)
 	return -ENOTDIR;
 }
 
-int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
-		     uint64_t flags, uint64_t mode)
+int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path, uint64_t flags,
+		     uint64_t mode)
 {
 	if (fio_in_view(fio, path))
 		return fio_view_open(fio, path, flags);
@@ -135,7 +135,7 @@ int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 	if (e < 0)
 		return e;
 	if (!drel[0])
-		return -EACCES;  /* dir is the root: it really left the share */
+		return -EACCES; /* dir is the root: it really left the share */
 	static const size_t cap = 2 * DSV_PATH_MAX + 2;
 	char *joined = malloc(cap);
 	if (!joined)
@@ -161,7 +161,7 @@ int fio_open_parent(struct fileio *fio, struct fio_file *dir, char *path, const 
 		return -ENOENT;
 	while (e > 0 && path[e - 1] == '/')
 		e--;
-	if (e == 0) {  /* "/" or "//": the host root, or the share when it is "/" */
+	if (e == 0) { /* "/" or "//": the host root, or the share when it is "/" */
 		*last = ".";
 		return fio_open_beneath(fio, dir, path, O_PATH | O_DIRECTORY, 0);
 	}
@@ -180,7 +180,7 @@ int fio_open_parent(struct fileio *fio, struct fio_file *dir, char *path, const 
 		return fio_open_beneath(fio, dir, ".", O_PATH | O_DIRECTORY, 0);
 	if (s == 1)
 		return fio_open_beneath(fio, dir, "/", O_PATH | O_DIRECTORY, 0);
-	path[s - 1] = '\0';  /* the parent ends before the separator; last keeps its slashes */
+	path[s - 1] = '\0'; /* the parent ends before the separator; last keeps its slashes */
 	return fio_open_beneath(fio, dir, path, O_PATH | O_DIRECTORY, 0);
 }
 
@@ -204,7 +204,7 @@ int fio_dir_rel(struct fileio *fio, struct fio_file *f, char *out, size_t outlen
 	host[n] = '\0';
 	struct stat st;
 	if (fstat(f->fd, &st) == 0 && st.st_nlink == 0)
-		return -ENOENT;  /* removed: Linux's getcwd says ENOENT too */
+		return -ENOENT; /* removed: Linux's getcwd says ENOENT too */
 	if (host[0] != '/')
 		return -EACCES;
 	const char *rel;
@@ -221,7 +221,7 @@ int fio_dir_rel(struct fileio *fio, struct fio_file *f, char *out, size_t outlen
 char *fio_join_rel(const struct fileio *fio, const char *base, const char *path)
 {
 	if (!base && path[0] != '/')
-		return NULL;  /* base unknown: so is the result */
+		return NULL; /* base unknown: so is the result */
 	char *out = malloc(2 * DSV_PATH_MAX + 2);
 	if (!out)
 		return NULL;

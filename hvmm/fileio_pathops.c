@@ -16,11 +16,13 @@
 _Static_assert(sizeof(struct statx) == 256, "struct statx must be the kernel layout");
 
 /* Open flags a guest may pass; anything else is dropped, as Linux's openat drops it. */
-#define FIO_OPEN_OK (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
-		     O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | \
-		     O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE)
+#define FIO_OPEN_OK                                                                            \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+	 O_SYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |  \
+	 O_PATH | O_TMPFILE)
 #define FIO_PATH_OK (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-#define FIO_O_LARGEFILE 0100000  /* the kernel's x86-64 value; glibc's header says 0, musl passes it */
+#define FIO_O_LARGEFILE \
+	0100000 /* the kernel's x86-64 value; glibc's header says 0, musl passes it */
 
 static int64_t put_guest(const struct guest_mem *gm, uint64_t gpa, const void *src, size_t len)
 {
@@ -41,10 +43,10 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 {
 	uint64_t flags = gflags & (FIO_OPEN_OK | FIO_O_LARGEFILE);
 	if (flags & O_PATH)
-		flags &= FIO_PATH_OK;  /* Linux ignores the rest with O_PATH; openat2 would not */
+		flags &= FIO_PATH_OK; /* Linux ignores the rest with O_PATH; openat2 would not */
 	int cloexec = (flags & O_CLOEXEC) != 0;
 	int creat = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
-	uint64_t mode = creat ? (gmode & FIO_MODE_OK) : 0;  /* openat2 refuses a stray mode */
+	uint64_t mode = creat ? (gmode & FIO_MODE_OK) : 0; /* openat2 refuses a stray mode */
 	int slot = fio_reserve(fio, 0);
 	if (slot < 0)
 		return slot;
@@ -111,7 +113,7 @@ static int64_t do_statx(struct fileio *fio, const struct guest_mem *gm, struct f
 static int64_t do_faccessat(struct fileio *fio, struct fio_file *dir, const char *path,
 			    uint32_t mode, uint32_t flags)
 {
-	int fd = -1, own = 0;  /* dir is NULL for an absolute path */
+	int fd = -1, own = 0; /* dir is NULL for an absolute path */
 	if (*path || !(flags & AT_EMPTY_PATH)) {
 		fd = open_obj(fio, dir, path, flags & AT_SYMLINK_NOFOLLOW);
 		if (fd < 0)
@@ -128,8 +130,8 @@ static int64_t do_faccessat(struct fileio *fio, struct fio_file *dir, const char
 	return ret;
 }
 
-static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm,
-			     struct fio_file *dir, const char *path, uint64_t buf, int size)
+static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm, struct fio_file *dir,
+			     const char *path, uint64_t buf, int size)
 {
 	char target[DSV_PATH_MAX];
 	const char *rel;
@@ -139,7 +141,7 @@ static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm,
 	if (path[0] == '/' && fio->root && !fio_in_view(fio, path) &&
 	    fio_abs_to_rel(fio, path, &rel) == 1)
 		return -EINVAL;
-	int fd = -1, own = 0;  /* dir is NULL for an absolute path */
+	int fd = -1, own = 0; /* dir is NULL for an absolute path */
 	if (*path) {
 		fd = open_obj(fio, dir, path, 1);
 		if (fd < 0)
@@ -152,7 +154,7 @@ static int64_t do_readlinkat(struct fileio *fio, const struct guest_mem *gm,
 	ssize_t r = readlinkat(fd, "", target, n);
 	int64_t ret = r < 0 ? -errno : r;
 	if (own && ret == -ENOENT)
-		ret = -EINVAL;  /* it exists (we hold it) but is no symlink: Linux says EINVAL */
+		ret = -EINVAL; /* it exists (we hold it) but is no symlink: Linux says EINVAL */
 	if (own)
 		close(fd);
 	if (ret > 0 && put_guest(gm, buf, target, (size_t)ret))
@@ -165,7 +167,7 @@ static int64_t do_modify(struct fileio *fio, struct fio_file *dir, char *path, u
 {
 	const char *last;
 	if (fio_in_view(fio, path))
-		return -EACCES;  /* the view is read-only */
+		return -EACCES; /* the view is read-only */
 	int pfd = fio_open_parent(fio, dir, path, &last);
 	if (pfd < 0)
 		return pfd;
@@ -191,7 +193,7 @@ static int64_t do_rename(struct fileio *fio, const struct guest_mem *gm, const u
 	r = -ENOENT;
 	if (!op->len || !np->len)
 		goto out;
-	r = -EACCES;  /* the view is read-only */
+	r = -EACCES; /* the view is read-only */
 	if (fio_in_view(fio, op->buf) || fio_in_view(fio, np->buf))
 		goto out;
 	if ((op->buf[0] != '/' && !(od = fio_get_dir(fio, a[0], &err))) ||
@@ -217,7 +219,7 @@ out:
 static int64_t do_chdir(struct fileio *fio, struct fio_file *cwd, const char *path)
 {
 	if (fio_in_view(fio, path))
-		return -EACCES;  /* a cwd is a base for creating files: never in the view */
+		return -EACCES; /* a cwd is a base for creating files: never in the view */
 	int fd = fio_open_beneath(fio, cwd, path, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
@@ -256,7 +258,7 @@ static int64_t do_getcwd(struct fileio *fio, const struct guest_mem *gm, uint64_
 	if (n < 0 || (size_t)n >= sizeof(abs))
 		return -ENAMETOOLONG;
 	if (n > 1 && abs[n - 1] == '/')
-		abs[--n] = '\0';  /* the root itself: "/tmp/share", or "/" */
+		abs[--n] = '\0'; /* the root itself: "/tmp/share", or "/" */
 	if (size < (uint64_t)n + 1)
 		return -ERANGE;
 	r = put_guest(gm, buf, abs, (size_t)n + 1);
@@ -275,7 +277,7 @@ static int64_t at_call(const struct fio_call *c, int64_t flags_err, int empty_ok
 	struct fileio *fio = c->fio;
 	if (flags_err)
 		return flags_err;
-	struct fio_path *p = malloc(sizeof(*p));  /* 4 KiB: keep vCPU thread stacks small */
+	struct fio_path *p = malloc(sizeof(*p)); /* 4 KiB: keep vCPU thread stacks small */
 	if (!p)
 		return -ENOMEM;
 	p->len = 0;
@@ -317,7 +319,8 @@ static int64_t fstatat_at(const struct fio_call *c, struct fio_file *dir, char *
 int64_t fio_fstatat(const struct fio_call *c)
 {
 	uint32_t f = (uint32_t)c->a[4];
-	return at_call(c, f & ~(uint32_t)STAT_FLAGS_OK ? -EINVAL : 0, f & AT_EMPTY_PATH, fstatat_at);
+	return at_call(c, f & ~(uint32_t)STAT_FLAGS_OK ? -EINVAL : 0, f & AT_EMPTY_PATH,
+		       fstatat_at);
 }
 
 static int64_t statx_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -329,9 +332,10 @@ int64_t fio_statx(const struct fio_call *c)
 {
 	uint32_t f = (uint32_t)c->a[3];
 	int64_t bad = (f & ~(uint32_t)STAT_FLAGS_OK) ||
-		      (f & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
-		      ((uint32_t)c->a[4] & STATX__RESERVED)
-		? -EINVAL : 0;
+				      (f & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
+				      ((uint32_t)c->a[4] & STATX__RESERVED)
+			      ? -EINVAL
+			      : 0;
 	return at_call(c, bad, f & AT_EMPTY_PATH, statx_at);
 }
 
@@ -343,9 +347,11 @@ static int64_t faccessat_at(const struct fio_call *c, struct fio_file *dir, char
 int64_t fio_faccessat(const struct fio_call *c)
 {
 	uint32_t f = (uint32_t)c->a[4];
-	int64_t bad = ((uint32_t)c->a[3] & ~(uint32_t)(R_OK | W_OK | X_OK)) ||
-		      (f & ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		? -EINVAL : 0;
+	int64_t bad =
+		((uint32_t)c->a[3] & ~(uint32_t)(R_OK | W_OK | X_OK)) ||
+				(f & ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			? -EINVAL
+			: 0;
 	return at_call(c, bad, f & AT_EMPTY_PATH, faccessat_at);
 }
 

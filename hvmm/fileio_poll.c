@@ -13,7 +13,8 @@
 #include "fileio_int.h"
 
 _Static_assert(sizeof(struct pollfd) == DSV_POLLFD, "struct pollfd must be the kernel layout");
-_Static_assert(sizeof(struct epoll_event) == DSV_EPOLL_EVENT, "struct epoll_event is packed on x86-64");
+_Static_assert(sizeof(struct epoll_event) == DSV_EPOLL_EVENT,
+	       "struct epoll_event is packed on x86-64");
 
 /* Maps the guest's pollfds to host ones; unknown descriptors answer POLLNVAL, as on Linux. */
 static int hold_fds(struct fileio *fio, struct pollfd *p, struct fio_file **held, char *nval,
@@ -22,7 +23,7 @@ static int hold_fds(struct fileio *fio, struct pollfd *p, struct fio_file **held
 	int bad = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		if (p[i].fd < 0)
-			continue;  /* ignored, revents 0 */
+			continue; /* ignored, revents 0 */
 		held[i] = fio_get(fio, (uint32_t)p[i].fd);
 		if (!held[i]) {
 			nval[i] = 1;
@@ -54,7 +55,7 @@ int64_t fio_poll(const struct fio_call *c)
 	int bad = hold_fds(c->fio, p, held, nval, n);
 	struct timespec ts = { .tv_sec = tmo / 1000000000, .tv_nsec = tmo % 1000000000 };
 	if (bad)
-		ts.tv_sec = ts.tv_nsec = 0;  /* POLLNVAL is an event: no waiting */
+		ts.tv_sec = ts.tv_nsec = 0; /* POLLNVAL is an event: no waiting */
 	r = ppoll(p, n, bad || tmo >= 0 ? &ts : NULL, NULL);
 	if (r < 0) {
 		r = -errno;
@@ -81,7 +82,7 @@ int64_t fio_epoll_ctl(const struct fio_call *c)
 	struct epoll_event ev = { 0 };
 	if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
 		return -EINVAL;
-	if (op != EPOLL_CTL_DEL) {  /* DEL ignores the event, as Linux does since 2.6.9 */
+	if (op != EPOLL_CTL_DEL) { /* DEL ignores the event, as Linux does since 2.6.9 */
 		const void *e = fio_gbuf(c->gm, c->a[3], DSV_EPOLL_EVENT);
 		if (!e)
 			return -EFAULT;
@@ -102,7 +103,7 @@ int64_t fio_epoll_wait(const struct fio_call *c)
 	if (max <= 0)
 		return -EINVAL;
 	if ((uint32_t)max > DSV_EPOLL_MAX)
-		max = DSV_EPOLL_MAX;  /* fewer events per call is still correct */
+		max = DSV_EPOLL_MAX; /* fewer events per call is still correct */
 	void *g = fio_gbuf(c->gm, c->a[1], (uint64_t)max * DSV_EPOLL_EVENT);
 	if (!g)
 		return -EFAULT;

@@ -10,16 +10,16 @@
 #include <time.h>
 #include "fileio_int.h"
 
-#define IN_SET  (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
+#define IN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
 #define OUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
-#define EX_SET  (POLLPRI)
+#define EX_SET (POLLPRI)
 
 struct sel {
-	uint64_t *set[3];       /* hvmm's copies of read, write, except (NULL: not given) */
+	uint64_t *set[3]; /* hvmm's copies of read, write, except (NULL: not given) */
 	uint64_t words;
 	struct pollfd *p;
 	struct fio_file **held;
-	uint32_t *fd;           /* guest number of each pollfd */
+	uint32_t *fd; /* guest number of each pollfd */
 	uint32_t n;
 };
 
@@ -74,7 +74,7 @@ static int64_t answer(const struct fio_call *c, struct sel *s)
 	int64_t count = 0;
 	for (int k = 0; k < 3; k++)
 		if (s->set[k]) {
-			out[k] = s->set[k];  /* reused: the requests were read into the pollfds */
+			out[k] = s->set[k]; /* reused: the requests were read into the pollfds */
 			memset(out[k], 0, s->words * 8);
 		}
 	for (uint32_t i = 0; i < s->n; i++) {
@@ -89,7 +89,7 @@ static int64_t answer(const struct fio_call *c, struct sel *s)
 	}
 	for (int k = 0; k < 3; k++)
 		if (out[k])
-			fio_put_guest(c->gm, c->a[1 + k], out[k], s->words * 8);  /* checked in */
+			fio_put_guest(c->gm, c->a[1 + k], out[k], s->words * 8); /* checked in */
 	return count;
 }
 

@@ -19,7 +19,9 @@ static int type_allowed(uint32_t type, int domain)
 	if (type & ~(uint32_t)(SOCK_FLAGS | 0xf))
 		return -EINVAL;
 	switch (type & 0xf) {
-	case SOCK_STREAM: case SOCK_DGRAM: case SOCK_SEQPACKET:
+	case SOCK_STREAM:
+	case SOCK_DGRAM:
+	case SOCK_SEQPACKET:
 		return 0;
 	case SOCK_RAW:
 		return domain == AF_NETLINK ? 0 : -EPERM;
@@ -36,7 +38,7 @@ int64_t fio_socket(const struct fio_call *c)
 	if (!r)
 		r = type_allowed(type, domain);
 	if (!r && domain == AF_NETLINK && (uint32_t)c->a[2] != NETLINK_ROUTE)
-		r = -EPROTONOSUPPORT;  /* route only: interfaces, addresses, routes (reads) */
+		r = -EPROTONOSUPPORT; /* route only: interfaces, addresses, routes (reads) */
 	if (r)
 		return r;
 	int fd = socket(domain, (int)(type | SOCK_CLOEXEC), (int)(uint32_t)c->a[2]);
@@ -48,7 +50,7 @@ int64_t fio_socketpair(const struct fio_call *c)
 	int domain = (int)(uint32_t)c->a[0];
 	uint32_t type = (uint32_t)c->a[1];
 	int host[2];
-	if (domain != AF_UNIX)  /* Linux: EOPNOTSUPP for the IP families */
+	if (domain != AF_UNIX) /* Linux: EOPNOTSUPP for the IP families */
 		return fio_family_allowed(c->fio, domain) ? -EAFNOSUPPORT : -EOPNOTSUPP;
 	int r = type_allowed(type, domain);
 	if (r)
@@ -99,7 +101,7 @@ int64_t fio_accept4(const struct fio_call *c)
 	int64_t r = fio_addr_room(c, c->a[1], c->a[2], &room);
 	if (r)
 		return r;
-	int slot = fio_reserve(c->fio, 0);  /* first, as Linux: a full table loses no connection */
+	int slot = fio_reserve(c->fio, 0); /* first, as Linux: a full table loses no connection */
 	if (slot < 0)
 		return slot;
 	int fd = accept4(c->file->fd, (struct sockaddr *)&ss, &len, (int)(flags | SOCK_CLOEXEC));
@@ -132,5 +134,11 @@ static int64_t get_name(const struct fio_call *c, name_fn fn)
 	return 0;
 }
 
-int64_t fio_getsockname(const struct fio_call *c) { return get_name(c, getsockname); }
-int64_t fio_getpeername(const struct fio_call *c) { return get_name(c, getpeername); }
+int64_t fio_getsockname(const struct fio_call *c)
+{
+	return get_name(c, getsockname);
+}
+int64_t fio_getpeername(const struct fio_call *c)
+{
+	return get_name(c, getpeername);
+}

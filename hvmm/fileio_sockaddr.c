@@ -21,10 +21,10 @@ int fio_family_allowed(const struct fileio *fio, int family)
 		return 0;
 	case AF_INET:
 	case AF_INET6:
-	case AF_NETLINK:  /* NETLINK_ROUTE only (fio_socket) */
+	case AF_NETLINK: /* NETLINK_ROUTE only (fio_socket) */
 		return fio->net_host ? 0 : -EAFNOSUPPORT;
 	default:
-		return -EAFNOSUPPORT;  /* packet, ...: not offered */
+		return -EAFNOSUPPORT; /* packet, ...: not offered */
 	}
 }
 
@@ -35,12 +35,12 @@ static int addr_allowed(const struct fileio *fio, const struct sockaddr_storage 
 	const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
 	switch (ss->ss_family) {
 	case AF_UNSPEC:
-		return 0;  /* connect(AF_UNSPEC) dissolves an association */
+		return 0; /* connect(AF_UNSPEC) dissolves an association */
 	case AF_UNIX:
 		if (len == sizeof(sa_family_t))
-			return 0;  /* autobind: a name the kernel picks */
+			return 0; /* autobind: a name the kernel picks */
 		if (un->sun_path[0] != '\0')
-			return -EACCES;  /* a host path, outside the share's confinement */
+			return -EACCES; /* a host path, outside the share's confinement */
 		return fio->net_host ? 0 : -EACCES;
 	case AF_NETLINK:
 		if (len < sizeof(struct sockaddr_nl))
@@ -77,7 +77,7 @@ int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uin
 {
 	*room = 0;
 	if (!lenp)
-		return gpa ? -EFAULT : 0;  /* an address without its length cannot be returned */
+		return gpa ? -EFAULT : 0; /* an address without its length cannot be returned */
 	const void *lp = fio_gbuf(c->gm, lenp, sizeof(*room));
 	if (!lp)
 		return -EFAULT;
@@ -85,7 +85,7 @@ int64_t fio_addr_room(const struct fio_call *c, uint64_t gpa, uint64_t lenp, uin
 	if ((int32_t)*room < 0)
 		return -EINVAL;
 	if (*room > DSV_SOCKADDR_MAX)
-		*room = DSV_SOCKADDR_MAX;  /* the longest address there is */
+		*room = DSV_SOCKADDR_MAX; /* the longest address there is */
 	return fio_gbuf(c->gm, gpa, *room) ? 0 : -EFAULT;
 }
 
@@ -105,23 +105,40 @@ static const struct sockopt_rule {
 	int level, name;
 	int settable;
 } sockopts[] = {
-	{ SOL_SOCKET, SO_REUSEADDR, 1 }, { SOL_SOCKET, SO_REUSEPORT, 1 },
-	{ SOL_SOCKET, SO_KEEPALIVE, 1 }, { SOL_SOCKET, SO_BROADCAST, 1 },
-	{ SOL_SOCKET, SO_SNDBUF, 1 }, { SOL_SOCKET, SO_RCVBUF, 1 },
-	{ SOL_SOCKET, SO_LINGER, 1 }, { SOL_SOCKET, SO_RCVTIMEO, 1 },
-	{ SOL_SOCKET, SO_SNDTIMEO, 1 }, { SOL_SOCKET, SO_OOBINLINE, 1 },
-	{ SOL_SOCKET, SO_RCVLOWAT, 1 }, { SOL_SOCKET, SO_PRIORITY, 1 },
-	{ SOL_SOCKET, SO_ERROR, 0 }, { SOL_SOCKET, SO_TYPE, 0 },
-	{ SOL_SOCKET, SO_DOMAIN, 0 }, { SOL_SOCKET, SO_PROTOCOL, 0 },
-	{ SOL_SOCKET, SO_ACCEPTCONN, 0 }, { SOL_SOCKET, SO_PEERCRED, 0 },
-	{ IPPROTO_TCP, TCP_NODELAY, 1 }, { IPPROTO_TCP, TCP_MAXSEG, 1 },
-	{ IPPROTO_TCP, TCP_CORK, 1 }, { IPPROTO_TCP, TCP_KEEPIDLE, 1 },
-	{ IPPROTO_TCP, TCP_KEEPINTVL, 1 }, { IPPROTO_TCP, TCP_KEEPCNT, 1 },
-	{ IPPROTO_TCP, TCP_SYNCNT, 1 }, { IPPROTO_TCP, TCP_QUICKACK, 1 },
-	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 1 }, { IPPROTO_TCP, TCP_INFO, 0 },
-	{ IPPROTO_IP, IP_TOS, 1 }, { IPPROTO_IP, IP_TTL, 1 },
-	{ IPPROTO_IPV6, IPV6_V6ONLY, 1 }, { IPPROTO_IPV6, IPV6_UNICAST_HOPS, 1 },
-	{ SOL_NETLINK, NETLINK_EXT_ACK, 1 }, { SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1 },
+	{ SOL_SOCKET, SO_REUSEADDR, 1 },
+	{ SOL_SOCKET, SO_REUSEPORT, 1 },
+	{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+	{ SOL_SOCKET, SO_BROADCAST, 1 },
+	{ SOL_SOCKET, SO_SNDBUF, 1 },
+	{ SOL_SOCKET, SO_RCVBUF, 1 },
+	{ SOL_SOCKET, SO_LINGER, 1 },
+	{ SOL_SOCKET, SO_RCVTIMEO, 1 },
+	{ SOL_SOCKET, SO_SNDTIMEO, 1 },
+	{ SOL_SOCKET, SO_OOBINLINE, 1 },
+	{ SOL_SOCKET, SO_RCVLOWAT, 1 },
+	{ SOL_SOCKET, SO_PRIORITY, 1 },
+	{ SOL_SOCKET, SO_ERROR, 0 },
+	{ SOL_SOCKET, SO_TYPE, 0 },
+	{ SOL_SOCKET, SO_DOMAIN, 0 },
+	{ SOL_SOCKET, SO_PROTOCOL, 0 },
+	{ SOL_SOCKET, SO_ACCEPTCONN, 0 },
+	{ SOL_SOCKET, SO_PEERCRED, 0 },
+	{ IPPROTO_TCP, TCP_NODELAY, 1 },
+	{ IPPROTO_TCP, TCP_MAXSEG, 1 },
+	{ IPPROTO_TCP, TCP_CORK, 1 },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, 1 },
+	{ IPPROTO_TCP, TCP_KEEPINTVL, 1 },
+	{ IPPROTO_TCP, TCP_KEEPCNT, 1 },
+	{ IPPROTO_TCP, TCP_SYNCNT, 1 },
+	{ IPPROTO_TCP, TCP_QUICKACK, 1 },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 1 },
+	{ IPPROTO_TCP, TCP_INFO, 0 },
+	{ IPPROTO_IP, IP_TOS, 1 },
+	{ IPPROTO_IP, IP_TTL, 1 },
+	{ IPPROTO_IPV6, IPV6_V6ONLY, 1 },
+	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, 1 },
+	{ SOL_NETLINK, NETLINK_EXT_ACK, 1 },
+	{ SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1 },
 	{ SOL_NETLINK, NETLINK_CAP_ACK, 1 },
 };
 
@@ -166,7 +183,7 @@ int64_t fio_getsockopt(const struct fio_call *c)
 	if ((int32_t)room < 0)
 		return -EINVAL;
 	if (room > DSV_SOCKOPT_MAX)
-		room = DSV_SOCKOPT_MAX;  /* every allowed option fits */
+		room = DSV_SOCKOPT_MAX; /* every allowed option fits */
 	if (!fio_gbuf(c->gm, c->a[3], room))
 		return -EFAULT;
 	socklen_t n = room;

@@ -21,7 +21,7 @@
 #include "fileio_int.h"
 
 #define VIEW_TEXT_MAX (512u << 10) /* one file's content: /proc/cpuinfo of 1024 vCPUs fits */
-#define VIEW_PID 1                 /* the program's pid in the lwk (getpid) */
+#define VIEW_PID 1		   /* the program's pid in the lwk (getpid) */
 
 /* A file's content, grown by tprintf. */
 struct text {
@@ -196,10 +196,10 @@ static void cpu_identity(char vendor[13], char model[49], unsigned *family, unsi
 	unsigned regs[12] = { 0 };
 	if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000004)
 		for (unsigned l = 0; l < 3; l++)
-			__get_cpuid(0x80000002 + l, &regs[4 * l], &regs[4 * l + 1], &regs[4 * l + 2],
-				    &regs[4 * l + 3]);
+			__get_cpuid(0x80000002 + l, &regs[4 * l], &regs[4 * l + 1],
+				    &regs[4 * l + 2], &regs[4 * l + 3]);
 	memcpy(model, regs, 48);
-	char *s = model;  /* Intel pads the brand string with leading blanks */
+	char *s = model; /* Intel pads the brand string with leading blanks */
 	while (*s == ' ')
 		s++;
 	memmove(model, s, strlen(s) + 1);
@@ -214,18 +214,24 @@ static void put_proc(struct view *v, const struct fileio_view_spec *s)
 	unsigned family, mod, stepping;
 	cpu_identity(vendor, model, &family, &mod, &stepping);
 	for (int i = 0; i < nr; i++)
-		tprintf(t, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+		tprintf(t,
+			"processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 			"model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %d\n"
 			"core id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\ninitial apicid\t: %d\n"
-			"fpu\t\t: yes\n\n", i, vendor, family, mod, model, stepping, nr, i, nr, i, i);
+			"fpu\t\t: yes\n\n",
+			i, vendor, family, mod, model, stepping, nr, i, nr, i, i);
 	put(v, "%s", "proc/cpuinfo");
-	tprintf(t, "MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
-		"MemAvailable:   %8llu kB\nBuffers:               0 kB\nCached:                0 kB\n"
+	tprintf(t,
+		"MemTotal:       %8llu kB\nMemFree:        %8llu kB\n"
+		"MemAvailable:   %8llu kB\nBuffers:               0 kB\nCached:                0 "
+		"kB\n"
 		"SwapTotal:             0 kB\nSwapFree:              0 kB\n",
 		(unsigned long long)kb, (unsigned long long)kb, (unsigned long long)kb);
 	put(v, "%s", "proc/meminfo");
-	tprintf(t, "Name:\t%.15s\nUmask:\t0022\nState:\tR (running)\nTgid:\t%d\nPid:\t%d\n"
-		"PPid:\t0\nCpus_allowed:\t", s->name ? s->name : "", VIEW_PID, VIEW_PID);
+	tprintf(t,
+		"Name:\t%.15s\nUmask:\t0022\nState:\tR (running)\nTgid:\t%d\nPid:\t%d\n"
+		"PPid:\t0\nCpus_allowed:\t",
+		s->name ? s->name : "", VIEW_PID, VIEW_PID);
 	cpu_mask(t, nr, 0, nr - 1);
 	tprintf(t, "Cpus_allowed_list:\t");
 	cpu_list(t, 0, nr - 1);
@@ -264,7 +270,7 @@ static void put_sys(struct view *v, const struct fileio_view_spec *s)
 	for (int i = 0; i < nr && !v->err; i++)
 		put_cpu(v, nr, i);
 	static const char *const node_lists[] = { "online", "possible", "has_cpu", "has_memory",
-						   "has_normal_memory" };
+						  "has_normal_memory" };
 	for (size_t k = 0; k < sizeof(node_lists) / sizeof(node_lists[0]); k++) {
 		tprintf(t, "0\n");
 		put(v, "sys/devices/system/node/%s", node_lists[k]);
@@ -275,8 +281,10 @@ static void put_sys(struct view *v, const struct fileio_view_spec *s)
 	put(v, "%s", "sys/devices/system/node/node0/cpulist");
 	tprintf(t, "10\n");
 	put(v, "%s", "sys/devices/system/node/node0/distance");
-	tprintf(t, "Node 0 MemTotal:       %8llu kB\nNode 0 MemFree:        %8llu kB\n"
-		"Node 0 MemUsed:              0 kB\n", (unsigned long long)kb, (unsigned long long)kb);
+	tprintf(t,
+		"Node 0 MemTotal:       %8llu kB\nNode 0 MemFree:        %8llu kB\n"
+		"Node 0 MemUsed:              0 kB\n",
+		(unsigned long long)kb, (unsigned long long)kb);
 	put(v, "%s", "sys/devices/system/node/node0/meminfo");
 }
 
@@ -306,7 +314,7 @@ static void remove_below(int dir)
 		}
 		if (!removed)
 			break;
-		lseek(dir, 0, SEEK_SET);  /* entries moved under us: list again */
+		lseek(dir, 0, SEEK_SET); /* entries moved under us: list again */
 	}
 	close(dir);
 }
@@ -328,8 +336,7 @@ void fio_view_remove(struct fileio *fio)
 	fio->view_name = NULL;
 }
 
-int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char *err,
-		     size_t errlen)
+int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char *err, size_t errlen)
 {
 	if (s->nvcpus < 1 || s->nvcpus > 1024) {
 		snprintf(err, errlen, "/proc view: %d vCPUs", s->nvcpus);
@@ -342,7 +349,8 @@ int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char 
 	int n = snprintf(path, sizeof(path), "%s/hvmm-view.XXXXXX", tmp);
 	if (n < 0 || (size_t)n >= sizeof(path) || !mkdtemp(path)) {
 		int e = n < 0 || (size_t)n >= sizeof(path) ? ENAMETOOLONG : errno;
-		snprintf(err, errlen, "/proc view: cannot make a directory in %s: %s", tmp, strerror(e));
+		snprintf(err, errlen, "/proc view: cannot make a directory in %s: %s", tmp,
+			 strerror(e));
 		return -e;
 	}
 	char *slash = strrchr(path, '/');
@@ -415,7 +423,7 @@ int fio_view_open(struct fileio *fio, const char *path, uint64_t flags)
 		if (fd >= 0)
 			return (int)fd;
 		if (errno == EXDEV)
-			return -ENOENT;  /* "/proc/../.." names nothing in the view */
+			return -ENOENT; /* "/proc/../.." names nothing in the view */
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
 	}

@@ -67,8 +67,10 @@ static int put_interface(int root, int sock, const struct if_nameindex *ifn)
 			return r;
 		snprintf(rel, sizeof(rel), "%s/operstate", dir);
 		/* the loopback device reports no carrier state: "unknown", as sysfs says */
-		if ((r = put_text(root, rel, "%s\n", !(flags & IFF_UP) ? "down" :
-				  flags & IFF_LOOPBACK ? "unknown" : "up")))
+		if ((r = put_text(root, rel, "%s\n",
+				  !(flags & IFF_UP)	 ? "down"
+				  : flags & IFF_LOOPBACK ? "unknown"
+							 : "up")))
 			return r;
 	}
 	if (ioctl(sock, SIOCGIFHWADDR, &ifr) == 0) {
@@ -90,7 +92,7 @@ static int copy_proc(int root, const char *from, const char *rel)
 	static char buf[NET_FILE_MAX];
 	int fd = open(from, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;  /* a kernel without it: the view lacks it too */
+		return 0; /* a kernel without it: the view lacks it too */
 	size_t len = 0;
 	ssize_t n;
 	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)

@@ -4,21 +4,21 @@
 #include <string.h>
 #include <time.h>
 
-#define PTE_P  0x1ull
+#define PTE_P 0x1ull
 #define PTE_RW 0x2ull
 #define PTE_PS 0x80ull
 /* kvm_pvm runs guest supervisor code at hardware CPL3 and loops on U=0 pages: the boot
  * tables are user-accessible (the guest replaces them before it runs any user code). */
 #define PTE_US 0x4ull
-#define MIB2   (2ull << 20)
+#define MIB2 (2ull << 20)
 
 static uint64_t align_down(uint64_t v, uint64_t a)
 {
 	return v & ~(a - 1);
 }
 
-int boot_place_program(const struct guest_mem *gm, const uint8_t *image, size_t image_len,
-		       int argc, char *const argv[], char *const envp[], const char *path,
+int boot_place_program(const struct guest_mem *gm, const uint8_t *image, size_t image_len, int argc,
+		       char *const argv[], char *const envp[], const char *path,
 		       struct boot_program *out, char *err, size_t errlen)
 {
 	struct dsv_args hdr = { 0 };
@@ -39,13 +39,16 @@ int boot_place_program(const struct guest_mem *gm, const uint8_t *image, size_t 
 	/* The program region must stay in one piece of RAM, above the kernel's 1 MiB. */
 	limit = gm->size == gm->low_size ? gm->size : gm->size - gm->low_size;
 	if (need + MIB2 > limit || top < need) {
-		snprintf(err, errlen, "program (%zu bytes) and its arguments do not fit in guest "
-			 "memory: raise --mem", image_len);
+		snprintf(err, errlen,
+			 "program (%zu bytes) and its arguments do not fit in guest "
+			 "memory: raise --mem",
+			 image_len);
 		return -1;
 	}
 	base = align_down(top - need, MIB2);
 	if (gm->size == gm->low_size && base < 2 * MIB2) {
-		snprintf(err, errlen, "program (%zu bytes) leaves no room for the kernel: raise --mem",
+		snprintf(err, errlen,
+			 "program (%zu bytes) leaves no room for the kernel: raise --mem",
 			 image_len);
 		return -1;
 	}

@@ -51,22 +51,27 @@ static long free_hugepages_2m(void)
 const char *gm_backing_name(enum gm_backing b)
 {
 	switch (b) {
-	case GM_BACKING_HUGETLB: return "hugetlb";
-	case GM_BACKING_HUGETLBFS: return "hugetlbfs";
-	case GM_BACKING_THP: return "thp";
-	case GM_BACKING_4K: return "4k";
-	default: return "none";
+	case GM_BACKING_HUGETLB:
+		return "hugetlb";
+	case GM_BACKING_HUGETLBFS:
+		return "hugetlbfs";
+	case GM_BACKING_THP:
+		return "thp";
+	case GM_BACKING_4K:
+		return "4k";
+	default:
+		return "none";
 	}
 }
 
 #define POPULATE_MAX_THREADS 16
-#define POPULATE_MIN_CHUNK   (32ull << 20) /* below this a thread costs more than it saves */
+#define POPULATE_MIN_CHUNK (32ull << 20) /* below this a thread costs more than it saves */
 
 struct populate_part {
 	uint8_t *p;
 	uint64_t len;
 	int cpu;
-	int err;      /* errno, 0 when done */
+	int err; /* errno, 0 when done */
 	pthread_t thread;
 };
 
@@ -121,8 +126,7 @@ static int populate_parallel(uint8_t *p, uint64_t size, const int *cpus, int ncp
 }
 
 /* Binds, populates and locks [p, p+size); on failure the caller unmaps. Returns -errno. */
-static int populate(void *p, uint64_t size, int node, const int *cpus, int ncpus,
-		    const char **what)
+static int populate(void *p, uint64_t size, int node, const int *cpus, int ncpus, const char **what)
 {
 	int rc;
 
@@ -165,8 +169,8 @@ static int adopt(struct guest_mem *gm, void *p, uint64_t size, enum gm_backing b
 	return 0;
 }
 
-static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int *cpus,
-		       int ncpus, const char **what)
+static int try_hugetlb(struct guest_mem *gm, uint64_t size, int node, const int *cpus, int ncpus,
+		       const char **what)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
@@ -288,13 +292,14 @@ int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode,
 	if (hugetlbfs_dir) {
 		rc = try_hugetlbfs(gm, hugetlbfs_dir, size, numa_node, cpus, ncpus, &what);
 		if (rc) {
-			snprintf(err, errlen, "cannot back %llu MiB of guest memory from %s (%s: %s)",
+			snprintf(err, errlen,
+				 "cannot back %llu MiB of guest memory from %s (%s: %s)",
 				 (unsigned long long)(size >> 20), hugetlbfs_dir, what,
 				 strerror(-rc));
 			return rc;
 		}
-	} else if (mode == GM_HUGE_ON || (mode == GM_HUGE_AUTO &&
-				   (uint64_t)free_hugepages_2m() >= size / HUGE_2M)) {
+	} else if (mode == GM_HUGE_ON ||
+		   (mode == GM_HUGE_AUTO && (uint64_t)free_hugepages_2m() >= size / HUGE_2M)) {
 		rc = try_hugetlb(gm, size, numa_node, cpus, ncpus, &what);
 		if (rc && mode == GM_HUGE_ON) {
 			snprintf(err, errlen,
@@ -309,7 +314,8 @@ int gm_create(struct guest_mem *gm, uint64_t size, enum gm_hugepages mode,
 	if (rc)
 		rc = try_anon(gm, size, mode != GM_HUGE_OFF, numa_node, cpus, ncpus, &what);
 	if (rc) {
-		snprintf(err, errlen, "cannot allocate %llu MiB of guest memory (%s: %s); "
+		snprintf(err, errlen,
+			 "cannot allocate %llu MiB of guest memory (%s: %s); "
 			 "hvmm does not overcommit",
 			 (unsigned long long)(size >> 20), what, strerror(-rc));
 		return rc;

@@ -11,24 +11,28 @@
 
 enum gm_backing {
 	GM_BACKING_NONE = 0,
-	GM_BACKING_HUGETLB,  /* hugetlbfs 2 MiB pages reserved by the host */
+	GM_BACKING_HUGETLB,   /* hugetlbfs 2 MiB pages reserved by the host */
 	GM_BACKING_HUGETLBFS, /* a file in a given hugetlbfs mount (its own reservation) */
-	GM_BACKING_THP,      /* anonymous memory with MADV_HUGEPAGE */
-	GM_BACKING_4K,       /* anonymous memory, small pages */
+	GM_BACKING_THP,	      /* anonymous memory with MADV_HUGEPAGE */
+	GM_BACKING_4K,	      /* anonymous memory, small pages */
 };
 
-enum gm_hugepages { GM_HUGE_AUTO, GM_HUGE_ON, GM_HUGE_OFF };
+enum gm_hugepages {
+	GM_HUGE_AUTO,
+	GM_HUGE_ON,
+	GM_HUGE_OFF
+};
 
-#define GM_LOW_END   0xc0000000ull  /* 3 GiB */
+#define GM_LOW_END 0xc0000000ull    /* 3 GiB */
 #define GM_HIGH_BASE 0x100000000ull /* 4 GiB */
 
 struct guest_mem {
-	uint8_t *host;         /* host mapping of GPA 0 */
-	uint64_t size;         /* bytes, a multiple of 2 MiB */
-	uint64_t low_size;     /* bytes at GPA 0 (the rest starts at GM_HIGH_BASE) */
+	uint8_t *host;	   /* host mapping of GPA 0 */
+	uint64_t size;	   /* bytes, a multiple of 2 MiB */
+	uint64_t low_size; /* bytes at GPA 0 (the rest starts at GM_HIGH_BASE) */
 	enum gm_backing backing;
-	int numa_node;         /* node the memory is bound to, -1 if unbound */
-	double populate_ms;    /* time to allocate, fault in and lock */
+	int numa_node;	    /* node the memory is bound to, -1 if unbound */
+	double populate_ms; /* time to allocate, fault in and lock */
 };
 
 /*

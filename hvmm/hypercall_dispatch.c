@@ -19,8 +19,10 @@ void hc_init(struct hc_ctx *ctx, const struct guest_mem *gm, struct console *con
 const char *hc_reject_name(enum hc_reject r)
 {
 	static const char *const names[HC_REJ_COUNT] = {
-		"bad port access width", "block misaligned or outside guest RAM",
-		"reserved fields not zero", "unknown hypercall number",
+		"bad port access width",
+		"block misaligned or outside guest RAM",
+		"reserved fields not zero",
+		"unknown hypercall number",
 		"address or length outside guest RAM or over the limit",
 	};
 	return r < HC_REJ_COUNT ? names[r] : "?";

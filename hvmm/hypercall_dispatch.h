@@ -13,27 +13,27 @@
 #include "guest_mem.h"
 
 enum hc_reject {
-	HC_REJ_WIDTH,     /* port access not a single 4-byte out */
-	HC_REJ_BLOCK,     /* block misaligned or outside RAM */
-	HC_REJ_RESERVED,  /* flags/reserved not zero */
-	HC_REJ_NR,        /* unknown hypercall */
-	HC_REJ_RANGE,     /* an (address, length) argument outside RAM or too long */
+	HC_REJ_WIDTH,	 /* port access not a single 4-byte out */
+	HC_REJ_BLOCK,	 /* block misaligned or outside RAM */
+	HC_REJ_RESERVED, /* flags/reserved not zero */
+	HC_REJ_NR,	 /* unknown hypercall */
+	HC_REJ_RANGE,	 /* an (address, length) argument outside RAM or too long */
 	HC_REJ_COUNT
 };
 
 struct hc_ctx {
 	const struct guest_mem *gm;
 	struct console *con;
-	struct fileio *fio;          /* NULL: file hypercalls fail with -ENOSYS */
+	struct fileio *fio; /* NULL: file hypercalls fail with -ENOSYS */
 	atomic_ulong calls;
 	atomic_ulong rejected[HC_REJ_COUNT];
-	atomic_ulong logged[32];     /* bitmap: (nr, reason) pairs already reported */
+	atomic_ulong logged[32]; /* bitmap: (nr, reason) pairs already reported */
 };
 
 enum hc_action {
-	HC_CONTINUE,   /* resume the vCPU */
-	HC_EXIT,       /* the guest asked to end the VM with status */
-	HC_ABORT,      /* the guest kernel gave up; msg holds its reason */
+	HC_CONTINUE, /* resume the vCPU */
+	HC_EXIT,     /* the guest asked to end the VM with status */
+	HC_ABORT,    /* the guest kernel gave up; msg holds its reason */
 };
 
 struct hc_outcome {

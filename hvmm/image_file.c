@@ -11,8 +11,12 @@
 
 static const char *file_type(mode_t m)
 {
-	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
-	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "an unknown kind of file";
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "an unknown kind of file";
 }
 
 int image_file_read(const char *path, uint64_t max, struct image_file *out, char *err,
@@ -59,7 +63,8 @@ int image_file_read(const char *path, uint64_t max, struct image_file *out, char
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			snprintf(err, errlen, "read failed: %s", r ? strerror(errno) : "short file");
+			snprintf(err, errlen, "read failed: %s",
+				 r ? strerror(errno) : "short file");
 			image_file_free(out);
 			close(fd);
 			return -1;
@@ -111,7 +116,8 @@ int image_file_find(const char *name, char *out, size_t outlen, char *err, size_
 		size_t n = strcspn(path, ":");
 		int w = snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? path : ".", name);
 
-		if (w > 0 && (size_t)w < sizeof(cand) && faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) == 0)
+		if (w > 0 && (size_t)w < sizeof(cand) &&
+		    faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) == 0)
 			return canonical(cand, out, outlen, err, errlen);
 		path += n;
 		if (*path == ':')

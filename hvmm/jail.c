@@ -14,7 +14,11 @@
 
 #include "log.h"
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		goto out;                           \
+	} while (0)
 
 int jail_enter(const char *dir, char *err, size_t errlen)
 {
@@ -34,8 +38,8 @@ int jail_enter(const char *dir, char *err, size_t errlen)
 	if (mount(real, real, NULL, MS_BIND | MS_REC, NULL))
 		FAIL("bind mount: %s", strerror(errno));
 	/* hvmm reads and writes nothing by path once jailed: read-only, no devices, no exec. */
-	if (mount(NULL, real, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-		  MS_NOEXEC, NULL))
+	if (mount(NULL, real, NULL,
+		  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		log_warn("--jail: cannot remount %s read-only, nosuid, nodev, noexec: %s", real,
 			 strerror(errno));
 	if (chdir(real))

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-void log_set_file(FILE *f);   /* also copy every message to f (the --log file) */
+void log_set_file(FILE *f); /* also copy every message to f (the --log file) */
 void log_set_verbose(int level);
 int log_verbose(void);
 

@@ -36,8 +36,8 @@ int main(int argc, char **argv)
 	}
 	/* opened first: at the end hvmm may be jailed, under seccomp */
 	int status_fd = -1, status, in_child = 0;
-	if (opts.status_file && (status_fd = exit_status_file_open(opts.status_file, err,
-								   sizeof(err))) < 0) {
+	if (opts.status_file &&
+	    (status_fd = exit_status_file_open(opts.status_file, err, sizeof(err))) < 0) {
 		log_err("%s", err);
 		launch_report_failed(err);
 		return HVMM_EXIT_SETUP;

@@ -46,7 +46,8 @@ static const char usage[] =
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
 	"  --log FILE                 write the guest console and hvmm's messages to FILE\n"
-	"  --status-file FILE         write the exit status to FILE (\"N\\n\"; empty while running)\n"
+	"  --status-file FILE         write the exit status to FILE (\"N\\n\"; empty while "
+	"running)\n"
 	"  --ready-fd N               report the launch on the inherited descriptor N (3 or\n"
 	"                             above): one line, \"ready\" once the guest starts or\n"
 	"                             \"error: REASON\" when it cannot, then N is closed\n"
@@ -81,11 +82,31 @@ const char *opts_usage(void)
 }
 
 enum {
-	OPT_VCPUS = 256, OPT_CPUS, OPT_HK, OPT_MEM, OPT_HUGE, OPT_HUGETLBFS, OPT_SHARE, OPT_CMDLINE,
-	OPT_KERNEL, OPT_STATS, OPT_LOG, OPT_STATUS_FILE, OPT_READY_FD,
-	OPT_JAIL, OPT_NO_SECCOMP, OPT_TEST_SECCOMP, /* docs/security.md */
-	OPT_UID, OPT_GID, OPT_GROUPS, OPT_CGROUP, OPT_SHARE_MAX_FILE, OPT_VCPU_CGROUP, OPT_HK_CGROUP,
-	OPT_NET, OPT_INHERIT_FD,
+	OPT_VCPUS = 256,
+	OPT_CPUS,
+	OPT_HK,
+	OPT_MEM,
+	OPT_HUGE,
+	OPT_HUGETLBFS,
+	OPT_SHARE,
+	OPT_CMDLINE,
+	OPT_KERNEL,
+	OPT_STATS,
+	OPT_LOG,
+	OPT_STATUS_FILE,
+	OPT_READY_FD,
+	OPT_JAIL,
+	OPT_NO_SECCOMP,
+	OPT_TEST_SECCOMP, /* docs/security.md */
+	OPT_UID,
+	OPT_GID,
+	OPT_GROUPS,
+	OPT_CGROUP,
+	OPT_SHARE_MAX_FILE,
+	OPT_VCPU_CGROUP,
+	OPT_HK_CGROUP,
+	OPT_NET,
+	OPT_INHERIT_FD,
 };
 
 static const struct option long_opts[] = {
@@ -162,8 +183,10 @@ static int parse_groups(struct hvmm_opts *o, const char *arg, char *err, size_t 
 		unsigned g;
 
 		if (parse_id(p, n, &g)) {
-			snprintf(err, errlen, "--groups '%s': expected numeric group ids separated "
-				 "by commas, each below 4294967295", arg);
+			snprintf(err, errlen,
+				 "--groups '%s': expected numeric group ids separated "
+				 "by commas, each below 4294967295",
+				 arg);
 			return -1;
 		}
 		if (o->ngroups == HVMM_MAX_GROUPS) {
@@ -184,8 +207,8 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	switch (c) {
 	case OPT_VCPUS:
 		if (parse_int(arg, 1, DSV_MAX_VCPUS, &o->vcpus)) {
-			snprintf(err, errlen, "--vcpus '%s': expected a number from 1 to %u",
-				 arg, DSV_MAX_VCPUS);
+			snprintf(err, errlen, "--vcpus '%s': expected a number from 1 to %u", arg,
+				 DSV_MAX_VCPUS);
 			return -1;
 		}
 		return 0;
@@ -243,18 +266,23 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		 * Slurm's pmi2 for each rank, differs from rank to rank. */
 		const char *num = arg;
 		if ((arg[0] < '0' || arg[0] > '9') && !(num = getenv(arg))) {
-			snprintf(err, errlen, "--inherit-fd %s: no such environment variable (expected "
-				 "a descriptor number, or a variable that holds one, e.g. PMI_FD)", arg);
+			snprintf(err, errlen,
+				 "--inherit-fd %s: no such environment variable (expected "
+				 "a descriptor number, or a variable that holds one, e.g. PMI_FD)",
+				 arg);
 			return -1;
 		}
 		if (parse_int(num, 3, DSV_MAX_FILES - 1, &fd)) {
-			snprintf(err, errlen, "--inherit-fd '%s'%s%s%s: expected a descriptor number from 3 "
-				 "to %u (0-2 are always the program's)", arg, num != arg ? " (= '" : "",
-				 num != arg ? num : "", num != arg ? "')" : "", DSV_MAX_FILES - 1);
+			snprintf(err, errlen,
+				 "--inherit-fd '%s'%s%s%s: expected a descriptor number from 3 "
+				 "to %u (0-2 are always the program's)",
+				 arg, num != arg ? " (= '" : "", num != arg ? num : "",
+				 num != arg ? "')" : "", DSV_MAX_FILES - 1);
 			return -1;
 		}
 		if (o->ninherit == HVMM_MAX_INHERIT) {
-			snprintf(err, errlen, "--inherit-fd: more than %d descriptors", HVMM_MAX_INHERIT);
+			snprintf(err, errlen, "--inherit-fd: more than %d descriptors",
+				 HVMM_MAX_INHERIT);
 			return -1;
 		}
 		o->inherit_fds[o->ninherit++] = fd;
@@ -273,7 +301,8 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case OPT_CMDLINE:
 		if (strlen(arg) >= DSV_CMDLINE_MAX) {
-			snprintf(err, errlen, "--cmdline: longer than %u bytes", DSV_CMDLINE_MAX - 1);
+			snprintf(err, errlen, "--cmdline: longer than %u bytes",
+				 DSV_CMDLINE_MAX - 1);
 			return -1;
 		}
 		o->cmdline = arg;
@@ -289,7 +318,8 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		else if (!strcmp(arg, "text"))
 			o->stats = STATS_TEXT;
 		else {
-			snprintf(err, errlen, "--stats='%s': expected --stats or --stats=json", arg);
+			snprintf(err, errlen, "--stats='%s': expected --stats or --stats=json",
+				 arg);
 			return -1;
 		}
 		return 0;
@@ -302,8 +332,10 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_READY_FD:
 		/* stdio is the console's; a launcher's pipe comes above it */
 		if (parse_int(arg, 3, 1 << 20, &o->ready_fd)) {
-			snprintf(err, errlen, "--ready-fd '%s': expected a descriptor number, 3 or "
-				 "above", arg);
+			snprintf(err, errlen,
+				 "--ready-fd '%s': expected a descriptor number, 3 or "
+				 "above",
+				 arg);
 			return -1;
 		}
 		return 0;
@@ -335,8 +367,10 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case OPT_CGROUP:
 		if (arg[0] != '/') {
-			snprintf(err, errlen, "--cgroup '%s': expected an absolute path to a cgroup "
-				 "directory", arg);
+			snprintf(err, errlen,
+				 "--cgroup '%s': expected an absolute path to a cgroup "
+				 "directory",
+				 arg);
 			return -1;
 		}
 		if (o->ncgroups == HVMM_MAX_CGROUPS) {
@@ -348,9 +382,10 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 	case OPT_VCPU_CGROUP:
 	case OPT_HK_CGROUP:
 		if (arg[0] != '/') {
-			snprintf(err, errlen, "--%s '%s': expected an absolute path to a cgroup "
-				 "directory", c == OPT_VCPU_CGROUP ? "vcpu-cgroup" : "housekeeping-cgroup",
-				 arg);
+			snprintf(err, errlen,
+				 "--%s '%s': expected an absolute path to a cgroup "
+				 "directory",
+				 c == OPT_VCPU_CGROUP ? "vcpu-cgroup" : "housekeeping-cgroup", arg);
 			return -1;
 		}
 		if (c == OPT_VCPU_CGROUP)
@@ -364,7 +399,8 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 			return -1;
 		}
 		if (o->share_max_file_size == 0) {
-			snprintf(err, errlen, "--share-max-file-size '%s': must be more than 0", arg);
+			snprintf(err, errlen, "--share-max-file-size '%s': must be more than 0",
+				 arg);
 			return -1;
 		}
 		return 0;
@@ -387,17 +423,21 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 {
 	for (int i = 0; i < o->ninherit; i++)
 		if (o->inherit_fds[i] == o->ready_fd) {
-			snprintf(err, errlen, "--inherit-fd %d is the --ready-fd: hvmm's launch report "
-				 "is never the guest's", o->ready_fd);
+			snprintf(err, errlen,
+				 "--inherit-fd %d is the --ready-fd: hvmm's launch report "
+				 "is never the guest's",
+				 o->ready_fd);
 			return -1;
 		}
 	if (o->ncpus && o->vcpus && o->ncpus != o->vcpus) {
-		snprintf(err, errlen, "--vcpus %d but --cpus names %d CPUs: give one host CPU per vCPU",
+		snprintf(err, errlen,
+			 "--vcpus %d but --cpus names %d CPUs: give one host CPU per vCPU",
 			 o->vcpus, o->ncpus);
 		return -1;
 	}
 	if (o->hugetlbfs && o->hugepages_given && o->hugepages != GM_HUGE_ON) {
-		snprintf(err, errlen, "--hugetlbfs takes every page from its mount: it cannot be "
+		snprintf(err, errlen,
+			 "--hugetlbfs takes every page from its mount: it cannot be "
 			 "combined with --hugepages %s",
 			 o->hugepages == GM_HUGE_OFF ? "off" : "auto");
 		return -1;
@@ -407,13 +447,15 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 	/* Half a user would leave root's group (or root's uid) in place. */
 	if ((o->uid_given || o->gid_given || o->groups_given) && !(o->uid_given && o->gid_given)) {
 		snprintf(err, errlen, "%s: --uid and --gid go together",
-			 o->uid_given ? "--uid without --gid" :
-			 o->gid_given ? "--gid without --uid" : "--groups without --uid and --gid");
+			 o->uid_given	? "--uid without --gid"
+			 : o->gid_given ? "--gid without --uid"
+					: "--groups without --uid and --gid");
 		return -1;
 	}
 	o->as_user = o->uid_given && o->gid_given;
 	if (o->share_max_file_size && !o->share) {
-		snprintf(err, errlen, "--share-max-file-size without --share: there is nothing to cap");
+		snprintf(err, errlen,
+			 "--share-max-file-size without --share: there is nothing to cap");
 		return -1;
 	}
 	if (o->ncpus && !o->vcpus)
@@ -424,7 +466,8 @@ static int check_consistency(struct hvmm_opts *o, char *err, size_t errlen)
 		for (int j = 0; j < o->ncpus; j++) {
 			if (o->hk_cpus[i] == o->cpus[j]) {
 				snprintf(err, errlen,
-					 "CPU %d is both a vCPU CPU and a housekeeping CPU: vCPU CPUs are dedicated",
+					 "CPU %d is both a vCPU CPU and a housekeeping CPU: vCPU "
+					 "CPUs are dedicated",
 					 o->cpus[j]);
 				return -1;
 			}
@@ -456,7 +499,7 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 		return OPTS_ERROR;
 	}
 
-	char **sub = argv + 1;  /* getopt sees "run" as its program name */
+	char **sub = argv + 1; /* getopt sees "run" as its program name */
 	int subc = argc - 1;
 
 	optind = 0; /* GNU: full reinitialisation, so the parser can run more than once */
@@ -470,10 +513,13 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 			const char *bad = sub[optind - 1];
 
 			if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
-				snprintf(err, errlen, "unknown option '-%c': try 'hvmm run --help'", optopt);
+				snprintf(err, errlen, "unknown option '-%c': try 'hvmm run --help'",
+					 optopt);
 			else
-				snprintf(err, errlen, "bad option '%s' (unknown, or missing its value): "
-					 "try 'hvmm run --help'", bad);
+				snprintf(err, errlen,
+					 "bad option '%s' (unknown, or missing its value): "
+					 "try 'hvmm run --help'",
+					 bad);
 			return OPTS_ERROR;
 		}
 		if (parse_one(o, c, optarg, err, errlen))
@@ -482,7 +528,8 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 	if (optind < subc) {
 		/* "+" makes getopt stop at "--" (consumed) or at the first non-option. */
 		if (strcmp(sub[optind - 1], "--") != 0) {
-			snprintf(err, errlen, "unexpected argument '%s': put the program after '--'",
+			snprintf(err, errlen,
+				 "unexpected argument '%s': put the program after '--'",
 				 sub[optind]);
 			return OPTS_ERROR;
 		}

@@ -46,8 +46,10 @@ static void keep_only_kill(void)
 	if (!c || cap_set_flag(c, CAP_PERMITTED, 1, &kill_cap, CAP_SET) ||
 	    cap_set_flag(c, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET) || cap_set_proc(c) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		fprintf(stderr, "hvmm: warning: --jail: the waiting process keeps its "
-			"privileges: %s\n", strerror(errno));
+		fprintf(stderr,
+			"hvmm: warning: --jail: the waiting process keeps its "
+			"privileges: %s\n",
+			strerror(errno));
 	cap_free(c);
 }
 

@@ -11,9 +11,9 @@
 struct kvm_cpuid2;
 
 struct platform {
-	const char *name;        /* "pvm", "vmx", "svm" */
-	uint32_t kind;           /* DSV_PLATFORM_* for the boot info */
-	int uses_vif;            /* each vCPU has a VIF page (its address goes in the boot info) */
+	const char *name; /* "pvm", "vmx", "svm" */
+	uint32_t kind;	  /* DSV_PLATFORM_* for the boot info */
+	int uses_vif;	  /* each vCPU has a VIF page (its address goes in the boot info) */
 	/* Per-vCPU setup before the first KVM_RUN. Returns 0 or -1 with err set. */
 	int (*vcpu_setup)(int vcpu_fd, uint64_t vif_gpa, char *err, size_t errlen);
 	/* Adjusts the CPUID the guest will see (NULL: KVM's supported set as is). */

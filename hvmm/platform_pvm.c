@@ -23,9 +23,10 @@ static int pvm_vcpu_setup(int vcpu_fd, uint64_t vif_gpa, char *err, size_t errle
 	buf.hdr.entries[0].data = vif_gpa | DSV_PVM_VIF_CR2_CELL | DSV_PVM_VIF_HOST_SET;
 	n = ioctl(vcpu_fd, KVM_SET_MSRS, &buf.hdr);
 	if (n != 1) {
-		snprintf(err, errlen, "kvm_pvm refused the VIF MSR 0x%x (%s): the guest kernel "
-			 "would run emulated, thousands of times slower", DSV_PVM_MSR_VIF,
-			 n < 0 ? strerror(errno) : "0 MSRs set");
+		snprintf(err, errlen,
+			 "kvm_pvm refused the VIF MSR 0x%x (%s): the guest kernel "
+			 "would run emulated, thousands of times slower",
+			 DSV_PVM_MSR_VIF, n < 0 ? strerror(errno) : "0 MSRs set");
 		return -1;
 	}
 	return 0;
@@ -62,7 +63,8 @@ static void pvm_cpuid_fixup(struct kvm_cpuid2 *c)
 
 			if (e->function != isa[k].leaf || e->index != isa[k].subleaf)
 				continue;
-			__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(cx), "=d"(d)
+			__asm__ volatile("cpuid"
+					 : "=a"(a), "=b"(b), "=c"(cx), "=d"(d)
 					 : "a"(isa[k].leaf), "c"(isa[k].subleaf));
 			e->ecx |= cx & isa[k].ecx_mask;
 			e->ebx |= b & isa[k].ebx_mask;

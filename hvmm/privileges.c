@@ -13,7 +13,10 @@
 #include "log.h"
 
 static const cap_value_t file_caps[] = {
-	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_FSETID,
 };
 #define NFILE_CAPS ((int)(sizeof(file_caps) / sizeof(file_caps[0])))
 
@@ -42,7 +45,8 @@ int priv_clear_bounding(int keep_file_caps, char *err, size_t errlen)
 			for (int i = 0; keep_file_caps && i < NFILE_CAPS; i++)
 				keep |= file_caps[i] == c;
 			if (!keep && cap_drop_bound(c) && errno != EINVAL) {
-				snprintf(err, errlen, "cannot drop capability %d from the bounding set: %s",
+				snprintf(err, errlen,
+					 "cannot drop capability %d from the bounding set: %s",
 					 (int)c, strerror(errno));
 				return -1;
 			}

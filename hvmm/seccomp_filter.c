@@ -39,7 +39,7 @@
 #endif
 #endif
 
-static char names[NAME_MAX_NR][32];    /* filled once, read by the signal handler */
+static char names[NAME_MAX_NR][32]; /* filled once, read by the signal handler */
 static pthread_once_t names_once = PTHREAD_ONCE_INIT;
 static _Thread_local const char *thread_name = "hvmm";
 
@@ -108,8 +108,10 @@ static int add(scmp_filter_ctx ctx, int nr)
 static int add_if(scmp_filter_ctx ctx, int nr, unsigned arg, scmp_datum_t mask, scmp_datum_t val)
 {
 	struct scmp_arg_cmp c = {
-		.arg = arg, .op = mask ? SCMP_CMP_MASKED_EQ : SCMP_CMP_EQ,
-		.datum_a = mask ? mask : val, .datum_b = mask ? val : 0,
+		.arg = arg,
+		.op = mask ? SCMP_CMP_MASKED_EQ : SCMP_CMP_EQ,
+		.datum_a = mask ? mask : val,
+		.datum_b = mask ? val : 0,
 	};
 
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
@@ -119,13 +121,29 @@ static int add_if(scmp_filter_ctx ctx, int nr, unsigned arg, scmp_datum_t mask, 
 static int add_common(scmp_filter_ctx ctx)
 {
 	static const int plain[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close),
-		SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(futex),
-		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
-		SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(sched_yield),
-		SCMP_SYS(gettid), SCMP_SYS(getpid), SCMP_SYS(munmap), SCMP_SYS(madvise),
-		SCMP_SYS(brk), SCMP_SYS(mremap),
+		SCMP_SYS(read),
+		SCMP_SYS(write),
+		SCMP_SYS(writev),
+		SCMP_SYS(close),
+		SCMP_SYS(lseek),
+		SCMP_SYS(fstat),
+		SCMP_SYS(newfstatat),
+		SCMP_SYS(futex),
+		SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+		SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(restart_syscall),
+		SCMP_SYS(clock_gettime),
+		SCMP_SYS(clock_nanosleep),
+		SCMP_SYS(nanosleep),
+		SCMP_SYS(sched_yield),
+		SCMP_SYS(gettid),
+		SCMP_SYS(getpid),
+		SCMP_SYS(munmap),
+		SCMP_SYS(madvise),
+		SCMP_SYS(brk),
+		SCMP_SYS(mremap),
 	};
 	int rc = 0;
 
@@ -159,11 +177,12 @@ static int add_ioctl(scmp_filter_ctx ctx, unsigned long req)
 static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 {
 	static const int plain[] = {
-		SCMP_SYS(pipe2), SCMP_SYS(eventfd2), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
-		SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(ppoll), SCMP_SYS(bind),
-		SCMP_SYS(connect), SCMP_SYS(listen), SCMP_SYS(accept4), SCMP_SYS(getsockname),
+		SCMP_SYS(pipe2),       SCMP_SYS(eventfd2),   SCMP_SYS(epoll_create1),
+		SCMP_SYS(epoll_ctl),   SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
+		SCMP_SYS(ppoll),       SCMP_SYS(bind),	     SCMP_SYS(connect),
+		SCMP_SYS(listen),      SCMP_SYS(accept4),    SCMP_SYS(getsockname),
 		SCMP_SYS(getpeername), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
-		SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(shutdown),
+		SCMP_SYS(sendmsg),     SCMP_SYS(recvmsg),    SCMP_SYS(shutdown),
 	};
 	int rc = 0;
 
@@ -186,17 +205,31 @@ static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 {
 	static const int plain[] = {
-		SCMP_SYS(openat2), SCMP_SYS(statx), SCMP_SYS(faccessat2), SCMP_SYS(readlink),
-		SCMP_SYS(readlinkat), SCMP_SYS(getdents64), SCMP_SYS(mkdirat),
-		SCMP_SYS(unlinkat), SCMP_SYS(renameat), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
-		SCMP_SYS(ftruncate), SCMP_SYS(fsync),
+		SCMP_SYS(openat2),  SCMP_SYS(statx),	  SCMP_SYS(faccessat2),
+		SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getdents64),
+		SCMP_SYS(mkdirat),  SCMP_SYS(unlinkat),	  SCMP_SYS(renameat),
+		SCMP_SYS(pread64),  SCMP_SYS(pwrite64),	  SCMP_SYS(ftruncate),
+		SCMP_SYS(fsync),
 	};
 	static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC };
 	static const unsigned long ioctls[] = {
-		KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, TIOCGWINSZ,
+		KVM_RUN,
+		KVM_GET_REGS,
+		KVM_GET_SREGS,
+		TIOCGWINSZ,
 		/* the guest's whitelist (fileio_ioctl.c): reads only, on hvmm's copies */
-		FIONREAD, FIONBIO, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK,
-		SIOCGIFBRDADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME, SIOCETHTOOL,
+		FIONREAD,
+		FIONBIO,
+		SIOCGIFCONF,
+		SIOCGIFFLAGS,
+		SIOCGIFADDR,
+		SIOCGIFNETMASK,
+		SIOCGIFBRDADDR,
+		SIOCGIFMTU,
+		SIOCGIFHWADDR,
+		SIOCGIFINDEX,
+		SIOCGIFNAME,
+		SIOCETHTOOL,
 	};
 	int rc = 0;
 
@@ -231,7 +264,7 @@ static int add_main(scmp_filter_ctx ctx)
 	if (!rc)
 		rc = add_if(ctx, SCMP_SYS(openat), 2,
 			    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
-			    (O_TMPFILE & ~O_DIRECTORY), /* O_DIRECTORY is fine */
+				    (O_TMPFILE & ~O_DIRECTORY), /* O_DIRECTORY is fine */
 			    O_RDONLY);
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && !rc; i++)
 		rc = add_ioctl(ctx, ioctls[i]);
@@ -245,7 +278,7 @@ static void self_test(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_
 
 	if (!o->test_seccomp || strcmp(o->test_seccomp, want) || vcpu_index > 0)
 		return;
-	syscall(SYS_socket, AF_PACKET, SOCK_RAW, 0);  /* no policy allows it, not even --net host */
+	syscall(SYS_socket, AF_PACKET, SOCK_RAW, 0); /* no policy allows it, not even --net host */
 	fprintf(stderr, "hvmm: seccomp: the forbidden call was allowed\n");
 	_exit(1);
 }
@@ -285,8 +318,10 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 		rc = seccomp_load(ctx); /* this thread only: no TSYNC; sets no_new_privs */
 	seccomp_release(ctx);
 	if (rc) {
-		snprintf(err, errlen, "seccomp: cannot install the %s filter: %s (--no-seccomp "
-			 "runs without it)", thread_name, strerror(-rc));
+		snprintf(err, errlen,
+			 "seccomp: cannot install the %s filter: %s (--no-seccomp "
+			 "runs without it)",
+			 thread_name, strerror(-rc));
 		return -1;
 	}
 	self_test(o, kind, vcpu_index);

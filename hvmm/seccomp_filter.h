@@ -14,11 +14,11 @@
 #include "options.h"
 
 enum sec_thread {
-	SEC_THREAD_VCPU,          /* KVM_RUN, hypercalls, file offload */
-	SEC_THREAD_MAIN,          /* housekeeping: poll, console ring, signals, teardown */
+	SEC_THREAD_VCPU, /* KVM_RUN, hypercalls, file offload */
+	SEC_THREAD_MAIN, /* housekeeping: poll, console ring, signals, teardown */
 };
 
-#define HVMM_EXIT_SECCOMP 159     /* 128 + SIGSYS, what a kill by SIGSYS would give */
+#define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS, what a kill by SIGSYS would give */
 
 /*
  * Installs the allowlist for kind on the calling thread (no-op with --no-seccomp), then

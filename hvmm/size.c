@@ -9,12 +9,13 @@
 
 static int unit_shift(const char *u, unsigned *shift)
 {
-	static const struct { const char *name; unsigned shift; } units[] = {
-		{ "", 0 }, { "B", 0 },
-		{ "K", 10 }, { "KB", 10 }, { "KIB", 10 },
-		{ "M", 20 }, { "MB", 20 }, { "MIB", 20 },
-		{ "G", 30 }, { "GB", 30 }, { "GIB", 30 },
-		{ "T", 40 }, { "TB", 40 }, { "TIB", 40 },
+	static const struct {
+		const char *name;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 },     { "B", 0 },   { "K", 10 },   { "KB", 10 },  { "KIB", 10 },
+		{ "M", 20 },   { "MB", 20 }, { "MIB", 20 }, { "G", 30 },   { "GB", 30 },
+		{ "GIB", 30 }, { "T", 40 },  { "TB", 40 },  { "TIB", 40 },
 	};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -44,7 +45,8 @@ int size_parse(const char *s, uint64_t *out, char *err, size_t errlen)
 		return -1;
 	}
 	if (unit_shift(end, &shift)) {
-		snprintf(err, errlen, "bad size '%s': unknown unit '%s' (use K, M, G or T)", s, end);
+		snprintf(err, errlen, "bad size '%s': unknown unit '%s' (use K, M, G or T)", s,
+			 end);
 		return -1;
 	}
 	if (shift && v > (UINT64_MAX >> shift)) {

@@ -38,7 +38,8 @@ static void rss_kb(const struct vm *vm, long *total, long *guest)
 		unsigned long lo, hi;
 		long kb;
 
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			uintptr_t g = (uintptr_t)vm->mem.host;
 
 			in_guest = g && lo < g + vm->mem.size && hi > g;
@@ -70,18 +71,21 @@ static double ms_since_start(const struct vm *vm, uint64_t t)
 static void print_json(FILE *f, const struct vm *vm, const struct vcpu_stats *t, long rss,
 		       long guest_rss)
 {
-	fprintf(f, "{\"exit_code\":%d,\"platform\":\"%s\",\"vcpus\":%d,\"exits\":{",
-		vm->exit_code, vm->plat ? vm->plat->name : "?", vm->nvcpus);
+	fprintf(f, "{\"exit_code\":%d,\"platform\":\"%s\",\"vcpus\":%d,\"exits\":{", vm->exit_code,
+		vm->plat ? vm->plat->name : "?", vm->nvcpus);
 	for (int k = 0; k < EXK_COUNT; k++)
 		fprintf(f, "%s\"%s\":%llu", k ? "," : "", exit_kind_name(k),
 			(unsigned long long)t->exits[k]);
-	fprintf(f, "},\"hypercalls_rejected\":%lu", (unsigned long)(
-		vm->hc.rejected[0] + vm->hc.rejected[1] + vm->hc.rejected[2] +
-		vm->hc.rejected[3] + vm->hc.rejected[4]));
-	fprintf(f, ",\"guest_ms\":%.3f,\"hvmm_ms\":%.3f", t->ns_in_guest / 1e6, t->ns_in_hvmm / 1e6);
-	fprintf(f, ",\"memory\":{\"bytes\":%llu,\"backing\":\"%s\",\"numa_node\":%d,"
-		"\"populate_ms\":%.3f}", (unsigned long long)vm->mem.size,
-		gm_backing_name(vm->mem.backing), vm->mem.numa_node, vm->times.populate_ms);
+	fprintf(f, "},\"hypercalls_rejected\":%lu",
+		(unsigned long)(vm->hc.rejected[0] + vm->hc.rejected[1] + vm->hc.rejected[2] +
+				vm->hc.rejected[3] + vm->hc.rejected[4]));
+	fprintf(f, ",\"guest_ms\":%.3f,\"hvmm_ms\":%.3f", t->ns_in_guest / 1e6,
+		t->ns_in_hvmm / 1e6);
+	fprintf(f,
+		",\"memory\":{\"bytes\":%llu,\"backing\":\"%s\",\"numa_node\":%d,"
+		"\"populate_ms\":%.3f}",
+		(unsigned long long)vm->mem.size, gm_backing_name(vm->mem.backing),
+		vm->mem.numa_node, vm->times.populate_ms);
 	fprintf(f, ",\"rss_kb\":%ld,\"rss_outside_guest_kb\":%ld", rss, rss - guest_rss);
 	fprintf(f, ",\"pinning\":[");
 	for (int i = 0; i < vm->nvcpus; i++)
@@ -89,7 +93,8 @@ static void print_json(FILE *f, const struct vm *vm, const struct vcpu_stats *t,
 	fprintf(f, "],\"housekeeping_cpus\":[");
 	for (int i = 0; i < vm->nhk_cpus; i++)
 		fprintf(f, "%s%d", i ? "," : "", vm->hk_cpus[i]);
-	fprintf(f, "],\"times_ms\":{\"first_run\":%.3f,\"exit\":%.3f},"
+	fprintf(f,
+		"],\"times_ms\":{\"first_run\":%.3f,\"exit\":%.3f},"
 		"\"mono_ns\":{\"start\":%llu,\"first_run\":%llu,\"exit\":%llu}}\n",
 		ms_since_start(vm, vm->times.ns_first_run), ms_since_start(vm, vm->times.ns_exit),
 		(unsigned long long)vm->times.ns_start, (unsigned long long)vm->times.ns_first_run,
@@ -113,7 +118,8 @@ static void print_text(FILE *f, const struct vm *vm, const struct vcpu_stats *t,
 	fprintf(f, "  memory          %llu MiB %s, numa node %d, populated in %.1f ms\n",
 		(unsigned long long)(vm->mem.size >> 20), gm_backing_name(vm->mem.backing),
 		vm->mem.numa_node, vm->times.populate_ms);
-	fprintf(f, "  rss             %ld kB outside guest RAM (%ld kB total)\n", rss - guest_rss, rss);
+	fprintf(f, "  rss             %ld kB outside guest RAM (%ld kB total)\n", rss - guest_rss,
+		rss);
 	fprintf(f, "  pinning        ");
 	for (int i = 0; i < vm->nvcpus; i++)
 		fprintf(f, " vcpu%d->cpu%d", i, vm->vcpu[i].host_cpu);

@@ -6,11 +6,11 @@
 #include <stdio.h>
 
 enum exit_kind {
-	EXK_HYPERCALL,   /* port I/O to DSV_HC_PORT */
-	EXK_IO_OTHER,    /* any other port */
+	EXK_HYPERCALL, /* port I/O to DSV_HC_PORT */
+	EXK_IO_OTHER,  /* any other port */
 	EXK_MMIO,
 	EXK_HLT,
-	EXK_INTR,        /* KVM_RUN interrupted by a signal */
+	EXK_INTR, /* KVM_RUN interrupted by a signal */
 	EXK_SHUTDOWN,
 	EXK_INTERNAL,
 	EXK_OTHER,
@@ -19,14 +19,14 @@ enum exit_kind {
 
 struct vcpu_stats {
 	uint64_t exits[EXK_COUNT];
-	uint64_t ns_in_guest;      /* inside KVM_RUN */
-	uint64_t ns_in_hvmm;       /* handling exits between KVM_RUNs */
+	uint64_t ns_in_guest; /* inside KVM_RUN */
+	uint64_t ns_in_hvmm;  /* handling exits between KVM_RUNs */
 };
 
 struct vm_times {
-	uint64_t ns_start;         /* CLOCK_MONOTONIC at main() */
-	uint64_t ns_first_run;     /* just before vCPU 0's first KVM_RUN */
-	uint64_t ns_exit;          /* when the VM ended */
+	uint64_t ns_start;     /* CLOCK_MONOTONIC at main() */
+	uint64_t ns_first_run; /* just before vCPU 0's first KVM_RUN */
+	uint64_t ns_exit;      /* when the VM ended */
 	double populate_ms;
 };
 

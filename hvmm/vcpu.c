@@ -56,10 +56,24 @@ static int set_long_mode(struct vcpu *v, char *err, size_t errlen)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	struct kvm_segment cs = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11,
-				  .present = 1, .dpl = 0, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment ds = { .base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 3,
-				  .present = 1, .dpl = 0, .db = 1, .s = 1, .g = 1 };
+	struct kvm_segment cs = { .base = 0,
+				  .limit = 0xffffffff,
+				  .selector = 0x10,
+				  .type = 11,
+				  .present = 1,
+				  .dpl = 0,
+				  .s = 1,
+				  .l = 1,
+				  .g = 1 };
+	struct kvm_segment ds = { .base = 0,
+				  .limit = 0xffffffff,
+				  .selector = 0x18,
+				  .type = 3,
+				  .present = 1,
+				  .dpl = 0,
+				  .db = 1,
+				  .s = 1,
+				  .g = 1 };
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
@@ -67,12 +81,12 @@ static int set_long_mode(struct vcpu *v, char *err, size_t errlen)
 	}
 	s.cs = cs;
 	s.ds = s.es = s.fs = s.gs = s.ss = ds;
-	s.cr0 = 0x80050033;   /* PG AM WP NE ET MP PE */
+	s.cr0 = 0x80050033; /* PG AM WP NE ET MP PE */
 	s.cr3 = v->vm->cr3;
-	s.cr4 = 0x10620;      /* FSGSBASE OSXMMEXCPT OSFXSR PAE */
+	s.cr4 = 0x10620; /* FSGSBASE OSXMMEXCPT OSFXSR PAE */
 	if (v->vm->xsave)
 		s.cr4 |= 1u << 18; /* OSXSAVE */
-	s.efer = 0xd01;       /* NXE LMA LME SCE */
+	s.efer = 0xd01;		   /* NXE LMA LME SCE */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
 		snprintf(err, errlen, "KVM_SET_SREGS (64-bit entry state): %s", strerror(errno));
 		return -1;
@@ -126,8 +140,7 @@ static int vcpu_setup(struct vcpu *v)
 		snprintf(err, errlen, "vCPU %d: mmap of kvm_run: %s", v->index, strerror(errno));
 		return -1;
 	}
-	if (set_cpuid(v, err, errlen) || set_long_mode(v, err, errlen) ||
-	    set_xcr0(v, err, errlen))
+	if (set_cpuid(v, err, errlen) || set_long_mode(v, err, errlen) || set_xcr0(v, err, errlen))
 		return -1;
 	if (vm->plat->vcpu_setup(v->fd, boot_vif_gpa(v->index), err, errlen))
 		return -1;
@@ -186,14 +199,15 @@ static void on_io(struct vcpu *v)
 		return;
 	}
 	v->st.exits[EXK_HYPERCALL]++;
-	hc_port_io(&v->vm->hc, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
-		   run->io.size, run->io.count, data, &in_val, &res);
+	hc_port_io(&v->vm->hc, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
+		   run->io.count, data, &in_val, &res);
 	if (run->io.direction == KVM_EXIT_IO_IN)
 		memcpy(data, &in_val, run->io.size <= 4 ? run->io.size : 4);
 	if (res.action == HC_EXIT)
 		vm_request_exit(v->vm, res.status, "guest exited with status %d", res.status);
 	else if (res.action == HC_ABORT)
-		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest kernel aborted on vCPU %d: %s", v->index, res.msg);
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest kernel aborted on vCPU %d: %s",
+				v->index, res.msg);
 }
 
 static void on_mmio(struct vcpu *v)
@@ -227,35 +241,41 @@ static int handle_exit(struct vcpu *v)
 		v->st.exits[EXK_SHUTDOWN]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest crashed: vCPU %d shut down (triple fault) at "
-				"rip 0x%llx", v->index, guest_rip(v));
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH,
+				"guest crashed: vCPU %d shut down (triple fault) at "
+				"rip 0x%llx",
+				v->index, guest_rip(v));
 		return -1;
 	case KVM_EXIT_SYSTEM_EVENT:
 		v->st.exits[EXK_SHUTDOWN]++;
-		vm_request_exit(v->vm, HVMM_EXIT_CRASH, "guest crashed: vCPU %d requested system event %u "
-				"(reset or shutdown)", v->index, run->system_event.type);
+		vm_request_exit(v->vm, HVMM_EXIT_CRASH,
+				"guest crashed: vCPU %d requested system event %u "
+				"(reset or shutdown)",
+				v->index, run->system_event.type);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
 		v->st.exits[EXK_INTERNAL]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, HVMM_EXIT_KVM, "KVM internal error on vCPU %d (suberror %u) at rip "
-				"0x%llx", v->index, run->internal.suberror, guest_rip(v));
+		vm_request_exit(v->vm, HVMM_EXIT_KVM,
+				"KVM internal error on vCPU %d (suberror %u) at rip "
+				"0x%llx",
+				v->index, run->internal.suberror, guest_rip(v));
 		return -1;
 	case KVM_EXIT_FAIL_ENTRY:
 		v->st.exits[EXK_INTERNAL]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, HVMM_EXIT_KVM, "KVM could not enter vCPU %d (hardware reason 0x%llx)",
-				v->index,
+		vm_request_exit(v->vm, HVMM_EXIT_KVM,
+				"KVM could not enter vCPU %d (hardware reason 0x%llx)", v->index,
 				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return -1;
 	default:
 		v->st.exits[EXK_OTHER]++;
 		if (log_verbose())
 			vcpu_dump_regs(v);
-		vm_request_exit(v->vm, HVMM_EXIT_KVM, "unexpected KVM exit %u on vCPU %d", run->exit_reason,
-				v->index);
+		vm_request_exit(v->vm, HVMM_EXIT_KVM, "unexpected KVM exit %u on vCPU %d",
+				run->exit_reason, v->index);
 		return -1;
 	}
 }
@@ -281,8 +301,8 @@ static void run_loop(struct vcpu *v)
 				v->st.exits[EXK_INTR]++;
 				continue;
 			}
-			vm_request_exit(vm, HVMM_EXIT_KVM, "KVM_RUN failed on vCPU %d: %s", v->index,
-					strerror(errno));
+			vm_request_exit(vm, HVMM_EXIT_KVM, "KVM_RUN failed on vCPU %d: %s",
+					v->index, strerror(errno));
 			break;
 		}
 		if (handle_exit(v))
@@ -306,16 +326,17 @@ void *vcpu_thread(void *arg)
 	 * as entering a v1 cpuset widens the thread's CPUs to the whole cpuset's. */
 	if (vm->vcpu_cg_fd >= 0 &&
 	    (cgroup_enter_thread(vm->vcpu_cg_fd) || vm_pin_self(&v->host_cpu, 1))) {
-		snprintf(v->setup_err, sizeof(v->setup_err), "--vcpu-cgroup %s: vCPU %d cannot "
-			 "enter it on CPU %d: %s", vm->opts->vcpu_cgroup, v->index, v->host_cpu,
-			 strerror(errno));
+		snprintf(v->setup_err, sizeof(v->setup_err),
+			 "--vcpu-cgroup %s: vCPU %d cannot "
+			 "enter it on CPU %d: %s",
+			 vm->opts->vcpu_cgroup, v->index, v->host_cpu, strerror(errno));
 		ok = 0;
 	}
 	ok = ok && vcpu_setup(v) == 0;
 
 	/* this vCPU thread's seccomp filter, before the guest runs */
-	if (ok && sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err,
-			      sizeof(v->setup_err)))
+	if (ok &&
+	    sec_install(vm->opts, SEC_THREAD_VCPU, v->index, v->setup_err, sizeof(v->setup_err)))
 		ok = 0;
 	pthread_barrier_wait(&vm->ready);
 	pthread_barrier_wait(&vm->go);

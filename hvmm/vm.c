@@ -86,10 +86,11 @@ static int start_vcpus(struct vm *vm, char *err, size_t errlen)
 		rc = pthread_create(&v->thread, &attr, vcpu_thread, v);
 		pthread_attr_destroy(&attr);
 		if (rc) {
-			snprintf(err, errlen, "cannot start vCPU thread %d pinned to CPU %d: %s%s", i,
-				 v->host_cpu, strerror(rc),
+			snprintf(err, errlen, "cannot start vCPU thread %d pinned to CPU %d: %s%s",
+				 i, v->host_cpu, strerror(rc),
 				 rc == EINVAL ? " (the CPU is no longer available to hvmm: was its "
-						"cpuset changed?)" : "");
+						"cpuset changed?)"
+					      : "");
 			/* The threads already started wait on the barrier forever; hvmm exits. */
 			for (int j = 0; j < i; j++)
 				vm->vcpu[j].started = 0;
@@ -189,8 +190,7 @@ static int open_thread_cgroups(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err,
-		 size_t errlen)
+static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char *err, size_t errlen)
 {
 	const struct hvmm_opts *o = vm->opts;
 	char sub[320];
@@ -273,7 +273,9 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 		bp = (struct boot_params){
 			.platform = vm->plat->kind,
 			.flags = (vm->mem.backing == GM_BACKING_HUGETLB ||
-				  vm->mem.backing == GM_BACKING_HUGETLBFS ? DSV_BOOT_HUGEPAGES : 0) |
+						  vm->mem.backing == GM_BACKING_HUGETLBFS
+					  ? DSV_BOOT_HUGEPAGES
+					  : 0) |
 				 (vm->opts->verbose ? DSV_BOOT_VERBOSE : 0),
 			.tsc_khz = vm->tsc_khz,
 			.nr_vcpus = vm->nvcpus,
@@ -430,8 +432,7 @@ int vm_run(const struct hvmm_opts *opts)
 		if (opts->verbose && !strncmp(vm.exit_reason, "stopped by signal", 17))
 			for (int i = 0; i < vm.nvcpus; i++)
 				vcpu_dump_regs(&vm.vcpu[i]);
-	}
-	else
+	} else
 		log_info("%s", vm.exit_reason);
 	if (opts->stats != STATS_NONE)
 		stats_print(log_file ? log_file : stderr, &vm, opts->stats == STATS_JSON);

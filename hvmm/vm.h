@@ -26,7 +26,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
-	char setup_err[256];          /* non-empty: setup failed */
+	char setup_err[256]; /* non-empty: setup failed */
 	struct vcpu_stats st;
 };
 
@@ -36,15 +36,15 @@ struct vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
 	struct guest_mem mem;
-	struct image_file kernel_img;  /* read before guest memory exists, freed once copied */
+	struct image_file kernel_img; /* read before guest memory exists, freed once copied */
 	struct image_file prog_img;
-	char prog_path[4096];          /* the program's canonical path */
+	char prog_path[4096]; /* the program's canonical path */
 	struct elf_image kernel;
 	uint64_t entry;
 	uint64_t cr3;
 	uint64_t tsc_khz;
 	struct kvm_cpuid2 *cpuid;
-	uint64_t xcr0;                /* 0: leave XCR0 alone */
+	uint64_t xcr0; /* 0: leave XCR0 alone */
 	int xsave;
 	int nvcpus;
 	int cpus[DSV_MAX_VCPUS];
@@ -54,12 +54,12 @@ struct vm {
 	struct console con;
 	struct fileio *fio;
 	struct hc_ctx hc;
-	int vcpu_cg_fd, hk_cg_fd;     /* --vcpu-cgroup, --housekeeping-cgroup; -1 = none */
-	int notify_efd;               /* ioeventfd on DSV_NOTIFY_PORT */
-	int exit_efd;                 /* signalled when the VM is to end */
+	int vcpu_cg_fd, hk_cg_fd; /* --vcpu-cgroup, --housekeeping-cgroup; -1 = none */
+	int notify_efd;		  /* ioeventfd on DSV_NOTIFY_PORT */
+	int exit_efd;		  /* signalled when the VM is to end */
 
-	pthread_barrier_t ready;      /* vCPUs set up */
-	pthread_barrier_t go;         /* boot info written, start running */
+	pthread_barrier_t ready; /* vCPUs set up */
+	pthread_barrier_t go;	 /* boot info written, start running */
 	atomic_int abort_start;
 
 	pthread_mutex_t exit_lock;

@@ -30,7 +30,8 @@ int vm_choose_cpus(struct vm *vm, char *err, size_t errlen)
 		memcpy(vm->cpus, o->cpus, sizeof(int) * (size_t)o->ncpus);
 	} else {
 		if (o->vcpus > navail) {
-			snprintf(err, errlen, "%d vCPUs need %d dedicated CPUs; only %d available (%s)",
+			snprintf(err, errlen,
+				 "%d vCPUs need %d dedicated CPUs; only %d available (%s)",
 				 o->vcpus, o->vcpus, navail,
 				 cpulist_format(avail, (size_t)navail, buf, sizeof(buf)));
 			return -1;
@@ -41,8 +42,10 @@ int vm_choose_cpus(struct vm *vm, char *err, size_t errlen)
 	}
 	for (int i = 0; i < vm->nvcpus; i++) {
 		if (vm->cpus[i] >= CPU_SETSIZE || !CPU_ISSET(vm->cpus[i], &allowed)) {
-			snprintf(err, errlen, "--cpus: CPU %d does not exist or is not available to "
-				 "hvmm (available: %s)", vm->cpus[i],
+			snprintf(err, errlen,
+				 "--cpus: CPU %d does not exist or is not available to "
+				 "hvmm (available: %s)",
+				 vm->cpus[i],
 				 cpulist_format(avail, (size_t)navail, buf, sizeof(buf)));
 			return -1;
 		}
@@ -50,15 +53,18 @@ int vm_choose_cpus(struct vm *vm, char *err, size_t errlen)
 	if (o->nhk_cpus) {
 		for (int i = 0; i < o->nhk_cpus; i++) {
 			if (o->hk_cpus[i] >= CPU_SETSIZE || !CPU_ISSET(o->hk_cpus[i], &allowed)) {
-				snprintf(err, errlen, "--housekeeping-cpus: CPU %d does not exist or is "
-					 "not available to hvmm", o->hk_cpus[i]);
+				snprintf(err, errlen,
+					 "--housekeeping-cpus: CPU %d does not exist or is "
+					 "not available to hvmm",
+					 o->hk_cpus[i]);
 				return -1;
 			}
 			vm->hk_cpus[vm->nhk_cpus++] = o->hk_cpus[i];
 		}
 		return 0;
 	}
-	for (int i = 0; i < navail && vm->nhk_cpus < (int)(sizeof(vm->hk_cpus) / sizeof(int)); i++) {
+	for (int i = 0; i < navail && vm->nhk_cpus < (int)(sizeof(vm->hk_cpus) / sizeof(int));
+	     i++) {
 		int used = 0;
 
 		for (int j = 0; j < vm->nvcpus; j++)

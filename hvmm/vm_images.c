@@ -12,7 +12,7 @@
 #include "vm_setup.h"
 
 #define KERNEL_MAX (256ull << 20)
-#define KERNEL_WINDOW_MAX (2ull << 30)  /* the kernel lives below 2 GiB */
+#define KERNEL_WINDOW_MAX (2ull << 30) /* the kernel lives below 2 GiB */
 
 extern char **environ;
 

@@ -29,7 +29,8 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen)
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0 ||
 	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0 ||
 	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0) {
-		snprintf(err, errlen, "this KVM lacks immediate_exit, ioeventfd or an in-kernel irqchip");
+		snprintf(err, errlen,
+			 "this KVM lacks immediate_exit, ioeventfd or an in-kernel irqchip");
 		return -1;
 	}
 	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -43,7 +44,8 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	for (;;) {
-		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + (size_t)nent * sizeof(vm->cpuid->entries[0]));
+		vm->cpuid = calloc(1, sizeof(*vm->cpuid) +
+					      (size_t)nent * sizeof(vm->cpuid->entries[0]));
 		if (!vm->cpuid) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -67,7 +69,8 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen)
 		if (e->function == 1 && (e->ecx & (1u << 26)))
 			vm->xsave = 1;
 		if (e->function == 0xd && e->index == 0)
-			vm->xcr0 = ((uint64_t)e->edx << 32 | e->eax) & 0xe7; /* x87 SSE AVX AVX-512 */
+			vm->xcr0 =
+				((uint64_t)e->edx << 32 | e->eax) & 0xe7; /* x87 SSE AVX AVX-512 */
 	}
 	if (!vm->xsave || ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) <= 0)
 		vm->xcr0 = 0;
@@ -77,11 +80,14 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen)
 int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region low = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.low_size,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.low_size,
 		.userspace_addr = (uintptr_t)vm->mem.host,
 	};
 	struct kvm_userspace_memory_region high = {
-		.slot = 1, .guest_phys_addr = GM_HIGH_BASE,
+		.slot = 1,
+		.guest_phys_addr = GM_HIGH_BASE,
 		.memory_size = vm->mem.size - vm->mem.low_size,
 		.userspace_addr = (uintptr_t)vm->mem.host + vm->mem.low_size,
 	};
@@ -96,7 +102,8 @@ int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen)
 
 int vm_kvm_add_notify(struct vm *vm, char *err, size_t errlen)
 {
-	struct kvm_ioeventfd ioe = { .addr = DSV_NOTIFY_PORT, .len = 0,
+	struct kvm_ioeventfd ioe = { .addr = DSV_NOTIFY_PORT,
+				     .len = 0,
 				     .flags = KVM_IOEVENTFD_FLAG_PIO };
 
 	vm->notify_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -9,7 +9,7 @@
 
 /* vm_cpus.c: --cpus and --housekeeping-cpus against what this process may use. */
 int vm_choose_cpus(struct vm *vm, char *err, size_t errlen);
-int vm_numa_node(const struct vm *vm);       /* node of the vCPU CPUs, -1 if they span */
+int vm_numa_node(const struct vm *vm); /* node of the vCPU CPUs, -1 if they span */
 int vm_pin_self(const int *cpus, int n);
 
 /* vm_kvm.c: /dev/kvm, the VM, its irqchip and CPUID, memory slots, the notify port. */

@@ -4,17 +4,17 @@
 #include "time.h"
 #include "x86.h"
 
-#define X2APIC_ID   0x802
-#define X2APIC_TPR  0x808
-#define X2APIC_EOI  0x80b
-#define X2APIC_SVR  0x80f
-#define X2APIC_ICR  0x830
+#define X2APIC_ID 0x802
+#define X2APIC_TPR 0x808
+#define X2APIC_EOI 0x80b
+#define X2APIC_SVR 0x80f
+#define X2APIC_ICR 0x830
 #define X2APIC_LVT_TIMER 0x832
 #define X2APIC_TIMER_INIT 0x838
-#define X2APIC_TIMER_CUR  0x839
-#define X2APIC_TIMER_DIV  0x83e
-#define LVT_MASKED  (1u << 16)
-#define TIMER_MAX   0xffffffffu
+#define X2APIC_TIMER_CUR 0x839
+#define X2APIC_TIMER_DIV 0x83e
+#define LVT_MASKED (1u << 16)
+#define TIMER_MAX 0xffffffffu
 
 static uint64_t timer_ticks_per_ms; /* 0: no usable timer */
 

@@ -4,11 +4,11 @@
 
 #include "cpu.h"
 
-#define WAKE_VECTOR     0xf0
-#define TIMER_VECTOR    0xef
+#define WAKE_VECTOR 0xf0
+#define TIMER_VECTOR 0xef
 #define SPURIOUS_VECTOR 0xff
 
-bool apic_init(struct cpu *c);   /* false when the vCPU has no x2APIC */
+bool apic_init(struct cpu *c); /* false when the vCPU has no x2APIC */
 void apic_eoi(void);
 void apic_send_wake(const struct cpu *target);
 /* Interrupts this vCPU after about tsc_delta TSC ticks; false if it has no usable timer. */

@@ -15,8 +15,8 @@
 #include "uvm.h"
 #include "x86.h"
 
-#define MAX_STRINGS   8192
-#define EXIT_NOEXEC   126
+#define MAX_STRINGS 8192
+#define EXIT_NOEXEC 126
 
 static struct dsv_bootinfo bootinfo;
 static struct cpu_pages pages[DSV_MAX_VCPUS];
@@ -28,7 +28,8 @@ static void check_bootinfo(const struct dsv_bootinfo *bi)
 	if (bi->magic != DSV_BOOTINFO_MAGIC)
 		panic("bad boot info magic");
 	if (bi->abi_version != DSV_ABI_VERSION)
-		panic("boot info ABI version %u, this kernel knows %u", bi->abi_version, DSV_ABI_VERSION);
+		panic("boot info ABI version %u, this kernel knows %u", bi->abi_version,
+		      DSV_ABI_VERSION);
 	if (!bi->nr_vcpus || bi->nr_vcpus > DSV_MAX_VCPUS || bi->nr_mem > DSV_MAX_MEM_RANGES)
 		panic("bad vCPU or memory range count");
 	if (!bi->tsc_khz)
@@ -52,7 +53,8 @@ static void parse_args(const struct dsv_bootinfo *bi, struct program_args *a)
 		panic("no program arguments");
 	const struct dsv_args *h = phys_to_virt(bi->args_gpa);
 	const char *s = (const char *)(h + 1), *end = s + h->strings_size;
-	if (h->strings_size > bi->args_size - sizeof *h || (uint64_t)h->argc + h->envc + 1 > MAX_STRINGS)
+	if (h->strings_size > bi->args_size - sizeof *h ||
+	    (uint64_t)h->argc + h->envc + 1 > MAX_STRINGS)
 		panic("bad program argument block");
 	uint32_t n = h->argc + h->envc + 1;
 	for (uint32_t i = 0; i < n; i++) {

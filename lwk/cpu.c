@@ -21,34 +21,40 @@ void idt_init(void)
 	for (int v = 0; v < 256; v++) {
 		uint64_t a = trap_stubs[v];
 		idt[v] = (struct idt_gate){
-			.off0 = (uint16_t)a, .sel = KERNEL_CS, .ist = 0,
+			.off0 = (uint16_t)a,
+			.sel = KERNEL_CS,
+			.ist = 0,
 			/* int3 and into may be raised from user mode (DPL 3); all are interrupt gates */
 			.type = (v == 3 || v == 4) ? 0xee : 0x8e,
-			.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
+			.off1 = (uint16_t)(a >> 16),
+			.off2 = (uint32_t)(a >> 32),
 		};
 	}
 }
 
 static void load_tables(struct cpu *c)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
-		gdtr = { sizeof c->gdt - 1, (uint64_t)c->gdt },
-		idtr = { sizeof idt - 1, (uint64_t)idt };
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr = { sizeof c->gdt - 1, (uint64_t)c->gdt },
+				  idtr = { sizeof idt - 1, (uint64_t)idt };
 	__asm__ volatile("lgdt %0" : : "m"(gdtr));
-	__asm__ volatile(
-		"pushq %[cs]\n\t"
-		"leaq 1f(%%rip), %%rax\n\t"
-		"pushq %%rax\n\t"
-		"lretq\n"
-		"1:\n\t"
-		"movl %[ds], %%eax\n\t"
-		"movl %%eax, %%ds\n\t"
-		"movl %%eax, %%es\n\t"
-		"movl %%eax, %%ss\n\t"
-		"xorl %%eax, %%eax\n\t"
-		"movl %%eax, %%fs\n\t"
-		"movl %%eax, %%gs\n\t"
-		: : [cs] "i"(KERNEL_CS), [ds] "i"(KERNEL_DS) : "rax", "memory");
+	__asm__ volatile("pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %[ds], %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 :
+			 : [cs] "i"(KERNEL_CS), [ds] "i"(KERNEL_DS)
+			 : "rax", "memory");
 	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL));
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
@@ -65,7 +71,7 @@ void cpu_init_tables(struct cpu *c)
 	uint64_t t = (uint64_t)&c->tss, lim = sizeof c->tss - 1;
 	c->gdt[7] = (lim & 0xffff) | ((t & 0xffffff) << 16) | (0x89ull << 40) |
 		    (((t >> 24) & 0xff) << 56);
-	c->gdt[8] = t >> 32;                /* 0x38 TSS, 16 bytes */
+	c->gdt[8] = t >> 32; /* 0x38 TSS, 16 bytes */
 	c->gdt[9] = 0;
 	c->gdt[10] = 0x00affa000000ffffull; /* 0x50 user code, 64-bit: USER_CS_ALT */
 

@@ -17,9 +17,9 @@ struct regs {
 
 #define KERNEL_CS 0x10
 #define KERNEL_DS 0x18
-#define USER_DS   0x2b
-#define USER_CS   0x33
-#define TSS_SEL   0x38
+#define USER_DS 0x2b
+#define USER_CS 0x33
+#define TSS_SEL 0x38
 #define USER_CS_ALT 0x53 /* second DPL3 64-bit code descriptor, for the PVM iretq rule */
 
 struct tss {
@@ -33,38 +33,44 @@ struct tss {
 } __attribute__((packed));
 
 /* CPU_CLAIMED: clone is filling in the start state; CPU_STARTING: the vCPU may run it. */
-enum thread_state { CPU_IDLE, CPU_CLAIMED, CPU_STARTING, CPU_RUNNING };
+enum thread_state {
+	CPU_IDLE,
+	CPU_CLAIMED,
+	CPU_STARTING,
+	CPU_RUNNING
+};
 
 struct cpu {
 	/* Read by entry.S at fixed offsets: keep these first. */
-	uint64_t kstack_top;          /* 0 */
-	uint64_t user_rsp_scratch;    /* 8 */
-	struct cpu *self;             /* 16: the global address of this struct */
+	uint64_t kstack_top;	   /* 0 */
+	uint64_t user_rsp_scratch; /* 8 */
+	struct cpu *self;	   /* 16: the global address of this struct */
 
 	uint32_t index;
 	uint32_t apic_id;
-	struct dsv_pvm_vif *vif;      /* PVM only */
+	struct dsv_pvm_vif *vif; /* PVM only */
 	uint64_t gdt[11] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 
 	/* The thread on this vCPU. */
-	volatile int state;           /* enum thread_state */
+	volatile int state; /* enum thread_state */
 	int tid;
-	uint64_t clear_child_tid;     /* user address, CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t clear_child_tid; /* user address, CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t fs_base;
 	uint64_t sigmask;
-	struct regs start_regs;       /* user registers a new thread starts with */
+	struct regs start_regs; /* user registers a new thread starts with */
 
 	/* Futex wait state, protected by the futex lock. */
-	uint64_t futex_addr;          /* 0 when not waiting */
+	uint64_t futex_addr; /* 0 when not waiting */
 	uint32_t futex_bitset;
 	volatile int futex_woken;
-	bool ran_thread;              /* this vCPU has run a thread before */
+	bool ran_thread; /* this vCPU has run a thread before */
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");
 /* entry.S reaches these through PCPU_KSTACK, PCPU_USER_RSP and this_cpu(). */
-_Static_assert(offsetof(struct cpu, kstack_top) == 0 && offsetof(struct cpu, user_rsp_scratch) == 8 &&
+_Static_assert(offsetof(struct cpu, kstack_top) == 0 &&
+		       offsetof(struct cpu, user_rsp_scratch) == 8 &&
 		       offsetof(struct cpu, self) == 16,
 	       "struct cpu offsets used by entry.S");
 /* entry.S pushes the frame in this order: 15 registers, vector, error, hardware frame. */
@@ -86,11 +92,11 @@ static inline uint32_t cpu_index(void)
 	return percpu_mapped ? this_cpu()->index : 0;
 }
 
-void cpu_init_tables(struct cpu *c);   /* GDT, TSS, IDT, SYSCALL MSRs: on the vCPU itself */
-void idt_init(void);                   /* once, before any vCPU loads it */
+void cpu_init_tables(struct cpu *c); /* GDT, TSS, IDT, SYSCALL MSRs: on the vCPU itself */
+void idt_init(void);		     /* once, before any vCPU loads it */
 
 /* entry.S */
-NORETURN void enter_user(struct regs *r);           /* sysretq with r's registers */
+NORETURN void enter_user(struct regs *r); /* sysretq with r's registers */
 NORETURN void switch_stack(uint64_t rsp, void (*fn)(void *), void *arg);
 NORETURN void switch_to(uint64_t cr3, uint64_t rsp, void (*fn)(void *), void *arg);
 extern char syscall_entry[];

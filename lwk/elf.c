@@ -2,17 +2,17 @@
 #include "elf.h"
 #include "uvm.h"
 
-#define PT_LOAD    1
+#define PT_LOAD 1
 #define PT_DYNAMIC 2
-#define PT_INTERP  3
-#define PT_PHDR    6
-#define PT_TLS     7
-#define PF_X       1
-#define ET_EXEC    2
-#define ET_DYN     3
-#define EM_X86_64  62
-#define MAX_PHNUM  128
-#define USER_TOP   (1ull << 47)
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PT_TLS 7
+#define PF_X 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define EM_X86_64 62
+#define MAX_PHNUM 128
+#define USER_TOP (1ull << 47)
 
 struct ehdr {
 	uint8_t ident[16];
@@ -49,7 +49,8 @@ static const char *check_header(const struct ehdr *eh, uint64_t size)
 	if (eh->ehsize != sizeof *eh || eh->phentsize != sizeof(struct phdr) || !eh->phnum ||
 	    eh->phnum > MAX_PHNUM)
 		return "bad ELF header";
-	if (eh->phoff % 8 || eh->phoff > size || size - eh->phoff < (uint64_t)eh->phnum * sizeof(struct phdr))
+	if (eh->phoff % 8 || eh->phoff > size ||
+	    size - eh->phoff < (uint64_t)eh->phnum * sizeof(struct phdr))
 		return "program headers outside the file";
 	return NULL;
 }
@@ -58,8 +59,8 @@ static const char *check_header(const struct ehdr *eh, uint64_t size)
 static bool loaded_from_file(const struct phdr *ph, int phnum, uint64_t va, uint64_t len)
 {
 	for (int i = 0; i < phnum; i++)
-		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr && va - ph[i].vaddr <= ph[i].filesz &&
-		    ph[i].filesz - (va - ph[i].vaddr) >= len)
+		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr &&
+		    va - ph[i].vaddr <= ph[i].filesz && ph[i].filesz - (va - ph[i].vaddr) >= len)
 			return true;
 	return false;
 }
@@ -83,7 +84,8 @@ static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
 			return "bad TLS segment";
 		if (p->type != PT_LOAD)
 			continue;
-		if (p->filesz > p->memsz || p->offset > img->size || img->size - p->offset < p->filesz)
+		if (p->filesz > p->memsz || p->offset > img->size ||
+		    img->size - p->offset < p->filesz)
 			return "segment outside the file";
 		if (p->memsz > USER_TOP || p->vaddr >= USER_TOP - p->memsz)
 			return "segment outside the user address space";

@@ -6,13 +6,13 @@
 #include "kernel.h"
 
 #define ELF_MIN_VADDR (2ull << 20) /* the first 2 MiB page stays unmapped: NULL faults */
-#define ELF_PIE_BASE  (4ull << 20) /* where a static-pie executable is placed */
+#define ELF_PIE_BASE (4ull << 20)  /* where a static-pie executable is placed */
 
 struct elf_image {
 	const uint8_t *file;
 	uint64_t size;
-	uint64_t bias;       /* added to every p_vaddr (static-pie only) */
-	uint64_t lo, hi;     /* lowest and highest address of the loaded image, bias included */
+	uint64_t bias;	 /* added to every p_vaddr (static-pie only) */
+	uint64_t lo, hi; /* lowest and highest address of the loaded image, bias included */
 	uint64_t entry, phdr, phnum;
 };
 

@@ -92,12 +92,26 @@ uint64_t exec_build_stack(uint64_t top, uint64_t limit, const struct program_arg
 	uint32_t r[4];
 	cpuid(1, 0, r);
 	uint64_t aux[][2] = {
-		{ AT_PHDR, img->phdr }, { AT_PHENT, 56 }, { AT_PHNUM, img->phnum },
-		{ AT_PAGESZ, 4096 }, { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
-		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 },
-		{ AT_PLATFORM, platform }, { AT_HWCAP, r[3] }, { AT_CLKTCK, 100 },
-		{ AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP2, 0 }, { AT_EXECFN, execfn },
-		{ a->vdso ? AT_SYSINFO_EHDR : AT_NULL, a->vdso }, { AT_NULL, 0 },
+		{ AT_PHDR, img->phdr },
+		{ AT_PHENT, 56 },
+		{ AT_PHNUM, img->phnum },
+		{ AT_PAGESZ, 4096 },
+		{ AT_BASE, 0 },
+		{ AT_FLAGS, 0 },
+		{ AT_ENTRY, img->entry },
+		{ AT_UID, 0 },
+		{ AT_EUID, 0 },
+		{ AT_GID, 0 },
+		{ AT_EGID, 0 },
+		{ AT_PLATFORM, platform },
+		{ AT_HWCAP, r[3] },
+		{ AT_CLKTCK, 100 },
+		{ AT_SECURE, 0 },
+		{ AT_RANDOM, rnd },
+		{ AT_HWCAP2, 0 },
+		{ AT_EXECFN, execfn },
+		{ a->vdso ? AT_SYSINFO_EHDR : AT_NULL, a->vdso },
+		{ AT_NULL, 0 },
 	};
 	uint64_t n = 1 + a->argc + 1 + a->envc + 1 + 2 * ARRAY_SIZE(aux);
 	sp = ALIGN_DOWN(sp - n * 8, 16);

@@ -6,14 +6,14 @@
 
 struct program_args {
 	uint32_t argc, envc;
-	const char *const *argv;  /* kernel pointers to NUL-terminated strings */
+	const char *const *argv; /* kernel pointers to NUL-terminated strings */
 	const char *const *envp;
 	const char *path;
-	uint64_t vdso;             /* user address of the vDSO, 0 for none */
+	uint64_t vdso; /* user address of the vDSO, 0 for none */
 };
 
-extern const char *prog_name;   /* basename, for fault reports */
-extern const char *prog_path;   /* as given to the VMM, for /proc/self/exe */
+extern const char *prog_name; /* basename, for fault reports */
+extern const char *prog_path; /* as given to the VMM, for /proc/self/exe */
 
 /* Builds the stack below top; returns the initial user rsp, or 0 if it does not fit. */
 uint64_t exec_build_stack(uint64_t top, uint64_t limit, const struct program_args *a,

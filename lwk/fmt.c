@@ -54,10 +54,12 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-			put_num(&o, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad, false);
+			put_num(&o, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width,
+				pad, false);
 			break;
 		case 'x':
-			put_num(&o, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad, false);
+			put_num(&o, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width,
+				pad, false);
 			break;
 		case 'p':
 			put(&o, '0'), put(&o, 'x');

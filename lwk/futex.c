@@ -12,13 +12,13 @@
 #include "wait.h"
 #include "x86.h"
 
-#define FUTEX_WAIT           0
-#define FUTEX_WAKE           1
-#define FUTEX_REQUEUE        3
-#define FUTEX_CMP_REQUEUE    4
-#define FUTEX_WAIT_BITSET    9
-#define FUTEX_WAKE_BITSET    10
-#define FUTEX_PRIVATE_FLAG   128
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 
 static spinlock_t futex_lock;
@@ -121,7 +121,8 @@ int64_t sys_futex(struct regs *r)
 			if (e)
 				return e;
 			int clock = (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-			deadline = cmd == FUTEX_WAIT ? deadline_after(&ts) : deadline_at(clock, &ts);
+			deadline =
+				cmd == FUTEX_WAIT ? deadline_after(&ts) : deadline_at(clock, &ts);
 		}
 		return futex_wait(uaddr, val, bitset, deadline);
 	}

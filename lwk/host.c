@@ -5,8 +5,8 @@
 
 enum host_kind host_kind = HOST_HVMM;
 
-int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-		  uint64_t a4, uint64_t a5)
+int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5)
 {
 	const uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
 	return host_kind == HOST_HVMM ? hvmm_call(nr, args) : qemu_call(nr, args);

@@ -6,11 +6,14 @@
 
 #include "kernel.h"
 
-enum host_kind { HOST_HVMM, HOST_QEMU };
+enum host_kind {
+	HOST_HVMM,
+	HOST_QEMU
+};
 extern enum host_kind host_kind;
 
-int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-		  uint64_t a4, uint64_t a5);
+int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5);
 int64_t hvmm_call(uint32_t nr, const uint64_t args[6]);
 int64_t qemu_call(uint32_t nr, const uint64_t args[6]);
 /* Under QEMU: the first debugcon line, DSV_QEMU_BOOT_LINE (the exit status will follow). */

@@ -7,11 +7,11 @@
 #include <dsv/fileio.h>
 #include <dsv/hypercall.h>
 
-#define COM1_PORT     0x3f8
+#define COM1_PORT 0x3f8
 #define DEBUGCON_PORT 0xe9
-#define DEBUG_EXIT    0xf4
+#define DEBUG_EXIT 0xf4
 
-#define EBADF  9
+#define EBADF 9
 #define EACCES 13
 #define ESPIPE 29
 #define ENOTTY 25
@@ -38,9 +38,9 @@ static int64_t fstat_std(uint64_t fd, uint64_t gpa)
 		return -EBADF;
 	uint8_t *st = phys_to_virt(gpa);
 	memset(st, 0, 144);
-	*(uint32_t *)(st + 24) = 0010600;  /* st_mode: S_IFIFO | 0600 */
-	*(uint64_t *)(st + 16) = 1;        /* st_nlink */
-	*(int64_t *)(st + 56) = 4096;      /* st_blksize */
+	*(uint32_t *)(st + 24) = 0010600; /* st_mode: S_IFIFO | 0600 */
+	*(uint64_t *)(st + 16) = 1;	  /* st_nlink */
+	*(int64_t *)(st + 56) = 4096;	  /* st_blksize */
 	return 0;
 }
 
@@ -100,7 +100,7 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 	case DSV_HC_LSEEK:
 		return a[0] <= 2 ? -ESPIPE : -EBADF;
 	case DSV_HC_WINSIZE:
-	case DSV_HC_IOCTL:  /* the serial console knows no socket request, nor FIONREAD here */
+	case DSV_HC_IOCTL: /* the serial console knows no socket request, nor FIONREAD here */
 		return a[0] <= 2 ? -ENOTTY : -EBADF;
 	case DSV_HC_FCNTL:
 		return a[0] <= 2 ? (a[1] == 3 /* F_GETFL */ ? 2 : 0) : -EBADF;
@@ -115,7 +115,7 @@ int64_t qemu_call(uint32_t nr, const uint64_t a[6])
 		if (nr < DSV_HC_FILE_BASE || nr > DSV_HC_FILE_LAST)
 			return -ENOSYS;
 		if (nr >= DSV_HC_PIPE2 && file_kind[nr - DSV_HC_FILE_BASE] == DSV_FILE_TABLE)
-			return -ENOSYS;  /* no pipes, sockets or polling without hvmm */
+			return -ENOSYS; /* no pipes, sockets or polling without hvmm */
 		return file_kind[nr - DSV_HC_FILE_BASE] == DSV_FILE_PATH ? -EACCES : -EBADF;
 	}
 }

@@ -7,22 +7,22 @@
 #include <stdbool.h>
 #include <stdarg.h>
 
-#define KERNEL_VMA   0xffffffff80000000ull /* kernel window: VA = PA + KERNEL_VMA */
-#define DIRECT_MAP   0xffff888000000000ull /* all RAM: VA = PA + DIRECT_MAP (PML4 slot 273) */
-#define PERCPU_VA    0xffffffffffe00000ull /* each vCPU sees its own struct cpu here */
+#define KERNEL_VMA 0xffffffff80000000ull /* kernel window: VA = PA + KERNEL_VMA */
+#define DIRECT_MAP 0xffff888000000000ull /* all RAM: VA = PA + DIRECT_MAP (PML4 slot 273) */
+#define PERCPU_VA 0xffffffffffe00000ull	 /* each vCPU sees its own struct cpu here */
 
-#define PAGE_SIZE    4096ull
-#define HUGE_SIZE    (2ull << 20)
-#define KSTACK_SIZE  (16u << 10)
+#define PAGE_SIZE 4096ull
+#define HUGE_SIZE (2ull << 20)
+#define KSTACK_SIZE (16u << 10)
 
-#define ALIGN_UP(x, a)   (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
-#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b)        ((a) < (b) ? (a) : (b))
-#define MAX(a, b)        ((a) > (b) ? (a) : (b))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 #define NORETURN __attribute__((noreturn))
-#define UNUSED   __attribute__((unused))
+#define UNUSED __attribute__((unused))
 
 /* Kernel diagnostics go to DSV_HC_LOG (hvmm's stderr), never to the program's stdout. */
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

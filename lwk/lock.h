@@ -2,7 +2,9 @@
 #ifndef LWK_LOCK_H
 #define LWK_LOCK_H
 
-typedef struct { volatile int v; } spinlock_t;
+typedef struct {
+	volatile int v;
+} spinlock_t;
 
 static inline void spin_lock(spinlock_t *l)
 {

@@ -3,21 +3,21 @@
 #include "mm.h"
 #include "x86.h"
 
-#define PTE_P   0x1ull
-#define PTE_RW  0x2ull
-#define PTE_US  0x4ull
-#define PTE_PS  0x80ull
-#define PTE_NX  (1ull << 63)
+#define PTE_P 0x1ull
+#define PTE_RW 0x2ull
+#define PTE_US 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 extern char __kernel_end[];
 
 struct user_window uwin;
 
-static uint64_t pool_cur, pool_end;        /* boot allocator: physical bump pointer */
-static uint64_t phys_offset = KERNEL_VMA;  /* kernel window until the direct map is live */
-static uint64_t template_pml4;             /* shared kernel mappings, copied per vCPU */
-static uint64_t kernel_us;                 /* PTE_US on kernel mappings: PVM only, see below */
+static uint64_t pool_cur, pool_end;	  /* boot allocator: physical bump pointer */
+static uint64_t phys_offset = KERNEL_VMA; /* kernel window until the direct map is live */
+static uint64_t template_pml4;		  /* shared kernel mappings, copied per vCPU */
+static uint64_t kernel_us;		  /* PTE_US on kernel mappings: PVM only, see below */
 
 void *phys_to_virt(uint64_t pa)
 {
@@ -74,7 +74,8 @@ static void pool_init(const struct dsv_bootinfo *bi)
 	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		const struct dsv_mem_range *m = &bi->mem[i];
 		uint64_t lo = ALIGN_UP(MAX(m->base, kend), PAGE_SIZE), hi = m->base + m->size;
-		if (m->type == DSV_MEM_RAM && hi > lo && hi - lo >= (8ull << 20) && lo < (1ull << 30)) {
+		if (m->type == DSV_MEM_RAM && hi > lo && hi - lo >= (8ull << 20) &&
+		    lo < (1ull << 30)) {
 			pool_cur = lo;
 			pool_end = MIN(hi, 1ull << 30);
 			return;
@@ -107,7 +108,8 @@ void mm_init(const struct dsv_bootinfo *bi, struct cpu_pages *pages, uint32_t nc
 		p->cpu = pool_alloc(PAGE_SIZE);
 		p->kstack = pool_alloc(KSTACK_SIZE);
 		p->pml4 = pool_alloc(PAGE_SIZE);
-		uint64_t pdpt = pool_alloc(PAGE_SIZE), pd = pool_alloc(PAGE_SIZE), pt = pool_alloc(PAGE_SIZE);
+		uint64_t pdpt = pool_alloc(PAGE_SIZE), pd = pool_alloc(PAGE_SIZE),
+			 pt = pool_alloc(PAGE_SIZE);
 		memcpy(table(p->pml4), tpl, PAGE_SIZE);
 		memcpy(table(pdpt), table(tpl[511]), PAGE_SIZE);
 		table(p->pml4)[511] = pdpt | PTE_P | PTE_RW | kernel_us;

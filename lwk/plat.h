@@ -7,12 +7,12 @@
 
 struct platform {
 	const char *name;
-	void (*init_cpu)(struct cpu *c);  /* on the vCPU itself, after its tables are loaded */
+	void (*init_cpu)(struct cpu *c); /* on the vCPU itself, after its tables are loaded */
 	/* Enables interrupts, halts until one arrives, disables them again. An interrupt
 	 * that lands before the hlt makes the handler skip it (idle_hlt_fixup). */
 	void (*halt)(struct cpu *c);
 	uint64_t (*fault_addr)(struct cpu *c); /* CR2 of the last #PF */
-	uint16_t user_iret_cs;                 /* CS for iretq back to user mode */
+	uint16_t user_iret_cs;		       /* CS for iretq back to user mode */
 };
 
 extern const struct platform *plat;

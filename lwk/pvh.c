@@ -10,7 +10,7 @@
 #include "x86.h"
 
 #define HVM_START_MAGIC 0x336ec578u
-#define E820_RAM        1
+#define E820_RAM 1
 
 struct hvm_start_info {
 	uint32_t magic, version, flags, nr_modules;
@@ -102,7 +102,7 @@ static uint64_t rtc_realtime_ns(void)
 {
 	uint8_t a = cmos(0x0a);
 	if (a == 0xff)
-		return 0; /* no RTC (microvm without rtc=on) */
+		return 0;			     /* no RTC (microvm without rtc=on) */
 	for (int i = 0; i < 1000 && (a & 0x80); i++) /* update in progress: < 2 ms */
 		a = cmos(0x0a);
 	uint8_t sec = cmos(0), min = cmos(2), hour = cmos(4), day = cmos(7), mon = cmos(8),
@@ -110,7 +110,8 @@ static uint64_t rtc_realtime_ns(void)
 	if (year == 0xff || mon == 0xff)
 		return 0;
 	bool bcd = !(b & 4), pm = !(b & 2) && (hour & 0x80);
-	unsigned h = from_bcd(hour & 0x7f, bcd) % 12 * (!(b & 2)) + from_bcd(hour & 0x7f, bcd) * !!(b & 2);
+	unsigned h = from_bcd(hour & 0x7f, bcd) % 12 * (!(b & 2)) +
+		     from_bcd(hour & 0x7f, bcd) * !!(b & 2);
 	if (pm)
 		h += 12;
 	unsigned m = from_bcd(mon, bcd), d = from_bcd(day, bcd);

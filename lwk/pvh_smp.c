@@ -6,13 +6,13 @@
 #include "boot.h"
 #include "x86.h"
 
-#define PVH_TRAMPOLINE  0x8000u /* below 1 MiB, outside the memory map the kernel uses */
-#define X2APIC_ID       0x802
-#define X2APIC_SVR      0x80f
-#define X2APIC_ICR      0x830
-#define ICR_INIT        0x4500u
-#define ICR_STARTUP     0x4600u
-#define MAX_TABLE       (1u << 20)
+#define PVH_TRAMPOLINE 0x8000u /* below 1 MiB, outside the memory map the kernel uses */
+#define X2APIC_ID 0x802
+#define X2APIC_SVR 0x80f
+#define X2APIC_ICR 0x830
+#define ICR_INIT 0x4500u
+#define ICR_STARTUP 0x4600u
+#define MAX_TABLE (1u << 20)
 
 extern char pvh_tramp_start[], pvh_tramp_end[], pvh_tramp_gdtr[], pvh_gdtr[];
 
@@ -52,7 +52,8 @@ static const struct acpi_header *find_madt(uint64_t rsdp_pa)
 	uint32_t width = xsdt ? 8 : 4, n = (root->len - (uint32_t)sizeof *root) / width;
 	const uint8_t *entries = (const uint8_t *)(root + 1);
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t pa = xsdt ? *(const uint64_t *)(entries + i * 8) : *(const uint32_t *)(entries + i * 4);
+		uint64_t pa = xsdt ? *(const uint64_t *)(entries + i * 8)
+				   : *(const uint32_t *)(entries + i * 4);
 		const struct acpi_header *t = table_at(pa);
 		if (t && !memcmp(t->sig, "APIC", 4))
 			return t;
@@ -66,7 +67,8 @@ static uint32_t other_cpus(uint64_t rsdp_pa, uint32_t self, uint32_t *ids, uint3
 	const struct acpi_header *madt = find_madt(rsdp_pa);
 	if (!madt || madt->len < sizeof *madt + 8)
 		return 0;
-	const uint8_t *p = (const uint8_t *)madt + sizeof *madt + 8, *end = (const uint8_t *)madt + madt->len;
+	const uint8_t *p = (const uint8_t *)madt + sizeof *madt + 8,
+		      *end = (const uint8_t *)madt + madt->len;
 	uint32_t n = 0;
 	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
 		uint32_t id = UINT32_MAX, flags = 0;

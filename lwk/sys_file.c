@@ -7,19 +7,19 @@
 #include "uaccess.h"
 #include <dsv/fileio.h>
 
-#define FD(x)          ((uint64_t)(int64_t)(int32_t)(x))
-#define AT_FDCWD       FD(DSV_AT_FDCWD)
-#define AT_REMOVEDIR   0x200
-#define AT_EMPTY_PATH  0x1000
-#define STAT_SIZE      144
-#define STATX_SIZE     256
-#define IOV_MAX        1024
-#define O_WRONLY       1
-#define TCGETS         0x5401
-#define TIOCGWINSZ     0x5413
+#define FD(x) ((uint64_t)(int64_t)(int32_t)(x))
+#define AT_FDCWD FD(DSV_AT_FDCWD)
+#define AT_REMOVEDIR 0x200
+#define AT_EMPTY_PATH 0x1000
+#define STAT_SIZE 144
+#define STATX_SIZE 256
+#define IOV_MAX 1024
+#define O_WRONLY 1
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
 
-static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-		  uint64_t a4, uint64_t a5)
+static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5)
 {
 	return host_call(nr, a0, a1, a2, a3, a4, a5);
 }
@@ -67,8 +67,14 @@ static int64_t rw(uint32_t nr, uint64_t fd, uint64_t buf, uint64_t len, uint64_t
 	return total;
 }
 
-int64_t sys_read(struct regs *r) { return rw(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_write(struct regs *r) { return sigpipe_on_epipe(rw(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx, 0)); }
+int64_t sys_read(struct regs *r)
+{
+	return rw(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx, 0);
+}
+int64_t sys_write(struct regs *r)
+{
+	return sigpipe_on_epipe(rw(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx, 0));
+}
 
 int64_t sys_pread64(struct regs *r)
 {
@@ -106,8 +112,14 @@ static int64_t rwv(uint32_t nr, uint64_t fd, uint64_t iov, uint64_t cnt)
 	return total;
 }
 
-int64_t sys_readv(struct regs *r) { return rwv(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx); }
-int64_t sys_writev(struct regs *r) { return sigpipe_on_epipe(rwv(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx)); }
+int64_t sys_readv(struct regs *r)
+{
+	return rwv(DSV_HC_READ, FD(r->rdi), r->rsi, r->rdx);
+}
+int64_t sys_writev(struct regs *r)
+{
+	return sigpipe_on_epipe(rwv(DSV_HC_WRITE, FD(r->rdi), r->rsi, r->rdx));
+}
 
 static int64_t do_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode)
 {
@@ -116,10 +128,22 @@ static int64_t do_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t
 	return e ? e : hc(DSV_HC_OPENAT, dirfd, p.gpa, p.len, flags, mode, 0);
 }
 
-int64_t sys_open(struct regs *r) { return do_openat(AT_FDCWD, r->rdi, r->rsi, r->rdx); }
-int64_t sys_openat(struct regs *r) { return do_openat(FD(r->rdi), r->rsi, r->rdx, r->r10); }
-int64_t sys_close(struct regs *r) { return hc(DSV_HC_CLOSE, FD(r->rdi), 0, 0, 0, 0, 0); }
-int64_t sys_lseek(struct regs *r) { return hc(DSV_HC_LSEEK, FD(r->rdi), r->rsi, r->rdx, 0, 0, 0); }
+int64_t sys_open(struct regs *r)
+{
+	return do_openat(AT_FDCWD, r->rdi, r->rsi, r->rdx);
+}
+int64_t sys_openat(struct regs *r)
+{
+	return do_openat(FD(r->rdi), r->rsi, r->rdx, r->r10);
+}
+int64_t sys_close(struct regs *r)
+{
+	return hc(DSV_HC_CLOSE, FD(r->rdi), 0, 0, 0, 0, 0);
+}
+int64_t sys_lseek(struct regs *r)
+{
+	return hc(DSV_HC_LSEEK, FD(r->rdi), r->rsi, r->rdx, 0, 0, 0);
+}
 
 static int64_t do_fstat(uint64_t fd, uint64_t buf)
 {
@@ -141,10 +165,22 @@ static int64_t do_fstatat(uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t 
 	return hc(DSV_HC_FSTATAT, dirfd, p.gpa, p.len, gpa(buf), flags, 0);
 }
 
-int64_t sys_fstat(struct regs *r) { return do_fstat(FD(r->rdi), r->rsi); }
-int64_t sys_stat(struct regs *r) { return do_fstatat(AT_FDCWD, r->rdi, r->rsi, 0); }
-int64_t sys_lstat(struct regs *r) { return do_fstatat(AT_FDCWD, r->rdi, r->rsi, 0x100); }
-int64_t sys_newfstatat(struct regs *r) { return do_fstatat(FD(r->rdi), r->rsi, r->rdx, r->r10); }
+int64_t sys_fstat(struct regs *r)
+{
+	return do_fstat(FD(r->rdi), r->rsi);
+}
+int64_t sys_stat(struct regs *r)
+{
+	return do_fstatat(AT_FDCWD, r->rdi, r->rsi, 0);
+}
+int64_t sys_lstat(struct regs *r)
+{
+	return do_fstatat(AT_FDCWD, r->rdi, r->rsi, 0x100);
+}
+int64_t sys_newfstatat(struct regs *r)
+{
+	return do_fstatat(FD(r->rdi), r->rsi, r->rdx, r->r10);
+}
 
 int64_t sys_statx(struct regs *r)
 {
@@ -172,14 +208,38 @@ static int64_t path_call(uint32_t nr, uint64_t dirfd, uint64_t path, uint64_t a3
 	return e ? e : hc(nr, dirfd, p.gpa, p.len, a3, a4, 0);
 }
 
-int64_t sys_mkdir(struct regs *r) { return path_call(DSV_HC_MKDIRAT, AT_FDCWD, r->rdi, r->rsi, 0); }
-int64_t sys_mkdirat(struct regs *r) { return path_call(DSV_HC_MKDIRAT, FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_rmdir(struct regs *r) { return path_call(DSV_HC_UNLINKAT, AT_FDCWD, r->rdi, AT_REMOVEDIR, 0); }
-int64_t sys_unlink(struct regs *r) { return path_call(DSV_HC_UNLINKAT, AT_FDCWD, r->rdi, 0, 0); }
-int64_t sys_unlinkat(struct regs *r) { return path_call(DSV_HC_UNLINKAT, FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_access(struct regs *r) { return path_call(DSV_HC_FACCESSAT, AT_FDCWD, r->rdi, r->rsi, 0); }
-int64_t sys_faccessat(struct regs *r) { return path_call(DSV_HC_FACCESSAT, FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_faccessat2(struct regs *r) { return path_call(DSV_HC_FACCESSAT, FD(r->rdi), r->rsi, r->rdx, r->r10); }
+int64_t sys_mkdir(struct regs *r)
+{
+	return path_call(DSV_HC_MKDIRAT, AT_FDCWD, r->rdi, r->rsi, 0);
+}
+int64_t sys_mkdirat(struct regs *r)
+{
+	return path_call(DSV_HC_MKDIRAT, FD(r->rdi), r->rsi, r->rdx, 0);
+}
+int64_t sys_rmdir(struct regs *r)
+{
+	return path_call(DSV_HC_UNLINKAT, AT_FDCWD, r->rdi, AT_REMOVEDIR, 0);
+}
+int64_t sys_unlink(struct regs *r)
+{
+	return path_call(DSV_HC_UNLINKAT, AT_FDCWD, r->rdi, 0, 0);
+}
+int64_t sys_unlinkat(struct regs *r)
+{
+	return path_call(DSV_HC_UNLINKAT, FD(r->rdi), r->rsi, r->rdx, 0);
+}
+int64_t sys_access(struct regs *r)
+{
+	return path_call(DSV_HC_FACCESSAT, AT_FDCWD, r->rdi, r->rsi, 0);
+}
+int64_t sys_faccessat(struct regs *r)
+{
+	return path_call(DSV_HC_FACCESSAT, FD(r->rdi), r->rsi, r->rdx, 0);
+}
+int64_t sys_faccessat2(struct regs *r)
+{
+	return path_call(DSV_HC_FACCESSAT, FD(r->rdi), r->rsi, r->rdx, r->r10);
+}
 
 static int64_t do_renameat(uint64_t olddir, uint64_t old, uint64_t newdir, uint64_t new_)
 {
@@ -190,8 +250,14 @@ static int64_t do_renameat(uint64_t olddir, uint64_t old, uint64_t newdir, uint6
 	return e ? e : hc(DSV_HC_RENAMEAT, olddir, a.gpa, a.len, newdir, b.gpa, b.len);
 }
 
-int64_t sys_rename(struct regs *r) { return do_renameat(AT_FDCWD, r->rdi, AT_FDCWD, r->rsi); }
-int64_t sys_renameat(struct regs *r) { return do_renameat(FD(r->rdi), r->rsi, FD(r->rdx), r->r10); }
+int64_t sys_rename(struct regs *r)
+{
+	return do_renameat(AT_FDCWD, r->rdi, AT_FDCWD, r->rsi);
+}
+int64_t sys_renameat(struct regs *r)
+{
+	return do_renameat(FD(r->rdi), r->rsi, FD(r->rdx), r->r10);
+}
 
 int64_t sys_renameat2(struct regs *r)
 {
@@ -200,8 +266,14 @@ int64_t sys_renameat2(struct regs *r)
 	return do_renameat(FD(r->rdi), r->rsi, FD(r->rdx), r->r10);
 }
 
-int64_t sys_ftruncate(struct regs *r) { return hc(DSV_HC_FTRUNCATE, FD(r->rdi), r->rsi, 0, 0, 0, 0); }
-int64_t sys_fsync(struct regs *r) { return hc(DSV_HC_FSYNC, FD(r->rdi), 0, 0, 0, 0, 0); }
+int64_t sys_ftruncate(struct regs *r)
+{
+	return hc(DSV_HC_FTRUNCATE, FD(r->rdi), r->rsi, 0, 0, 0, 0);
+}
+int64_t sys_fsync(struct regs *r)
+{
+	return hc(DSV_HC_FSYNC, FD(r->rdi), 0, 0, 0, 0, 0);
+}
 
 int64_t sys_truncate(struct regs *r)
 {
@@ -248,8 +320,14 @@ static int64_t do_readlinkat(uint64_t dirfd, uint64_t path, uint64_t buf, uint64
 	return hc(DSV_HC_READLINKAT, dirfd, p.gpa, p.len, gpa(buf), MIN(size, DSV_PATH_MAX), 0);
 }
 
-int64_t sys_readlink(struct regs *r) { return do_readlinkat(AT_FDCWD, r->rdi, r->rsi, r->rdx); }
-int64_t sys_readlinkat(struct regs *r) { return do_readlinkat(FD(r->rdi), r->rsi, r->rdx, r->r10); }
+int64_t sys_readlink(struct regs *r)
+{
+	return do_readlinkat(AT_FDCWD, r->rdi, r->rsi, r->rdx);
+}
+int64_t sys_readlinkat(struct regs *r)
+{
+	return do_readlinkat(FD(r->rdi), r->rsi, r->rdx, r->r10);
+}
 
 int64_t sys_ioctl(struct regs *r)
 {
@@ -274,16 +352,29 @@ int64_t sys_ioctl(struct regs *r)
 int64_t sys_fcntl(struct regs *r)
 {
 	switch (r->rsi) {
-	case 0: case 1: case 2: case 3: case 4: case 1030: /* DUPFD GETFD SETFD GETFL SETFL DUPFD_CLOEXEC */
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 1030: /* DUPFD GETFD SETFD GETFL SETFL DUPFD_CLOEXEC */
 		return hc(DSV_HC_FCNTL, FD(r->rdi), r->rsi, r->rdx, 0, 0, 0);
-	case 5: case 6: case 7: case 36: case 37: case 38: /* record locks: one process, always granted */
+	case 5:
+	case 6:
+	case 7:
+	case 36:
+	case 37:
+	case 38: /* record locks: one process, always granted */
 		return 0;
 	default:
 		return -EINVAL;
 	}
 }
 
-int64_t sys_dup(struct regs *r) { return hc(DSV_HC_FCNTL, FD(r->rdi), 0 /* F_DUPFD */, 0, 0, 0, 0); }
+int64_t sys_dup(struct regs *r)
+{
+	return hc(DSV_HC_FCNTL, FD(r->rdi), 0 /* F_DUPFD */, 0, 0, 0, 0);
+}
 
 int64_t sys_dup2(struct regs *r)
 {

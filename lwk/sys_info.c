@@ -8,9 +8,9 @@
 #include "uvm.h"
 #include "x86.h"
 
-#define RLIMIT_STACK  3
+#define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS  16
+#define RLIM_NLIMITS 16
 #define RLIM_INFINITY UINT64_MAX
 
 struct rlimit64 {
@@ -37,16 +37,29 @@ int64_t sys_zero(struct regs *r)
 
 int64_t sys_uname(struct regs *r)
 {
-	static const char fields[6][65] = { "Linux", "lwk", "6.1.0-lwk", "#1 SMP dsv", "x86_64", "(none)" };
+	static const char fields[6][65] = { "Linux",	  "lwk",    "6.1.0-lwk",
+					    "#1 SMP dsv", "x86_64", "(none)" };
 	if (!user_ok(r->rdi, sizeof fields))
 		return -EFAULT;
 	memcpy((void *)r->rdi, fields, sizeof fields);
 	return 0;
 }
 
-int64_t sys_getpid(struct regs *r) { (void)r; return PROGRAM_PID; }
-int64_t sys_getppid(struct regs *r) { (void)r; return 0; }
-int64_t sys_getid(struct regs *r) { (void)r; return 0; } /* the program runs as root of its VM */
+int64_t sys_getpid(struct regs *r)
+{
+	(void)r;
+	return PROGRAM_PID;
+}
+int64_t sys_getppid(struct regs *r)
+{
+	(void)r;
+	return 0;
+}
+int64_t sys_getid(struct regs *r)
+{
+	(void)r;
+	return 0;
+} /* the program runs as root of its VM */
 
 int64_t sys_getresid(struct regs *r)
 {
@@ -92,8 +105,14 @@ int64_t sys_prlimit64(struct regs *r)
 	return do_prlimit(r->rsi, r->rdx, r->r10);
 }
 
-int64_t sys_getrlimit(struct regs *r) { return do_prlimit(r->rdi, 0, r->rsi); }
-int64_t sys_setrlimit(struct regs *r) { return do_prlimit(r->rdi, r->rsi, 0); }
+int64_t sys_getrlimit(struct regs *r)
+{
+	return do_prlimit(r->rdi, 0, r->rsi);
+}
+int64_t sys_setrlimit(struct regs *r)
+{
+	return do_prlimit(r->rdi, r->rsi, 0);
+}
 
 int64_t sys_sysinfo(struct regs *r)
 {
@@ -184,7 +203,7 @@ int64_t sys_getrusage(struct regs *r)
 		return -EFAULT;
 	memset((void *)r->rsi, 0, 144);
 	uint64_t us = clock_ns(CLOCK_MONOTONIC) / 1000;
-	((int64_t *)r->rsi)[0] = (int64_t)(us / 1000000);  /* ru_utime */
+	((int64_t *)r->rsi)[0] = (int64_t)(us / 1000000); /* ru_utime */
 	((int64_t *)r->rsi)[1] = (int64_t)(us % 1000000);
 	((int64_t *)r->rsi)[4] = (int64_t)(uwin.size / 1024); /* ru_maxrss: an upper bound */
 	return 0;

@@ -8,31 +8,40 @@
 #include <dsv/fileio.h>
 #include <dsv/sockio.h>
 
-#define FIONREAD              0x541b
-#define FIONBIO               0x5421
-#define SIOCGIFNAME           0x8910
-#define SIOCGIFCONF           0x8912
-#define SIOCGIFFLAGS          0x8913
-#define SIOCGIFADDR           0x8915
-#define SIOCGIFBRDADDR        0x8919
-#define SIOCGIFNETMASK        0x891b
-#define SIOCGIFMTU            0x8921
-#define SIOCGIFHWADDR         0x8927
-#define SIOCGIFINDEX          0x8933
-#define SIOCETHTOOL           0x8946
-#define ETHTOOL_GSET          0x01
+#define FIONREAD 0x541b
+#define FIONBIO 0x5421
+#define SIOCGIFNAME 0x8910
+#define SIOCGIFCONF 0x8912
+#define SIOCGIFFLAGS 0x8913
+#define SIOCGIFADDR 0x8915
+#define SIOCGIFBRDADDR 0x8919
+#define SIOCGIFNETMASK 0x891b
+#define SIOCGIFMTU 0x8921
+#define SIOCGIFHWADDR 0x8927
+#define SIOCGIFINDEX 0x8933
+#define SIOCETHTOOL 0x8946
+#define ETHTOOL_GSET 0x01
 #define ETHTOOL_GLINKSETTINGS 0x4c
-#define ETHTOOL_CMD_SIZE      44  /* struct ethtool_cmd */
-#define ETHTOOL_LINK_SIZE     48  /* struct ethtool_link_settings, before its masks */
-#define ETHTOOL_LINK_NWORDS   15  /* offset of its s8 link_mode_masks_nwords */
+#define ETHTOOL_CMD_SIZE 44    /* struct ethtool_cmd */
+#define ETHTOOL_LINK_SIZE 48   /* struct ethtool_link_settings, before its masks */
+#define ETHTOOL_LINK_NWORDS 15 /* offset of its s8 link_mode_masks_nwords */
 
-static uint64_t gpa(uint64_t uva) { return user_to_phys(uva); }
-static uint64_t kgpa(const void *k) { return virt_to_phys(k); }
+static uint64_t gpa(uint64_t uva)
+{
+	return user_to_phys(uva);
+}
+static uint64_t kgpa(const void *k)
+{
+	return virt_to_phys(k);
+}
 
 /* struct ifconf: ifc_len and the buffer it describes (NULL: the length needed). */
 static int64_t ifconf(uint64_t fd, uint64_t arg)
 {
-	struct { int32_t len, pad; uint64_t buf; } k;
+	struct {
+		int32_t len, pad;
+		uint64_t buf;
+	} k;
 	if (!user_ok(arg, DSV_IFCONF))
 		return -EFAULT;
 	memcpy(&k, (const void *)arg, sizeof(k));
@@ -71,7 +80,7 @@ static int64_t ethtool(uint64_t fd, uint64_t arg)
 		int8_t n = *(volatile int8_t *)(data + ETHTOOL_LINK_NWORDS);
 		size = ETHTOOL_LINK_SIZE + (n > 0 ? 12u * (uint64_t)n : 0);
 	} else {
-		return -EOPNOTSUPP;  /* only reads are offered */
+		return -EOPNOTSUPP; /* only reads are offered */
 	}
 	if (!user_ok(data, size))
 		return -EFAULT;
@@ -88,8 +97,14 @@ int64_t net_ioctl(uint64_t fd, uint32_t req, uint64_t arg)
 		if (!user_ok(arg, 4))
 			return -EFAULT;
 		return host_call(DSV_HC_IOCTL, fd, req, gpa(arg), 0, 0, 0);
-	case SIOCGIFNAME: case SIOCGIFFLAGS: case SIOCGIFADDR: case SIOCGIFBRDADDR:
-	case SIOCGIFNETMASK: case SIOCGIFMTU: case SIOCGIFHWADDR: case SIOCGIFINDEX:
+	case SIOCGIFNAME:
+	case SIOCGIFFLAGS:
+	case SIOCGIFADDR:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFMTU:
+	case SIOCGIFHWADDR:
+	case SIOCGIFINDEX:
 		if (!user_ok(arg, DSV_IFREQ))
 			return -EFAULT;
 		return host_call(DSV_HC_IOCTL, fd, req, gpa(arg), 0, 0, 0);

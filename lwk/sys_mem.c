@@ -5,11 +5,14 @@
 #include "uvm.h"
 #include <dsv/fileio.h>
 
-#define PROT_WRITE    0x2
-#define MAP_SHARED    0x01
+#define PROT_WRITE 0x2
+#define MAP_SHARED 0x01
 #define MAP_ANONYMOUS 0x20
 
-int64_t sys_brk(struct regs *r) { return uvm_brk(r->rdi); }
+int64_t sys_brk(struct regs *r)
+{
+	return uvm_brk(r->rdi);
+}
 
 /* A file mapping is a private copy read in at mmap time; shared writable file mappings
  * would need write-back and are refused. */
@@ -46,7 +49,19 @@ int64_t sys_mmap(struct regs *r)
 	return map_file(a, len, (uint64_t)(int64_t)(int32_t)r->r8, off);
 }
 
-int64_t sys_munmap(struct regs *r) { return uvm_munmap(r->rdi, r->rsi); }
-int64_t sys_mremap(struct regs *r) { return uvm_mremap(r->rdi, r->rsi, r->rdx, (int)r->r10, r->r8); }
-int64_t sys_mprotect(struct regs *r) { return uvm_mprotect(r->rdi, r->rsi); }
-int64_t sys_madvise(struct regs *r) { return uvm_madvise(r->rdi, r->rsi, (int)r->rdx); }
+int64_t sys_munmap(struct regs *r)
+{
+	return uvm_munmap(r->rdi, r->rsi);
+}
+int64_t sys_mremap(struct regs *r)
+{
+	return uvm_mremap(r->rdi, r->rsi, r->rdx, (int)r->r10, r->r8);
+}
+int64_t sys_mprotect(struct regs *r)
+{
+	return uvm_mprotect(r->rdi, r->rsi);
+}
+int64_t sys_madvise(struct regs *r)
+{
+	return uvm_madvise(r->rdi, r->rsi, (int)r->rdx);
+}

@@ -10,21 +10,31 @@
 #include <dsv/fileio.h>
 #include <dsv/sockio.h>
 
-#define FD(x)          ((uint64_t)(int64_t)(int32_t)(x))
-#define UIO_MAXIOV     1024
-#define SOL_SOCKET     1
-#define SO_TYPE        3
-#define SOCK_STREAM    1
-#define MSG_NOSIGNAL   0x4000
+#define FD(x) ((uint64_t)(int64_t)(int32_t)(x))
+#define UIO_MAXIOV 1024
+#define SOL_SOCKET 1
+#define SO_TYPE 3
+#define SOCK_STREAM 1
+#define MSG_NOSIGNAL 0x4000
 
-static bool no_signal(uint64_t flags) { return flags & MSG_NOSIGNAL; }
+static bool no_signal(uint64_t flags)
+{
+	return flags & MSG_NOSIGNAL;
+}
 
-static uint64_t gpa(uint64_t uva) { return user_to_phys(uva); }
-static uint64_t kgpa(const void *k) { return virt_to_phys(k); }
+static uint64_t gpa(uint64_t uva)
+{
+	return user_to_phys(uva);
+}
+static uint64_t kgpa(const void *k)
+{
+	return virt_to_phys(k);
+}
 
 int64_t sys_socket(struct regs *r)
 {
-	return host_call(DSV_HC_SOCKET, (uint32_t)r->rdi, (uint32_t)r->rsi, (uint32_t)r->rdx, 0, 0, 0);
+	return host_call(DSV_HC_SOCKET, (uint32_t)r->rdi, (uint32_t)r->rsi, (uint32_t)r->rdx, 0, 0,
+			 0);
 }
 
 int64_t sys_socketpair(struct regs *r)
@@ -46,8 +56,14 @@ static int64_t addr_call(uint32_t nr, struct regs *r)
 	return host_call(nr, FD(r->rdi), gpa(r->rsi), (uint64_t)len, 0, 0, 0);
 }
 
-int64_t sys_bind(struct regs *r) { return addr_call(DSV_HC_BIND, r); }
-int64_t sys_connect(struct regs *r) { return addr_call(DSV_HC_CONNECT, r); }
+int64_t sys_bind(struct regs *r)
+{
+	return addr_call(DSV_HC_BIND, r);
+}
+int64_t sys_connect(struct regs *r)
+{
+	return addr_call(DSV_HC_CONNECT, r);
+}
 
 int64_t sys_listen(struct regs *r)
 {
@@ -85,8 +101,14 @@ static int64_t do_accept(uint64_t fd, uint64_t addr, uint64_t lenp, uint64_t fla
 	return ret;
 }
 
-int64_t sys_accept(struct regs *r) { return do_accept(FD(r->rdi), r->rsi, r->rdx, 0); }
-int64_t sys_accept4(struct regs *r) { return do_accept(FD(r->rdi), r->rsi, r->rdx, (uint32_t)r->r10); }
+int64_t sys_accept(struct regs *r)
+{
+	return do_accept(FD(r->rdi), r->rsi, r->rdx, 0);
+}
+int64_t sys_accept4(struct regs *r)
+{
+	return do_accept(FD(r->rdi), r->rsi, r->rdx, (uint32_t)r->r10);
+}
 
 static int64_t name_call(uint32_t nr, struct regs *r)
 {
@@ -100,8 +122,14 @@ static int64_t name_call(uint32_t nr, struct regs *r)
 	return ret;
 }
 
-int64_t sys_getsockname(struct regs *r) { return name_call(DSV_HC_GETSOCKNAME, r); }
-int64_t sys_getpeername(struct regs *r) { return name_call(DSV_HC_GETPEERNAME, r); }
+int64_t sys_getsockname(struct regs *r)
+{
+	return name_call(DSV_HC_GETSOCKNAME, r);
+}
+int64_t sys_getpeername(struct regs *r)
+{
+	return name_call(DSV_HC_GETPEERNAME, r);
+}
 
 int64_t sys_setsockopt(struct regs *r)
 {
@@ -167,7 +195,8 @@ static int64_t msg_iov(struct kmsg *m, uint64_t iov, uint64_t cnt)
 static int64_t too_many_segments(uint64_t fd, uint64_t *cnt)
 {
 	uint32_t type = 0, len = sizeof(type);
-	int64_t e = host_call(DSV_HC_GETSOCKOPT, fd, SOL_SOCKET, SO_TYPE, kgpa(&type), kgpa(&len), 0);
+	int64_t e =
+		host_call(DSV_HC_GETSOCKOPT, fd, SOL_SOCKET, SO_TYPE, kgpa(&type), kgpa(&len), 0);
 	if (e < 0)
 		return e;
 	if (type != SOCK_STREAM)
@@ -197,7 +226,7 @@ static int64_t do_msg(uint32_t nr, uint64_t fd, uint64_t umsg, uint64_t flags)
 	if ((int32_t)h.namelen < 0)
 		return -EINVAL;
 	if (!recv && h.controllen)
-		return -EOPNOTSUPP;  /* no ancillary data: no descriptor passing (docs/lwk.md) */
+		return -EOPNOTSUPP; /* no ancillary data: no descriptor passing (docs/lwk.md) */
 	if (h.iovlen > DSV_MSG_IOV_MAX) {
 		int64_t e = too_many_segments(fd, &h.iovlen);
 		if (e)
@@ -228,9 +257,13 @@ static int64_t do_msg(uint32_t nr, uint64_t fd, uint64_t umsg, uint64_t flags)
 int64_t sys_sendmsg(struct regs *r)
 {
 	return no_signal(r->rdx) ? do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx)
-		: sigpipe_on_epipe(do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx));
+				 : sigpipe_on_epipe(do_msg(DSV_HC_SENDMSG, FD(r->rdi), r->rsi,
+							   (uint32_t)r->rdx));
 }
-int64_t sys_recvmsg(struct regs *r) { return do_msg(DSV_HC_RECVMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx); }
+int64_t sys_recvmsg(struct regs *r)
+{
+	return do_msg(DSV_HC_RECVMSG, FD(r->rdi), r->rsi, (uint32_t)r->rdx);
+}
 
 /* sendto and recvfrom: a message of one segment, the user's buffer (capped per call). */
 static int64_t one_segment(struct kmsg *m, uint64_t buf, uint64_t size)
@@ -284,11 +317,11 @@ int64_t sys_recvfrom(struct regs *r)
 }
 
 /* struct mmsghdr: a msghdr and the bytes that message moved. */
-#define MMSG_SIZE      64
-#define MMSG_LEN       56
-#define MSG_DONTWAIT   0x40
+#define MMSG_SIZE 64
+#define MMSG_LEN 56
+#define MSG_DONTWAIT 0x40
 #define MSG_WAITFORONE 0x10000
-#define NSEC           1000000000ll
+#define NSEC 1000000000ll
 
 /* sendmmsg and recvmmsg: one offloaded message after the other; a failure after the first
  * message ends the batch with what was done, as Linux answers. */
@@ -316,7 +349,7 @@ int64_t sys_recvmmsg(struct regs *r)
 	uint64_t fd = FD(r->rdi), vec = r->rsi, flags = (uint32_t)r->r10, ts = r->r8;
 	uint32_t vlen = MIN((uint32_t)r->rdx, UIO_MAXIOV);
 	uint64_t deadline = 0;
-	if (ts) {  /* looked at after each message, as in Linux: it does not bound a wait */
+	if (ts) { /* looked at after each message, as in Linux: it does not bound a wait */
 		if (!user_ok(ts, 16))
 			return -EFAULT;
 		int64_t sec = ((volatile int64_t *)ts)[0], nsec = ((volatile int64_t *)ts)[1];
@@ -345,7 +378,8 @@ int64_t sys_recvmmsg(struct regs *r)
 		}
 	}
 	if (ts) {
-		uint64_t now = clock_ns(CLOCK_MONOTONIC), rest = now >= deadline ? 0 : deadline - now;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC),
+			 rest = now >= deadline ? 0 : deadline - now;
 		((volatile int64_t *)ts)[0] = (int64_t)(rest / NSEC);
 		((volatile int64_t *)ts)[1] = (int64_t)(rest % NSEC);
 	}

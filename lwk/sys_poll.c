@@ -8,12 +8,15 @@
 #include <dsv/fileio.h>
 #include <dsv/sockio.h>
 
-#define FD(x)        ((uint64_t)(int64_t)(int32_t)(x))
-#define NSEC         1000000000ll
-#define EP_MAX       (0x7fffffff / DSV_EPOLL_EVENT)
+#define FD(x) ((uint64_t)(int64_t)(int32_t)(x))
+#define NSEC 1000000000ll
+#define EP_MAX (0x7fffffff / DSV_EPOLL_EVENT)
 #define EPOLL_CTL_DEL 2
 
-static uint64_t gpa(uint64_t uva) { return user_to_phys(uva); }
+static uint64_t gpa(uint64_t uva)
+{
+	return user_to_phys(uva);
+}
 
 static int64_t do_pipe2(uint64_t fds, uint64_t flags)
 {
@@ -22,8 +25,14 @@ static int64_t do_pipe2(uint64_t fds, uint64_t flags)
 	return host_call(DSV_HC_PIPE2, gpa(fds), flags, 0, 0, 0, 0);
 }
 
-int64_t sys_pipe(struct regs *r) { return do_pipe2(r->rdi, 0); }
-int64_t sys_pipe2(struct regs *r) { return do_pipe2(r->rdi, (uint32_t)r->rsi); }
+int64_t sys_pipe(struct regs *r)
+{
+	return do_pipe2(r->rdi, 0);
+}
+int64_t sys_pipe2(struct regs *r)
+{
+	return do_pipe2(r->rdi, (uint32_t)r->rsi);
+}
 
 int64_t sys_eventfd(struct regs *r)
 {
@@ -39,7 +48,7 @@ int64_t sys_eventfd2(struct regs *r)
 static int64_t do_poll(uint64_t fds, uint64_t nfds, int64_t timeout_ns)
 {
 	if (nfds > DSV_MAX_FILES)
-		return -EINVAL;  /* Linux: over RLIMIT_NOFILE */
+		return -EINVAL; /* Linux: over RLIMIT_NOFILE */
 	if (nfds && !user_ok(fds, nfds * DSV_POLLFD))
 		return -EFAULT;
 	return host_call(DSV_HC_POLL, nfds ? gpa(fds) : 0, nfds, (uint64_t)timeout_ns, 0, 0, 0);
@@ -57,10 +66,11 @@ int64_t sys_ppoll(struct regs *r)
 	if (r->rdx) {
 		if (!user_ok(r->rdx, 16))
 			return -EFAULT;
-		int64_t sec = ((volatile int64_t *)r->rdx)[0], nsec = ((volatile int64_t *)r->rdx)[1];
+		int64_t sec = ((volatile int64_t *)r->rdx)[0],
+			nsec = ((volatile int64_t *)r->rdx)[1];
 		if (sec < 0 || nsec < 0 || nsec >= NSEC)
 			return -EINVAL;
-		ns = sec > INT64_MAX / NSEC - 1 ? -1 : sec * NSEC + nsec;  /* beyond: no limit */
+		ns = sec > INT64_MAX / NSEC - 1 ? -1 : sec * NSEC + nsec; /* beyond: no limit */
 	}
 	return do_poll(r->rdi, (uint32_t)r->rsi, ns);
 }
@@ -98,8 +108,11 @@ int64_t sys_epoll_wait(struct regs *r)
 		return -EINVAL;
 	if (!user_ok(r->rsi, (uint64_t)max * DSV_EPOLL_EVENT))
 		return -EFAULT;
-	return host_call(DSV_HC_EPOLL_WAIT, FD(r->rdi), gpa(r->rsi), MIN((uint32_t)max, DSV_EPOLL_MAX),
-			 (uint32_t)r->r10, 0, 0);
+	return host_call(DSV_HC_EPOLL_WAIT, FD(r->rdi), gpa(r->rsi),
+			 MIN((uint32_t)max, DSV_EPOLL_MAX), (uint32_t)r->r10, 0, 0);
 }
 
-int64_t sys_epoll_pwait(struct regs *r) { return sys_epoll_wait(r); }
+int64_t sys_epoll_pwait(struct regs *r)
+{
+	return sys_epoll_wait(r);
+}

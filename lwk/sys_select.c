@@ -8,15 +8,15 @@
 #include "uaccess.h"
 #include <dsv/fileio.h>
 
-#define NSEC  1000000000ll
-#define USEC  1000000ll
+#define NSEC 1000000000ll
+#define USEC 1000000ll
 
 static int64_t do_select(int32_t nfds, const uint64_t set[3], int64_t ns)
 {
 	if (nfds < 0)
 		return -EINVAL;
 	if ((uint32_t)nfds > DSV_MAX_FILES)
-		nfds = DSV_MAX_FILES;  /* Linux cuts nfds to the size of the descriptor table */
+		nfds = DSV_MAX_FILES; /* Linux cuts nfds to the size of the descriptor table */
 	uint64_t bytes = ((uint64_t)nfds + 63) / 64 * 8, g[3] = { 0, 0, 0 };
 	for (int k = 0; k < 3; k++) {
 		if (!set[k])
@@ -74,7 +74,7 @@ int64_t sys_pselect6(struct regs *r)
 			return -EINVAL;
 		ns = sec > INT64_MAX / NSEC - 1 ? -1 : sec * NSEC + nsec;
 	}
-	if (sig) {  /* struct { const sigset_t *ss; size_t ss_len; } */
+	if (sig) { /* struct { const sigset_t *ss; size_t ss_len; } */
 		if (!user_ok(sig, 16))
 			return -EFAULT;
 		uint64_t ss = ((volatile uint64_t *)sig)[0], len = ((volatile uint64_t *)sig)[1];

@@ -5,12 +5,12 @@
 #include "thread.h"
 #include "uaccess.h"
 
-#define NSIG     64
-#define SIG_DFL  0
-#define SIG_IGN  1
-#define SIGKILL  9
-#define SIGSTOP  19
-#define SIGPIPE  13
+#define NSIG 64
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SIGKILL 9
+#define SIGSTOP 19
+#define SIGPIPE 13
 
 struct ksigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -25,7 +25,8 @@ int64_t sys_rt_sigaction(struct regs *r)
 		return -EINVAL;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if ((act && !user_ok(act, sizeof(struct ksigaction))) || (old && !user_ok(old, sizeof(struct ksigaction))))
+	if ((act && !user_ok(act, sizeof(struct ksigaction))) ||
+	    (old && !user_ok(old, sizeof(struct ksigaction))))
 		return -EFAULT;
 	struct ksigaction n;
 	if (act)
@@ -47,7 +48,8 @@ int64_t sys_rt_sigprocmask(struct regs *r)
 		return -EFAULT;
 	uint64_t prev = c->sigmask;
 	if (set) {
-		uint64_t s = *(const uint64_t *)set & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+		uint64_t s = *(const uint64_t *)set &
+			     ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 		if (how == 0)
 			c->sigmask |= s;
 		else if (how == 1)
@@ -94,7 +96,7 @@ static int64_t self_signal(uint64_t sig)
 int64_t sigpipe_on_epipe(int64_t ret)
 {
 	if (ret == -EPIPE && !(this_cpu()->sigmask & (1ull << (SIGPIPE - 1))))
-		self_signal(SIGPIPE);  /* ends the program unless SIGPIPE is ignored or handled */
+		self_signal(SIGPIPE); /* ends the program unless SIGPIPE is ignored or handled */
 	return ret;
 }
 

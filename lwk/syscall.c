@@ -38,7 +38,8 @@ int64_t sys_enosys(struct regs *r)
 	uint64_t bit = 1ull << (nr % 64);
 	if (nr < LOGGED_MAX && (__atomic_fetch_or(&logged[nr / 64], bit, __ATOMIC_RELAXED) & bit))
 		return -ENOSYS;
-	const char *name = nr < ARRAY_SIZE(syscall_names) && syscall_names[nr] ? syscall_names[nr] : "unknown";
+	const char *name =
+		nr < ARRAY_SIZE(syscall_names) && syscall_names[nr] ? syscall_names[nr] : "unknown";
 	klog("lwk: system call %lu (%s) is not supported: ENOSYS", nr, name);
 	return -ENOSYS;
 }

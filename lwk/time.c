@@ -15,8 +15,8 @@ void time_init(uint64_t khz, uint64_t realtime_ns)
 {
 	tsc0 = rdtsc();
 	tsc_khz = khz;
-	mult = (1000000ull << 32) / khz;      /* ns per tick, 32.32 fixed point */
-	inv_mult = (khz << 32) / 1000000ull;  /* ticks per ns, 32.32 fixed point */
+	mult = (1000000ull << 32) / khz;     /* ns per tick, 32.32 fixed point */
+	inv_mult = (khz << 32) / 1000000ull; /* ticks per ns, 32.32 fixed point */
 	realtime0 = realtime_ns;
 }
 
@@ -35,8 +35,8 @@ static uint64_t ns_to_tsc(uint64_t ns)
 uint64_t clock_ns(int clock)
 {
 	switch (clock) {
-	case 0:  /* REALTIME */
-	case 5:  /* REALTIME_COARSE */
+	case 0:	 /* REALTIME */
+	case 5:	 /* REALTIME_COARSE */
 	case 11: /* TAI */
 		return realtime0 + mono_ns();
 	default: /* MONOTONIC, RAW, COARSE, BOOTTIME, and the CPU-time clocks: a thread
@@ -85,7 +85,8 @@ uint64_t deadline_at(int clock, const struct timespec64 *abs)
 	uint64_t now = clock_ns(clock), t = ts_ns(abs);
 	struct timespec64 rel = { 0, 0 };
 	if (t > now)
-		rel = (struct timespec64){ (int64_t)((t - now) / NSEC), (int64_t)((t - now) % NSEC) };
+		rel = (struct timespec64){ (int64_t)((t - now) / NSEC),
+					   (int64_t)((t - now) % NSEC) };
 	return deadline_after(&rel);
 }
 
@@ -140,7 +141,6 @@ int64_t sys_time(struct regs *r)
 	return t;
 }
 
-
 int64_t sys_nanosleep(struct regs *r)
 {
 	struct timespec64 ts;
@@ -160,6 +160,7 @@ int64_t sys_clock_nanosleep(struct regs *r)
 	int64_t e = get_user_timespec(r->rdx, &ts);
 	if (e)
 		return -e == EFAULT ? -EFAULT : -EINVAL;
-	wait_for(NULL, (r->rsi & 1 /* TIMER_ABSTIME */) ? deadline_at(clock, &ts) : deadline_after(&ts));
+	wait_for(NULL,
+		 (r->rsi & 1 /* TIMER_ABSTIME */) ? deadline_at(clock, &ts) : deadline_after(&ts));
 	return 0;
 }

@@ -7,30 +7,52 @@
 #include "thread.h"
 #include "x86.h"
 
-enum { SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11 };
+enum {
+	SIGILL = 4,
+	SIGTRAP = 5,
+	SIGBUS = 7,
+	SIGFPE = 8,
+	SIGSEGV = 11
+};
 
 static int vector_signal(uint64_t v)
 {
 	switch (v) {
-	case 0: case 16: case 19: return SIGFPE;   /* #DE, #MF, #XM */
-	case 1: case 3: return SIGTRAP;            /* #DB, #BP */
-	case 6: return SIGILL;                     /* #UD */
-	case 17: return SIGBUS;                    /* #AC */
-	default: return SIGSEGV;                   /* #GP, #PF, #SS, #NP, ... */
+	case 0:
+	case 16:
+	case 19:
+		return SIGFPE; /* #DE, #MF, #XM */
+	case 1:
+	case 3:
+		return SIGTRAP; /* #DB, #BP */
+	case 6:
+		return SIGILL; /* #UD */
+	case 17:
+		return SIGBUS; /* #AC */
+	default:
+		return SIGSEGV; /* #GP, #PF, #SS, #NP, ... */
 	}
 }
 
 const char *signal_message(int sig)
 {
 	switch (sig) {
-	case SIGILL: return "Illegal instruction";
-	case SIGTRAP: return "Trace/breakpoint trap";
-	case 6: return "Aborted";
-	case SIGBUS: return "Bus error";
-	case SIGFPE: return "Floating point exception";
-	case 9: return "Killed";
-	case SIGSEGV: return "Segmentation fault";
-	default: return "Terminated";
+	case SIGILL:
+		return "Illegal instruction";
+	case SIGTRAP:
+		return "Trace/breakpoint trap";
+	case 6:
+		return "Aborted";
+	case SIGBUS:
+		return "Bus error";
+	case SIGFPE:
+		return "Floating point exception";
+	case 9:
+		return "Killed";
+	case SIGSEGV:
+		return "Segmentation fault";
+	default:
+		return "Terminated";
 	}
 }
 
@@ -42,8 +64,8 @@ NORETURN static void user_fault(struct regs *r)
 		klog("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx", prog_name, c->tid,
 		     plat->fault_addr(c), r->rip, r->rsp, r->error);
 	else
-		klog("%s[%d]: trap %s (vector %lu) ip %016lx sp %016lx error %lx", prog_name, c->tid,
-		     signal_message(sig), r->vector, r->rip, r->rsp, r->error);
+		klog("%s[%d]: trap %s (vector %lu) ip %016lx sp %016lx error %lx", prog_name,
+		     c->tid, signal_message(sig), r->vector, r->rip, r->rsp, r->error);
 	kill_program(sig);
 }
 

@@ -11,11 +11,11 @@
 #include "mm.h"
 
 #define MAX_RANGES 4096
-#define MAP_FIXED           0x10
+#define MAP_FIXED 0x10
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_MAYMOVE      1
-#define MADV_DONTNEED       4
-#define MADV_REMOVE         9
+#define MREMAP_MAYMOVE 1
+#define MADV_DONTNEED 4
+#define MADV_REMOVE 9
 
 struct range {
 	uint64_t start, end;
@@ -52,7 +52,8 @@ static bool add_range(uint64_t a, uint64_t b)
 		used[i].end = MAX(used[i].end, b);
 		while (i + 1 < nused && used[i + 1].start <= used[i].end) {
 			used[i].end = MAX(used[i].end, used[i + 1].end);
-			memmove(&used[i + 1], &used[i + 2], (size_t)(nused - i - 2) * sizeof used[0]);
+			memmove(&used[i + 1], &used[i + 2],
+				(size_t)(nused - i - 2) * sizeof used[0]);
 			nused--;
 		}
 		return true;

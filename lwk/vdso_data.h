@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 struct vdso_data {
-	uint64_t tsc0;       /* TSC at boot */
-	uint64_t mult;       /* ns per TSC tick, 32.32 fixed point */
-	uint64_t realtime0;  /* CLOCK_REALTIME at boot, ns */
+	uint64_t tsc0;	    /* TSC at boot */
+	uint64_t mult;	    /* ns per TSC tick, 32.32 fixed point */
+	uint64_t realtime0; /* CLOCK_REALTIME at boot, ns */
 };
 
 #endif

@@ -18,7 +18,8 @@ bool wait_for(volatile int *flag, uint64_t deadline)
 			break;
 		if (!deadline) {
 			plat->halt(c);
-		} else if (deadline - now > HALT_MIN_US * tsc_khz / 1000 && apic_timer_arm(deadline - now)) {
+		} else if (deadline - now > HALT_MIN_US * tsc_khz / 1000 &&
+			   apic_timer_arm(deadline - now)) {
 			armed = true;
 			plat->halt(c);
 		} else {

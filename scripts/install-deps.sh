@@ -11,7 +11,7 @@ PKGS=(
   qemu-system-x86 libvirt-daemon-system libvirt-clients
   libxml2-dev qemu-utils genisoimage dnsmasq-base
   syslinux syslinux-common mtools dosfstools
-  gnuplot-nox curl clang cpio
+  gnuplot-nox curl clang clang-format cpio
   slurmd slurmctld slurm-client munge libslurm-dev
   libmpich-dev mpich
 )

@@ -7,8 +7,14 @@
 
 static int parse_mib(const char *s, size_t n, uint64_t *mib)
 {
-	static const struct { char c; unsigned shift; } units[] = {
-		{ 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 },
+	static const struct {
+		char c;
+		unsigned shift;
+	} units[] = {
+		{ 'K', 10 },
+		{ 'M', 20 },
+		{ 'G', 30 },
+		{ 'T', 40 },
 	};
 	uint64_t v = 0, bytes;
 	size_t i = 0;
@@ -51,18 +57,20 @@ static int parse_one(const char *key, size_t klen, const char *val, size_t vlen,
 		     struct hpc_options *o, char *err, size_t errlen)
 {
 	if (klen == 3 && !strncmp(key, "mem", 3)) {
-		if (parse_mib(val, vlen, &o->mem_mib) ||
-		    o->mem_mib < HVMM_MEM_MIN_MIB || o->mem_mib > HVMM_MEM_MAX_MIB) {
-			snprintf(err, errlen, "--dsv-hpc: mem='%.*s': expected a size in whole MiB "
-				 "from %dM to %dG, e.g. mem=512M", (int)vlen, val, HVMM_MEM_MIN_MIB,
-				 HVMM_MEM_MAX_MIB >> 10);
+		if (parse_mib(val, vlen, &o->mem_mib) || o->mem_mib < HVMM_MEM_MIN_MIB ||
+		    o->mem_mib > HVMM_MEM_MAX_MIB) {
+			snprintf(err, errlen,
+				 "--dsv-hpc: mem='%.*s': expected a size in whole MiB "
+				 "from %dM to %dG, e.g. mem=512M",
+				 (int)vlen, val, HVMM_MEM_MIN_MIB, HVMM_MEM_MAX_MIB >> 10);
 			return -1;
 		}
 		return 0;
 	}
 	if (klen == 5 && !strncmp(key, "share", 5)) {
 		if (vlen == 0 || val[0] != '/' || vlen >= sizeof(o->share)) {
-			snprintf(err, errlen, "--dsv-hpc: share='%.*s': expected an absolute directory",
+			snprintf(err, errlen,
+				 "--dsv-hpc: share='%.*s': expected an absolute directory",
 				 (int)(vlen > 200 ? 200 : vlen), val);
 			return -1;
 		}
@@ -78,7 +86,8 @@ static int parse_one(const char *key, size_t klen, const char *val, size_t vlen,
 		else if (vlen == 3 && !strncmp(val, "off", 3))
 			o->hugepages = HPC_HUGE_OFF;
 		else {
-			snprintf(err, errlen, "--dsv-hpc: hugepages='%.*s': expected auto, on or off",
+			snprintf(err, errlen,
+				 "--dsv-hpc: hugepages='%.*s': expected auto, on or off",
 				 (int)(vlen > 200 ? 200 : vlen), val);
 			return -1;
 		}
@@ -96,7 +105,8 @@ static int parse_one(const char *key, size_t klen, const char *val, size_t vlen,
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "--dsv-hpc: unknown option '%.*s': expected mem=SIZE, share=DIR, "
+	snprintf(err, errlen,
+		 "--dsv-hpc: unknown option '%.*s': expected mem=SIZE, share=DIR, "
 		 "hugepages=auto|on|off or net=none|host, separated by commas",
 		 (int)(klen > 200 ? 200 : klen), key);
 	return -1;
@@ -114,7 +124,8 @@ int hpc_options_parse(const char *text, struct hpc_options *o, char *err, size_t
 		size_t n = strcspn(p, ","), klen = strcspn(p, "=");
 
 		if (klen >= n) {
-			snprintf(err, errlen, "--dsv-hpc: '%.*s' is not KEY=VALUE: expected mem=SIZE, "
+			snprintf(err, errlen,
+				 "--dsv-hpc: '%.*s' is not KEY=VALUE: expected mem=SIZE, "
 				 "share=DIR, hugepages=auto|on|off or net=none|host, separated by "
 				 "commas",
 				 (int)(n > 200 ? 200 : n), p);
@@ -141,8 +152,7 @@ static int set_path(char *dst, size_t len, const char *arg, const char *key, cha
 	return 0;
 }
 
-int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err,
-			size_t errlen)
+int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err, size_t errlen)
 {
 	snprintf(c->hvmm, sizeof(c->hvmm), "%s", PLUGIN_DEFAULT_HVMM);
 	snprintf(c->partition_state, sizeof(c->partition_state), "%s", PLUGIN_DEFAULT_STATE);
@@ -156,8 +166,10 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 				     "partition_state", err, errlen))
 				return -1;
 		} else {
-			snprintf(err, errlen, "dsv plugin: unknown argument '%.200s' in plugstack.conf: "
-				 "expected hvmm=PATH or partition_state=PATH", argv[i]);
+			snprintf(err, errlen,
+				 "dsv plugin: unknown argument '%.200s' in plugstack.conf: "
+				 "expected hvmm=PATH or partition_state=PATH",
+				 argv[i]);
 			return -1;
 		}
 	}
@@ -167,9 +179,13 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 const char *hpc_hugepages_name(enum hpc_hugepages h)
 {
 	switch (h) {
-	case HPC_HUGE_AUTO: return "auto";
-	case HPC_HUGE_ON: return "on";
-	case HPC_HUGE_OFF: return "off";
-	default: return NULL;
+	case HPC_HUGE_AUTO:
+		return "auto";
+	case HPC_HUGE_ON:
+		return "on";
+	case HPC_HUGE_OFF:
+		return "off";
+	default:
+		return NULL;
 	}
 }

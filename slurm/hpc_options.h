@@ -10,14 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hpc_hugepages { HPC_HUGE_DEFAULT, HPC_HUGE_AUTO, HPC_HUGE_ON, HPC_HUGE_OFF };
+enum hpc_hugepages {
+	HPC_HUGE_DEFAULT,
+	HPC_HUGE_AUTO,
+	HPC_HUGE_ON,
+	HPC_HUGE_OFF
+};
 /* DEFAULT: host for an MPI rank (the task has a PMI_FD: its peers are across the network),
  * none otherwise. */
-enum hpc_net { HPC_NET_DEFAULT, HPC_NET_NONE, HPC_NET_HOST };
+enum hpc_net {
+	HPC_NET_DEFAULT,
+	HPC_NET_NONE,
+	HPC_NET_HOST
+};
 
 struct hpc_options {
-	uint64_t mem_mib;                /* guest RAM per task; 0: hvmm's default */
-	char share[PATH_MAX];            /* "": the task's working directory */
+	uint64_t mem_mib;     /* guest RAM per task; 0: hvmm's default */
+	char share[PATH_MAX]; /* "": the task's working directory */
 	enum hpc_hugepages hugepages;
 	enum hpc_net net;
 };
@@ -31,16 +40,15 @@ int hpc_options_parse(const char *text, struct hpc_options *o, char *err, size_t
 
 /* The plugin's arguments in plugstack.conf. */
 struct plugin_config {
-	char hvmm[PATH_MAX];             /* the hvmm binary */
-	char partition_state[PATH_MAX];  /* dsvd's partition state file */
+	char hvmm[PATH_MAX];		/* the hvmm binary */
+	char partition_state[PATH_MAX]; /* dsvd's partition state file */
 };
 
 #define PLUGIN_DEFAULT_HVMM "/usr/local/bin/hvmm"
 #define PLUGIN_DEFAULT_STATE "/var/lib/dsv/partition.json"
 
 /* Parses "hvmm=PATH" and "partition_state=PATH" (absolute paths). Returns 0 or -1 + err. */
-int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err,
-			size_t errlen);
+int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err, size_t errlen);
 
 const char *hpc_hugepages_name(enum hpc_hugepages h);
 

@@ -21,8 +21,10 @@ int hpc_partition_load(const char *path, struct hpc_partition *p, char *err, siz
 		FILE *f = fopen(path, "r");
 
 		if (!f && errno == ENOENT)
-			snprintf(err, errlen, "dsv's HPC partition is not applied on this node (no %s): "
-				 "an administrator runs 'dsv node partition'", path);
+			snprintf(err, errlen,
+				 "dsv's HPC partition is not applied on this node (no %s): "
+				 "an administrator runs 'dsv node partition'",
+				 path);
 		else
 			snprintf(err, errlen, "cannot read dsv's partition state %s: %s", path,
 				 f ? jerr.text : strerror(errno));
@@ -33,8 +35,10 @@ int hpc_partition_load(const char *path, struct hpc_partition *p, char *err, siz
 	spec = json_object_get(o, "spec");
 	list = json_string_value(json_object_get(spec, "hpc_cpus"));
 	if (!json_is_true(json_object_get(o, "active"))) {
-		snprintf(err, errlen, "dsv's HPC partition is not active on this node (%s): dsvd is "
-			 "applying or releasing it", path);
+		snprintf(err, errlen,
+			 "dsv's HPC partition is not active on this node (%s): dsvd is "
+			 "applying or releasing it",
+			 path);
 		json_decref(o);
 		return -1;
 	}
@@ -57,10 +61,12 @@ int hpc_partition_check(const struct hpc_partition *p, const int *cpus, int ncpu
 {
 	for (int i = 0; i < ncpus; i++) {
 		if (cpus[i] < 0 || cpus[i] > CPULIST_MAX_CPU || !p->cpu[cpus[i]]) {
-			snprintf(err, errlen, "Slurm gave this task CPU %d, which is not in dsv's HPC "
-				 "partition (HPC CPUs %s): no HPC VM runs outside it; set CpuSpecList "
-				 "to the other CPUs ('dsv node slurm-conf' prints it)", cpus[i],
-				 p->cpus_text);
+			snprintf(err, errlen,
+				 "Slurm gave this task CPU %d, which is not in dsv's HPC "
+				 "partition (HPC CPUs %s): no HPC VM runs outside it; set "
+				 "CpuSpecList "
+				 "to the other CPUs ('dsv node slurm-conf' prints it)",
+				 cpus[i], p->cpus_text);
 			return -1;
 		}
 	}

@@ -12,7 +12,7 @@
 
 struct hpc_partition {
 	bool cpu[CPULIST_MAX_CPU + 1];
-	char cpus_text[1024];          /* as dsvd wrote it, for messages */
+	char cpus_text[1024]; /* as dsvd wrote it, for messages */
 };
 
 /* Reads the state file. Returns 0, or -1 with a message for the job's stderr in err (no

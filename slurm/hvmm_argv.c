@@ -51,7 +51,8 @@ static int add_groups(struct argv_buf *b, const gid_t *groups, int n)
 		return -1;
 	s[0] = '\0';
 	for (int i = 0; i < n; i++)
-		off += (size_t)snprintf(s + off, len - off, "%s%u", i ? "," : "", (unsigned)groups[i]);
+		off += (size_t)snprintf(s + off, len - off, "%s%u", i ? "," : "",
+					(unsigned)groups[i]);
 	add(b, "--groups");
 	add(b, s);
 	free(s);

@@ -8,17 +8,17 @@
 #include "hpc_options.h"
 
 struct hvmm_launch {
-	const char *hvmm;                /* path of the hvmm binary */
+	const char *hvmm; /* path of the hvmm binary */
 	const struct hpc_options *opts;
-	const int *cpus;                 /* the CPUs Slurm gave the task: one vCPU each */
+	const int *cpus; /* the CPUs Slurm gave the task: one vCPU each */
 	int ncpus;
-	const char *cwd;                 /* the task's working directory: the default share */
-	uid_t uid;                       /* the job's user: hvmm runs the guest as that user */
+	const char *cwd; /* the task's working directory: the default share */
+	uid_t uid;	 /* the job's user: hvmm runs the guest as that user */
 	gid_t gid;
 	const gid_t *groups;
 	int ngroups;
-	int pmi_fd;                      /* > 2: the task's PMI descriptor, the guest's too */
-	int prog_argc;                   /* the task's command */
+	int pmi_fd;    /* > 2: the task's PMI descriptor, the guest's too */
+	int prog_argc; /* the task's command */
 	char *const *prog_argv;
 };
 

@@ -32,8 +32,7 @@ char *launch_msg_encode(const struct launch_request *r, size_t *len)
 	return buf;
 }
 
-int launch_msg_decode(char *buf, size_t len, struct launch_request *r, char *err,
-		      size_t errlen)
+int launch_msg_decode(char *buf, size_t len, struct launch_request *r, char *err, size_t errlen)
 {
 	size_t nstr = 0, off = 0;
 	char **str, *end;

@@ -11,13 +11,13 @@
 #define LAUNCH_MSG_MAX ((size_t)65 << 20)
 
 struct launch_request {
-	const char *cpus;       /* cpulist ("3", "2-5") */
+	const char *cpus; /* cpulist ("3", "2-5") */
 	const char *cwd;
-	const char *options;    /* the --dsv-hpc value, "" for none */
+	const char *options; /* the --dsv-hpc value, "" for none */
 	int argc;
-	char **argv;            /* argc entries and a NULL */
+	char **argv; /* argc entries and a NULL */
 	int envc;
-	char **env;             /* envc entries and a NULL */
+	char **env; /* envc entries and a NULL */
 };
 
 /* Returns a malloc'd buffer and its length in *len, or NULL (too large, out of memory). */
@@ -28,8 +28,7 @@ char *launch_msg_encode(const struct launch_request *r, size_t *len);
  * malloc'd (free with launch_msg_free). Returns 0, or -1 with the reason in err: a
  * truncated or unterminated message, a bad count, no program.
  */
-int launch_msg_decode(char *buf, size_t len, struct launch_request *r, char *err,
-		      size_t errlen);
+int launch_msg_decode(char *buf, size_t len, struct launch_request *r, char *err, size_t errlen);
 void launch_msg_free(struct launch_request *r);
 
 #endif

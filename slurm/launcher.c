@@ -49,7 +49,9 @@ static int send_head(int sock, const struct msg_head *h, const int *fds)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = (void *)h, .iov_len = sizeof(*h) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
 			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)h->nfds) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
@@ -68,7 +70,9 @@ static int recv_head(int sock, struct msg_head *h, int *fds)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	ssize_t n;
@@ -77,9 +81,8 @@ static int recv_head(int sock, struct msg_head *h, int *fds)
 		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	c = CMSG_FIRSTHDR(&m);
-	if (n != (ssize_t)sizeof(*h) || !c || c->cmsg_type != SCM_RIGHTS ||
-	    h->nfds < 3 || h->nfds > MAX_FDS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)h->nfds))
+	if (n != (ssize_t)sizeof(*h) || !c || c->cmsg_type != SCM_RIGHTS || h->nfds < 3 ||
+	    h->nfds > MAX_FDS || c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)h->nfds))
 		return -1;
 	memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)h->nfds);
 	return 0;
@@ -149,8 +152,8 @@ static void end_like(int sig)
 	raise(sig);
 }
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-				 SIGCONT, SIGALRM };
+static const int forwarded[] = { SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+				 SIGUSR1, SIGUSR2, SIGCONT, SIGALRM };
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 
 /* The signals a task passes on to hvmm (through the launcher), as hvmm's parent. */
@@ -175,7 +178,8 @@ _Noreturn static void wait_and_end(pid_t pid)
 			_exit(HVMM_EXIT_SETUP);
 	if (WIFSIGNALED(status))
 		end_like(WTERMSIG(status));
-	if (WEXITSTATUS(status) > HVMM_EXIT_SIGNAL && WEXITSTATUS(status) - HVMM_EXIT_SIGNAL < NSIG &&
+	if (WEXITSTATUS(status) > HVMM_EXIT_SIGNAL &&
+	    WEXITSTATUS(status) - HVMM_EXIT_SIGNAL < NSIG &&
 	    received[WEXITSTATUS(status) - HVMM_EXIT_SIGNAL])
 		end_like(WEXITSTATUS(status) - HVMM_EXIT_SIGNAL);
 	_exit(WEXITSTATUS(status));
@@ -260,9 +264,18 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 	if (chdir(r.cwd))
 		fail("dsv: cannot enter the task's directory: %s\n", strerror(errno));
 	struct hvmm_launch l = {
-		.hvmm = cfg->hvmm, .opts = &opts, .cpus = cpus, .ncpus = ncpus, .cwd = r.cwd,
-		.uid = id->uid, .gid = id->gid, .groups = id->groups, .ngroups = id->ngroups,
-		.pmi_fd = h.nfds == 4 ? h.pmi_fd : -1, .prog_argc = r.argc, .prog_argv = r.argv,
+		.hvmm = cfg->hvmm,
+		.opts = &opts,
+		.cpus = cpus,
+		.ncpus = ncpus,
+		.cwd = r.cwd,
+		.uid = id->uid,
+		.gid = id->gid,
+		.groups = id->groups,
+		.ngroups = id->ngroups,
+		.pmi_fd = h.nfds == 4 ? h.pmi_fd : -1,
+		.prog_argc = r.argc,
+		.prog_argv = r.argv,
 	};
 	argv = hvmm_argv_build(&l, err, sizeof(err));
 	if (!argv)
@@ -296,8 +309,8 @@ int launcher_start(struct launcher *l, const struct launcher_identity *id,
 	return 0;
 }
 
-int launcher_run_task(struct launcher *l, const struct launch_request *r, int pmi_fd,
-		      char *err, size_t errlen)
+int launcher_run_task(struct launcher *l, const struct launch_request *r, int pmi_fd, char *err,
+		      size_t errlen)
 {
 	int fds[MAX_FDS] = { 0, 1, 2, pmi_fd };
 	struct msg_head h = { .nfds = pmi_fd > 2 ? 4 : 3, .pmi_fd = pmi_fd > 2 ? pmi_fd : -1 };

@@ -42,7 +42,7 @@ int launcher_start(struct launcher *l, const struct launcher_identity *id,
  * same signal when hvmm was stopped by a signal this process received too. Returns only
  * when the request cannot be sent (-1 and err).
  */
-int launcher_run_task(struct launcher *l, const struct launch_request *r, int pmi_fd,
-		      char *err, size_t errlen);
+int launcher_run_task(struct launcher *l, const struct launch_request *r, int pmi_fd, char *err,
+		      size_t errlen);
 
 #endif

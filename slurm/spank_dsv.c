@@ -35,7 +35,8 @@ static int option_cb(int val, const char *optarg, int remote)
 		return -1;
 	}
 	if (optarg && strlen(optarg) >= sizeof(option_text)) {
-		slurm_error("--dsv-hpc: the options are longer than %zu bytes", sizeof(option_text) - 1);
+		slurm_error("--dsv-hpc: the options are longer than %zu bytes",
+			    sizeof(option_text) - 1);
 		return -1;
 	}
 	snprintf(option_text, sizeof(option_text), "%s", optarg ? optarg : "");
@@ -44,10 +45,13 @@ static int option_cb(int val, const char *optarg, int remote)
 }
 
 static struct spank_option hpc_option = {
-	"dsv-hpc", "[mem=SIZE,share=DIR,hugepages=auto|on|off]",
+	"dsv-hpc",
+	"[mem=SIZE,share=DIR,hugepages=auto|on|off]",
 	"run each task as an HPC VM (hvmm) on dsv's HPC partition; mem: guest RAM per task, "
 	"share: the directory the program sees (default: the working directory)",
-	2, 0, option_cb,
+	2,
+	0,
+	option_cb,
 };
 
 int slurm_spank_init(spank_t sp, int ac, char **av)
@@ -91,12 +95,15 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	if (spank_get_item(sp, S_JOB_UID, &id.uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &id.gid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &groups, &ngroups) != ESPANK_SUCCESS) {
-		snprintf(launch_error, sizeof(launch_error), "cannot read the job's user and groups");
+		snprintf(launch_error, sizeof(launch_error),
+			 "cannot read the job's user and groups");
 		return 0;
 	}
 	if (ngroups > LAUNCHER_MAX_GROUPS) {
-		snprintf(launch_error, sizeof(launch_error), "the job's user has %d groups; hvmm "
-			 "takes at most %d", ngroups, LAUNCHER_MAX_GROUPS);
+		snprintf(launch_error, sizeof(launch_error),
+			 "the job's user has %d groups; hvmm "
+			 "takes at most %d",
+			 ngroups, LAUNCHER_MAX_GROUPS);
 		return 0;
 	}
 	for (int i = 0; i < ngroups; i++)

@@ -78,8 +78,8 @@ int task_cgroups_join(pid_t pid, const char *cgroup_root, char *err, size_t errl
 	theirs = fopen(theirs_path, "re");
 	self = fopen("/proc/self/cgroup", "re");
 	if (!theirs || !self) {
-		snprintf(err, errlen, "cannot read %s: %s", theirs ? "/proc/self/cgroup" : theirs_path,
-			 strerror(errno));
+		snprintf(err, errlen, "cannot read %s: %s",
+			 theirs ? "/proc/self/cgroup" : theirs_path, strerror(errno));
 		if (theirs)
 			fclose(theirs);
 		if (self)

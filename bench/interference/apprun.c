@@ -62,8 +62,13 @@ static int run_native(struct ix_ctx *x, bool fwq, struct ix_sample *s)
 	const int *cpus = x->cfg->hpc;
 	int ncpus = x->cfg->nhpc;
 	if (x->dsvd.hpc_tasks[0]) { /* inside the HPC cpuset (exec_in.c) */
-		char *pre[] = { "/proc/self/exe", "--in-cgroup", x->dsvd.hpc_tasks, "--cpus",
-				x->cfg->hpc_list, "--", NULL };
+		char *pre[] = { "/proc/self/exe",
+				"--in-cgroup",
+				x->dsvd.hpc_tasks,
+				"--cpus",
+				x->cfg->hpc_list,
+				"--",
+				NULL };
 		for (int i = 0; pre[i]; i++)
 			argv[n++] = pre[i];
 		cpus = NULL;
@@ -103,8 +108,8 @@ static int run_hvmm_direct(struct ix_ctx *x, bool fwq, struct ix_sample *s)
 	snprintf(mem, sizeof mem, "%dM", fwq ? x->cfg->fwq_mem_mib : x->cfg->app_mem_mib);
 	snprintf(vc, sizeof vc, "%d", x->cfg->nhpc);
 	int n = 0;
-	char *pre[] = { x->paths->hvmm, "run", "--vcpus", vc, "--cpus", x->cfg->hpc_list,
-			"--mem", mem, "--hugepages", "auto", "--", NULL };
+	char *pre[] = { x->paths->hvmm, "run", "--vcpus",     vc,     "--cpus", x->cfg->hpc_list,
+			"--mem",	mem,   "--hugepages", "auto", "--",	NULL };
 	for (int i = 0; pre[i]; i++)
 		argv[n++] = pre[i];
 	for (int i = 0; app[i] && n < 47; i++)
@@ -147,8 +152,8 @@ static int hpc_dsvd_once(struct ix_ctx *x, bool fwq, const char *name, struct ix
 	double t0 = ix_now();
 	r = -1;
 	for (bool excl = false;; excl = pid > 0) {
-		if (ix_dsvd_vm(&x->dsvd, name, state, sizeof state, &code, console,
-			       sizeof console, &pid) < 0) {
+		if (ix_dsvd_vm(&x->dsvd, name, state, sizeof state, &code, console, sizeof console,
+			       &pid) < 0) {
 			snprintf(s->note, sizeof s->note, "dsvd lost VM %s", name);
 			break;
 		}
@@ -159,13 +164,15 @@ static int hpc_dsvd_once(struct ix_ctx *x, bool fwq, const char *name, struct ix
 			if (r < 0 && code == 125)
 				r = 1; /* hvmm's "could not start the VM" */
 			else if (r == 0 && code != 0) {
-				snprintf(s->note, sizeof s->note, "VM %s: exit code %d", state, code);
+				snprintf(s->note, sizeof s->note, "VM %s: exit code %d", state,
+					 code);
 				r = -1;
 			}
 			break;
 		}
 		if (ix_now() - t0 > x->cfg->timeout_s) {
-			snprintf(s->note, sizeof s->note, "timed out after %.0f s", x->cfg->timeout_s);
+			snprintf(s->note, sizeof s->note, "timed out after %.0f s",
+				 x->cfg->timeout_s);
 			break;
 		}
 		if (!ix_sleep(0.02))
@@ -188,9 +195,11 @@ static int run_hpc_dsvd(struct ix_ctx *x, bool fwq, int rep, struct ix_sample *s
 		if (attempt) {
 			x->hpc_restarts++;
 			if (!x->restart_reason[0])
-				snprintf(x->restart_reason, sizeof x->restart_reason, "%s", s->note);
-			ix_progress("         hvmm could not start the VM (%s); starting it again\n",
-				    s->note);
+				snprintf(x->restart_reason, sizeof x->restart_reason, "%s",
+					 s->note);
+			ix_progress(
+				"         hvmm could not start the VM (%s); starting it again\n",
+				s->note);
 			ix_sleep(0.3);
 		}
 		snprintf(name, sizeof name, "%s-hpc%d%s%c", x->cfg->run_id, rep, fwq ? "f" : "",
@@ -202,8 +211,7 @@ static int run_hpc_dsvd(struct ix_ctx *x, bool fwq, int rep, struct ix_sample *s
 }
 
 /* libvirt/QEMU + lwk (one vCPU through PVH), pinned to the HPC CPUs or not. */
-static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
-			   struct ix_sample *s)
+static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep, struct ix_sample *s)
 {
 	if (x->single_uses_hvmm)
 		return run_hvmm_direct(x, fwq, s);
@@ -234,15 +242,18 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 		if (ix_console_result(console, w)) {
 			r = parse_file(x, console, fwq, s);
 			ix_progress("         %s VM %s: created by libvirt in %.1f s, result "
-				    "%.1f s later\n", w, name, created, ix_now() - t0);
+				    "%.1f s later\n",
+				    w, name, created, ix_now() - t0);
 			break;
 		}
 		if (ix_virt_cputime(name) < 0) {
-			snprintf(s->note, sizeof s->note, "domain %s stopped without a result", name);
+			snprintf(s->note, sizeof s->note, "domain %s stopped without a result",
+				 name);
 			break;
 		}
 		if (ix_now() - t0 > x->cfg->timeout_s + 30) {
-			snprintf(s->note, sizeof s->note, "timed out after %.0f s", x->cfg->timeout_s);
+			snprintf(s->note, sizeof s->note, "timed out after %.0f s",
+				 x->cfg->timeout_s);
 			break;
 		}
 		if (!ix_sleep(0.05))
@@ -256,11 +267,16 @@ static int run_hpc_libvirt(struct ix_ctx *x, bool fwq, bool pinned, int rep,
 int ix_run_app(struct ix_ctx *x, enum ix_scn sc, bool fwq, int rep, struct ix_sample *s)
 {
 	switch (sc) {
-	case SCN_NATIVE: return run_native(x, fwq, s);
+	case SCN_NATIVE:
+		return run_native(x, fwq, s);
 	case SCN_HPC_ALONE:
-	case SCN_DUAL: return run_hpc_dsvd(x, fwq, rep, s);
-	case SCN_SINGLE: return run_hpc_libvirt(x, fwq, false, rep, s);
-	case SCN_SINGLE_PINNED: return run_hpc_libvirt(x, fwq, true, rep, s);
-	default: return -1;
+	case SCN_DUAL:
+		return run_hpc_dsvd(x, fwq, rep, s);
+	case SCN_SINGLE:
+		return run_hpc_libvirt(x, fwq, false, rep, s);
+	case SCN_SINGLE_PINNED:
+		return run_hpc_libvirt(x, fwq, true, rep, s);
+	default:
+		return -1;
 	}
 }

@@ -35,8 +35,7 @@ static int call(struct ix_dsvd *d, const char *method, const char *path, const c
 	if (r.status >= 300) {
 		json_t *j = json_loadb(r.body, r.len, 0, NULL);
 		const char *m = j ? json_string_value(json_object_get(j, "error")) : NULL;
-		snprintf(err, errlen, "%s %s: HTTP %d: %s", method, path, r.status,
-			 m ? m : r.body);
+		snprintf(err, errlen, "%s %s: HTTP %d: %s", method, path, r.status, m ? m : r.body);
 		json_decref(j);
 	}
 	http_reply_free(&r);
@@ -221,8 +220,10 @@ static void delete_cb(void *arg)
 	snprintf(path, sizeof path, "/vms/%s", v->name);
 	if (call(v->d, "DELETE", path, NULL, &st, NULL, err, sizeof err) < 0 ||
 	    (st != 200 && st != 404)) {
-		fprintf(stderr, "interference: dsvd could not delete %s (%s); destroying its "
-			"domain directly\n", v->name, err);
+		fprintf(stderr,
+			"interference: dsvd could not delete %s (%s); destroying its "
+			"domain directly\n",
+			v->name, err);
 		ix_virt_destroy_tagged(v->name);
 	}
 	for (size_t i = 0; i < sizeof vms / sizeof vms[0]; i++)
@@ -231,8 +232,7 @@ static void delete_cb(void *arg)
 	free(v);
 }
 
-int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err,
-		   size_t errlen)
+int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err, size_t errlen)
 {
 	size_t slot = 0;
 	while (slot < sizeof vms / sizeof vms[0] && vms[slot])
@@ -318,8 +318,8 @@ int ix_dsvd_console_has(struct ix_dsvd *d, const char *name, const char *text)
 	snprintf(path, sizeof path, "/vms/%s/console", name);
 	if (http_request(d->sock, "GET", path, NULL, &r, why, sizeof why) < 0)
 		return -1;
-	int found = r.status == 200 ? r.body && memmem(r.body, r.len, text, strlen(text)) != NULL
-				    : -1;
+	int found =
+		r.status == 200 ? r.body && memmem(r.body, r.len, text, strlen(text)) != NULL : -1;
 	http_reply_free(&r);
 	return found;
 }

@@ -37,7 +37,8 @@ int ix_hog_user_data(const char *hog_mode, const char *vm, char *out, size_t cap
 	 * per byte */
 	static const char *const loads[][2] = {
 		{ "cpu", "while :; do :; done" },
-		{ "membw", "while :; do dd if=/dev/zero of=/dev/null bs=16M count=64 2>/dev/null; done" },
+		{ "membw",
+		  "while :; do dd if=/dev/zero of=/dev/null bs=16M count=64 2>/dev/null; done" },
 		{ "syscall", "dd if=/dev/zero of=/dev/null bs=1 2>/dev/null" },
 	};
 	const char *load = NULL;
@@ -72,7 +73,8 @@ char *ix_hog_body(const struct ix_cfg *c, const char *lwk, const char *hog, enum
 	if (k == HOG_IMAGE) {
 		char ud[2048];
 		if (ix_hog_user_data(c->hog_mode, vm, ud, sizeof ud) < 0) {
-			snprintf(err, errlen, "image hogs have no form of --hog-mode %s", c->hog_mode);
+			snprintf(err, errlen, "image hogs have no form of --hog-mode %s",
+				 c->hog_mode);
 			return NULL;
 		}
 		/* no network: dsvd gives the VM its NAT network (dsv-nat), as for any image VM */

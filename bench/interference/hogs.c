@@ -22,11 +22,9 @@
 
 /* ---- the commodity VMs ---- */
 
-
 static void hog_args(struct ix_ctx *x, char *out, size_t cap)
 {
-	snprintf(out, cap, "hog --mode %s --seconds 1000000 --threads 1 --quiet",
-		 x->cfg->hog_arg);
+	snprintf(out, cap, "hog --mode %s --seconds 1000000 --threads 1 --quiet", x->cfg->hog_arg);
 }
 
 void ix_stop_hogs(struct ix_ctx *x, struct ix_hogs *h)
@@ -50,8 +48,7 @@ static bool pvm_host(void)
 /* How many of the hogs run their load: lwk hogs by CPU time past the calibration, image
  * hogs by the token their user-data writes to the console (on PVM: by the guest kernel's
  * first line, all they get to). -1 with err when one stopped. */
-static int hogs_ready(struct ix_ctx *x, const struct ix_hogs *h, bool pvm, char *err,
-		      size_t errlen)
+static int hogs_ready(struct ix_ctx *x, const struct ix_hogs *h, bool pvm, char *err, size_t errlen)
 {
 	int ready = 0;
 	for (int i = 0; i < h->n; i++) {
@@ -75,9 +72,10 @@ static int hogs_ready(struct ix_ctx *x, const struct ix_hogs *h, bool pvm, char 
 			return -1;
 		}
 		if (f) {
-			snprintf(err, errlen, "commodity VM %s: its %s hog exited at once (its "
-				 "user-data's load cannot run in this image)", h->vm[i],
-				 x->cfg->hog_mode);
+			snprintf(err, errlen,
+				 "commodity VM %s: its %s hog exited at once (its "
+				 "user-data's load cannot run in this image)",
+				 h->vm[i], x->cfg->hog_mode);
 			return -1;
 		}
 		ready += r;
@@ -86,8 +84,8 @@ static int hogs_ready(struct ix_ctx *x, const struct ix_hogs *h, bool pvm, char 
 }
 
 /* Starts K hogs for scenario sc and waits until each runs; -1 with a note on failure. */
-int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep,
-		  struct ix_hogs *h, struct ix_sample *s)
+int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep, struct ix_hogs *h,
+		  struct ix_sample *s)
 {
 	const struct ix_cfg *c = x->cfg;
 	char hog[IX_PATH + 8], args[512], err[1024];
@@ -117,10 +115,9 @@ int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep,
 			snprintf(con, sizeof con, "%s/%s.console", x->tmp, h->dom[i]);
 			snprintf(pin, sizeof pin, "%d", c->all[i % c->nall]);
 			bool pinned = sc == SCN_SINGLE_PINNED;
-			h->handle[i] = ix_virt_start(h->dom[i], "microvm", c->hog_mem_mib,
-						     x->paths->lwk, hog,
-						     args, con, pinned ? pin : NULL,
-						     pinned ? pin : NULL, err, sizeof err);
+			h->handle[i] = ix_virt_start(
+				h->dom[i], "microvm", c->hog_mem_mib, x->paths->lwk, hog, args, con,
+				pinned ? pin : NULL, pinned ? pin : NULL, err, sizeof err);
 			if (h->handle[i] < 0)
 				goto fail;
 		}
@@ -132,20 +129,29 @@ int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep,
 			goto fail;
 		if (ready == h->n) {
 			ix_progress("         %d commodity VM(s) running %s after %.1f s\n", h->n,
-				    k == HOG_LWK ? "hog" : pvm ? "their guest kernel (PVM host)"
-				    : "the hog from their user-data", ix_now() - t0);
+				    k == HOG_LWK ? "hog"
+				    : pvm	 ? "their guest kernel (PVM host)"
+						 : "the hog from their user-data",
+				    ix_now() - t0);
 			if (pvm)
-				ix_note(x, "This is a kvm_pvm host: the image hogs' unmodified Linux "
-					"kernels run in KVM's instruction emulator and do not reach "
-					"their user-data, so the image rows measure commodity VMs busy "
-					"emulating a guest kernel, not the hog (docs/interference.md).");
+				ix_note(x,
+					"This is a kvm_pvm host: the image hogs' unmodified Linux "
+					"kernels run in KVM's instruction emulator and do not "
+					"reach "
+					"their user-data, so the image rows measure commodity VMs "
+					"busy "
+					"emulating a guest kernel, not the hog "
+					"(docs/interference.md).");
 			return 0;
 		}
 		if (ix_now() - t0 > bound) {
-			snprintf(err, sizeof err, "%d of %d commodity VM(s) did not %s within %.0f s",
-				 h->n - ready, h->n, k == HOG_LWK ? "boot"
-				 : pvm ? "print the guest kernel's first line"
-				 : "start the hog from their user-data", bound);
+			snprintf(err, sizeof err,
+				 "%d of %d commodity VM(s) did not %s within %.0f s", h->n - ready,
+				 h->n,
+				 k == HOG_LWK ? "boot"
+				 : pvm	      ? "print the guest kernel's first line"
+					      : "start the hog from their user-data",
+				 bound);
 			goto fail;
 		}
 		if (!ix_sleep(k == HOG_LWK ? 0.1 : 0.5))
@@ -210,7 +216,8 @@ int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen)
 			break;
 		}
 		if (now_cpu < 0) {
-			snprintf(err, errlen, "the calibration VM %s stopped without a result", name);
+			snprintf(err, errlen, "the calibration VM %s stopped without a result",
+				 name);
 			break;
 		}
 		if (!ix_sleep(0.05)) {
@@ -225,10 +232,10 @@ int ix_calibrate_hogs(struct ix_ctx *x, char *err, size_t errlen)
 	if (r == 0) {
 		/* what booting plus the 0.3 s run cost, plus a margin: past it the hog runs */
 		x->hog_ready_cpu_s = cpu + 0.2;
-		ix_progress("calibration: a commodity VM (machine %s) boots and runs a 0.3 s hog in "
-			    "%.1f s wall, %.2f s of CPU; hogs count as running past %.2f s of CPU\n",
-			    machine, ix_now() - t0, cpu, x->hog_ready_cpu_s);
+		ix_progress(
+			"calibration: a commodity VM (machine %s) boots and runs a 0.3 s hog in "
+			"%.1f s wall, %.2f s of CPU; hogs count as running past %.2f s of CPU\n",
+			machine, ix_now() - t0, cpu, x->hog_ready_cpu_s);
 	}
 	return r;
 }
-

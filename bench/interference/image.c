@@ -46,13 +46,17 @@ int ix_image_check(const char *path, char *abs, size_t abslen, char *err, size_t
 	bool gpt = n >= 520 && !memcmp(h + 512, "EFI PART", 8);
 	bool ext = n >= 1082 && h[1080] == 0x53 && h[1081] == 0xef;
 	if (!qcow2 && !boot_sector && !gpt && !ext) {
-		snprintf(err, errlen, "%s is neither a qcow2 image nor a raw disk image (no boot "
-			 "sector, GPT or ext file system)", path);
+		snprintf(err, errlen,
+			 "%s is neither a qcow2 image nor a raw disk image (no boot "
+			 "sector, GPT or ext file system)",
+			 path);
 		return -1;
 	}
 	if (!qcow2 && st.st_size % 512) {
-		snprintf(err, errlen, "%s: a raw disk image is a whole number of 512-byte sectors "
-			 "(%lld bytes)", path, (long long)st.st_size);
+		snprintf(err, errlen,
+			 "%s: a raw disk image is a whole number of 512-byte sectors "
+			 "(%lld bytes)",
+			 path, (long long)st.st_size);
 		return -1;
 	}
 	/* dsvd takes absolute paths only */

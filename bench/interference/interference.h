@@ -11,59 +11,70 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define IX_MAX_REPS  64
-#define IX_MAX_CPUS  1024
-#define IX_MAX_HOGS  64
-#define IX_PATH      4096
+#define IX_MAX_REPS 64
+#define IX_MAX_CPUS 1024
+#define IX_MAX_HOGS 64
+#define IX_PATH 4096
 
-enum ix_scn { SCN_NATIVE, SCN_HPC_ALONE, SCN_SINGLE, SCN_SINGLE_PINNED, SCN_DUAL, NSCN };
+enum ix_scn {
+	SCN_NATIVE,
+	SCN_HPC_ALONE,
+	SCN_SINGLE,
+	SCN_SINGLE_PINNED,
+	SCN_DUAL,
+	NSCN
+};
 /* What the commodity VMs are: the lwk running hog (the default), or ordinary Linux VMs
  * booted from a disk image (--hog-image) that run a hog from their cloud-init user-data. A
  * scenario without hogs has one row, under HOG_LWK. */
-enum ix_hog_kind { HOG_LWK, HOG_IMAGE, NHOGKIND };
+enum ix_hog_kind {
+	HOG_LWK,
+	HOG_IMAGE,
+	NHOGKIND
+};
 
 /* One measurement: the application run and, optionally, the fwq probe in the same setting. */
 struct ix_sample {
 	bool ok, fwq_ok;
-	double seconds;     /* the workload's own "seconds" */
-	double figure;      /* MFLOP/s, GB/s, GFLOP/s or noise % (by workload) */
-	double noise_pct;   /* fwq probe */
-	double detour_us;   /* fwq probe: maximum detour */
-	double other_ms;    /* CPU time of other threads on the HPC CPUs meanwhile (sampler.c) */
-	double hog_ms;      /* ... of the commodity VMs (hogs) */
-	char other[160];    /* the top ones: comm[tgid] ms */
-	double irq_ms[3];   /* irq, softirq, steal time of the HPC CPUs meanwhile */
-	double irq_count;   /* interrupts that reached the HPC CPUs meanwhile (irqcount.c) */
-	char irqs[96];      /* the top sources: name count */
-	char note[256];     /* why it failed, or what was special */
+	double seconds;	  /* the workload's own "seconds" */
+	double figure;	  /* MFLOP/s, GB/s, GFLOP/s or noise % (by workload) */
+	double noise_pct; /* fwq probe */
+	double detour_us; /* fwq probe: maximum detour */
+	double other_ms;  /* CPU time of other threads on the HPC CPUs meanwhile (sampler.c) */
+	double hog_ms;	  /* ... of the commodity VMs (hogs) */
+	char other[160];  /* the top ones: comm[tgid] ms */
+	double irq_ms[3]; /* irq, softirq, steal time of the HPC CPUs meanwhile */
+	double irq_count; /* interrupts that reached the HPC CPUs meanwhile (irqcount.c) */
+	char irqs[96];	  /* the top sources: name count */
+	char note[256];	  /* why it failed, or what was special */
 };
 
 struct ix_cfg {
 	bool quick, fwq_probe, plot, keep_going;
 	int reps, hogs;
-	int hog_quota_pct;         /* dual-stack hogs' cpu_quota_pct in dsvd; 0: none */
-	const char *hog_mode;      /* our names: cpu membw syscall pagefault */
-	const char *hog_arg;       /* hog's names: spin mem syscall fault */
-	bool kind_on[NHOGKIND];    /* --hog-kind */
-	char hog_image[IX_PATH];   /* --hog-image, made absolute */
-	int hog_image_mem_mib;     /* memory of an image hog */
-	double hog_boot_s;         /* how long image hogs may take to start their hog */
-	const char *workload;      /* cg fwq stream dgemm */
-	char size[64];             /* "" default, "small", or a number */
+	int hog_quota_pct;	 /* dual-stack hogs' cpu_quota_pct in dsvd; 0: none */
+	const char *hog_mode;	 /* our names: cpu membw syscall pagefault */
+	const char *hog_arg;	 /* hog's names: spin mem syscall fault */
+	bool kind_on[NHOGKIND];	 /* --hog-kind */
+	char hog_image[IX_PATH]; /* --hog-image, made absolute */
+	int hog_image_mem_mib;	 /* memory of an image hog */
+	double hog_boot_s;	 /* how long image hogs may take to start their hog */
+	const char *workload;	 /* cg fwq stream dgemm */
+	char size[64];		 /* "" default, "small", or a number */
 	bool scn_on[NSCN];
 	char out_dir[IX_PATH];
 	char report_path[IX_PATH];
-	const char *socket;        /* an existing dsvd to use; NULL: start our own */
+	const char *socket; /* an existing dsvd to use; NULL: start our own */
 	char hpc_list[256], hk_list[256], comm_list[256];
 	int hpc[IX_MAX_CPUS], nhpc;
 	int comm[IX_MAX_CPUS], ncomm;
-	int all[IX_MAX_CPUS], nall;   /* every CPU of the node, for the single-stack runs */
-	double timeout_s;          /* per HPC run */
-	double wait_s;             /* how long to wait for a node another tool has partitioned */
+	int all[IX_MAX_CPUS], nall; /* every CPU of the node, for the single-stack runs */
+	double timeout_s;	    /* per HPC run */
+	double wait_s;		    /* how long to wait for a node another tool has partitioned */
 	int app_mem_mib, fwq_mem_mib, hog_mem_mib, part_mem_mib;
 	char command[2048];
 	char stamp[32], date[64];
-	char run_id[32];           /* prefix of every VM name: ix<pid> */
+	char run_id[32]; /* prefix of every VM name: ix<pid> */
 };
 
 struct ix_paths {
@@ -72,7 +83,7 @@ struct ix_paths {
 };
 
 /* cleanup.c: an atexit-style list, run in reverse on exit, error or signal. */
-extern volatile sig_atomic_t ix_stop;  /* a signal arrived: unwind */
+extern volatile sig_atomic_t ix_stop; /* a signal arrived: unwind */
 typedef void (*ix_cleanup_fn)(void *arg);
 int ix_cleanup_push(ix_cleanup_fn fn, void *arg, const char *what);
 void ix_cleanup_pop(int handle, bool run);
@@ -85,10 +96,10 @@ double ix_now(void);
 /* dsvd.c: our own dsvd (or an existing one) and its REST API. */
 struct ix_dsvd {
 	char sock[IX_PATH], state[IX_PATH], log[IX_PATH];
-	int pid;               /* ours; 0 when using an existing one */
-	bool partitioned;      /* we applied the partition (and must release it) */
+	int pid;	  /* ours; 0 when using an existing one */
+	bool partitioned; /* we applied the partition (and must release it) */
 	int cleanup, part_cleanup;
-	char hpc_tasks[IX_PATH];   /* the HPC cpuset's tasks (v1) or cgroup.procs (v2) file */
+	char hpc_tasks[IX_PATH]; /* the HPC cpuset's tasks (v1) or cgroup.procs (v2) file */
 };
 int ix_dsvd_start(struct ix_dsvd *d, const struct ix_paths *p, const char *tmpdir,
 		  const char *existing, char *err, size_t errlen);
@@ -100,8 +111,7 @@ int ix_dsvd_release(struct ix_dsvd *d, char *err, size_t errlen);
 /* Fills d->hpc_tasks from GET /node/partition. */
 int ix_dsvd_hpc_cgroup(struct ix_dsvd *d, char *err, size_t errlen);
 /* Creates a VM from a JSON body; registers its deletion for cleanup. */
-int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err,
-		   size_t errlen);
+int ix_dsvd_create(struct ix_dsvd *d, const char *name, const char *body, char *err, size_t errlen);
 /* state: "running", "exited", ...; console: its path. */
 int ix_dsvd_vm(struct ix_dsvd *d, const char *name, char *state, size_t slen, int *exit_code,
 	       char *console, size_t clen, int *pid);
@@ -118,8 +128,8 @@ void ix_virt_close(void);
  * destroys it (ix_cleanup_pop(h, true)), or -1.
  */
 int ix_virt_start(const char *name, const char *machine, int mem_mib, const char *kernel,
-		  const char *program, const char *args, const char *console,
-		  const char *vcpu_pin, const char *emu_pin, char *err, size_t errlen);
+		  const char *program, const char *args, const char *console, const char *vcpu_pin,
+		  const char *emu_pin, char *err, size_t errlen);
 int ix_virt_destroy(const char *name);
 /* CPU time the domain used so far (s); -1 when it is not running. */
 double ix_virt_cputime(const char *name);
@@ -143,10 +153,10 @@ struct ix_ctx {
 	/* domain CPU time after which a hog runs for sure (machine microvm: ours and dsvd's) */
 	double hog_ready_cpu_s;
 	char notes[4096];
-	bool single_uses_hvmm;     /* more than one HPC thread: the lwk's PVH path has one vCPU */
+	bool single_uses_hvmm; /* more than one HPC thread: the lwk's PVH path has one vCPU */
 	double started;
 	int done_runs, total_runs;
-	int hpc_restarts;          /* HPC VMs hvmm could not start and that were started again */
+	int hpc_restarts; /* HPC VMs hvmm could not start and that were started again */
 	char restart_reason[256];
 };
 /* Measures what booting costs a hog VM of the machine type (pc: dsvd's). */
@@ -162,8 +172,7 @@ bool ix_row_on(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k);
 /* The row's hog column: "lwk", "image", or "-" for a scenario without hogs. */
 const char *ix_row_hogs(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind k);
 /* The row's setting, as the report describes it. */
-void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out,
-		 size_t cap);
+void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out, size_t cap);
 
 /* apprun.c: the HPC application (fwq: the probe) once in scenario sc. 0: it ran and
  * verified, -1: see s->note. */
@@ -173,16 +182,16 @@ int ix_run_app(struct ix_ctx *x, enum ix_scn sc, bool fwq, int rep, struct ix_sa
 struct ix_hogs {
 	int n;
 	enum ix_hog_kind kind;
-	char dom[IX_MAX_HOGS][64];   /* libvirt domain names */
-	char vm[IX_MAX_HOGS][64];    /* dsvd VM names (dual-stack) */
-	int handle[IX_MAX_HOGS];     /* our libvirt domains */
+	char dom[IX_MAX_HOGS][64]; /* libvirt domain names */
+	char vm[IX_MAX_HOGS][64];  /* dsvd VM names (dual-stack) */
+	int handle[IX_MAX_HOGS];   /* our libvirt domains */
 	bool dsvd;
 };
 /* Starts K hogs of kind k for scenario sc and waits until each runs; -1 with a note in s.
  * lwk hogs of the single-stack scenarios are the runner's libvirt domains; every other hog
  * is a dsvd commodity VM. */
-int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep,
-		  struct ix_hogs *h, struct ix_sample *s);
+int ix_start_hogs(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind k, int rep, struct ix_hogs *h,
+		  struct ix_sample *s);
 void ix_stop_hogs(struct ix_ctx *x, struct ix_hogs *h);
 /* All hogs still running (they never end on their own)? A note in s when not. */
 bool ix_hogs_alive(const struct ix_hogs *h, struct ix_sample *s);

@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 	/* image hogs are dsvd's commodity VMs in every scenario */
 	bool need_dsvd = cfg.scn_on[SCN_NATIVE] || cfg.scn_on[SCN_HPC_ALONE] ||
 			 cfg.scn_on[SCN_DUAL] || image_hogs;
-	bool need_virt = need_hogs || (!x.single_uses_hvmm && (cfg.scn_on[SCN_SINGLE] ||
-							       cfg.scn_on[SCN_SINGLE_PINNED]));
+	bool need_virt = need_hogs || (!x.single_uses_hvmm &&
+				       (cfg.scn_on[SCN_SINGLE] || cfg.scn_on[SCN_SINGLE_PINNED]));
 	ix_progress("interference: run id %s; %s beside %d commodity VM(s) running hog --mode %s "
 		    "(%s%s%s%s); %d repetition(s); HPC CPUs %s, housekeeping %s, commodity %s\n",
 		    cfg.run_id, cfg.workload, cfg.hogs, cfg.hog_arg,
@@ -126,9 +126,11 @@ int main(int argc, char **argv)
 		    cfg.kind_on[HOG_IMAGE] ? cfg.hog_image : "", cfg.reps, cfg.hpc_list,
 		    cfg.hk_list, cfg.comm_list);
 	if (x.single_uses_hvmm)
-		ix_note(&x, "The lwk boots one vCPU through PVH, and the HPC application uses %d "
+		ix_note(&x,
+			"The lwk boots one vCPU through PVH, and the HPC application uses %d "
 			"threads here, so the single-stack HPC VM is hvmm without a partition (its "
-			"vCPUs pinned to the HPC CPUs: hvmm always pins), as docs/interference.md explains.",
+			"vCPUs pinned to the HPC CPUs: hvmm always pins), as docs/interference.md "
+			"explains.",
 			cfg.nhpc);
 	int rc = 0;
 	if (need_virt) {
@@ -139,7 +141,8 @@ int main(int argc, char **argv)
 	if (need_dsvd && ix_dsvd_start(&x.dsvd, &paths, x.tmp, cfg.socket, err, sizeof err) < 0)
 		goto setup_failed;
 	if (need_dsvd)
-		ix_progress("dsvd: %s%s\n", x.dsvd.sock, x.dsvd.pid ? " (started by the runner)" : "");
+		ix_progress("dsvd: %s%s\n", x.dsvd.sock,
+			    x.dsvd.pid ? " (started by the runner)" : "");
 	if (need_hogs) {
 		if (ix_node_mode(&x, false, err, sizeof err) < 0)
 			goto setup_failed;
@@ -153,7 +156,10 @@ int main(int argc, char **argv)
 	const enum ix_scn order[NSCN] = { SCN_SINGLE, SCN_SINGLE_PINNED, SCN_NATIVE, SCN_HPC_ALONE,
 					  SCN_DUAL };
 	/* the rows: each scenario with each hog kind asked for (the kinds side by side) */
-	struct { enum ix_scn s; enum ix_hog_kind k; } rows[NSCN * NHOGKIND];
+	struct {
+		enum ix_scn s;
+		enum ix_hog_kind k;
+	} rows[NSCN * NHOGKIND];
 	int nrows = 0;
 	for (int i = 0; i < NSCN; i++)
 		for (int k = 0; k < NHOGKIND; k++)
@@ -187,9 +193,13 @@ int main(int argc, char **argv)
 					break;
 				}
 				if (s->ok && attempt) {
-					snprintf(s->note, sizeof s->note, "attempt %d; the one before "
-						 "failed: %s", attempt + 1, first);
-					ix_note(&x, "%s rep %d needed %d attempts (the last failure: %s)",
+					snprintf(s->note, sizeof s->note,
+						 "attempt %d; the one before "
+						 "failed: %s",
+						 attempt + 1, first);
+					ix_note(&x,
+						"%s rep %d needed %d attempts (the last failure: "
+						"%s)",
 						name, rep + 1, attempt + 1, first);
 				}
 				if (s->ok)
@@ -204,8 +214,8 @@ int main(int argc, char **argv)
 			double el = ix_now() - x.started;
 			double left = el / x.done_runs * (x.total_runs - x.done_runs);
 			if (s->ok)
-				ix_progress("[%4.0fs] rep %d/%d %-26s %s %.3f s", el, rep + 1, cfg.reps,
-					    name, cfg.workload, s->seconds);
+				ix_progress("[%4.0fs] rep %d/%d %-26s %s %.3f s", el, rep + 1,
+					    cfg.reps, name, cfg.workload, s->seconds);
 			else
 				ix_progress("[%4.0fs] rep %d/%d %-26s FAILED: %s", el, rep + 1,
 					    cfg.reps, name, s->note);

@@ -43,7 +43,8 @@ static int wait_for_node(struct ix_ctx *x, char *err, size_t errlen)
 	bool said = false;
 	while (foreign_partition(x) || (!x->dsvd.partitioned && !cpus_allowed(x->cfg))) {
 		if (ix_now() - t0 > x->cfg->wait_s) {
-			snprintf(err, errlen, "the node is partitioned by another tool (a dsv-hpc "
+			snprintf(err, errlen,
+				 "the node is partitioned by another tool (a dsv-hpc "
 				 "cpuset exists or CPUs are withheld) for more than %.0f s",
 				 x->cfg->wait_s);
 			return -1;
@@ -78,8 +79,10 @@ int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen)
 		if (p < 0)
 			return -1;
 		if (p == 1) {
-			ix_note(x, "the node was already partitioned by the dsvd at %s; it was used "
-				"as it is and left applied", x->dsvd.sock);
+			ix_note(x,
+				"the node was already partitioned by the dsvd at %s; it was used "
+				"as it is and left applied",
+				x->dsvd.sock);
 			return ix_dsvd_hpc_cgroup(&x->dsvd, err, errlen);
 		}
 	}
@@ -91,8 +94,9 @@ int ix_node_mode(struct ix_ctx *x, bool partitioned, char *err, size_t errlen)
 	if (ix_dsvd_hpc_cgroup(&x->dsvd, err, errlen) < 0)
 		return -1;
 	ix_progress("partitioned the node: HPC CPUs %s, housekeeping %s, commodity %s, %d MiB "
-		    "hugepages (%.1f s)\n", x->cfg->hpc_list, x->cfg->hk_list, x->cfg->comm_list,
-		    x->cfg->part_mem_mib, ix_now() - t0);
+		    "hugepages (%.1f s)\n",
+		    x->cfg->hpc_list, x->cfg->hk_list, x->cfg->comm_list, x->cfg->part_mem_mib,
+		    ix_now() - t0);
 	return 0;
 }
 
@@ -126,4 +130,3 @@ int ix_foreign_dsvds(const struct ix_ctx *x, char *which, size_t cap)
 		closedir(d);
 	return n;
 }
-

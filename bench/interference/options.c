@@ -15,49 +15,69 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: interference [options]\n"
-"Runs an HPC application beside busy commodity VMs in five scenarios and reports its\n"
-"slowdown against running alone (docs/interference.md).\n"
-"\n"
-"scenarios: native-alone, hpc-alone, single-stack, single-stack-pinned, dual-stack\n"
-"\n"
-"options:\n"
-"  --quick                 3 repetitions, smaller sizes (< 5 minutes on a 2-CPU node)\n"
-"  --reps R                repetitions per scenario, interleaved (default 5, --quick 3)\n"
-"  --hogs K                commodity VMs (1 vCPU each) running hog (default: 2 per\n"
-"                          commodity CPU, so the commodity side is overcommitted 2:1)\n"
-"  --hog-mode MODE         cpu | membw | syscall | pagefault (default cpu)\n"
-"  --hog-quota PCT         dual-stack only: dsvd caps each hog vCPU at PCT %% of a CPU\n"
-"                          (cpu_quota_pct; default: no cap)\n"
-"  --hog-image PATH        commodity hogs may also be ordinary Linux VMs booted from this\n"
-"                          qcow2 or raw disk image (dsvd's commodity VMs, each on its own\n"
-"                          overlay), running the hog (cpu, membw or syscall) from cloud-init\n"
-"                          user-data; sets --hog-kind image unless it is given\n"
-"  --hog-kind LIST         lwk, image or lwk,image: which hogs the scenarios with hogs run\n"
-"                          beside (default lwk; both: one row per kind)\n"
-"  --hog-image-mem MIB     memory of an image hog (default 512)\n"
-"  --hog-boot-timeout S    how long image hogs may take to reach their hog (default 300)\n"
-"  --workload W            cg | fwq | stream | dgemm (default cg)\n"
-"  --size S                small, or the workload's size: cg --nx, stream/dgemm --n,\n"
-"                          fwq --samples (default: the workload's, smaller with --quick)\n"
-"  --scenarios LIST        comma-separated scenario names, or all (default all)\n"
-"  --out DIR               results directory (default bench/results/interference-STAMP)\n"
-"  --hpc-cpus LIST         HPC CPUs (default: every online CPU but the first)\n"
-"  --housekeeping-cpus L   housekeeping CPUs (default: the first online CPU)\n"
-"  --commodity-cpus LIST   commodity CPUs (default: the housekeeping CPUs)\n"
-"  --socket PATH           use a running dsvd instead of starting one (a partition it\n"
-"                          already has is used and left applied)\n"
-"  --no-fwq                no fwq probe after each run of the application\n"
-"  --timeout S             limit per HPC run (default 300)\n"
-"  --wait S                how long to wait for a node partitioned by another tool\n"
-"                          (default 300)\n"
-"  --help                  this text\n"
-"\n"
-"Needs root, /dev/kvm, libvirtd (scripts/start-services.sh) and the build tree (hvmm,\n"
-"lwk, dsvd, workloads). Every VM it makes is deleted and the partition it applies is\n"
-"released on exit, on error and on SIGINT/SIGTERM.\n"
-"exit status: 0 all runs verified; 1 some runs failed (see the report); 2 bad usage;\n"
-"3 could not set up (dsvd, libvirt, calibration); 130 interrupted.\n");
+		"usage: interference [options]\n"
+		"Runs an HPC application beside busy commodity VMs in five scenarios and reports "
+		"its\n"
+		"slowdown against running alone (docs/interference.md).\n"
+		"\n"
+		"scenarios: native-alone, hpc-alone, single-stack, single-stack-pinned, "
+		"dual-stack\n"
+		"\n"
+		"options:\n"
+		"  --quick                 3 repetitions, smaller sizes (< 5 minutes on a 2-CPU "
+		"node)\n"
+		"  --reps R                repetitions per scenario, interleaved (default 5, "
+		"--quick 3)\n"
+		"  --hogs K                commodity VMs (1 vCPU each) running hog (default: 2 "
+		"per\n"
+		"                          commodity CPU, so the commodity side is overcommitted "
+		"2:1)\n"
+		"  --hog-mode MODE         cpu | membw | syscall | pagefault (default cpu)\n"
+		"  --hog-quota PCT         dual-stack only: dsvd caps each hog vCPU at PCT %% of a "
+		"CPU\n"
+		"                          (cpu_quota_pct; default: no cap)\n"
+		"  --hog-image PATH        commodity hogs may also be ordinary Linux VMs booted "
+		"from this\n"
+		"                          qcow2 or raw disk image (dsvd's commodity VMs, each on "
+		"its own\n"
+		"                          overlay), running the hog (cpu, membw or syscall) from "
+		"cloud-init\n"
+		"                          user-data; sets --hog-kind image unless it is given\n"
+		"  --hog-kind LIST         lwk, image or lwk,image: which hogs the scenarios with "
+		"hogs run\n"
+		"                          beside (default lwk; both: one row per kind)\n"
+		"  --hog-image-mem MIB     memory of an image hog (default 512)\n"
+		"  --hog-boot-timeout S    how long image hogs may take to reach their hog "
+		"(default 300)\n"
+		"  --workload W            cg | fwq | stream | dgemm (default cg)\n"
+		"  --size S                small, or the workload's size: cg --nx, stream/dgemm "
+		"--n,\n"
+		"                          fwq --samples (default: the workload's, smaller with "
+		"--quick)\n"
+		"  --scenarios LIST        comma-separated scenario names, or all (default all)\n"
+		"  --out DIR               results directory (default "
+		"bench/results/interference-STAMP)\n"
+		"  --hpc-cpus LIST         HPC CPUs (default: every online CPU but the first)\n"
+		"  --housekeeping-cpus L   housekeeping CPUs (default: the first online CPU)\n"
+		"  --commodity-cpus LIST   commodity CPUs (default: the housekeeping CPUs)\n"
+		"  --socket PATH           use a running dsvd instead of starting one (a partition "
+		"it\n"
+		"                          already has is used and left applied)\n"
+		"  --no-fwq                no fwq probe after each run of the application\n"
+		"  --timeout S             limit per HPC run (default 300)\n"
+		"  --wait S                how long to wait for a node partitioned by another "
+		"tool\n"
+		"                          (default 300)\n"
+		"  --help                  this text\n"
+		"\n"
+		"Needs root, /dev/kvm, libvirtd (scripts/start-services.sh) and the build tree "
+		"(hvmm,\n"
+		"lwk, dsvd, workloads). Every VM it makes is deleted and the partition it applies "
+		"is\n"
+		"released on exit, on error and on SIGINT/SIGTERM.\n"
+		"exit status: 0 all runs verified; 1 some runs failed (see the report); 2 bad "
+		"usage;\n"
+		"3 could not set up (dsvd, libvirt, calibration); 130 interrupted.\n");
 }
 
 /* A CPU-list option ("1-3,6"), or -1 after saying what is wrong with it. */
@@ -156,7 +176,7 @@ static int image_options(struct ix_cfg *c, const char *image, bool kind_given)
 	if (!c->kind_on[HOG_IMAGE]) {
 		if (image) {
 			fprintf(stderr, "interference: --hog-image is given but --hog-kind has no "
-				"image\n");
+					"image\n");
 			return -1;
 		}
 		return 0;
@@ -167,7 +187,7 @@ static int image_options(struct ix_cfg *c, const char *image, bool kind_given)
 	}
 	if (!strcmp(c->hog_mode, "pagefault")) {
 		fprintf(stderr, "interference: image hogs run cpu, membw or syscall hogs from a "
-			"shell script; --hog-mode pagefault has no such form\n");
+				"shell script; --hog-mode pagefault has no such form\n");
 		return -1;
 	}
 	char err[IX_PATH + 256];
@@ -180,27 +200,52 @@ static int image_options(struct ix_cfg *c, const char *image, bool kind_given)
 
 int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 {
-	enum { O_REPS = 256, O_HOGS, O_MODE, O_WL, O_SIZE, O_SCN, O_OUT, O_HPC, O_HK, O_COMM,
-	       O_SOCK, O_NOFWQ, O_TIMEOUT, O_WAIT, O_QUICK, O_HELP, O_QUOTA, O_IMAGE, O_KIND,
-	       O_IMAGE_MEM, O_BOOT };
-	static const struct option opts[] = {
-		{ "quick", no_argument, 0, O_QUICK }, { "reps", required_argument, 0, O_REPS },
-		{ "hogs", required_argument, 0, O_HOGS },
-		{ "hog-mode", required_argument, 0, O_MODE },
-		{ "hog-quota", required_argument, 0, O_QUOTA },
-		{ "hog-image", required_argument, 0, O_IMAGE },
-		{ "hog-kind", required_argument, 0, O_KIND },
-		{ "hog-image-mem", required_argument, 0, O_IMAGE_MEM },
-		{ "hog-boot-timeout", required_argument, 0, O_BOOT },
-		{ "workload", required_argument, 0, O_WL }, { "size", required_argument, 0, O_SIZE },
-		{ "scenarios", required_argument, 0, O_SCN }, { "out", required_argument, 0, O_OUT },
-		{ "hpc-cpus", required_argument, 0, O_HPC },
-		{ "housekeeping-cpus", required_argument, 0, O_HK },
-		{ "commodity-cpus", required_argument, 0, O_COMM },
-		{ "socket", required_argument, 0, O_SOCK }, { "no-fwq", no_argument, 0, O_NOFWQ },
-		{ "timeout", required_argument, 0, O_TIMEOUT },
-		{ "wait", required_argument, 0, O_WAIT }, { "help", no_argument, 0, O_HELP },
-		{ 0, 0, 0, 0 } };
+	enum {
+		O_REPS = 256,
+		O_HOGS,
+		O_MODE,
+		O_WL,
+		O_SIZE,
+		O_SCN,
+		O_OUT,
+		O_HPC,
+		O_HK,
+		O_COMM,
+		O_SOCK,
+		O_NOFWQ,
+		O_TIMEOUT,
+		O_WAIT,
+		O_QUICK,
+		O_HELP,
+		O_QUOTA,
+		O_IMAGE,
+		O_KIND,
+		O_IMAGE_MEM,
+		O_BOOT
+	};
+	static const struct option opts[] = { { "quick", no_argument, 0, O_QUICK },
+					      { "reps", required_argument, 0, O_REPS },
+					      { "hogs", required_argument, 0, O_HOGS },
+					      { "hog-mode", required_argument, 0, O_MODE },
+					      { "hog-quota", required_argument, 0, O_QUOTA },
+					      { "hog-image", required_argument, 0, O_IMAGE },
+					      { "hog-kind", required_argument, 0, O_KIND },
+					      { "hog-image-mem", required_argument, 0,
+						O_IMAGE_MEM },
+					      { "hog-boot-timeout", required_argument, 0, O_BOOT },
+					      { "workload", required_argument, 0, O_WL },
+					      { "size", required_argument, 0, O_SIZE },
+					      { "scenarios", required_argument, 0, O_SCN },
+					      { "out", required_argument, 0, O_OUT },
+					      { "hpc-cpus", required_argument, 0, O_HPC },
+					      { "housekeeping-cpus", required_argument, 0, O_HK },
+					      { "commodity-cpus", required_argument, 0, O_COMM },
+					      { "socket", required_argument, 0, O_SOCK },
+					      { "no-fwq", no_argument, 0, O_NOFWQ },
+					      { "timeout", required_argument, 0, O_TIMEOUT },
+					      { "wait", required_argument, 0, O_WAIT },
+					      { "help", no_argument, 0, O_HELP },
+					      { 0, 0, 0, 0 } };
 	const char *hpc = NULL, *hk = NULL, *comm = NULL, *scn = "all", *image = NULL;
 	bool kind_given = false;
 	optind = 0; /* glibc: start afresh (the tests parse several command lines) */
@@ -217,7 +262,9 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 	char *e;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
-		case O_QUICK: c->quick = true; break;
+		case O_QUICK:
+			c->quick = true;
+			break;
 		case O_REPS:
 			if (int_option("--reps", optarg, 1, IX_MAX_REPS, &c->reps) < 0)
 				return -1;
@@ -226,42 +273,67 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 			if (int_option("--hogs", optarg, 0, IX_MAX_HOGS, &c->hogs) < 0)
 				return -1;
 			break;
-		case O_MODE: c->hog_mode = optarg; break;
+		case O_MODE:
+			c->hog_mode = optarg;
+			break;
 		case O_QUOTA:
 			if (int_option("--hog-quota", optarg, 1, 100, &c->hog_quota_pct) < 0)
 				return -1;
 			break;
-		case O_IMAGE: image = optarg; break;
+		case O_IMAGE:
+			image = optarg;
+			break;
 		case O_KIND:
 			if (kind_option(optarg, c) < 0)
 				return -1;
 			kind_given = true;
 			break;
 		case O_IMAGE_MEM:
-			if (int_option("--hog-image-mem", optarg, 64, 65536, &c->hog_image_mem_mib) < 0)
+			if (int_option("--hog-image-mem", optarg, 64, 65536,
+				       &c->hog_image_mem_mib) < 0)
 				return -1;
 			break;
 		case O_BOOT:
 			c->hog_boot_s = strtod(optarg, &e);
 			if (*e || !(c->hog_boot_s > 0)) {
-				fprintf(stderr, "interference: --hog-boot-timeout must be a positive "
+				fprintf(stderr,
+					"interference: --hog-boot-timeout must be a positive "
 					"number\n");
 				return -1;
 			}
 			break;
-		case O_WL: c->workload = optarg; break;
-		case O_SIZE: snprintf(c->size, sizeof c->size, "%s", optarg); break;
-		case O_SCN: scn = optarg; break;
-		case O_OUT: snprintf(c->out_dir, sizeof c->out_dir, "%s", optarg); break;
-		case O_HPC: hpc = optarg; break;
-		case O_HK: hk = optarg; break;
-		case O_COMM: comm = optarg; break;
-		case O_SOCK: c->socket = optarg; break;
-		case O_NOFWQ: c->fwq_probe = false; break;
+		case O_WL:
+			c->workload = optarg;
+			break;
+		case O_SIZE:
+			snprintf(c->size, sizeof c->size, "%s", optarg);
+			break;
+		case O_SCN:
+			scn = optarg;
+			break;
+		case O_OUT:
+			snprintf(c->out_dir, sizeof c->out_dir, "%s", optarg);
+			break;
+		case O_HPC:
+			hpc = optarg;
+			break;
+		case O_HK:
+			hk = optarg;
+			break;
+		case O_COMM:
+			comm = optarg;
+			break;
+		case O_SOCK:
+			c->socket = optarg;
+			break;
+		case O_NOFWQ:
+			c->fwq_probe = false;
+			break;
 		case O_TIMEOUT:
 			c->timeout_s = strtod(optarg, &e);
 			if (*e || !(c->timeout_s > 0)) {
-				fprintf(stderr, "interference: --timeout must be a positive number\n");
+				fprintf(stderr,
+					"interference: --timeout must be a positive number\n");
 				return -1;
 			}
 			break;
@@ -272,21 +344,28 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 				return -1;
 			}
 			break;
-		case O_HELP: case 'h': usage(stdout); return 1;
-		default: return -1;
+		case O_HELP:
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			return -1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "interference: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	const char *modes[][2] = { { "cpu", "spin" }, { "membw", "mem" }, { "syscall", "syscall" },
+	const char *modes[][2] = { { "cpu", "spin" },
+				   { "membw", "mem" },
+				   { "syscall", "syscall" },
 				   { "pagefault", "fault" } };
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(c->hog_mode, modes[i][0]))
 			c->hog_arg = modes[i][1];
 	if (!c->hog_arg) {
-		fprintf(stderr, "interference: --hog-mode must be cpu, membw, syscall or pagefault\n");
+		fprintf(stderr,
+			"interference: --hog-mode must be cpu, membw, syscall or pagefault\n");
 		return -1;
 	}
 	if (image_options(c, image, kind_given) < 0)
@@ -299,7 +378,8 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 	if (c->size[0] && strcmp(c->size, "small")) {
 		strtod(c->size, &e);
 		if (*e || atof(c->size) <= 0) {
-			fprintf(stderr, "interference: --size must be small or a positive number\n");
+			fprintf(stderr,
+				"interference: --size must be small or a positive number\n");
 			return -1;
 		}
 	}
@@ -327,7 +407,8 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 		return -1;
 	}
 	int hkv[IX_MAX_CPUS], nhk;
-	nhk = hk ? cpu_option("--housekeeping-cpus", hk, hkv, IX_MAX_CPUS) : (hkv[0] = c->all[0], 1);
+	nhk = hk ? cpu_option("--housekeeping-cpus", hk, hkv, IX_MAX_CPUS)
+		 : (hkv[0] = c->all[0], 1);
 	if (hpc) {
 		c->nhpc = cpu_option("--hpc-cpus", hpc, c->hpc, IX_MAX_CPUS);
 	} else {
@@ -343,14 +424,18 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 		return -1; /* cpu_option said why */
 	if (c->nhpc == 0 || nhk == 0 || c->ncomm == 0) {
 		fprintf(stderr, "interference: the split leaves no %s CPU\n",
-			!c->nhpc ? "HPC" : !nhk ? "housekeeping" : "commodity");
+			!c->nhpc ? "HPC"
+			: !nhk	 ? "housekeeping"
+				 : "commodity");
 		return -1;
 	}
 	for (int i = 0; i < c->nhpc; i++)
 		if (!is_in(c->hpc[i], c->all, c->nall) || is_in(c->hpc[i], hkv, nhk) ||
 		    is_in(c->hpc[i], c->comm, c->ncomm)) {
-			fprintf(stderr, "interference: HPC CPU %d is offline or also housekeeping/"
-				"commodity\n", c->hpc[i]);
+			fprintf(stderr,
+				"interference: HPC CPU %d is offline or also housekeeping/"
+				"commodity\n",
+				c->hpc[i]);
 			return -1;
 		}
 	cpulist_format(c->hpc, (size_t)c->nhpc, c->hpc_list, sizeof c->hpc_list);
@@ -371,4 +456,3 @@ int ix_parse_args(int argc, char **argv, struct ix_cfg *c)
 	c->part_mem_mib = (c->app_mem_mib > c->fwq_mem_mib ? c->app_mem_mib : c->fwq_mem_mib) + 64;
 	return 0;
 }
-

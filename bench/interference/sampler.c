@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define MAX_TASKS 8192
-#define MAX_EXCL  16
+#define MAX_EXCL 16
 
 struct task {
 	int tid, tgid;
@@ -41,8 +41,8 @@ static void cpu_stat(unsigned long long out[3])
 	while (f && fgets(line, sizeof line, f)) {
 		int cpu;
 		unsigned long long v[8];
-		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9)
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0],
+			   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9)
 			continue;
 		if (cpu < 0 || cpu >= IX_MAX_CPUS || !ix_sampler_is_hpc(cpu))
 			continue;
@@ -144,8 +144,8 @@ static void sample_task(int tgid, int tid)
 		len = sizeof t->comm - 1;
 	memcpy(t->comm, open + 1, len);
 	t->comm[len] = 0;
-	if (t->last_ns != ~0ull && ns > t->last_ns && cpu >= 0 && cpu < IX_MAX_CPUS &&
-	    S.hpc[cpu] && !excluded(tgid))
+	if (t->last_ns != ~0ull && ns > t->last_ns && cpu >= 0 && cpu < IX_MAX_CPUS && S.hpc[cpu] &&
+	    !excluded(tgid))
 		t->hpc_ns += ns - t->last_ns;
 	t->last_ns = ns;
 }

@@ -46,24 +46,27 @@ const char *ix_scn_name(enum ix_scn s)
 const char *ix_scn_desc(enum ix_scn s, const struct ix_ctx *x)
 {
 	switch (s) {
-	case SCN_NATIVE: return "native process in the HPC cpuset of the partition, pinned to the "
-				"HPC CPUs, no commodity VMs";
-	case SCN_HPC_ALONE: return "hvmm + lwk via dsvd on the HPC partition, no commodity VMs";
+	case SCN_NATIVE:
+		return "native process in the HPC cpuset of the partition, pinned to the "
+		       "HPC CPUs, no commodity VMs";
+	case SCN_HPC_ALONE:
+		return "hvmm + lwk via dsvd on the HPC partition, no commodity VMs";
 	case SCN_SINGLE:
 		return x->single_uses_hvmm ? "hvmm (no partition) beside unpinned libvirt hogs"
 					   : "libvirt/QEMU + lwk (PVH), unpinned, beside unpinned "
 					     "libvirt hogs";
 	case SCN_SINGLE_PINNED:
-		return x->single_uses_hvmm ? "hvmm pinned (no partition) beside hogs pinned "
-					     "round-robin over every CPU"
-					   : "libvirt/QEMU + lwk pinned to the HPC CPUs, hogs pinned "
-					     "round-robin over every CPU, no partition";
-	case SCN_DUAL: return "hvmm + lwk via dsvd on the HPC partition, hogs as dsvd commodity VMs";
-	default: return "?";
+		return x->single_uses_hvmm
+			       ? "hvmm pinned (no partition) beside hogs pinned "
+				 "round-robin over every CPU"
+			       : "libvirt/QEMU + lwk pinned to the HPC CPUs, hogs pinned "
+				 "round-robin over every CPU, no partition";
+	case SCN_DUAL:
+		return "hvmm + lwk via dsvd on the HPC partition, hogs as dsvd commodity VMs";
+	default:
+		return "?";
 	}
 }
-
-
 
 bool ix_scn_has_hogs(enum ix_scn s)
 {
@@ -86,8 +89,7 @@ const char *ix_row_hogs(const struct ix_cfg *c, enum ix_scn s, enum ix_hog_kind 
 	return k == HOG_IMAGE ? "image" : "lwk";
 }
 
-void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out,
-		 size_t cap)
+void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char *out, size_t cap)
 {
 	const char *d = ix_scn_desc(s, x);
 	if (k != HOG_IMAGE || !ix_scn_has_hogs(s)) {
@@ -95,10 +97,13 @@ void ix_row_desc(enum ix_scn s, enum ix_hog_kind k, const struct ix_ctx *x, char
 		return;
 	}
 	/* the HPC side as for the lwk hogs, the hogs are dsvd's image VMs */
-	const char *hpc = s == SCN_DUAL ? "hvmm + lwk via dsvd on the HPC partition"
-		: s == SCN_SINGLE_PINNED ? (x->single_uses_hvmm ? "hvmm pinned (no partition)"
-					    : "libvirt/QEMU + lwk pinned to the HPC CPUs")
-		: (x->single_uses_hvmm ? "hvmm (no partition)" : "libvirt/QEMU + lwk (PVH), unpinned");
+	const char *hpc =
+		s == SCN_DUAL ? "hvmm + lwk via dsvd on the HPC partition"
+		: s == SCN_SINGLE_PINNED
+			? (x->single_uses_hvmm ? "hvmm pinned (no partition)"
+					       : "libvirt/QEMU + lwk pinned to the HPC CPUs")
+			: (x->single_uses_hvmm ? "hvmm (no partition)"
+					       : "libvirt/QEMU + lwk (PVH), unpinned");
 	snprintf(out, cap, "%s, beside Linux VMs from the image as dsvd commodity VMs %s", hpc,
 		 s == SCN_DUAL ? "confined to the commodity partition"
 			       : "(no partition: dsvd spreads their vCPUs over every CPU)");
@@ -114,10 +119,11 @@ static void flag_foreign(struct ix_ctx *x, enum ix_scn sc, int rep, struct ix_sa
 	size_t len = strlen(out->note);
 	snprintf(out->note + len, sizeof out->note - len, "%sanother dsvd (%s) was running",
 		 len ? "; " : "", which);
-	ix_note(x, "%s rep %d: another dsvd (%s; %d in all) was running on the host during the "
-		"run; it partitions with the same cgroup names", ix_scn_name(sc), rep + 1, which, n);
+	ix_note(x,
+		"%s rep %d: another dsvd (%s; %d in all) was running on the host during the "
+		"run; it partitions with the same cgroup names",
+		ix_scn_name(sc), rep + 1, which, n);
 }
-
 
 static int run_once(struct ix_ctx *x, enum ix_scn sc, enum ix_hog_kind kind, int rep,
 		    struct ix_sample *out)

@@ -98,4 +98,3 @@ int ix_qemu_pid(const char *domain)
 	}
 	return pid;
 }
-

@@ -36,8 +36,10 @@ int ix_virt_open(char *err, size_t errlen)
 	virSetErrorFunc(NULL, quiet);
 	conn = virConnectOpen("qemu:///system");
 	if (!conn) {
-		snprintf(err, errlen, "libvirt qemu:///system is not reachable: %s (run "
-			 "scripts/start-services.sh)", last_error());
+		snprintf(err, errlen,
+			 "libvirt qemu:///system is not reachable: %s (run "
+			 "scripts/start-services.sh)",
+			 last_error());
 		return -1;
 	}
 	return 0;
@@ -55,8 +57,12 @@ static void esc(char *b, size_t cap, const char *text)
 {
 	size_t n = strlen(b);
 	for (const char *p = text; *p && n + 8 < cap; p++) {
-		const char *r = *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '&' ? "&amp;"
-			: *p == '\'' ? "&apos;" : *p == '"' ? "&quot;" : NULL;
+		const char *r = *p == '<'    ? "&lt;"
+				: *p == '>'  ? "&gt;"
+				: *p == '&'  ? "&amp;"
+				: *p == '\'' ? "&apos;"
+				: *p == '"'  ? "&quot;"
+					     : NULL;
 		if (r) {
 			memcpy(b + n, r, strlen(r));
 			n += strlen(r);
@@ -80,21 +86,24 @@ static void destroy_cb(void *arg)
 }
 
 int ix_virt_start(const char *name, const char *machine, int mem_mib, const char *kernel,
-		  const char *program, const char *args, const char *console,
-		  const char *vcpu_pin, const char *emu_pin, char *err, size_t errlen)
+		  const char *program, const char *args, const char *console, const char *vcpu_pin,
+		  const char *emu_pin, char *err, size_t errlen)
 {
 	static char x[16384];
 	char line[512];
 	x[0] = 0;
 	add(x, sizeof x, "<domain type='kvm'>\n  <name>");
 	esc(x, sizeof x, name);
-	snprintf(line, sizeof line, "</name>\n  <memory unit='MiB'>%d</memory>\n"
-		 "  <vcpu placement='static'>1</vcpu>\n", mem_mib);
+	snprintf(line, sizeof line,
+		 "</name>\n  <memory unit='MiB'>%d</memory>\n"
+		 "  <vcpu placement='static'>1</vcpu>\n",
+		 mem_mib);
 	add(x, sizeof x, line);
 	if (vcpu_pin || emu_pin) {
 		add(x, sizeof x, "  <cputune>\n");
 		if (vcpu_pin) {
-			snprintf(line, sizeof line, "    <vcpupin vcpu='0' cpuset='%s'/>\n", vcpu_pin);
+			snprintf(line, sizeof line, "    <vcpupin vcpu='0' cpuset='%s'/>\n",
+				 vcpu_pin);
 			add(x, sizeof x, line);
 		}
 		if (emu_pin) {
@@ -103,22 +112,26 @@ int ix_virt_start(const char *name, const char *machine, int mem_mib, const char
 		}
 		add(x, sizeof x, "  </cputune>\n");
 	}
-	snprintf(line, sizeof line, "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n"
-		 "    <kernel>", machine);
+	snprintf(line, sizeof line,
+		 "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n"
+		 "    <kernel>",
+		 machine);
 	add(x, sizeof x, line);
 	esc(x, sizeof x, kernel);
 	add(x, sizeof x, "</kernel>\n    <initrd>");
 	esc(x, sizeof x, program);
 	add(x, sizeof x, "</initrd>\n    <cmdline>dsv.platform=pvm -- ");
 	esc(x, sizeof x, args);
-	add(x, sizeof x, "</cmdline>\n  </os>\n"
+	add(x, sizeof x,
+	    "</cmdline>\n  </os>\n"
 	    "  <cpu mode='host-passthrough' check='none' migratable='off'>\n"
 	    "    <feature policy='disable' name='arch-capabilities'/>\n  </cpu>\n"
 	    "  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n"
 	    "  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n"
 	    "  <devices>\n    <serial type='file'>\n      <source path='");
 	esc(x, sizeof x, console);
-	add(x, sizeof x, "'/>\n      <target port='0'/>\n    </serial>\n"
+	add(x, sizeof x,
+	    "'/>\n      <target port='0'/>\n    </serial>\n"
 	    "    <controller type='usb' model='none'/>\n"
 	    "    <memballoon model='none'/>\n  </devices>\n</domain>\n");
 

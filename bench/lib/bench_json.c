@@ -32,7 +32,8 @@ static int flatten(struct bench_obj *o, const char *prefix, const json_t *v, int
 	case JSON_OBJECT: {
 		const char *k;
 		const json_t *child;
-		json_object_foreach((json_t *)v, k, child) {
+		json_object_foreach((json_t *)v, k, child)
+		{
 			snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
 			if (flatten(o, key, child, depth + 1) < 0)
 				return -1;
@@ -42,7 +43,8 @@ static int flatten(struct bench_obj *o, const char *prefix, const json_t *v, int
 	case JSON_ARRAY: {
 		size_t i;
 		const json_t *child;
-		json_array_foreach(v, i, child) {
+		json_array_foreach(v, i, child)
+		{
 			snprintf(key, sizeof key, "%s.%zu", prefix, i);
 			if (flatten(o, key, child, depth + 1) < 0)
 				return -1;

@@ -9,17 +9,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define BENCH_JSON_MAX_KV   256
-#define BENCH_JSON_KEY      96
-#define BENCH_JSON_STR      128
+#define BENCH_JSON_MAX_KV 256
+#define BENCH_JSON_KEY 96
+#define BENCH_JSON_STR 128
 
-enum bench_jtype { BENCH_J_NUM, BENCH_J_STR, BENCH_J_BOOL, BENCH_J_NULL };
+enum bench_jtype {
+	BENCH_J_NUM,
+	BENCH_J_STR,
+	BENCH_J_BOOL,
+	BENCH_J_NULL
+};
 
 struct bench_kv {
 	char key[BENCH_JSON_KEY];
 	enum bench_jtype type;
-	double num;                /* numbers; bools as 0/1 */
-	char str[BENCH_JSON_STR];    /* strings, truncated */
+	double num;		  /* numbers; bools as 0/1 */
+	char str[BENCH_JSON_STR]; /* strings, truncated */
 };
 
 struct bench_obj {
@@ -40,7 +45,7 @@ long bench_json_parse(const char *text, size_t len, struct bench_obj *o);
  * string value want (want NULL: any value). Returns 0 and fills o, or -1.
  */
 int bench_json_find(const char *text, size_t len, const char *key, const char *want,
-		  struct bench_obj *o);
+		    struct bench_obj *o);
 
 const struct bench_kv *bench_json_get(const struct bench_obj *o, const char *key);
 /* The number (or bool) under key; NaN when missing or not a number. */

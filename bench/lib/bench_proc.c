@@ -44,7 +44,7 @@ static int slurp(int fd, struct buf *b)
 }
 
 int bench_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
-	    struct bench_proc *p)
+	      struct bench_proc *p)
 {
 	int po[2], pe[2];
 	memset(p, 0, sizeof *p);
@@ -75,7 +75,8 @@ int bench_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
 			cpu_set_t got;
 			if (sched_setaffinity(0, sizeof set, &set) ||
 			    sched_getaffinity(0, sizeof got, &got) || !CPU_EQUAL(&set, &got)) {
-				fprintf(stderr, "overhead: cannot pin to the CPU list: a CPU is not "
+				fprintf(stderr,
+					"overhead: cannot pin to the CPU list: a CPU is not "
 					"allowed to this process now\n");
 				_exit(124);
 			}
@@ -157,7 +158,9 @@ char *bench_cmdline(char *const argv[])
 		const char *a = argv[i];
 		bool plain = *a != 0;
 		for (const char *c = a; *c; c++)
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *c))
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "-_./=:,+@%",
+				    *c))
 				plain = false;
 		if (i)
 			*q++ = ' ';

@@ -6,12 +6,12 @@
 #include <stddef.h>
 
 struct bench_proc {
-	int status;        /* exit code; 128 + signal if killed; -1 if it could not start;
+	int status; /* exit code; 128 + signal if killed; -1 if it could not start;
 			      124 if the CPU list could not be set (some CPU not allowed now) */
 	bool timed_out;
-	double wall_s;     /* fork to reap */
-	long maxrss_kb;    /* the child's peak resident set (wait4) */
-	char *out, *err;   /* NUL-terminated captured stdout / stderr (malloc'd) */
+	double wall_s;	 /* fork to reap */
+	long maxrss_kb;	 /* the child's peak resident set (wait4) */
+	char *out, *err; /* NUL-terminated captured stdout / stderr (malloc'd) */
 	size_t out_len, err_len;
 };
 
@@ -21,7 +21,7 @@ struct bench_proc {
  * Returns 0 when it ran (see status).
  */
 int bench_run(char *const argv[], const int *cpus, int ncpus, double timeout_s,
-	    struct bench_proc *p);
+	      struct bench_proc *p);
 void bench_proc_free(struct bench_proc *p);
 
 /* The last non-empty line of text, at most len-1 bytes, into buf; returns buf. */

@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 struct bench_summary {
-	size_t n;       /* finite samples used */
+	size_t n; /* finite samples used */
 	double median, min, max;
-	double spread;  /* (max - min) / median, as a fraction; NaN when n == 0 or median == 0 */
+	double spread; /* (max - min) / median, as a fraction; NaN when n == 0 or median == 0 */
 };
 
 /* Summarises v[0..n), skipping NaNs. v is not modified. */

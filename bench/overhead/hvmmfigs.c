@@ -77,9 +77,14 @@ static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, 
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
-	char *argv[] = { (char *)c->hvmm, "run", "--vcpus", "1", "--cpus", cpus, "--mem", "64M",
-			 "--hugepages", (char *)ovh_hugepages(c, "64M"), "--stats=json", "--kernel",
-			 (char *)elf, "--cmdline", (char *)cmdline, NULL };
+	char *argv[] = { (char *)c->hvmm, "run",
+			 "--vcpus",	  "1",
+			 "--cpus",	  cpus,
+			 "--mem",	  "64M",
+			 "--hugepages",	  (char *)ovh_hugepages(c, "64M"),
+			 "--stats=json",  "--kernel",
+			 (char *)elf,	  "--cmdline",
+			 (char *)cmdline, NULL };
 	if (bench_run(argv, &cpu, 1, 20, r))
 		return -1;
 	if (bench_json_find(r->err, r->err_len, "exit_code", NULL, st))
@@ -106,17 +111,20 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 	find(c->payloads, n_exit, exit0, sizeof exit0);
 	bool hv = access(c->hvmm, X_OK) == 0;
 	if (!hv)
-		ovh_note(f->notes, sizeof f->notes, "TODO: hvmm not built (%s): only the bare KVM "
-			 "exit cost was measured.", c->hvmm);
+		ovh_note(f->notes, sizeof f->notes,
+			 "TODO: hvmm not built (%s): only the bare KVM "
+			 "exit cost was measured.",
+			 c->hvmm);
 	if (hv && !loop[0])
 		ovh_note(f->notes, sizeof f->notes, "TODO: loop.elf missing in %s.", c->payloads);
 	if (hv && loop[0] && !native[0])
-		ovh_note(f->notes, sizeof f->notes, "TODO: loop_native missing in %s.", c->payloads);
+		ovh_note(f->notes, sizeof f->notes, "TODO: loop_native missing in %s.",
+			 c->payloads);
 	if (hv && !noop[0])
 		ovh_note(f->notes, sizeof f->notes, "TODO: noop.elf missing in %s.", c->payloads);
 	if (hv && !exit0[0])
-		ovh_note(f->notes, sizeof f->notes, "TODO: exit0.elf / exit_status.elf missing in %s.",
-			 c->payloads);
+		ovh_note(f->notes, sizeof f->notes,
+			 "TODO: exit0.elf / exit_status.elf missing in %s.", c->payloads);
 
 	const char *iters = c->quick ? "50000000" : "100000000";
 	char cmd[64];
@@ -139,8 +147,10 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					f->noop_us[f->noop_n++] = ns / 1e3;
 				else {
 					dead_noop = true;
-					ovh_note(f->notes, sizeof f->notes, "noop.elf failed (status %d%s: %s): "
-						 "not measured.", r.status, r.timed_out ? ", timed out" : "",
+					ovh_note(f->notes, sizeof f->notes,
+						 "noop.elf failed (status %d%s: %s): "
+						 "not measured.",
+						 r.status, r.timed_out ? ", timed out" : "",
 						 bench_last_line(r.err, why, sizeof why));
 				}
 				bench_proc_free(&r);
@@ -154,19 +164,25 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 			if (run_payload(c, loop, cmd, cpu, &r, st) == 0 &&
 			    bench_run(nargv, &cpu, 1, 60, &nr) == 0) {
 				double gc = after(r.out, "cycles"), nc = after(nr.out, "cycles");
-				const char *gres = strstr(r.out, "result "), *nres = strstr(nr.out, "result ");
-				bool same = gres && nres && strtoull(gres + 7, NULL, 16) ==
-								    strtoull(nres + 7, NULL, 16);
+				const char *gres = strstr(r.out, "result "),
+					   *nres = strstr(nr.out, "result ");
+				bool same = gres && nres &&
+					    strtoull(gres + 7, NULL, 16) ==
+						    strtoull(nres + 7, NULL, 16);
 				if (isfinite(gc) && isfinite(nc) && same) {
 					f->loop_guest_ms[f->loop_n] = gc / tsc_khz();
 					f->loop_native_ms[f->loop_n++] = nc / tsc_khz();
 				} else {
 					dead_loop = true;
-					ovh_note(f->notes, sizeof f->notes, "compute loop: loop.elf and "
-						 "loop_native disagree or failed (status %d%s / %d: %s): not "
-						 "measured.", r.status, r.timed_out ? ", timed out" : "",
-						 nr.status, bench_last_line(r.err[0] ? r.err : nr.err, why,
-									  sizeof why));
+					ovh_note(f->notes, sizeof f->notes,
+						 "compute loop: loop.elf and "
+						 "loop_native disagree or failed (status %d%s / "
+						 "%d: %s): not "
+						 "measured.",
+						 r.status, r.timed_out ? ", timed out" : "",
+						 nr.status,
+						 bench_last_line(r.err[0] ? r.err : nr.err, why,
+								 sizeof why));
 				}
 				bench_proc_free(&nr);
 			}
@@ -188,9 +204,10 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 					snprintf(f->backing, sizeof f->backing, "%s", b);
 			} else {
 				dead_exit = true;
-				ovh_note(f->notes, sizeof f->notes, "%s failed (status %d%s: %s): launch "
-					 "figures not measured.", exit0, r.status,
-					 r.timed_out ? ", timed out" : "",
+				ovh_note(f->notes, sizeof f->notes,
+					 "%s failed (status %d%s: %s): launch "
+					 "figures not measured.",
+					 exit0, r.status, r.timed_out ? ", timed out" : "",
 					 bench_last_line(r.err, why, sizeof why));
 			}
 			bench_proc_free(&r);

@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MEM        (4u << 20)
-#define CODE       0x10000u
-#define PML4       0x20000u
-#define PVM_VIF    0x4b564d10u
-#define VIF_PAGE   0x8000u
-#define PORT       0xe0u
-#define WARMUP     100u
+#define MEM (4u << 20)
+#define CODE 0x10000u
+#define PML4 0x20000u
+#define PVM_VIF 0x4b564d10u
+#define VIF_PAGE 0x8000u
+#define PORT 0xe0u
+#define WARMUP 100u
 
 static double now(void)
 {
@@ -63,12 +63,12 @@ double ovh_kvm_exit_us(unsigned n, char *why, unsigned long whylen)
 	pd[1] = (1u << 21) | 0x87;
 	uint32_t count = n + WARMUP;
 	uint8_t code[] = {
-		0xb9, 0, 0, 0, 0,   /* mov $count, %ecx */
-		0xe6, PORT,         /* 1: out %al, $PORT */
-		0xff, 0xc9,         /* dec %ecx */
-		0x75, 0xfa,         /* jnz 1b */
-		0xe6, PORT + 1,     /* out %al, $PORT+1: done (hlt needs an irqchip under PVM) */
-		0xf4,               /* hlt */
+		0xb9, 0,	0, 0, 0, /* mov $count, %ecx */
+		0xe6, PORT,		 /* 1: out %al, $PORT */
+		0xff, 0xc9,		 /* dec %ecx */
+		0x75, 0xfa,		 /* jnz 1b */
+		0xe6, PORT + 1, /* out %al, $PORT+1: done (hlt needs an irqchip under PVM) */
+		0xf4,		/* hlt */
 	};
 	memcpy(code + 1, &count, 4);
 	memcpy(mem + CODE, code, sizeof code);
@@ -82,16 +82,30 @@ double ovh_kvm_exit_us(unsigned n, char *why, unsigned long whylen)
 	}
 	struct kvm_sregs s;
 	ioctl(vcpu, KVM_GET_SREGS, &s);
-	struct kvm_segment cs = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11,
-				  .present = 1, .dpl = 0, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment ds = { .base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 3,
-				  .present = 1, .dpl = 0, .db = 1, .s = 1, .g = 1 };
+	struct kvm_segment cs = { .base = 0,
+				  .limit = 0xffffffff,
+				  .selector = 0x10,
+				  .type = 11,
+				  .present = 1,
+				  .dpl = 0,
+				  .s = 1,
+				  .l = 1,
+				  .g = 1 };
+	struct kvm_segment ds = { .base = 0,
+				  .limit = 0xffffffff,
+				  .selector = 0x18,
+				  .type = 3,
+				  .present = 1,
+				  .dpl = 0,
+				  .db = 1,
+				  .s = 1,
+				  .g = 1 };
 	s.cs = cs;
 	s.ss = s.ds = s.es = s.fs = s.gs = ds;
 	s.cr0 = 0x80050033;
 	s.cr3 = PML4;
-	s.cr4 = 0x620;     /* PAE, OSFXSR, OSXMMEXCPT */
-	s.efer = 0xd01;    /* SCE, LME, LMA, NXE */
+	s.cr4 = 0x620;	/* PAE, OSFXSR, OSXMMEXCPT */
+	s.efer = 0xd01; /* SCE, LME, LMA, NXE */
 	if (ioctl(vcpu, KVM_SET_SREGS, &s)) {
 		snprintf(why, whylen, "KVM_SET_SREGS failed");
 		goto out;
@@ -124,7 +138,8 @@ double ovh_kvm_exit_us(unsigned n, char *why, unsigned long whylen)
 			result = (now() - t0) * 1e6 / n;
 			break;
 		}
-		snprintf(why, whylen, "unexpected exit %u after %u port writes", run->exit_reason, exits);
+		snprintf(why, whylen, "unexpected exit %u after %u port writes", run->exit_reason,
+			 exits);
 		goto out;
 	}
 out:

@@ -16,7 +16,10 @@
 #include "overhead.h"
 #include "bench_proc.h"
 
-enum { SIDE_HVMM, SIDE_NATIVE };
+enum {
+	SIDE_HVMM,
+	SIDE_NATIVE
+};
 
 /* The number after "word " at the start of a line of text; NaN if absent. */
 static double value_of(const char *text, const char *word)
@@ -53,10 +56,25 @@ static int run_hvmm(struct ovh_ctx *c, const char *share, const char *prog, cons
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
-	char *argv[] = { c->hvmm, "run", "--vcpus", "1", "--cpus", cpus, "--mem", "64M",
-			 "--hugepages", (char *)ovh_hugepages(c, "64M"), "--stats=json",
-			 "--kernel", c->lwk, "--share", (char *)share, "--", (char *)prog,
-			 (char *)arg, NULL };
+	char *argv[] = { c->hvmm,
+			 "run",
+			 "--vcpus",
+			 "1",
+			 "--cpus",
+			 cpus,
+			 "--mem",
+			 "64M",
+			 "--hugepages",
+			 (char *)ovh_hugepages(c, "64M"),
+			 "--stats=json",
+			 "--kernel",
+			 c->lwk,
+			 "--share",
+			 (char *)share,
+			 "--",
+			 (char *)prog,
+			 (char *)arg,
+			 NULL };
 	return run_in(share, argv, cpu, r);
 }
 
@@ -134,8 +152,10 @@ static double sample(struct ovh_ctx *c, struct ovh_lwk_figs *f, int side, const 
 		char last[200];
 		*dead = true;
 		v = NAN;
-		ovh_note(f->notes, sizeof f->notes, "%s under %s failed (status %d%s: %s): not "
-			 "measured.", prog, side == SIDE_HVMM ? "hvmm" : "native", r.status,
+		ovh_note(f->notes, sizeof f->notes,
+			 "%s under %s failed (status %d%s: %s): not "
+			 "measured.",
+			 prog, side == SIDE_HVMM ? "hvmm" : "native", r.status,
 			 r.timed_out ? ", timed out" : "", why(r.err, last, sizeof last));
 	}
 	if (side == SIDE_HVMM && r.status == 0)
@@ -151,8 +171,10 @@ static void program(struct ovh_ctx *c, struct ovh_lwk_figs *f, const char *name,
 	snprintf(out, len, "%s/tests/lwk/%s", c->build, name);
 	if (access(out, X_OK) == 0)
 		return;
-	ovh_note(f->notes, sizeof f->notes, "TODO: %s not built (%s missing): its figure was not "
-		 "measured.", name, out);
+	ovh_note(f->notes, sizeof f->notes,
+		 "TODO: %s not built (%s missing): its figure was not "
+		 "measured.",
+		 name, out);
 	out[0] = 0;
 }
 
@@ -175,8 +197,10 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 	for (int i = 0; i < OVH_MAX_REPS; i++) /* NaN: hvmm did not report it */
 		f->first_run_ms[i] = f->populate_ms[i] = f->exit_ms[i] = NAN;
 	if (access(c->hvmm, X_OK) || access(c->lwk, R_OK)) {
-		ovh_note(f->notes, sizeof f->notes, "TODO: hvmm or the lwk not built (%s, %s): the "
-			 "lwk figures were not measured.", c->hvmm, c->lwk);
+		ovh_note(f->notes, sizeof f->notes,
+			 "TODO: hvmm or the lwk not built (%s, %s): the "
+			 "lwk figures were not measured.",
+			 c->hvmm, c->lwk);
 		return;
 	}
 	program(c, f, "bench_syscall-musl", sys, sizeof sys);
@@ -185,8 +209,10 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 	/* The share: a fresh directory, the working directory of both sides alike. */
 	char share[] = "/tmp/ovh-lwk.XXXXXX";
 	if (!mkdtemp(share)) {
-		ovh_note(f->notes, sizeof f->notes, "cannot create a share in /tmp (%s): the lwk "
-			 "figures were not measured.", strerror(errno));
+		ovh_note(f->notes, sizeof f->notes,
+			 "cannot create a share in /tmp (%s): the lwk "
+			 "figures were not measured.",
+			 strerror(errno));
 		return;
 	}
 	/* Enough calls that the clock's resolution and the loop's start are noise. */

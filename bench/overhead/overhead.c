@@ -53,37 +53,62 @@ void ovh_note(char *notes, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define F(k, l, u, hb, t) { k, l, u, hb, t }
+#define F(k, l, u, hb, t)      \
+	{                      \
+		k, l, u, hb, t \
+	}
 /* Sizes: full runs follow the workloads' defaults (stream: 5x the 32 MiB L3 per array). */
 static struct ovh_workload table[] = {
-	{ .id = "cg", .bin = "cg", .args = { { NULL }, { "--nx", "48", NULL } }, .mem = "512M",
-	  .nfig = 1, .fig = { F("mflops", "cg", "MFLOP/s", true, true) } },
-	{ .id = "stream", .bin = "stream", .args = { { NULL }, { "--reps", "5", NULL } },
-	  .mem = "1G", .nfig = 4,
+	{ .id = "cg",
+	  .bin = "cg",
+	  .args = { { NULL }, { "--nx", "48", NULL } },
+	  .mem = "512M",
+	  .nfig = 1,
+	  .fig = { F("mflops", "cg", "MFLOP/s", true, true) } },
+	{ .id = "stream",
+	  .bin = "stream",
+	  .args = { { NULL }, { "--reps", "5", NULL } },
+	  .mem = "1G",
+	  .nfig = 4,
 	  .fig = { F("triad_gbs", "stream triad", "GB/s", true, true),
 		   F("copy_gbs", "stream copy", "GB/s", true, false),
 		   F("scale_gbs", "stream scale", "GB/s", true, false),
 		   F("add_gbs", "stream add", "GB/s", true, false) } },
-	{ .id = "dgemm", .bin = "dgemm", .args = { { NULL }, { "--n", "1536", NULL } },
-	  .mem = "512M", .nfig = 1, .fig = { F("gflops", "dgemm", "GFLOP/s", true, true) } },
-	{ .id = "fwq", .bin = "fwq", .args = { { NULL }, { "--samples", "10000", NULL } },
-	  .mem = "128M", .nfig = 4,
+	{ .id = "dgemm",
+	  .bin = "dgemm",
+	  .args = { { NULL }, { "--n", "1536", NULL } },
+	  .mem = "512M",
+	  .nfig = 1,
+	  .fig = { F("gflops", "dgemm", "GFLOP/s", true, true) } },
+	{ .id = "fwq",
+	  .bin = "fwq",
+	  .args = { { NULL }, { "--samples", "10000", NULL } },
+	  .mem = "128M",
+	  .nfig = 4,
 	  .fig = { F("noise_pct", "fwq noise", "%", false, true),
 		   F("max_detour_us", "fwq max detour", "us", false, true),
 		   F("p999_us", "fwq p99.9 quantum", "us", false, false),
 		   F("min_us", "fwq min quantum", "us", false, false) } },
 	/* Not a target: the cost of a TLB miss, to tell the memory backing's share of a gap. */
-	{ .id = "tlb", .bin = "tlb", .args = { { NULL }, { "--steps", "1000000", NULL } },
-	  .mem = "768M", .nfig = 1,
+	{ .id = "tlb",
+	  .bin = "tlb",
+	  .args = { { NULL }, { "--steps", "1000000", NULL } },
+	  .mem = "768M",
+	  .nfig = 1,
 	  .fig = { F("ns_per_hop", "page-stride chase (512 MiB)", "ns/hop", false, false) } },
-	{ .id = "hog-syscall", .bin = "hog",
+	{ .id = "hog-syscall",
+	  .bin = "hog",
 	  .args = { { "--mode", "syscall", "--seconds", "1", NULL },
 		    { "--mode", "syscall", "--seconds", "0.3", NULL } },
-	  .mem = "128M", .nfig = 1, .fig = { F("rate", "getppid storm", "calls/s", true, false) } },
-	{ .id = "hog-fault", .bin = "hog",
+	  .mem = "128M",
+	  .nfig = 1,
+	  .fig = { F("rate", "getppid storm", "calls/s", true, false) } },
+	{ .id = "hog-fault",
+	  .bin = "hog",
 	  .args = { { "--mode", "fault", "--seconds", "1", NULL },
 		    { "--mode", "fault", "--seconds", "0.3", NULL } },
-	  .mem = "256M", .nfig = 1,
+	  .mem = "256M",
+	  .nfig = 1,
 	  .fig = { F("rate", "page churn", "pages/s", true, false) } },
 };
 #define NW ((int)(sizeof table / sizeof table[0]))
@@ -98,12 +123,15 @@ static void usage(FILE *f)
 		"into docs/performance.md.\n\n"
 		"  --quick            smaller sizes and 3 repetitions (under two minutes)\n"
 		"  --reps N           repetitions per peer (default 5, --quick 3)\n"
-		"  --cpus LIST        host CPUs to use, e.g. 0-1 (default: this process's affinity)\n"
-		"  --only LIST        workloads, comma-separated (cg,stream,dgemm,fwq,tlb,hog-syscall,\n"
+		"  --cpus LIST        host CPUs to use, e.g. 0-1 (default: this process's "
+		"affinity)\n"
+		"  --only LIST        workloads, comma-separated "
+		"(cg,stream,dgemm,fwq,tlb,hog-syscall,\n"
 		"                     hog-fault); 'none' for hvmm's figures only\n"
 		"  --peers LIST       native,hvmm,qemu (default all; native always runs)\n"
 		"  --no-hvmm-figures  skip hvmm's own figures\n"
-		"  --no-lwk-figures   skip the lwk's own figures (syscall, offloaded write, launch)\n"
+		"  --no-lwk-figures   skip the lwk's own figures (syscall, offloaded write, "
+		"launch)\n"
 		"  --results DIR      where CSV and SVG go (default <source>/bench/results)\n"
 		"  --doc FILE         markdown file to render into (default docs/performance.md)\n"
 		"  --tag NAME         replace the section marked <!-- overhead:NAME:begin --> ...\n"
@@ -154,16 +182,21 @@ void ovh_check_cpus(struct ovh_ctx *c, const char *where)
 		return;
 	}
 	double t0 = ovh_now(), limit = c->quick ? 30 : 180;
-	ovh_progress(c, "CPU %d is not allowed to this process now (affinity changed from "
-		     "outside); waiting up to %.0f s for it\n", cpu, limit);
+	ovh_progress(c,
+		     "CPU %d is not allowed to this process now (affinity changed from "
+		     "outside); waiting up to %.0f s for it\n",
+		     cpu, limit);
 	while (missing_cpu(c) >= 0 && ovh_now() - t0 < limit)
 		usleep(500 * 1000);
 	bool back = missing_cpu(c) < 0;
-	ovh_note(c->notes, sizeof c->notes, "Before %s, CPU %d was taken away from the runner "
-		 "from outside (another program changed its affinity or cpuset); %s after %.0f s.%s",
-		 where, cpu, back ? "it came back" : "it did not come back",
-		 ovh_now() - t0, back ? "" : " Runs pinned to it fail: status 124 natively, "
-		 "125 under hvmm.");
+	ovh_note(
+		c->notes, sizeof c->notes,
+		"Before %s, CPU %d was taken away from the runner "
+		"from outside (another program changed its affinity or cpuset); %s after %.0f s.%s",
+		where, cpu, back ? "it came back" : "it did not come back", ovh_now() - t0,
+		back ? ""
+		     : " Runs pinned to it fail: status 124 natively, "
+		       "125 under hvmm.");
 }
 
 /* One run of workload w on peer p; records its figures for repetition rep. */
@@ -197,9 +230,11 @@ static void run_one(struct ovh_ctx *c, struct ovh_workload *w, enum ovh_peer p, 
 		/* The free hugepages were taken between our look and hvmm's: say so, use auto. */
 		ovh_progress(c, "%s: hugepages went away before hvmm got them; again with auto\n",
 			     w->id);
-		ovh_note(c->notes, sizeof c->notes, "%s, repetition %d: `--hugepages on` failed "
+		ovh_note(c->notes, sizeof c->notes,
+			 "%s, repetition %d: `--hugepages on` failed "
 			 "(the free pages were taken by another program meanwhile); rerun with "
-			 "`auto`.", w->id, rep + 1);
+			 "`auto`.",
+			 w->id, rep + 1);
 		bench_proc_free(&r);
 		c->huge_force_auto = true;
 		int again = ovh_peer_argv(c, p, prog, w->mem, c->ncpus, c->cpulist, args, argv, 96,
@@ -286,14 +321,20 @@ int main(int argc, char **argv)
 	setup_paths(&c);
 	size_t cl = 0;
 	for (int i = 0; i < argc; i++) /* the exact command, for the report */
-		cl += (size_t)snprintf(c.command + cl, cl < sizeof c.command ? sizeof c.command - cl : 0,
-				       "%s%s", i ? " " : "", i ? argv[i] : "bench/overhead/overhead");
+		cl += (size_t)snprintf(c.command + cl,
+				       cl < sizeof c.command ? sizeof c.command - cl : 0, "%s%s",
+				       i ? " " : "", i ? argv[i] : "bench/overhead/overhead");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV() do { \
-		if (!v) { fprintf(stderr, "overhead: %s needs a value\n", a); return 2; } \
-		i++; } while (0)
+#define NEEDV()                                                             \
+	do {                                                                \
+		if (!v) {                                                   \
+			fprintf(stderr, "overhead: %s needs a value\n", a); \
+			return 2;                                           \
+		}                                                           \
+		i++;                                                        \
+	} while (0)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
@@ -330,7 +371,8 @@ int main(int argc, char **argv)
 			NEEDV();
 			if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v) ||
 			    strlen(v) >= sizeof c.tag) {
-				fprintf(stderr, "overhead: --tag takes [a-z0-9-], up to %zu characters\n",
+				fprintf(stderr,
+					"overhead: --tag takes [a-z0-9-], up to %zu characters\n",
 					sizeof c.tag - 1);
 				return 2;
 			}
@@ -366,7 +408,8 @@ int main(int argc, char **argv)
 	long ncpu_conf = sysconf(_SC_NPROCESSORS_CONF);
 	for (int i = 0; i < c.ncpus; i++)
 		if (ncpu_conf > 0 && c.cpus[i] >= ncpu_conf) {
-			fprintf(stderr, "overhead: --cpus: CPU %d does not exist (this host has %ld)\n",
+			fprintf(stderr,
+				"overhead: --cpus: CPU %d does not exist (this host has %ld)\n",
 				c.cpus[i], ncpu_conf);
 			return 2;
 		}
@@ -379,8 +422,10 @@ int main(int argc, char **argv)
 	char wl0[4500];
 	snprintf(wl0, sizeof wl0, "%s/cg", c.workloads);
 	if (access(wl0, X_OK)) {
-		fprintf(stderr, "overhead: workloads not built (%s missing); run ninja first "
-			"(musl-gcc is needed: apt-get install musl-tools)\n", wl0);
+		fprintf(stderr,
+			"overhead: workloads not built (%s missing); run ninja first "
+			"(musl-gcc is needed: apt-get install musl-tools)\n",
+			wl0);
 		return 2;
 	}
 	ovh_progress(&c, "overhead%s: CPUs %s, %d repetitions, build %s\n",

@@ -8,35 +8,40 @@
 #include "bench_json.h"
 #include "bench_stats.h"
 
-#define OVH_MAX_REPS   32
-#define OVH_MAX_FIGS   6
-#define OVH_MAX_CPUS   256
-#define OVH_MAX_ARGS   16
+#define OVH_MAX_REPS 32
+#define OVH_MAX_FIGS 6
+#define OVH_MAX_CPUS 256
+#define OVH_MAX_ARGS 16
 
-enum ovh_peer { PEER_NATIVE, PEER_HVMM, PEER_QEMU, NPEERS };
+enum ovh_peer {
+	PEER_NATIVE,
+	PEER_HVMM,
+	PEER_QEMU,
+	NPEERS
+};
 
 struct ovh_figure {
-	const char *key;        /* key in the workload's JSON line */
+	const char *key; /* key in the workload's JSON line */
 	const char *label;
 	const char *unit;
 	bool higher_better;
-	bool target;            /* a target (docs/performance.md): VM/native >= 0.99 or "no worse" */
+	bool target; /* a target (docs/performance.md): VM/native >= 0.99 or "no worse" */
 };
 
 struct ovh_workload {
-	const char *id;         /* "cg", "hog-syscall", ... */
-	const char *bin;        /* file in build/bench/workloads */
+	const char *id;			   /* "cg", "hog-syscall", ... */
+	const char *bin;		   /* file in build/bench/workloads */
 	const char *args[2][OVH_MAX_ARGS]; /* [0] full, [1] --quick */
-	const char *mem;        /* guest RAM for the VM peers */
+	const char *mem;		   /* guest RAM for the VM peers */
 	int nfig;
 	struct ovh_figure fig[OVH_MAX_FIGS];
 	/* results */
 	int nrep;
 	double v[NPEERS][OVH_MAX_FIGS][OVH_MAX_REPS];
 	int ok[NPEERS], failed[NPEERS];
-	bool dead[NPEERS];               /* timed out once: not retried */
-	double exits[OVH_MAX_REPS];      /* hvmm exits per run, all reasons */
-	double hvmm_ms[OVH_MAX_REPS];    /* time spent in hvmm (not in the guest) */
+	bool dead[NPEERS];	      /* timed out once: not retried */
+	double exits[OVH_MAX_REPS];   /* hvmm exits per run, all reasons */
+	double hvmm_ms[OVH_MAX_REPS]; /* time spent in hvmm (not in the guest) */
 	char backing[32];
 	char fail_note[NPEERS][320];
 };
@@ -60,13 +65,13 @@ struct ovh_hvmm_figs {
 struct ovh_lwk_pair {
 	double hvmm[OVH_MAX_REPS], native[OVH_MAX_REPS]; /* NaN where a run failed */
 	int n;
-	bool dead[2];                    /* [0] hvmm, [1] native: failed once, not retried */
+	bool dead[2]; /* [0] hvmm, [1] native: failed once, not retried */
 };
 
 struct ovh_lwk_figs {
-	struct ovh_lwk_pair sys_us;      /* getppid round trip, answered by the lwk itself */
-	struct ovh_lwk_pair write_us;    /* 64-byte write offloaded to a file in the share */
-	struct ovh_lwk_pair launch_ms;   /* static hello, fork to reap */
+	struct ovh_lwk_pair sys_us;    /* getppid round trip, answered by the lwk itself */
+	struct ovh_lwk_pair write_us;  /* 64-byte write offloaded to a file in the share */
+	struct ovh_lwk_pair launch_ms; /* static hello, fork to reap */
 	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
 	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
 	char backing[32];
@@ -80,18 +85,18 @@ struct ovh_ctx {
 	char cpulist[1024];
 	int reps;
 	bool quick, verbose, plot, doc;
-	long free_huge;                  /* free 2 MiB hugetlb pages at start; -1 unknown */
-	bool huge_fallback;              /* some guest ran with --hugepages auto */
-	bool huge_force_auto;            /* set for one retry after "on" lost a race */
+	long free_huge;	      /* free 2 MiB hugetlb pages at start; -1 unknown */
+	bool huge_fallback;   /* some guest ran with --hugepages auto */
+	bool huge_force_auto; /* set for one retry after "on" lost a race */
 	bool peer_on[NPEERS];
 	char peer_note[NPEERS][640];
-	char notes[2048];                /* free text for the report */
+	char notes[2048]; /* free text for the report */
 	char results_dir[4200], doc_path[4200];
 	char command[2048];
-	char tag[64];                    /* which marked section of the doc to replace */
+	char tag[64]; /* which marked section of the doc to replace */
 	char stamp[32];
 	double started;
-	char load_start[64];             /* /proc/loadavg's 1-minute figure at the start */
+	char load_start[64]; /* /proc/loadavg's 1-minute figure at the start */
 };
 
 /* peers.c: availability and command lines. */
@@ -100,9 +105,9 @@ void ovh_detect_peers(struct ovh_ctx *c);
  * Builds argv for running w (with extra args) under peer p into argv (NULL-terminated,
  * strings in store). Returns 0 or -1.
  */
-int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
-		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
-		  char *store, size_t storelen);
+int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem, int vcpus,
+		  const char *cpus, const char *const *args, char **argv, size_t max, char *store,
+		  size_t storelen);
 /*
  * "on" when the host has enough free hugetlb pages for a guest of mem (e.g. "512M"),
  * else "auto" (THP-advised memory), remembering that a fallback happened.
@@ -130,7 +135,6 @@ void ovh_check_cpus(struct ovh_ctx *c, const char *where);
 double ovh_now(void);
 void ovh_progress(const struct ovh_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void ovh_note(char *notes, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void ovh_note(char *notes, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

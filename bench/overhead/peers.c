@@ -39,15 +39,19 @@ static char *keep(char *store, size_t len, size_t *used, const char *s)
 	return p;
 }
 
-int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem,
-		  int vcpus, const char *cpus, const char *const *args, char **argv, size_t max,
-		  char *store, size_t storelen)
+int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const char *mem, int vcpus,
+		  const char *cpus, const char *const *args, char **argv, size_t max, char *store,
+		  size_t storelen)
 {
 	size_t n = 0, used = 0;
 	char num[32];
 	snprintf(num, sizeof num, "%d", vcpus);
-#define PUSH(s) do { char *k_ = keep(store, storelen, &used, (s)); \
-		if (!k_ || push(argv, max, &n, k_)) return -1; } while (0)
+#define PUSH(s)                                               \
+	do {                                                  \
+		char *k_ = keep(store, storelen, &used, (s)); \
+		if (!k_ || push(argv, max, &n, k_))           \
+			return -1;                            \
+	} while (0)
 	argv[0] = NULL;
 	switch (p) {
 	case PEER_NATIVE:
@@ -80,8 +84,9 @@ int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const ch
 		const char *base = strrchr(prog, '/');
 		/* The lwk opts in to PVM only when told; kvm_pvm loaded means this host is PVM. */
 		bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
-		size_t al = (size_t)snprintf(append, sizeof append, "%s-- %.200s",
-					     pvm ? "dsv.platform=pvm " : "", base ? base + 1 : prog);
+		size_t al =
+			(size_t)snprintf(append, sizeof append, "%s-- %.200s",
+					 pvm ? "dsv.platform=pvm " : "", base ? base + 1 : prog);
 		for (int i = 0; args && args[i] && al < sizeof append; i++)
 			al += (size_t)snprintf(append + al, sizeof append - al, " %s", args[i]);
 		if (al >= sizeof append)
@@ -155,7 +160,8 @@ static bool probe(struct ovh_ctx *c, enum ovh_peer p, char *why, size_t whylen)
 		/* The last line of stderr usually says why. */
 		char last[200];
 		snprintf(why, whylen, "probe 'cg --small' failed (status %d%s): %s", r.status,
-			 r.timed_out ? ", timed out" : "", bench_last_line(r.err, last, sizeof last));
+			 r.timed_out ? ", timed out" : "",
+			 bench_last_line(r.err, last, sizeof last));
 	}
 	free(o);
 	bench_proc_free(&r);
@@ -181,8 +187,9 @@ const char *ovh_hugepages(struct ovh_ctx *c, const char *mem)
 {
 	char *end;
 	double v = strtod(mem, &end);
-	double mib = v * (*end == 'G' || *end == 'g' ? 1024 : *end == 'K' || *end == 'k' ?
-			  1.0 / 1024 : 1);
+	double mib = v * (*end == 'G' || *end == 'g'   ? 1024
+			  : *end == 'K' || *end == 'k' ? 1.0 / 1024
+						       : 1);
 	/* Read now, not at the start: other programs reserve and use them meanwhile. */
 	long have = free_hugepages();
 	if (!c->huge_force_auto && have >= 0 && (double)have * 2 >= mib)
@@ -203,7 +210,8 @@ void ovh_detect_peers(struct ovh_ctx *c)
 		const char *bin = p == PEER_HVMM ? c->hvmm : c->qemu;
 		c->peer_on[p] = false;
 		if (!executable(bin))
-			snprintf(c->peer_note[p], sizeof c->peer_note[p], "skipped: %.400s not found",
+			snprintf(c->peer_note[p], sizeof c->peer_note[p],
+				 "skipped: %.400s not found",
 				 bin[0] ? bin : ovh_peer_name((enum ovh_peer)p));
 		else if (!executable(c->lwk) && access(c->lwk, R_OK))
 			snprintf(c->peer_note[p], sizeof c->peer_note[p],
@@ -216,6 +224,7 @@ void ovh_detect_peers(struct ovh_ctx *c)
 		else
 			c->peer_on[p] = true;
 		if (!c->peer_on[p])
-			ovh_progress(c, "%s: %s\n", ovh_peer_name((enum ovh_peer)p), c->peer_note[p]);
+			ovh_progress(c, "%s: %s\n", ovh_peer_name((enum ovh_peer)p),
+				     c->peer_note[p]);
 	}
 }

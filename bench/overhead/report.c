@@ -90,11 +90,12 @@ static void host_line(FILE *out, const struct ovh_ctx *c)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	char load_end[64];
 	ovh_loadavg(load_end, sizeof load_end);
-	fprintf(out, "Host: %s, %ld online CPUs, Linux %s; load average %s at the start, %s at "
+	fprintf(out,
+		"Host: %s, %ld online CPUs, Linux %s; load average %s at the start, %s at "
 		"the end (other work on the host). CPUs used: %s. %d repetitions per peer, "
 		"interleaved (native, hvmm, qemu, native, ...). Cells are medians with ± half the "
-		"min–max range.\n\n", model, n, u.release, c->load_start, load_end, c->cpulist,
-		c->reps);
+		"min–max range.\n\n",
+		model, n, u.release, c->load_start, load_end, c->cpulist, c->reps);
 }
 
 static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
@@ -115,25 +116,38 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 	cell(b, sizeof b, ln);
 	double sp = bench_ratio(ln.median, lg.median);
 	ratio_cell(r, sizeof r, sp);
-	fprintf(out, "| compute loop, ms (guest vs native twin, same CPU) | %s | %s native | %s "
-		"(native time / guest time) | ≥ 0.99 | %s |\n", a, b, r,
-		!isfinite(sp) ? "not measured" : sp >= 0.99 ? "met" : "**missed**");
+	fprintf(out,
+		"| compute loop, ms (guest vs native twin, same CPU) | %s | %s native | %s "
+		"(native time / guest time) | ≥ 0.99 | %s |\n",
+		a, b, r,
+		!isfinite(sp) ? "not measured"
+		: sp >= 0.99  ? "met"
+			      : "**missed**");
 	cell(a, sizeof a, no);
 	cell(b, sizeof b, ke);
 	ratio_cell(r, sizeof r, bench_ratio(no.median, ke.median));
-	fprintf(out, "| no-op hypercall round trip, us | %s | %s bare KVM exit | %s | — | |\n",
-		a, b, r);
+	fprintf(out, "| no-op hypercall round trip, us | %s | %s bare KVM exit | %s | — | |\n", a,
+		b, r);
 	cell(a, sizeof a, fi);
 	fprintf(out, "| launch to first guest instruction, ms (64 MiB, %s) | %s | | | | |\n",
 		f->backing[0] ? f->backing : "?", a);
 	cell(a, sizeof a, ex);
 	cell(b, sizeof b, wa);
-	fprintf(out, "| launch to exit, ms (hvmm's clock; fork to reap in reference) | %s | %s "
-		"| | ≤ 10 | %s |\n", a, b,
-		!ex.n ? "not measured" : ex.median <= 10 ? "met" : "**missed**");
+	fprintf(out,
+		"| launch to exit, ms (hvmm's clock; fork to reap in reference) | %s | %s "
+		"| | ≤ 10 | %s |\n",
+		a, b,
+		!ex.n		  ? "not measured"
+		: ex.median <= 10 ? "met"
+				  : "**missed**");
 	cell(a, sizeof a, rs);
-	fprintf(out, "| hvmm RSS outside guest RAM, KiB | %s | Firecracker: ≤ 5120 | | ≤ 2048 "
-		"| %s |\n", a, !rs.n ? "not measured" : rs.median <= 2048 ? "met" : "**missed**");
+	fprintf(out,
+		"| hvmm RSS outside guest RAM, KiB | %s | Firecracker: ≤ 5120 | | ≤ 2048 "
+		"| %s |\n",
+		a,
+		!rs.n		    ? "not measured"
+		: rs.median <= 2048 ? "met"
+				    : "**missed**");
 	if (f->notes[0]) {
 		fprintf(out, "\n");
 		print_notes(out, f->notes);
@@ -151,7 +165,9 @@ static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p, 
 	cell(b, sizeof b, n);
 	ratio_cell(r, sizeof r, bench_ratio(h.median, n.median));
 	fprintf(out, "| %s | %s | %s | %s | ≤ %g | %s |\n", label, a, b, r, limit,
-		!h.n ? "not measured" : h.median <= limit ? "met" : "**missed**");
+		!h.n		    ? "not measured"
+		: h.median <= limit ? "met"
+				    : "**missed**");
 }
 
 static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
@@ -162,15 +178,18 @@ static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, 3);
 	lwk_row(out, "64-byte write to a file in the share, us (offloaded)", &f->write_us, 40);
 	char label[128];
-	snprintf(label, sizeof label, "launch to exit of a static hello, ms (fork to reap; "
-		 "64 MiB, %s)", f->backing[0] ? f->backing : "?");
+	snprintf(label, sizeof label,
+		 "launch to exit of a static hello, ms (fork to reap; "
+		 "64 MiB, %s)",
+		 f->backing[0] ? f->backing : "?");
 	lwk_row(out, label, &f->launch_ms, 15);
 	struct bench_summary fr = bench_summarize(f->first_run_ms, (size_t)f->launch_ms.n);
 	struct bench_summary po = bench_summarize(f->populate_ms, (size_t)f->launch_ms.n);
 	struct bench_summary ex = bench_summarize(f->exit_ms, (size_t)f->launch_ms.n);
 	/* The rest of the wall time is exec, hvmm's start before its clock, and teardown. */
 	if (fr.n)
-		fprintf(out, "\nhvmm's clock for the same launches (medians): first guest instruction "
+		fprintf(out,
+			"\nhvmm's clock for the same launches (medians): first guest instruction "
 			"at %.3g ms (%.3g ms of it populating guest RAM), guest exit at %.3g ms.\n",
 			fr.median, po.median, ex.median);
 	if (f->notes[0]) {
@@ -183,7 +202,8 @@ static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
 static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_workload *w, int nw)
 {
 	fprintf(out, "#### Workloads\n\n");
-	fprintf(out, "| figure | unit | native | hvmm | hvmm/native | best runs | qemu | qemu/native "
+	fprintf(out,
+		"| figure | unit | native | hvmm | hvmm/native | best runs | qemu | qemu/native "
 		"| target | hvmm verdict |\n"
 		"| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int i = 0; i < nw; i++) {
@@ -196,16 +216,22 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 				cell(cells[p], sizeof cells[p], s[p]);
 				if (!c->peer_on[p])
 					snprintf(cells[p], sizeof cells[p], "skipped");
-				ratio_cell(rat[p], sizeof rat[p], bench_ratio(s[p].median, s[0].median));
+				ratio_cell(rat[p], sizeof rat[p],
+					   bench_ratio(s[p].median, s[0].median));
 				if (p == PEER_QEMU && c->ncpus > 1 && c->peer_on[p])
 					snprintf(rat[p], sizeof rat[p], "n/a (1 vCPU)");
 			}
-			ratio_cell(best, sizeof best, bench_best_ratio(s[1], s[0], f->higher_better));
-			const char *target = !f->target ? "" : f->higher_better ? "≥ 0.99" : "≤ 1 (no worse)";
-			fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f->label,
-				f->unit, cells[0], cells[1], rat[1], best, cells[2], rat[2], target,
-				c->peer_on[PEER_HVMM] ? verdict(f, bench_ratio(s[1].median, s[0].median))
-						      : "not measured");
+			ratio_cell(best, sizeof best,
+				   bench_best_ratio(s[1], s[0], f->higher_better));
+			const char *target = !f->target		? ""
+					     : f->higher_better ? "≥ 0.99"
+								: "≤ 1 (no worse)";
+			fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				f->label, f->unit, cells[0], cells[1], rat[1], best, cells[2],
+				rat[2], target,
+				c->peer_on[PEER_HVMM]
+					? verdict(f, bench_ratio(s[1].median, s[0].median))
+					: "not measured");
 		}
 	}
 	fprintf(out, "\n");
@@ -213,15 +239,16 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 	for (int i = 0; i < nw; i++) {
 		for (int p = 0; p < NPEERS; p++)
 			if (w[i].failed[p])
-				fprintf(out, "- %s on %s: %d of %d runs failed (last: %s).\n", w[i].id,
-					ovh_peer_name((enum ovh_peer)p), w[i].failed[p], w[i].nrep,
-					w[i].fail_note[p]);
+				fprintf(out, "- %s on %s: %d of %d runs failed (last: %s).\n",
+					w[i].id, ovh_peer_name((enum ovh_peer)p), w[i].failed[p],
+					w[i].nrep, w[i].fail_note[p]);
 		if (c->peer_on[PEER_HVMM] && w[i].backing[0]) {
 			struct bench_summary e = bench_summarize(w[i].exits, (size_t)w[i].nrep);
 			struct bench_summary h = bench_summarize(w[i].hvmm_ms, (size_t)w[i].nrep);
-			fprintf(out, "- %s under hvmm: guest RAM %s, %s-backed; %.0f exits to hvmm per "
-				"run, %.2f ms spent in hvmm (medians).\n", w[i].id, w[i].mem,
-				w[i].backing, e.median, h.median);
+			fprintf(out,
+				"- %s under hvmm: guest RAM %s, %s-backed; %.0f exits to hvmm per "
+				"run, %.2f ms spent in hvmm (medians).\n",
+				w[i].id, w[i].mem, w[i].backing, e.median, h.median);
 		}
 	}
 	fprintf(out, "\n");
@@ -235,18 +262,23 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(out, "Run finished %s:\n\n```\n%s\n```\n\n", when, c->command);
 	host_line(out, c);
-	fprintf(out, "Peers: native (pinned with sched_setaffinity); hvmm + lwk (`--hugepages on`%s)",
+	fprintf(out,
+		"Peers: native (pinned with sched_setaffinity); hvmm + lwk (`--hugepages on`%s)",
 		c->huge_fallback ? ", or `auto` where too few were reserved: see the notes" : "");
 	for (int p = PEER_HVMM; p < NPEERS; p++)
 		if (c->peer_note[p][0])
 			fprintf(out, "; %s %s", ovh_peer_name((enum ovh_peer)p), c->peer_note[p]);
 	fprintf(out, ".\n\n");
 	if (c->huge_fallback)
-		ovh_note(c->notes, sizeof c->notes, "Hugepages: the host had %ld free 2 MiB pages "
-			 "at the start, too few for some guests (stream needs 512), which then ran with "
+		ovh_note(c->notes, sizeof c->notes,
+			 "Hugepages: the host had %ld free 2 MiB pages "
+			 "at the start, too few for some guests (stream needs 512), which then ran "
+			 "with "
 			 "`--hugepages auto` (THP-advised memory; the per-workload lines below the "
-			 "table say which backing each got). `echo 576 > /proc/sys/vm/nr_hugepages` gives the "
-			 "intended setup.", c->free_huge < 0 ? 0 : c->free_huge);
+			 "table say which backing each got). `echo 576 > "
+			 "/proc/sys/vm/nr_hugepages` gives the "
+			 "intended setup.",
+			 c->free_huge < 0 ? 0 : c->free_huge);
 	if (c->notes[0]) {
 		print_notes(out, c->notes);
 		fprintf(out, "\n");
@@ -280,7 +312,7 @@ static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *s
 	}
 	fprintf(f, "workload,figure,unit,peer,rep,value\n");
 	fprintf(s, "workload,figure,unit,peer,n,median,min,max,spread,ratio_vs_native,"
-		"best_ratio_vs_native\n");
+		   "best_ratio_vs_native\n");
 	for (int i = 0; i < nw; i++)
 		for (int k = 0; k < w[i].nfig; k++) {
 			struct bench_summary nat = bench_summarize(w[i].v[0][k], (size_t)w[i].nrep);
@@ -288,13 +320,16 @@ static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *s
 				if (!c->peer_on[p])
 					continue;
 				for (int r = 0; r < w[i].nrep; r++)
-					fprintf(f, "%s,%s,%s,%s,%d,%.9g\n", w[i].id, w[i].fig[k].key,
-						w[i].fig[k].unit, ovh_peer_name((enum ovh_peer)p), r + 1,
+					fprintf(f, "%s,%s,%s,%s,%d,%.9g\n", w[i].id,
+						w[i].fig[k].key, w[i].fig[k].unit,
+						ovh_peer_name((enum ovh_peer)p), r + 1,
 						w[i].v[p][k][r]);
-				struct bench_summary m = bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
-				fprintf(s, "%s,%s,%s,%s,%zu,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g\n", w[i].id,
-					w[i].fig[k].key, w[i].fig[k].unit, ovh_peer_name((enum ovh_peer)p),
-					m.n, m.median, m.min, m.max, m.spread, bench_ratio(m.median, nat.median),
+				struct bench_summary m =
+					bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
+				fprintf(s, "%s,%s,%s,%s,%zu,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g\n",
+					w[i].id, w[i].fig[k].key, w[i].fig[k].unit,
+					ovh_peer_name((enum ovh_peer)p), m.n, m.median, m.min,
+					m.max, m.spread, bench_ratio(m.median, nat.median),
 					bench_best_ratio(m, nat, w[i].fig[k].higher_better));
 			}
 		}
@@ -323,9 +358,11 @@ static const char *plot(struct ovh_ctx *c, struct ovh_workload *w, int nw)
 			double r[NPEERS];
 			struct bench_summary nat = bench_summarize(w[i].v[0][k], (size_t)w[i].nrep);
 			for (int p = 1; p < NPEERS; p++) {
-				struct bench_summary m = bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
+				struct bench_summary m =
+					bench_summarize(w[i].v[p][k], (size_t)w[i].nrep);
 				r[p] = bench_ratio(m.median, nat.median);
-				if (p == PEER_QEMU && c->ncpus > 1) /* 1 vCPU against N: not comparable */
+				if (p == PEER_QEMU &&
+				    c->ncpus > 1) /* 1 vCPU against N: not comparable */
 					r[p] = NAN;
 			}
 			fprintf(d, "\"%s\" ", w[i].fig[k].label);
@@ -340,19 +377,21 @@ static const char *plot(struct ovh_ctx *c, struct ovh_workload *w, int nw)
 	FILE *g = fopen(gp, "w");
 	if (!g)
 		return NULL;
-	fprintf(g, "set terminal svg size 900,480 dynamic font 'sans,11'\n"
-		   "set output '%s'\n"
-		   "set title 'VM / native, medians (1 = native speed; dashed: 0.99 target)'\n"
-		   "set style data histograms\nset style histogram clustered gap 1\n"
-		   "set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
-		   "set logscale y\nset yrange [0.02:50]\nset grid ytics\n"
-		   "set ytics (0.05, 0.1, 0.25, 0.5, 0.99, 2, 5, 10, 25)\n"
-		   "set ylabel 'VM / native (log scale)'\nset xtics rotate by -30\n"
-		   "set key outside right top\n"
-		   "set arrow from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 2 lc rgb 'red'\n"
-		   "plot '%s' using %s:xtic(1) title '%s'%s\n", svg, dat,
-		   have[PEER_HVMM] ? "2" : "3", have[PEER_HVMM] ? "hvmm" : "qemu",
-		   have[PEER_HVMM] && have[PEER_QEMU] ? ", '' using 3 title 'qemu'" : "");
+	fprintf(g,
+		"set terminal svg size 900,480 dynamic font 'sans,11'\n"
+		"set output '%s'\n"
+		"set title 'VM / native, medians (1 = native speed; dashed: 0.99 target)'\n"
+		"set style data histograms\nset style histogram clustered gap 1\n"
+		"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+		"set logscale y\nset yrange [0.02:50]\nset grid ytics\n"
+		"set ytics (0.05, 0.1, 0.25, 0.5, 0.99, 2, 5, 10, 25)\n"
+		"set ylabel 'VM / native (log scale)'\nset xtics rotate by -30\n"
+		"set key outside right top\n"
+		"set arrow from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 2 lc rgb "
+		"'red'\n"
+		"plot '%s' using %s:xtic(1) title '%s'%s\n",
+		svg, dat, have[PEER_HVMM] ? "2" : "3", have[PEER_HVMM] ? "hvmm" : "qemu",
+		have[PEER_HVMM] && have[PEER_QEMU] ? ", '' using 3 title 'qemu'" : "");
 	fclose(g);
 	if (!rows || (!have[PEER_HVMM] && !have[PEER_QEMU]))
 		return NULL; /* nothing to compare against native */
@@ -405,8 +444,10 @@ static void update_doc(struct ovh_ctx *c, const char *text)
 			fwrite(old, 1, len, o);
 		else
 			fprintf(o, "# Performance\n\n");
-		fprintf(o, "\n## Latest run%s%s\n\n%s (generated by bench/overhead; edits here are "
-			"replaced) -->\n\n%s\n%s\n", c->tag[0] ? ": " : "", c->tag, bm, text, em);
+		fprintf(o,
+			"\n## Latest run%s%s\n\n%s (generated by bench/overhead; edits here are "
+			"replaced) -->\n\n%s\n%s\n",
+			c->tag[0] ? ": " : "", c->tag, bm, text, em);
 	}
 	free(old);
 	if (fclose(o) || rename(tmp, c->doc_path))

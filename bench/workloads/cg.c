@@ -19,9 +19,9 @@ struct cg {
 	uint64_t nx, ny, nz, n, max_iter;
 	double tol;
 	bool corrupt;
-	double *val;        /* n * SLOTS */
-	uint32_t *col;      /* n * SLOTS */
-	uint8_t *cnt;       /* entries used in each row */
+	double *val;   /* n * SLOTS */
+	uint32_t *col; /* n * SLOTS */
+	uint8_t *cnt;  /* entries used in each row */
 	double *b, *x, *r, *p, *ap;
 	/* results, written by thread 0 */
 	uint64_t iters, nnz;
@@ -44,7 +44,8 @@ static void build_rows(struct cg *cg, uint64_t lo, uint64_t hi, uint64_t *nnz)
 					if (jx < 0 || jy < 0 || jz < 0 || jx >= (int64_t)nx ||
 					    jy >= (int64_t)ny || jz >= (int64_t)nz)
 						continue;
-					c[k] = (uint32_t)((uint64_t)jx + nx * ((uint64_t)jy + ny * (uint64_t)jz));
+					c[k] = (uint32_t)((uint64_t)jx +
+							  nx * ((uint64_t)jy + ny * (uint64_t)jz));
 					v[k] = (dx | dy | dz) ? -1.0 : 27.0;
 					k++;
 				}
@@ -148,7 +149,8 @@ int main(int argc, char **argv)
 	};
 	wl_parse(argc, argv, "cg",
 		 "Conjugate gradient on the HPCCG 27-point stencil problem; the exact "
-		 "solution is all ones.", opts, &c);
+		 "solution is all ones.",
+		 opts, &c);
 	if (!nx)
 		nx = c.small ? 16 : 64;
 	if (!ny)
@@ -168,8 +170,13 @@ int main(int argc, char **argv)
 	int ncpus = wl_cpus(cpus, WL_MAX_THREADS);
 	int nthreads = c.threads ? (int)c.threads : ncpus;
 
-	struct cg cg = { .nx = nx, .ny = ny, .nz = nz, .n = nx * ny * nz,
-			 .max_iter = max_iter, .tol = tol, .corrupt = c.corrupt };
+	struct cg cg = { .nx = nx,
+			 .ny = ny,
+			 .nz = nz,
+			 .n = nx * ny * nz,
+			 .max_iter = max_iter,
+			 .tol = tol,
+			 .corrupt = c.corrupt };
 	cg.val = wl_alloc(cg.n * SLOTS * sizeof(double));
 	cg.col = wl_alloc(cg.n * SLOTS * sizeof(uint32_t));
 	cg.cnt = wl_alloc(cg.n);
@@ -179,9 +186,9 @@ int main(int argc, char **argv)
 	cg.p = wl_alloc(cg.n * sizeof(double));
 	cg.ap = wl_alloc(cg.n * sizeof(double));
 
-	wl_say(&c, "cg: %llux%llux%llu grid, %llu rows, %d threads%s\n",
-	       (unsigned long long)nx, (unsigned long long)ny, (unsigned long long)nz,
-	       (unsigned long long)cg.n, nthreads, c.corrupt ? " (input corrupted on purpose)" : "");
+	wl_say(&c, "cg: %llux%llux%llu grid, %llu rows, %d threads%s\n", (unsigned long long)nx,
+	       (unsigned long long)ny, (unsigned long long)nz, (unsigned long long)cg.n, nthreads,
+	       c.corrupt ? " (input corrupted on purpose)" : "");
 	if (wl_team_run(nthreads, cpus, ncpus, solve, &cg))
 		return WL_EXIT_ERROR;
 
@@ -194,7 +201,9 @@ int main(int argc, char **argv)
 	wl_say(&c, "cg: %llu iterations, residual %.3e (relative %.3e), max |x-1| = %.3e\n",
 	       (unsigned long long)cg.iters, cg.normr, rel, cg.max_err);
 	wl_say(&c, "cg: %.3f s, %.1f MFLOP/s: %s\n", cg.solve_s, mflops,
-	       ok ? "verified" : converged ? "WRONG ANSWER" : "DID NOT CONVERGE");
+	       ok	   ? "verified"
+	       : converged ? "WRONG ANSWER"
+			   : "DID NOT CONVERGE");
 
 	struct wl_json j;
 	wl_json_begin(&j, "cg", ok, nthreads);

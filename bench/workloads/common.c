@@ -26,10 +26,23 @@ int wl_parse_u64(const char *s, uint64_t *out)
 		return -1;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || (shift && v > (~0ull >> shift)))
 		return -1;
@@ -41,15 +54,18 @@ static void usage(const char *name, const char *about, const struct wl_opt *opts
 {
 	fprintf(f, "usage: %s [options]\n%s\n\noptions:\n", name, about);
 	for (const struct wl_opt *o = opts; o && o->name; o++) {
-		const char *arg = o->type == WL_OPT_FLAG ? "" :
-				  o->type == WL_OPT_STR ? " STR" : " N";
+		const char *arg = o->type == WL_OPT_FLAG  ? ""
+				  : o->type == WL_OPT_STR ? " STR"
+							  : " N";
 		char left[64];
 		snprintf(left, sizeof left, "--%s%s", o->name, arg);
 		fprintf(f, "  %-22s %s\n", left, o->help);
 	}
-	fprintf(f, "  %-22s %s\n", "--threads N", "threads (default: one per CPU in the affinity mask)");
+	fprintf(f, "  %-22s %s\n", "--threads N",
+		"threads (default: one per CPU in the affinity mask)");
 	fprintf(f, "  %-22s %s\n", "--small", "tiny problem size, for tests");
-	fprintf(f, "  %-22s %s\n", "--corrupt", "TEST ONLY: corrupt the input; verification must fail");
+	fprintf(f, "  %-22s %s\n", "--corrupt",
+		"TEST ONLY: corrupt the input; verification must fail");
 	fprintf(f, "  %-22s %s\n", "--quiet", "print only the JSON result line");
 	fprintf(f, "  %-22s %s\n", "--help", "this text");
 	fprintf(f, "\nThe last line of output is one JSON object. Exit status: 0 verified, "
@@ -80,8 +96,8 @@ static int set_opt(const struct wl_opt *o, const char *val)
 	return -1;
 }
 
-void wl_parse(int argc, char **argv, const char *name, const char *about,
-	      const struct wl_opt *opts, struct wl_common *c)
+void wl_parse(int argc, char **argv, const char *name, const char *about, const struct wl_opt *opts,
+	      struct wl_common *c)
 {
 	const struct wl_opt common[] = {
 		{ "threads", WL_OPT_U64, &c->threads, NULL },
@@ -240,15 +256,16 @@ void wl_barrier(void)
 	if (team.n <= 1)
 		return;
 	unsigned gen = atomic_load_explicit(&team.gen, memory_order_acquire);
-	if (atomic_fetch_add_explicit(&team.count, 1, memory_order_acq_rel) == (unsigned)team.n - 1) {
+	if (atomic_fetch_add_explicit(&team.count, 1, memory_order_acq_rel) ==
+	    (unsigned)team.n - 1) {
 		/* Last one in: reset before releasing, nobody can arrive before the release. */
 		atomic_store_explicit(&team.count, 0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&team.gen, 1, memory_order_release);
 		return;
 	}
 	/* Spin: each thread owns its CPU in an HPC run. Yield eventually in case it does not. */
-	for (unsigned spins = 0;
-	     atomic_load_explicit(&team.gen, memory_order_acquire) == gen; spins++) {
+	for (unsigned spins = 0; atomic_load_explicit(&team.gen, memory_order_acquire) == gen;
+	     spins++) {
 		if (spins < 20000) /* ~0.5 ms */
 			__builtin_ia32_pause();
 		else
@@ -416,7 +433,8 @@ void wl_json_end(struct wl_json *j, double seconds)
 	wl_json_num(j, "seconds", seconds);
 	jput(j, "}");
 	if (j->overflow) /* never print half an object */
-		printf("{\"workload\":\"error\",\"ok\":false,\"error\":\"result line too long\"}\n");
+		printf("{\"workload\":\"error\",\"ok\":false,\"error\":\"result line too "
+		       "long\"}\n");
 	else
 		printf("%s\n", j->buf);
 	fflush(stdout);

@@ -13,27 +13,32 @@
 #define WL_MAX_THREADS 256
 
 /* Exit statuses shared by every workload. */
-#define WL_EXIT_OK      0
-#define WL_EXIT_VERIFY  1  /* the answer was wrong */
-#define WL_EXIT_USAGE   2  /* bad option */
-#define WL_EXIT_ERROR   3  /* out of memory, thread creation failed, ... */
+#define WL_EXIT_OK 0
+#define WL_EXIT_VERIFY 1 /* the answer was wrong */
+#define WL_EXIT_USAGE 2	 /* bad option */
+#define WL_EXIT_ERROR 3	 /* out of memory, thread creation failed, ... */
 
 /* ---- options ---- */
-enum wl_opt_type { WL_OPT_FLAG, WL_OPT_U64, WL_OPT_DBL, WL_OPT_STR };
+enum wl_opt_type {
+	WL_OPT_FLAG,
+	WL_OPT_U64,
+	WL_OPT_DBL,
+	WL_OPT_STR
+};
 
 struct wl_opt {
-	const char *name;      /* long name without "--" */
+	const char *name; /* long name without "--" */
 	enum wl_opt_type type;
-	void *dst;             /* bool *, uint64_t *, double * or const char ** */
+	void *dst; /* bool *, uint64_t *, double * or const char ** */
 	const char *help;
 };
 
 /* Options every workload accepts (filled by wl_parse). */
 struct wl_common {
-	uint64_t threads;      /* 0: one per CPU in the affinity mask */
-	bool small;            /* tiny problem for tests */
-	bool corrupt;          /* test only: corrupt the input so verification must fail */
-	bool quiet;            /* only the JSON line */
+	uint64_t threads; /* 0: one per CPU in the affinity mask */
+	bool small;	  /* tiny problem for tests */
+	bool corrupt;	  /* test only: corrupt the input so verification must fail */
+	bool quiet;	  /* only the JSON line */
 };
 
 /*
@@ -42,8 +47,8 @@ struct wl_common {
  * "--name=value"; sizes take k/m/g suffixes. Prints help and exits 0 on --help,
  * exits WL_EXIT_USAGE on anything it does not understand.
  */
-void wl_parse(int argc, char **argv, const char *name, const char *about,
-	      const struct wl_opt *opts, struct wl_common *common);
+void wl_parse(int argc, char **argv, const char *name, const char *about, const struct wl_opt *opts,
+	      struct wl_common *common);
 
 /* Parses "123", "4k", "16M", "1g" (binary multiples). Returns 0 or -1. */
 int wl_parse_u64(const char *s, uint64_t *out);
@@ -78,7 +83,7 @@ void wl_split(uint64_t n, int tid, int nthreads, uint64_t *lo, uint64_t *hi);
 void *wl_alloc(size_t bytes);
 void wl_free(void *p);
 
-double wl_now(void);             /* seconds, CLOCK_MONOTONIC */
+double wl_now(void); /* seconds, CLOCK_MONOTONIC */
 
 static inline uint64_t wl_rdtsc(void)
 {
@@ -91,8 +96,7 @@ static inline uint64_t wl_rdtsc(void)
 /* ---- output ---- */
 
 /* printf for human-readable lines; silent with --quiet. */
-void wl_say(const struct wl_common *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void wl_say(const struct wl_common *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * The result line: one JSON object on one line of stdout, always printed. Starts with

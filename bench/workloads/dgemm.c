@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define KB 128  /* k-block: a 128 x 256 block of B is 256 KiB, fits L2 */
-#define JB 256  /* j-block: four C row pieces are 8 KiB, fit L1 */
+#define KB 128 /* k-block: a 128 x 256 block of B is 256 KiB, fits L2 */
+#define JB 256 /* j-block: four C row pieces are 8 KiB, fit L1 */
 
 struct mm {
 	uint64_t n;
@@ -37,7 +37,7 @@ static void rows4(const struct mm *m, uint64_t i, uint64_t kk, uint64_t ke, uint
 {
 	uint64_t n = m->n;
 	double *restrict c0 = m->c + i * n, *restrict c1 = c0 + n, *restrict c2 = c1 + n,
-	       *restrict c3 = c2 + n;
+			 *restrict c3 = c2 + n;
 	const double *a0 = m->a + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
 	for (uint64_t k = kk; k < ke; k++) {
 		const double *restrict b = m->b + k * n;
@@ -141,8 +141,8 @@ int main(int argc, char **argv)
 		{ "n", WL_OPT_U64, &n, "matrix order (default 2048, --small 101)" },
 		{ NULL, 0, NULL, NULL },
 	};
-	wl_parse(argc, argv, "dgemm", "Blocked double-precision C = A * B, sampled check.",
-		 opts, &c);
+	wl_parse(argc, argv, "dgemm", "Blocked double-precision C = A * B, sampled check.", opts,
+		 &c);
 	if (!n)
 		n = c.small ? 101 : 2048;
 	if (n < 2 || n > 65536) {
@@ -162,7 +162,8 @@ int main(int argc, char **argv)
 	if (wl_team_run(nthreads, cpus, ncpus, run, &m))
 		return WL_EXIT_ERROR;
 
-	double gflops = m.seconds > 0 ? 2.0 * (double)n * (double)n * (double)n / m.seconds / 1e9 : 0;
+	double gflops =
+		m.seconds > 0 ? 2.0 * (double)n * (double)n * (double)n / m.seconds / 1e9 : 0;
 	bool ok = m.bad == 0;
 	wl_say(&c, "dgemm: %.3f s, %.2f GFLOP/s\n", m.seconds, gflops);
 	wl_say(&c, "dgemm: %llu of %llu sampled entries wrong (worst error %.2g of allowed): %s\n",

@@ -21,8 +21,8 @@ static const double bucket_le[NBUCKETS - 1] = { 1.01, 1.02, 1.05, 1.1, 1.2, 1.5,
 struct fwq {
 	uint64_t samples, work, seed, expect;
 	bool corrupt;
-	uint64_t *ticks;      /* samples per thread, thread-major */
-	uint64_t *bad;        /* per thread: quanta with a wrong result */
+	uint64_t *ticks; /* samples per thread, thread-major */
+	uint64_t *bad;	 /* per thread: quanta with a wrong result */
 	double tsc0, tsc1, t0, t1;
 };
 
@@ -42,9 +42,9 @@ static void run(int tid, int nthreads, void *arg)
 	struct fwq *f = arg;
 	uint64_t *t = f->ticks + (uint64_t)tid * f->samples;
 	uint64_t bad = 0;
-	volatile uint64_t seed = f->seed; /* read every time: the work cannot be hoisted */
+	volatile uint64_t seed = f->seed;     /* read every time: the work cannot be hoisted */
 	memset(t, 0, f->samples * sizeof *t); /* fault the sample array in before timing */
-	quantum(seed, f->work * 16);          /* warm up the core's clock */
+	quantum(seed, f->work * 16);	      /* warm up the core's clock */
 	wl_barrier();
 	if (tid == 0) {
 		f->t0 = wl_now();
@@ -89,12 +89,15 @@ int main(int argc, char **argv)
 	const char *raw = NULL;
 	const struct wl_opt opts[] = {
 		{ "samples", WL_OPT_U64, &samples, "quanta per CPU (default 20000, --small 2000)" },
-		{ "work", WL_OPT_U64, &work, "LCG steps per quantum (default 16384, ~25 us at 2.6 GHz)" },
-		{ "raw", WL_OPT_STR, &raw, "write every sample as 'thread cpu index ns' lines to FILE" },
+		{ "work", WL_OPT_U64, &work,
+		  "LCG steps per quantum (default 16384, ~25 us at 2.6 GHz)" },
+		{ "raw", WL_OPT_STR, &raw,
+		  "write every sample as 'thread cpu index ns' lines to FILE" },
 		{ NULL, 0, NULL, NULL },
 	};
 	wl_parse(argc, argv, "fwq",
-		 "Fixed work quanta: OS noise seen by each CPU as lost time per quantum.", opts, &c);
+		 "Fixed work quanta: OS noise seen by each CPU as lost time per quantum.", opts,
+		 &c);
 	if (!samples)
 		samples = c.small ? 2000 : 20000;
 	if (work < 1 || samples < 10 || samples > (1ull << 28)) {
@@ -129,7 +132,8 @@ int main(int argc, char **argv)
 		}
 		for (int t = 0; t < nthreads; t++)
 			for (uint64_t s = 0; s < samples; s++)
-				fprintf(out, "%d %d %llu %.1f\n", t, cpus[t % ncpus], (unsigned long long)s,
+				fprintf(out, "%d %d %llu %.1f\n", t, cpus[t % ncpus],
+					(unsigned long long)s,
 					(double)f.ticks[(uint64_t)t * samples + s] * ns_per_tick);
 		if (fclose(out)) {
 			perror(raw);
@@ -160,8 +164,10 @@ int main(int argc, char **argv)
 		max_detour = fmax(max_detour, (double)(v[samples - 1] - v[0]) * ns_per_tick / 1e3);
 		gmin = v[0] < gmin ? v[0] : gmin;
 		gmax = v[samples - 1] > gmax ? v[samples - 1] : gmax;
-		wl_say(&c, "fwq: cpu %3d  min %8.2f us  median %8.2f us  p99.9 %8.2f us  max %9.2f us  "
-		       "noise %6.3f %%\n", cpus[t % ncpus], (double)v[0] * ns_per_tick / 1e3,
+		wl_say(&c,
+		       "fwq: cpu %3d  min %8.2f us  median %8.2f us  p99.9 %8.2f us  max %9.2f us  "
+		       "noise %6.3f %%\n",
+		       cpus[t % ncpus], (double)v[0] * ns_per_tick / 1e3,
 		       (double)pct(v, samples, 50) * ns_per_tick / 1e3,
 		       (double)pct(v, samples, 99.9) * ns_per_tick / 1e3,
 		       (double)v[samples - 1] * ns_per_tick / 1e3, tt > 0 ? 100.0 * tl / tt : 0);
@@ -170,12 +176,14 @@ int main(int argc, char **argv)
 	uint64_t all = (uint64_t)nthreads * samples;
 	qsort(f.ticks, all, sizeof *f.ticks, cmp_u64);
 	double us = ns_per_tick / 1e3;
-	double median = (double)pct(f.ticks, all, 50) * us, p999 = (double)pct(f.ticks, all, 99.9) * us;
+	double median = (double)pct(f.ticks, all, 50) * us,
+	       p999 = (double)pct(f.ticks, all, 99.9) * us;
 	double noise = total > 0 ? 100.0 * lost / total : 0;
 	bool ok = bad == 0 && f.tsc1 > f.tsc0 && gmin > 0;
-	wl_say(&c, "fwq: all   min %8.2f us  median %8.2f us  p99.9 %8.2f us  max %9.2f us  "
-	       "noise %6.3f %%  max detour %.2f us\n", (double)gmin * us, median, p999,
-	       (double)gmax * us, noise, max_detour);
+	wl_say(&c,
+	       "fwq: all   min %8.2f us  median %8.2f us  p99.9 %8.2f us  max %9.2f us  "
+	       "noise %6.3f %%  max detour %.2f us\n",
+	       (double)gmin * us, median, p999, (double)gmax * us, noise, max_detour);
 	wl_say(&c, "fwq: histogram (quantum / fastest):");
 	for (int k = 0; k < NBUCKETS; k++) {
 		if (k < NBUCKETS - 1)

@@ -17,7 +17,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum mode { SPIN, MEM, SYSCALL, FAULT };
+enum mode {
+	SPIN,
+	MEM,
+	SYSCALL,
+	FAULT
+};
 static const char *const mode_name[] = { "spin", "mem", "syscall", "fault" };
 /* fault mode counts pages: on Linux each fresh page touched is one page fault */
 static const char *const unit_name[] = { "steps", "bytes", "calls", "pages" };
@@ -29,7 +34,7 @@ static const char *const unit_name[] = { "steps", "bytes", "calls", "pages" };
 struct hog {
 	enum mode mode;
 	double seconds;
-	uint64_t mem_bytes;   /* per thread, mem and fault modes */
+	uint64_t mem_bytes; /* per thread, mem and fault modes */
 	uint64_t spin_expect;
 	bool corrupt;
 	atomic_bool failed_map;
@@ -138,8 +143,10 @@ int main(int argc, char **argv)
 		{ "mem", WL_OPT_U64, &mem, "bytes per thread for mem/fault (default 64M / 2M)" },
 		{ NULL, 0, NULL, NULL },
 	};
-	wl_parse(argc, argv, "hog", "The noisy neighbour: CPU, memory bandwidth, syscalls or "
-		 "page faults on every CPU, checked.", opts, &c);
+	wl_parse(argc, argv, "hog",
+		 "The noisy neighbour: CPU, memory bandwidth, syscalls or "
+		 "page faults on every CPU, checked.",
+		 opts, &c);
 	struct hog *h = calloc(1, sizeof *h);
 	if (!h)
 		return WL_EXIT_ERROR;
@@ -185,7 +192,9 @@ int main(int argc, char **argv)
 	double rate = dt > 0 ? (double)ops / dt : 0;
 	wl_say(&c, "hog: %llu %s in %.3f s = %.4g %s/s; %llu wrong: %s\n", (unsigned long long)ops,
 	       unit_name[m], dt, rate, unit_name[m], (unsigned long long)bad,
-	       mapfail ? "MMAP FAILED" : ok ? "verified" : "WRONG ANSWER");
+	       mapfail ? "MMAP FAILED"
+	       : ok    ? "verified"
+		       : "WRONG ANSWER");
 
 	struct wl_json j;
 	wl_json_begin(&j, "hog", ok, nthreads);

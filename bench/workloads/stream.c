@@ -11,7 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { COPY, SCALE, ADD, TRIAD, NK };
+enum {
+	COPY,
+	SCALE,
+	ADD,
+	TRIAD,
+	NK
+};
 static const char *const kname[NK] = { "copy", "scale", "add", "triad" };
 static const double kbytes[NK] = { 2, 2, 3, 3 }; /* arrays moved per element */
 
@@ -22,7 +28,7 @@ struct st {
 	bool corrupt;
 	double *a, *b, *c;
 	double scalar;
-	double t[NK][MAX_REPS];   /* per repetition, written by thread 0 */
+	double t[NK][MAX_REPS]; /* per repetition, written by thread 0 */
 	double max_rel_err;
 };
 
@@ -94,7 +100,8 @@ int main(int argc, char **argv)
 	uint64_t n = 0, reps = 10;
 	const struct wl_opt opts[] = {
 		{ "n", WL_OPT_U64, &n, "elements per array (default 20M, --small 100k)" },
-		{ "reps", WL_OPT_U64, &reps, "repetitions, best of reps-1 reported (default 10, 2..64)" },
+		{ "reps", WL_OPT_U64, &reps,
+		  "repetitions, best of reps-1 reported (default 10, 2..64)" },
 		{ NULL, 0, NULL, NULL },
 	};
 	wl_parse(argc, argv, "stream",
@@ -133,7 +140,8 @@ int main(int argc, char **argv)
 		double bytes = kbytes[k] * 8.0 * (double)n;
 		best[k] = mn > 0 ? bytes / mn / 1e9 : 0;
 		avg[k] = sum > 0 ? bytes / (sum / (double)(reps - 1)) / 1e9 : 0;
-		wl_say(&c, "stream: %-5s best %8.2f GB/s  avg %8.2f GB/s\n", kname[k], best[k], avg[k]);
+		wl_say(&c, "stream: %-5s best %8.2f GB/s  avg %8.2f GB/s\n", kname[k], best[k],
+		       avg[k]);
 	}
 	bool ok = s.max_rel_err <= 1e-13;
 	wl_say(&c, "stream: max relative error %.3e: %s\n", s.max_rel_err,

@@ -19,9 +19,9 @@
 struct tlb {
 	uint64_t bytes_per_thread, stride, pages, steps, reps;
 	bool corrupt, no_thp;
-	char **region;        /* per thread */
-	double *best_ns;      /* per thread: best ns per hop over the repetitions */
-	uint64_t *bad;        /* per thread: 0 when its cycle verified */
+	char **region;	 /* per thread */
+	double *best_ns; /* per thread: best ns per hop over the repetitions */
+	uint64_t *bad;	 /* per thread: 0 when its cycle verified */
 };
 
 /*
@@ -106,28 +106,36 @@ int main(int argc, char **argv)
 	uint64_t size = 0, stride = 4096, steps = 0, reps = 3;
 	bool no_thp = false;
 	const struct wl_opt opts[] = {
-		{ "size", WL_OPT_U64, &size, "region in bytes, split over the threads (default 512M, --small 8M)" },
-		{ "stride", WL_OPT_U64, &stride, "bytes per hop: the page size probed (default 4k)" },
+		{ "size", WL_OPT_U64, &size,
+		  "region in bytes, split over the threads (default 512M, --small 8M)" },
+		{ "stride", WL_OPT_U64, &stride,
+		  "bytes per hop: the page size probed (default 4k)" },
 		{ "steps", WL_OPT_U64, &steps, "hops per repetition (default 4M, --small 100k)" },
 		{ "reps", WL_OPT_U64, &reps, "repetitions, best reported (default 3)" },
-		{ "no-thp", WL_OPT_FLAG, &no_thp, "advise the kernel against THP (native 4 KiB pages)" },
+		{ "no-thp", WL_OPT_FLAG, &no_thp,
+		  "advise the kernel against THP (native 4 KiB pages)" },
 		{ NULL, 0, NULL, NULL },
 	};
 	wl_parse(argc, argv, "tlb",
-		 "Page-stride pointer chase: the cost of an address translation (TLB miss).", opts, &c);
+		 "Page-stride pointer chase: the cost of an address translation (TLB miss).", opts,
+		 &c);
 	if (!size)
 		size = c.small ? 8ull << 20 : 512ull << 20;
 	if (!steps)
 		steps = c.small ? 100000 : 4000000;
 	if (stride < 64 || stride % 64 || reps < 1 || reps > 1000 || steps < 1) {
-		fprintf(stderr, "tlb: need --stride a multiple of 64, --reps in 1..1000, --steps >= 1\n");
+		fprintf(stderr,
+			"tlb: need --stride a multiple of 64, --reps in 1..1000, --steps >= 1\n");
 		return WL_EXIT_USAGE;
 	}
 	int cpus[WL_MAX_THREADS];
 	int ncpus = wl_cpus(cpus, WL_MAX_THREADS);
 	int nthreads = c.threads ? (int)c.threads : ncpus;
 
-	struct tlb t = { .stride = stride, .steps = steps, .reps = reps, .corrupt = c.corrupt,
+	struct tlb t = { .stride = stride,
+			 .steps = steps,
+			 .reps = reps,
+			 .corrupt = c.corrupt,
 			 .no_thp = no_thp };
 	t.bytes_per_thread = size / (uint64_t)nthreads / stride * stride;
 	t.pages = t.bytes_per_thread / stride;

@@ -14,12 +14,12 @@
 #define DSV_ABI_VERSION 1u
 
 /* Limits shared by both sides. */
-#define DSV_MAX_VCPUS      64u
+#define DSV_MAX_VCPUS 64u
 #define DSV_MAX_MEM_RANGES 16u
-#define DSV_CMDLINE_MAX    4096u
+#define DSV_CMDLINE_MAX 4096u
 
 /* Platform kinds passed in the boot info (struct dsv_bootinfo.platform). */
-#define DSV_PLATFORM_HW  1u /* hardware VT-x/SVM: ordinary IDT/TSS/SYSCALL, iretq works */
+#define DSV_PLATFORM_HW 1u  /* hardware VT-x/SVM: ordinary IDT/TSS/SYSCALL, iretq works */
 #define DSV_PLATFORM_PVM 2u /* kvm_pvm: see docs/abi.md "PVM" */
 
 /*
@@ -35,16 +35,16 @@
 #define DSV_QEMU_BOOT_LINE "dsv-guest: the exit status follows at the end of this log"
 
 /* kvm_pvm: the MSR that opts a guest in to native supervisor mode (docs/abi.md). */
-#define DSV_PVM_MSR_VIF       0x4b564d10u
-#define DSV_PVM_VIF_CR2_CELL  (1u << 4)  /* host writes CR2 at VIF+8 on a #PF */
-#define DSV_PVM_VIF_HOST_SET  (1u << 10) /* required when the VMM (not the guest) writes it */
+#define DSV_PVM_MSR_VIF 0x4b564d10u
+#define DSV_PVM_VIF_CR2_CELL (1u << 4)	/* host writes CR2 at VIF+8 on a #PF */
+#define DSV_PVM_VIF_HOST_SET (1u << 10) /* required when the VMM (not the guest) writes it */
 
 /* Layout of the 4 KiB PVM VIF page. */
 struct dsv_pvm_vif {
-	uint8_t if_;      /* effective interrupt flag: 1 = interrupts may be delivered */
-	uint8_t pending;  /* host sets 1 when an interrupt waits while if_ == 0 */
+	uint8_t if_;	 /* effective interrupt flag: 1 = interrupts may be delivered */
+	uint8_t pending; /* host sets 1 when an interrupt waits while if_ == 0 */
 	uint8_t pad[6];
-	uint64_t cr2;     /* faulting address of the last #PF (with DSV_PVM_VIF_CR2_CELL) */
+	uint64_t cr2; /* faulting address of the last #PF (with DSV_PVM_VIF_CR2_CELL) */
 };
 
 /* The host writes these cells: their offsets are PVM's, not ours to choose. */

@@ -23,12 +23,16 @@
 #include <stdint.h>
 #include "hypercall.h"
 
-#define DSV_AT_FDCWD   (-100)
-#define DSV_PATH_MAX   4096u
-#define DSV_MAX_FILES  1024u  /* open descriptors per VM, the standard three included */
+#define DSV_AT_FDCWD (-100)
+#define DSV_PATH_MAX 4096u
+#define DSV_MAX_FILES 1024u /* open descriptors per VM, the standard three included */
 
 /* What a call works on (file_calls.def). */
-enum dsv_file_kind { DSV_FILE_PATH, DSV_FILE_FD, DSV_FILE_TABLE };
+enum dsv_file_kind {
+	DSV_FILE_PATH,
+	DSV_FILE_FD,
+	DSV_FILE_TABLE
+};
 
 enum {
 #define DSV_FILE_CALL(NAME, name, nr, kind, args) DSV_HC_##NAME = nr,

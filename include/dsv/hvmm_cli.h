@@ -8,10 +8,10 @@
 
 /* A guest's own status is 0-255; hvmm reports its own failures with these. A guest that
  * exits with one of them looks the same from the status alone. */
-#define HVMM_EXIT_SETUP   125 /* hvmm could not start the VM (bad option, image, memory) */
-#define HVMM_EXIT_CRASH   126 /* the guest crashed: triple fault, shutdown, kernel abort */
-#define HVMM_EXIT_KVM     127 /* KVM failed under a running guest */
-#define HVMM_EXIT_SIGNAL  128 /* + N: hvmm was stopped by signal N */
+#define HVMM_EXIT_SETUP 125   /* hvmm could not start the VM (bad option, image, memory) */
+#define HVMM_EXIT_CRASH 126   /* the guest crashed: triple fault, shutdown, kernel abort */
+#define HVMM_EXIT_KVM 127     /* KVM failed under a running guest */
+#define HVMM_EXIT_SIGNAL 128  /* + N: hvmm was stopped by signal N */
 #define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS: hvmm made a call its seccomp filter forbids */
 
 /* --net: the program's network (docs/abi.md "Network policy"). none (the default): pipes
@@ -31,8 +31,8 @@
  * HVMM_READY_LINE_MAX bytes and comes in one write. The end of file without a line means
  * hvmm died before it could tell (killed, or a broken command line).
  */
-#define HVMM_READY_LINE     "ready"
-#define HVMM_READY_ERROR    "error: "
+#define HVMM_READY_LINE "ready"
+#define HVMM_READY_ERROR "error: "
 #define HVMM_READY_LINE_MAX 512
 
 /* Guest memory hvmm accepts, in MiB. */

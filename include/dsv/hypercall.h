@@ -16,12 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DSV_HC_PORT      0x0600u /* 4 bytes wide: outl with the GPA of a struct dsv_hc */
-#define DSV_NOTIFY_PORT  0x0604u /* any width: console-ring doorbell (ioeventfd) */
-#define DSV_PORT_BASE    0x0600u /* hvmm owns ports [DSV_PORT_BASE, DSV_PORT_END) */
-#define DSV_PORT_END     0x0610u
+#define DSV_HC_PORT 0x0600u	/* 4 bytes wide: outl with the GPA of a struct dsv_hc */
+#define DSV_NOTIFY_PORT 0x0604u /* any width: console-ring doorbell (ioeventfd) */
+#define DSV_PORT_BASE 0x0600u	/* hvmm owns ports [DSV_PORT_BASE, DSV_PORT_END) */
+#define DSV_PORT_END 0x0610u
 
-#define DSV_HC_ALIGN     64u
+#define DSV_HC_ALIGN 64u
 
 /*
  * 64-byte aligned (and so 128 bytes long): an array of blocks, one per vCPU, keeps every
@@ -29,10 +29,10 @@
  */
 struct dsv_hc {
 	_Alignas(DSV_HC_ALIGN) uint32_t nr; /* DSV_HC_* */
-	uint32_t flags;     /* must be 0 */
+	uint32_t flags;			    /* must be 0 */
 	uint64_t args[6];
-	int64_t ret;        /* written by hvmm */
-	uint64_t reserved;  /* must be 0 */
+	int64_t ret;	   /* written by hvmm */
+	uint64_t reserved; /* must be 0 */
 };
 
 _Static_assert(sizeof(struct dsv_hc) % DSV_HC_ALIGN == 0, "dsv_hc blocks must tile aligned");
@@ -40,20 +40,20 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 	       "dsv_hc layout (an ABI change)");
 
 /* Core hypercalls. */
-#define DSV_HC_NOP           0u /* () -> 0; measures the round trip */
+#define DSV_HC_NOP 0u		/* () -> 0; measures the round trip */
 #define DSV_HC_CONSOLE_WRITE 1u /* (gpa, len) -> len; console: hvmm's stdout or --log */
-#define DSV_HC_EXIT          2u /* (status) -> does not return; ends the whole VM */
-#define DSV_HC_LOG           3u /* (gpa, len) -> len; kernel diagnostics: hvmm's stderr or --log */
-#define DSV_HC_CONSOLE_RING  4u /* (gpa, size) -> 0; register the console ring (struct dsv_ring) */
-#define DSV_HC_ABORT         5u /* (gpa, len) -> does not return; kernel panic with a message */
+#define DSV_HC_EXIT 2u		/* (status) -> does not return; ends the whole VM */
+#define DSV_HC_LOG 3u		/* (gpa, len) -> len; kernel diagnostics: hvmm's stderr or --log */
+#define DSV_HC_CONSOLE_RING 4u	/* (gpa, size) -> 0; register the console ring (struct dsv_ring) */
+#define DSV_HC_ABORT 5u		/* (gpa, len) -> does not return; kernel panic with a message */
 
 /*
  * File offload. Paths and buffers are passed as GPA + length; every one is
  * checked against guest RAM by hvmm. Numbers from 0x100 on; defined in dsv/fileio.h.
  */
-#define DSV_HC_FILE_BASE   0x100u
+#define DSV_HC_FILE_BASE 0x100u
 
-#define DSV_HC_MAX_IO      (1u << 20) /* largest single transfer hvmm accepts */
+#define DSV_HC_MAX_IO (1u << 20) /* largest single transfer hvmm accepts */
 
 /*
  * Console ring: a single-producer (guest) single-consumer (hvmm) byte ring in guest RAM.
@@ -63,7 +63,7 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 struct dsv_ring {
 	volatile uint32_t head;
 	volatile uint32_t tail;
-	uint32_t size;      /* bytes in data[], power of two, >= 64 */
+	uint32_t size; /* bytes in data[], power of two, >= 64 */
 	uint32_t reserved;
 	uint8_t data[];
 };

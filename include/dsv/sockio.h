@@ -13,17 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DSV_MSG_IOV_MAX   64u   /* segments per dsv_msg; more: -EMSGSIZE */
-#define DSV_SOCKADDR_MAX  128u  /* sizeof(struct sockaddr_storage); longer: -EINVAL */
-#define DSV_SOCKOPT_MAX   256u  /* option value bytes; longer ones are cut (get) or -EINVAL (set) */
-#define DSV_EPOLL_MAX     1024u /* events per epoll_wait; more is answered with at most this */
-#define DSV_EPOLL_EVENT   12u   /* struct epoll_event on x86-64: u32 events, u64 data, packed */
-#define DSV_POLLFD        8u    /* struct pollfd: int fd, short events, short revents */
+#define DSV_MSG_IOV_MAX 64u   /* segments per dsv_msg; more: -EMSGSIZE */
+#define DSV_SOCKADDR_MAX 128u /* sizeof(struct sockaddr_storage); longer: -EINVAL */
+#define DSV_SOCKOPT_MAX 256u  /* option value bytes; longer ones are cut (get) or -EINVAL (set) */
+#define DSV_EPOLL_MAX 1024u   /* events per epoll_wait; more is answered with at most this */
+#define DSV_EPOLL_EVENT 12u   /* struct epoll_event on x86-64: u32 events, u64 data, packed */
+#define DSV_POLLFD 8u	      /* struct pollfd: int fd, short events, short revents */
 /* nfds of a poll: at most DSV_MAX_FILES (dsv/fileio.h), else -EINVAL as over RLIMIT_NOFILE */
-#define DSV_IFREQ         40u   /* struct ifreq on x86-64 */
-#define DSV_IFREQ_DATA    16u   /* offset of its ifr_data (SIOCETHTOOL: a GPA) */
-#define DSV_IFCONF        16u   /* struct ifconf: s32 ifc_len, pad, u64 ifc_buf (a GPA) */
-#define DSV_IFCONF_MAX    65520u /* ifc_len filled at most: 1638 interfaces of 40 bytes */
+#define DSV_IFREQ 40u	      /* struct ifreq on x86-64 */
+#define DSV_IFREQ_DATA 16u    /* offset of its ifr_data (SIOCETHTOOL: a GPA) */
+#define DSV_IFCONF 16u	      /* struct ifconf: s32 ifc_len, pad, u64 ifc_buf (a GPA) */
+#define DSV_IFCONF_MAX 65520u /* ifc_len filled at most: 1638 interfaces of 40 bytes */
 
 struct dsv_iov {
 	uint64_t gpa;
@@ -37,13 +37,13 @@ struct dsv_iov {
  * among them: the kernel discards them) reports MSG_CTRUNC.
  */
 struct dsv_msg {
-	uint64_t name;        /* GPA of a socket address, or 0 */
-	uint32_t namelen;     /* its length; recvmsg: the room, and on return the length */
-	uint32_t flags;       /* recvmsg: written with msg_flags; sendmsg: must be 0 */
-	uint64_t iov;         /* GPA of struct dsv_iov[iovlen] */
-	uint32_t iovlen;      /* <= DSV_MSG_IOV_MAX */
-	uint32_t controllen;  /* must be 0 */
-	uint64_t control;     /* must be 0 */
+	uint64_t name;	     /* GPA of a socket address, or 0 */
+	uint32_t namelen;    /* its length; recvmsg: the room, and on return the length */
+	uint32_t flags;	     /* recvmsg: written with msg_flags; sendmsg: must be 0 */
+	uint64_t iov;	     /* GPA of struct dsv_iov[iovlen] */
+	uint32_t iovlen;     /* <= DSV_MSG_IOV_MAX */
+	uint32_t controllen; /* must be 0 */
+	uint64_t control;    /* must be 0 */
 };
 
 _Static_assert(sizeof(struct dsv_iov) == 16, "dsv_iov layout (an ABI change)");

@@ -21,7 +21,8 @@ static inline uint64_t now_ns(void)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	uint64_t tsc = ((uint64_t)hi << 32) | lo;
-	__extension__ unsigned __int128 t = (unsigned __int128)(tsc - vvar_page.tsc0) * vvar_page.mult;
+	__extension__ unsigned __int128 t =
+		(unsigned __int128)(tsc - vvar_page.tsc0) * vvar_page.mult;
 	return (uint64_t)(t >> 32);
 }
 
@@ -36,8 +37,8 @@ int __vdso_clock_gettime(int clock, struct kernel_timespec *ts)
 {
 	uint64_t ns;
 	switch (clock) {
-	case 0:  /* REALTIME */
-	case 5:  /* REALTIME_COARSE */
+	case 0:	 /* REALTIME */
+	case 5:	 /* REALTIME_COARSE */
 	case 11: /* TAI */
 		ns = vvar_page.realtime0 + now_ns();
 		break;
@@ -81,7 +82,9 @@ int __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 	return (int)sys2(309, (long)cpu, (long)node);
 }
 
-int clock_gettime(int, struct kernel_timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
-int gettimeofday(struct kernel_timeval *, void *) __attribute__((weak, alias("__vdso_gettimeofday")));
+int clock_gettime(int, struct kernel_timespec *)
+	__attribute__((weak, alias("__vdso_clock_gettime")));
+int gettimeofday(struct kernel_timeval *, void *)
+	__attribute__((weak, alias("__vdso_gettimeofday")));
 int64_t time(int64_t *) __attribute__((weak, alias("__vdso_time")));
 int getcpu(unsigned *, unsigned *, void *) __attribute__((weak, alias("__vdso_getcpu")));

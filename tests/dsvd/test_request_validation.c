@@ -10,158 +10,179 @@
 
 static void expect_bad(const char *body, const char *field)
 {
-    struct vm_spec spec;
-    struct api_error err;
-    memset(&err, 0, sizeof(err));
-    int rc = vm_spec_parse(body, strlen(body), &spec, &err);
-    if (rc != -1 || err.status != 400 || strcmp(err.field, field) != 0)
-        fail_msg("body %s: rc %d status %d field '%s' (want '%s'): %s", body, rc, err.status,
-                 err.field, field, err.message);
-    assert_non_null(strstr(err.message, field));
+	struct vm_spec spec;
+	struct api_error err;
+	memset(&err, 0, sizeof(err));
+	int rc = vm_spec_parse(body, strlen(body), &spec, &err);
+	if (rc != -1 || err.status != 400 || strcmp(err.field, field) != 0)
+		fail_msg("body %s: rc %d status %d field '%s' (want '%s'): %s", body, rc,
+			 err.status, err.field, field, err.message);
+	assert_non_null(strstr(err.message, field));
 }
 
 static void test_good_requests(void **state)
 {
-    (void)state;
-    struct vm_spec spec;
-    struct api_error err;
-    const char *hpc = "{\"name\":\"a-1.x_y\",\"stack\":\"hpc\",\"vcpus\":2,\"mem_mib\":64,"
-                      "\"program\":[\"/bin/true\",\"x\"],\"cmdline\":\"quiet\",\"share\":\"/tmp\"}";
-    assert_int_equal(vm_spec_parse(hpc, strlen(hpc), &spec, &err), 0);
-    assert_string_equal(spec.name, "a-1.x_y");
-    assert_int_equal(spec.stack, VM_STACK_HPC);
-    assert_int_equal(spec.vcpus, 2);
-    assert_int_equal(spec.mem_mib, 64);
-    assert_int_equal(spec.argc, 2);
-    assert_string_equal(spec.argv[1], "x");
-    assert_null(spec.argv[2]);
-    json_t *back = vm_spec_to_json(&spec);
-    struct vm_spec again;
-    assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
-    assert_string_equal(again.share, "/tmp");
-    assert_false(again.net_host); /* the default: no IP sockets */
-    json_decref(back);
-    vm_spec_free(&again);
-    vm_spec_free(&spec);
-    const char *com = "{\"name\":\"c\",\"stack\":\"commodity\",\"mem_mib\":33,\"kernel\":\"/k\","
-                      "\"initrd\":\"/i\"}";
-    assert_int_equal(vm_spec_parse(com, strlen(com), &spec, &err), 0);
-    assert_int_equal(spec.vcpus, 1); /* default */
-    vm_spec_free(&spec);
+	(void)state;
+	struct vm_spec spec;
+	struct api_error err;
+	const char *hpc =
+		"{\"name\":\"a-1.x_y\",\"stack\":\"hpc\",\"vcpus\":2,\"mem_mib\":64,"
+		"\"program\":[\"/bin/true\",\"x\"],\"cmdline\":\"quiet\",\"share\":\"/tmp\"}";
+	assert_int_equal(vm_spec_parse(hpc, strlen(hpc), &spec, &err), 0);
+	assert_string_equal(spec.name, "a-1.x_y");
+	assert_int_equal(spec.stack, VM_STACK_HPC);
+	assert_int_equal(spec.vcpus, 2);
+	assert_int_equal(spec.mem_mib, 64);
+	assert_int_equal(spec.argc, 2);
+	assert_string_equal(spec.argv[1], "x");
+	assert_null(spec.argv[2]);
+	json_t *back = vm_spec_to_json(&spec);
+	struct vm_spec again;
+	assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
+	assert_string_equal(again.share, "/tmp");
+	assert_false(again.net_host); /* the default: no IP sockets */
+	json_decref(back);
+	vm_spec_free(&again);
+	vm_spec_free(&spec);
+	const char *com =
+		"{\"name\":\"c\",\"stack\":\"commodity\",\"mem_mib\":33,\"kernel\":\"/k\","
+		"\"initrd\":\"/i\"}";
+	assert_int_equal(vm_spec_parse(com, strlen(com), &spec, &err), 0);
+	assert_int_equal(spec.vcpus, 1); /* default */
+	vm_spec_free(&spec);
 }
 
 static void test_malformed(void **state)
 {
-    (void)state;
-    expect_bad("", "body");
-    expect_bad("{", "body");
-    expect_bad("{\"name\":\"a\",}", "body");
-    expect_bad("[1,2]", "body");
-    expect_bad("{\"name\":\"a\\u0000b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
-    expect_bad("\"str\"", "body");
-    expect_bad("{\"name\":\"a\",\"name\":\"b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
+	(void)state;
+	expect_bad("", "body");
+	expect_bad("{", "body");
+	expect_bad("{\"name\":\"a\",}", "body");
+	expect_bad("[1,2]", "body");
+	expect_bad("{\"name\":\"a\\u0000b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
+	expect_bad("\"str\"", "body");
+	expect_bad("{\"name\":\"a\",\"name\":\"b\",\"stack\":\"hpc\",\"mem_mib\":4}", "body");
 }
 
 static void test_unknown_fields(void **state)
 {
-    (void)state;
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"memory\":5}", "memory");
-    expect_bad("{\"nmae\":\"a\"}", "nmae");
-    expect_bad("{\"\":1,\"name\":\"a\"}", "\"\""); /* found by fuzz_dsvd_config */
+	(void)state;
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"memory\":5}", "memory");
+	expect_bad("{\"nmae\":\"a\"}", "nmae");
+	expect_bad("{\"\":1,\"name\":\"a\"}", "\"\""); /* found by fuzz_dsvd_config */
 }
 
 static void test_sizes(void **state)
 {
-    (void)state;
-    const char *t = "{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":%s,\"vcpus\":%s}";
-    char body[256];
-    const char *bad_mem[] = {"0", "-1", "1099511627776", "2.5", "\"64\"", "null"};
-    for (size_t i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++) {
-        snprintf(body, sizeof(body), t, bad_mem[i], "1");
-        expect_bad(body, "mem_mib");
-    }
-    const char *bad_vcpus[] = {"0", "-3", "257", "100000", "true"};
-    for (size_t i = 0; i < sizeof(bad_vcpus) / sizeof(bad_vcpus[0]); i++) {
-        snprintf(body, sizeof(body), t, "64", bad_vcpus[i]);
-        expect_bad(body, "vcpus");
-    }
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\"}", "mem_mib");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":3,\"kernel\":\"/k\"}", "mem_mib");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"/k\"}", "mem_mib");
+	(void)state;
+	const char *t = "{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":%s,\"vcpus\":%s}";
+	char body[256];
+	const char *bad_mem[] = { "0", "-1", "1099511627776", "2.5", "\"64\"", "null" };
+	for (size_t i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++) {
+		snprintf(body, sizeof(body), t, bad_mem[i], "1");
+		expect_bad(body, "mem_mib");
+	}
+	const char *bad_vcpus[] = { "0", "-3", "257", "100000", "true" };
+	for (size_t i = 0; i < sizeof(bad_vcpus) / sizeof(bad_vcpus[0]); i++) {
+		snprintf(body, sizeof(body), t, "64", bad_vcpus[i]);
+		expect_bad(body, "vcpus");
+	}
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\"}", "mem_mib");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":3,\"kernel\":\"/k\"}", "mem_mib");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":2,\"kernel\":\"/k\"}", "mem_mib");
 }
 
 static void test_stack(void **state)
 {
-    (void)state;
-    expect_bad("{\"name\":\"a\",\"stack\":\"gpu\",\"mem_mib\":2}", "stack");
-    expect_bad("{\"name\":\"a\",\"stack\":\"HPC\",\"mem_mib\":2}", "stack");
-    expect_bad("{\"name\":\"a\",\"stack\":1,\"mem_mib\":2}", "stack");
-    expect_bad("{\"name\":\"a\",\"mem_mib\":2}", "stack");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4}", "program");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
-               "\"initrd\":\"/i\"}", "initrd");
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"share\":\"/s\"}", "share");
-    /* a CPU cap: commodity only, 1-100 % */
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
-               "\"cpu_quota_pct\":50}", "cpu_quota_pct");
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":0}",
-               "cpu_quota_pct");
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":101}",
-               "cpu_quota_pct");
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":\"5\"}",
-               "cpu_quota_pct");
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,"
-               "\"program\":[\"/bin/sh\",\"a b\"]}", "program[1]");
-    /* the network policy: hpc only, none or host */
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"net\":\"host\"}", "net");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
-               "\"net\":\"bridge\"}", "net");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
-               "\"net\":true}", "net");
-    struct vm_spec spec;
-    struct api_error err;
-    const char *host = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
-                       "\"net\":\"host\"}";
-    assert_int_equal(vm_spec_parse(host, strlen(host), &spec, &err), 0);
-    assert_true(spec.net_host);
-    json_t *back = vm_spec_to_json(&spec);
-    assert_string_equal(json_string_value(json_object_get(back, "net")), "host");
-    json_decref(back);
-    vm_spec_free(&spec);
+	(void)state;
+	expect_bad("{\"name\":\"a\",\"stack\":\"gpu\",\"mem_mib\":2}", "stack");
+	expect_bad("{\"name\":\"a\",\"stack\":\"HPC\",\"mem_mib\":2}", "stack");
+	expect_bad("{\"name\":\"a\",\"stack\":1,\"mem_mib\":2}", "stack");
+	expect_bad("{\"name\":\"a\",\"mem_mib\":2}", "stack");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4}", "program");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+		   "\"initrd\":\"/i\"}",
+		   "initrd");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"share\":\"/s\"}",
+		   "share");
+	/* a CPU cap: commodity only, 1-100 % */
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+		   "\"cpu_quota_pct\":50}",
+		   "cpu_quota_pct");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":0}",
+		   "cpu_quota_pct");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":101}",
+		   "cpu_quota_pct");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"cpu_quota_pct\":\"5\"}",
+		   "cpu_quota_pct");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,"
+		   "\"program\":[\"/bin/sh\",\"a b\"]}",
+		   "program[1]");
+	/* the network policy: hpc only, none or host */
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"net\":\"host\"}",
+		   "net");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+		   "\"net\":\"bridge\"}",
+		   "net");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+		   "\"net\":true}",
+		   "net");
+	struct vm_spec spec;
+	struct api_error err;
+	const char *host = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+			   "\"net\":\"host\"}";
+	assert_int_equal(vm_spec_parse(host, strlen(host), &spec, &err), 0);
+	assert_true(spec.net_host);
+	json_t *back = vm_spec_to_json(&spec);
+	assert_string_equal(json_string_value(json_object_get(back, "net")), "host");
+	json_decref(back);
+	vm_spec_free(&spec);
 }
 
 static void test_names(void **state)
 {
-    (void)state;
-    const char *bad[] = {"\"\"", "\"../x\"", "\"a/b\"", "\".hidden\"", "\"-rf\"", "\"a..b\"",
-                         "\"a b\"", "\"\\u00e9\"",
-                         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", "5"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char body[256];
-        snprintf(body, sizeof(body), "{\"name\":%s,\"stack\":\"hpc\",\"mem_mib\":4}", bad[i]);
-        expect_bad(body, "name");
-    }
-    char why[128];
-    assert_int_equal(vm_name_check("ok-Name_1.2", why, sizeof(why)), 0);
+	(void)state;
+	const char *bad[] = { "\"\"",
+			      "\"../x\"",
+			      "\"a/b\"",
+			      "\".hidden\"",
+			      "\"-rf\"",
+			      "\"a..b\"",
+			      "\"a b\"",
+			      "\"\\u00e9\"",
+			      "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+			      "5" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char body[256];
+		snprintf(body, sizeof(body), "{\"name\":%s,\"stack\":\"hpc\",\"mem_mib\":4}",
+			 bad[i]);
+		expect_bad(body, "name");
+	}
+	char why[128];
+	assert_int_equal(vm_name_check("ok-Name_1.2", why, sizeof(why)), 0);
 }
 
 static void test_paths(void **state)
 {
-    (void)state;
-    expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"kernel\":\"rel/k\"}", "kernel");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"prog\"]}", "program[0]");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[]}", "program");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\",3]}", "program[1]");
-    expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":\"/p\"}", "program");
+	(void)state;
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"kernel\":\"rel/k\"}",
+		   "kernel");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"prog\"]}",
+		   "program[0]");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[]}", "program");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\",3]}",
+		   "program[1]");
+	expect_bad("{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":\"/p\"}",
+		   "program");
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_requests), cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_stack), cmocka_unit_test(test_names),
-        cmocka_unit_test(test_paths),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_requests),  cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_stack),	       cmocka_unit_test(test_names),
+		cmocka_unit_test(test_paths),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

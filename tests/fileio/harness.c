@@ -48,7 +48,9 @@ struct h *h_new(int with_share)
 
 static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st; (void)type; (void)ftw;
+	(void)st;
+	(void)type;
+	(void)ftw;
 	remove(p);
 	return 0;
 }
@@ -128,8 +130,8 @@ int64_t g_read(struct h *h, int fd, void *out, uint64_t len)
 int64_t g_fstatat(struct h *h, int dirfd, const char *path, void *st, int flags)
 {
 	uint64_t gpa = h_buf(h, sizeof(struct stat));
-	int64_t r = h_call(h, DSV_HC_FSTATAT, (uint64_t)(int64_t)dirfd, pth(h, path),
-			   strlen(path), gpa, (uint32_t)flags, 0);
+	int64_t r = h_call(h, DSV_HC_FSTATAT, (uint64_t)(int64_t)dirfd, pth(h, path), strlen(path),
+			   gpa, (uint32_t)flags, 0);
 	memcpy(st, h_host(h, gpa), sizeof(struct stat));
 	return r;
 }

@@ -9,26 +9,26 @@
 #include "guest_mem.h"
 
 #define H_MEM (4ull << 20)
-#define H_NAME 256  /* temp paths are short; keeps snprintf bounds provable */
+#define H_NAME 256 /* temp paths are short; keeps snprintf bounds provable */
 
 struct h {
 	struct guest_mem gm;
 	struct fileio *fio;
-	uint64_t next;            /* bump allocator in guest memory */
-	char base[H_NAME];        /* temp dir holding everything below */
-	char share[H_NAME];       /* base/share: the --share dir */
-	char native[H_NAME];      /* base/native: the same operations, done natively */
-	char sibling[H_NAME];     /* base/share2: shares the share's prefix */
-	char outside[H_NAME];     /* base/outside: holds "secret" */
+	uint64_t next;	      /* bump allocator in guest memory */
+	char base[H_NAME];    /* temp dir holding everything below */
+	char share[H_NAME];   /* base/share: the --share dir */
+	char native[H_NAME];  /* base/native: the same operations, done natively */
+	char sibling[H_NAME]; /* base/share2: shares the share's prefix */
+	char outside[H_NAME]; /* base/outside: holds "secret" */
 };
 
 /* Sets up the dirs and, when with_share, a fileio on base/share. */
 struct h *h_new(int with_share);
 void h_free(struct h *h);
-void h_drop_dirs(struct h *h);  /* removes base and below now (h_free would do it later) */
+void h_drop_dirs(struct h *h); /* removes base and below now (h_free would do it later) */
 
-uint64_t h_put(struct h *h, const void *data, uint64_t len);  /* GPA of a copy */
-uint64_t h_buf(struct h *h, uint64_t len);                     /* GPA of zeroed space */
+uint64_t h_put(struct h *h, const void *data, uint64_t len); /* GPA of a copy */
+uint64_t h_buf(struct h *h, uint64_t len);		     /* GPA of zeroed space */
 void *h_host(struct h *h, uint64_t gpa);
 int64_t h_call(struct h *h, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	       uint64_t a4, uint64_t a5);

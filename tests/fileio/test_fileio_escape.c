@@ -26,7 +26,9 @@ static int setup(void **state)
 	snprintf(p, sizeof(p), "%s/sub", h->share);
 	mkdir(p, 0755);
 	/* Symlinks that lead out, relative and absolute, to files, dirs and nothing. */
-	static const struct { const char *name, *target; } links[] = {
+	static const struct {
+		const char *name, *target;
+	} links[] = {
 		{ "evil", "../outside/secret" },
 		{ "evdir", "../outside" },
 		{ "dangle", "../outside/created" },
@@ -74,19 +76,22 @@ static void refused_(struct h *h, int dirfd, const char *path, int link)
 {
 	struct stat st;
 	char b[64];
-	static const int oflags[] = { O_RDONLY, O_WRONLY | O_TRUNC, O_RDWR | O_CREAT,
-				      O_PATH, O_RDONLY | O_DIRECTORY, O_WRONLY | O_APPEND };
+	static const int oflags[] = { O_RDONLY, O_WRONLY | O_TRUNC,	O_RDWR | O_CREAT,
+				      O_PATH,	O_RDONLY | O_DIRECTORY, O_WRONLY | O_APPEND };
 	for (size_t i = 0; i < sizeof(oflags) / sizeof(oflags[0]); i++) {
 		int64_t r = g_open(h, dirfd, path, oflags[i], 0644);
 		if (r != -EACCES)
-			fail_msg("open(%s, %#x) = %lld, want EACCES", path, oflags[i], (long long)r);
+			fail_msg("open(%s, %#x) = %lld, want EACCES", path, oflags[i],
+				 (long long)r);
 	}
 	assert_int_equal(g_fstatat(h, dirfd, path, &st, 0), -EACCES);
 	uint64_t p = h_put(h, path, strlen(path));
 	assert_int_equal(h_call(h, DSV_HC_STATX, (uint64_t)(int64_t)dirfd, p, strlen(path), 0,
-				0x7ff, h_buf(h, 256)), -EACCES);
-	assert_int_equal(h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)dirfd, p, strlen(path),
-				F_OK, 0, 0), -EACCES);
+				0x7ff, h_buf(h, 256)),
+			 -EACCES);
+	assert_int_equal(
+		h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)dirfd, p, strlen(path), F_OK, 0, 0),
+		-EACCES);
 	int64_t r = g_readlink(h, dirfd, path, b, sizeof(b));
 	if (r != -EACCES && r != -EINVAL && !(link && r > 0)) /* EINVAL: "/", "/tmp" */
 		fail_msg("readlink(%s) = %lld", path, (long long)r);
@@ -152,7 +157,7 @@ static void test_dotdot_and_absolute(void **state)
 	int f = (int)g_open(h, DSV_AT_FDCWD, p, O_RDONLY, 0);
 	assert_true(f >= 0);
 	g_close(h, f);
-	snprintf(p, sizeof(p), "/%s", h->share);  /* "//tmp/..." */
+	snprintf(p, sizeof(p), "/%s", h->share); /* "//tmp/..." */
 	assert_true(g_open(h, DSV_AT_FDCWD, p, O_RDONLY | O_DIRECTORY, 0) >= 0);
 	outside_intact(h);
 }
@@ -219,7 +224,7 @@ static void test_stdio_dirfd(void **state)
 	assert_int_equal(g_fstatat(h, 0, "secret", &st, 0), -EACCES);
 	assert_int_equal(g_mkdir(h, 0, "new", 0755), -EACCES);
 	assert_int_equal(g_unlink(h, 0, "secret", 0), -EACCES);
-	assert_int_equal(g_fstatat(h, 0, "", &st, AT_EMPTY_PATH), 0);  /* the fd itself: fine */
+	assert_int_equal(g_fstatat(h, 0, "", &st, AT_EMPTY_PATH), 0); /* the fd itself: fine */
 	assert_false(h_exists(tmpl, "new"));
 	assert_true(h_exists(tmpl, "secret"));
 	h_free(h);
@@ -273,7 +278,7 @@ static void test_symlink_race(void **state)
 		}
 		fd = (int)g_open(h, DSV_AT_FDCWD, "race/secret", O_WRONLY | O_APPEND, 0);
 		if (fd >= 0)
-			g_close(h, fd);  /* only ever the inside file; nothing written */
+			g_close(h, fd); /* only ever the inside file; nothing written */
 		g_mkdir(h, DSV_AT_FDCWD, "race/nd", 0755);
 		g_unlink(h, DSV_AT_FDCWD, "race/nd", AT_REMOVEDIR);
 		fd = (int)g_open(h, DSV_AT_FDCWD, "race/x", O_WRONLY | O_CREAT, 0644);
@@ -282,7 +287,7 @@ static void test_symlink_race(void **state)
 		g_unlink(h, DSV_AT_FDCWD, "race/x", 0);
 		struct stat st;
 		g_fstatat(h, DSV_AT_FDCWD, "race/secret", &st, 0);
-		h->next = 0x1000;  /* recycle the guest scratch space */
+		h->next = 0x1000; /* recycle the guest scratch space */
 	}
 	atomic_store(&r.stop, 1);
 	pthread_join(t, NULL);

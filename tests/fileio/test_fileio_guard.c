@@ -38,8 +38,10 @@ static void test_bad_gpa(void **state)
 {
 	struct h *h = *state;
 	uint64_t p = h_put(h, "a", 1);
-	static const struct { uint64_t gpa, len; } bad[] = {
-		{ H_MEM, 1 }, { H_MEM - 1, 2 }, { UINT64_MAX, 1 }, { UINT64_MAX - 3, 8 },
+	static const struct {
+		uint64_t gpa, len;
+	} bad[] = {
+		{ H_MEM, 1 },	    { H_MEM - 1, 2 },	 { UINT64_MAX, 1 }, { UINT64_MAX - 3, 8 },
 		{ 1ull << 63, 16 }, { GM_HIGH_BASE, 1 }, { GM_LOW_END, 4 },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -77,7 +79,7 @@ static void test_bad_gpa(void **state)
 	assert_int_equal(h_call(h, DSV_HC_READ, 3, 0, DSV_HC_MAX_IO + 1ull, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_WRITE, 3, 0, UINT64_MAX, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_PWRITE, 3, 0, 1ull << 32, 0, 0, 0), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_READ, 3, 0, DSV_HC_MAX_IO, 0, 0, 0), 6);  /* rest */
+	assert_int_equal(h_call(h, DSV_HC_READ, 3, 0, DSV_HC_MAX_IO, 0, 0, 0), 6); /* rest */
 	assert_int_equal(h_call(h, DSV_HC_OPENAT, CWD, p, DSV_PATH_MAX + 1ull, 0, 0, 0),
 			 -ENAMETOOLONG);
 	assert_int_equal(h_call(h, DSV_HC_OPENAT, CWD, p, UINT64_MAX, 0, 0, 0), -ENAMETOOLONG);
@@ -85,7 +87,8 @@ static void test_bad_gpa(void **state)
 	memset(lng, 'a', DSV_PATH_MAX);
 	uint64_t lp = h_put(h, lng, DSV_PATH_MAX);
 	assert_int_equal(h_call(h, DSV_HC_OPENAT, CWD, lp, DSV_PATH_MAX, 0, 0, 0), -ENAMETOOLONG);
-	assert_int_equal(h_call(h, DSV_HC_OPENAT, CWD, lp, 300, 0, 0, 0), -ENAMETOOLONG); /* NAME_MAX */
+	assert_int_equal(h_call(h, DSV_HC_OPENAT, CWD, lp, 300, 0, 0, 0),
+			 -ENAMETOOLONG); /* NAME_MAX */
 	free(lng);
 	/* An embedded NUL ends the path, as a C string would. */
 	uint64_t np = h_put(h, "a\0/../../etc/passwd", 19);
@@ -96,8 +99,13 @@ static void test_bad_gpa(void **state)
 static void test_bad_fds_and_args(void **state)
 {
 	struct h *h = *state;
-	static const uint64_t bad[] = { 3, 999, DSV_MAX_FILES, 0xffffffff, UINT64_MAX,
-					0x100000004, (uint64_t)(int64_t)DSV_AT_FDCWD };
+	static const uint64_t bad[] = { 3,
+					999,
+					DSV_MAX_FILES,
+					0xffffffff,
+					UINT64_MAX,
+					0x100000004,
+					(uint64_t)(int64_t)DSV_AT_FDCWD };
 	uint64_t b = h_buf(h, 4096);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t fd = bad[i];
@@ -129,8 +137,8 @@ static void test_bad_fds_and_args(void **state)
 	assert_int_equal(h_call(h, DSV_HC_READLINKAT, CWD, p, 1, b, 0xffffffff, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_GETCWD, b, 0, 0, 0, 0, 0), -ERANGE);
 	/* Junk flag bits are dropped as Linux drops them; O_ASYNC never reaches the host. */
-	int fd = (int)h_call(h, DSV_HC_OPENAT, CWD, p, 1, 0xffffffff00000000ull | O_RDONLY |
-			     O_ASYNC | 0x40000000, 0, 0);
+	int fd = (int)h_call(h, DSV_HC_OPENAT, CWD, p, 1,
+			     0xffffffff00000000ull | O_RDONLY | O_ASYNC | 0x40000000, 0, 0);
 	assert_int_equal(fd, 3);
 	assert_false(h_call(h, DSV_HC_FCNTL, 3, F_GETFL, 0, 0, 0, 0) & O_ASYNC);
 	assert_int_equal(h_call(h, DSV_HC_LSEEK, 3, 0, SEEK_HOLE + 1, 0, 0, 0), -EINVAL);
@@ -143,7 +151,7 @@ static void test_bad_fds_and_args(void **state)
 	assert_int_equal(h_call(h, DSV_HC_READ, pf, b, 4, 0, 0, 0), -EBADF);
 	assert_int_equal(h_call(h, DSV_HC_WRITE, pf, b, 4, 0, 0, 0), -EBADF);
 	char c[16];
-	assert_int_equal(h_read_file(h->share, "a", c, sizeof(c)), 10);  /* O_TRUNC ignored */
+	assert_int_equal(h_read_file(h->share, "a", c, sizeof(c)), 10); /* O_TRUNC ignored */
 	/* O_TMPFILE makes an unnamed file in the share. */
 	int tf = (int)g_open(h, DSV_AT_FDCWD, ".", O_TMPFILE | O_RDWR, 0600);
 	assert_true(tf > 0 || tf == -EOPNOTSUPP);
@@ -178,8 +186,8 @@ static void test_emfile_and_leaks(void **state)
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "a", O_RDONLY, 0), -EMFILE);
 	assert_int_equal(h_call(h, DSV_HC_DUP3, 4, DSV_MAX_FILES - 1, 0, 0, 0, 0),
 			 DSV_MAX_FILES - 1);  /* replacing is fine when full */
-	assert_int_equal(g_chdir(h, "."), 0);  /* the cwd is no guest fd */
-	h_free(h);  /* closes everything it still holds */
+	assert_int_equal(g_chdir(h, "."), 0); /* the cwd is no guest fd */
+	h_free(h);			      /* closes everything it still holds */
 	assert_int_equal(h_count_fds(), before);
 	/* Failed opens, renames and stat calls leave nothing behind either. */
 	h = h_new(1);
@@ -193,7 +201,7 @@ static void test_emfile_and_leaks(void **state)
 		g_chdir(h, "missing");
 		h->next = 0x1000;
 	}
-	assert_int_equal(h_count_fds(), before + 5);  /* 3 stdio copies, share root, cwd */
+	assert_int_equal(h_count_fds(), before + 5); /* 3 stdio copies, share root, cwd */
 	h_free(h);
 	assert_int_equal(h_count_fds(), before);
 }
@@ -236,7 +244,7 @@ static void test_no_share(void **state)
 /* Several vCPUs on one table: opens, dups, closes and reads racing. */
 struct worker {
 	struct h *h;
-	uint64_t scratch;  /* own guest buffer: the race under test is the table's */
+	uint64_t scratch; /* own guest buffer: the race under test is the table's */
 };
 
 static void *hammer(void *arg)
@@ -249,11 +257,17 @@ static void *hammer(void *arg)
 		uint64_t fd = 3 + (uint64_t)(rand() % 12);
 		switch (i % 5) {
 		case 0:
-			a[0] = CWD; a[1] = 0x100; a[2] = 1; a[3] = O_RDONLY; a[4] = 0;
+			a[0] = CWD;
+			a[1] = 0x100;
+			a[2] = 1;
+			a[3] = O_RDONLY;
+			a[4] = 0;
 			fileio_call(h->fio, gm, DSV_HC_OPENAT, a);
 			break;
 		case 1:
-			a[0] = fd; a[1] = 3 + (uint64_t)(rand() % 12); a[2] = 0;
+			a[0] = fd;
+			a[1] = 3 + (uint64_t)(rand() % 12);
+			a[2] = 0;
 			fileio_call(h->fio, gm, DSV_HC_DUP3, a);
 			break;
 		case 2:
@@ -261,13 +275,18 @@ static void *hammer(void *arg)
 			fileio_call(h->fio, gm, DSV_HC_CLOSE, a);
 			break;
 		case 3:
-			a[0] = fd; a[1] = w->scratch; a[2] = 16; a[3] = 0;
+			a[0] = fd;
+			a[1] = w->scratch;
+			a[2] = 16;
+			a[3] = 0;
 			fileio_call(h->fio, gm, DSV_HC_PREAD, a);
 			break;
 		default:
-			a[0] = 0x1000; a[1] = 1;
+			a[0] = 0x1000;
+			a[1] = 1;
 			fileio_call(h->fio, gm, DSV_HC_CHDIR, a);
-			a[0] = w->scratch; a[1] = 4096;
+			a[0] = w->scratch;
+			a[1] = 4096;
 			fileio_call(h->fio, gm, DSV_HC_GETCWD, a);
 			break;
 		}

@@ -77,8 +77,9 @@ static void test_interfaces_as_native(void **state)
 	struct h *h = *state;
 	int gfd = g_socket(h, AF_INET, SOCK_DGRAM), nfd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(nfd >= 0);
-	static const unsigned long reqs[] = { SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK,
-		SIOCGIFBRDADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX };
+	static const unsigned long reqs[] = { SIOCGIFFLAGS,   SIOCGIFADDR, SIOCGIFNETMASK,
+					      SIOCGIFBRDADDR, SIOCGIFMTU,  SIOCGIFHWADDR,
+					      SIOCGIFINDEX };
 	const char *names[] = { "lo", "eth0", "no-such0" };
 	for (size_t n = 0; n < 3; n++)
 		for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
@@ -90,7 +91,10 @@ static void test_interfaces_as_native(void **state)
 	char nbuf[4096];
 	struct ifconf nc = { .ifc_len = 0, .ifc_buf = NULL };
 	assert_int_equal(ioctl(nfd, SIOCGIFCONF, &nc), 0);
-	struct { int32_t len, pad; uint64_t buf; } gc = { 0, 0, 0 };
+	struct {
+		int32_t len, pad;
+		uint64_t buf;
+	} gc = { 0, 0, 0 };
 	uint64_t g = h_put(h, &gc, sizeof(gc));
 	assert_int_equal(g_ioctl(h, gfd, SIOCGIFCONF, g, 0), 0);
 	assert_int_equal(*(int32_t *)h_host(h, g), nc.ifc_len);
@@ -116,8 +120,9 @@ static void test_interfaces_as_native(void **state)
 		struct ifreq gr = { 0 };
 		snprintf(gr.ifr_name, IFNAMSIZ, "%s", names[n]);
 		memcpy((char *)&gr + DSV_IFREQ_DATA, &gdata, 8);
-		assert_int_equal(g_ioctl(h, gfd, SIOCETHTOOL, h_put(h, &gr, sizeof(gr)), sizeof(gcmd)),
-				 native);
+		assert_int_equal(
+			g_ioctl(h, gfd, SIOCETHTOOL, h_put(h, &gr, sizeof(gr)), sizeof(gcmd)),
+			native);
 		if (!native)
 			assert_memory_equal(h_host(h, gdata), &ncmd, sizeof(ncmd));
 
@@ -127,11 +132,13 @@ static void test_interfaces_as_native(void **state)
 		struct ethtool_link_settings gls = { .cmd = ETHTOOL_GLINKSETTINGS };
 		gdata = h_put(h, &gls, sizeof(gls));
 		memcpy((char *)&gr + DSV_IFREQ_DATA, &gdata, 8);
-		assert_int_equal(g_ioctl(h, gfd, SIOCETHTOOL, h_put(h, &gr, sizeof(gr)), sizeof(gls)),
-				 native);
-		if (!native)  /* the handshake: nwords answered negative */
+		assert_int_equal(
+			g_ioctl(h, gfd, SIOCETHTOOL, h_put(h, &gr, sizeof(gr)), sizeof(gls)),
+			native);
+		if (!native) /* the handshake: nwords answered negative */
 			assert_int_equal(((struct ethtool_link_settings *)h_host(h, gdata))
-					 ->link_mode_masks_nwords, nls.link_mode_masks_nwords);
+						 ->link_mode_masks_nwords,
+					 nls.link_mode_masks_nwords);
 	}
 	close(nfd);
 }
@@ -148,7 +155,10 @@ static void test_hostile(void **state)
 	assert_int_equal(g_ioctl(h, s, FIONREAD, H_MEM - 2, 0), -EFAULT);
 	assert_int_equal(g_ioctl(h, s, SIOCGIFCONF, OUTSIDE, 0), -EFAULT);
 	/* SIOCGIFCONF: a buffer outside, longer than the lwk checked, a negative length */
-	struct { int32_t len, pad; uint64_t buf; } gc = { 4096, 0, OUTSIDE };
+	struct {
+		int32_t len, pad;
+		uint64_t buf;
+	} gc = { 4096, 0, OUTSIDE };
 	assert_int_equal(g_ioctl(h, s, SIOCGIFCONF, h_put(h, &gc, sizeof(gc)), 4096), -EFAULT);
 	gc.buf = h_buf(h, 64);
 	assert_int_equal(g_ioctl(h, s, SIOCGIFCONF, h_put(h, &gc, sizeof(gc)), 64), -EFAULT);
@@ -167,13 +177,15 @@ static void test_hostile(void **state)
 	assert_int_equal(g_ioctl(h, s, SIOCETHTOOL, h_put(h, &ifr, sizeof(ifr)), 44), -EFAULT);
 	struct ethtool_link_settings ls = { .cmd = ETHTOOL_GLINKSETTINGS,
 					    .link_mode_masks_nwords = 127 };
-	data = H_MEM - sizeof(ls);  /* the header fits, the masks would run past RAM */
+	data = H_MEM - sizeof(ls); /* the header fits, the masks would run past RAM */
 	memcpy(h_host(h, data), &ls, sizeof(ls));
 	memcpy((char *)&ifr + DSV_IFREQ_DATA, &data, 8);
-	assert_int_equal(g_ioctl(h, s, SIOCETHTOOL, h_put(h, &ifr, sizeof(ifr)), 1u << 20), -EFAULT);
+	assert_int_equal(g_ioctl(h, s, SIOCETHTOOL, h_put(h, &ifr, sizeof(ifr)), 1u << 20),
+			 -EFAULT);
 	data = h_put(h, &ls, sizeof(ls) + 3 * 4 * 127);
 	memcpy((char *)&ifr + DSV_IFREQ_DATA, &data, 8);
-	assert_int_equal(g_ioctl(h, s, SIOCETHTOOL, h_put(h, &ifr, sizeof(ifr)), sizeof(ls)), -EFAULT);
+	assert_int_equal(g_ioctl(h, s, SIOCETHTOOL, h_put(h, &ifr, sizeof(ifr)), sizeof(ls)),
+			 -EFAULT);
 	struct ethtool_cmd sset = { .cmd = ETHTOOL_SSET };
 	data = h_put(h, &sset, sizeof(sset));
 	memcpy((char *)&ifr + DSV_IFREQ_DATA, &data, 8);
@@ -182,7 +194,7 @@ static void test_hostile(void **state)
 	/* requests not on the list, setters among them: ENOTTY, and nothing changed */
 	uint64_t lo = h_put(h, &ifr, sizeof(ifr));
 	static const unsigned long refused[] = { SIOCSIFFLAGS, SIOCSIFMTU, SIOCSIFADDR, TIOCSTI,
-		SIOCGIFMAP, FIOASYNC, 0xdeadbeef, 0 };
+						 SIOCGIFMAP,   FIOASYNC,   0xdeadbeef,	0 };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_int_equal(g_ioctl(h, s, refused[i], lo, 0), -ENOTTY);
 	/* descriptors the guest does not own */
@@ -220,7 +232,10 @@ static void test_net_none(void **state)
 	struct ifreq ifr = { 0 };
 	snprintf(ifr.ifr_name, IFNAMSIZ, "lo");
 	assert_int_equal(g_ioctl(h, s, SIOCGIFINDEX, h_put(h, &ifr, sizeof(ifr)), 0), -ENODEV);
-	struct { int32_t len, pad; uint64_t buf; } gc = { 4096, 0, 0 };
+	struct {
+		int32_t len, pad;
+		uint64_t buf;
+	} gc = { 4096, 0, 0 };
 	gc.buf = h_buf(h, 4096);
 	uint64_t g = h_put(h, &gc, sizeof(gc));
 	assert_int_equal(g_ioctl(h, s, SIOCGIFCONF, g, 4096), 0);
@@ -232,8 +247,7 @@ static void test_net_none(void **state)
 			 -ENODEV);
 }
 
-static int64_t g_select(struct h *h, uint64_t nfds, uint64_t r, uint64_t w, uint64_t e,
-			int64_t ns)
+static int64_t g_select(struct h *h, uint64_t nfds, uint64_t r, uint64_t w, uint64_t e, int64_t ns)
 {
 	return h_call(h, DSV_HC_SELECT, nfds, r, w, e, (uint64_t)ns, 0);
 }
@@ -248,26 +262,34 @@ static void test_select(void **state)
 	uint64_t rs = h_buf(h, 128), ws = h_buf(h, 128);
 	fd_set *r = h_host(h, rs), *w = h_host(h, ws);
 	/* empty pipe: nothing readable, the write end writable; sets hold only the answer */
-	FD_ZERO(r); FD_ZERO(w);
-	FD_SET(p[0], r); FD_SET(p[1], w); FD_SET(p[0], w);
+	FD_ZERO(r);
+	FD_ZERO(w);
+	FD_SET(p[0], r);
+	FD_SET(p[1], w);
+	FD_SET(p[0], w);
 	assert_int_equal(g_select(h, (uint64_t)p[1] + 1, rs, ws, 0, 0), 1);
 	assert_false(FD_ISSET(p[0], r));
 	assert_true(FD_ISSET(p[1], w));
 	assert_false(FD_ISSET(p[0], w));
 	/* a timed wait that ends with nothing: 0 and every set cleared */
-	FD_ZERO(r); FD_SET(p[0], r);
+	FD_ZERO(r);
+	FD_SET(p[0], r);
 	assert_int_equal(g_select(h, (uint64_t)p[0] + 1, rs, 0, 0, 20 * 1000 * 1000), 0);
 	assert_false(FD_ISSET(p[0], r));
 	assert_int_equal(g_write(h, p[1], "x", 1), 1);
-	FD_ZERO(r); FD_SET(p[0], r);
-	FD_ZERO(w); FD_SET(p[1], w);
+	FD_ZERO(r);
+	FD_SET(p[0], r);
+	FD_ZERO(w);
+	FD_SET(p[1], w);
 	assert_int_equal(g_select(h, (uint64_t)p[1] + 1, rs, ws, 0, -1), 2);
 	assert_true(FD_ISSET(p[0], r));
 	/* bits at or above nfds are not looked at */
-	FD_ZERO(r); FD_SET(900, r);
+	FD_ZERO(r);
+	FD_SET(900, r);
 	assert_int_equal(g_select(h, 10, rs, 0, 0, 0), 0);
 	/* hostile: an unopened descriptor, too many, negative, sets outside RAM */
-	FD_ZERO(r); FD_SET(900, r);
+	FD_ZERO(r);
+	FD_SET(900, r);
 	assert_int_equal(g_select(h, 901, rs, 0, 0, 0), -EBADF);
 	assert_int_equal(g_select(h, DSV_MAX_FILES + 1, rs, 0, 0, 0), -EINVAL);
 	assert_int_equal(g_select(h, (uint64_t)-1, rs, 0, 0, 0), -EINVAL);
@@ -277,8 +299,9 @@ static void test_select(void **state)
 	/* hvmm's own descriptors are not the guest's */
 	int own = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(own > 0 && own < 1024);
-	if (own > p[1]) {  /* a number the guest has not opened */
-		FD_ZERO(r); FD_SET(own, r);
+	if (own > p[1]) { /* a number the guest has not opened */
+		FD_ZERO(r);
+		FD_SET(own, r);
 		assert_int_equal(g_select(h, (uint64_t)own + 1, rs, 0, 0, 0), -EBADF);
 	}
 	close(own);

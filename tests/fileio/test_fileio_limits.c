@@ -22,8 +22,13 @@
 
 #define CAP (64u << 10)
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "line %d: %s\n", __LINE__, #c); \
-				 _exit(1); } } while (0)
+#define CHECK(c)                                                        \
+	do {                                                            \
+		if (!(c)) {                                             \
+			fprintf(stderr, "line %d: %s\n", __LINE__, #c); \
+			_exit(1);                                       \
+		}                                                       \
+	} while (0)
 
 static int64_t nat(long r)
 {
@@ -52,7 +57,9 @@ static void body(struct h *h)
 				(long long)nr);
 			_exit(1);
 		}
-		CHECK(i < 3 ? gr == (int64_t)sizeof(chunk) : i == 3 ? gr == CAP - 60000 : gr == -EFBIG);
+		CHECK(i < 3    ? gr == (int64_t)sizeof(chunk)
+		      : i == 3 ? gr == CAP - 60000
+			       : gr == -EFBIG);
 	}
 	struct stat gs;
 	CHECK(g_fstatat(h, DSV_AT_FDCWD, "big", &gs, 0) == 0 && gs.st_size == CAP);

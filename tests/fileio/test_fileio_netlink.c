@@ -46,8 +46,9 @@ static int64_t g_nl_socket(struct h *h, uint32_t type, uint32_t proto)
 static uint64_t g_msg(struct h *h, uint64_t buf, uint64_t len, uint64_t addr, uint32_t alen)
 {
 	struct dsv_iov seg = { buf, len };
-	struct dsv_msg m = { .name = addr, .namelen = alen, .iov = h_put(h, &seg, sizeof(seg)),
-			     .iovlen = 1 };
+	struct dsv_msg m = {
+		.name = addr, .namelen = alen, .iov = h_put(h, &seg, sizeof(seg)), .iovlen = 1
+	};
 	return h_put(h, &m, sizeof(m));
 }
 
@@ -69,7 +70,7 @@ static void test_route_dump(void **state)
 	assert_true(s >= 0);
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 	uint64_t a = h_put(h, &nl, sizeof(nl));
-	assert_int_equal(h_call(h, DSV_HC_BIND, (uint64_t)s, a, 8, 0, 0, 0), -EINVAL);  /* short */
+	assert_int_equal(h_call(h, DSV_HC_BIND, (uint64_t)s, a, 8, 0, 0, 0), -EINVAL); /* short */
 	assert_int_equal(h_call(h, DSV_HC_BIND, (uint64_t)s, a, sizeof(nl), 0, 0, 0), 0);
 	uint32_t room = sizeof(nl);
 	uint64_t out = h_buf(h, sizeof(nl)), lenp = h_put(h, &room, 4);
@@ -79,32 +80,40 @@ static void test_route_dump(void **state)
 	assert_int_equal(got.nl_family, AF_NETLINK);
 	assert_int_not_equal(got.nl_pid, 0);
 
-	struct { struct nlmsghdr n; struct ifinfomsg i; } req = {
-		.n = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg i;
+	} req = {
+		.n = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 1 },
 		.i = { .ifi_family = AF_UNSPEC },
 	};
 	uint64_t q = h_put(h, &req, sizeof(req));
 	/* another process's port, or a multicast group: refused */
 	struct sockaddr_nl other = { .nl_family = AF_NETLINK, .nl_pid = 1 };
 	uint64_t o = h_put(h, &other, sizeof(other));
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s, g_msg(h, q, sizeof(req), o,
-				sizeof(other)), 0, 0, 0, 0), -EPERM);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s,
+				g_msg(h, q, sizeof(req), o, sizeof(other)), 0, 0, 0, 0),
+			 -EPERM);
 	assert_int_equal(h_call(h, DSV_HC_CONNECT, (uint64_t)s, o, sizeof(other), 0, 0, 0), -EPERM);
 	other.nl_pid = 0;
 	other.nl_groups = RTMGRP_LINK;
 	o = h_put(h, &other, sizeof(other));
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s, g_msg(h, q, sizeof(req), o,
-				sizeof(other)), 0, 0, 0, 0), -EPERM);
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s,
+				g_msg(h, q, sizeof(req), o, sizeof(other)), 0, 0, 0, 0),
+			 -EPERM);
 	/* the kernel: the dump */
 	uint64_t k = h_put(h, &nl, sizeof(nl));
-	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s, g_msg(h, q, sizeof(req), k,
-				sizeof(nl)), 0, 0, 0, 0), (int64_t)sizeof(req));
+	assert_int_equal(h_call(h, DSV_HC_SENDMSG, (uint64_t)s,
+				g_msg(h, q, sizeof(req), k, sizeof(nl)), 0, 0, 0, 0),
+			 (int64_t)sizeof(req));
 	int links = 0, done = 0;
 	uint64_t buf = h_buf(h, 65536);
 	while (!done) {
-		int64_t n = h_call(h, DSV_HC_RECVMSG, (uint64_t)s, g_msg(h, buf, 65536, 0, 0), 0,
-				   0, 0, 0);
+		int64_t n = h_call(h, DSV_HC_RECVMSG, (uint64_t)s, g_msg(h, buf, 65536, 0, 0), 0, 0,
+				   0, 0);
 		assert_true(n > 0);
 		for (struct nlmsghdr *m = h_host(h, buf); NLMSG_OK(m, (uint32_t)n);
 		     m = NLMSG_NEXT(m, n)) {

@@ -41,8 +41,7 @@ static int ndir(struct h *h)
 	return fd;
 }
 
-static int64_t g_pio(struct h *h, uint32_t nr, int fd, const void *buf, uint64_t len,
-		     int64_t off)
+static int64_t g_pio(struct h *h, uint32_t nr, int fd, const void *buf, uint64_t len, int64_t off)
 {
 	uint64_t gpa = h_put(h, buf, len);
 	int64_t r = h_call(h, nr, (uint64_t)fd, gpa, len, (uint64_t)off, 0, 0);
@@ -58,7 +57,7 @@ static void test_file_io(void **state)
 	char gb[64] = "", nb[64] = "";
 	int g = (int)g_open(h, DSV_AT_FDCWD, "a.txt", O_CREAT | O_RDWR | O_TRUNC, 0640);
 	int n = openat(nd, "a.txt", O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0640);
-	assert_int_equal(g, 3);  /* lowest free after stdio */
+	assert_int_equal(g, 3); /* lowest free after stdio */
 	assert_true(n >= 0);
 	assert_int_equal(g_write(h, g, "hello world\n", 12), nat(write(n, "hello world\n", 12)));
 	assert_int_equal(h_call(h, DSV_HC_LSEEK, g, 0, SEEK_SET, 0, 0, 0), lseek(n, 0, SEEK_SET));
@@ -70,7 +69,7 @@ static void test_file_io(void **state)
 	assert_memory_equal(gb, nb, 5);
 	assert_int_equal(g_pio(h, DSV_HC_PWRITE, g, "HELLO", 5, 0), nat(pwrite(n, "HELLO", 5, 0)));
 	assert_int_equal(g_pio(h, DSV_HC_PREAD, g, gb, 5, -1), nat(pread(n, nb, 5, -1)));
-	assert_int_equal(g_read(h, g, gb, 10), nat(read(n, nb, 10)));  /* at EOF */
+	assert_int_equal(g_read(h, g, gb, 10), nat(read(n, nb, 10))); /* at EOF */
 	assert_int_equal(h_call(h, DSV_HC_LSEEK, g, 0, SEEK_SET, 0, 0, 0), lseek(n, 0, SEEK_SET));
 	memset(gb, 0, sizeof(gb));
 	memset(nb, 0, sizeof(nb));
@@ -94,7 +93,7 @@ static void test_file_io(void **state)
 	assert_int_equal(h_call(h, DSV_HC_WINSIZE, g, wgpa, 0, 0, 0, 0), -ENOTTY);
 	assert_int_equal(g_close(h, g), 0);
 	assert_int_equal(close(n), 0);
-	assert_int_equal(g_close(h, g), nat(close(n)));  /* EBADF */
+	assert_int_equal(g_close(h, g), nat(close(n))); /* EBADF */
 
 	/* Access modes and open errors. */
 	g = (int)g_open(h, DSV_AT_FDCWD, "a.txt", O_WRONLY, 0);
@@ -107,13 +106,13 @@ static void test_file_io(void **state)
 	assert_int_equal(g_write(h, g, "x", 1), nat(write(n, "x", 1)));
 	g_close(h, g);
 	close(n);
-	static const struct { const char *p; int flags; } errs[] = {
-		{ "a.txt", O_CREAT | O_EXCL | O_WRONLY },
-		{ "missing", O_RDONLY },
-		{ "missing/x", O_CREAT | O_WRONLY },
-		{ ".", O_WRONLY },
-		{ "a.txt", O_RDONLY | O_DIRECTORY },
-		{ "a.txt/", O_RDONLY },
+	static const struct {
+		const char *p;
+		int flags;
+	} errs[] = {
+		{ "a.txt", O_CREAT | O_EXCL | O_WRONLY }, { "missing", O_RDONLY },
+		{ "missing/x", O_CREAT | O_WRONLY },	  { ".", O_WRONLY },
+		{ "a.txt", O_RDONLY | O_DIRECTORY },	  { "a.txt/", O_RDONLY },
 		{ "new/", O_CREAT | O_WRONLY },
 	};
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
@@ -131,8 +130,13 @@ static void names(char *buf, long n, char *out, size_t outlen)
 	/* Sorted-insensitive check: concatenate names, compare as sets via counts below. */
 	out[0] = '\0';
 	for (long off = 0; off < n;) {
-		struct { uint64_t ino; int64_t off; uint16_t reclen; uint8_t type; char name[]; } *d =
-			(void *)(buf + off);
+		struct {
+			uint64_t ino;
+			int64_t off;
+			uint16_t reclen;
+			uint8_t type;
+			char name[];
+		} *d = (void *)(buf + off);
 		strncat(out, d->name, outlen - strlen(out) - 2);
 		strcat(out, "|");
 		off += d->reclen;
@@ -178,7 +182,7 @@ static void test_dirs(void **state)
 	assert_string_equal(gn, nn);
 	assert_non_null(strstr(gn, "file07|"));
 	assert_int_equal(h_call(h, DSV_HC_GETDENTS64, g, gpa, 8192, 0, 0, 0),
-			 syscall(SYS_getdents64, n, nbuf, 8192));  /* 0: end */
+			 syscall(SYS_getdents64, n, nbuf, 8192)); /* 0: end */
 	assert_int_equal(h_call(h, DSV_HC_GETDENTS64, g, gpa, 4, 0, 0, 0),
 			 nat(syscall(SYS_getdents64, n, nbuf, 4)));
 	g_close(h, g);
@@ -221,10 +225,10 @@ static void test_dirs(void **state)
 	assert_true(h_exists(h->share, "d/viafd"));
 	char abs[PATH_MAX * 2];
 	snprintf(abs, sizeof(abs), "%s/d/viafd", h->share);
-	assert_int_equal(g_unlink(h, 999, abs, AT_REMOVEDIR), 0);  /* dirfd ignored */
+	assert_int_equal(g_unlink(h, 999, abs, AT_REMOVEDIR), 0); /* dirfd ignored */
 	assert_false(h_exists(h->share, "d/viafd"));
 	assert_int_equal(g_mkdir(h, 999, "x", 0755), -EBADF);
-	assert_int_equal(g_mkdir(h, 1, "x", 0755), -ENOTDIR);  /* stdio is no directory */
+	assert_int_equal(g_mkdir(h, 1, "x", 0755), -ENOTDIR); /* stdio is no directory */
 	g_close(h, g);
 	close(nd);
 }
@@ -249,7 +253,8 @@ static void test_stat_family(void **state)
 	assert_int_equal(fstatat(nd, "ln", &ns, AT_SYMLINK_NOFOLLOW), 0);
 	assert_true(S_ISLNK(gs.st_mode));
 	assert_int_equal(gs.st_size, ns.st_size);
-	assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, "nope", &gs, 0), nat(fstatat(nd, "nope", &ns, 0)));
+	assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, "nope", &gs, 0),
+			 nat(fstatat(nd, "nope", &ns, 0)));
 	assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, "", &gs, 0), nat(fstatat(nd, "", &ns, 0)));
 	assert_int_equal(g_fstatat(h, DSV_AT_FDCWD, "f", &gs, 0x10000),
 			 nat(fstatat(nd, "f", &ns, 0x10000)));
@@ -265,7 +270,8 @@ static void test_stat_family(void **state)
 	uint64_t xg = h_buf(h, sizeof(struct statx));
 	uint64_t pg = h_put(h, "f", 1);
 	assert_int_equal(h_call(h, DSV_HC_STATX, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1, 0,
-				STATX_BASIC_STATS | STATX_BTIME, xg), 0);
+				STATX_BASIC_STATS | STATX_BTIME, xg),
+			 0);
 	struct statx *gx = h_host(h, xg);
 	assert_int_equal(gx->stx_ino, nx.stx_ino);
 	assert_int_equal(gx->stx_size, nx.stx_size);
@@ -273,23 +279,28 @@ static void test_stat_family(void **state)
 	assert_int_equal(gx->stx_mask, nx.stx_mask);
 	assert_int_equal(h_call(h, DSV_HC_STATX, g, 0, 0, AT_EMPTY_PATH, STATX_BASIC_STATS, xg), 0);
 	assert_int_equal(gx->stx_ino, nx.stx_ino);
+	assert_int_equal(
+		h_call(h, DSV_HC_STATX, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1, 0, 0x80000000u, xg),
+		-EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_STATX, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1,
-				0, 0x80000000u, xg), -EINVAL);
-	assert_int_equal(h_call(h, DSV_HC_STATX, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1,
-				AT_STATX_SYNC_TYPE, 0, xg), -EINVAL);
+				AT_STATX_SYNC_TYPE, 0, xg),
+			 -EINVAL);
 	g_close(h, g);
 	/* faccessat */
 	static const int modes[] = { F_OK, R_OK, W_OK, X_OK, R_OK | W_OK };
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		uint64_t p = h_put(h, "f", 1);
 		assert_int_equal(h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)DSV_AT_FDCWD, p, 1,
-					modes[i], 0, 0), nat(faccessat(nd, "f", modes[i], 0)));
+					modes[i], 0, 0),
+				 nat(faccessat(nd, "f", modes[i], 0)));
 		p = h_put(h, "missing", 7);
 		assert_int_equal(h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)DSV_AT_FDCWD, p, 7,
-					modes[i], 0, 0), nat(faccessat(nd, "missing", modes[i], 0)));
+					modes[i], 0, 0),
+				 nat(faccessat(nd, "missing", modes[i], 0)));
 	}
-	assert_int_equal(h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1,
-				8, 0, 0), -EINVAL);
+	assert_int_equal(
+		h_call(h, DSV_HC_FACCESSAT, (uint64_t)(int64_t)DSV_AT_FDCWD, pg, 1, 8, 0, 0),
+		-EINVAL);
 	/* readlinkat */
 	char gl[64] = "", nl[64] = "";
 	assert_int_equal(g_readlink(h, DSV_AT_FDCWD, "ln", gl, sizeof(gl)),
@@ -336,7 +347,7 @@ static void test_cwd(void **state)
 	assert_true(g_getcwd(h, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, h->share);
 	assert_int_equal(g_chdir(h, ".."), -EACCES);
-	assert_int_equal(g_chdir(h, want), 0);  /* absolute, inside */
+	assert_int_equal(g_chdir(h, want), 0); /* absolute, inside */
 	assert_int_equal(g_chdir(h, h->share), 0);
 	/* A cwd that is removed reports ENOENT, as on Linux. */
 	assert_int_equal(g_mkdir(h, DSV_AT_FDCWD, "gone", 0755), 0);
@@ -375,7 +386,7 @@ static void test_dup_fcntl(void **state)
 	assert_int_equal(h_call(h, DSV_HC_FCNTL, g, F_DUPFD, DSV_MAX_FILES, 0, 0, 0), -EINVAL);
 	assert_int_equal(g_close(h, g), 0);
 	assert_int_equal(h_call(h, DSV_HC_PWRITE, 10, h_put(h, "Z", 1), 1, 0, 0, 0), 1);
-	assert_int_equal(g_open(h, DSV_AT_FDCWD, "x", O_RDONLY, 0), 3);  /* lowest free */
+	assert_int_equal(g_open(h, DSV_AT_FDCWD, "x", O_RDONLY, 0), 3); /* lowest free */
 	assert_int_equal(h_call(h, DSV_HC_DUP3, 3, 3, 0, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_DUP3, 3, 7, 1, 0, 0, 0), -EINVAL);
 	assert_int_equal(h_call(h, DSV_HC_DUP3, 99, 7, 0, 0, 0, 0), -EBADF);
@@ -471,7 +482,8 @@ static void test_no_setid_modes(void **state)
 		char name[32];
 		struct stat gs, ns;
 		snprintf(name, sizeof(name), "f%o", modes[i]);
-		int g = (int)g_open(h, DSV_AT_FDCWD, name, O_CREAT | O_WRONLY | O_EXCL, (int)modes[i]);
+		int g = (int)g_open(h, DSV_AT_FDCWD, name, O_CREAT | O_WRONLY | O_EXCL,
+				    (int)modes[i]);
 		assert_true(g >= 0);
 		g_close(h, g);
 		int n = openat(nd, name, O_CREAT | O_WRONLY | O_EXCL | O_CLOEXEC, modes[i]);

@@ -27,7 +27,7 @@ static uid_t user_uid;
 static gid_t user_gid, extra_gid;
 
 /* A temp tree the user can reach: base (0755, root) holds the dirs each case makes. */
-static char base[PATH_MAX];  /* realpath() wants PATH_MAX; mkdtemp keeps it short */
+static char base[PATH_MAX]; /* realpath() wants PATH_MAX; mkdtemp keeps it short */
 
 static void mkdir_owned(const char *name, mode_t mode, uid_t uid, gid_t gid, char *out)
 {
@@ -50,16 +50,22 @@ static struct hvmm_opts user_opts(int with_extra_group)
 }
 
 /* In the child: a failed check ends it with the line number; the parent reports that. */
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "line %d: %s (errno %s)\n", __LINE__, #c, \
-					 strerror(errno)); _exit(1); } } while (0)
+#define CHECK(c)                                                                  \
+	do {                                                                      \
+		if (!(c)) {                                                       \
+			fprintf(stderr, "line %d: %s (errno %s)\n", __LINE__, #c, \
+				strerror(errno));                                 \
+			_exit(1);                                                 \
+		}                                                                 \
+	} while (0)
 
 /* The harness around a fileio made as hvmm makes it under --uid; NULL if the share failed. */
-static struct h *open_share_as(const struct hvmm_opts *o, const char *share, int *result,
-			       char *err, size_t errlen)
+static struct h *open_share_as(const struct hvmm_opts *o, const char *share, int *result, char *err,
+			       size_t errlen)
 {
 	struct h *h = h_new(0);
 	char sub[256];
-	h_drop_dirs(h);  /* only its guest memory is used; the user could not remove them */
+	h_drop_dirs(h); /* only its guest memory is used; the user could not remove them */
 	fileio_destroy(h->fio);
 	h->fio = NULL;
 	CHECK(cred_fs_enter(o, sub, sizeof(sub)) == 0);
@@ -139,7 +145,8 @@ static void body_created_as_user(void)
 		char name[32], native[H_NAME + 40];
 		struct stat gs, ns;
 		snprintf(name, sizeof(name), "f%o", modes[i]);
-		int fd = (int)g_open(h, DSV_AT_FDCWD, name, O_CREAT | O_EXCL | O_WRONLY, (int)modes[i]);
+		int fd = (int)g_open(h, DSV_AT_FDCWD, name, O_CREAT | O_EXCL | O_WRONLY,
+				     (int)modes[i]);
 		CHECK(fd >= 0);
 		CHECK(g_write(h, fd, "x", 1) == 1);
 		g_close(h, fd);
@@ -233,8 +240,14 @@ static void body_unreadable_share(void)
 	/* Give this root process root's group as a supplementary one, as a login shell has. */
 	gid_t root_group = 0;
 	CHECK(setgroups(1, &root_group) == 0);
-	static const struct { const char *name; mode_t mode; gid_t gid; } refused[] = {
-		{ "root0700", 0700, 0 }, { "root0711", 0711, 0 }, { "rootgrp0750", 0750, 0 },
+	static const struct {
+		const char *name;
+		mode_t mode;
+		gid_t gid;
+	} refused[] = {
+		{ "root0700", 0700, 0 },
+		{ "root0711", 0711, 0 },
+		{ "rootgrp0750", 0750, 0 },
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(dir, sizeof(dir), "%.100s/%.100s", base, refused[i].name);

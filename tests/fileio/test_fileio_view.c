@@ -21,12 +21,14 @@
 #include "harness.h"
 
 #define VCPUS 3
-#define MEM   (256ull << 20)
+#define MEM (256ull << 20)
 
 static struct h *view_new(int with_share)
 {
 	struct h *h = h_new(with_share);
-	struct fileio_view_spec s = { .nvcpus = VCPUS, .mem_bytes = MEM, .name = "a-long-program-name" };
+	struct fileio_view_spec s = { .nvcpus = VCPUS,
+				      .mem_bytes = MEM,
+				      .name = "a-long-program-name" };
 	char err[256] = "";
 	setenv("TMPDIR", h->outside, 1);
 	if (fileio_make_view(h->fio, &s, err, sizeof(err))) {
@@ -36,9 +38,21 @@ static struct h *view_new(int with_share)
 	return h;
 }
 
-static int setup_noshare(void **state) { *state = view_new(0); return 0; }
-static int setup_share(void **state) { *state = view_new(1); return 0; }
-static int teardown(void **state) { h_free(*state); return 0; }
+static int setup_noshare(void **state)
+{
+	*state = view_new(0);
+	return 0;
+}
+static int setup_share(void **state)
+{
+	*state = view_new(1);
+	return 0;
+}
+static int teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}
 
 /* The whole file at path, through the guest's open and read; its length or -errno. */
 static int64_t g_slurp(struct h *h, const char *path, char *out, size_t len)
@@ -75,10 +89,11 @@ static void test_cpus(void **state)
 	expect_file(h, "/sys/devices/system/node/online", "0\n");
 	expect_file(h, "/sys/devices/system/node/node0/cpulist", "0-2\n");
 	expect_file(h, "/sys/devices/system/node/node0/cpumap", "7\n");
-	expect_file(h, "/sys/devices/system/cpu/cpu0/node0/cpulist", "0-2\n");  /* the symlink */
+	expect_file(h, "/sys/devices/system/cpu/cpu0/node0/cpulist", "0-2\n"); /* the symlink */
 	/* the vCPUs, not the host's CPUs: exactly cpu0..cpu2 */
 	char buf[8192];
-	assert_int_equal(g_slurp(h, "/sys/devices/system/cpu/cpu3/online", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(g_slurp(h, "/sys/devices/system/cpu/cpu3/online", buf, sizeof(buf)),
+			 -ENOENT);
 	assert_true(g_slurp(h, "/proc/cpuinfo", buf, sizeof(buf)) > 0);
 	int procs = 0;
 	for (const char *p = buf; (p = strstr(p, "processor\t: ")); p++)
@@ -99,7 +114,7 @@ static void test_memory_and_status(void **state)
 	snprintf(want, sizeof(want), "Node 0 MemTotal:       %8llu kB\n", MEM >> 10);
 	assert_memory_equal(buf, want, strlen(want));
 	assert_true(g_slurp(h, "/proc/self/status", buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "Name:\ta-long-program-\n"));  /* comm: 15 characters */
+	assert_non_null(strstr(buf, "Name:\ta-long-program-\n")); /* comm: 15 characters */
 	assert_non_null(strstr(buf, "Cpus_allowed_list:\t0-2\n"));
 	assert_non_null(strstr(buf, "Mems_allowed_list:\t0\n"));
 	char link[16] = "";
@@ -150,7 +165,8 @@ static void test_hostile(void **state)
 	assert_int_equal(g_mkdir(h, DSV_AT_FDCWD, "/sys/x", 0755), -EACCES);
 	assert_int_equal(g_unlink(h, DSV_AT_FDCWD, "/proc/self", 0), -EACCES);
 	assert_int_equal(g_unlink(h, DSV_AT_FDCWD, "/sys/devices", 0x200), -EACCES);
-	assert_int_equal(g_rename(h, DSV_AT_FDCWD, "/proc/meminfo", DSV_AT_FDCWD, "/proc/m2"), -EACCES);
+	assert_int_equal(g_rename(h, DSV_AT_FDCWD, "/proc/meminfo", DSV_AT_FDCWD, "/proc/m2"),
+			 -EACCES);
 	assert_int_equal(g_chdir(h, "/proc"), -EACCES);
 	/* out of the tree through '..': nothing there, the host's files least of all */
 	assert_int_equal(g_slurp(h, "/proc/../../../../etc/passwd", buf, sizeof(buf)), -ENOENT);
@@ -172,8 +188,9 @@ static void test_hostile(void **state)
 	/* a path "like" /proc is not the view */
 	assert_int_equal(g_slurp(h, "/procx/cpuinfo", buf, sizeof(buf)), -EACCES);
 	/* a path GPA outside guest memory */
-	assert_int_equal(h_call(h, DSV_HC_OPENAT, (uint64_t)DSV_AT_FDCWD, H_MEM - 4, 16, O_RDONLY,
-				0, 0), -EFAULT);
+	assert_int_equal(
+		h_call(h, DSV_HC_OPENAT, (uint64_t)DSV_AT_FDCWD, H_MEM - 4, 16, O_RDONLY, 0, 0),
+		-EFAULT);
 }
 
 static int count_views(const char *dir)
@@ -258,7 +275,8 @@ static void test_network(void **state)
 	setenv("TMPDIR", h->outside, 1);
 	s.net_host = 0;
 	assert_int_equal(fileio_make_view(h->fio, &s, err, sizeof(err)), 0);
-	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/sys/class/net", O_RDONLY | O_DIRECTORY, 0), -ENOENT);
+	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/sys/class/net", O_RDONLY | O_DIRECTORY, 0),
+			 -ENOENT);
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/proc/net/route", O_RDONLY, 0), -ENOENT);
 	h_free(h);
 }
@@ -276,8 +294,10 @@ static void test_removed(void **state)
 	assert_int_equal(fileio_make_view(h->fio, &s, err, sizeof(err)), 0);
 	assert_int_equal(count_views(h->outside), 1);
 	/* a cpumap wider than 32 bits: 32-bit groups, the first as wide as the CPUs need */
-	expect_file(h, "/sys/devices/system/cpu/cpu0/topology/package_cpus", "3f,ffffffff,ffffffff\n");
-	expect_file(h, "/sys/devices/system/cpu/cpu69/topology/core_cpus", "20,00000000,00000000\n");
+	expect_file(h, "/sys/devices/system/cpu/cpu0/topology/package_cpus",
+		    "3f,ffffffff,ffffffff\n");
+	expect_file(h, "/sys/devices/system/cpu/cpu69/topology/core_cpus",
+		    "20,00000000,00000000\n");
 	fileio_destroy(h->fio);
 	h->fio = NULL;
 	assert_int_equal(count_views(h->outside), 0);

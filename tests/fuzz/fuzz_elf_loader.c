@@ -49,7 +49,8 @@ static void check_accepted(const struct elf_image *img, size_t len, uint64_t max
 			if (s->paddr < t->paddr + t->memsz && t->paddr < s->paddr + s->memsz)
 				fail("overlapping segments");
 		}
-		if ((s->flags & PF_X) && img->entry >= s->vaddr && img->entry - s->vaddr < s->filesz)
+		if ((s->flags & PF_X) && img->entry >= s->vaddr &&
+		    img->entry - s->vaddr < s->filesz)
 			entry_ok = 1;
 	}
 	if (!entry_ok)
@@ -82,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_accepted(&img, size, max);
-	ram_len = img.phys_hi;  /* exactly up to the end of the last segment */
+	ram_len = img.phys_hi; /* exactly up to the end of the last segment */
 	ram = malloc(ram_len);
 	if (!ram)
 		fail("phys_hi too large to allocate");

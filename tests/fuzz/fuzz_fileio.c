@@ -32,11 +32,11 @@
 #include "fuzz_input.h"
 #include "share_fixture.h"
 
-#define MEM      (2ull << 20)
-#define PATH_GPA 0x1000ull   /* dictionary paths */
-#define RAW_GPA  0x3000ull   /* raw paths from the input */
-#define BUF_GPA  0x10000ull  /* scratch buffers from here */
-#define MAX_OPS  64
+#define MEM (2ull << 20)
+#define PATH_GPA 0x1000ull /* dictionary paths */
+#define RAW_GPA 0x3000ull  /* raw paths from the input */
+#define BUF_GPA 0x10000ull /* scratch buffers from here */
+#define MAX_OPS 64
 
 static struct guest_mem gm;
 static const char *dict[32];
@@ -51,8 +51,8 @@ static void reset_share(void)
 	mkdir(p, 0755);
 	fixture_put(p, "b", "inside b");
 	static const char *const links[][2] = {
-		{ "evil", "../outside/canary" }, { "evdir", "../outside" },
-		{ "dangle", "../outside/new" }, { "sub/up", "../a" },
+		{ "evil", "../outside/canary" },	{ "evdir", "../outside" },
+		{ "dangle", "../outside/new" },		{ "sub/up", "../a" },
 		{ "sub/deep", "../../outside/canary" }, { "sib", "../share2" },
 	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
@@ -70,7 +70,8 @@ static void reset_share(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const extra[] = { "share2", NULL };
-	(void)argc; (void)argv;
+	(void)argc;
+	(void)argv;
 	fixture_init("fuzz_fileio", extra);
 	gm.host = aligned_alloc(4096, MEM);
 	if (!gm.host)
@@ -83,10 +84,30 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(abs_out, sizeof(abs_out), "%s/canary", fx.outside);
 	snprintf(abs_dot, sizeof(abs_dot), "%s/sub/../../outside/new", fx.share);
 	static const char *const fixed[] = {
-		"a", "sub", "sub/b", "sub/up", "sub/deep", "..", "../outside/canary",
-		"/etc/passwd", "/", ".", "", "evil", "evdir", "evdir/canary", "dangle", "evabs",
-		"sib/canary", "new", "newdir/", "sub/../a", "sub/..", "sub/../../outside",
-		"a/", "../share2/new",
+		"a",
+		"sub",
+		"sub/b",
+		"sub/up",
+		"sub/deep",
+		"..",
+		"../outside/canary",
+		"/etc/passwd",
+		"/",
+		".",
+		"",
+		"evil",
+		"evdir",
+		"evdir/canary",
+		"dangle",
+		"evabs",
+		"sib/canary",
+		"new",
+		"newdir/",
+		"sub/../a",
+		"sub/..",
+		"sub/../../outside",
+		"a/",
+		"../share2/new",
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		dict[ndict++] = fixed[i];
@@ -99,14 +120,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-
 static uint64_t arg(struct in *in, uint64_t *last_len)
 {
 	static const uint64_t edge[] = {
-		0, 1, MEM - 1, MEM, UINT64_MAX, UINT64_MAX - 7, 1ull << 63, GM_HIGH_BASE,
-		GM_LOW_END, DSV_HC_MAX_IO, DSV_HC_MAX_IO + 1ull, DSV_PATH_MAX,
-		DSV_PATH_MAX + 1ull, (uint64_t)(int64_t)DSV_AT_FDCWD, 0xffffffffu,
-		0x100000003ull, 0x7fffffffffffffffull, DSV_MAX_FILES, 0x80000000u,
+		0,
+		1,
+		MEM - 1,
+		MEM,
+		UINT64_MAX,
+		UINT64_MAX - 7,
+		1ull << 63,
+		GM_HIGH_BASE,
+		GM_LOW_END,
+		DSV_HC_MAX_IO,
+		DSV_HC_MAX_IO + 1ull,
+		DSV_PATH_MAX,
+		DSV_PATH_MAX + 1ull,
+		(uint64_t)(int64_t)DSV_AT_FDCWD,
+		0xffffffffu,
+		0x100000003ull,
+		0x7fffffffffffffffull,
+		DSV_MAX_FILES,
+		0x80000000u,
 	};
 	uint8_t tag = byte(in) % 8, b;
 	switch (tag) {

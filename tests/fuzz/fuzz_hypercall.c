@@ -29,21 +29,34 @@
 #include "fuzz_input.h"
 #include "share_fixture.h"
 
-#define MEM        (2ull << 20)
-#define PATH_GPA   0x1000ull
-#define BLK_GPA    0x4000ull   /* 64 slots of 64 bytes for hypercall blocks */
-#define RING_GPA   0x8000ull
-#define INPUT_GPA  0x10000ull
-#define MAX_OPS    96
+#define MEM (2ull << 20)
+#define PATH_GPA 0x1000ull
+#define BLK_GPA 0x4000ull /* 64 slots of 64 bytes for hypercall blocks */
+#define RING_GPA 0x8000ull
+#define INPUT_GPA 0x10000ull
+#define MAX_OPS 96
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* hvmm's log would flood the fuzzer's stderr: these replace hvmm/log.c here. */
-void log_err(const char *fmt, ...) { (void)fmt; }
-void log_warn(const char *fmt, ...) { (void)fmt; }
-void log_info(const char *fmt, ...) { (void)fmt; }
-void log_guest(const void *buf, size_t len) { (void)buf; (void)len; }
+void log_err(const char *fmt, ...)
+{
+	(void)fmt;
+}
+void log_warn(const char *fmt, ...)
+{
+	(void)fmt;
+}
+void log_info(const char *fmt, ...)
+{
+	(void)fmt;
+}
+void log_guest(const void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+}
 
 static struct guest_mem gm;
 
@@ -60,7 +73,8 @@ static void reset_share(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc; (void)argv;
+	(void)argc;
+	(void)argv;
 	fixture_init("fuzz_hypercall", NULL);
 	gm.host = aligned_alloc(4096, MEM);
 	if (!gm.host)
@@ -69,14 +83,33 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-
 static uint64_t arg(struct in *in)
 {
 	static const uint64_t edge[] = {
-		0, 1, 6, 64, MEM - 1, MEM, MEM + 1, UINT64_MAX, UINT64_MAX - 63, 1ull << 63,
-		GM_LOW_END, GM_HIGH_BASE, DSV_HC_MAX_IO, DSV_HC_MAX_IO + 1ull, 0xffffffffu,
-		(uint64_t)(int64_t)DSV_AT_FDCWD, DSV_PATH_MAX + 1ull, MEM - DSV_HC_MAX_IO,
-		RING_GPA, INPUT_GPA, PATH_GPA, 1u << 20, (1u << 20) + 1, 63,
+		0,
+		1,
+		6,
+		64,
+		MEM - 1,
+		MEM,
+		MEM + 1,
+		UINT64_MAX,
+		UINT64_MAX - 63,
+		1ull << 63,
+		GM_LOW_END,
+		GM_HIGH_BASE,
+		DSV_HC_MAX_IO,
+		DSV_HC_MAX_IO + 1ull,
+		0xffffffffu,
+		(uint64_t)(int64_t)DSV_AT_FDCWD,
+		DSV_PATH_MAX + 1ull,
+		MEM - DSV_HC_MAX_IO,
+		RING_GPA,
+		INPUT_GPA,
+		PATH_GPA,
+		1u << 20,
+		(1u << 20) + 1,
+		63,
 	};
 
 	switch (byte(in) % 6) {
@@ -87,9 +120,9 @@ static uint64_t arg(struct in *in)
 	case 2:
 		return u64(in, 8);
 	case 3:
-		return INPUT_GPA + u64(in, 2);   /* points at fuzzer bytes */
+		return INPUT_GPA + u64(in, 2); /* points at fuzzer bytes */
 	case 4:
-		return u64(in, 3);               /* anywhere in RAM, or just past it */
+		return u64(in, 3); /* anywhere in RAM, or just past it */
 	default:
 		return PATH_GPA;
 	}
@@ -133,7 +166,7 @@ static void op_port(struct hc_ctx *hc, struct in *in)
 static void op_call(struct hc_ctx *hc, struct in *in)
 {
 	static const uint32_t nrs[] = { DSV_HC_NOP, DSV_HC_CONSOLE_WRITE, DSV_HC_EXIT,
-					DSV_HC_LOG, DSV_HC_CONSOLE_RING, DSV_HC_ABORT };
+					DSV_HC_LOG, DSV_HC_CONSOLE_RING,  DSV_HC_ABORT };
 	uint32_t slot = byte(in) % 64, gpa = (uint32_t)(BLK_GPA + slot * 64);
 	uint8_t sel = byte(in), noise = byte(in);
 	struct dsv_hc *blk = (struct dsv_hc *)(gm.host + gpa);
@@ -158,7 +191,7 @@ static void op_call(struct hc_ctx *hc, struct in *in)
 	for (int i = 0; i < 6; i++)
 		blk->args[i] = arg(in);
 	if (noise & 4)
-		gpa += byte(in) % 64;  /* misaligned */
+		gpa += byte(in) % 64; /* misaligned */
 	hc_port_io(hc, DSV_HC_PORT, 1, 4, 1, (const uint8_t *)&gpa, &in_val, &res);
 	check_outcome(gpa % 64 ? 0 : blk->ret, &res);
 }
@@ -188,8 +221,8 @@ static void op_path(struct in *in, const char *const *dict, size_t ndict)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const dict[] = {
-		"a", "out", "..", "../outside/canary", "/", ".", "", "new", "/etc/passwd",
-		"sub/../../outside", "a/", "/dev/shm",
+		"a", "out", "..",	   "../outside/canary", "/",  ".",
+		"",  "new", "/etc/passwd", "sub/../../outside", "a/", "/dev/shm",
 	};
 	struct in in = { data, size };
 	struct console con;

@@ -20,14 +20,17 @@ static size_t nextra;
 
 static int rm_all(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st; (void)type; (void)ftw;
+	(void)st;
+	(void)type;
+	(void)ftw;
 	remove(p);
 	return 0;
 }
 
 static int rm_below(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st; (void)type;
+	(void)st;
+	(void)type;
 	if (ftw->level > 0)
 		remove(p);
 	return 0;
@@ -42,7 +45,7 @@ static void cleanup(void)
 void fixture_die(const char *what)
 {
 	fprintf(stderr, "%s: %s\n", prog, what);
-	cleanup();  /* the input reproduces it; the temp tree is not needed */
+	cleanup(); /* the input reproduces it; the temp tree is not needed */
 	abort();
 }
 
@@ -138,7 +141,8 @@ static void check_dir(const char *dir, const char *const *names, size_t n)
 		for (i = 0; i < n && strcmp(e->d_name, names[i]); i++)
 			;
 		if (i == n) {
-			fprintf(stderr, "%s: %s/%s appeared outside the share\n", prog, dir, e->d_name);
+			fprintf(stderr, "%s: %s/%s appeared outside the share\n", prog, dir,
+				e->d_name);
 			fixture_die("escape");
 		}
 		seen++;

@@ -16,8 +16,8 @@ struct share_fixture {
 	char base[PATH_MAX];
 	char share[PATH_MAX + 16];
 	char outside[PATH_MAX + 16];
-	int null_fd;    /* /dev/null, open for the whole run */
-	int lowest_fd;  /* first free host fd before an input: a leak raises it */
+	int null_fd;   /* /dev/null, open for the whole run */
+	int lowest_fd; /* first free host fd before an input: a leak raises it */
 };
 
 extern struct share_fixture fx;

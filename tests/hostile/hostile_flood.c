@@ -7,7 +7,7 @@
 #include "payload.h"
 
 #define CHUNK (1u << 20)
-#define RING  4096u
+#define RING 4096u
 
 static char buf[CHUNK];
 static uint8_t ring_mem[sizeof(struct dsv_ring) + RING] __attribute__((aligned(64)));
@@ -24,7 +24,8 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 	for (uint32_t i = 0; i < CHUNK; i++)
 		buf[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
 	for (uint64_t i = 0; i < mb; i++)
-		bad += hcall(vcpu, DSV_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)buf, CHUNK, 0) != CHUNK;
+		bad += hcall(vcpu, DSV_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)buf, CHUNK, 0) !=
+		       CHUNK;
 	for (uint64_t i = 0; i < logmb; i++)
 		bad += hcall(vcpu, DSV_HC_LOG, (uint64_t)(uintptr_t)buf, CHUNK, 0) != CHUNK;
 	/* Over the limit: refused, nothing written. */

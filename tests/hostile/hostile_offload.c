@@ -44,7 +44,7 @@ static int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 	blk.args[0] = a0, blk.args[1] = a1, blk.args[2] = a2;
 	blk.args[3] = a3, blk.args[4] = a4, blk.args[5] = a5;
 	blk.ret = 1;
-	hport_out32(DSV_HC_PORT, (uint32_t)(uintptr_t)&blk);  /* identity-mapped: VA = GPA */
+	hport_out32(DSV_HC_PORT, (uint32_t)(uintptr_t)&blk); /* identity-mapped: VA = GPA */
 	return *(volatile int64_t *)&blk.ret;
 }
 
@@ -74,7 +74,10 @@ static struct dsv_iov segs[DSV_MSG_IOV_MAX + 1];
 static struct dsv_msg msg;
 static char buf[64];
 static uint8_t addr[DSV_SOCKADDR_MAX + 8];
-static struct { int32_t fd; int16_t events, revents; } pfd[4];
+static struct {
+	int32_t fd;
+	int16_t events, revents;
+} pfd[4];
 static uint8_t events[DSV_EPOLL_EVENT * 4];
 static uint32_t len;
 
@@ -83,7 +86,8 @@ static void bad_addresses(uint64_t sock)
 	expect("pipe2 fds beyond RAM", HC(DSV_HC_PIPE2, top, 0), -EFAULT);
 	expect("pipe2 fds wrapping", HC(DSV_HC_PIPE2, ~0ull - 3, 0), -EFAULT);
 	expect("pipe2 fds straddling the end", HC(DSV_HC_PIPE2, top - 4, 0), -EFAULT);
-	expect("socketpair fds beyond RAM", HC(DSV_HC_SOCKETPAIR, AF_UNIX, SOCK_STREAM, 0, top), -EFAULT);
+	expect("socketpair fds beyond RAM", HC(DSV_HC_SOCKETPAIR, AF_UNIX, SOCK_STREAM, 0, top),
+	       -EFAULT);
 	expect("sendmsg descriptor beyond RAM", HC(DSV_HC_SENDMSG, sock, top, 0), -EFAULT);
 	expect("recvmsg descriptor wrapping", HC(DSV_HC_RECVMSG, sock, ~0ull - 8, 0), -EFAULT);
 	msg = (struct dsv_msg){ .iov = G(segs), .iovlen = 1 };
@@ -105,28 +109,36 @@ static void bad_addresses(uint64_t sock)
 	expect("recvmsg 2^32-1 segments", HC(DSV_HC_RECVMSG, sock, G(&msg), 0), -EMSGSIZE);
 	msg.iovlen = 1;
 	msg.iov = top - 8;
-	expect("sendmsg segment list straddling the end", HC(DSV_HC_SENDMSG, sock, G(&msg), 0), -EFAULT);
+	expect("sendmsg segment list straddling the end", HC(DSV_HC_SENDMSG, sock, G(&msg), 0),
+	       -EFAULT);
 	msg.iov = G(segs);
 	msg.control = G(buf);
 	msg.controllen = 24;
-	expect("sendmsg with ancillary data (SCM_RIGHTS)", HC(DSV_HC_SENDMSG, sock, G(&msg), 0), -EINVAL);
+	expect("sendmsg with ancillary data (SCM_RIGHTS)", HC(DSV_HC_SENDMSG, sock, G(&msg), 0),
+	       -EINVAL);
 	msg.control = 0;
 	msg.controllen = 0;
 	msg.name = top;
 	msg.namelen = 16;
 	expect("sendmsg address beyond RAM", HC(DSV_HC_SENDMSG, sock, G(&msg), 0), -EFAULT);
-	expect("bind address length 129", HC(DSV_HC_BIND, sock, G(addr), DSV_SOCKADDR_MAX + 1), -EINVAL);
+	expect("bind address length 129", HC(DSV_HC_BIND, sock, G(addr), DSV_SOCKADDR_MAX + 1),
+	       -EINVAL);
 	expect("bind address length 2^40", HC(DSV_HC_BIND, sock, G(addr), 1ull << 40), -EINVAL);
 	expect("connect address beyond RAM", HC(DSV_HC_CONNECT, sock, top - 4, 16), -EFAULT);
-	expect("getsockname length beyond RAM", HC(DSV_HC_GETSOCKNAME, sock, G(addr), top), -EFAULT);
+	expect("getsockname length beyond RAM", HC(DSV_HC_GETSOCKNAME, sock, G(addr), top),
+	       -EFAULT);
 	len = 0x80000000u;
-	expect("getpeername negative length", HC(DSV_HC_GETPEERNAME, sock, G(addr), G(&len)), -EINVAL);
+	expect("getpeername negative length", HC(DSV_HC_GETPEERNAME, sock, G(addr), G(&len)),
+	       -EINVAL);
 	len = 16;
-	expect("getsockopt length beyond RAM", HC(DSV_HC_GETSOCKOPT, sock, SOL_SOCKET, 3, G(buf), top), -EFAULT);
-	expect("getsockopt value beyond RAM", HC(DSV_HC_GETSOCKOPT, sock, SOL_SOCKET, 3, top - 2, G(&len)), -EFAULT);
+	expect("getsockopt length beyond RAM",
+	       HC(DSV_HC_GETSOCKOPT, sock, SOL_SOCKET, 3, G(buf), top), -EFAULT);
+	expect("getsockopt value beyond RAM",
+	       HC(DSV_HC_GETSOCKOPT, sock, SOL_SOCKET, 3, top - 2, G(&len)), -EFAULT);
 	expect("setsockopt SO_ATTACH_FILTER (a pointer inside)",
 	       HC(DSV_HC_SETSOCKOPT, sock, SOL_SOCKET, SO_ATTACH_FILTER, G(buf), 16), -ENOPROTOOPT);
-	expect("setsockopt value length 2^32", HC(DSV_HC_SETSOCKOPT, sock, SOL_SOCKET, 7, G(buf), 1ull << 32), -EINVAL);
+	expect("setsockopt value length 2^32",
+	       HC(DSV_HC_SETSOCKOPT, sock, SOL_SOCKET, 7, G(buf), 1ull << 32), -EINVAL);
 	expect("poll 1025 descriptors", HC(DSV_HC_POLL, G(pfd), DSV_MAX_FILES + 1, 0), -EINVAL);
 	expect("poll 2^63 descriptors", HC(DSV_HC_POLL, G(pfd), 1ull << 63, 0), -EINVAL);
 	expect("poll array beyond RAM", HC(DSV_HC_POLL, top - 8, 4, 0), -EFAULT);
@@ -145,8 +157,8 @@ static void foreign_descriptors(uint64_t ep)
 		fails += HC(DSV_HC_LISTEN, fd, 1) != -EBADF;
 		fails += HC(DSV_HC_CLOSE, fd) != -EBADF;
 	}
-	expect("descriptors 7-63 (hvmm's numbers): EBADF for read, epoll_ctl, listen, close",
-	       fails, 0);
+	expect("descriptors 7-63 (hvmm's numbers): EBADF for read, epoll_ctl, listen, close", fails,
+	       0);
 	expect("descriptor 2^31", HC(DSV_HC_SENDMSG, 1ull << 31, G(&msg), 0), -EBADF);
 	expect("descriptor -1", HC(DSV_HC_ACCEPT4, ~0ull, 0, 0, 0), -EBADF);
 	pfd[0].fd = 9, pfd[0].events = 1;
@@ -158,13 +170,16 @@ static void foreign_descriptors(uint64_t ep)
 	expect("  the guest's number kept", pfd[0].fd, 9);
 	expect("epoll_wait maxevents 0", HC(DSV_HC_EPOLL_WAIT, ep, G(events), 0, 0), -EINVAL);
 	expect("epoll_wait events beyond RAM", HC(DSV_HC_EPOLL_WAIT, ep, top - 12, 4, 0), -EFAULT);
-	expect("epoll_wait on a descriptor not owned", HC(DSV_HC_EPOLL_WAIT, 50, G(events), 1, 0), -EBADF);
+	expect("epoll_wait on a descriptor not owned", HC(DSV_HC_EPOLL_WAIT, 50, G(events), 1, 0),
+	       -EBADF);
 }
 
 static void policy(void)
 {
-	expect("socket AF_INET under --net none", HC(DSV_HC_SOCKET, AF_INET, SOCK_STREAM, 0), -EAFNOSUPPORT);
-	expect("socket AF_INET6 under --net none", HC(DSV_HC_SOCKET, AF_INET6, SOCK_DGRAM, 0), -EAFNOSUPPORT);
+	expect("socket AF_INET under --net none", HC(DSV_HC_SOCKET, AF_INET, SOCK_STREAM, 0),
+	       -EAFNOSUPPORT);
+	expect("socket AF_INET6 under --net none", HC(DSV_HC_SOCKET, AF_INET6, SOCK_DGRAM, 0),
+	       -EAFNOSUPPORT);
 	expect("socket AF_NETLINK", HC(DSV_HC_SOCKET, AF_NETLINK, SOCK_RAW, 0), -EAFNOSUPPORT);
 	expect("socket AF_UNIX SOCK_RAW", HC(DSV_HC_SOCKET, AF_UNIX, SOCK_RAW, 0), -EPERM);
 	int64_t s = HC(DSV_HC_SOCKET, AF_UNIX, SOCK_DGRAM, 0);
@@ -175,7 +190,8 @@ static void policy(void)
 		addr[2 + i] = (uint8_t)path[i];
 	expect("bind to a host path", HC(DSV_HC_BIND, (uint64_t)s, G(addr), 30), -EACCES);
 	addr[2] = 0;
-	expect("bind to an abstract name under --net none", HC(DSV_HC_BIND, (uint64_t)s, G(addr), 30), -EACCES);
+	expect("bind to an abstract name under --net none",
+	       HC(DSV_HC_BIND, (uint64_t)s, G(addr), 30), -EACCES);
 	HC(DSV_HC_CLOSE, (uint64_t)s);
 }
 

@@ -8,7 +8,10 @@ static volatile uint64_t progress;
 
 void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} idt = { 0, 0 };
 
 	(void)bi;
 	if (vcpu) {

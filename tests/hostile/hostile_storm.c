@@ -10,15 +10,28 @@
 #include "payload.h"
 #include "dsv/fileio.h"
 
-#define SCRATCH      (128ull << 20)
+#define SCRATCH (128ull << 20)
 #define SCRATCH_SIZE (32ull << 20)
 
 static struct dsv_hc blk __attribute__((aligned(DSV_HC_ALIGN)));
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static const char *const paths[] = {
-	"..", "../outside/secret", "/etc/passwd", "/", "link_out", "link_dir/secret",
-	"sub/../../outside/secret", "a", "sub", "new", "sub/new", ".", "",
-	"/proc/self/mem", "../../../../../../../../etc/shadow", "link_abs",
+	"..",
+	"../outside/secret",
+	"/etc/passwd",
+	"/",
+	"link_out",
+	"link_dir/secret",
+	"sub/../../outside/secret",
+	"a",
+	"sub",
+	"new",
+	"sub/new",
+	".",
+	"",
+	"/proc/self/mem",
+	"../../../../../../../../etc/shadow",
+	"link_abs",
 };
 static uint64_t path_gpa[sizeof(paths) / sizeof(paths[0])];
 
@@ -36,16 +49,26 @@ static uint64_t pick(uint64_t ram, int *is_path, uint64_t *path_len)
 
 	*is_path = 0;
 	switch (rnd() % 11) {
-	case 0: return rnd() % 8;
-	case 1: return SCRATCH + rnd() % SCRATCH_SIZE;
-	case 2: return ram - rnd() % 4096;                 /* RAM's last bytes, or just past */
-	case 3: return ~0ull - rnd() % 4096;               /* wraps */
-	case 4: return (1ull << 63) | rnd();
-	case 5: return 0xc0000000ull + rnd() % (1ull << 30);   /* the hole / above RAM */
-	case 6: return (uint64_t)(int64_t)DSV_AT_FDCWD;
-	case 7: return DSV_HC_MAX_IO - 2 + rnd() % 4;      /* around the limit */
-	case 8: return rnd();
-	case 9: return 0xffffffffull + rnd() % 3;          /* 32-bit truncation */
+	case 0:
+		return rnd() % 8;
+	case 1:
+		return SCRATCH + rnd() % SCRATCH_SIZE;
+	case 2:
+		return ram - rnd() % 4096; /* RAM's last bytes, or just past */
+	case 3:
+		return ~0ull - rnd() % 4096; /* wraps */
+	case 4:
+		return (1ull << 63) | rnd();
+	case 5:
+		return 0xc0000000ull + rnd() % (1ull << 30); /* the hole / above RAM */
+	case 6:
+		return (uint64_t)(int64_t)DSV_AT_FDCWD;
+	case 7:
+		return DSV_HC_MAX_IO - 2 + rnd() % 4; /* around the limit */
+	case 8:
+		return rnd();
+	case 9:
+		return 0xffffffffull + rnd() % 3; /* 32-bit truncation */
 	default:
 		i = rnd() % (sizeof(paths) / sizeof(paths[0]));
 		*is_path = 1;
@@ -60,15 +83,24 @@ static void guard(uint32_t nr, uint64_t *a)
 	int idx = -1;
 
 	switch (nr) {
-	case DSV_HC_READ: case DSV_HC_PREAD: case DSV_HC_GETDENTS64: case DSV_HC_FSTAT:
+	case DSV_HC_READ:
+	case DSV_HC_PREAD:
+	case DSV_HC_GETDENTS64:
+	case DSV_HC_FSTAT:
 	case DSV_HC_WINSIZE:
-		idx = 1; break;
-	case DSV_HC_GETCWD: case DSV_HC_CONSOLE_RING:
-		idx = 0; break;
-	case DSV_HC_READLINKAT: case DSV_HC_FSTATAT:
-		idx = 3; break;
+		idx = 1;
+		break;
+	case DSV_HC_GETCWD:
+	case DSV_HC_CONSOLE_RING:
+		idx = 0;
+		break;
+	case DSV_HC_READLINKAT:
+	case DSV_HC_FSTATAT:
+		idx = 3;
+		break;
 	case DSV_HC_STATX:
-		idx = 5; break;
+		idx = 5;
+		break;
 	default:
 		break;
 	}
@@ -89,10 +121,18 @@ static void raw_port(void)
 	/* Blocks hvmm must refuse: misaligned, or above RAM (the test runs with 256M). */
 	v = (rnd() & 1) ? (v | 1) : (0x10000000u | (v & 0xffffffc0u));
 	switch (rnd() % 4) {
-	case 0: __asm__ volatile("outb %b0, %w1" : : "a"(v), "Nd"(port)); break;
-	case 1: __asm__ volatile("outw %w0, %w1" : : "a"(v), "Nd"(port)); break;
-	case 2: __asm__ volatile("outl %0, %w1" : : "a"(v), "Nd"(port)); break;
-	default: __asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port)); break;
+	case 0:
+		__asm__ volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
+		break;
+	case 1:
+		__asm__ volatile("outw %w0, %w1" : : "a"(v), "Nd"(port));
+		break;
+	case 2:
+		__asm__ volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
+		break;
+	default:
+		__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+		break;
 	}
 }
 
@@ -122,7 +162,8 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 		/* File calls and two unknown numbers past them. Descriptor calls (pipes, sockets,
 		 * polling) may block by design, so hostile_offload.c attacks them instead. */
 		do
-			nr = rnd() % 2 ? (uint32_t)(rnd() % 6) : DSV_HC_FILE_BASE + (uint32_t)(rnd() % 0x19);
+			nr = rnd() % 2 ? (uint32_t)(rnd() % 6)
+				       : DSV_HC_FILE_BASE + (uint32_t)(rnd() % 0x19);
 		while (nr == DSV_HC_EXIT || nr == DSV_HC_ABORT);
 		if (nr >= DSV_HC_PIPE2 && nr < DSV_HC_FILE_BASE + 0x19)
 			nr += DSV_HC_FILE_LAST + 1 - DSV_HC_PIPE2;

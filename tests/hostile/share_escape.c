@@ -50,7 +50,8 @@ static void once(const char *out)
 	expect_fail("open ../outside/secret", try_open("../outside/secret", O_RDONLY));
 	expect_fail("open absolute outside", try_open(abs, O_RDONLY));
 	expect_fail("open /etc/passwd", try_open("/etc/passwd", O_RDONLY));
-	expect_fail("open sub/../../outside/secret", try_open("sub/../../outside/secret", O_RDONLY));
+	expect_fail("open sub/../../outside/secret",
+		    try_open("sub/../../outside/secret", O_RDONLY));
 	expect_fail("open link_abs", try_open("link_abs", O_RDONLY));
 	expect_fail("open link_rel", try_open("link_rel", O_RDONLY));
 	expect_fail("open link_dir/secret", try_open("link_dir/secret", O_RDONLY));

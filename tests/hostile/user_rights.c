@@ -12,8 +12,14 @@
 
 static int create(void)
 {
-	static const struct { const char *name; mode_t mode; int dir; } made[] = {
-		{ "suid", 04755, 0 }, { "sgid", 02755, 0 }, { "both", 06777, 0 },
+	static const struct {
+		const char *name;
+		mode_t mode;
+		int dir;
+	} made[] = {
+		{ "suid", 04755, 0 },
+		{ "sgid", 02755, 0 },
+		{ "both", 06777, 0 },
 		{ "sticky", 01777, 1 },
 	};
 	umask(0);

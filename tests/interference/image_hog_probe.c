@@ -75,7 +75,8 @@ int main(int argc, char **argv)
 	printf("started %s %s\n", h.vm[0], h.dom[0]);
 	char token[128];
 	ix_hog_token(h.vm[0], token, sizeof token);
-	printf("console_token %s\n", ix_dsvd_console_has(&x.dsvd, h.vm[0], token) == 1 ? "yes" : "no");
+	printf("console_token %s\n",
+	       ix_dsvd_console_has(&x.dsvd, h.vm[0], token) == 1 ? "yes" : "no");
 	printf("alive %s\n", ix_hogs_alive(&h, &s) ? "yes" : "no");
 	char vm[64];
 	snprintf(vm, sizeof vm, "%s", h.vm[0]);

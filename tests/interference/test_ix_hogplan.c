@@ -25,8 +25,7 @@ static void cfg_for(struct ix_cfg *c, const char *mode, int quota)
 	snprintf(c->hog_image, sizeof c->hog_image, "/srv/images/debian-12.qcow2");
 }
 
-static json_t *body_of(const struct ix_cfg *c, enum ix_scn sc, enum ix_hog_kind k,
-		       const char *vm)
+static json_t *body_of(const struct ix_cfg *c, enum ix_scn sc, enum ix_hog_kind k, const char *vm)
 {
 	char err[256] = "";
 	char *b = ix_hog_body(c, "/b/lwk/lwk.elf", "/b/bench/workloads/hog", sc, k, vm, err,
@@ -55,8 +54,8 @@ static void image_hog_is_a_cloud_vm(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "mem_mib")), 512);
 	assert_string_equal(str(j, "image"), "/srv/images/debian-12.qcow2");
 	/* dsvd refuses these beside an image; its own NAT network is the default */
-	const char *absent[] = { "kernel", "initrd", "cmdline", "program", "network",
-				 "cpu_quota_pct", "domain_xml" };
+	const char *absent[] = { "kernel",  "initrd",	     "cmdline",	  "program",
+				 "network", "cpu_quota_pct", "domain_xml" };
 	for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
 		assert_null(json_object_get(j, absent[i]));
 	json_t *ci = json_object_get(j, "cloud_init");
@@ -82,8 +81,14 @@ static void lwk_hog_runs_hog_on_the_lwk(void **state)
 	assert_string_equal(str(j, "cmdline"), "dsv.platform=pvm");
 	assert_int_equal(json_integer_value(json_object_get(j, "mem_mib")), 256);
 	assert_null(json_object_get(j, "image"));
-	const char *want[] = { "/b/bench/workloads/hog", "--mode", "mem", "--seconds", "1000000",
-			       "--threads", "1", "--quiet" };
+	const char *want[] = { "/b/bench/workloads/hog",
+			       "--mode",
+			       "mem",
+			       "--seconds",
+			       "1000000",
+			       "--threads",
+			       "1",
+			       "--quiet" };
 	json_t *p = json_object_get(j, "program");
 	assert_int_equal(json_array_size(p), 8);
 	for (size_t i = 0; i < 8; i++)

@@ -14,8 +14,8 @@
 
 #define ARGV(...) ((char *[]){ "interference", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "interference", __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(c, ...) (memset(c, 0, sizeof *(c)), \
-		       ix_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), c))
+#define PARSE(c, ...) \
+	(memset(c, 0, sizeof *(c)), ix_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), c))
 
 static char dir[64], qcow2[128], raw[128], text[128], odd[128];
 
@@ -89,9 +89,9 @@ static void both_kinds(void **state)
 {
 	static struct ix_cfg c;
 	(void)state;
-	assert_int_equal(PARSE(&c, "--hog-kind", "lwk,image", "--hog-image", raw,
-			       "--hog-mode", "membw", "--hog-image-mem", "256",
-			       "--hog-boot-timeout", "90"), 0);
+	assert_int_equal(PARSE(&c, "--hog-kind", "lwk,image", "--hog-image", raw, "--hog-mode",
+			       "membw", "--hog-image-mem", "256", "--hog-boot-timeout", "90"),
+			 0);
 	assert_true(c.kind_on[HOG_LWK]);
 	assert_true(c.kind_on[HOG_IMAGE]);
 	assert_string_equal(c.hog_mode, "membw");
@@ -128,9 +128,9 @@ static void bad_image_options_refused(void **state)
 	assert_int_equal(PARSE(&c, "--hog-image", missing), -1);
 	assert_int_equal(PARSE(&c, "--hog-image", text), -1);
 	assert_int_equal(PARSE(&c, "--hog-image", odd), -1);
-	assert_int_equal(PARSE(&c, "--hog-image", dir), -1);  /* a directory */
+	assert_int_equal(PARSE(&c, "--hog-image", dir), -1); /* a directory */
 	assert_int_equal(PARSE(&c, "--hog-image", ""), -1);
-	assert_int_equal(PARSE(&c, "--hog-kind", "image"), -1);      /* no image */
+	assert_int_equal(PARSE(&c, "--hog-kind", "image"), -1); /* no image */
 	assert_int_equal(PARSE(&c, "--hog-kind", "lwk", "--hog-image", qcow2), -1);
 	assert_int_equal(PARSE(&c, "--hog-kind", "vm"), -1);
 	assert_int_equal(PARSE(&c, "--hog-kind", ""), -1);

@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
 	if (size != 2 || !buf || reps < 1) {
 		if (rank == 0)
-			fprintf(stderr, "pingpong: needs exactly 2 ranks and a repeat count >= 1\n");
+			fprintf(stderr,
+				"pingpong: needs exactly 2 ranks and a repeat count >= 1\n");
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
 	for (int s = 0; s < sizes; s++) {
@@ -43,22 +44,25 @@ int main(int argc, char **argv)
 					buf[i] = (unsigned char)(i * 7 + r);
 				MPI_Send(buf, len, MPI_BYTE, 1, r, MPI_COMM_WORLD);
 				memset(buf, 0, len);
-				MPI_Recv(buf, len, MPI_BYTE, 1, r, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+				MPI_Recv(buf, len, MPI_BYTE, 1, r, MPI_COMM_WORLD,
+					 MPI_STATUS_IGNORE);
 			} else {
-				MPI_Recv(buf, len, MPI_BYTE, 0, r, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+				MPI_Recv(buf, len, MPI_BYTE, 0, r, MPI_COMM_WORLD,
+					 MPI_STATUS_IGNORE);
 				MPI_Send(buf, len, MPI_BYTE, 0, r, MPI_COMM_WORLD);
 			}
 			bad += check(buf, len, r) != 0;
 		}
 		double per = (MPI_Wtime() - start) / (reps > 1 ? reps - 1 : 1);
 		if (rank == 0 && argc > 1)
-			fprintf(stderr, "pingpong %d B: %.2f us round trip, %.1f MB/s\n", len, per * 1e6,
-				2.0 * len / per / 1e6);
+			fprintf(stderr, "pingpong %d B: %.2f us round trip, %.1f MB/s\n", len,
+				per * 1e6, 2.0 * len / per / 1e6);
 	}
 	int bad_any = 0;
 	MPI_Allreduce(&bad, &bad_any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
 	if (rank == 0)
-		printf("pingpong: %d sizes from 8 B to 1 MiB, %s\n", sizes, bad_any ? "CORRUPTED" : "every byte back");
+		printf("pingpong: %d sizes from 8 B to 1 MiB, %s\n", sizes,
+		       bad_any ? "CORRUPTED" : "every byte back");
 	MPI_Finalize();
 	free(buf);
 	return bad_any ? 1 : 0;

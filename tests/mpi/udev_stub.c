@@ -8,7 +8,7 @@ struct udev_device;
 struct udev *udev_new(void);
 struct udev *udev_unref(struct udev *u);
 struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *u, const char *subsystem,
-							    const char *sysname);
+							   const char *sysname);
 const char *udev_device_get_property_value(struct udev_device *d, const char *key);
 struct udev_device *udev_device_unref(struct udev_device *d);
 
@@ -24,7 +24,7 @@ struct udev *udev_unref(struct udev *u)
 }
 
 struct udev_device *udev_device_new_from_subsystem_sysname(struct udev *u, const char *subsystem,
-							    const char *sysname)
+							   const char *sysname)
 {
 	(void)u;
 	(void)subsystem;

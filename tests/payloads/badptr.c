@@ -36,7 +36,7 @@ static void expect_neg(const char *name, int64_t got)
 
 void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 {
-	uint64_t top = 0, ok = (uint64_t)(uintptr_t)"x";
+	uint64_t top = 0, ok = (uint64_t)(uintptr_t) "x";
 
 	if (vcpu)
 		for (;;)
@@ -78,10 +78,10 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 	raw.reserved = 5;
 	hport_out32(DSV_HC_PORT, (uint32_t)(uintptr_t)&raw);
 	expect("non-zero reserved", raw.ret, -EINVAL);
-	hport_out32(DSV_HC_PORT, (uint32_t)top);            /* block beyond RAM */
-	hport_out32(DSV_HC_PORT, 0xfffffff0u);              /* block in the hole */
+	hport_out32(DSV_HC_PORT, (uint32_t)top);		 /* block beyond RAM */
+	hport_out32(DSV_HC_PORT, 0xfffffff0u);			 /* block in the hole */
 	hport_out32(DSV_HC_PORT, (uint32_t)(uintptr_t)&raw + 8); /* misaligned block */
-	hport_out8(DSV_HC_PORT, 1);                         /* wrong width */
+	hport_out8(DSV_HC_PORT, 1);				 /* wrong width */
 
 	expect("nop still works", hcall(0, DSV_HC_NOP, 0, 0, 0), 0);
 	put_str(0, "failures ");

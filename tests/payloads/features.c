@@ -6,7 +6,8 @@
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
 			 : "a"(leaf), "c"(sub));
 }
 
@@ -26,15 +27,15 @@ static int avx2_fma_run(void)
 	static double dout[4] __attribute__((aligned(32))) = { 1, 1, 1, 1 };
 	int ok = 1;
 
-	__asm__ volatile(
-		"vmovdqu %1, %%ymm0\n\tvmovdqu %2, %%ymm1\n\t"
-		"vpmulld %%ymm1, %%ymm0, %%ymm2\n\tvpcmpeqd %%ymm3, %%ymm3, %%ymm3\n\t"
-		"vpsrld $31, %%ymm3, %%ymm3\n\tvpaddd %%ymm3, %%ymm2, %%ymm2\n\t"
-		"vmovdqu %%ymm2, %0\n\t"
-		"vmovupd %4, %%ymm4\n\tvmovupd %5, %%ymm5\n\tvmovupd %3, %%ymm6\n\t"
-		"vfmadd231pd %%ymm5, %%ymm4, %%ymm6\n\tvmovupd %%ymm6, %3\n\tvzeroupper"
-		: "=m"(out) : "m"(three), "m"(five), "m"(dout), "m"(d3), "m"(d5)
-		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "memory");
+	__asm__ volatile("vmovdqu %1, %%ymm0\n\tvmovdqu %2, %%ymm1\n\t"
+			 "vpmulld %%ymm1, %%ymm0, %%ymm2\n\tvpcmpeqd %%ymm3, %%ymm3, %%ymm3\n\t"
+			 "vpsrld $31, %%ymm3, %%ymm3\n\tvpaddd %%ymm3, %%ymm2, %%ymm2\n\t"
+			 "vmovdqu %%ymm2, %0\n\t"
+			 "vmovupd %4, %%ymm4\n\tvmovupd %5, %%ymm5\n\tvmovupd %3, %%ymm6\n\t"
+			 "vfmadd231pd %%ymm5, %%ymm4, %%ymm6\n\tvmovupd %%ymm6, %3\n\tvzeroupper"
+			 : "=m"(out)
+			 : "m"(three), "m"(five), "m"(dout), "m"(d3), "m"(d5)
+			 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "memory");
 	for (int i = 0; i < 8; i++)
 		ok &= out[i] == 16;
 	for (int i = 0; i < 4; i++)

@@ -18,7 +18,7 @@ void hport_out32(uint16_t port, uint32_t value);
 void hport_out8(uint16_t port, uint8_t value);
 
 void put_str(uint64_t vcpu, const char *s);
-void put_u64(uint64_t vcpu, uint64_t v);   /* decimal */
+void put_u64(uint64_t vcpu, uint64_t v); /* decimal */
 void put_hex(uint64_t vcpu, uint64_t v);
 __attribute__((noreturn)) void guest_exit(uint64_t vcpu, int status);
 

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	close(fd);
 	unlink("bench_write.tmp");
-	double us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) / (double)n;
+	double us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) /
+		    (double)n;
 	printf("write_64B_us %.2f\n", us);
 	return 0;
 }

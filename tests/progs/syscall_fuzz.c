@@ -30,8 +30,20 @@ static char scratch[16 << 20];
 static long pick_arg(void)
 {
 	static const long fixed[] = {
-		0, 1, 2, 3, -1, -100 /* AT_FDCWD */, 4096, 0x7fffffff, (long)0xffffffff80100000ul,
-		(long)0xffff888000000000ul, 0x1000, 0x7fffffffffffl, (long)(1ul << 63), 1 << 20,
+		0,
+		1,
+		2,
+		3,
+		-1,
+		-100 /* AT_FDCWD */,
+		4096,
+		0x7fffffff,
+		(long)0xffffffff80100000ul,
+		(long)0xffff888000000000ul,
+		0x1000,
+		0x7fffffffffffl,
+		(long)(1ul << 63),
+		1 << 20,
 	};
 	switch (next() % 5) {
 	case 0:
@@ -50,8 +62,8 @@ static long pick_arg(void)
 static int excluded(long nr)
 {
 	static const long skip[] = {
-		9, 11, 12, 15, 25, 28, 34, 35, 56, 57, 58, 59, 60, 61, 62, 158, 200, 202, 230, 231,
-		234, 435, 10, /* mprotect is harmless here, but keep memory untouched */
+		9,  11, 12, 15,	 25,  28,  34,	35,  56,  57,  58, 59,
+		60, 61, 62, 158, 200, 202, 230, 231, 234, 435, 10, /* mprotect is harmless here, but keep memory untouched */
 	};
 	for (unsigned i = 0; i < sizeof skip / sizeof skip[0]; i++)
 		if (skip[i] == nr)
@@ -78,7 +90,8 @@ int main(int argc, char **argv)
 		if (nr == 1 || nr == 18 || nr == 20 || nr == 296) /* keep stdout and stderr clean */
 			if (a[0] == 1 || a[0] == 2)
 				a[0] = 99;
-		if (nr == 3 || nr == 33 || nr == 292 || nr == 436) /* close, dup2, dup3, close_range */
+		if (nr == 3 || nr == 33 || nr == 292 ||
+		    nr == 436) /* close, dup2, dup3, close_range */
 			if ((unsigned long)a[0] <= 2 || (unsigned long)a[1] <= 2)
 				continue;
 		syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -48,11 +48,12 @@ static int walk_cpus(int *topology_ok)
 		if (sscanf(e->d_name, "cpu%d%c", &k, &rest) != 1)
 			continue;
 		n++;
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s/topology/core_id", e->d_name);
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s/topology/core_id",
+			 e->d_name);
 		if (slurp(path, buf, sizeof(buf)) <= 0)
 			*topology_ok = 0;
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s/topology/thread_siblings_list",
-			 e->d_name);
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/%s/topology/thread_siblings_list", e->d_name);
 		if (slurp(path, buf, sizeof(buf)) <= 0)
 			*topology_ok = 0;
 	}
@@ -122,7 +123,7 @@ int main(int argc, char **argv)
 		int nodes = count_nodes();
 		check(nodes == 1, "nodeN in /sys/devices/system/node", nodes, 1);
 	}
-	if (vm) {  /* the view is the VM's, read-only, and holds nothing else */
+	if (vm) { /* the view is the VM's, read-only, and holds nothing else */
 		int fd = open("/proc/meminfo", O_WRONLY);
 		check(fd < 0 && errno == EACCES, "open(/proc/meminfo, O_WRONLY) fails with EACCES",
 		      fd < 0 ? errno : 0, EACCES);

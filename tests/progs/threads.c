@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ITERS  20000
+#define ITERS 20000
 #define ROUNDS 200
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
 	for (long i = 1; i < nthreads; i++)
 		if ((errno = pthread_create(&t[i], NULL, worker, (void *)i))) {
-			printf("pthread_create failed: %s\n", errno == EAGAIN ? "EAGAIN" : "other error");
+			printf("pthread_create failed: %s\n",
+			       errno == EAGAIN ? "EAGAIN" : "other error");
 			return 1;
 		}
 	worker(0);

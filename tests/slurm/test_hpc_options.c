@@ -25,8 +25,9 @@ static void defaults_when_empty(void **state)
 static void every_option(void **state)
 {
 	(void)state;
-	assert_int_equal(hpc_options_parse("mem=2G,share=/scratch/run 1,hugepages=on", &o, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		hpc_options_parse("mem=2G,share=/scratch/run 1,hugepages=on", &o, err, sizeof(err)),
+		0);
 	assert_int_equal(o.mem_mib, 2048);
 	assert_string_equal(o.share, "/scratch/run 1");
 	assert_int_equal(o.hugepages, HPC_HUGE_ON);
@@ -58,7 +59,7 @@ static void bad_values_are_named(void **state)
 	(void)state;
 	refuses("mem=3M", "mem='3M': expected a size in whole MiB from 4M");
 	refuses("mem=2T", "mem='2T'");
-	refuses("mem=1536K", "mem='1536K'");            /* not whole MiB */
+	refuses("mem=1536K", "mem='1536K'"); /* not whole MiB */
 	refuses("mem=", "mem=''");
 	refuses("mem=-5M", "mem='-5M'");
 	refuses("mem=12Q", "mem='12Q'");

@@ -38,7 +38,8 @@ static void inside_and_outside(void **state)
 	assert_int_equal(hpc_partition_load(path, &p, err, sizeof(err)), 0);
 	assert_int_equal(hpc_partition_check(&p, in, 3, err, sizeof(err)), 0);
 	assert_int_equal(hpc_partition_check(&p, out, 2, err, sizeof(err)), -1);
-	assert_string_equal(err, "Slurm gave this task CPU 6, which is not in dsv's HPC partition "
+	assert_string_equal(err,
+			    "Slurm gave this task CPU 6, which is not in dsv's HPC partition "
 			    "(HPC CPUs 2-5,7): no HPC VM runs outside it; set CpuSpecList to the "
 			    "other CPUs ('dsv node slurm-conf' prints it)");
 	assert_int_equal(hpc_partition_check(&p, far, 1, err, sizeof(err)), -1);

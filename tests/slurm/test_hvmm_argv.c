@@ -44,12 +44,31 @@ static void defaults(void **state)
 	int cpus[] = { 3 };
 	char *prog[] = { "./a.out", "--size", "10 20", NULL };
 	struct hvmm_launch l = {
-		.hvmm = "/usr/local/bin/hvmm", .opts = &o, .cpus = cpus, .ncpus = 1,
-		.cwd = "/home/alice/run", .uid = 1001, .gid = 1002, .prog_argc = 3, .prog_argv = prog,
+		.hvmm = "/usr/local/bin/hvmm",
+		.opts = &o,
+		.cpus = cpus,
+		.ncpus = 1,
+		.cwd = "/home/alice/run",
+		.uid = 1001,
+		.gid = 1002,
+		.prog_argc = 3,
+		.prog_argv = prog,
 	};
-	const char *want[] = { "/usr/local/bin/hvmm", "run", "--cpus", "3", "--share",
-			       "/home/alice/run", "--uid", "1001", "--gid", "1002", "--",
-			       "./a.out", "--size", "10 20", NULL };
+	const char *want[] = { "/usr/local/bin/hvmm",
+			       "run",
+			       "--cpus",
+			       "3",
+			       "--share",
+			       "/home/alice/run",
+			       "--uid",
+			       "1001",
+			       "--gid",
+			       "1002",
+			       "--",
+			       "./a.out",
+			       "--size",
+			       "10 20",
+			       NULL };
 	char **argv = hvmm_argv_build(&l, err, sizeof(err));
 
 	(void)state;
@@ -74,12 +93,22 @@ static void every_option(void **state)
 	gid_t groups[] = { 27, 4294967294u };
 	char *prog[] = { "/bin/prog", NULL };
 	struct hvmm_launch l = {
-		.hvmm = "hvmm", .opts = &o, .cpus = cpus, .ncpus = 5, .cwd = "/home/alice",
-		.uid = 0, .gid = 0, .groups = groups, .ngroups = 2, .prog_argc = 1, .prog_argv = prog,
+		.hvmm = "hvmm",
+		.opts = &o,
+		.cpus = cpus,
+		.ncpus = 5,
+		.cwd = "/home/alice",
+		.uid = 0,
+		.gid = 0,
+		.groups = groups,
+		.ngroups = 2,
+		.prog_argc = 1,
+		.prog_argv = prog,
 	};
-	const char *want[] = { "hvmm", "run", "--cpus", "2-5,7", "--mem", "2048M", "--hugepages",
-			       "on", "--share", "/scratch", "--uid", "0", "--gid", "0", "--groups",
-			       "27,4294967294", "--", "/bin/prog", NULL };
+	const char *want[] = { "hvmm",		"run",	       "--cpus",    "2-5,7",   "--mem",
+			       "2048M",		"--hugepages", "on",	    "--share", "/scratch",
+			       "--uid",		"0",	       "--gid",	    "0",       "--groups",
+			       "27,4294967294", "--",	       "/bin/prog", NULL };
 	char **argv = hvmm_argv_build(&l, err, sizeof(err));
 
 	(void)state;
@@ -103,11 +132,18 @@ static void program_arguments_are_not_options(void **state)
 	int cpus[] = { 1 };
 	char *prog[] = { "--uid", "0", "--", NULL };
 	struct hvmm_launch l = {
-		.hvmm = "hvmm", .opts = &o, .cpus = cpus, .ncpus = 1, .cwd = "/w", .uid = 5,
-		.gid = 6, .prog_argc = 3, .prog_argv = prog,
+		.hvmm = "hvmm",
+		.opts = &o,
+		.cpus = cpus,
+		.ncpus = 1,
+		.cwd = "/w",
+		.uid = 5,
+		.gid = 6,
+		.prog_argc = 3,
+		.prog_argv = prog,
 	};
-	const char *want[] = { "hvmm", "run", "--cpus", "1", "--share", "/w", "--uid", "5",
-			       "--gid", "6", "--", "--uid", "0", "--", NULL };
+	const char *want[] = { "hvmm",	"run", "--cpus", "1",	  "--share", "/w", "--uid", "5",
+			       "--gid", "6",   "--",	 "--uid", "0",	     "--", NULL };
 	char **argv = hvmm_argv_build(&l, err, sizeof(err));
 
 	(void)state;
@@ -128,11 +164,20 @@ static void mpi_rank(void **state)
 	int cpus[] = { 2 };
 	char *prog[] = { "./ring", NULL };
 	struct hvmm_launch l = {
-		.hvmm = "hvmm", .opts = &o, .cpus = cpus, .ncpus = 1, .cwd = "/w", .uid = 5,
-		.gid = 6, .pmi_fd = 9, .prog_argc = 1, .prog_argv = prog,
+		.hvmm = "hvmm",
+		.opts = &o,
+		.cpus = cpus,
+		.ncpus = 1,
+		.cwd = "/w",
+		.uid = 5,
+		.gid = 6,
+		.pmi_fd = 9,
+		.prog_argc = 1,
+		.prog_argv = prog,
 	};
-	const char *want[] = { "hvmm", "run", "--cpus", "2", "--net", "host", "--inherit-fd", "9",
-			       "--share", "/w", "--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	const char *want[] = { "hvmm",	       "run", "--cpus",	 "2",	   "--net", "host",
+			       "--inherit-fd", "9",   "--share", "/w",	   "--uid", "5",
+			       "--gid",	       "6",   "--",	 "./ring", NULL };
 	char **argv = hvmm_argv_build(&l, err, sizeof(err));
 
 	(void)state;
@@ -144,16 +189,17 @@ static void mpi_rank(void **state)
 	assert_int_equal(ho->inherit_fds[0], 9);
 	hvmm_argv_free(argv);
 	o.net = HPC_NET_NONE;
-	const char *no_net[] = { "hvmm", "run", "--cpus", "2", "--inherit-fd", "9", "--share",
-				 "/w", "--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	const char *no_net[] = { "hvmm",  "run",     "--cpus", "2",	 "--inherit-fd",
+				 "9",	  "--share", "/w",     "--uid",	 "5",
+				 "--gid", "6",	     "--",     "./ring", NULL };
 	argv = hvmm_argv_build(&l, err, sizeof(err));
 	assert_non_null(argv);
 	assert_argv(argv, no_net);
 	hvmm_argv_free(argv);
 	o.net = HPC_NET_HOST; /* a plain task may ask for the network */
 	l.pmi_fd = -1;
-	const char *plain[] = { "hvmm", "run", "--cpus", "2", "--net", "host", "--share", "/w",
-				"--uid", "5", "--gid", "6", "--", "./ring", NULL };
+	const char *plain[] = { "hvmm",	 "run", "--cpus", "2", "--net", "host",	  "--share", "/w",
+				"--uid", "5",	"--gid",  "6", "--",	"./ring", NULL };
 	argv = hvmm_argv_build(&l, err, sizeof(err));
 	assert_non_null(argv);
 	assert_argv(argv, plain);
@@ -165,8 +211,13 @@ static void refuses_empty_task(void **state)
 	struct hpc_options o = { 0 };
 	int cpus[] = { 1 };
 	char *prog[] = { "", NULL };
-	struct hvmm_launch l = { .hvmm = "hvmm", .opts = &o, .cpus = cpus, .ncpus = 0,
-				 .cwd = "/w", .prog_argc = 1, .prog_argv = prog };
+	struct hvmm_launch l = { .hvmm = "hvmm",
+				 .opts = &o,
+				 .cpus = cpus,
+				 .ncpus = 0,
+				 .cwd = "/w",
+				 .prog_argc = 1,
+				 .prog_argv = prog };
 
 	(void)state;
 	assert_null(hvmm_argv_build(&l, err, sizeof(err)));

@@ -15,8 +15,14 @@ static void round_trip(void **state)
 {
 	char *argv[] = { "./a.out", "", "two words", NULL };
 	char *env[] = { "PATH=/bin", "PMI_FD=5", "EMPTY=", NULL };
-	struct launch_request in = { .cpus = "2-3", .cwd = "/home/a b", .options = "mem=64M",
-				     .argc = 3, .argv = argv, .envc = 3, .env = env }, out;
+	struct launch_request in = { .cpus = "2-3",
+				     .cwd = "/home/a b",
+				     .options = "mem=64M",
+				     .argc = 3,
+				     .argv = argv,
+				     .envc = 3,
+				     .env = env },
+			      out;
 	size_t len;
 	char *buf = launch_msg_encode(&in, &len);
 
@@ -41,8 +47,12 @@ static void round_trip(void **state)
 static void no_environment(void **state)
 {
 	char *argv[] = { "/bin/true", NULL };
-	struct launch_request in = { .cpus = "0", .cwd = "/", .options = NULL, .argc = 1,
-				     .argv = argv }, out;
+	struct launch_request in = { .cpus = "0",
+				     .cwd = "/",
+				     .options = NULL,
+				     .argc = 1,
+				     .argv = argv },
+			      out;
 	size_t len;
 	char *buf = launch_msg_encode(&in, &len);
 
@@ -72,12 +82,24 @@ static void damaged(void **state)
 	(void)state;
 #define REFUSES(lit, expect) refuses(lit, sizeof(lit) - 1, expect)
 	REFUSES("", "empty, too large or unterminated");
-	REFUSES("0\0/\0\0" "1\0prog", "unterminated");
-	REFUSES("0\0/\0\0" "1\0", "4 fields, expected at least 5");
-	REFUSES("0\0/\0\0" "2\0prog\0", "bad argument count '2'");
-	REFUSES("0\0/\0\0" "0\0prog\0", "bad argument count '0'");
-	REFUSES("0\0/\0\0" "-1\0prog\0", "bad argument count '-1'");
-	REFUSES("0\0/\0\0" "x\0prog\0", "bad argument count 'x'");
+	REFUSES("0\0/\0\0"
+		"1\0prog",
+		"unterminated");
+	REFUSES("0\0/\0\0"
+		"1\0",
+		"4 fields, expected at least 5");
+	REFUSES("0\0/\0\0"
+		"2\0prog\0",
+		"bad argument count '2'");
+	REFUSES("0\0/\0\0"
+		"0\0prog\0",
+		"bad argument count '0'");
+	REFUSES("0\0/\0\0"
+		"-1\0prog\0",
+		"bad argument count '-1'");
+	REFUSES("0\0/\0\0"
+		"x\0prog\0",
+		"bad argument count 'x'");
 #undef REFUSES
 }
 

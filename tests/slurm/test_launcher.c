@@ -64,8 +64,13 @@ static int run_task(const char *mode, const char *cpus, int term)
 	assert_true(task >= 0);
 	if (task == 0) {
 		struct launcher l;
-		struct launch_request req = { .cpus = cpus, .cwd = dir, .options = "mem=64M",
-					      .argc = 2, .argv = argv, .envc = 1, .env = env };
+		struct launch_request req = { .cpus = cpus,
+					      .cwd = dir,
+					      .options = "mem=64M",
+					      .argc = 2,
+					      .argv = argv,
+					      .envc = 1,
+					      .env = env };
 		char err[512];
 
 		dup2(p[1], 1);
@@ -73,8 +78,8 @@ static int run_task(const char *mode, const char *cpus, int term)
 		close(p[0]);
 		if (launcher_start(&l, &id, &cfg, err, sizeof(err)))
 			fprintf(stderr, "launcher: %s\n", err);
-		else if (geteuid() == 0 && (setresgid(id.gid, id.gid, id.gid) ||
-					    setresuid(id.uid, id.uid, id.uid)))
+		else if (geteuid() == 0 &&
+			 (setresgid(id.gid, id.gid, id.gid) || setresuid(id.uid, id.uid, id.uid)))
 			perror("the task's switch to the job's user");
 		else if (launcher_run_task(&l, &req, -1, err, sizeof(err)))
 			fprintf(stderr, "launcher: %s\n", err);
@@ -101,8 +106,10 @@ static void execs_hvmm_with_the_task(void **state_)
 	char want[512];
 
 	(void)state_;
-	snprintf(want, sizeof(want), "argv: run --cpus 0 --mem 64M --share %s --uid 1234 --gid 5678 "
-		 "--groups 27 -- ./prog x y\nmode exit3 pwd %s\n", dir, dir);
+	snprintf(want, sizeof(want),
+		 "argv: run --cpus 0 --mem 64M --share %s --uid 1234 --gid 5678 "
+		 "--groups 27 -- ./prog x y\nmode exit3 pwd %s\n",
+		 dir, dir);
 	assert_string_equal(out, want);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 3);

@@ -37,8 +37,9 @@ static void good_lists(void **state)
 static void bad_lists(void **state)
 {
 	static const char *const bad[] = {
-		"", ",", "1,", ",1", "a", "1-", "-1", "3-1", "1--2", "1,,2", "1 2", "1-2-3",
-		"4096", "99999999999999999999", "0x1", "1;2", "1,1", "0-3,2", "2 ", "1\n",
+		"",    ",",    "1,",   ",1",	"a",	 "1-",	 "-1",
+		"3-1", "1--2", "1,,2", "1 2",	"1-2-3", "4096", "99999999999999999999",
+		"0x1", "1;2",  "1,1",  "0-3,2", "2 ",	 "1\n",
 	};
 	int c[16];
 	char err[200];
@@ -100,10 +101,8 @@ static void messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(good_lists),
-		cmocka_unit_test(bad_lists),
-		cmocka_unit_test(too_many),
-		cmocka_unit_test(duplicate_named),
+		cmocka_unit_test(good_lists), cmocka_unit_test(bad_lists),
+		cmocka_unit_test(too_many),   cmocka_unit_test(duplicate_named),
 		cmocka_unit_test(messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

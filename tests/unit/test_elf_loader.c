@@ -37,12 +37,20 @@ static void make(struct img *m)
 	m->eh.e_phentsize = sizeof(Elf64_Phdr);
 	m->eh.e_phnum = 2;
 	m->eh.e_ehsize = sizeof(Elf64_Ehdr);
-	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-				 .p_offset = offsetof(struct img, text), .p_vaddr = 0x100000,
-				 .p_paddr = 0x100000, .p_filesz = 64, .p_memsz = 64 };
-	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-				 .p_offset = offsetof(struct img, data), .p_vaddr = 0x200000,
-				 .p_paddr = 0x200000, .p_filesz = 32, .p_memsz = 4096 };
+	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_flags = PF_R | PF_X,
+				 .p_offset = offsetof(struct img, text),
+				 .p_vaddr = 0x100000,
+				 .p_paddr = 0x100000,
+				 .p_filesz = 64,
+				 .p_memsz = 64 };
+	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_flags = PF_R | PF_W,
+				 .p_offset = offsetof(struct img, data),
+				 .p_vaddr = 0x200000,
+				 .p_paddr = 0x200000,
+				 .p_filesz = 32,
+				 .p_memsz = 4096 };
 	memset(m->text, 0x90, sizeof(m->text));
 	memset(m->data, 0xab, sizeof(m->data));
 }
@@ -63,8 +71,9 @@ static void good_image_loads(void **state)
 
 	(void)state;
 	make(&m);
-	assert_int_equal(elf_check_kernel((uint8_t *)&m, sizeof(m), MIN_PA, MAX_PA, &out, err,
-					  sizeof(err)), 0);
+	assert_int_equal(
+		elf_check_kernel((uint8_t *)&m, sizeof(m), MIN_PA, MAX_PA, &out, err, sizeof(err)),
+		0);
 	assert_int_equal(out.nseg, 2);
 	assert_int_equal(out.entry, 0x100010);
 	assert_int_equal(out.phys_lo, 0x100000);
@@ -75,7 +84,7 @@ static void good_image_loads(void **state)
 	assert_memory_equal(ram + 0x200000, m.data, 32);
 	for (int i = 32; i < 4096; i++)
 		assert_int_equal(ram[0x200000 + i], 0); /* bss zeroed */
-	assert_int_equal(ram[0x201000], 0x55);           /* nothing beyond memsz */
+	assert_int_equal(ram[0x201000], 0x55);		/* nothing beyond memsz */
 	free(ram);
 }
 
@@ -98,46 +107,134 @@ struct mutation {
 	const char *needle;
 };
 
-static void m_truncated_header(struct img *m, size_t *len) { (void)m; *len = 40; }
-static void m_truncated_phdrs(struct img *m, size_t *len) { (void)m; *len = sizeof(Elf64_Ehdr) + 10; }
-static void m_truncated_segment(struct img *m, size_t *len) { (void)m; *len = offsetof(struct img, data) + 8; }
-static void m_magic(struct img *m, size_t *len) { (void)len; m->eh.e_ident[1] = 'X'; }
-static void m_class32(struct img *m, size_t *len) { (void)len; m->eh.e_ident[EI_CLASS] = ELFCLASS32; }
-static void m_bigendian(struct img *m, size_t *len) { (void)len; m->eh.e_ident[EI_DATA] = ELFDATA2MSB; }
-static void m_machine(struct img *m, size_t *len) { (void)len; m->eh.e_machine = EM_AARCH64; }
-static void m_dyn(struct img *m, size_t *len) { (void)len; m->eh.e_type = ET_DYN; }
-static void m_version(struct img *m, size_t *len) { (void)len; m->eh.e_version = 7; }
-static void m_phentsize(struct img *m, size_t *len) { (void)len; m->eh.e_phentsize = 12; }
-static void m_no_phdrs(struct img *m, size_t *len) { (void)len; m->eh.e_phnum = 0; }
-static void m_phoff_huge(struct img *m, size_t *len) { (void)len; m->eh.e_phoff = ~0ull - 8; }
+static void m_truncated_header(struct img *m, size_t *len)
+{
+	(void)m;
+	*len = 40;
+}
+static void m_truncated_phdrs(struct img *m, size_t *len)
+{
+	(void)m;
+	*len = sizeof(Elf64_Ehdr) + 10;
+}
+static void m_truncated_segment(struct img *m, size_t *len)
+{
+	(void)m;
+	*len = offsetof(struct img, data) + 8;
+}
+static void m_magic(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_ident[1] = 'X';
+}
+static void m_class32(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_ident[EI_CLASS] = ELFCLASS32;
+}
+static void m_bigendian(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_ident[EI_DATA] = ELFDATA2MSB;
+}
+static void m_machine(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_machine = EM_AARCH64;
+}
+static void m_dyn(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_type = ET_DYN;
+}
+static void m_version(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_version = 7;
+}
+static void m_phentsize(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_phentsize = 12;
+}
+static void m_no_phdrs(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_phnum = 0;
+}
+static void m_phoff_huge(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_phoff = ~0ull - 8;
+}
 static void m_no_load(struct img *m, size_t *len)
 {
 	(void)len;
 	m->ph[0].p_type = PT_NOTE;
 	m->ph[1].p_type = PT_NOTE;
 }
-static void m_outside_ram(struct img *m, size_t *len) { (void)len; m->ph[1].p_paddr = m->ph[1].p_vaddr = MAX_PA - 100; }
-static void m_below_min(struct img *m, size_t *len) { (void)len; m->ph[1].p_paddr = m->ph[1].p_vaddr = 0x1000; }
-static void m_huge_memsz(struct img *m, size_t *len) { (void)len; m->ph[1].p_memsz = 1ull << 63; }
-static void m_wrapping(struct img *m, size_t *len) { (void)len; m->ph[1].p_memsz = ~0ull - 0x100000; }
-static void m_huge_offset(struct img *m, size_t *len) { (void)len; m->ph[1].p_offset = ~0ull - 4; }
-static void m_filesz_gt_memsz(struct img *m, size_t *len) { (void)len; m->ph[1].p_memsz = 8; }
+static void m_outside_ram(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_paddr = m->ph[1].p_vaddr = MAX_PA - 100;
+}
+static void m_below_min(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_paddr = m->ph[1].p_vaddr = 0x1000;
+}
+static void m_huge_memsz(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_memsz = 1ull << 63;
+}
+static void m_wrapping(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_memsz = ~0ull - 0x100000;
+}
+static void m_huge_offset(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_offset = ~0ull - 4;
+}
+static void m_filesz_gt_memsz(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_memsz = 8;
+}
 static void m_zero_memsz(struct img *m, size_t *len)
 {
 	(void)len;
 	m->ph[1].p_memsz = 0;
 	m->ph[1].p_filesz = 0;
 }
-static void m_overlap(struct img *m, size_t *len) { (void)len; m->ph[1].p_paddr = m->ph[1].p_vaddr = 0x100020; }
-static void m_entry_outside(struct img *m, size_t *len) { (void)len; m->eh.e_entry = 0x300000; }
-static void m_entry_in_data(struct img *m, size_t *len) { (void)len; m->eh.e_entry = 0x200004; }
+static void m_overlap(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_paddr = m->ph[1].p_vaddr = 0x100020;
+}
+static void m_entry_outside(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_entry = 0x300000;
+}
+static void m_entry_in_data(struct img *m, size_t *len)
+{
+	(void)len;
+	m->eh.e_entry = 0x200004;
+}
 static void m_entry_in_bss(struct img *m, size_t *len)
 {
 	(void)len;
 	m->ph[0].p_memsz = 4096;
 	m->eh.e_entry = 0x100800;
 }
-static void m_vaddr_elsewhere(struct img *m, size_t *len) { (void)len; m->ph[1].p_vaddr = 0x40000000; }
+static void m_vaddr_elsewhere(struct img *m, size_t *len)
+{
+	(void)len;
+	m->ph[1].p_vaddr = 0x40000000;
+}
 static void m_interp(struct img *m, size_t *len)
 {
 	(void)len;
@@ -218,7 +315,8 @@ static void built_payload(void **state)
 	if (!real_image)
 		skip();
 	assert_int_equal(image_file_read(real_image, 64 << 20, &f, err, sizeof(err)), 0);
-	assert_int_equal(elf_check_kernel(f.data, f.len, MIN_PA, MAX_PA, &out, err, sizeof(err)), 0);
+	assert_int_equal(elf_check_kernel(f.data, f.len, MIN_PA, MAX_PA, &out, err, sizeof(err)),
+			 0);
 	assert_true(out.nseg >= 1);
 	image_file_free(&f);
 }
@@ -226,10 +324,8 @@ static void built_payload(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(good_image_loads),
-		cmocka_unit_test(kernel_window_allowed),
-		cmocka_unit_test(bad_images),
-		cmocka_unit_test(every_truncation),
+		cmocka_unit_test(good_image_loads), cmocka_unit_test(kernel_window_allowed),
+		cmocka_unit_test(bad_images),	    cmocka_unit_test(every_truncation),
 		cmocka_unit_test(built_payload),
 	};
 	real_image = argc > 1 ? argv[1] : NULL;

@@ -12,7 +12,8 @@
 
 static void translation_low_only(void **state)
 {
-	struct guest_mem gm = { .host = (uint8_t *)0x10000000, .size = 64 << 20,
+	struct guest_mem gm = { .host = (uint8_t *)0x10000000,
+				.size = 64 << 20,
 				.low_size = 64 << 20 };
 
 	(void)state;
@@ -28,13 +29,14 @@ static void translation_low_only(void **state)
 static void translation_with_hole(void **state)
 {
 	uint64_t size = GM_LOW_END + (1ull << 30);
-	struct guest_mem gm = { .host = (uint8_t *)0x100000000000ull, .size = size,
+	struct guest_mem gm = { .host = (uint8_t *)0x100000000000ull,
+				.size = size,
 				.low_size = GM_LOW_END };
 
 	(void)state;
 	assert_ptr_equal(gm_ptr(&gm, GM_LOW_END - 8, 8), gm.host + GM_LOW_END - 8);
-	assert_null(gm_ptr(&gm, GM_LOW_END - 8, 16));      /* into the hole */
-	assert_null(gm_ptr(&gm, 0xfee00000, 4));            /* the LAPIC page */
+	assert_null(gm_ptr(&gm, GM_LOW_END - 8, 16)); /* into the hole */
+	assert_null(gm_ptr(&gm, 0xfee00000, 4));      /* the LAPIC page */
 	assert_ptr_equal(gm_ptr(&gm, GM_HIGH_BASE, 4), gm.host + GM_LOW_END);
 	assert_ptr_equal(gm_ptr(&gm, GM_HIGH_BASE + (1ull << 30) - 1, 1), gm.host + size - 1);
 	assert_null(gm_ptr(&gm, GM_HIGH_BASE + (1ull << 30), 1));
@@ -50,8 +52,13 @@ static void program_and_memory_map(void **state)
 	struct boot_program bp;
 	struct elf_image k = { .phys_lo = 0x100000, .phys_hi = 0x180000, .nseg = 1 };
 	int cpus[2] = { 3, 5 };
-	struct boot_params p = { .platform = DSV_PLATFORM_PVM, .tsc_khz = 2596000, .nr_vcpus = 2,
-				 .host_cpus = cpus, .vif_pages = 1, .cmdline = "quiet", .kernel = &k };
+	struct boot_params p = { .platform = DSV_PLATFORM_PVM,
+				 .tsc_khz = 2596000,
+				 .nr_vcpus = 2,
+				 .host_cpus = cpus,
+				 .vif_pages = 1,
+				 .cmdline = "quiet",
+				 .kernel = &k };
 	struct dsv_bootinfo *bi;
 	struct dsv_args *a;
 	const char *s;
@@ -62,7 +69,8 @@ static void program_and_memory_map(void **state)
 	gm.host = calloc(1, gm.size);
 	memset(image, 0x7f, sizeof(image));
 	assert_int_equal(boot_place_program(&gm, image, sizeof(image), 3, argv, envp, "/bin/prog",
-					    &bp, err, sizeof(err)), 0);
+					    &bp, err, sizeof(err)),
+			 0);
 	assert_int_equal(bp.region_gpa % (2 << 20), 0);
 	assert_memory_equal(gm.host + bp.gpa, image, sizeof(image));
 	a = (struct dsv_args *)(gm.host + bp.args_gpa);
@@ -112,8 +120,9 @@ static void program_too_big(void **state)
 
 	(void)state;
 	gm.host = calloc(1, gm.size);
-	assert_int_equal(boot_place_program(&gm, image, 7 << 20, 1, argv, NULL, "/p", &bp, err,
-					    sizeof(err)), -1);
+	assert_int_equal(
+		boot_place_program(&gm, image, 7 << 20, 1, argv, NULL, "/p", &bp, err, sizeof(err)),
+		-1);
 	assert_non_null(strstr(err, "--mem"));
 	free(image);
 	free(gm.host);

@@ -56,7 +56,8 @@ static void full_command(void **state)
 			       "--housekeeping-cpus", "0", "--mem", "1G", "--hugepages", "on",
 			       "--share", "/tmp/x", "--cmdline", "a=b", "--stats=json", "--log",
 			       "/tmp/log", "-v", "--kernel", "k.elf", "--", "./prog", "--vcpus",
-			       "x"), OPTS_RUN);
+			       "x"),
+			 OPTS_RUN);
 	assert_int_equal(o.vcpus, 2);
 	assert_int_equal(o.ncpus, 2);
 	assert_int_equal(o.cpus[0], 2);
@@ -115,7 +116,8 @@ static void run_as_user(void **state)
 	assert_int_equal(o.gid, 100);
 	assert_int_equal(o.ngroups, 0);
 	assert_int_equal(PARSE(&o, err, "run", "--gid", "0", "--uid", "4294967294", "--groups",
-			       "27,100,4294967294", "--", "./p"), OPTS_RUN);
+			       "27,100,4294967294", "--", "./p"),
+			 OPTS_RUN);
 	assert_int_equal(o.as_user, 1);
 	assert_int_equal(o.uid, 4294967294u);
 	assert_int_equal(o.gid, 0);
@@ -157,7 +159,8 @@ static void jail_cgroups_and_limits(void **state)
 	assert_int_equal(o.share_max_file_size, 0);
 	assert_int_equal(PARSE(&o, err, "run", "--jail", "/srv/j", "--cgroup", "/sys/fs/cgroup/a",
 			       "--cgroup", "/sys/fs/cgroup/memory/b", "--share", "/tmp/s",
-			       "--share-max-file-size", "64M"), OPTS_RUN);
+			       "--share-max-file-size", "64M"),
+			 OPTS_RUN);
 	assert_string_equal(o.jail, "/srv/j");
 	assert_int_equal(o.ncgroups, 2);
 	assert_string_equal(o.cgroups[0], "/sys/fs/cgroup/a");
@@ -168,7 +171,8 @@ static void jail_cgroups_and_limits(void **state)
 	assert_int_equal(o.ready_fd, 3);
 	assert_null(o.vcpu_cgroup);
 	assert_int_equal(PARSE(&o, err, "run", "--vcpu-cgroup", "/c/hpc", "--housekeeping-cgroup",
-			       "/c/host"), OPTS_RUN);
+			       "/c/host"),
+			 OPTS_RUN);
 	assert_string_equal(o.vcpu_cgroup, "/c/hpc");
 	assert_string_equal(o.hk_cgroup, "/c/host");
 }
@@ -180,7 +184,7 @@ static void net_policy(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
-	assert_int_equal(o.net_host, 0);  /* none unless asked */
+	assert_int_equal(o.net_host, 0); /* none unless asked */
 	assert_int_equal(PARSE(&o, err, "run", "--net", "host"), OPTS_RUN);
 	assert_int_equal(o.net_host, 1);
 	assert_int_equal(PARSE(&o, err, "run", "--net", "host", "--net", "none"), OPTS_RUN);
@@ -188,7 +192,8 @@ static void net_policy(void **state)
 	assert_int_equal(PARSE(&o, err, "run", "--net", "bridge"), OPTS_ERROR);
 	assert_non_null(strstr(err, "--net 'bridge': expected none or host"));
 	assert_non_null(strstr(opts_usage(), "--net none|host"));
-	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "3", "--inherit-fd", "1023"), OPTS_RUN);
+	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "3", "--inherit-fd", "1023"),
+			 OPTS_RUN);
 	assert_int_equal(o.ninherit, 2);
 	assert_int_equal(o.inherit_fds[1], 1023);
 	assert_int_equal(PARSE(&o, err, "run", "--inherit-fd", "2"), OPTS_ERROR);
@@ -232,8 +237,10 @@ static void errors(void **state)
 		{ ARGC("run", "--mem", "-5G"), ARGV("run", "--mem", "-5G"), "--mem" },
 		{ ARGC("run", "--mem", "99999999999999999999G"),
 		  ARGV("run", "--mem", "99999999999999999999G"), "--mem" },
-		{ ARGC("run", "--hugepages", "maybe"), ARGV("run", "--hugepages", "maybe"), "auto, on or off" },
-		{ ARGC("run", "--hugetlbfs", ""), ARGV("run", "--hugetlbfs", ""), "expected a directory" },
+		{ ARGC("run", "--hugepages", "maybe"), ARGV("run", "--hugepages", "maybe"),
+		  "auto, on or off" },
+		{ ARGC("run", "--hugetlbfs", ""), ARGV("run", "--hugetlbfs", ""),
+		  "expected a directory" },
 		{ ARGC("run", "--hugetlbfs", "/mnt/h", "--hugepages", "off"),
 		  ARGV("run", "--hugetlbfs", "/mnt/h", "--hugepages", "off"), "--hugepages off" },
 		{ ARGC("run", "--hugepages", "auto", "--hugetlbfs", "/mnt/h"),
@@ -245,33 +252,41 @@ static void errors(void **state)
 		{ ARGC("run", "prog"), ARGV("run", "prog"), "after '--'" },
 		{ ARGC("run", "--vcpu-cgroup", "hpc"), ARGV("run", "--vcpu-cgroup", "hpc"),
 		  "--vcpu-cgroup 'hpc': expected an absolute path" },
-		{ ARGC("run", "--housekeeping-cgroup", ""), ARGV("run", "--housekeeping-cgroup", ""),
+		{ ARGC("run", "--housekeeping-cgroup", ""),
+		  ARGV("run", "--housekeeping-cgroup", ""),
 		  "--housekeeping-cgroup '': expected an absolute path" },
 		{ ARGC("run", "--ready-fd", "2"), ARGV("run", "--ready-fd", "2"),
 		  "--ready-fd '2': expected a descriptor number, 3 or above" },
-		{ ARGC("run", "--ready-fd", "3x"), ARGV("run", "--ready-fd", "3x"), "--ready-fd '3x'" },
-		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"), ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
+		{ ARGC("run", "--ready-fd", "3x"), ARGV("run", "--ready-fd", "3x"),
+		  "--ready-fd '3x'" },
+		{ ARGC("run", "--cgroup", "sys/fs/cgroup/a"),
+		  ARGV("run", "--cgroup", "sys/fs/cgroup/a"),
 		  "--cgroup 'sys/fs/cgroup/a': expected an absolute path" },
 		{ ARGC("run", "--share", "/s", "--share-max-file-size", "0"),
 		  ARGV("run", "--share", "/s", "--share-max-file-size", "0"), "more than 0" },
 		{ ARGC("run", "--share", "/s", "--share-max-file-size", "1X"),
-		  ARGV("run", "--share", "/s", "--share-max-file-size", "1X"), "--share-max-file-size" },
-		{ ARGC("run", "--share-max-file-size", "1M"), ARGV("run", "--share-max-file-size", "1M"),
-		  "without --share" },
-		{ ARGC("run", "--uid", "1000"), ARGV("run", "--uid", "1000"), "--uid without --gid" },
-		{ ARGC("run", "--gid", "1000"), ARGV("run", "--gid", "1000"), "--gid without --uid" },
+		  ARGV("run", "--share", "/s", "--share-max-file-size", "1X"),
+		  "--share-max-file-size" },
+		{ ARGC("run", "--share-max-file-size", "1M"),
+		  ARGV("run", "--share-max-file-size", "1M"), "without --share" },
+		{ ARGC("run", "--uid", "1000"), ARGV("run", "--uid", "1000"),
+		  "--uid without --gid" },
+		{ ARGC("run", "--gid", "1000"), ARGV("run", "--gid", "1000"),
+		  "--gid without --uid" },
 		{ ARGC("run", "--groups", "5"), ARGV("run", "--groups", "5"), "--groups without" },
-		{ ARGC("run", "--uid", "root", "--gid", "0"), ARGV("run", "--uid", "root", "--gid", "0"),
+		{ ARGC("run", "--uid", "root", "--gid", "0"),
+		  ARGV("run", "--uid", "root", "--gid", "0"),
 		  "--uid 'root': expected a numeric id" },
-		{ ARGC("run", "--uid", "-1", "--gid", "0"), ARGV("run", "--uid", "-1", "--gid", "0"),
-		  "--uid '-1'" },
+		{ ARGC("run", "--uid", "-1", "--gid", "0"),
+		  ARGV("run", "--uid", "-1", "--gid", "0"), "--uid '-1'" },
 		{ ARGC("run", "--uid", "4294967295", "--gid", "0"),
 		  ARGV("run", "--uid", "4294967295", "--gid", "0"), "--uid '4294967295'" },
 		{ ARGC("run", "--uid", "1", "--gid", "99999999999"),
 		  ARGV("run", "--uid", "1", "--gid", "99999999999"), "--gid '99999999999'" },
-		{ ARGC("run", "--uid", "", "--gid", "1"), ARGV("run", "--uid", "", "--gid", "1"), "--uid ''" },
-		{ ARGC("run", "--uid", " 1", "--gid", "1"), ARGV("run", "--uid", " 1", "--gid", "1"),
-		  "--uid ' 1'" },
+		{ ARGC("run", "--uid", "", "--gid", "1"), ARGV("run", "--uid", "", "--gid", "1"),
+		  "--uid ''" },
+		{ ARGC("run", "--uid", " 1", "--gid", "1"),
+		  ARGV("run", "--uid", " 1", "--gid", "1"), "--uid ' 1'" },
 		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "1,,2"),
 		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "1,,2"), "--groups '1,,2'" },
 		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", ""),
@@ -279,7 +294,8 @@ static void errors(void **state)
 		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "5,"),
 		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "5,"), "--groups '5,'" },
 		{ ARGC("run", "--uid", "1", "--gid", "1", "--groups", "wheel"),
-		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "wheel"), "--groups 'wheel'" },
+		  ARGV("run", "--uid", "1", "--gid", "1", "--groups", "wheel"),
+		  "--groups 'wheel'" },
 	};
 	struct hvmm_opts o;
 	char err[300];
@@ -337,18 +353,12 @@ static void sizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(full_command),
-		cmocka_unit_test(hugetlbfs_dir),
-		cmocka_unit_test(cpus_imply_vcpus),
-		cmocka_unit_test(help_and_version),
-		cmocka_unit_test(run_as_user),
-		cmocka_unit_test(too_many_groups),
-		cmocka_unit_test(jail_cgroups_and_limits),
-		cmocka_unit_test(errors),
-		cmocka_unit_test(net_policy),
-		cmocka_unit_test(long_cmdline),
-		cmocka_unit_test(sizes),
+		cmocka_unit_test(defaults),	    cmocka_unit_test(full_command),
+		cmocka_unit_test(hugetlbfs_dir),    cmocka_unit_test(cpus_imply_vcpus),
+		cmocka_unit_test(help_and_version), cmocka_unit_test(run_as_user),
+		cmocka_unit_test(too_many_groups),  cmocka_unit_test(jail_cgroups_and_limits),
+		cmocka_unit_test(errors),	    cmocka_unit_test(net_policy),
+		cmocka_unit_test(long_cmdline),	    cmocka_unit_test(sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

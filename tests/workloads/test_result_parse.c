@@ -59,11 +59,12 @@ static void test_ok_false_is_not_true(void **state)
 static void test_nested_flattening(void **state)
 {
 	(void)state;
-	const char *s = "{\"exit_code\":0,\"exits\":{\"hypercall\":12,\"hlt\":3},"
-			"\"memory\":{\"bytes\":67108864,\"backing\":\"thp\"},"
-			"\"pinning\":[{\"vcpu\":0,\"cpu\":1}],\"housekeeping_cpus\":[0, 2],"
-			"\"times_ms\":{\"first_run\":21.663,\"exit\":25.5},\"empty\":{},\"none\":[],"
-			"\"nothing\":null}";
+	const char *s =
+		"{\"exit_code\":0,\"exits\":{\"hypercall\":12,\"hlt\":3},"
+		"\"memory\":{\"bytes\":67108864,\"backing\":\"thp\"},"
+		"\"pinning\":[{\"vcpu\":0,\"cpu\":1}],\"housekeeping_cpus\":[0, 2],"
+		"\"times_ms\":{\"first_run\":21.663,\"exit\":25.5},\"empty\":{},\"none\":[],"
+		"\"nothing\":null}";
 	assert_true(parse(s) > 0);
 	assert_int_equal((int)bench_json_num(&o, "exits.hypercall"), 12);
 	assert_int_equal((int)bench_json_num(&o, "exits.hlt"), 3);
@@ -88,9 +89,21 @@ static void test_malformed_rejected(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":tru}",
-		"{\"a\":\"unterminated}", "{\"a\":[1,2}", "[1,2]", "{\"a\":1", "{\"a\":-}",
-		"{\"a\":\"ctl\x01\"}", "{\"a\":\"\\q\"}", "{\"a\":1e}",
+		"",
+		"{",
+		"{\"a\":}",
+		"{\"a\":1,}",
+		"{\"a\" 1}",
+		"{a:1}",
+		"{\"a\":tru}",
+		"{\"a\":\"unterminated}",
+		"{\"a\":[1,2}",
+		"[1,2]",
+		"{\"a\":1",
+		"{\"a\":-}",
+		"{\"a\":\"ctl\x01\"}",
+		"{\"a\":\"\\q\"}",
+		"{\"a\":1e}",
 		"{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":1}}}}}}}}}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -111,14 +124,13 @@ static void test_truncated_buffer(void **state)
 static void test_find_in_output(void **state)
 {
 	(void)state;
-	const char *out =
-		"cg: 16x16x16 grid, 4096 rows, 2 threads\n"
-		"note: {\"workload\":\"cg\",\"ok\":false} not at line start\n"
-		"{\"workload\":\"cg\",\"ok\":false,\"mflops\":1}\n"
-		"{\"workload\":\"stream\",\"ok\":true}\n"
-		"{\"workload\":\"cg\",\"ok\":true,\"mflops\":2}\n"
-		"{\"workload\":\"cg\",\"ok\":tr\n"  /* cut off: ignored */
-		"trailing text\n";
+	const char *out = "cg: 16x16x16 grid, 4096 rows, 2 threads\n"
+			  "note: {\"workload\":\"cg\",\"ok\":false} not at line start\n"
+			  "{\"workload\":\"cg\",\"ok\":false,\"mflops\":1}\n"
+			  "{\"workload\":\"stream\",\"ok\":true}\n"
+			  "{\"workload\":\"cg\",\"ok\":true,\"mflops\":2}\n"
+			  "{\"workload\":\"cg\",\"ok\":tr\n" /* cut off: ignored */
+			  "trailing text\n";
 	assert_int_equal(find(out, "workload", "cg"), 0);
 	assert_true(bench_json_true(&o, "ok"));
 	assert_float_equal(bench_json_num(&o, "mflops"), 2, 0);
@@ -127,7 +139,8 @@ static void test_find_in_output(void **state)
 	assert_int_equal(find("no json here\n", "workload", NULL), -1);
 	assert_int_equal(find(out, "exit_code", NULL), -1);
 	/* an object spread over lines (pretty-printed stats) is found too */
-	assert_int_equal(find("x\n{\n  \"exit_code\": 3,\n  \"a\": [1]\n}\n", "exit_code", NULL), 0);
+	assert_int_equal(find("x\n{\n  \"exit_code\": 3,\n  \"a\": [1]\n}\n", "exit_code", NULL),
+			 0);
 	assert_int_equal((int)bench_json_num(&o, "exit_code"), 3);
 }
 
