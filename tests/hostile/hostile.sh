@@ -64,11 +64,14 @@ case_run() {
   (cd "$T/share" && timeout "${CASE_TIMEOUT:-120}" "$HVMM" "$@" >"$T/$name.out" 2>"$T/$name.err"); echo $? >"$T/$name.rc"
 }
 rc() { cat "$T/$1.rc"; }
-# stat_of FILE KEY: a field of the --stats=json line (guest log bytes may precede it).
+# stat_of FILE KEY: a field of the --stats=json line, hvmm's last words (before it, the
+# guest's own output, which a hostile guest may make as large as it likes: read the end only).
 stat_of() {
   python3 - "$1" "$2" <<'PY'
-import json, sys
-t = open(sys.argv[1], errors='replace').read()
+import json, os, sys
+with open(sys.argv[1], 'rb') as f:
+    f.seek(max(0, os.path.getsize(sys.argv[1]) - (1 << 20)))
+    t = f.read().decode(errors='replace')
 print(json.loads(t[t.rindex('{"exit_code"'):].splitlines()[0])[sys.argv[2]])
 PY
 }
