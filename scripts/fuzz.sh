@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target (tests/fuzz/fuzz_*) for SECONDS each, one after the other.
+# Runs every libFuzzer target (tests/COMPONENT/fuzz_*.c) for SECONDS each, one after the other.
 # usage: scripts/fuzz.sh SECONDS [NAME...]     (NAME: elf_loader, hypercall, ... ; default all)
 #
 # Builds the targets with clang in build-fuzz/ (FUZZ_BUILD overrides). Each target starts
-# from its seed corpus tests/fuzz/corpus/NAME/ and keeps what it finds in
-# BUILD/corpus/NAME/ (not in git). Crashes, leaks and timeouts are written to
-# tests/fuzz/crashes/ (FUZZ_CRASHES overrides) as fuzz_NAME-crash-<sha1>; reproduce one with
-# BUILD/tests/fuzz/fuzz_NAME FILE, fix it, and move the file into the seed corpus as a
-# regression input. Exit status: 0 when no target crashed.
+# from its seed corpus tests/COMPONENT/corpus/NAME/ (beside the meson.build that defines it)
+# and keeps what it finds in BUILD/corpus/NAME/ (not in git). Crashes, leaks and timeouts are
+# written to BUILD/crashes/ (FUZZ_CRASHES overrides) as fuzz_NAME-crash-<sha1>; reproduce one
+# with BUILD/tests/COMPONENT/fuzz_NAME FILE, fix it, and move the file into the seed corpus as
+# a regression input. Exit status: 0 when no target crashed.
 set -uo pipefail
 
 secs=${1:-}
@@ -17,7 +17,7 @@ esac
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD:-$root/build-fuzz}
-crashes=${FUZZ_CRASHES:-$root/tests/fuzz/crashes}
+crashes=${FUZZ_CRASHES:-$build/crashes}
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 command -v clang >/dev/null || die "clang is missing: run scripts/install-deps.sh"
@@ -36,24 +36,29 @@ fi
 # Regenerate if a meson.build changed (e.g. a target was added), so introspection is current.
 ninja -C "$build" build.ninja >/dev/null 2>&1 || die "cannot regenerate $build"
 
-# Every executable target named fuzz_*, with its output path.
+# Every executable target named fuzz_*: its output path, and its seed corpus beside the
+# meson.build that defines it.
 mapfile -t all < <(meson introspect --targets "$build" | python3 -c '
-import json, sys
+import json, os, sys
 for t in json.load(sys.stdin):
     if t["type"] == "executable" and t["name"].startswith("fuzz_"):
-        print(t["name"] + " " + t["filename"][0])')
-[ ${#all[@]} -gt 0 ] || die "no fuzz_* targets in $build: tests/meson.build needs subdir('fuzz')"
+        seeds = os.path.join(os.path.dirname(t["defined_in"]), "corpus", t["name"][5:])
+        print(t["name"] + "\t" + t["filename"][0] + "\t" + seeds)')
+[ ${#all[@]} -gt 0 ] || die "no fuzz_* targets in $build"
 
 want=("$@")
 sel=()
 for line in "${all[@]}"; do
-  name=${line%% *}; name=${name#fuzz_}
+  name=${line%%$'\t'*}; name=${name#fuzz_}
   if [ ${#want[@]} -eq 0 ] || [[ " ${want[*]} " == *" $name "* ]]; then sel+=("$line"); fi
 done
 [ ${#sel[@]} -gt 0 ] || die "no target matches: ${want[*]}"
 
 paths=()
-for line in "${sel[@]}"; do p=${line#* }; paths+=("${p#"$build"/}"); done
+for line in "${sel[@]}"; do
+  IFS=$'\t' read -r _ p _ <<<"$line"
+  paths+=("${p#"$build"/}")
+done
 ninja -C "$build" "${paths[@]}" >"$build/fuzz-build.log" 2>&1 ||
   { tail -40 "$build/fuzz-build.log" >&2; die "build failed (log: $build/fuzz-build.log)"; }
 
@@ -61,8 +66,8 @@ mkdir -p "$crashes"
 failed=0
 printf '%-20s %10s %8s %8s  %s\n' target executions exec/s corpus result
 for line in "${sel[@]}"; do
-  exe=${line#* }; tname=${line%% *}; name=${tname#fuzz_}
-  seeds=$root/tests/fuzz/corpus/$name
+  IFS=$'\t' read -r tname exe seeds <<<"$line"
+  name=${tname#fuzz_}
   work=$build/corpus/$name
   log=$build/fuzz-$name.log
   mkdir -p "$work" "$seeds"

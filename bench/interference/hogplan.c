@@ -3,7 +3,7 @@
  * boots the lwk with the hog program as its initrd; an image hog is an ordinary Linux VM
  * from --hog-image whose cloud-init user-data, a shell script, starts the load in the
  * background and says so on the console. A shell script because the image is the user's:
- * it has a shell and dd (a Debian cloud image, busybox in tests/images), not our hog.
+ * it has a shell and dd (a Debian cloud image, busybox in tests/dsvd/images), not our hog.
  */
 #include "interference.h"
 

@@ -1,6 +1,6 @@
 /*
  * The runner's command line: options, their checks, and the CPU split they give. Kept apart
- * from main.c so the unit tests (tests/interference/test_options.c) parse command lines the
+ * from main.c so the unit tests (tests/bench/interference/test_options.c) parse command lines the
  * way the runner does.
  */
 #include "interference.h"

@@ -25,7 +25,7 @@ done
 die() { echo "mpi-bench: $*" >&2; exit 1; }
 mpiexec=$(command -v mpiexec.hydra) || die "needs mpiexec.hydra (apt-get install mpich)"
 build=$(cd "$build" 2>/dev/null && pwd) || die "--build: no such directory"
-hvmm=$build/hvmm/hvmm pp=$build/tests/mpi/mpi-pingpong ar=$build/tests/mpi/mpi-allreduce
+hvmm=$build/hvmm/hvmm pp=$build/tests/lwk/mpi/mpi-pingpong ar=$build/tests/lwk/mpi/mpi-allreduce
 for f in "$hvmm" "$pp" "$ar"; do [ -x "$f" ] || die "$f is not built (make build; needs libmpich-dev)"; done
 [[ $cpus =~ ^[0-9]+,[0-9]+,[0-9]+,[0-9]+$ ]] || die "--cpus '$cpus': expected four CPU numbers, e.g. 0,1,2,3"
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps '$reps': expected a positive number"

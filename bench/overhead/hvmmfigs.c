@@ -2,7 +2,7 @@
  * hvmm's own figures: the guest compute loop against its native
  * twin on the same CPU, the no-op hypercall round trip beside a bare KVM exit, launch
  * times of a trivial 64 MiB guest, and hvmm's memory outside guest RAM. Payloads come from
- * build/tests/payloads; whatever is missing is reported as a TODO, not invented.
+ * build/tests/hvmm/payloads; whatever is missing is reported as a TODO, not invented.
  */
 #include <math.h>
 #include <sched.h>

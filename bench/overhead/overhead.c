@@ -292,7 +292,7 @@ static void setup_paths(struct ovh_ctx *c)
 	snprintf(c->source, sizeof c->source, "%s", OVH_SOURCE_ROOT);
 	snprintf(c->hvmm, sizeof c->hvmm, "%s/hvmm/hvmm", c->build);
 	snprintf(c->lwk, sizeof c->lwk, "%s/lwk/lwk.elf", c->build);
-	snprintf(c->payloads, sizeof c->payloads, "%s/tests/payloads", c->build);
+	snprintf(c->payloads, sizeof c->payloads, "%s/tests/hvmm/payloads", c->build);
 	snprintf(c->results_dir, sizeof c->results_dir, "%s/bench/results", c->source);
 	snprintf(c->doc_path, sizeof c->doc_path, "%s/docs/performance.md", c->source);
 	c->qemu[0] = 0;

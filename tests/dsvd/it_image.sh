@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ordinary cloud VMs on the commodity stack (docs/commodity.md), through a real dsvd and
-# libvirtd: a Linux guest from a disk image built from Debian packages (tests/images), with a
+# libvirtd: a Linux guest from a disk image built from Debian packages (tests/dsvd/images), with a
 # network and cloud-init user-data, pinned to the commodity CPUs, shut down through ACPI and
 # deleted with its overlay and seed; hostile requests from an unprivileged user; a domain
 # defined with virsh behind dsvd's back; an operator's domain XML.

@@ -1,4 +1,4 @@
-# Running hvmm in the TAP scripts of tests/integration: each run's stdout, stderr and status
+# Running hvmm in the TAP scripts of tests/hvmm: each run's stdout, stderr and status
 # are kept in $T (set by the caller) under its name, for the checks that follow.
 # Needs $HVMM and tests/lib/tap.sh (for diag and show).
 

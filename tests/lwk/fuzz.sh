@@ -1,6 +1,6 @@
 #!/bin/sh
 # usage: fuzz.sh HVMM SYSCALL_FUZZ_PROGRAM
-# Random system calls from a hostile program (tests/progs/syscall_fuzz.c), several seeds:
+# Random system calls from a hostile program (tests/lwk/progs/syscall_fuzz.c), several seeds:
 # the program may die of its own faults (exit 128 + signal), but the kernel must never
 # crash (hvmm 126/127) or panic.
 . "$(dirname "$0")/lib.sh"

@@ -34,7 +34,11 @@ scratch() {
 }
 
 # A KVM-less machine cannot run these tests: need_kvm skips rather than fails.
-. "$(dirname "$0")/../lib/kvm.sh"
+if [ -f "$(dirname "$0")/../lib/kvm.sh" ]; then
+	. "$(dirname "$0")/../lib/kvm.sh"
+else # the caller is one level deeper (tests/lwk/mpi)
+	. "$(dirname "$0")/../../lib/kvm.sh"
+fi
 
 # need_cpus N: hvmm pins each vCPU to its own host CPU; skip when fewer are usable (a
 # cpuset may confine this process).

@@ -8,7 +8,7 @@
 # report ("Terminated", not "Killed" after KillWait), its status, the job's state and exit
 # code; hvmm gone and the CPU free afterwards. Without KVM a stand-in for hvmm that stays
 # root (hvmm while it launches) shows that the task's signals reach it.
-# usage: slurm_node.sh HVMM PLUGIN_SO PROGRAM SPIN (static programs: tests/progs/hello.c,
+# usage: slurm_node.sh HVMM PLUGIN_SO PROGRAM SPIN (static programs: tests/lwk/progs/hello.c,
 # tests/slurm/spin.c)
 # Run it under flock /tmp/dsv-host.lock (Slurm's cgroups).
 set -u

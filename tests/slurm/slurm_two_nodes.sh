@@ -4,7 +4,7 @@
 # runs a task on each node natively; srun -N2 --dsv-hpc runs one HPC VM on each (with KVM:
 # the same output and status as native; without: each node's task reaches hvmm, which fails
 # as it does without /dev/kvm).
-# usage: slurm_two_nodes.sh HVMM PLUGIN_SO PROGRAM (a static program: tests/progs/hello.c)
+# usage: slurm_two_nodes.sh HVMM PLUGIN_SO PROGRAM (a static program: tests/lwk/progs/hello.c)
 # Run it under flock /tmp/dsv-host.lock: it adds a bridge, veths, network namespaces and
 # Slurm's cgroups, and removes them at the end, also on failure.
 set -u

@@ -5,7 +5,7 @@
 # must be identical. MPI_TRANSPORT=tcp: the ranks talk over loopback TCP only.
 # Each VM has 2 vCPUs: UCX starts a progress thread beside the rank's own, and the lwk runs
 # one thread per vCPU (docs/lwk.md); with one CPU per vCPU, the test needs 4 CPUs.
-. "$(dirname "$0")/../lwk/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 HVMM=$(abs "$1") MPIEXEC=$2 PROG=$(abs "$3")
 shift 3
 need_kvm

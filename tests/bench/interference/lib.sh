@@ -3,8 +3,8 @@
 # not_ok, skip, skip_all, diag, finish) comes from tests/lib/tap.sh.
 # Expects IX (the runner) and START_SERVICES from meson.
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/kvm.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/kvm.sh"
 
 WORK=$(mktemp -d /tmp/ix-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

@@ -1,4 +1,4 @@
-/* Host side of the symlink-swap race (tests/hostile): in SHARE, keeps replacing "victim"
+/* Host side of the symlink-swap race (tests/hvmm/hostile): in SHARE, keeps replacing "victim"
  * (a file <-> a symlink to OUTSIDE/secret) and "vdir" (a directory <-> a symlink to
  * OUTSIDE) with atomic renames, until killed. usage: swapper SHARE OUTSIDE */
 #include <stdio.h>

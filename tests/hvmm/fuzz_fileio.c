@@ -12,12 +12,12 @@
  * no host fd may have leaked; either aborts, so libFuzzer keeps the input.
  *
  * Run (clang only; the fixture lives in /dev/shm and is removed at exit):
- *   CC=clang meson setup build-fuzz && ninja -C build-fuzz tests/fuzz/fuzz_fileio
+ *   CC=clang meson setup build-fuzz && ninja -C build-fuzz tests/hvmm/fuzz_fileio
  *   mkdir -p /tmp/fio-corpus
- *   build-fuzz/tests/fuzz/fuzz_fileio -max_total_time=300 -timeout=10 \
- *       /tmp/fio-corpus tests/fuzz/corpus/fileio
+ *   build-fuzz/tests/hvmm/fuzz_fileio -max_total_time=300 -timeout=10 \
+ *       /tmp/fio-corpus tests/hvmm/corpus/fileio
  * New inputs go to the first directory. Keep a crash input as a regression test by adding
- * it to tests/fuzz/corpus/fileio/.
+ * it to tests/hvmm/corpus/fileio/.
  */
 #include <limits.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One image hog through the runner's code path (image_hog_probe.c) against a real dsvd and
-# libvirtd, without the HPC side: the guest image from tests/images boots (on TCG where
+# libvirtd, without the HPC side: the guest image from tests/dsvd/images boots (on TCG where
 # there is no /dev/kvm), its init runs the hog from the cloud-init user-data, the runner
 # sees the hog's console line, deletes the VM, and nothing is left. Run it under
 # flock /tmp/dsv-host.lock with the integration suite (it makes libvirt domains and dsvd's

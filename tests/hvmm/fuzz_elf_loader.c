@@ -6,7 +6,7 @@
  * is malloc'd to exactly the limit).
  *
  * Run: scripts/fuzz.sh SECONDS, or by hand after CC=clang meson setup build-fuzz:
- *   build-fuzz/tests/fuzz/fuzz_elf_loader -max_total_time=60 NEW_DIR tests/fuzz/corpus/elf_loader
+ *   build-fuzz/tests/hvmm/fuzz_elf_loader -max_total_time=60 NEW_DIR tests/hvmm/corpus/elf_loader
  */
 #include <elf.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Both hog kinds in one run (--hog-kind lwk,image): the dual-stack scenario beside lwk hogs
-# and beside Linux VMs from the test guest image (tests/images), one row each, with the
+# and beside Linux VMs from the test guest image (tests/dsvd/images), one row each, with the
 # slowdown against the runs without hogs; nothing left behind. Needs KVM (the HPC side).
 . "$(dirname "$0")/lib.sh"
 preflight

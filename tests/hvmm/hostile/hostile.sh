@@ -5,8 +5,8 @@
 # usage: hostile.sh HVMM HOSTILE_BUILD_DIR PAYLOAD_DIR LOOP_NATIVE
 set -u
 HVMM=$(readlink -f "$1") H=$(readlink -f "$2") P=$(readlink -f "$3") NATIVE=$(readlink -f "$4")
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/kvm.sh"
+. "$(dirname "$0")/../../lib/tap.sh"
+. "$(dirname "$0")/../../lib/kvm.sh"
 T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }

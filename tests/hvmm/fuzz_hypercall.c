@@ -181,7 +181,7 @@ static void op_call(struct hc_ctx *hc, struct in *in)
 	else
 		blk->nr = (uint32_t)u64(in, 4);
 	/* Descriptor calls (pipes, sockets, polling) may block by design: left to
-	 * tests/fileio/test_fileio_net.c and tests/hostile/hostile_offload.c. */
+	 * tests/hvmm/fileio/test_fileio_net.c and tests/hvmm/hostile/hostile_offload.c. */
 	if (blk->nr >= DSV_HC_PIPE2 && blk->nr <= DSV_HC_FILE_LAST)
 		blk->nr = DSV_HC_FILE_LAST + 1;
 	if (noise & 1)

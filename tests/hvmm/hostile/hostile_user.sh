@@ -6,9 +6,9 @@
 # usage: hostile_user.sh HVMM HOSTILE_BUILD_DIR
 set -u
 HVMM=$(readlink -f "$1") H=$(readlink -f "$2")
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/hvmm_test_user.sh"
-. "$(dirname "$0")/../lib/kvm.sh"
+. "$(dirname "$0")/../../lib/tap.sh"
+. "$(dirname "$0")/../../lib/hvmm_test_user.sh"
+. "$(dirname "$0")/../../lib/kvm.sh"
 need_kvm
 [ "$(id -u)" = 0 ] || skip_all "needs root to run hvmm as another user"
 hvmm_test_user || skip_all "cannot create the test user"
