@@ -219,3 +219,29 @@ int h_count_fds(void)
 	closedir(d);
 	return n;
 }
+
+int h_setup_share(void **state)
+{
+	*state = h_new(1);
+	return 0;
+}
+
+int h_setup_noshare(void **state)
+{
+	*state = h_new(0);
+	return 0;
+}
+
+int h_setup_net(void **state)
+{
+	struct h *h = h_new(0);
+	fileio_set_net(h->fio, 1);
+	*state = h;
+	return 0;
+}
+
+int h_teardown(void **state)
+{
+	h_free(*state);
+	return 0;
+}

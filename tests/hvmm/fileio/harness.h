@@ -25,6 +25,13 @@ struct h {
 /* Sets up the dirs and, when with_share, a fileio on base/share. */
 struct h *h_new(int with_share);
 void h_free(struct h *h);
+
+/* cmocka fixtures: a fileio on the share, one with no share, one with no share and the host's
+ * network (--net host); h_teardown frees any of them. */
+int h_setup_share(void **state);
+int h_setup_noshare(void **state);
+int h_setup_net(void **state);
+int h_teardown(void **state);
 void h_drop_dirs(struct h *h); /* removes base and below now (h_free would do it later) */
 
 uint64_t h_put(struct h *h, const void *data, uint64_t len); /* GPA of a copy */

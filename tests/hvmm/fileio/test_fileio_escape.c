@@ -49,12 +49,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 /* Nothing outside the share changed: both secrets intact, no new entries. */
 static void outside_intact(struct h *h)
 {
@@ -298,10 +292,10 @@ static void test_symlink_race(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dotdot_and_absolute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dotdot_and_absolute, setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, setup, h_teardown),
 		cmocka_unit_test(test_stdio_dirfd),
-		cmocka_unit_test_setup_teardown(test_symlink_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_race, setup, h_teardown),
 	};
 	return cmocka_run_group_tests_name("fileio_escape", tests, NULL, NULL);
 }

@@ -28,12 +28,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static void test_bad_gpa(void **state)
 {
 	struct h *h = *state;
@@ -312,11 +306,11 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bad_gpa, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_fds_and_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_gpa, setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_fds_and_args, setup, h_teardown),
 		cmocka_unit_test(test_emfile_and_leaks),
 		cmocka_unit_test(test_no_share),
-		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, h_teardown),
 	};
 	return cmocka_run_group_tests_name("fileio_guard", tests, NULL, NULL);
 }

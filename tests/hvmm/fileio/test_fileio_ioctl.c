@@ -25,26 +25,6 @@
 
 #define OUTSIDE (H_MEM + 4096)
 
-static int setup(void **state)
-{
-	struct h *h = h_new(0);
-	fileio_set_net(h->fio, 1);
-	*state = h;
-	return 0;
-}
-
-static int setup_none(void **state)
-{
-	*state = h_new(0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static int g_socket(struct h *h, int domain, int type)
 {
 	int64_t fd = h_call(h, DSV_HC_SOCKET, (uint32_t)domain, (uint32_t)type, 0, 0, 0, 0);
@@ -311,11 +291,11 @@ static void test_select(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_interfaces_as_native, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_net_none, setup_none, teardown),
-		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interfaces_as_native, h_setup_net, h_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile, h_setup_net, h_teardown),
+		cmocka_unit_test_setup_teardown(test_pipe, h_setup_net, h_teardown),
+		cmocka_unit_test_setup_teardown(test_net_none, h_setup_noshare, h_teardown),
+		cmocka_unit_test_setup_teardown(test_select, h_setup_net, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

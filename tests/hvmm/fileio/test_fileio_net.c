@@ -24,18 +24,6 @@
 
 #define OUTSIDE (H_MEM + 4096) /* a GPA beyond the fake guest's RAM */
 
-static int setup(void **state)
-{
-	*state = h_new(0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static int64_t g_pipe(struct h *h, int32_t fds[2], uint32_t flags)
 {
 	uint64_t gpa = h_buf(h, 8);
@@ -422,15 +410,20 @@ static void test_received_descriptors_dropped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pipe_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blocked_read_blocks_only_its_caller, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_socketpair_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_net_none, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_net_host_tcp_loopback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_descriptors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_received_descriptors_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe_round_trip, h_setup_noshare, h_teardown),
+		cmocka_unit_test_setup_teardown(test_blocked_read_blocks_only_its_caller,
+						h_setup_noshare, h_teardown),
+		cmocka_unit_test_setup_teardown(test_socketpair_messages, h_setup_noshare,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_net_none, h_setup_noshare, h_teardown),
+		cmocka_unit_test_setup_teardown(test_net_host_tcp_loopback, h_setup_noshare,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_addresses, h_setup_noshare,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_descriptors, h_setup_noshare,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_received_descriptors_dropped, h_setup_noshare,
+						h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

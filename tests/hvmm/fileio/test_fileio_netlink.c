@@ -17,26 +17,6 @@
 #include <dsv/sockio.h>
 #include "harness.h"
 
-static int setup(void **state)
-{
-	struct h *h = h_new(0);
-	fileio_set_net(h->fio, 1);
-	*state = h;
-	return 0;
-}
-
-static int setup_none(void **state)
-{
-	*state = h_new(0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static int64_t g_nl_socket(struct h *h, uint32_t type, uint32_t proto)
 {
 	return h_call(h, DSV_HC_SOCKET, AF_NETLINK, type, proto, 0, 0, 0);
@@ -132,8 +112,8 @@ static void test_route_dump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_none, setup_none, teardown),
-		cmocka_unit_test_setup_teardown(test_route_dump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_none, h_setup_noshare, h_teardown),
+		cmocka_unit_test_setup_teardown(test_route_dump, h_setup_net, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

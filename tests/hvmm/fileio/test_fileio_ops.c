@@ -22,18 +22,6 @@ static int64_t nat(long r)
 	return r < 0 ? -errno : r;
 }
 
-static int setup(void **state)
-{
-	*state = h_new(1);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	h_free(*state);
-	return 0;
-}
-
 static int ndir(struct h *h)
 {
 	int fd = open(h->native, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -528,13 +516,13 @@ static void test_share_is_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_file_io, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stat_family, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dup_fcntl, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_setid_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_getcwd_too_deep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_io, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_dirs, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_stat_family, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_cwd, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_dup_fcntl, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_no_setid_modes, h_setup_share, h_teardown),
+		cmocka_unit_test_setup_teardown(test_getcwd_too_deep, h_setup_share, h_teardown),
 		cmocka_unit_test(test_share_is_root),
 	};
 	return cmocka_run_group_tests_name("fileio_ops", tests, NULL, NULL);
