@@ -1,6 +1,6 @@
 /*
  * hvmm's own figures: the guest compute loop against its native
- * twin on the same CPU, the no-op hypercall round trip beside a bare KVM exit, launch
+ * twin on the same CPU, the no-op hypercall round trip (shown beside the exit floor), launch
  * times of a trivial 64 MiB guest, and hvmm's memory outside guest RAM. Payloads come from
  * build/tests/hvmm/payloads; whatever is missing is reported as a TODO, not invented.
  */
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kvmexit.h"
 #include "overhead.h"
 #include "bench_proc.h"
 
@@ -52,23 +51,6 @@ static double tsc_khz(void)
 		khz = (double)(__builtin_ia32_rdtsc() - c0) / (ovh_now() - t0) / 1e3;
 	}
 	return khz;
-}
-
-/* The bare KVM exit probe, run from this process pinned to cpu like the payloads. */
-static double bare_exit_us(int cpu, unsigned n, char *why, size_t whylen)
-{
-	cpu_set_t saved, one;
-	int have = sched_getaffinity(0, sizeof saved, &saved) == 0;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	if (sched_setaffinity(0, sizeof one, &one)) {
-		snprintf(why, whylen, "cannot pin to CPU %d", cpu);
-		return -1;
-	}
-	double us = ovh_kvm_exit_us(n, why, whylen);
-	if (have)
-		sched_setaffinity(0, sizeof saved, &saved);
-	return us;
 }
 
 /* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
@@ -112,8 +94,8 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 	bool hv = access(c->hvmm, X_OK) == 0;
 	if (!hv)
 		ovh_note(f->notes, sizeof f->notes,
-			 "TODO: hvmm not built (%s): only the bare KVM "
-			 "exit cost was measured.",
+			 "TODO: hvmm not built (%s): only the platform "
+			 "floors were measured.",
 			 c->hvmm);
 	if (hv && !loop[0])
 		ovh_note(f->notes, sizeof f->notes, "TODO: loop.elf missing in %s.", c->payloads);
@@ -132,12 +114,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 	for (int rep = 0; rep < reps; rep++) {
 		ovh_progress(c, "hvmm figures: rep %d/%d on CPU %d\n", rep + 1, reps, cpu);
 		ovh_check_cpus(c, "hvmm's figures");
-		/* bare KVM exit, then the same exit through hvmm */
-		double us = bare_exit_us(cpu, c->quick ? 2000 : 10000, why, sizeof why);
-		if (us > 0)
-			f->kvm_exit_us[f->kvm_n++] = us;
-		else if (rep == 0)
-			ovh_note(f->notes, sizeof f->notes, "Bare KVM exit probe failed: %s.", why);
+		/* the exit through hvmm (its floor, a bare exit, is in floors.c) */
 		struct bench_proc r;
 		if (hv && noop[0] && !dead_noop) {
 			snprintf(cmd, sizeof cmd, "n=%d", c->quick ? 2000 : 10000);

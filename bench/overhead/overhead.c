@@ -132,6 +132,8 @@ static void usage(FILE *f)
 		"  --no-hvmm-figures  skip hvmm's own figures\n"
 		"  --no-lwk-figures   skip the lwk's own figures (syscall, offloaded write, "
 		"launch)\n"
+		"                     (the platform floors, trap, syscall and exit cost of a bare\n"
+		"                     vCPU, run whenever hvmm's or the lwk's figures do)\n"
 		"  --results DIR      where CSV and SVG go (default <source>/bench/results)\n"
 		"  --doc FILE         markdown file to render into (default docs/performance.md)\n"
 		"  --tag NAME         replace the section marked <!-- overhead:NAME:begin --> ...\n"
@@ -312,6 +314,7 @@ int main(int argc, char **argv)
 	static struct ovh_ctx c;
 	static struct ovh_hvmm_figs figs;
 	static struct ovh_lwk_figs lwk_figs;
+	static struct ovh_floors floors;
 	const char *only = NULL, *peers = "native,hvmm,qemu";
 	bool hvmm_figs = true, lwk_figs_on = true;
 	c.started = ovh_now();
@@ -431,6 +434,9 @@ int main(int argc, char **argv)
 	ovh_progress(&c, "overhead%s: CPUs %s, %d repetitions, build %s\n",
 		     c.quick ? " --quick" : "", c.cpulist, c.reps, c.build);
 	ovh_detect_peers(&c);
+	bool floors_on = hvmm_figs || lwk_figs_on; /* the floors of the figures that are run */
+	if (floors_on)
+		ovh_floors_measure(&c, &floors);
 	if (hvmm_figs)
 		ovh_hvmm_figures(&c, &figs);
 	if (lwk_figs_on)
@@ -460,7 +466,8 @@ int main(int argc, char **argv)
 	struct ovh_workload res[NW];
 	for (int i = 0; i < nw; i++)
 		res[i] = *ws[i];
-	ovh_report(&c, res, nw, hvmm_figs ? &figs : NULL, lwk_figs_on ? &lwk_figs : NULL);
+	ovh_report(&c, res, nw, floors_on ? &floors : NULL, hvmm_figs ? &figs : NULL,
+		   lwk_figs_on ? &lwk_figs : NULL);
 
 	int bad = 0;
 	for (int i = 0; i < nw; i++)

@@ -52,8 +52,6 @@ struct ovh_hvmm_figs {
 	int loop_n;
 	double noop_us[OVH_MAX_REPS];
 	int noop_n;
-	double kvm_exit_us[OVH_MAX_REPS];
-	int kvm_n;
 	double first_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS], wall_ms[OVH_MAX_REPS];
 	double rss_out_kb[OVH_MAX_REPS];
 	int launch_n;
@@ -75,6 +73,20 @@ struct ovh_lwk_figs {
 	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
 	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
 	char backing[32];
+	char notes[1024];
+};
+
+/* The platform floors (floors.h), per repetition. */
+enum {
+	OVH_FLOOR_TRAP,	   /* a trap into the host kernel, answered there (rdmsr) */
+	OVH_FLOOR_SYSCALL, /* CPL3 syscall into an LSTAR entry that only does sysretq */
+	OVH_FLOOR_EXIT,	   /* an exit to the VMM process and back (port write) */
+	OVH_NFLOORS
+};
+
+struct ovh_floors {
+	double us[OVH_NFLOORS][OVH_MAX_REPS];
+	int n[OVH_NFLOORS];
 	char notes[1024];
 };
 
@@ -117,6 +129,9 @@ const char *ovh_hugepages(struct ovh_ctx *c, const char *mem);
 int ovh_peer_status(enum ovh_peer p, int status);
 const char *ovh_peer_name(enum ovh_peer p);
 
+/* floors.c: the platform floors, on the CPU of hvmm's and the lwk's figures. */
+void ovh_floors_measure(struct ovh_ctx *c, struct ovh_floors *f);
+
 /* hvmmfigs.c: hvmm's own figures. */
 void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f);
 
@@ -125,9 +140,9 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f);
 
 /* report.c */
 void ovh_loadavg(char *buf, size_t len);
-/* f or lf NULL: that table is left out. */
-void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f,
-		struct ovh_lwk_figs *lf);
+/* fl, f or lf NULL: that table is left out (the floors' columns read "—"). */
+void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_floors *fl,
+		struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf);
 
 /* overhead.c */
 /* Before a run: waits a while for CPUs taken away from outside to come back, noting it. */

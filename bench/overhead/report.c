@@ -98,12 +98,43 @@ static void host_line(FILE *out, const struct ovh_ctx *c)
 		model, n, u.release, c->load_start, load_end, c->cpulist, c->reps);
 }
 
-static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
+static const char *const floor_key[OVH_NFLOORS] = { "trap_us", "syscall_us", "exit_us" };
+static const char *const floor_label[OVH_NFLOORS] = {
+	"trap into the host kernel, answered there, us (`rdmsr` of IA32_APIC_BASE)",
+	"syscall round trip floor, us (CPL3 `syscall` → LSTAR entry that only does `sysretq`)",
+	"exit to the VMM process and back, us (port write)",
+};
+
+/* The median of floor k; NaN where it was not measured. */
+static struct bench_summary floor_of(const struct ovh_floors *fl, int k)
+{
+	struct bench_summary none = { 0 };
+	none.median = NAN;
+	return fl && fl->n[k] ? bench_summarize(fl->us[k], (size_t)fl->n[k]) : none;
+}
+
+static void floors_table(FILE *out, const struct ovh_floors *fl)
+{
+	char a[64];
+	fprintf(out, "#### Platform floors (a bare vCPU of the runner's: no hvmm, no lwk)\n\n");
+	fprintf(out, "| floor | bare vCPU |\n| --- | --- |\n");
+	for (int k = 0; k < OVH_NFLOORS; k++) {
+		cell(a, sizeof a, floor_of(fl, k));
+		fprintf(out, "| %s | %s |\n", floor_label[k], a);
+	}
+	if (fl->notes[0]) {
+		fprintf(out, "\n");
+		print_notes(out, fl->notes);
+	}
+	fprintf(out, "\n");
+}
+
+static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f, const struct ovh_floors *fl)
 {
 	struct bench_summary lg = bench_summarize(f->loop_guest_ms, (size_t)f->loop_n);
 	struct bench_summary ln = bench_summarize(f->loop_native_ms, (size_t)f->loop_n);
 	struct bench_summary no = bench_summarize(f->noop_us, (size_t)f->noop_n);
-	struct bench_summary ke = bench_summarize(f->kvm_exit_us, (size_t)f->kvm_n);
+	struct bench_summary ke = floor_of(fl, OVH_FLOOR_EXIT);
 	struct bench_summary fi = bench_summarize(f->first_ms, (size_t)f->launch_n);
 	struct bench_summary ex = bench_summarize(f->exit_ms, (size_t)f->launch_n);
 	struct bench_summary wa = bench_summarize(f->wall_ms, (size_t)f->launch_n);
@@ -126,7 +157,8 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 	cell(a, sizeof a, no);
 	cell(b, sizeof b, ke);
 	ratio_cell(r, sizeof r, bench_ratio(no.median, ke.median));
-	fprintf(out, "| no-op hypercall round trip, us | %s | %s bare KVM exit | %s | — | |\n", a,
+	fprintf(out,
+		"| no-op hypercall round trip, us | %s | %s exit floor | %s (× floor) | — | |\n", a,
 		b, r);
 	cell(a, sizeof a, fi);
 	fprintf(out, "| launch to first guest instruction, ms (64 MiB, %s) | %s | | | | |\n",
@@ -155,34 +187,51 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f)
 	fprintf(out, "\n");
 }
 
-/* One row of the lwk table: hvmm, native, hvmm/native and the verdict against limit. */
-static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p, double limit)
+/*
+ * One row of the lwk table: hvmm, native, hvmm/native, the platform floor the figure
+ * cannot go below (floor < 0: none), hvmm/floor and the verdict against limit.
+ */
+static void lwk_row(FILE *out, const char *label, const struct ovh_lwk_pair *p,
+		    const struct ovh_floors *fl, int floor, double limit)
 {
 	struct bench_summary h = bench_summarize(p->hvmm, (size_t)p->n);
 	struct bench_summary n = bench_summarize(p->native, (size_t)p->n);
-	char a[64], b[64], r[32];
+	struct bench_summary fs = floor_of(floor >= 0 ? fl : NULL, floor);
+	char a[64], b[64], r[32], fv[64], fc[96], fr[32];
 	cell(a, sizeof a, h);
 	cell(b, sizeof b, n);
 	ratio_cell(r, sizeof r, bench_ratio(h.median, n.median));
-	fprintf(out, "| %s | %s | %s | %s | ≤ %g | %s |\n", label, a, b, r, limit,
+	if (floor < 0) {
+		snprintf(fc, sizeof fc, "—");
+		snprintf(fr, sizeof fr, "—");
+	} else {
+		cell(fv, sizeof fv, fs);
+		snprintf(fc, sizeof fc, "%s (%s)", fv,
+			 floor == OVH_FLOOR_SYSCALL ? "syscall" : "exit");
+		ratio_cell(fr, sizeof fr, bench_ratio(h.median, fs.median));
+	}
+	fprintf(out, "| %s | %s | %s | %s | %s | %s | ≤ %g | %s |\n", label, a, b, r, fc, fr, limit,
 		!h.n		    ? "not measured"
 		: h.median <= limit ? "met"
 				    : "**missed**");
 }
 
-static void lwk_table(FILE *out, const struct ovh_lwk_figs *f)
+static void lwk_table(FILE *out, const struct ovh_lwk_figs *f, const struct ovh_floors *fl)
 {
 	fprintf(out, "#### The lwk's own figures\n\n");
-	fprintf(out, "| figure | hvmm + lwk | native | hvmm/native | target (hvmm) | verdict |\n"
-		     "| --- | --- | --- | --- | --- | --- |\n");
-	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, 3);
-	lwk_row(out, "64-byte write to a file in the share, us (offloaded)", &f->write_us, 40);
+	fprintf(out, "| figure | hvmm + lwk | native | hvmm/native | platform floor | hvmm/floor "
+		     "| target (hvmm) | verdict |\n"
+		     "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	lwk_row(out, "syscall round trip, us (getppid, answered by the lwk)", &f->sys_us, fl,
+		OVH_FLOOR_SYSCALL, 3);
+	lwk_row(out, "64-byte write to a file in the share, us (offloaded)", &f->write_us, fl,
+		OVH_FLOOR_EXIT, 40);
 	char label[128];
 	snprintf(label, sizeof label,
 		 "launch to exit of a static hello, ms (fork to reap; "
 		 "64 MiB, %s)",
 		 f->backing[0] ? f->backing : "?");
-	lwk_row(out, label, &f->launch_ms, 15);
+	lwk_row(out, label, &f->launch_ms, fl, -1, 15);
 	struct bench_summary fr = bench_summarize(f->first_run_ms, (size_t)f->launch_ms.n);
 	struct bench_summary po = bench_summarize(f->populate_ms, (size_t)f->launch_ms.n);
 	struct bench_summary ex = bench_summarize(f->exit_ms, (size_t)f->launch_ms.n);
@@ -255,7 +304,8 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 }
 
 static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
-		   struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf, const char *svg)
+		   struct ovh_floors *fl, struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf,
+		   const char *svg)
 {
 	char when[64];
 	time_t t = time(NULL);
@@ -283,18 +333,20 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 		print_notes(out, c->notes);
 		fprintf(out, "\n");
 	}
+	if (fl)
+		floors_table(out, fl);
 	if (f)
-		hvmm_table(out, f);
+		hvmm_table(out, f, fl);
 	if (lf)
-		lwk_table(out, lf);
+		lwk_table(out, lf, fl);
 	if (nw)
 		workload_table(out, c, w, nw);
 	fprintf(out, "Raw runs, summary and plot: `%s/overhead-%s-*.csv`%s%s%s.\n", "bench/results",
 		c->stamp, svg ? ", `" : "", svg ? svg : "", svg ? "`" : "");
 }
 
-static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *sum_path,
-		      size_t splen)
+static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw,
+		      const struct ovh_floors *fl, char *sum_path, size_t splen)
 {
 	char path[4400];
 	snprintf(path, sizeof path, "%s/overhead-%s-runs.csv", c->results_dir, c->stamp);
@@ -313,6 +365,15 @@ static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw, char *s
 	fprintf(f, "workload,figure,unit,peer,rep,value\n");
 	fprintf(s, "workload,figure,unit,peer,n,median,min,max,spread,ratio_vs_native,"
 		   "best_ratio_vs_native\n");
+	/* The floors as workload "floor" of peer "bare" (no native to compare with). */
+	for (int k = 0; fl && k < OVH_NFLOORS; k++) {
+		for (int r = 0; r < fl->n[k]; r++)
+			fprintf(f, "floor,%s,us,bare,%d,%.9g\n", floor_key[k], r + 1, fl->us[k][r]);
+		struct bench_summary m = floor_of(fl, k);
+		if (m.n)
+			fprintf(s, "floor,%s,us,bare,%zu,%.9g,%.9g,%.9g,%.6g,,\n", floor_key[k],
+				m.n, m.median, m.min, m.max, m.spread);
+	}
 	for (int i = 0; i < nw; i++)
 		for (int k = 0; k < w[i].nfig; k++) {
 			struct bench_summary nat = bench_summarize(w[i].v[0][k], (size_t)w[i].nrep);
@@ -456,12 +517,12 @@ static void update_doc(struct ovh_ctx *c, const char *text)
 		ovh_progress(c, "updated %s\n", c->doc_path);
 }
 
-void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hvmm_figs *f,
-		struct ovh_lwk_figs *lf)
+void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_floors *fl,
+		struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf)
 {
 	mkdir(c->results_dir, 0755);
 	char sum[4400];
-	write_csv(c, w, nw, sum, sizeof sum);
+	write_csv(c, w, nw, fl, sum, sizeof sum);
 	const char *svg = c->plot ? plot(c, w, nw) : NULL;
 	const char *rel = svg ? strstr(svg, "bench/results/") : NULL;
 	char *text = NULL;
@@ -469,7 +530,7 @@ void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_hv
 	FILE *m = open_memstream(&text, &tlen);
 	if (!m)
 		return;
-	render(m, c, w, nw, f, lf, rel ? rel : svg);
+	render(m, c, w, nw, fl, f, lf, rel ? rel : svg);
 	fclose(m);
 	printf("\n%s", text);
 	if (c->doc)
