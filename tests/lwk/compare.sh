@@ -27,15 +27,7 @@ run_hvmm "$VCPUS" "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" "$@"
 hvmm_rc=$rc
 
 ok=1
-if ! cmp -s "$WORK/native.out" "$WORK/hvmm.out"; then
-	echo "# stdout differs"
-	diff "$WORK/native.out" "$WORK/hvmm.out" | head -n 40 | sed 's/^/# /'
-	ok=0
-fi
-if [ "$native_rc" != "$hvmm_rc" ]; then
-	echo "# exit status: native $native_rc, hvmm $hvmm_rc"
-	ok=0
-fi
+same_as_native hvmm || ok=0
 if [ -n "${EXPECT_LOG:-}" ] && [ "$(grep -c -F -- "$EXPECT_LOG" "$WORK/hvmm.err")" != 1 ]; then
 	echo "# hvmm stderr does not contain '$EXPECT_LOG' exactly once"
 	ok=0

@@ -52,3 +52,20 @@ need_cpus() {
 dump() { # file label: show a file as TAP diagnostics
 	sed "s/^/# $2: /" "$1" | head -n 40
 }
+
+# same_as_native WHERE: the native run and the one under hvmm ($WORK/native.out and
+# $WORK/hvmm.out, $native_rc and $hvmm_rc) printed the same and ended the same; what differs
+# as TAP comments, WHERE naming the second run.
+same_as_native() {
+	_same=0
+	if ! cmp -s "$WORK/native.out" "$WORK/hvmm.out"; then
+		echo "# stdout differs"
+		diff "$WORK/native.out" "$WORK/hvmm.out" | head -n 40 | sed 's/^/# /'
+		_same=1
+	fi
+	if [ "$native_rc" != "$hvmm_rc" ]; then
+		echo "# exit status: native $native_rc, $1 $hvmm_rc"
+		_same=1
+	fi
+	return $_same
+}

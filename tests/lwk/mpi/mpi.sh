@@ -31,15 +31,7 @@ fi
 hvmm_rc=$?
 
 ok=1
-if ! cmp -s "$WORK/native.out" "$WORK/hvmm.out"; then
-	echo "# stdout differs"
-	diff "$WORK/native.out" "$WORK/hvmm.out" | head -n 40 | sed 's/^/# /'
-	ok=0
-fi
-if [ "$native_rc" != "$hvmm_rc" ]; then
-	echo "# exit status: native $native_rc, in HPC VMs $hvmm_rc"
-	ok=0
-fi
+same_as_native "in HPC VMs" || ok=0
 if [ $ok = 1 ]; then
 	echo "ok 1 - $name: same output and exit status in HPC VMs as natively"
 else
