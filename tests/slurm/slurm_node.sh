@@ -4,9 +4,9 @@
 # Without KVM hvmm cannot run a guest: the --dsv-hpc steps must then reach hvmm with the
 # task's argv, user, cgroup, CPUs and environment and fail exactly as hvmm does (125,
 # "cannot open /dev/kvm"); with KVM their output and status must equal the native run's.
-# scancel and a time limit must end a --dsv-hpc step as they end the native one: srun's
-# report ("Terminated", not "Killed" after KillWait), its status, the job's state and exit
-# code; hvmm gone and the CPU free afterwards. Without KVM a stand-in for hvmm that stays
+# scancel, a time limit and Ctrl-C on srun must end a --dsv-hpc step as they end the native
+# one: srun's report ("Terminated", not "Killed" after KillWait), its status, the job's state
+# and exit code; hvmm gone and the CPU free afterwards. Without KVM a stand-in for hvmm that stays
 # root (hvmm while it launches) shows that the task's signals reach it.
 # usage: slurm_node.sh HVMM PLUGIN_SO PROGRAM SPIN (static programs: tests/lwk/progs/hello.c,
 # tests/slurm/spin.c)
@@ -184,12 +184,13 @@ else
     show "$T/work/batch.out"
 fi
 
-# 18-: scancel and a time limit stop a running step. start_step runs srun in the
+# 18-: scancel, a time limit and Ctrl-C on srun stop a running step. start_step runs srun in the
 # background as the user (spin writes its job id to NAME.started once it runs);
 # end_report writes what srun and slurmctld said of its end to NAME.end.
 start_step() { # start_step NAME SRUN_ARGS...
   local name=$1; shift
-  (cd "$T/work" && exec timeout 600 runuser -u "$TEST_USER" -- \
+  # a background job of this shell would start with SIGINT ignored: srun gets it as from a terminal
+  (cd "$T/work" && exec timeout 600 runuser -u "$TEST_USER" -- env --default-signal=INT \
     srun -n1 --cpu-bind=cores "$@" ./spin "$name.started") >"$T/$name.out" 2>"$T/$name.err" &
   echo $! >"$T/$name.pid"
 }
@@ -211,6 +212,20 @@ cancelled_run() { # cancelled_run NAME SRUN_ARGS...: scancel once the program ru
   start_step "$name" "$@"
   if wait_for 300 test -s "$T/work/$name.started"; then
     runuser -u "$TEST_USER" -- scancel "$(job_of "$name")"
+  else
+    diag "$name never ran:"; show "$T/$name.err"
+    scancel -u "$TEST_USER"
+  fi
+  end_report "$name"
+}
+interrupted_run() { # interrupted_run NAME SRUN_ARGS...: Ctrl-C twice on srun once the program runs
+  local name=$1 srun_pid; shift
+  start_step "$name" "$@"
+  if wait_for 300 test -s "$T/work/$name.started"; then
+    # what a terminal's Ctrl-C does to srun: SIGINT; a second one within a second aborts the step
+    # this step's srun: the child of runuser, the child of timeout (srun forks a helper too)
+    srun_pid=$(pgrep -x srun -P "$(pgrep -P "$(cat "$T/$name.pid")")")
+    kill -INT "$srun_pid"; sleep 0.3; kill -INT "$srun_pid"
   else
     diag "$name never ran:"; show "$T/$name.err"
     scancel -u "$TEST_USER"
@@ -244,6 +259,14 @@ timed_out_run native_limit
 check "native: a time limit ends the step (Terminated, TIMEOUT)" \
   bash -c "grep -qx 'DUE TO TIME LIMIT' $T/native_limit.end && grep -qx 'JobState=TIMEOUT' $T/native_limit.end" ||
   { show "$T/native_limit.end"; show "$T/native_limit.err"; }
+interrupted_run native_int
+interrupted() { [ "$(rc "$1")" != 0 ] && ! grep -qx 'JobState=RUNNING' "$T/$1.end"; }
+check "native: Ctrl-C twice on srun ends the step (srun fails, the job is over)" \
+  interrupted native_int || { show "$T/native_int.end"; show "$T/native_int.err"; }
+DSV_TEST_HVMM=hvmm-root interrupted_run standin_int --dsv-hpc
+check "--dsv-hpc, hvmm still root: Ctrl-C on srun ends the step as the native one" \
+  same_end standin_int native_int
+check "... and hvmm is gone, the CPU free" freed
 if [ "$HAVE_KVM" = 1 ]; then
   HUGE=$(huge_free)
   cancelled_run hpc_cancel --dsv-hpc
@@ -251,6 +274,9 @@ if [ "$HAVE_KVM" = 1 ]; then
   check "... and hvmm is gone, the CPU and the hugepages free" freed "$HUGE"
   timed_out_run hpc_limit --dsv-hpc
   check "--dsv-hpc: a time limit ends the VM's step as the native one" same_end hpc_limit native_limit
+  interrupted_run hpc_int --dsv-hpc
+  check "--dsv-hpc: Ctrl-C on srun ends the VM's step as the native one" same_end hpc_int native_int
+  check "... and hvmm is gone, the CPU and the hugepages free" freed "$HUGE"
 else
   DSV_TEST_HVMM=hvmm-root timed_out_run standin_limit --dsv-hpc
   check "--dsv-hpc, hvmm still root: a time limit ends the step as the native one" \
@@ -258,5 +284,7 @@ else
   skip "--dsv-hpc: scancel ends the VM's step as the native one" "$KVM_WHY"
   skip "... and hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
   skip "--dsv-hpc: a time limit ends the VM's step as the native one" "$KVM_WHY"
+  skip "--dsv-hpc: Ctrl-C on srun ends the VM's step as the native one" "$KVM_WHY"
+  skip "... and hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
 fi
 finish
