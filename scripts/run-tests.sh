@@ -38,7 +38,7 @@ if [ $nested = 1 ]; then
   nested_not+='|^lwk_refuse_|^wl-(dgemm|fwq|hog-spin|hog-mem|hog-fault|tlb)-'
   suites=() names=()
   for s in ${DSV_NESTED_SUITES:-kvm hostile hvmm lwk dsvd}; do
-    if [ "$s" = dsvd ]; then names+=(dsvd/it_hpc dsvd/it_churn dsvd/it_hugetlbfs); else suites+=(--suite "$s"); fi
+    if [ "$s" = dsvd ]; then names+=(dsvd/it_hpc dsvd/it_churn dsvd/it_hugetlbfs dsvd/it_security); else suites+=(--suite "$s"); fi
   done
   [ ${#suites[@]} = 0 ] || mapfile -t -O ${#names[@]} names < <(meson test -C "$build" --no-rebuild \
       --list "${suites[@]}" 2>/dev/null | sed -n 's,^.* / ,,p' |

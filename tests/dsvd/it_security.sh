@@ -158,7 +158,7 @@ elif held=$(ls -d /sys/fs/cgroup/cpuset/dsv-* 2>/dev/null | head -1) && [ -n "$h
     hpc_why="another dsvd holds a partition on this host ($held)"
 else
     HPC=$(( $(getconf _NPROCESSORS_ONLN) - 1 ))
-    api PUT /node/partition "{\"hpc_cpus\":\"$HPC\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":8}"
+    api PUT /node/partition "{\"hpc_cpus\":\"$HPC\",\"housekeeping_cpus\":\"0\",\"hpc_mem_mib\":72}"
     [ "$STATUS" = 200 ] && hpc_ok=1 || hpc_why="the partition was refused: $STATUS $BODY"
 fi
 if [ -n "$hpc_ok" ]; then
@@ -178,14 +178,38 @@ if [ -n "$hpc_ok" ]; then
     check "dsvd keeps serving" serving
     check "nothing is left behind" nothing_left
     if [ -e /dev/kvm ] && [ -x "$HVMM" ] && [ -x /bin/busybox ]; then
-        # the guest's files are the owner's (hvmm --uid/--gid): a file it creates in the share
-        uapi POST /vms "$(vm g1 hpc "\"share\":\"$U/share\",\"program\":[\"/bin/busybox\",\"touch\",\"made-by-guest\"]")"
+        ended() { # the VM is over, or there is none
+            api GET "/vms/$PREFIX-$1"
+            [ "$STATUS" != 200 ] || [ "$(field state)" = exited ] || [ "$(field state)" = failed ]
+        }
+        console_of() { api GET "/vms/$PREFIX-$1/console"; printf '%s' "$BODY"; }
+        # the guest's files are the owner's (hvmm --uid/--gid): what it creates in the share (mkdir:
+        # the lwk has no utimensat, which busybox touch needs)
+        guest_vm() { vm "$@" | sed 's/"mem_mib":4/"mem_mib":64/'; } # busybox needs room
+        uapi POST /vms "$(guest_vm g1 hpc "\"share\":\"$U/share\",\"program\":[\"/bin/busybox\",\"mkdir\",\"made-by-guest\"]")"
         check "an HPC VM of the user's starts ($STATUS)" [ "$STATUS" = 201 ] || diag "$BODY"
-        wait_for 20 test -e "$U/share/made-by-guest"
-        check "  ... the file its guest created belongs to $TUSER" [ "$(stat -c %U "$U/share/made-by-guest" 2>/dev/null)" = "$TUSER" ]
+        wait_for 60 ended g1 || diag "$BODY"
+        check "  ... the directory its guest created belongs to $TUSER" [ "$(stat -c %U "$U/share/made-by-guest" 2>/dev/null)" = "$TUSER" ] ||
+            diag "$(ls -l "$U/share") $(console_of g1)"
         api DELETE /vms/$PREFIX-g1
+        # "net": "host" lends the guest the owner's network rights in dsvd's namespace, not
+        # hvmm's (root's): listening on a privileged port is refused
+        low_port_refused() {
+            wait_for 60 ended n1 && [ "$(field state)" = exited ] && [ "$(field exit_code)" = 1 ] &&
+                grep -q "bind: Permission denied" <<<"$(console_of n1)"
+        }
+        if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]; then
+            uapi POST /vms "$(guest_vm n1 hpc "\"net\":\"host\",\"share\":\"$U/share\",\"program\":[\"/bin/busybox\",\"nc\",\"-l\",\"-p\",\"80\"]")"
+            check "an HPC VM of the user's with \"net\": \"host\" starts ($STATUS)" [ "$STATUS" = 201 ] || diag "$BODY"
+            check "  ... its guest may not listen on port 80, as $TUSER may not" low_port_refused ||
+                diag "$BODY $(console_of n1)"
+            api DELETE /vms/$PREFIX-n1
+        else
+            skip "an HPC VM of the user's with \"net\": \"host\" may not listen on port 80" "(ip_unprivileged_port_start lets anyone)"
+        fi
     else
         skip "an HPC guest of the user's creates files as that user" "(needs /dev/kvm, hvmm and busybox: no guest can run on this host)"
+        skip "an HPC guest of the user's with \"net\": \"host\" has the user's network rights" "(no guest can run on this host)"
     fi
 else
     skip "HPC refusals (program, kernel, share policy)" "($hpc_why)"
