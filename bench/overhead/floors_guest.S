@@ -8,25 +8,33 @@
  */
 #include "bare_layout.h"
 
-	.section .rodata, "a"
-	.code64
-
-/* Exit floor: port writes, each a full exit to the runner and back. */
-	.globl ovh_guest_exit, ovh_guest_exit_end
-ovh_guest_exit:
+/*
+ * insn, %rdi times untimed (warm-up), then %rsi times between the start and done marks; the
+ * done cell gets the count. %r9, %r10 and %rbx are the macro's.
+ */
+.macro TIMED insn:vararg
 	movq %rdi, %r9
-1:	outb %al, $BARE_PORT
+1:	\insn
 	decq %r9
 	jnz 1b
 	movq $BARE_MARK, %rbx
 	movl $1, BARE_MARK_START(%rbx)
 	xorl %r10d, %r10d
 	movq %rsi, %r9
-2:	outb %al, $BARE_PORT
+2:	\insn
 	incq %r10
 	decq %r9
 	jnz 2b
 	movl %r10d, BARE_MARK_DONE(%rbx)
+.endm
+
+	.section .rodata, "a"
+	.code64
+
+/* Exit floor: port writes, each a full exit to the runner and back. */
+	.globl ovh_guest_exit, ovh_guest_exit_end
+ovh_guest_exit:
+	TIMED outb %al, $BARE_PORT
 3:	hlt
 	jmp 3b
 ovh_guest_exit_end:
@@ -38,21 +46,8 @@ ovh_guest_exit_end:
  */
 	.globl ovh_guest_trap, ovh_guest_trap_end
 ovh_guest_trap:
-	movq %rdi, %r9
-1:	movl $BARE_MSR_APICBASE, %ecx
-	rdmsr
-	decq %r9
-	jnz 1b
-	movq $BARE_MARK, %rbx
-	movl $1, BARE_MARK_START(%rbx)
-	xorl %r10d, %r10d
-	movq %rsi, %r9
-2:	movl $BARE_MSR_APICBASE, %ecx
-	rdmsr
-	incq %r10
-	decq %r9
-	jnz 2b
-	movl %r10d, BARE_MARK_DONE(%rbx)
+	movl $BARE_MSR_APICBASE, %ecx	/* rdmsr leaves %ecx as it is */
+	TIMED rdmsr
 3:	hlt
 	jmp 3b
 ovh_guest_trap_end:
@@ -88,19 +83,7 @@ ovh_guest_sys_end:
 /* Syscall floor, user half (CPL3): syscall round trips; %rdi and %rsi as above. */
 	.globl ovh_guest_user, ovh_guest_user_end
 ovh_guest_user:
-	movq %rdi, %r9
-1:	syscall
-	decq %r9
-	jnz 1b
-	movq $BARE_MARK, %rbx
-	movl $1, BARE_MARK_START(%rbx)
-	xorl %r10d, %r10d
-	movq %rsi, %r9
-2:	syscall
-	incq %r10
-	decq %r9
-	jnz 2b
-	movl %r10d, BARE_MARK_DONE(%rbx)
+	TIMED syscall
 3:	pause
 	jmp 3b
 ovh_guest_user_end:
