@@ -136,6 +136,8 @@ static int parse_cloud_vm(const json_t *obj, struct vm_spec *spec, struct api_er
 	}
 	if (!cloud)
 		return 0;
+	if (spec->domain_xml && !spec->domain_xml[0])
+		return api_fail(err, 400, "domain_xml", "is empty: give the domain's XML");
 	if (spec->image && spec->domain_xml)
 		return api_fail(err, 400, "domain_xml",
 				"give an image or a domain XML, not both (the "
@@ -272,11 +274,12 @@ int vm_spec_parse(const char *body, size_t len, struct vm_spec *spec, struct api
 
 json_t *vm_spec_to_json(const struct vm_spec *spec)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:I}", "name", spec->name, "stack",
-			      vm_stack_name(spec->stack), "vcpus", (int)spec->vcpus, "mem_mib",
-			      (json_int_t)spec->mem_mib);
+	json_t *o = json_pack("{s:s, s:s, s:i}", "name", spec->name, "stack",
+			      vm_stack_name(spec->stack), "vcpus", (int)spec->vcpus);
 	if (!o)
 		return NULL;
+	if (spec->mem_mib) /* 0 only for a domain XML not yet read, which says its own */
+		json_object_set_new(o, "mem_mib", json_integer((json_int_t)spec->mem_mib));
 	if (spec->kernel)
 		json_object_set_new(o, "kernel", json_string(spec->kernel));
 	if (spec->initrd)

@@ -20,8 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	char why[160];
+	/* an operator's domain XML says its own memory size: mem_mib 0 then */
 	if (vm_name_check(spec.name, why, sizeof(why)) < 0 || spec.vcpus < 1 ||
-	    spec.vcpus > VM_VCPUS_MAX || spec.mem_mib < 1 || spec.mem_mib > VM_MEM_MIB_MAX)
+	    spec.vcpus > VM_VCPUS_MAX || (spec.mem_mib < 1 && !spec.domain_xml) ||
+	    spec.mem_mib > VM_MEM_MIB_MAX || (spec.domain_xml && !spec.domain_xml[0]))
 		abort(); /* accepted something validation should have refused */
 	json_t *j = vm_spec_to_json(&spec);
 	struct vm_spec again;

@@ -121,6 +121,7 @@ static void test_spec_fields(void **state)
 		{ "{\"name\":\"c\",\"stack\":\"commodity\",\"domain_xml\":\"<domain/"
 		  ">\",\"network\":\"n\"}",
 		  "network" },
+		{ "{\"name\":\"c\",\"stack\":\"commodity\",\"domain_xml\":\"\"}", "domain_xml" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (vm_spec_parse(bad[i].body, strlen(bad[i].body), &s, &err) == 0)
