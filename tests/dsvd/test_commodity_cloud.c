@@ -146,6 +146,15 @@ static void test_spec_fields(void **state)
 	/* an operator's XML carries its own size */
 	const char *xml = "{\"name\":\"c\",\"stack\":\"commodity\",\"domain_xml\":\"<domain/>\"}";
 	assert_int_equal(vm_spec_parse(xml, strlen(xml), &s, &err), 0);
+	/* ... and keeps saying so through the record's JSON (no "mem_mib": 0 written) */
+	json_t *j = vm_spec_to_json(&s);
+	struct vm_spec again;
+	assert_non_null(j);
+	assert_int_equal(vm_spec_from_json(j, &again, &err), 0);
+	assert_int_equal(again.mem_mib, 0);
+	assert_string_equal(again.domain_xml, "<domain/>");
+	json_decref(j);
+	vm_spec_free(&again);
 	vm_spec_free(&s);
 }
 
