@@ -178,9 +178,9 @@ if [ -n "$hpc_ok" ]; then
     check "dsvd keeps serving" serving
     check "nothing is left behind" nothing_left
     if [ -e /dev/kvm ] && [ -x "$HVMM" ] && [ -x /bin/busybox ]; then
-        ended() { # the VM is over, or there is none
+        ended() { # NAME: waits until the VM is over (dsv vm wait), then reads its record
+            timeout 300 "$DSV" vm wait "$PREFIX-$1" >/dev/null 2>&1
             api GET "/vms/$PREFIX-$1"
-            [ "$STATUS" != 200 ] || [ "$(field state)" = exited ] || [ "$(field state)" = failed ]
         }
         console_of() { api GET "/vms/$PREFIX-$1/console"; printf '%s' "$BODY"; }
         # the guest's files are the owner's (hvmm --uid/--gid): what it creates in the share (mkdir:
@@ -188,14 +188,14 @@ if [ -n "$hpc_ok" ]; then
         guest_vm() { vm "$@" | sed 's/"mem_mib":4/"mem_mib":64/'; } # busybox needs room
         uapi POST /vms "$(guest_vm g1 hpc "\"share\":\"$U/share\",\"program\":[\"/bin/busybox\",\"mkdir\",\"made-by-guest\"]")"
         check "an HPC VM of the user's starts ($STATUS)" [ "$STATUS" = 201 ] || diag "$BODY"
-        wait_for 60 ended g1 || diag "$BODY"
+        ended g1
         check "  ... the directory its guest created belongs to $TUSER" [ "$(stat -c %U "$U/share/made-by-guest" 2>/dev/null)" = "$TUSER" ] ||
             diag "$(ls -l "$U/share") $(console_of g1)"
         api DELETE /vms/$PREFIX-g1
         # "net": "host" lends the guest the owner's network rights in dsvd's namespace, not
         # hvmm's (root's): listening on a privileged port is refused
         low_port_refused() {
-            wait_for 60 ended n1 && [ "$(field state)" = exited ] && [ "$(field exit_code)" = 1 ] &&
+            ended n1 && [ "$(field state)" = exited ] && [ "$(field exit_code)" = 1 ] &&
                 grep -q "bind: Permission denied" <<<"$(console_of n1)"
         }
         if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]; then
