@@ -80,6 +80,32 @@ static void do_abort(struct hc_ctx *ctx, const struct dsv_hc *hc, struct hc_outc
 	res->action = HC_ABORT;
 }
 
+/* DSV_HC_SUBMIT: checks the block and its file call, then hands it to a worker. */
+static int64_t do_submit(struct hc_ctx *ctx, const struct dsv_hc *hc)
+{
+	uint64_t gpa = hc->args[0];
+	struct dsv_hc *blk;
+	struct dsv_hc call;
+	int rc;
+
+	if (!ctx->async || !ctx->fio)
+		return -ENOSYS;
+	blk = gm_ptr(ctx->gm, gpa, sizeof(*blk));
+	if (!blk || (gpa % DSV_HC_ALIGN))
+		return reject(ctx, hc->nr, HC_REJ_RANGE, -EFAULT);
+	memcpy(&call, blk, sizeof(call));
+	if (call.flags || call.reserved)
+		return reject(ctx, hc->nr, HC_REJ_RESERVED, -EINVAL);
+	if (call.nr < DSV_HC_FILE_BASE || call.nr > DSV_HC_FILE_LAST)
+		return reject(ctx, hc->nr, HC_REJ_NR, -EINVAL);
+	if (hc->args[1] > UINT32_MAX || hc->args[2] > UINT32_MAX)
+		return reject(ctx, hc->nr, HC_REJ_RANGE, -EINVAL);
+	rc = hc_async_submit(ctx->async, blk, &call, (uint32_t)hc->args[1], (uint32_t)hc->args[2]);
+	if (rc == -EINVAL)
+		return reject(ctx, hc->nr, HC_REJ_RANGE, rc);
+	return rc;
+}
+
 static int64_t dispatch(struct hc_ctx *ctx, const struct dsv_hc *hc, struct hc_outcome *res)
 {
 	switch (hc->nr) {
@@ -96,6 +122,8 @@ static int64_t dispatch(struct hc_ctx *ctx, const struct dsv_hc *hc, struct hc_o
 	case DSV_HC_ABORT:
 		do_abort(ctx, hc, res);
 		return 0;
+	case DSV_HC_SUBMIT:
+		return do_submit(ctx, hc);
 	case DSV_HC_CONSOLE_RING: {
 		int rc = console_ring_register(ctx->con, ctx->gm, hc->args[0], hc->args[1]);
 

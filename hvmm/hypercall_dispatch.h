@@ -11,6 +11,7 @@
 #include "console.h"
 #include "file_offload.h"
 #include "guest_mem.h"
+#include "hc_async.h"
 
 enum hc_reject {
 	HC_REJ_WIDTH,	 /* port access not a single 4-byte out */
@@ -24,7 +25,8 @@ enum hc_reject {
 struct hc_ctx {
 	const struct guest_mem *gm;
 	struct console *con;
-	struct fileio *fio; /* NULL: file hypercalls fail with -ENOSYS */
+	struct fileio *fio;	/* NULL: file hypercalls fail with -ENOSYS */
+	struct hc_async *async; /* NULL: DSV_HC_SUBMIT fails with -ENOSYS */
 	atomic_ulong calls;
 	atomic_ulong rejected[HC_REJ_COUNT];
 	atomic_ulong logged[32]; /* bitmap: (nr, reason) pairs already reported */

@@ -201,8 +201,8 @@ static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 	return rc;
 }
 
-/* vCPU threads: KVM_RUN, register reads for crash reports, and file offload. */
-static int add_vcpu(scmp_filter_ctx ctx, int net_host)
+/* File and descriptor offload, and the ioctls of the file calls. */
+static int add_file_offload(scmp_filter_ctx ctx, int net_host)
 {
 	static const int plain[] = {
 		SCMP_SYS(openat2),  SCMP_SYS(statx),	  SCMP_SYS(faccessat2),
@@ -213,9 +213,6 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 	};
 	static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC };
 	static const unsigned long ioctls[] = {
-		KVM_RUN,
-		KVM_GET_REGS,
-		KVM_GET_SREGS,
 		TIOCGWINSZ,
 		/* the guest's whitelist (fileio_ioctl.c): reads only, on hvmm's copies */
 		FIONREAD,
@@ -242,6 +239,25 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 	if (!rc)
 		rc = add_descriptors(ctx, net_host);
 	return rc;
+}
+
+/* vCPU threads: KVM_RUN, register reads for crash reports, and file offload. */
+static int add_vcpu(scmp_filter_ctx ctx, int net_host)
+{
+	static const unsigned long ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
+	int rc = add_file_offload(ctx, net_host);
+
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && !rc; i++)
+		rc = add_ioctl(ctx, ioctls[i]);
+	return rc;
+}
+
+/* Asynchronous offload workers: the file calls, then an MSI to the waiting vCPU. */
+static int add_offload(scmp_filter_ctx ctx, int net_host)
+{
+	int rc = add_file_offload(ctx, net_host);
+
+	return rc ? rc : add_ioctl(ctx, KVM_SIGNAL_MSI);
 }
 
 /*
@@ -274,7 +290,10 @@ static int add_main(scmp_filter_ctx ctx)
 /* The hidden --test-seccomp=KIND: a call no list allows, as compromised code might make. */
 static void self_test(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index)
 {
-	const char *want = kind == SEC_THREAD_MAIN ? "main" : "vcpu";
+	/* Offload workers have no self-test of their own (their list is the vCPUs' file part). */
+	const char *want = kind == SEC_THREAD_MAIN	? "main"
+			   : kind == SEC_THREAD_OFFLOAD ? "offload"
+							: "vcpu";
 
 	if (!o->test_seccomp || strcmp(o->test_seccomp, want) || vcpu_index > 0)
 		return;
@@ -297,7 +316,9 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 		return 0;
 #endif
 	pthread_once(&names_once, fill_names);
-	thread_name = kind == SEC_THREAD_MAIN ? "housekeeping" : "vCPU";
+	thread_name = kind == SEC_THREAD_MAIN	   ? "housekeeping"
+		      : kind == SEC_THREAD_OFFLOAD ? "offload"
+						   : "vCPU";
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
@@ -313,7 +334,9 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 	}
 	rc = add_common(ctx);
 	if (!rc)
-		rc = kind == SEC_THREAD_MAIN ? add_main(ctx) : add_vcpu(ctx, o->net_host);
+		rc = kind == SEC_THREAD_MAIN	  ? add_main(ctx)
+		     : kind == SEC_THREAD_OFFLOAD ? add_offload(ctx, o->net_host)
+						  : add_vcpu(ctx, o->net_host);
 	if (!rc)
 		rc = seccomp_load(ctx); /* this thread only: no TSYNC; sets no_new_privs */
 	seccomp_release(ctx);

@@ -14,8 +14,9 @@
 #include "options.h"
 
 enum sec_thread {
-	SEC_THREAD_VCPU, /* KVM_RUN, hypercalls, file offload */
-	SEC_THREAD_MAIN, /* housekeeping: poll, console ring, signals, teardown */
+	SEC_THREAD_VCPU,    /* KVM_RUN, hypercalls, file offload */
+	SEC_THREAD_MAIN,    /* housekeeping: poll, console ring, signals, teardown */
+	SEC_THREAD_OFFLOAD, /* asynchronous file offload, the completion interrupt */
 };
 
 #define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS, what a kill by SIGSYS would give */

@@ -101,6 +101,60 @@ static int start_vcpus(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* The completion interrupt of an asynchronous call: an MSI to the vCPU's local APIC
+ * (fixed delivery, edge, physical destination). */
+static int async_wake(void *opaque, uint32_t apic_id, uint32_t vector)
+{
+	struct vm *vm = opaque;
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000u | (apic_id << 12),
+		.data = vector,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}
+
+static void *offload_thread(void *arg)
+{
+	struct vm *vm = arg;
+	char err[256];
+
+	if (sec_install(vm->opts, SEC_THREAD_OFFLOAD, -1, err, sizeof(err))) {
+		/* One worker fewer: its calls are made synchronously instead. */
+		log_warn("offload worker not started: %s", err);
+		return NULL;
+	}
+	hc_async_run(&vm->async);
+	return NULL;
+}
+
+/*
+ * DSV_HC_SUBMIT's workers, born from the housekeeping thread (its CPUs and cgroup) before
+ * its own seccomp filter, which they would otherwise inherit. Too few is not fatal: a
+ * call no worker can take is made synchronously.
+ */
+static void start_offload_workers(struct vm *vm)
+{
+	hc_async_init(&vm->async, vm->fio, &vm->mem, (uint32_t)vm->nvcpus, async_wake, vm);
+	if (!vm->fio)
+		return;
+	for (unsigned i = 0; i < DSV_HC_ASYNC_MAX; i++) {
+		pthread_attr_t attr;
+		int rc;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 << 10);
+		rc = pthread_create(&vm->async_thread[i], &attr, offload_thread, vm);
+		pthread_attr_destroy(&attr);
+		if (rc) {
+			log_warn("offload worker %u not started: %s", i, strerror(rc));
+			break;
+		}
+		vm->nasync++;
+	}
+	vm->hc.async = &vm->async;
+}
+
 /* The housekeeping loop: console ring, signals, and waiting for the end. */
 static void housekeeping(struct vm *vm, int sig_fd)
 {
@@ -286,6 +340,7 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 			.program = have_prog ? prog : NULL,
 		};
 		boot_write_info(&vm->mem, &bp);
+		start_offload_workers(vm);
 		/* the housekeeping thread's seccomp filter */
 		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
 			failed = 1;
@@ -296,11 +351,11 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 }
 
 /*
- * A vCPU thread may be blocked in an offloaded call (accept, a read on a pipe). The exit
- * kick interrupts it with EINTR, but a kick that lands just before the call begins is
- * lost: kick again until the thread has ended.
+ * A vCPU or offload thread may be blocked in an offloaded call (accept, a read on a pipe).
+ * The exit kick interrupts it with EINTR, but a kick that lands just before the call
+ * begins is lost: kick again until the thread has ended.
  */
-static void join_vcpu(struct vcpu *v)
+static void join_kicking(pthread_t t)
 {
 	for (;;) {
 		struct timespec ts;
@@ -309,10 +364,15 @@ static void join_vcpu(struct vcpu *v)
 		ts.tv_nsec += 50 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000)
 			ts.tv_sec++, ts.tv_nsec -= 1000000000;
-		if (pthread_timedjoin_np(v->thread, NULL, &ts) != ETIMEDOUT)
+		if (pthread_timedjoin_np(t, NULL, &ts) != ETIMEDOUT)
 			return;
-		pthread_kill(v->thread, SIGUSR1);
+		pthread_kill(t, SIGUSR1);
 	}
+}
+
+static void join_vcpu(struct vcpu *v)
+{
+	join_kicking(v->thread);
 }
 
 static void teardown(struct vm *vm)
@@ -326,6 +386,12 @@ static void teardown(struct vm *vm)
 			munmap(v->run, vm->run_size);
 		if (v->fd >= 0)
 			close(v->fd);
+	}
+	/* Before guest memory and the descriptors go: a worker may still be in a call. */
+	if (vm->nasync) {
+		hc_async_stop(&vm->async);
+		for (unsigned i = 0; i < vm->nasync; i++)
+			join_kicking(vm->async_thread[i]);
 	}
 	if (vm->fio)
 		fileio_destroy(vm->fio);

@@ -54,6 +54,9 @@ struct vm {
 	struct console con;
 	struct fileio *fio;
 	struct hc_ctx hc;
+	struct hc_async async; /* DSV_HC_SUBMIT's workers */
+	pthread_t async_thread[DSV_HC_ASYNC_MAX];
+	unsigned nasync;
 	int vcpu_cg_fd, hk_cg_fd; /* --vcpu-cgroup, --housekeeping-cgroup; -1 = none */
 	int notify_efd;		  /* ioeventfd on DSV_NOTIFY_PORT */
 	int exit_efd;		  /* signalled when the VM is to end */

@@ -1,6 +1,7 @@
 /* Boot: vCPU 0 builds the page tables and loads the program while the other vCPUs wait;
  * then every vCPU switches to its own page tables and kernel stack, loads its descriptor
- * tables, and either runs the main thread (vCPU 0) or halts until clone gives it one. */
+ * tables, and runs its idle loop: vCPU 0 with the main thread ready, the others halting
+ * until clone gives them one. */
 #include "boot.h"
 #include "apic.h"
 #include "cpu.h"
@@ -9,6 +10,7 @@
 #include "host.h"
 #include "mm.h"
 #include "plat.h"
+#include "sched.h"
 #include "syscall.h"
 #include "thread.h"
 #include "time.h"
@@ -126,7 +128,7 @@ NORETURN static void bsp_main(void *unused)
 NORETURN static void ap_main(void *cpu)
 {
 	cpu_setup(cpu);
-	idle_loop(cpu);
+	sched_idle(cpu);
 }
 
 static uint64_t kstack_top_of(uint32_t i)
@@ -144,13 +146,13 @@ NORETURN static void bsp_continue(void *unused)
 		c->self = c;
 		c->index = i;
 		c->apic_id = i; /* until the vCPU reads its own */
-		c->kstack_top = kstack_top_of(i);
+		c->kstack_top = c->idle_stack_top = kstack_top_of(i);
 		c->vif = bootinfo.vif_gpa[i] ? phys_to_virt(bootinfo.vif_gpa[i]) : NULL;
-		c->state = i ? CPU_IDLE : CPU_RUNNING;
 		cpus[i] = c;
 	}
 	percpu_mapped = true;
 	idt_init();
+	sched_init();
 	bsp_main(NULL);
 }
 

@@ -76,7 +76,7 @@ void cpu_init_tables(struct cpu *c)
 	c->gdt[10] = 0x00affa000000ffffull; /* 0x50 user code, 64-bit: USER_CS_ALT */
 
 	memset(&c->tss, 0, sizeof c->tss);
-	c->tss.rsp[0] = c->kstack_top;
+	c->tss.rsp[0] = c->idle_stack_top;
 	c->tss.iomap_base = sizeof c->tss;
 
 	load_tables(c);

@@ -1,11 +1,12 @@
-/* Per-vCPU state. Each vCPU runs at most one program thread and never switches, so the
- * thread lives inside its struct cpu. A vCPU reaches its own struct cpu through PERCPU_VA
+/* Per-vCPU state. Program threads live in struct thread (sched.h) and are bound to one
+ * vCPU each; struct cpu says which one runs now. A vCPU reaches its own struct cpu through PERCPU_VA
  * (mapped differently in each vCPU's page tables, so the syscall entry needs no swapgs);
  * everything else uses the global address in cpus[], which every vCPU can see. */
 #ifndef LWK_CPU_H
 #define LWK_CPU_H
 
 #include "kernel.h"
+#include "lock.h"
 #include <dsv/abi.h>
 
 /* Register frame built by entry.S on the kernel stack (syscalls and traps alike). */
@@ -32,17 +33,11 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-/* CPU_CLAIMED: clone is filling in the start state; CPU_STARTING: the vCPU may run it. */
-enum thread_state {
-	CPU_IDLE,
-	CPU_CLAIMED,
-	CPU_STARTING,
-	CPU_RUNNING
-};
+struct thread;
 
 struct cpu {
 	/* Read by entry.S at fixed offsets: keep these first. */
-	uint64_t kstack_top;	   /* 0 */
+	uint64_t kstack_top;	   /* 0: where a syscall enters: the running thread's stack */
 	uint64_t user_rsp_scratch; /* 8 */
 	struct cpu *self;	   /* 16: the global address of this struct */
 
@@ -52,19 +47,19 @@ struct cpu {
 	uint64_t gdt[11] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 
-	/* The thread on this vCPU. */
-	volatile int state; /* enum thread_state */
-	int tid;
-	uint64_t clear_child_tid; /* user address, CLONE_CHILD_CLEARTID / set_tid_address */
-	uint64_t fs_base;
-	uint64_t sigmask;
-	struct regs start_regs; /* user registers a new thread starts with */
+	/* The vCPU's own stack: the TSS sends interrupts from user mode here, and the idle
+	 * loop runs on it (only ever when no thread is in user mode on this vCPU). */
+	uint64_t idle_stack_top;
 
-	/* Futex wait state, protected by the futex lock. */
-	uint64_t futex_addr; /* 0 when not waiting */
-	uint32_t futex_bitset;
-	volatile int futex_woken;
-	bool ran_thread; /* this vCPU has run a thread before */
+	/* Scheduling (sched.c): the threads bound here, under sched_lock. */
+	spinlock_t sched_lock;
+	struct thread *current;	 /* NULL while idle */
+	struct thread *threads;	 /* list through thread->next_on_cpu */
+	volatile int nr_threads; /* live threads bound here (placement reads it unlocked) */
+	bool timer_armed;	 /* the scheduler's one-shot timer is running */
+	uint64_t gs_base;	 /* what MSR_GS_BASE holds for user mode */
+	bool ran_thread;	 /* this vCPU has run a thread before */
+	uint64_t idle_ksp;	 /* switch target that starts the idle loop afresh */
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");

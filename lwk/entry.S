@@ -105,6 +105,49 @@ sysret_to_user:
 	popq %rsp                /* user rsp; ss stays behind on the kernel stack */
 	sysretq
 
+/* iret_to_user(regs): back to user mode through iretq with the registers in *regs (a
+ * thread that was preempted in user mode; regs->cs follows the platform's rule). */
+	.globl iret_to_user
+iret_to_user:
+	movq %rdi, %rsp
+	POP_GPRS
+	addq $16, %rsp           /* vector, error */
+	iretq
+
+/* context_switch(save_ksp, ksp, prev): saves the callee-saved registers and the stack
+ * pointer in *save_ksp (unless NULL), continues the context saved at ksp and returns prev
+ * there. A new context (sched.c new_context) returns into one of the trampolines. */
+	.globl context_switch
+context_switch:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	testq %rdi, %rdi
+	jz 1f
+	movq %rsp, (%rdi)
+1:	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	movq %rdx, %rax
+	ret
+
+	.globl thread_trampoline
+thread_trampoline:
+	movq %rax, %rdi
+	call thread_first_run
+
+	.globl idle_trampoline
+idle_trampoline:
+	movq %rax, %rdi
+	call idle_first_run
+
 /* Exceptions and interrupts: one stub per vector pushes a dummy error code where the CPU
  * does not, then the vector number. */
 trap_common:

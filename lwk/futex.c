@@ -1,11 +1,10 @@
 /* Futexes keyed by user address (there is one address space, so private and shared
- * futexes are the same). Waiters are the vCPUs themselves: cpu->futex_addr says what a
- * vCPU waits on; waiting is wait_for(): halt, with a timer interrupt for a deadline. */
+ * futexes are the same). thread->futex_addr says what a thread waits on; waiting is
+ * wait_for(): halt, or give the vCPU to another thread (sched.c). */
 #include "futex.h"
-#include "apic.h"
 #include "errno.h"
 #include "lock.h"
-#include "plat.h"
+#include "sched.h"
 #include "syscall.h"
 #include "time.h"
 #include "uaccess.h"
@@ -23,22 +22,21 @@
 
 static spinlock_t futex_lock;
 
-static void wake_cpu(struct cpu *c)
+static void wake_thread(struct thread *t)
 {
-	c->futex_addr = 0;
-	__atomic_store_n(&c->futex_woken, 1, __ATOMIC_RELEASE);
-	if (c != this_cpu())
-		apic_send_wake(c);
+	t->futex_addr = 0;
+	__atomic_store_n(&t->futex_woken, 1, __ATOMIC_RELEASE);
+	sched_kick(t);
 }
 
 int64_t futex_wake(uint64_t uaddr, int64_t n, uint32_t bitset)
 {
 	int64_t woken = 0;
 	spin_lock(&futex_lock);
-	for (uint32_t i = 0; i < nr_cpus && woken < n; i++) {
-		struct cpu *c = cpus[i];
-		if (c->futex_addr == uaddr && (c->futex_bitset & bitset)) {
-			wake_cpu(c);
+	for (int i = 0, used = sched_threads_used(); i < used && woken < n; i++) {
+		struct thread *t = &threads[i];
+		if (t->futex_addr == uaddr && (t->futex_bitset & bitset)) {
+			wake_thread(t);
 			woken++;
 		}
 	}
@@ -57,16 +55,16 @@ static int64_t futex_requeue(uint64_t uaddr, int64_t nwake, int64_t nmove, uint6
 		spin_unlock(&futex_lock);
 		return -EAGAIN;
 	}
-	for (uint32_t i = 0; i < nr_cpus; i++) {
-		struct cpu *c = cpus[i];
-		if (c->futex_addr != uaddr)
+	for (int i = 0, used = sched_threads_used(); i < used; i++) {
+		struct thread *t = &threads[i];
+		if (t->futex_addr != uaddr)
 			continue;
 		if (nwake > 0) {
-			wake_cpu(c);
+			wake_thread(t);
 			nwake--;
 			done++;
 		} else if (nmove > 0) {
-			c->futex_addr = uaddr2;
+			t->futex_addr = uaddr2;
 			nmove--;
 			done++;
 		}
@@ -78,22 +76,22 @@ static int64_t futex_requeue(uint64_t uaddr, int64_t nwake, int64_t nmove, uint6
 /* deadline: TSC value, 0 for none */
 static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, uint64_t deadline)
 {
-	struct cpu *c = this_cpu();
+	struct thread *t = current_thread();
 	spin_lock(&futex_lock);
 	if (*(volatile uint32_t *)uaddr != val) {
 		spin_unlock(&futex_lock);
 		return -EAGAIN;
 	}
-	c->futex_woken = 0;
-	c->futex_bitset = bitset;
-	c->futex_addr = uaddr;
+	t->futex_woken = 0;
+	t->futex_bitset = bitset;
+	t->futex_addr = uaddr;
 	spin_unlock(&futex_lock);
 
-	if (wait_for(&c->futex_woken, deadline))
+	if (wait_for(&t->futex_woken, deadline))
 		return 0;
 	spin_lock(&futex_lock);
-	bool woken = c->futex_woken; /* a wake may have raced with the timeout */
-	c->futex_addr = 0;
+	bool woken = t->futex_woken; /* a wake may have raced with the timeout */
+	t->futex_addr = 0;
 	spin_unlock(&futex_lock);
 	return woken ? 0 : -ETIMEDOUT;
 }

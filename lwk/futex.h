@@ -1,4 +1,4 @@
-/* futex: waiting vCPUs halt; wakers mark them woken and send an IPI. */
+/* futex: waiting threads wait_for() a flag; wakers set it and kick the thread's vCPU. */
 #ifndef LWK_FUTEX_H
 #define LWK_FUTEX_H
 

@@ -9,7 +9,12 @@ int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 		  uint64_t a5)
 {
 	const uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
-	return host_kind == HOST_HVMM ? hvmm_call(nr, args) : qemu_call(nr, args);
+	if (host_kind != HOST_HVMM)
+		return qemu_call(nr, args);
+	int64_t ret;
+	if (host_call_async(nr, args, &ret))
+		return ret;
+	return hvmm_call(nr, args);
 }
 
 void host_log(const char *msg, size_t len)

@@ -15,6 +15,9 @@ extern enum host_kind host_kind;
 int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		  uint64_t a5);
 int64_t hvmm_call(uint32_t nr, const uint64_t args[6]);
+/* A call that may block, made through an hvmm worker while the calling thread waits and
+ * its vCPU runs others (host_async.c); false: make it synchronously instead. */
+bool host_call_async(uint32_t nr, const uint64_t args[6], int64_t *ret);
 int64_t qemu_call(uint32_t nr, const uint64_t args[6]);
 /* Under QEMU: the first debugcon line, DSV_QEMU_BOOT_LINE (the exit status will follow). */
 void qemu_announce(void);

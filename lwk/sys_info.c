@@ -152,7 +152,10 @@ int64_t sys_sched_getaffinity(struct regs *r)
 int64_t sys_sched_yield(struct regs *r)
 {
 	(void)r;
-	cpu_relax();
+	if (this_cpu()->nr_threads > 1)
+		sched_yield();
+	else
+		cpu_relax();
 	return 0;
 }
 

@@ -40,22 +40,22 @@ int64_t sys_rt_sigaction(struct regs *r)
 
 int64_t sys_rt_sigprocmask(struct regs *r)
 {
-	struct cpu *c = this_cpu();
+	struct thread *t = current_thread();
 	uint64_t how = r->rdi, set = r->rsi, old = r->rdx;
 	if (r->r10 != 8)
 		return -EINVAL;
 	if ((set && !user_ok(set, 8)) || (old && !user_ok(old, 8)))
 		return -EFAULT;
-	uint64_t prev = c->sigmask;
+	uint64_t prev = t->sigmask;
 	if (set) {
 		uint64_t s = *(const uint64_t *)set &
 			     ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
 		if (how == 0)
-			c->sigmask |= s;
+			t->sigmask |= s;
 		else if (how == 1)
-			c->sigmask &= ~s;
+			t->sigmask &= ~s;
 		else if (how == 2)
-			c->sigmask = s;
+			t->sigmask = s;
 		else
 			return -EINVAL;
 	}
@@ -95,7 +95,7 @@ static int64_t self_signal(uint64_t sig)
 
 int64_t sigpipe_on_epipe(int64_t ret)
 {
-	if (ret == -EPIPE && !(this_cpu()->sigmask & (1ull << (SIGPIPE - 1))))
+	if (ret == -EPIPE && !(current_thread()->sigmask & (1ull << (SIGPIPE - 1))))
 		self_signal(SIGPIPE); /* ends the program unless SIGPIPE is ignored or handled */
 	return ret;
 }

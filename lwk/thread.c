@@ -1,10 +1,9 @@
-/* clone, exit and the life of a thread on its vCPU. */
+/* clone, exit, and the per-thread calls (tid, TLS). Scheduling is sched.c's. */
 #include "thread.h"
-#include "apic.h"
 #include "errno.h"
 #include "futex.h"
 #include "host.h"
-#include "plat.h"
+#include "sched.h"
 #include "syscall.h"
 #include "trap.h"
 #include "uaccess.h"
@@ -29,80 +28,27 @@
 static int live_threads = 1;
 static int next_tid = PROGRAM_PID + 1;
 
-static void fpu_reset(void)
-{
-	static const uint32_t mxcsr = 0x1f80;
-	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
-}
-
-/* Where a thread's first user registers go: the top of its vCPU's kernel stack. */
-static struct regs *user_frame(struct cpu *c)
-{
-	return (struct regs *)(c->kstack_top - sizeof(struct regs) - 16);
-}
-
-NORETURN static void enter_thread(void *arg)
-{
-	struct cpu *c = arg;
-	struct regs *r = user_frame(c);
-	*r = c->start_regs;
-	enter_user(r);
-}
-
-NORETURN static void run_thread(struct cpu *c)
-{
-	c->state = CPU_RUNNING;
-	wrmsr(MSR_FS_BASE, c->fs_base);
-	/* A vCPU starts with the reset FPU state; later threads must not inherit the last
-	 * one's. (Skipping it the first time also keeps ldmxcsr, which KVM's instruction
-	 * emulator lacks, off the path of a non-PVM boot under QEMU.) */
-	if (c->ran_thread)
-		fpu_reset();
-	c->ran_thread = true;
-	/* Onto a stack that ends below the frame: built on the stack in use (as a thread that
-	 * exited and the vCPU's next one would have it), the frame held run_thread's own
-	 * return address and the new thread started at a kernel address. */
-	switch_stack((uint64_t)user_frame(c), enter_thread, c);
-}
-
 NORETURN void thread_start_main(struct cpu *c, uint64_t entry, uint64_t sp)
 {
-	memset(&c->start_regs, 0, sizeof c->start_regs);
-	c->start_regs.rip = entry;
-	c->start_regs.rsp = sp;
-	c->start_regs.rflags = 0x202;
-	c->start_regs.cs = USER_CS;
-	c->start_regs.ss = USER_DS;
-	c->tid = PROGRAM_PID;
-	c->fs_base = 0;
-	run_thread(c);
-}
-
-NORETURN void idle_loop(void *cpu)
-{
-	struct cpu *c = cpu;
-	for (;;) {
-		while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_STARTING)
-			plat->halt(c);
-		run_thread(c);
-	}
+	struct thread *t = thread_alloc();
+	memset(&t->start_regs, 0, sizeof t->start_regs);
+	t->start_regs.rip = entry;
+	t->start_regs.rsp = sp;
+	t->start_regs.rflags = 0x202;
+	t->start_regs.cs = USER_CS;
+	t->start_regs.ss = USER_DS;
+	t->tid = PROGRAM_PID;
+	t->fs_base = t->gs_base = 0;
+	t->clear_child_tid = 0;
+	t->sigmask = 0;
+	sched_start_on(t, c);
+	sched_idle(c);
 }
 
 NORETURN void kill_program(int sig)
 {
 	klog("%s", signal_message(sig));
 	host_exit(128 + sig);
-}
-
-static struct cpu *claim_idle_cpu(void)
-{
-	for (uint32_t i = 0; i < nr_cpus; i++) {
-		int idle = CPU_IDLE;
-		if (__atomic_compare_exchange_n(&cpus[i]->state, &idle, CPU_CLAIMED, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return cpus[i];
-	}
-	return NULL;
 }
 
 static int64_t do_clone(struct regs *r, uint64_t flags, uint64_t stack, uint64_t ptid,
@@ -120,26 +66,26 @@ static int64_t do_clone(struct regs *r, uint64_t flags, uint64_t stack, uint64_t
 	if ((flags & CLONE_SETTLS) && tls >= (1ull << 47))
 		return -EPERM;
 
-	struct cpu *parent = this_cpu(), *c = claim_idle_cpu();
-	if (!c)
-		return -EAGAIN; /* no oversubscription: one thread per vCPU */
+	struct thread *parent = current_thread(), *t = thread_alloc();
+	if (!t)
+		return -EAGAIN; /* the thread table is full (LWK_MAX_THREADS) */
 	int tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-	c->tid = tid;
-	c->start_regs = *r;
-	c->start_regs.rax = 0;
-	c->start_regs.rsp = stack;
-	c->start_regs.cs = USER_CS;
-	c->start_regs.ss = USER_DS;
-	c->fs_base = (flags & CLONE_SETTLS) ? tls : parent->fs_base;
-	c->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
-	c->sigmask = parent->sigmask;
+	t->tid = tid;
+	t->start_regs = *r;
+	t->start_regs.rax = 0;
+	t->start_regs.rsp = stack;
+	t->start_regs.cs = USER_CS;
+	t->start_regs.ss = USER_DS;
+	t->fs_base = (flags & CLONE_SETTLS) ? tls : parent->fs_base;
+	t->gs_base = parent->gs_base;
+	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	t->sigmask = parent->sigmask;
 	if (flags & CLONE_PARENT_SETTID)
 		put_user_u32(ptid, (uint32_t)tid);
 	if (flags & CLONE_CHILD_SETTID)
 		put_user_u32(ctid, (uint32_t)tid);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->state, CPU_STARTING, __ATOMIC_RELEASE);
-	apic_send_wake(c);
+	sched_start(t);
 	return tid;
 }
 
@@ -167,17 +113,17 @@ int64_t sys_clone3(struct regs *r)
 
 int64_t sys_exit(struct regs *r)
 {
-	struct cpu *c = this_cpu();
-	uint64_t ctid = c->clear_child_tid;
-	c->clear_child_tid = 0;
+	struct thread *t = current_thread();
+	uint64_t ctid = t->clear_child_tid;
+	t->clear_child_tid = 0;
 	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0)
 		host_exit((int)r->rdi);
-	/* Idle before the joiner wakes: a thread it creates right after pthread_join may
-	 * take this vCPU. (A clone that claims it now starts it only from idle_loop below.) */
-	__atomic_store_n(&c->state, CPU_IDLE, __ATOMIC_RELEASE);
+	/* Uncounted before the joiner wakes: a thread it creates right after pthread_join
+	 * goes to this vCPU as it would have to an idle one. */
+	sched_exiting();
 	if (ctid && put_user_u32(ctid, 0))
 		futex_wake(ctid, 1, ~0u);
-	switch_stack(c->kstack_top, idle_loop, c);
+	sched_exit_thread();
 }
 
 int64_t sys_exit_group(struct regs *r)
@@ -187,15 +133,15 @@ int64_t sys_exit_group(struct regs *r)
 
 int64_t sys_set_tid_address(struct regs *r)
 {
-	struct cpu *c = this_cpu();
-	c->clear_child_tid = r->rdi;
-	return c->tid;
+	struct thread *t = current_thread();
+	t->clear_child_tid = r->rdi;
+	return t->tid;
 }
 
 int64_t sys_gettid(struct regs *r)
 {
 	(void)r;
-	return this_cpu()->tid;
+	return current_thread()->tid;
 }
 
 #define ARCH_SET_GS 0x1001
@@ -205,7 +151,7 @@ int64_t sys_gettid(struct regs *r)
 
 int64_t sys_arch_prctl(struct regs *r)
 {
-	struct cpu *c = this_cpu();
+	struct thread *t = current_thread();
 	uint64_t addr = r->rsi;
 	switch (r->rdi) {
 	case ARCH_SET_FS:
@@ -213,7 +159,9 @@ int64_t sys_arch_prctl(struct regs *r)
 		if (addr >= (1ull << 47))
 			return -EPERM;
 		if (r->rdi == ARCH_SET_FS)
-			c->fs_base = addr;
+			t->fs_base = addr;
+		else
+			t->gs_base = this_cpu()->gs_base = addr;
 		wrmsr(r->rdi == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, addr);
 		return 0;
 	case ARCH_GET_FS:

@@ -1,16 +1,15 @@
-/* Program threads: one per vCPU, never migrated or preempted. */
+/* Program threads: clone, exit and their per-thread state (sched.h). */
 #ifndef LWK_THREAD_H
 #define LWK_THREAD_H
 
 #include "cpu.h"
 #include "exec.h"
+#include "sched.h"
 
 #define PROGRAM_PID 1
 
 /* Runs the main thread on the calling vCPU. */
 NORETURN void thread_start_main(struct cpu *c, uint64_t entry, uint64_t sp);
-/* Where a vCPU without a thread waits for clone to give it one. */
-NORETURN void idle_loop(void *cpu);
 /* Ends the whole program as if killed by sig (exit status 128 + sig). */
 NORETURN void kill_program(int sig);
 

@@ -4,6 +4,7 @@
 #include "trap.h"
 #include "apic.h"
 #include "plat.h"
+#include "sched.h"
 #include "thread.h"
 #include "x86.h"
 
@@ -59,13 +60,14 @@ const char *signal_message(int sig)
 NORETURN static void user_fault(struct regs *r)
 {
 	struct cpu *c = this_cpu();
+	int tid = c->current ? c->current->tid : 0;
 	int sig = vector_signal(r->vector);
 	if (r->vector == 14)
-		klog("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx", prog_name, c->tid,
+		klog("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx", prog_name, tid,
 		     plat->fault_addr(c), r->rip, r->rsp, r->error);
 	else
-		klog("%s[%d]: trap %s (vector %lu) ip %016lx sp %016lx error %lx", prog_name,
-		     c->tid, signal_message(sig), r->vector, r->rip, r->rsp, r->error);
+		klog("%s[%d]: trap %s (vector %lu) ip %016lx sp %016lx error %lx", prog_name, tid,
+		     signal_message(sig), r->vector, r->rip, r->rsp, r->error);
 	kill_program(sig);
 }
 
@@ -89,6 +91,10 @@ void trap_dispatch(struct regs *r)
 	} else {
 		kernel_fault(r);
 	}
-	if (r->cs & 3)
+	if (r->cs & 3) {
 		r->cs = plat->user_iret_cs;
+		/* A timer or wake interrupt in user mode is where threads sharing a vCPU switch. */
+		if (r->vector == TIMER_VECTOR || r->vector == WAKE_VECTOR)
+			sched_interrupt_from_user(r);
+	}
 }

@@ -1,6 +1,7 @@
 #include "wait.h"
 #include "apic.h"
 #include "plat.h"
+#include "sched.h"
 #include "time.h"
 #include "x86.h"
 
@@ -16,17 +17,27 @@ bool wait_for(volatile int *flag, uint64_t deadline)
 		uint64_t now = rdtsc();
 		if (deadline && now >= deadline)
 			break;
-		if (!deadline) {
+		if (c->nr_threads > 1) {
+			/* Another thread shares this vCPU (or clone just put one here while this
+			 * one halted): let it run meanwhile. */
+			if (armed) {
+				apic_timer_cancel();
+				armed = c->timer_armed = false;
+			}
+			sched_wait(flag, deadline);
+		} else if (!deadline) {
 			plat->halt(c);
 		} else if (deadline - now > HALT_MIN_US * tsc_khz / 1000 &&
 			   apic_timer_arm(deadline - now)) {
-			armed = true;
+			armed = c->timer_armed = true;
 			plat->halt(c);
 		} else {
 			cpu_relax();
 		}
 	}
-	if (armed)
+	if (armed && c->timer_armed) {
 		apic_timer_cancel();
+		c->timer_armed = false;
+	}
 	return flag && *flag;
 }

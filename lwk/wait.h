@@ -1,5 +1,6 @@
-/* Waiting on this vCPU: for a flag another vCPU sets (then sends a wake IPI), for a TSC
- * deadline, or both. */
+/* Waiting in the kernel: for a flag another thread sets (then kicks this thread's vCPU,
+ * sched_kick), for a TSC deadline, or both. A thread alone on its vCPU halts in place; one
+ * that shares it gives the vCPU to the others meanwhile (sched_wait). */
 #ifndef LWK_WAIT_H
 #define LWK_WAIT_H
 

@@ -46,6 +46,21 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 #define DSV_HC_LOG 3u		/* (gpa, len) -> len; kernel diagnostics: hvmm's stderr or --log */
 #define DSV_HC_CONSOLE_RING 4u	/* (gpa, size) -> 0; register the console ring (struct dsv_ring) */
 #define DSV_HC_ABORT 5u		/* (gpa, len) -> does not return; kernel panic with a message */
+#define DSV_HC_SUBMIT \
+	6u /* (gpa, apic_id, vector) -> 0: queued; -EAGAIN: call it
+				   * synchronously; see "Asynchronous calls" below */
+
+/*
+ * Asynchronous calls: a file-offload call that may block (a read on a pipe, accept, poll)
+ * while the calling vCPU has other work. The guest fills a struct dsv_hc (flags 0) at gpa
+ * and submits it with DSV_HC_SUBMIT; hvmm copies it and returns at once. An hvmm worker
+ * thread performs the call, writes ret, then sets flags to DSV_HC_F_DONE (release order),
+ * then sends an MSI with vector (32..255) to the vCPU whose APIC ID is apic_id. The guest
+ * must leave the block alone until it sees DSV_HC_F_DONE. -EAGAIN: every worker is busy
+ * (DSV_HC_ASYNC_MAX calls in flight per VM); the guest makes the call synchronously.
+ */
+#define DSV_HC_F_DONE 1u
+#define DSV_HC_ASYNC_MAX 8u
 
 /*
  * File offload. Paths and buffers are passed as GPA + length; every one is

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -222,6 +223,160 @@ static void ring(void **state)
 	assert_int_equal(r->tail, r->head);
 }
 
+/* DSV_HC_SUBMIT: one worker, a real file offload in a scratch share, a fake interrupt. */
+struct async_fx {
+	struct fileio *fio;
+	struct hc_async async;
+	pthread_t worker;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t woken_apic, woken_vector;
+	int wakes;
+	char share[64];
+};
+
+static int fake_wake(void *opaque, uint32_t apic_id, uint32_t vector)
+{
+	struct async_fx *a = opaque;
+
+	pthread_mutex_lock(&a->lock);
+	a->woken_apic = apic_id;
+	a->woken_vector = vector;
+	a->wakes++;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	hc_async_run(arg);
+	return NULL;
+}
+
+/* Submits the call in the block at gpa (args as given) for APIC ID 1, vector 0xf0. */
+static int64_t submit(struct fx *f, uint32_t gpa, uint32_t nr, uint64_t a0, uint64_t a1,
+		      uint64_t a2, uint64_t apic, uint64_t vector)
+{
+	struct dsv_hc *b = blk(f, BLK);
+	uint32_t at = BLK, in;
+	struct hc_outcome res;
+
+	if (gpa + sizeof(*b) <= RAM) { /* a block past the end of RAM is left unwritten */
+		struct dsv_hc *c = blk(f, gpa);
+
+		memset(c, 0, sizeof(*c));
+		c->nr = nr;
+		c->args[0] = a0;
+		c->args[1] = a1;
+		c->args[2] = a2;
+		c->ret = 777;
+	}
+	memset(b, 0, sizeof(*b));
+	b->nr = DSV_HC_SUBMIT;
+	b->args[0] = gpa;
+	b->args[1] = apic;
+	b->args[2] = vector;
+	hc_port_io(&f->hc, DSV_HC_PORT, 1, 4, 1, (uint8_t *)&at, &in, &res);
+	return b->ret;
+}
+
+static void async_call(void **state)
+{
+	struct fx *f = *state;
+	struct async_fx a = { .share = "/tmp/dsv-unit-async-XXXXXX" };
+	char err[256];
+	int32_t *fds = (int32_t *)(f->gm.host + 0x6000);
+
+	assert_non_null(mkdtemp(a.share));
+	assert_int_equal(fileio_create(&a.fio, a.share, err, sizeof(err)), 0);
+	pthread_mutex_init(&a.lock, NULL);
+	pthread_cond_init(&a.cond, NULL);
+	hc_async_init(&a.async, a.fio, &f->gm, 2, fake_wake, &a);
+	f->hc.fio = a.fio;
+	f->hc.async = &a.async;
+
+	/* No worker yet: every call is answered -EAGAIN (made synchronously by the guest). */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_NOP + DSV_HC_FILE_BASE, 0, 0, 0, 1, 0xf0),
+			 -EAGAIN);
+	assert_int_equal(pthread_create(&a.worker, NULL, worker_main, &a.async), 0);
+	for (unsigned idle = 0; !idle; usleep(1000)) { /* until the worker waits for calls */
+		pthread_mutex_lock(&a.async.lock);
+		idle = a.async.idle;
+		pthread_mutex_unlock(&a.async.lock);
+	}
+
+	/* Hostile submissions, each refused before any worker sees it. */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_NOP, 0, 0, 0, 1, 0xf0),
+			 -EINVAL); /* not a file call */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_SUBMIT, 0, 0, 0, 1, 0xf0),
+			 -EINVAL); /* nor itself */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_READ, 0, 0, 0, 2, 0xf0), -EINVAL); /* APIC ID */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_READ, 0, 0, 0, 1ull << 32, 0xf0), -EINVAL);
+	assert_int_equal(submit(f, 0x3000, DSV_HC_READ, 0, 0, 0, 1, 31), -EINVAL); /* vector */
+	assert_int_equal(submit(f, 0x3000, DSV_HC_READ, 0, 0, 0, 1, 256), -EINVAL);
+	assert_int_equal(submit(f, RAM - 64, DSV_HC_READ, 0, 0, 0, 1, 0xf0),
+			 -EFAULT); /* block past RAM */
+	assert_int_equal(submit(f, 0x3008, DSV_HC_READ, 0, 0, 0, 1, 0xf0),
+			 -EFAULT); /* misaligned */
+	{
+		struct dsv_hc *c = blk(f, 0x3000);
+		struct dsv_hc *b = blk(f, BLK);
+		uint32_t at = BLK, in;
+		struct hc_outcome res;
+
+		memset(c, 0, sizeof(*c));
+		c->nr = DSV_HC_READ;
+		c->flags = DSV_HC_F_DONE;
+		memset(b, 0, sizeof(*b));
+		b->nr = DSV_HC_SUBMIT;
+		b->args[0] = 0x3000;
+		b->args[1] = 1;
+		b->args[2] = 0xf0;
+		hc_port_io(&f->hc, DSV_HC_PORT, 1, 4, 1, (uint8_t *)&at, &in, &res);
+		assert_int_equal(b->ret, -EINVAL);
+	}
+	assert_int_equal(a.wakes, 0);
+
+	/* A read on an empty pipe: queued, it completes once the pipe has data. */
+	assert_int_equal(call(f, DSV_HC_PIPE2, 0x6000, 0, NULL), 0);
+	assert_int_equal(submit(f, 0x3000, DSV_HC_READ, (uint64_t)fds[0], 0x7000, 16, 1, 0xf0), 0);
+	/* The only worker is taken: the next call must be made synchronously. */
+	assert_int_equal(submit(f, 0x3080, DSV_HC_READ, (uint64_t)fds[0], 0x7000, 16, 1, 0xf0),
+			 -EAGAIN);
+	memcpy(f->gm.host + 0x5000, "ping", 4);
+	{
+		struct dsv_hc *b = blk(f, BLK);
+		uint32_t at = BLK, in;
+		struct hc_outcome res;
+
+		memset(b, 0, sizeof(*b));
+		b->nr = DSV_HC_WRITE;
+		b->args[0] = (uint64_t)fds[1];
+		b->args[1] = 0x5000;
+		b->args[2] = 4;
+		hc_port_io(&f->hc, DSV_HC_PORT, 1, 4, 1, (uint8_t *)&at, &in, &res);
+		assert_int_equal(b->ret, 4);
+	}
+	pthread_mutex_lock(&a.lock);
+	while (!a.wakes)
+		pthread_cond_wait(&a.cond, &a.lock);
+	pthread_mutex_unlock(&a.lock);
+	assert_int_equal(a.wakes, 1);
+	assert_int_equal(a.woken_apic, 1);
+	assert_int_equal(a.woken_vector, 0xf0);
+	assert_int_equal(__atomic_load_n(&blk(f, 0x3000)->flags, __ATOMIC_ACQUIRE), DSV_HC_F_DONE);
+	assert_int_equal(blk(f, 0x3000)->ret, 4);
+	assert_memory_equal(f->gm.host + 0x7000, "ping", 4);
+
+	hc_async_stop(&a.async);
+	pthread_join(a.worker, NULL);
+	f->hc.fio = NULL;
+	f->hc.async = NULL;
+	fileio_destroy(a.fio);
+	rmdir(a.share);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(reserved_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(async_call, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
