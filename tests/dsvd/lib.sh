@@ -99,13 +99,16 @@ expect() {
     fi
 }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s. Give SECONDS as a bound nothing correct
-# reaches even on a loaded host (a minute or more), never as an expected duration.
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds or SECONDS of wall
+# time have passed (a try may itself take seconds in the nested guest). Give SECONDS as a
+# bound nothing correct reaches even on a loaded host (a minute or more), never as an
+# expected duration.
 wait_for() {
-    local n=$(( $1 * 10 )); shift
-    local i
-    for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
+    local end=$(( $(date +%s) + $1 )); shift
+    until "$@"; do
+        [ "$(date +%s)" -le "$end" ] || return 1
+        sleep 0.1
+    done
 }
 
 # The host values a partition touches (top-level cpusets, IRQs, workqueues, hugepages,
