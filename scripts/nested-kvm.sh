@@ -144,6 +144,7 @@ echo "nested-kvm: booting $(cat "$kdir/ready") on TCG with nested SVM ($cpus CPU
     -fsdev "local,id=root,path=/,security_model=passthrough,multidevs=remap" \
     -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null &
 qemu_pid=$!
+qemu_ticks() { awk '{ print $14 + $15 }' "/proc/$qemu_pid/stat"; } # user + system time
 # A hung guest kernel writes nothing; without the watch it would hold CI to the full bound.
 start=$(date +%s) why="" stopped=0
 while kill -0 "$qemu_pid" 2>/dev/null; do
@@ -159,9 +160,13 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
         echo "nested-kvm: stopping the guest after $((now - start)) s: $why" >&2
         if [ -s "$run/ps" ]; then
             echo "nested-kvm: the guest's processes $((now - $(stat -c %Y "$run/ps"))) s ago:" >&2
-            grep -v -E ' (ps|sleep|kworker|ksoftirqd|rcu_|migration|cpuhp|idle_inject)' "$run/ps" |
+            grep -v -E ' (\[|ps -o|sleep )' "$run/ps" |
                 head -n 60 | sed 's/^/nested-kvm:   /' >&2
         fi
+        # Whether the guest spins (its kernel loops with interrupts off) or QEMU waits.
+        t0=$(qemu_ticks) && sleep 5 && t1=$(qemu_ticks) &&
+            echo "nested-kvm: QEMU used $(((t1 - t0) * 100 / (5 * $(getconf CLK_TCK))))% of a CPU over 5 s" \
+                "(about ${cpus}00%: the guest spins; near 0: QEMU waits)" >&2
         kill "$qemu_pid" 2>/dev/null
         break
     fi
