@@ -46,9 +46,8 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 #define DSV_HC_LOG 3u		/* (gpa, len) -> len; kernel diagnostics: hvmm's stderr or --log */
 #define DSV_HC_CONSOLE_RING 4u	/* (gpa, size) -> 0; register the console ring (struct dsv_ring) */
 #define DSV_HC_ABORT 5u		/* (gpa, len) -> does not return; kernel panic with a message */
-#define DSV_HC_SUBMIT \
-	6u /* (gpa, apic_id, vector) -> 0: queued; -EAGAIN: call it
-				   * synchronously; see "Asynchronous calls" below */
+/* (gpa, apic_id, vector) -> 0: queued; -EAGAIN: make the call synchronously (below) */
+#define DSV_HC_SUBMIT 6u
 
 /*
  * Asynchronous calls: a file-offload call that may block (a read on a pipe, accept, poll)
