@@ -34,16 +34,18 @@ busybox=/bin/busybox # busybox-static's: the initramfs has no libc
 [ -x "$busybox" ] || { echo "nested-kvm: needs busybox-static" >&2; exit $SKIP; }
 command -v cpio >/dev/null || { echo "nested-kvm: needs cpio" >&2; exit $SKIP; }
 
-# Modules in load order: virtio and 9p for the root, then KVM for AMD (TCG's CPU is AMD's).
+# Modules in load order: virtio and 9p for the root, then KVM for AMD (TCG's CPU is AMD's),
+# then veth (the MPI tests' two network namespaces).
 modules="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci fs/netfs/netfs
   fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p virt/lib/irqbypass
-  drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd"
+  drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd drivers/net/veth"
 
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 kdir=$cache/kernel
-if [ ! -f "$kdir/ready" ]; then
+have_modules() { for m in $modules; do [ -f "$kdir/modules/${m##*/}.ko" ] || return 1; done; }
+if [ ! -f "$kdir/ready" ] || ! have_modules; then
     kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
            sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
     [ -n "$kpkg" ] || { echo "nested-kvm: apt knows no linux-image-amd64 (run apt-get update)" >&2; exit $SKIP; }

@@ -3,15 +3,15 @@
 # on the same two CPUs, in one run: ping-pong latency (8 B) and bandwidth (1 MiB), and the time of an
 # allreduce of 4096 doubles; each VM figure beside its native one, with the ratio.
 #
-#   bench/mpi/mpi-bench.sh [--build DIR] [--cpus A,B,C,D] [--reps N] [--transport tcp|default]
+#   bench/mpi/mpi-bench.sh [--build DIR] [--cpus A,B] [--reps N] [--transport tcp|default]
 #
-# Ranks 0 and 1 run on CPUs A and B; in the VMs, C and D hold the second vCPU of each (UCX's
-# progress thread).
+# Ranks 0 and 1 run on CPUs A and B, natively (taskset) as in the VMs (one vCPU each): the
+# rank's thread and UCX's progress thread share that CPU either way.
 #
 # tcp: the ranks talk over loopback TCP only (MPIR_CVAR_NOLOCAL=1, UCX_TLS=tcp,self), the
 # path ranks on two nodes take; default: MPICH chooses (shared memory on one node).
 set -uo pipefail
-build=build cpus=0,1,2,3 reps=200 transport=tcp
+build=build cpus=0,1 reps=200 transport=tcp
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
@@ -27,14 +27,14 @@ mpiexec=$(command -v mpiexec.hydra) || die "needs mpiexec.hydra (apt-get install
 build=$(cd "$build" 2>/dev/null && pwd) || die "--build: no such directory"
 hvmm=$build/hvmm/hvmm pp=$build/tests/lwk/mpi/mpi-pingpong ar=$build/tests/lwk/mpi/mpi-allreduce
 for f in "$hvmm" "$pp" "$ar"; do [ -x "$f" ] || die "$f is not built (make build; needs libmpich-dev)"; done
-[[ $cpus =~ ^[0-9]+,[0-9]+,[0-9]+,[0-9]+$ ]] || die "--cpus '$cpus': expected four CPU numbers, e.g. 0,1,2,3"
+[[ $cpus =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus '$cpus': expected two CPU numbers, e.g. 0,1"
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps '$reps': expected a positive number"
 case $transport in
 tcp) export MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self ;;
 default) ;;
 *) die "--transport '$transport': expected tcp or default" ;;
 esac
-IFS=, read -r a b c d <<<"$cpus"
+IFS=, read -r a b <<<"$cpus"
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 
@@ -46,10 +46,10 @@ run() { # PEER PROGRAM ARGS... -> its stderr (the figures) on stdout
     if [ "$peer" = native ]; then
         r0=(taskset -c "$a" "$prog") r1=(taskset -c "$b" "$prog")
     else
-        # two vCPUs a rank: UCX's progress thread needs one of its own (docs/mpi.md); the
-        # rank's own thread is on the CPU the native rank had
-        local vm=("$hvmm" run --vcpus 2 --mem 512M --net host --inherit-fd PMI_FD --share "$work")
-        r0=("${vm[@]}" --cpus "$a,$c" -- "$prog") r1=("${vm[@]}" --cpus "$b,$d" -- "$prog")
+        # one vCPU a rank, on the CPU the native rank had; the lwk runs UCX's progress
+        # thread beside the rank's (docs/lwk.md "Threads and scheduling")
+        local vm=("$hvmm" run --vcpus 1 --mem 512M --net host --inherit-fd PMI_FD --share "$work")
+        r0=("${vm[@]}" --cpus "$a" -- "$prog") r1=("${vm[@]}" --cpus "$b" -- "$prog")
     fi
     (cd "$work" && timeout -k 5 600 "$mpiexec" -n 1 "${r0[@]}" "$@" : -n 1 "${r1[@]}" "$@" \
         2>"$work/err" >"$work/out") || { sed 's/^/    /' "$work/err" | tail -n 20 >&2; return 1; }
@@ -58,7 +58,7 @@ run() { # PEER PROGRAM ARGS... -> its stderr (the figures) on stdout
 figure() { sed -n "$1" <<<"$2" | head -n 1; }
 ratio() { awk -v v="$1" -v n="$2" 'BEGIN { if (v == "" || n == "" || n == 0) print "-"; else printf "%.2f", v / n }'; }
 
-echo "mpi-bench: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), ranks on CPUs $a and $b (VMs: $a,$c and $b,$d), $reps repetitions, transport $transport"
+echo "mpi-bench: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), ranks on CPUs $a and $b, $reps repetitions, transport $transport"
 declare -A fig
 for peer in native vm; do
     echo "mpi-bench: $peer: ping-pong, allreduce" >&2
