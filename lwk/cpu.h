@@ -53,13 +53,14 @@ struct cpu {
 
 	/* Scheduling (sched.c): the threads bound here, under sched_lock. */
 	spinlock_t sched_lock;
-	struct thread *current;	 /* NULL while idle */
-	struct thread *threads;	 /* list through thread->next_on_cpu */
-	volatile int nr_threads; /* live threads bound here (placement reads it unlocked) */
-	bool timer_armed;	 /* the scheduler's one-shot timer is running */
-	uint64_t gs_base;	 /* what MSR_GS_BASE holds for user mode */
-	bool ran_thread;	 /* this vCPU has run a thread before */
-	uint64_t idle_ksp;	 /* switch target that starts the idle loop afresh */
+	struct thread *current;	     /* NULL while idle */
+	struct thread *threads;	     /* list through thread->next_on_cpu */
+	volatile int nr_threads;     /* live threads bound here (placement reads it unlocked) */
+	bool timer_armed;	     /* the scheduler's one-shot timer is running */
+	uint64_t gs_base;	     /* what MSR_GS_BASE holds for user mode */
+	bool ran_thread;	     /* this vCPU has run a thread before */
+	uint64_t idle_ksp;	     /* switch target that starts the idle loop afresh */
+	volatile uint64_t wake_irqs; /* wake vector interrupts taken (the lost-wakeup net) */
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");

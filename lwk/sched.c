@@ -5,6 +5,7 @@
 #include "apic.h"
 #include "plat.h"
 #include "time.h"
+#include "wait.h"
 #include "x86.h"
 
 #define FPU_AREA 4096	/* XSAVE of x87, SSE, AVX and AVX-512 (hvmm's XCR0) fits */
@@ -283,8 +284,13 @@ NORETURN void sched_idle(struct cpu *c)
 			cpu_relax();
 			continue;
 		}
-		c->timer_armed = d != 0;
-		plat->halt(c);
+		if (d) {
+			c->timer_armed = true;
+			plat->halt(c);
+		} else {
+			halt_for_wake(c,
+				      NULL); /* the threads' flags are checked on the next loop */
+		}
 	}
 }
 

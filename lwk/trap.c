@@ -82,6 +82,8 @@ void trap_dispatch(struct regs *r)
 	if (r->vector >= 32) {
 		if (r->vector != SPURIOUS_VECTOR)
 			apic_eoi();
+		if (r->vector == WAKE_VECTOR)
+			this_cpu()->wake_irqs++;
 		/* A wakeup that arrived between enabling interrupts and the hlt: skip the hlt,
 		 * or the vCPU would sleep through it. */
 		if ((uint64_t)r->rip == (uint64_t)plat_hlt_insn)

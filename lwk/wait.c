@@ -7,6 +7,25 @@
 
 #define HALT_MIN_US 300 /* shorter timed waits spin on the TSC */
 
+bool halt_for_wake(struct cpu *c, volatile int *flag)
+{
+	static bool said;
+	uint64_t irqs = c->wake_irqs;
+	bool armed = !c->timer_armed && apic_timer_arm(WAKE_RECHECK_MS * tsc_khz);
+	if (armed)
+		c->timer_armed = true;
+	plat->halt(c);
+	if (armed && c->timer_armed) {
+		apic_timer_cancel();
+		c->timer_armed = false;
+	}
+	bool lost = flag && __atomic_load_n(flag, __ATOMIC_ACQUIRE) && c->wake_irqs == irqs;
+	if (lost && !__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		klog("a wakeup did not arrive within %u ms: the re-check found it",
+		     (unsigned)WAKE_RECHECK_MS);
+	return lost;
+}
+
 bool wait_for(volatile int *flag, uint64_t deadline)
 {
 	struct cpu *c = this_cpu();
@@ -26,7 +45,7 @@ bool wait_for(volatile int *flag, uint64_t deadline)
 			}
 			sched_wait(flag, deadline);
 		} else if (!deadline) {
-			plat->halt(c);
+			halt_for_wake(c, flag);
 		} else if (deadline - now > HALT_MIN_US * tsc_khz / 1000 &&
 			   apic_timer_arm(deadline - now)) {
 			armed = c->timer_armed = true;
