@@ -175,6 +175,7 @@ int64_t fio_fstat(const struct fio_call *c)
 	struct stat st;
 	if (fstat(c->file->fd, &st) < 0)
 		return -errno;
+	fio_view_fix_stat(c->fio, &st);
 	return fio_put_guest(c->gm, c->a[1], &st, sizeof(st));
 }
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <dsv/fileio.h>
 #include "file_offload.h"
 
@@ -37,6 +38,9 @@ struct fileio {
 	int view_fd;	    /* O_PATH of the /proc and /sys tree (fileio_view.c), or -1 */
 	int view_parent_fd; /* the directory holding it, for its removal */
 	char *view_name;    /* its name there */
+	/* /proc/self/ns/net's placeholder in the view and the inode its stat gives (0: none) */
+	dev_t netns_stand_in_dev;
+	ino_t netns_stand_in_ino, netns_ino;
 };
 
 /*
@@ -100,6 +104,10 @@ int fio_view_put(int root, const char *rel, const void *data, size_t len);
 int fio_view_link(int root, const char *rel, const char *target);
 /* fileio_view_net.c: the network namespace's interfaces and routes, under --net host. */
 int fio_view_put_net(int root);
+/* fileio_view_netns.c: /proc/self/ns/net, whose stat gives hvmm's namespace's inode. */
+int fio_view_put_netns(struct fileio *fio);
+void fio_view_fix_stat(const struct fileio *fio, struct stat *st);
+void fio_view_fix_statx(const struct fileio *fio, struct statx *stx);
 
 /* fileio_path.c: confinement. */
 struct fio_path {

@@ -87,6 +87,7 @@ static int64_t do_fstatat(struct fileio *fio, const struct guest_mem *gm, struct
 	}
 	if (r < 0)
 		return -errno;
+	fio_view_fix_stat(fio, &st);
 	return put_guest(gm, buf, &st, sizeof(st));
 }
 
@@ -107,6 +108,7 @@ static int64_t do_statx(struct fileio *fio, const struct guest_mem *gm, struct f
 	}
 	if (r < 0)
 		return -errno;
+	fio_view_fix_statx(fio, &stx);
 	return put_guest(gm, buf, &stx, sizeof(stx));
 }
 

@@ -369,6 +369,8 @@ int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char 
 		r = v.err;
 		if (!r && s->net_host)
 			r = fio_view_put_net(fio->view_fd);
+		if (!r && s->net_host)
+			r = fio_view_put_netns(fio);
 	}
 	free(v.t.buf);
 	if (r) {

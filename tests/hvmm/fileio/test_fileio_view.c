@@ -269,6 +269,33 @@ static void test_network(void **state)
 	assert_int_equal(idn, 37);
 	other[idn] = '\0';
 	expect_file(h, "/proc/sys/kernel/random/boot_id", other); /* the host's: same machine */
+	/* /proc/self/ns/net: stat, statx and fstat give the inode of hvmm's namespace */
+	struct stat ns;
+	assert_int_equal(stat("/proc/self/ns/net", &ns), 0);
+	static const char nspath[] = "/proc/self/ns/net";
+	uint64_t p = h_put(h, nspath, sizeof(nspath) - 1), sb = h_buf(h, sizeof(struct stat));
+	assert_int_equal(
+		h_call(h, DSV_HC_FSTATAT, (uint64_t)DSV_AT_FDCWD, p, sizeof(nspath) - 1, sb, 0, 0),
+		0);
+	assert_int_equal(((struct stat *)h_host(h, sb))->st_ino, ns.st_ino);
+	uint64_t xb = h_buf(h, sizeof(struct statx));
+	assert_int_equal(h_call(h, DSV_HC_STATX, (uint64_t)DSV_AT_FDCWD, p, sizeof(nspath) - 1, 0,
+				STATX_INO, xb),
+			 0);
+	assert_int_equal(((struct statx *)h_host(h, xb))->stx_ino, ns.st_ino);
+	int64_t nsfd = g_open(h, DSV_AT_FDCWD, nspath, O_RDONLY, 0);
+	assert_true(nsfd >= 0);
+	memset(h_host(h, sb), 0, sizeof(struct stat));
+	assert_int_equal(h_call(h, DSV_HC_FSTAT, (uint64_t)nsfd, sb, 0, 0, 0, 0), 0);
+	assert_int_equal(((struct stat *)h_host(h, sb))->st_ino, ns.st_ino);
+	g_close(h, (int)nsfd);
+	/* any other file of the view keeps its own inode */
+	static const char other_path[] = "/proc/meminfo";
+	p = h_put(h, other_path, sizeof(other_path) - 1);
+	assert_int_equal(h_call(h, DSV_HC_FSTATAT, (uint64_t)DSV_AT_FDCWD, p,
+				sizeof(other_path) - 1, sb, 0, 0),
+			 0);
+	assert_int_not_equal(((struct stat *)h_host(h, sb))->st_ino, ns.st_ino);
 	h_free(h);
 
 	h = h_new(0);
@@ -278,6 +305,7 @@ static void test_network(void **state)
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/sys/class/net", O_RDONLY | O_DIRECTORY, 0),
 			 -ENOENT);
 	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/proc/net/route", O_RDONLY, 0), -ENOENT);
+	assert_int_equal(g_open(h, DSV_AT_FDCWD, "/proc/self/ns/net", O_RDONLY, 0), -ENOENT);
 	h_free(h);
 }
 
