@@ -19,6 +19,12 @@ populate() {
 	printf 'deep\n' >"$SHARE/sub/deep.txt"
 }
 
+# tree DIR: the files below DIR, and for the files named in $META (if any) their mode and
+# modification time, which the applets under test set to known values.
+tree() {
+	(cd "$1" && ls -R && if [ -n "${META:-}" ]; then stat -c '%a %Y %n' $META; fi)
+}
+
 n=0
 check() { # label applet args...
 	label=$1
@@ -27,11 +33,11 @@ check() { # label applet args...
 	populate
 	run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$BB" "$@"
 	nrc=$rc
-	(cd "$SHARE" && ls -R) >"$WORK/native.tree"
+	tree "$SHARE" >"$WORK/native.tree"
 	populate
 	run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" "$BB" "$@"
 	hrc=$rc
-	(cd "$SHARE" && ls -R) >"$WORK/hvmm.tree"
+	tree "$SHARE" >"$WORK/hvmm.tree"
 	if cmp -s "$WORK/native.out" "$WORK/hvmm.out" && [ $nrc = $hrc ] &&
 		cmp -s "$WORK/native.tree" "$WORK/hvmm.tree"; then
 		echo "ok $n - busybox $label"
@@ -44,7 +50,7 @@ check() { # label applet args...
 	fi
 }
 
-echo "1..9"
+echo "1..13"
 check echo echo hello from busybox
 check cat cat fruit.txt notes.txt sub/deep.txt
 check sha256sum sha256sum fruit.txt notes.txt
@@ -54,3 +60,10 @@ check sort sort fruit.txt
 check mkdir mkdir -p newdir/inner
 check rm rm -r sub
 check "cat missing" cat missing.txt
+check "touch (creates)" touch new.txt
+META=fruit.txt
+check "touch -d" touch -d @981173106 fruit.txt
+META="fruit.txt sub"
+check chmod chmod 640 fruit.txt sub
+META=
+check "stat -f" stat -f -c '%t %T %l' . /proc /sys/devices/system/cpu
