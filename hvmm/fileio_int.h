@@ -20,6 +20,7 @@ struct fio_file {
 	int refs;     /* under fio->lock */
 	char *rel;    /* directories: share-relative path at open time ("" = root), or NULL */
 	int in_share; /* opened beneath the share; only such files serve as a dirfd */
+	int view;     /* opened in the /proc and /sys view: FIO_VIEW_PROC or _SYS, else 0 */
 };
 
 struct fio_slot {
@@ -97,6 +98,13 @@ static inline int64_t fio_res(long r)
 /* fileio_view.c: the synthetic /proc and /sys. */
 int fio_in_view(const struct fileio *fio, const char *path); /* absolute, below /proc or /sys */
 int fio_view_open(struct fileio *fio, const char *path, uint64_t flags); /* fd or -errno */
+/* Which tree of the view a path in it ends in (".." applied lexically), or FIO_VIEW_NONE. */
+enum {
+	FIO_VIEW_NONE,
+	FIO_VIEW_PROC,
+	FIO_VIEW_SYS
+};
+int fio_view_kind(const char *path);
 void fio_view_remove(struct fileio *fio);
 /* A file of len bytes at rel below the view's root, its directories made. 0 or -errno. */
 int fio_view_put(int root, const char *rel, const void *data, size_t len);
@@ -137,6 +145,15 @@ struct fio_call {
 	const uint64_t *a;     /* the guest's six arguments */
 	struct fio_file *file; /* DSV_FILE_FD calls: a[0]'s file, held for the call */
 };
+
+/*
+ * The (dirfd, path, path_len, ...) calls (fileio_pathops.c): bad flags first (Linux rejects
+ * them before any lookup), then the path, then the directory it is relative to; fn runs
+ * with both (dir NULL for an absolute path) and the directory is released after it.
+ * empty_ok: an empty path names dirfd itself.
+ */
+typedef int64_t (*fio_at_fn)(const struct fio_call *c, struct fio_file *dir, char *path);
+int64_t fio_at_call(const struct fio_call *c, int64_t flags_err, int empty_ok, fio_at_fn fn);
 
 /* The handlers, one per line of dsv/file_calls.def: fio_openat, fio_close, ... in
  * fileio_pathops.c (DSV_FILE_PATH) and fileio_fd.c (DSV_FILE_FD, DSV_FILE_TABLE). */

@@ -56,8 +56,17 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 		return fd;
 	}
 	/* The view is never a directory to look up from: nothing below it may be made. */
-	if (fio_in_view(fio, path))
-		return fio_install_file(fio, slot, fd, NULL, 0, cloexec);
+	if (fio_in_view(fio, path)) {
+		struct fio_file *f = fio_file_new(fd, NULL, 0);
+		if (!f) {
+			close(fd);
+			fio_unreserve(fio, slot);
+			return -ENOMEM;
+		}
+		f->view = fio_view_kind(path); /* fstatfs answers the tree's magic */
+		fio_install(fio, slot, f, cloexec);
+		return slot;
+	}
 	struct stat st;
 	char *rel = NULL;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
@@ -267,14 +276,7 @@ static int64_t do_getcwd(struct fileio *fio, const struct guest_mem *gm, uint64_
 	return r ? r : n + 1;
 }
 
-/*
- * The (dirfd, path, path_len, ...) calls: bad flags first (Linux rejects them before any
- * lookup), then the path, then the directory it is relative to; fn runs with both and the
- * directory is released after it. empty_ok: an empty path names dirfd itself.
- */
-typedef int64_t (*at_fn)(const struct fio_call *c, struct fio_file *dir, char *path);
-
-static int64_t at_call(const struct fio_call *c, int64_t flags_err, int empty_ok, at_fn fn)
+int64_t fio_at_call(const struct fio_call *c, int64_t flags_err, int empty_ok, fio_at_fn fn)
 {
 	struct fileio *fio = c->fio;
 	if (flags_err)
@@ -310,7 +312,7 @@ static int64_t openat_at(const struct fio_call *c, struct fio_file *dir, char *p
 
 int64_t fio_openat(const struct fio_call *c)
 {
-	return at_call(c, 0, 0, openat_at);
+	return fio_at_call(c, 0, 0, openat_at);
 }
 
 static int64_t fstatat_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -321,8 +323,8 @@ static int64_t fstatat_at(const struct fio_call *c, struct fio_file *dir, char *
 int64_t fio_fstatat(const struct fio_call *c)
 {
 	uint32_t f = (uint32_t)c->a[4];
-	return at_call(c, f & ~(uint32_t)STAT_FLAGS_OK ? -EINVAL : 0, f & AT_EMPTY_PATH,
-		       fstatat_at);
+	return fio_at_call(c, f & ~(uint32_t)STAT_FLAGS_OK ? -EINVAL : 0, f & AT_EMPTY_PATH,
+			   fstatat_at);
 }
 
 static int64_t statx_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -338,7 +340,7 @@ int64_t fio_statx(const struct fio_call *c)
 				      ((uint32_t)c->a[4] & STATX__RESERVED)
 			      ? -EINVAL
 			      : 0;
-	return at_call(c, bad, f & AT_EMPTY_PATH, statx_at);
+	return fio_at_call(c, bad, f & AT_EMPTY_PATH, statx_at);
 }
 
 static int64_t faccessat_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -354,7 +356,7 @@ int64_t fio_faccessat(const struct fio_call *c)
 				(f & ~(uint32_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 			? -EINVAL
 			: 0;
-	return at_call(c, bad, f & AT_EMPTY_PATH, faccessat_at);
+	return fio_at_call(c, bad, f & AT_EMPTY_PATH, faccessat_at);
 }
 
 static int64_t readlinkat_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -364,7 +366,7 @@ static int64_t readlinkat_at(const struct fio_call *c, struct fio_file *dir, cha
 
 int64_t fio_readlinkat(const struct fio_call *c)
 {
-	return at_call(c, 0, 1, readlinkat_at);
+	return fio_at_call(c, 0, 1, readlinkat_at);
 }
 
 static int64_t mkdirat_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -374,7 +376,7 @@ static int64_t mkdirat_at(const struct fio_call *c, struct fio_file *dir, char *
 
 int64_t fio_mkdirat(const struct fio_call *c)
 {
-	return at_call(c, 0, 0, mkdirat_at);
+	return fio_at_call(c, 0, 0, mkdirat_at);
 }
 
 static int64_t unlinkat_at(const struct fio_call *c, struct fio_file *dir, char *path)
@@ -384,8 +386,8 @@ static int64_t unlinkat_at(const struct fio_call *c, struct fio_file *dir, char 
 
 int64_t fio_unlinkat(const struct fio_call *c)
 {
-	return at_call(c, ((uint32_t)c->a[3] & ~(uint32_t)AT_REMOVEDIR) ? -EINVAL : 0, 0,
-		       unlinkat_at);
+	return fio_at_call(c, ((uint32_t)c->a[3] & ~(uint32_t)AT_REMOVEDIR) ? -EINVAL : 0, 0,
+			   unlinkat_at);
 }
 
 int64_t fio_renameat(const struct fio_call *c)

@@ -431,3 +431,31 @@ int fio_view_open(struct fileio *fio, const char *path, uint64_t flags)
 	}
 	return -EAGAIN;
 }
+
+int fio_view_kind(const char *path)
+{
+	/* The view's links never lead from /proc into /sys or back, so the top directory the
+	 * path ends in, with ".." applied lexically, is the tree it names. */
+	int depth = 0, top = FIO_VIEW_NONE;
+	for (const char *p = path;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		while (*e && *e != '/')
+			e++;
+		size_t n = (size_t)(e - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			depth -= depth > 0;
+		} else if (!(n == 1 && p[0] == '.')) {
+			if (!depth)
+				top = n == 4 && !memcmp(p, "proc", 4)  ? FIO_VIEW_PROC
+				      : n == 3 && !memcmp(p, "sys", 3) ? FIO_VIEW_SYS
+								       : FIO_VIEW_NONE;
+			depth++;
+		}
+		p = e;
+	}
+	return depth ? top : FIO_VIEW_NONE;
+}

@@ -205,11 +205,15 @@ static int add_descriptors(scmp_filter_ctx ctx, int net_host)
 static int add_file_offload(scmp_filter_ctx ctx, int net_host)
 {
 	static const int plain[] = {
-		SCMP_SYS(openat2),  SCMP_SYS(statx),	  SCMP_SYS(faccessat2),
-		SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getdents64),
-		SCMP_SYS(mkdirat),  SCMP_SYS(unlinkat),	  SCMP_SYS(renameat),
-		SCMP_SYS(pread64),  SCMP_SYS(pwrite64),	  SCMP_SYS(ftruncate),
-		SCMP_SYS(fsync),
+		SCMP_SYS(openat2),    SCMP_SYS(statx),
+		SCMP_SYS(faccessat2), SCMP_SYS(readlink),
+		SCMP_SYS(readlinkat), SCMP_SYS(getdents64),
+		SCMP_SYS(mkdirat),    SCMP_SYS(unlinkat),
+		SCMP_SYS(renameat),   SCMP_SYS(pread64),
+		SCMP_SYS(pwrite64),   SCMP_SYS(ftruncate),
+		SCMP_SYS(fsync),      SCMP_SYS(fstatfs),
+		SCMP_SYS(fchmod),     SCMP_SYS(fchmodat),
+		SCMP_SYS(utimensat),  452, /* fchmodat2 (Linux 6.6), unknown to libseccomp 2.5 */
 	};
 	static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC };
 	static const unsigned long ioctls[] = {

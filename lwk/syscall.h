@@ -54,6 +54,23 @@ int64_t sys_dup2(struct regs *r);
 int64_t sys_dup3(struct regs *r);
 int64_t sys_sendfile(struct regs *r);
 
+/* sys_fsmeta.c */
+int64_t sys_statfs(struct regs *r);
+int64_t sys_fstatfs(struct regs *r);
+int64_t sys_chmod(struct regs *r);
+int64_t sys_fchmod(struct regs *r);
+int64_t sys_fchmodat(struct regs *r);
+int64_t sys_utimensat(struct regs *r);
+int64_t sys_futimesat(struct regs *r);
+int64_t sys_utimes(struct regs *r);
+int64_t sys_utime(struct regs *r);
+
+/* sys_mempolicy.c */
+int64_t sys_set_mempolicy(struct regs *r);
+int64_t sys_get_mempolicy(struct regs *r);
+int64_t sys_mbind(struct regs *r);
+int64_t sys_set_mempolicy_home_node(struct regs *r);
+
 /* sys_net.c */
 int64_t sys_socket(struct regs *r);
 int64_t sys_socketpair(struct regs *r);

@@ -9,6 +9,7 @@
 #include "errno.h"
 #include "lock.h"
 #include "mm.h"
+#include "mempolicy.h"
 
 #define MAX_RANGES 4096
 #define MAP_FIXED 0x10
@@ -68,6 +69,7 @@ static bool add_range(uint64_t a, uint64_t b)
 
 static bool remove_range(uint64_t a, uint64_t b)
 {
+	mpol_forget(a, b); /* an unmapped range loses its mbind policy, as a VMA does */
 	for (int i = 0; i < nused; i++) {
 		struct range *r = &used[i];
 		if (r->end <= a || b <= r->start)
@@ -280,4 +282,16 @@ int64_t uvm_mprotect(uint64_t addr, uint64_t len)
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
 	return in_window(addr, len) ? 0 : -ENOMEM;
+}
+
+bool uvm_mapped(uint64_t a, uint64_t b, bool all)
+{
+	bool r = false;
+	spin_lock(&lock);
+	/* touching ranges are merged, so a mapped interval is one range */
+	for (int i = 0; i < nused && !r; i++)
+		r = all ? used[i].start <= a && b <= used[i].end
+			: used[i].start < b && a < used[i].end;
+	spin_unlock(&lock);
+	return r;
 }

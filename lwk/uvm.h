@@ -16,6 +16,8 @@ int64_t uvm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, 
 int64_t uvm_brk(uint64_t addr);
 int64_t uvm_madvise(uint64_t addr, uint64_t len, int advice);
 int64_t uvm_mprotect(uint64_t addr, uint64_t len);
+/* Whether [a, b) is mapped: all of it, or any of it. */
+bool uvm_mapped(uint64_t a, uint64_t b, bool all);
 /* Reserves [start, end) for the program image; false if it does not fit. */
 bool uvm_reserve(uint64_t start, uint64_t end);
 

@@ -182,12 +182,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t last_len = 0;
 	for (int op = 0; op < MAX_OPS && in.n; op++) {
 		uint8_t b = byte(&in);
-		uint32_t nr = DSV_HC_FILE_BASE + b % 0x18;
+		/* the path and file calls, then the metadata calls and one number past them */
+		uint32_t k = b % 0x1e;
+		uint32_t nr = k < 0x17 ? DSV_HC_FILE_BASE + k : DSV_HC_STATFS + (k - 0x17);
 		if (b == 0xff)
 			for (int i = 0; i < 4; i++)
 				nr = (nr << 8) | byte(&in);
 		/* Descriptor calls may block by design: see test_fileio_net.c instead. */
-		if (nr >= DSV_HC_PIPE2 && nr <= DSV_HC_FILE_LAST)
+		if (nr >= DSV_HC_PIPE2 && nr <= DSV_HC_SELECT)
 			nr = DSV_HC_FILE_LAST + 1;
 		uint64_t a[6];
 		for (int i = 0; i < 6; i++)

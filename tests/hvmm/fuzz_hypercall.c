@@ -177,12 +177,14 @@ static void op_call(struct hc_ctx *hc, struct in *in)
 	if (sel < 64)
 		blk->nr = nrs[sel % 6];
 	else if (sel < 0xf0)
-		blk->nr = DSV_HC_FILE_BASE + sel % 0x18;
+		blk->nr = sel % 0x1e < 0x17 ? DSV_HC_FILE_BASE + sel % 0x1e
+					    : DSV_HC_STATFS + sel % 0x1e - 0x17;
 	else
 		blk->nr = (uint32_t)u64(in, 4);
 	/* Descriptor calls (pipes, sockets, polling) may block by design: left to
-	 * tests/hvmm/fileio/test_fileio_net.c and tests/hvmm/hostile/hostile_offload.c. */
-	if (blk->nr >= DSV_HC_PIPE2 && blk->nr <= DSV_HC_FILE_LAST)
+	 * tests/hvmm/fileio/test_fileio_net.c and tests/hvmm/hostile/hostile_offload.c. The
+	 * metadata calls after them stay. */
+	if (blk->nr >= DSV_HC_PIPE2 && blk->nr <= DSV_HC_SELECT)
 		blk->nr = DSV_HC_FILE_LAST + 1;
 	if (noise & 1)
 		blk->flags = byte(in);

@@ -19,6 +19,13 @@ populate() {
 	printf 'deep\n' >"$SHARE/sub/deep.txt"
 }
 
+# tree DIR: the files below DIR, and for the files named in $META (if any) what stat's
+# format $META_FMT shows of them (their mode or modification time, which the applet under
+# test set to a known value; the rest differs between the two runs).
+tree() {
+	(cd "$1" && ls -R && if [ -n "${META:-}" ]; then stat -c "$META_FMT %n" $META; fi)
+}
+
 n=0
 check() { # label applet args...
 	label=$1
@@ -27,11 +34,11 @@ check() { # label applet args...
 	populate
 	run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$BB" "$@"
 	nrc=$rc
-	(cd "$SHARE" && ls -R) >"$WORK/native.tree"
+	tree "$SHARE" >"$WORK/native.tree"
 	populate
 	run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" "$BB" "$@"
 	hrc=$rc
-	(cd "$SHARE" && ls -R) >"$WORK/hvmm.tree"
+	tree "$SHARE" >"$WORK/hvmm.tree"
 	if cmp -s "$WORK/native.out" "$WORK/hvmm.out" && [ $nrc = $hrc ] &&
 		cmp -s "$WORK/native.tree" "$WORK/hvmm.tree"; then
 		echo "ok $n - busybox $label"
@@ -44,7 +51,7 @@ check() { # label applet args...
 	fi
 }
 
-echo "1..9"
+echo "1..13"
 check echo echo hello from busybox
 check cat cat fruit.txt notes.txt sub/deep.txt
 check sha256sum sha256sum fruit.txt notes.txt
@@ -54,3 +61,10 @@ check sort sort fruit.txt
 check mkdir mkdir -p newdir/inner
 check rm rm -r sub
 check "cat missing" cat missing.txt
+check "touch (creates)" touch new.txt
+META=fruit.txt META_FMT=%Y
+check "touch -d" touch -d @981173106 fruit.txt
+META="fruit.txt sub" META_FMT=%a
+check chmod chmod 640 fruit.txt sub
+META=
+check "stat -f" stat -f -c '%t %T %l' . /proc /sys/devices/system/cpu

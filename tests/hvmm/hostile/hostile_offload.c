@@ -16,6 +16,7 @@
 #define EINVAL 22
 #define EMFILE 24
 #define EACCES 13
+#define ENAMETOOLONG 36
 #define EMSGSIZE 90
 #define ENOPROTOOPT 92
 #define EAFNOSUPPORT 97
@@ -174,6 +175,50 @@ static void foreign_descriptors(uint64_t ep)
 	       -EBADF);
 }
 
+/* The metadata calls (statfs, chmod, timestamps): bad buffers and sizes, descriptors not
+ * owned, hvmm's own stdio, paths without a share. Nothing here may change a host file. */
+static uint64_t times[4];
+static uint8_t statfs_buf[120];
+static const char etc[] = "/etc/passwd";
+
+static void metadata(void)
+{
+	int fails = 0;
+	for (uint64_t fd = 7; fd < 64; fd++) {
+		fails += HC(DSV_HC_FSTATFS, fd, G(statfs_buf), 120) != -EBADF;
+		fails += HC(DSV_HC_FCHMOD, fd, 0777) != -EBADF;
+		fails += HC(DSV_HC_FUTIMENS, fd, 0) != -EBADF;
+	}
+	expect("descriptors 7-63: EBADF for fstatfs, fchmod, futimens", fails, 0);
+	expect("fstatfs buffer beyond RAM", HC(DSV_HC_FSTATFS, 1, top - 8, 120), -EFAULT);
+	expect("fstatfs buffer wrapping", HC(DSV_HC_FSTATFS, 1, ~0ull - 15, 120), -EFAULT);
+	expect("fstatfs size 2^40", HC(DSV_HC_FSTATFS, 1, G(statfs_buf), 1ull << 40), -EINVAL);
+	expect("fstatfs size 119", HC(DSV_HC_FSTATFS, 1, G(statfs_buf), 119), -EINVAL);
+	expect("fstatfs of hvmm's stdout", HC(DSV_HC_FSTATFS, 1, G(statfs_buf), 120), 0);
+	expect("fchmod of hvmm's stdout", HC(DSV_HC_FCHMOD, 1, 0777), -EPERM);
+	expect("futimens of hvmm's stderr", HC(DSV_HC_FUTIMENS, 2, 0), -EPERM);
+	expect("futimens times beyond RAM", HC(DSV_HC_FUTIMENS, 1, top - 16), -EFAULT);
+	expect("futimens times wrapping", HC(DSV_HC_FUTIMENS, 1, ~0ull - 7), -EFAULT);
+	expect("futimens descriptor 2^32+1", HC(DSV_HC_FUTIMENS, (1ull << 32) + 1, G(times)),
+	       -EPERM); /* Linux takes the low 32 bits: descriptor 1 */
+	uint64_t n = sizeof(etc) - 1;
+	expect("statfs /etc/passwd without a share",
+	       HC(DSV_HC_STATFS, -100, G(etc), n, G(statfs_buf), 120), -EACCES);
+	expect("chmod /etc/passwd without a share", HC(DSV_HC_FCHMODAT, -100, G(etc), n, 0777, 0),
+	       -EACCES);
+	expect("utimensat /etc/passwd without a share", HC(DSV_HC_UTIMENSAT, -100, G(etc), n, 0, 0),
+	       -EACCES);
+	expect("statfs path beyond RAM", HC(DSV_HC_STATFS, -100, top - 4, 16, G(statfs_buf), 120),
+	       -EFAULT);
+	expect("chmod path length 2^40", HC(DSV_HC_FCHMODAT, -100, G(etc), 1ull << 40, 0777, 0),
+	       -ENAMETOOLONG);
+	expect("utimensat times beyond RAM", HC(DSV_HC_UTIMENSAT, -100, G(etc), n, top - 8, 0),
+	       -EFAULT);
+	expect("utimensat bad flags", HC(DSV_HC_UTIMENSAT, -100, G(etc), n, 0, 0x4), -EINVAL);
+	expect("chmod on descriptor 40 as a directory", HC(DSV_HC_FCHMODAT, 40, G("x"), 1, 0777, 0),
+	       -EACCES); /* without a share, before the descriptor is looked at */
+}
+
 static void policy(void)
 {
 	expect("socket AF_INET under --net none", HC(DSV_HC_SOCKET, AF_INET, SOCK_STREAM, 0),
@@ -225,6 +270,7 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 	expect("epoll_create1", ep >= 0, 1);
 	bad_addresses(sock);
 	foreign_descriptors((uint64_t)ep);
+	metadata();
 	policy();
 	HC(DSV_HC_CLOSE, sock);
 	HC(DSV_HC_CLOSE, peer);

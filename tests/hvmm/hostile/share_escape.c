@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static int escaped;
@@ -68,12 +70,33 @@ static void once(const char *out)
 	expect_fail("rename a -> link_dir/moved", rename("a", "link_dir/moved"));
 	expect_fail("access link_dir/secret", access("link_dir/secret", R_OK));
 	expect_fail("readlink via link_dir", (int)readlink("link_dir/secret", buf, sizeof(buf)));
+	/* metadata: the mode and times of files outside, and what file system they are on */
+	struct statfs sf;
+	const struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+	expect_fail("chmod ../outside/secret", chmod("../outside/secret", 0666));
+	expect_fail("chmod absolute outside", chmod(abs, 0666));
+	expect_fail("chmod link_abs", chmod("link_abs", 0666));
+	expect_fail("chmod link_rel", chmod("link_rel", 0666));
+	expect_fail("chmod link_dir/secret", chmod("link_dir/secret", 0666));
+	expect_fail("chmod link_dir", chmod("link_dir", 0777));
+	expect_fail("utimensat ../outside/secret", utimensat(AT_FDCWD, "../outside/secret", ts, 0));
+	expect_fail("utimensat link_abs", utimensat(AT_FDCWD, "link_abs", ts, 0));
+	expect_fail("utimensat link_dir/secret (now)",
+		    utimensat(AT_FDCWD, "link_dir/secret", NULL, 0));
+	expect_fail("utimes absolute outside", utimes(abs, NULL));
+	expect_fail("statfs ../outside", statfs("../outside", &sf));
+	expect_fail("statfs link_dir", statfs("link_dir", &sf));
+	expect_fail("statfs /", statfs("/", &sf));
 	expect_fail("chdir ..", chdir(".."));
 	expect_fail("chdir link_dir", chdir("link_dir"));
 	sub = open("sub", O_RDONLY | O_DIRECTORY);
 	expect_fail("openat(sub, ../../outside/secret)",
 		    sub < 0 ? -1 : openat(sub, "../../outside/secret", O_RDONLY));
 	expect_fail("openat(sub, absolute outside)", sub < 0 ? -1 : openat(sub, abs, O_RDONLY));
+	expect_fail("fchmodat(sub, ../../outside/secret)",
+		    sub < 0 ? -1 : fchmodat(sub, "../../outside/secret", 0666, 0));
+	expect_fail("utimensat(sub, ../link_abs)",
+		    sub < 0 ? -1 : utimensat(sub, "../link_abs", NULL, 0));
 	if (sub >= 0)
 		close(sub);
 	if (chdir("sub") == 0) {
