@@ -11,10 +11,10 @@ T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-plan 15
+plan 16
 
 if ! why=$(kvm_why); then
-  for i in $(seq 15); do skip "hostile case $i" "$why"; done
+  for i in $(seq 16); do skip "hostile case $i" "$why"; done
   exit 0
 fi
 
@@ -171,6 +171,12 @@ case_run offload run --kernel "$H/hostile_offload.elf"
 check "descriptor offload: bad addresses, foreign descriptors, --net none, full table: all refused, hvmm serves on, witness fine" \
   all "[ $(rc offload) = 0 ]" "has $T/offload.out 'failures 0'" \
   "! grep -q seccomp $T/offload.err" witness_ok host_ok
+
+# 6c: the offload ring: bad registrations and entries, floods, a blocked call at the end.
+case_run ring run --offload ring --stats=json --kernel "$H/hostile_ring.elf"
+check "offload ring: bad registrations, entries outside RAM, core calls, floods, doorbell storm, a worker blocked at the end: refused or survived, witness fine" \
+  all "[ $(rc ring) = 0 ]" "has $T/ring.out 'failures 0'" "! grep -q seccomp $T/ring.err" \
+  witness_ok host_ok
 
 # 7: one lwk thread faults while another computes: the program dies as natively.
 if [ "$(nproc)" -ge 2 ]; then
