@@ -52,6 +52,8 @@ struct ovh_hvmm_figs {
 	int loop_n;
 	double noop_us[OVH_MAX_REPS];
 	int noop_n;
+	double noop_ring_us[OVH_MAX_REPS]; /* the same through the offload ring (issue 15) */
+	int noop_ring_n;
 	double first_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS], wall_ms[OVH_MAX_REPS];
 	double rss_out_kb[OVH_MAX_REPS];
 	int launch_n;

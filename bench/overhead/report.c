@@ -160,6 +160,13 @@ static void hvmm_table(FILE *out, const struct ovh_hvmm_figs *f, const struct ov
 	fprintf(out,
 		"| no-op hypercall round trip, us | %s | %s exit floor | %s (× floor) | — | |\n", a,
 		b, r);
+	struct bench_summary nr = bench_summarize(f->noop_ring_us, (size_t)f->noop_ring_n);
+	cell(a, sizeof a, nr);
+	ratio_cell(r, sizeof r, bench_ratio(nr.median, ke.median));
+	fprintf(out,
+		"| no-op call through the offload ring, us (`--offload ring`) | %s | %s exit floor "
+		"| %s (× floor) | — | |\n",
+		a, b, r);
 	cell(a, sizeof a, fi);
 	fprintf(out, "| launch to first guest instruction, ms (64 MiB, %s) | %s | | | | |\n",
 		f->backing[0] ? f->backing : "?", a);

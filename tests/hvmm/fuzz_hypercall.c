@@ -11,9 +11,10 @@
  *   2 drain the console ring (the housekeeping thread's job)
  *   3 write bytes into guest RAM: offset (3 bytes), length (1 byte), bytes
  *   4 put a dictionary path at PATH_GPA
- *   5 the offload ring's proxy takes what is queued (hc_ring_poll); DSV_HC_RING among the
- *     hypercalls registers the ring wherever the arguments say, and op 3 writes its head
- *     and slots (calls that may block are answered "retry": there are no workers)
+ *   5 the offload ring's proxy takes what is queued (hc_ring_poll): the ring is registered
+ *     at OFFLOAD_RING_GPA (16 slots) before the input, op 3 writes its head and slots, and
+ *     DSV_HC_RING among the hypercalls tries its checks (calls that may block are answered
+ *     "retry": there are no workers)
  * Invariants checked after every call: ret is a value or an errno; exit status is 0-255;
  * an abort message is one printable line. After every input: nothing outside the share
  * changed and no host fd leaked; either aborts so libFuzzer keeps the input.
@@ -37,6 +38,7 @@
 #define PATH_GPA 0x1000ull
 #define BLK_GPA 0x4000ull /* 64 slots of 64 bytes for hypercall blocks */
 #define RING_GPA 0x8000ull
+#define OFFLOAD_RING_GPA 0xc000ull
 #define INPUT_GPA 0x10000ull
 #define MAX_OPS 96
 
@@ -109,6 +111,7 @@ static uint64_t arg(struct in *in)
 		DSV_PATH_MAX + 1ull,
 		MEM - DSV_HC_MAX_IO,
 		RING_GPA,
+		OFFLOAD_RING_GPA,
 		INPUT_GPA,
 		PATH_GPA,
 		1u << 20,
@@ -169,8 +172,8 @@ static void op_port(struct hc_ctx *hc, struct in *in)
 
 static void op_call(struct hc_ctx *hc, struct in *in)
 {
-	static const uint32_t nrs[] = { DSV_HC_NOP,	      DSV_HC_CONSOLE_WRITE, DSV_HC_EXIT,
-					DSV_HC_LOG,	      DSV_HC_CONSOLE_RING,  DSV_HC_ABORT,
+	static const uint32_t nrs[] = { DSV_HC_NOP, DSV_HC_CONSOLE_WRITE, DSV_HC_EXIT,
+					DSV_HC_LOG, DSV_HC_CONSOLE_RING,  DSV_HC_ABORT,
 					DSV_HC_RING };
 	uint32_t slot = byte(in) % 64, gpa = (uint32_t)(BLK_GPA + slot * 64);
 	uint8_t sel = byte(in), noise = byte(in);
@@ -261,6 +264,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hc_init(&hc, &gm, &con, fio);
 	hc_ring_init(&ring, &gm, fio, NULL, 1, fake_wake, NULL, -1);
 	hc.ring = &ring;
+	if (hc_ring_register(&ring, OFFLOAD_RING_GPA, 16))
+		fixture_die("offload ring registration");
 	for (int op = 0; op < MAX_OPS && in.n; op++) {
 		switch (byte(&in) % 6) {
 		case 0:
