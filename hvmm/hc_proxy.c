@@ -46,7 +46,7 @@ static int vm_ending(int exit_fd)
 	return ppoll(&p, 1, &zero, NULL) > 0;
 }
 
-void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd)
+void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd, const atomic_int *stop)
 {
 	uint64_t last = mono_ns();
 	unsigned polls = 0;
@@ -54,7 +54,7 @@ void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd)
 	for (;;) {
 		/* The VM's end is an eventfd too: look at it now and then while polling, also
 		 * while a guest floods the ring. */
-		if (++polls % 4096 == 0 && vm_ending(exit_fd))
+		if (++polls % 4096 == 0 && (atomic_load(stop) || vm_ending(exit_fd)))
 			return;
 		if (hc_ring_poll(r)) {
 			last = mono_ns();
@@ -67,7 +67,7 @@ void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd)
 		hc_ring_set_sleeping(r, 1);
 		if (!hc_ring_pending(r)) {
 			atomic_fetch_add(&r->sleeps, 1);
-			if (!sleep_on(doorbell_fd, exit_fd))
+			if (!sleep_on(doorbell_fd, exit_fd) || atomic_load(stop))
 				return;
 		}
 		hc_ring_set_sleeping(r, 0);

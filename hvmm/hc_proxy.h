@@ -17,8 +17,9 @@
  */
 #define HC_PROXY_SPIN_NS 100000ull
 
-/* Runs until exit_fd is readable. doorbell_fd: the ioeventfd of DSV_RING_DOORBELL_PORT,
- * also written when the ring is registered. */
-void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd);
+/* Runs until exit_fd is readable or *stop is set (then a signal ends its sleep).
+ * doorbell_fd: the ioeventfd of DSV_RING_DOORBELL_PORT, also written when the ring is
+ * registered. */
+void hc_proxy_run(struct hc_ring *r, int doorbell_fd, int exit_fd, const atomic_int *stop);
 
 #endif

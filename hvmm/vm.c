@@ -139,7 +139,7 @@ static void *proxy_thread(void *arg)
 		vm_request_exit(vm, HVMM_EXIT_SETUP, "offload proxy not started: %s", err);
 		return NULL;
 	}
-	hc_proxy_run(&vm->ring, vm->doorbell_efd, vm->exit_efd);
+	hc_proxy_run(&vm->ring, vm->doorbell_efd, vm->exit_efd, &vm->exiting);
 	return NULL;
 }
 

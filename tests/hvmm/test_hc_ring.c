@@ -352,13 +352,14 @@ static void wake_words(void **state)
 struct proxy_fx {
 	struct fx *f;
 	int doorbell, exit;
+	atomic_int stop;
 };
 
 static void *proxy_main(void *arg)
 {
 	struct proxy_fx *p = arg;
 
-	hc_proxy_run(&p->f->r, p->doorbell, p->exit);
+	hc_proxy_run(&p->f->r, p->doorbell, p->exit, &p->stop);
 	return NULL;
 }
 
@@ -398,6 +399,15 @@ static void proxy_sleeps_and_wakes(void **state)
 	}
 	assert_true(f->r.sleeps >= 3);
 	assert_int_equal(write(p.exit, &one, sizeof(one)), (ssize_t)sizeof(one));
+	pthread_join(t, NULL);
+	/* Ended by the flag alone (the setup-failure path): the doorbell wakes it to see it. */
+	p.f->r.sleeps = 0;
+	assert_int_equal(read(p.exit, &one, sizeof(one)), (ssize_t)sizeof(one));
+	assert_int_equal(pthread_create(&t, NULL, proxy_main, &p), 0);
+	while (!f->r.sleeps)
+		usleep(100);
+	atomic_store(&p.stop, 1);
+	assert_int_equal(write(p.doorbell, &one, sizeof(one)), (ssize_t)sizeof(one));
 	pthread_join(t, NULL);
 	close(p.doorbell);
 	close(p.exit);
