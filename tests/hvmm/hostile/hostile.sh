@@ -152,13 +152,17 @@ else
 fi
 
 # 5: a storm of random hypercalls: bad pointers, wrapping and overlong lengths, escapes.
+# The console and --stats go to a --log file: the guest's descriptors 1 and 2 are hvmm's
+# stdout and stderr, which its random lseeks and writes move about (some seeds left the
+# stats line in the middle of a sparse 4 GiB stderr); the log is out of its reach.
 reset_share
-case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RANDOM" \
-  --share "$T/share" --stats=json
+storm_seed=$RANDOM
+case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$storm_seed" \
+  --share "$T/share" --stats=json --log "$T/storm.log"
 check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0, rejections counted, witness fine" \
-  all "[ $(rc storm) = 0 ]" "has $T/storm.out 'bad 0'" \
-  "[ \$(stat_of $T/storm.err hypercalls_rejected) -gt 1000 ]" \
-  witness_ok host_ok
+  all "[ $(rc storm) = 0 ]" "has $T/storm.log 'bad 0'" \
+  "[ \$(stat_of $T/storm.log hypercalls_rejected) -gt 1000 ]" \
+  witness_ok host_ok || diag "storm seed $storm_seed"
 
 # 6: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
 case_run badptr run --kernel "$P/badptr.elf"
