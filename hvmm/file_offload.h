@@ -42,4 +42,11 @@ int fileio_make_view(struct fileio *fio, const struct fileio_view_spec *s, char 
 int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
 		    const uint64_t args[6]);
 
+/*
+ * 1 when call nr could wait for another party (a peer, a client, a timeout): a read on a
+ * blocking pipe or socket, poll with a timeout. 0 for regular files and directories,
+ * non-blocking descriptors, MSG_DONTWAIT and calls that never wait. Thread-safe.
+ */
+int fileio_may_block(struct fileio *fio, uint32_t nr, const uint64_t args[6]);
+
 #endif

@@ -21,6 +21,7 @@ struct hc_async_job {
 	struct dsv_hc call; /* hvmm's copy: the guest may rewrite its block meanwhile */
 	struct dsv_hc *blk; /* where ret and DSV_HC_F_DONE go */
 	uint32_t apic_id, vector;
+	int ring; /* from the offload ring: the guest's wake word says whom to interrupt */
 };
 
 struct hc_async {
@@ -46,6 +47,19 @@ void hc_async_init(struct hc_async *a, struct fileio *fio, const struct guest_me
  */
 int hc_async_submit(struct hc_async *a, struct dsv_hc *blk, const struct dsv_hc *call,
 		    uint32_t apic_id, uint32_t vector);
+
+/* The same for a call from the offload ring (hc_ring.c): no interrupt but the one the
+ * guest asks for in its block's wake word. 0 or -EAGAIN. */
+int hc_async_submit_ring(struct hc_async *a, struct dsv_hc *blk, const struct dsv_hc *call);
+
+/*
+ * Completes a ring call (docs/abi.md "The offload ring"): ret, then flags | DSV_HC_F_DONE
+ * (release), a full fence, then the guest's wake word: when it asks for an interrupt, one
+ * to a valid APIC ID (below nr_apic_ids) with a vector of 32-255. Returns 0, -EINVAL for a
+ * bad wake word (nothing sent), or wake's error.
+ */
+int hc_async_complete_ring(struct dsv_hc *blk, int64_t ret, uint32_t flags, uint32_t nr_apic_ids,
+			   hc_async_wake_fn wake, void *wake_opaque);
 
 /* A worker's loop (run on a thread of the caller's making); returns after hc_async_stop. */
 void hc_async_run(struct hc_async *a);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dsv/fileio.h"
+#include "dsv/hcring.h"
 #include "dsv/hypercall.h"
 #include "log.h"
 
@@ -124,6 +125,18 @@ static int64_t dispatch(struct hc_ctx *ctx, const struct dsv_hc *hc, struct hc_o
 		return 0;
 	case DSV_HC_SUBMIT:
 		return do_submit(ctx, hc);
+	case DSV_HC_RING: {
+		int rc;
+
+		if (!ctx->ring)
+			return -ENOSYS;
+		rc = hc_ring_register(ctx->ring, hc->args[0], hc->args[1]);
+		if (rc == -EBUSY)
+			return rc;
+		if (rc)
+			return reject(ctx, hc->nr, HC_REJ_RANGE, rc);
+		return 0;
+	}
 	case DSV_HC_CONSOLE_RING: {
 		int rc = console_ring_register(ctx->con, ctx->gm, hc->args[0], hc->args[1]);
 

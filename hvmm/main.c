@@ -1,6 +1,7 @@
 /* hvmm: the dsv HPC virtual machine monitor. One process per VM. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup_join.h"
@@ -29,6 +30,13 @@ int main(int argc, char **argv)
 		return HVMM_EXIT_SETUP;
 	case OPTS_RUN:
 		break;
+	}
+	/* The default of --offload: lets a test run force the ring on or off everywhere. */
+	const char *offload = getenv("HVMM_OFFLOAD");
+	if (!opts.offload_given && offload && *offload &&
+	    opts_parse_offload(offload, &opts.offload)) {
+		log_err("HVMM_OFFLOAD='%s': expected auto, ring or exit", offload);
+		return HVMM_EXIT_SETUP;
 	}
 	if (launch_report_open(opts.ready_fd, err, sizeof(err))) {
 		log_err("%s", err);

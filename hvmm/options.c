@@ -42,6 +42,12 @@ static const char usage[] =
 	"                             started with, under the same number; VAR: the number\n"
 	"                             in that environment variable (e.g. PMI_FD, for MPI);\n"
 	"                             repeatable; no other descriptor of hvmm is visible\n"
+	"  --offload auto|ring|exit   how the lwk's file and descriptor calls reach hvmm:\n"
+	"                             ring: a shared-memory ring polled by a proxy thread on\n"
+	"                             the housekeeping CPUs (no exit to hvmm); exit: one exit\n"
+	"                             per call; auto: ring on kvm_pvm hosts with a\n"
+	"                             housekeeping CPU of its own, else exit (default auto,\n"
+	"                             or $HVMM_OFFLOAD: test runs force either way with it)\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
@@ -76,6 +82,19 @@ static const char usage[] =
 	"126 the guest crashed (triple fault, shutdown, abort); 127 KVM failed;\n"
 	"128+N stopped by signal N; 159 hvmm made a system call its seccomp filter forbids.\n";
 
+int opts_parse_offload(const char *arg, enum offload_mode *m)
+{
+	if (!strcmp(arg, "auto"))
+		*m = OFFLOAD_AUTO;
+	else if (!strcmp(arg, "ring"))
+		*m = OFFLOAD_RING;
+	else if (!strcmp(arg, "exit"))
+		*m = OFFLOAD_EXIT;
+	else
+		return -1;
+	return 0;
+}
+
 const char *opts_usage(void)
 {
 	return usage;
@@ -107,6 +126,7 @@ enum {
 	OPT_HK_CGROUP,
 	OPT_NET,
 	OPT_INHERIT_FD,
+	OPT_OFFLOAD,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +139,7 @@ static const struct option long_opts[] = {
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
+	{ "offload", required_argument, NULL, OPT_OFFLOAD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
@@ -403,6 +424,13 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 				 arg);
 			return -1;
 		}
+		return 0;
+	case OPT_OFFLOAD:
+		if (opts_parse_offload(arg, &o->offload)) {
+			snprintf(err, errlen, "--offload '%s': expected auto, ring or exit", arg);
+			return -1;
+		}
+		o->offload_given = 1;
 		return 0;
 	case OPT_NO_SECCOMP:
 		o->no_seccomp = 1;

@@ -20,6 +20,13 @@ enum stats_mode {
 	STATS_JSON
 };
 
+/* --offload: how offloaded calls reach hvmm (docs/hvmm.md "The offload proxy"). */
+enum offload_mode {
+	OFFLOAD_AUTO, /* ring on kvm_pvm with a housekeeping CPU of its own, else exit */
+	OFFLOAD_RING,
+	OFFLOAD_EXIT,
+};
+
 struct hvmm_opts {
 	int vcpus; /* 0 = not given */
 	int cpus[DSV_MAX_VCPUS];
@@ -34,6 +41,8 @@ struct hvmm_opts {
 	int net_host;			   /* --net host (1) or none (0, the default) */
 	int inherit_fds[HVMM_MAX_INHERIT]; /* --inherit-fd N: the guest's N is hvmm's N */
 	int ninherit;
+	enum offload_mode offload;
+	int offload_given; /* --offload was on the command line */
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;
@@ -74,6 +83,9 @@ enum opts_result {
 
 /* argv[0] is the program name; argv[1] must be "run" unless it is --help/--version. */
 enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+/* auto, ring or exit; 0, or -1 for anything else. */
+int opts_parse_offload(const char *arg, enum offload_mode *m);
 
 /* The usage text. */
 const char *opts_usage(void);

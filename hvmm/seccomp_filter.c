@@ -256,7 +256,8 @@ static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 	return rc;
 }
 
-/* Asynchronous offload workers: the file calls, then an MSI to the waiting vCPU. */
+/* Asynchronous offload workers and the ring's proxy (which sleeps in ppoll, on the
+ * descriptor list): the file calls, then an MSI to the waiting vCPU. */
 static int add_offload(scmp_filter_ctx ctx, int net_host)
 {
 	int rc = add_file_offload(ctx, net_host);
@@ -322,6 +323,7 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 	pthread_once(&names_once, fill_names);
 	thread_name = kind == SEC_THREAD_MAIN	   ? "housekeeping"
 		      : kind == SEC_THREAD_OFFLOAD ? "offload"
+		      : kind == SEC_THREAD_PROXY   ? "offload proxy"
 						   : "vCPU";
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
@@ -340,6 +342,7 @@ int sec_install(const struct hvmm_opts *o, enum sec_thread kind, int vcpu_index,
 	if (!rc)
 		rc = kind == SEC_THREAD_MAIN	  ? add_main(ctx)
 		     : kind == SEC_THREAD_OFFLOAD ? add_offload(ctx, o->net_host)
+		     : kind == SEC_THREAD_PROXY	  ? add_offload(ctx, o->net_host)
 						  : add_vcpu(ctx, o->net_host);
 	if (!rc)
 		rc = seccomp_load(ctx); /* this thread only: no TSYNC; sets no_new_privs */

@@ -17,6 +17,7 @@ enum sec_thread {
 	SEC_THREAD_VCPU,    /* KVM_RUN, hypercalls, file offload */
 	SEC_THREAD_MAIN,    /* housekeeping: poll, console ring, signals, teardown */
 	SEC_THREAD_OFFLOAD, /* asynchronous file offload, the completion interrupt */
+	SEC_THREAD_PROXY,   /* the offload ring's proxy: the offload list (ppoll included) */
 };
 
 #define HVMM_EXIT_SECCOMP 159 /* 128 + SIGSYS, what a kill by SIGSYS would give */

@@ -79,6 +79,14 @@ static void print_json(FILE *f, const struct vm *vm, const struct vcpu_stats *t,
 	fprintf(f, "},\"hypercalls_rejected\":%lu",
 		(unsigned long)(vm->hc.rejected[0] + vm->hc.rejected[1] + vm->hc.rejected[2] +
 				vm->hc.rejected[3] + vm->hc.rejected[4]));
+	fprintf(f,
+		",\"offload\":{\"mode\":\"%s\",\"ring_calls\":%lu,\"inline\":%lu,\"handed\":%lu,"
+		"\"retried\":%lu,\"sleeps\":%lu,\"rejected\":%lu}",
+		vm->offload_ring ? "ring" : "exit", (unsigned long)vm->ring.calls,
+		(unsigned long)vm->ring.inline_calls, (unsigned long)vm->ring.handed,
+		(unsigned long)vm->ring.retried, (unsigned long)vm->ring.sleeps,
+		(unsigned long)(vm->ring.rejected[0] + vm->ring.rejected[1] + vm->ring.rejected[2] +
+				vm->ring.rejected[3]));
 	fprintf(f, ",\"guest_ms\":%.3f,\"hvmm_ms\":%.3f", t->ns_in_guest / 1e6,
 		t->ns_in_hvmm / 1e6);
 	fprintf(f,
@@ -115,6 +123,15 @@ static void print_text(FILE *f, const struct vm *vm, const struct vcpu_stats *t,
 	fprintf(f, "\n  time            guest %.3f ms (%.2f%%), hvmm %.3f ms\n",
 		t->ns_in_guest / 1e6, total > 0 ? 100.0 * t->ns_in_guest / total : 0.0,
 		t->ns_in_hvmm / 1e6);
+	if (vm->offload_ring)
+		fprintf(f,
+			"  offload         ring: %lu calls (%lu in the proxy, %lu on workers, %lu "
+			"retried), proxy slept %lu times\n",
+			(unsigned long)vm->ring.calls, (unsigned long)vm->ring.inline_calls,
+			(unsigned long)vm->ring.handed, (unsigned long)vm->ring.retried,
+			(unsigned long)vm->ring.sleeps);
+	else
+		fprintf(f, "  offload         exit\n");
 	fprintf(f, "  memory          %llu MiB %s, numa node %d, populated in %.1f ms\n",
 		(unsigned long long)(vm->mem.size >> 20), gm_backing_name(vm->mem.backing),
 		vm->mem.numa_node, vm->times.populate_ms);

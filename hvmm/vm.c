@@ -26,6 +26,7 @@
 #include "dsv_config.h"
 #include "dsv/hvmm_cli.h"
 #include "file_offload.h"
+#include "hc_proxy.h"
 #include "image_file.h"
 #include "launch_report.h"
 #include "log.h"
@@ -126,6 +127,43 @@ static void *offload_thread(void *arg)
 	}
 	hc_async_run(&vm->async);
 	return NULL;
+}
+
+static void *proxy_thread(void *arg)
+{
+	struct vm *vm = arg;
+	char err[256];
+
+	if (sec_install(vm->opts, SEC_THREAD_PROXY, -1, err, sizeof(err))) {
+		/* Nobody polls the ring: end the VM rather than leave its calls unanswered. */
+		vm_request_exit(vm, HVMM_EXIT_SETUP, "offload proxy not started: %s", err);
+		return NULL;
+	}
+	hc_proxy_run(&vm->ring, vm->doorbell_efd, vm->exit_efd, &vm->exiting);
+	return NULL;
+}
+
+/* The offload ring's proxy, born like the workers below; without it, the lwk's DSV_HC_RING
+ * is answered -ENOSYS and its calls exit. */
+static void start_offload_proxy(struct vm *vm)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (!vm->offload_ring)
+		return;
+	hc_ring_init(&vm->ring, &vm->mem, vm->fio, vm->nasync ? &vm->async : NULL,
+		     (uint32_t)vm->nvcpus, async_wake, vm, vm->doorbell_efd);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	rc = pthread_create(&vm->proxy_thread, &attr, proxy_thread, vm);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		log_warn("offload proxy not started (calls exit instead): %s", strerror(rc));
+		return;
+	}
+	vm->proxy_started = 1;
+	vm->hc.ring = &vm->ring;
 }
 
 /*
@@ -280,7 +318,8 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 		return -1;
 	}
 	vm->times.populate_ms = vm->mem.populate_ms;
-	if (vm_kvm_add_memory(vm, err, errlen) || vm_kvm_add_notify(vm, err, errlen))
+	if (vm_kvm_add_memory(vm, err, errlen) || vm_kvm_add_notify(vm, err, errlen) ||
+	    vm_offload_setup(vm, err, errlen))
 		return -1;
 	*have_prog = o->prog_argc > 0;
 	if (*have_prog && vm_load_program(vm, prog, err, errlen))
@@ -341,6 +380,7 @@ static int start(struct vm *vm, const struct boot_program *prog, int have_prog, 
 		};
 		boot_write_info(&vm->mem, &bp);
 		start_offload_workers(vm);
+		start_offload_proxy(vm);
 		/* the housekeeping thread's seccomp filter */
 		if (sec_install(vm->opts, SEC_THREAD_MAIN, -1, err, errlen))
 			failed = 1;
@@ -387,7 +427,10 @@ static void teardown(struct vm *vm)
 		if (v->fd >= 0)
 			close(v->fd);
 	}
-	/* Before guest memory and the descriptors go: a worker may still be in a call. */
+	/* Before guest memory and the descriptors go: the proxy and the workers may still be
+	 * in a call; the proxy first, as it hands calls to the workers. */
+	if (vm->proxy_started)
+		join_kicking(vm->proxy_thread);
 	if (vm->nasync) {
 		hc_async_stop(&vm->async);
 		for (unsigned i = 0; i < vm->nasync; i++)
@@ -450,7 +493,7 @@ int vm_run(const struct hvmm_opts *opts)
 
 	memset(&vm, 0, sizeof(vm));
 	vm.opts = opts;
-	vm.kvm_fd = vm.vm_fd = vm.notify_efd = vm.exit_efd = -1;
+	vm.kvm_fd = vm.vm_fd = vm.notify_efd = vm.exit_efd = vm.doorbell_efd = -1;
 	vm.vcpu_cg_fd = vm.hk_cg_fd = -1;
 	vm.times.ns_start = now_ns();
 	pthread_mutex_init(&vm.exit_lock, NULL);

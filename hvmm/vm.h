@@ -10,6 +10,7 @@
 #include "console.h"
 #include "elf_loader.h"
 #include "guest_mem.h"
+#include "hc_ring.h"
 #include "hypercall_dispatch.h"
 #include "image_file.h"
 #include "options.h"
@@ -57,6 +58,11 @@ struct vm {
 	struct hc_async async; /* DSV_HC_SUBMIT's workers */
 	pthread_t async_thread[DSV_HC_ASYNC_MAX];
 	unsigned nasync;
+	int offload_ring;	/* --offload resolved: the lwk's calls go through the ring */
+	struct hc_ring ring;	/* the offload ring's consumer (hc_ring.c) */
+	pthread_t proxy_thread; /* polls it (hc_proxy.c) */
+	int proxy_started;
+	int doorbell_efd;	  /* ioeventfd on DSV_RING_DOORBELL_PORT; -1 without the ring */
 	int vcpu_cg_fd, hk_cg_fd; /* --vcpu-cgroup, --housekeeping-cgroup; -1 = none */
 	int notify_efd;		  /* ioeventfd on DSV_NOTIFY_PORT */
 	int exit_efd;		  /* signalled when the VM is to end */

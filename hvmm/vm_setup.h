@@ -17,6 +17,9 @@ int vm_kvm_open(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_notify(struct vm *vm, char *err, size_t errlen);
 
+/* vm_offload.c: resolves --offload; for the ring, its doorbell's ioeventfd. */
+int vm_offload_setup(struct vm *vm, char *err, size_t errlen);
+
 /* vm_images.c: read both files, then place the program (top of RAM) and the kernel
  * (checked, then copied). */
 int vm_read_images(struct vm *vm, char *err, size_t errlen);

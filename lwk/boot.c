@@ -153,6 +153,7 @@ NORETURN static void bsp_continue(void *unused)
 	percpu_mapped = true;
 	idt_init();
 	sched_init();
+	host_ring_init();
 	bsp_main(NULL);
 }
 

@@ -12,7 +12,7 @@ int64_t host_call(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 	if (host_kind != HOST_HVMM)
 		return qemu_call(nr, args);
 	int64_t ret;
-	if (host_call_async(nr, args, &ret))
+	if (host_call_ring(nr, args, &ret) || host_call_async(nr, args, &ret))
 		return ret;
 	return hvmm_call(nr, args);
 }

@@ -18,6 +18,10 @@ int64_t hvmm_call(uint32_t nr, const uint64_t args[6]);
 /* A call that may block, made through an hvmm worker while the calling thread waits and
  * its vCPU runs others (host_async.c); false: make it synchronously instead. */
 bool host_call_async(uint32_t nr, const uint64_t args[6], int64_t *ret);
+/* The offload ring (host_ring.c): registered once at boot on vCPU 0; a file or descriptor
+ * call made through it returns true with *ret, false: make it another way. */
+void host_ring_init(void);
+bool host_call_ring(uint32_t nr, const uint64_t args[6], int64_t *ret);
 int64_t qemu_call(uint32_t nr, const uint64_t args[6]);
 /* Under QEMU: the first debugcon line, DSV_QEMU_BOOT_LINE (the exit status will follow). */
 void qemu_announce(void);

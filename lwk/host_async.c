@@ -7,35 +7,14 @@
 #include "errno.h"
 #include "sched.h"
 #include "wait.h"
-#include <dsv/fileio.h>
-
-/* Calls that can wait for another thread or the network; poll and epoll_wait only with
- * a timeout. */
-static bool may_block(uint32_t nr, const uint64_t args[6])
-{
-	switch (nr) {
-	case DSV_HC_READ:
-	case DSV_HC_WRITE:
-	case DSV_HC_CONNECT:
-	case DSV_HC_ACCEPT4:
-	case DSV_HC_SENDMSG:
-	case DSV_HC_RECVMSG:
-		return true;
-	case DSV_HC_POLL:
-		return args[2] != 0;
-	case DSV_HC_EPOLL_WAIT:
-		return (int32_t)args[3] != 0;
-	default:
-		return false;
-	}
-}
+#include <dsv/hcring.h>
 
 bool host_call_async(uint32_t nr, const uint64_t args[6], int64_t *ret)
 {
 	if (!percpu_mapped)
 		return false;
 	struct cpu *c = this_cpu();
-	if (c->nr_threads < 2 || !c->current || !may_block(nr, args))
+	if (c->nr_threads < 2 || !c->current || !dsv_hc_may_block(nr, args))
 		return false;
 	struct dsv_hc *hc = &c->current->async_hc;
 	hc->nr = nr;

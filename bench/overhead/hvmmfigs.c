@@ -53,25 +53,62 @@ static double tsc_khz(void)
 	return khz;
 }
 
-/* Runs a payload under hvmm on one CPU; parses its --stats=json into st. */
-static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, int cpu,
-		       struct bench_proc *r, struct bench_obj *st)
+/* Runs a payload under hvmm on one CPU (offload: --offload, NULL for auto); parses its
+ * --stats=json into st. */
+static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, const char *offload,
+		       int cpu, struct bench_proc *r, struct bench_obj *st)
 {
 	char cpus[16];
 	snprintf(cpus, sizeof cpus, "%d", cpu);
-	char *argv[] = { (char *)c->hvmm, "run",
-			 "--vcpus",	  "1",
-			 "--cpus",	  cpus,
-			 "--mem",	  "64M",
-			 "--hugepages",	  (char *)ovh_hugepages(c, "64M"),
-			 "--stats=json",  "--kernel",
-			 (char *)elf,	  "--cmdline",
-			 (char *)cmdline, NULL };
+	char *argv[] = { (char *)c->hvmm,
+			 "run",
+			 "--vcpus",
+			 "1",
+			 "--cpus",
+			 cpus,
+			 "--mem",
+			 "64M",
+			 "--hugepages",
+			 (char *)ovh_hugepages(c, "64M"),
+			 "--stats=json",
+			 "--offload",
+			 offload ? (char *)offload : "auto",
+			 "--kernel",
+			 (char *)elf,
+			 "--cmdline",
+			 (char *)cmdline,
+			 NULL };
 	if (bench_run(argv, &cpu, 1, 20, r))
 		return -1;
 	if (bench_json_find(r->err, r->err_len, "exit_code", NULL, st))
 		st->n = 0;
 	return 0;
+}
+
+/* One run of noop.elf with --offload offload; its ns_per_call into v[*n]. False (noted)
+ * when it failed or, asked for the ring, did not get it. */
+static bool noop_sample(struct ovh_ctx *c, struct ovh_hvmm_figs *f, const char *noop,
+			const char *cmd, const char *offload, int cpu, struct bench_obj *st,
+			double *v, int *n)
+{
+	struct bench_proc r;
+	char why[256];
+	bool ok;
+
+	if (run_payload(c, noop, cmd, offload, cpu, &r, st))
+		return false;
+	double ns = after(r.out, "ns_per_call");
+	bool ring_ok = strcmp(offload, "ring") || strstr(r.out, "via ring");
+	ok = r.status == 0 && isfinite(ns) && ring_ok;
+	if (ok)
+		v[(*n)++] = ns / 1e3;
+	else
+		ovh_note(f->notes, sizeof f->notes,
+			 "noop.elf with --offload %s failed (status %d%s: %s): not measured.",
+			 offload, r.status, r.timed_out ? ", timed out" : "",
+			 ring_ok ? bench_last_line(r.err, why, sizeof why) : "no ring");
+	bench_proc_free(&r);
+	return ok;
 }
 
 void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
@@ -110,7 +147,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 
 	const char *iters = c->quick ? "50000000" : "100000000";
 	char cmd[64];
-	bool dead_noop = false, dead_loop = false, dead_exit = false;
+	bool dead_noop = false, dead_ring = false, dead_loop = false, dead_exit = false;
 	for (int rep = 0; rep < reps; rep++) {
 		ovh_progress(c, "hvmm figures: rep %d/%d on CPU %d\n", rep + 1, reps, cpu);
 		ovh_check_cpus(c, "hvmm's figures");
@@ -118,27 +155,21 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 		struct bench_proc r;
 		if (hv && noop[0] && !dead_noop) {
 			snprintf(cmd, sizeof cmd, "n=%d", c->quick ? 2000 : 10000);
-			if (run_payload(c, noop, cmd, cpu, &r, st) == 0) {
-				double ns = after(r.out, "ns_per_call");
-				if (r.status == 0 && isfinite(ns))
-					f->noop_us[f->noop_n++] = ns / 1e3;
-				else {
-					dead_noop = true;
-					ovh_note(f->notes, sizeof f->notes,
-						 "noop.elf failed (status %d%s: %s): "
-						 "not measured.",
-						 r.status, r.timed_out ? ", timed out" : "",
-						 bench_last_line(r.err, why, sizeof why));
-				}
-				bench_proc_free(&r);
-			}
+			dead_noop = !noop_sample(c, f, noop, cmd, "exit", cpu, st, f->noop_us,
+						 &f->noop_n);
+		}
+		/* the same calls through the offload ring: no exit while they come */
+		if (hv && noop[0] && !dead_ring) {
+			snprintf(cmd, sizeof cmd, "n=%d ring=1", c->quick ? 2000 : 10000);
+			dead_ring = !noop_sample(c, f, noop, cmd, "ring", cpu, st, f->noop_ring_us,
+						 &f->noop_ring_n);
 		}
 		/* compute loop: guest, then native, alternating */
 		if (hv && loop[0] && native[0] && !dead_loop) {
 			snprintf(cmd, sizeof cmd, "n=%s", iters);
 			struct bench_proc nr;
 			char *nargv[] = { native, (char *)iters, NULL };
-			if (run_payload(c, loop, cmd, cpu, &r, st) == 0 &&
+			if (run_payload(c, loop, cmd, NULL, cpu, &r, st) == 0 &&
 			    bench_run(nargv, &cpu, 1, 60, &nr) == 0) {
 				double gc = after(r.out, "cycles"), nc = after(nr.out, "cycles");
 				const char *gres = strstr(r.out, "result "),
@@ -167,7 +198,7 @@ void ovh_hvmm_figures(struct ovh_ctx *c, struct ovh_hvmm_figs *f)
 		}
 		/* launch of a trivial 64 MiB guest */
 		if (hv && exit0[0] && !dead_exit &&
-		    run_payload(c, exit0, "status=0", cpu, &r, st) == 0) {
+		    run_payload(c, exit0, "status=0", NULL, cpu, &r, st) == 0) {
 			double first = bench_json_num(st, "times_ms.first_run");
 			double ex = bench_json_num(st, "times_ms.exit");
 			double rss = bench_json_num(st, "rss_outside_guest_kb");

@@ -52,6 +52,8 @@ struct ovh_hvmm_figs {
 	int loop_n;
 	double noop_us[OVH_MAX_REPS];
 	int noop_n;
+	double noop_ring_us[OVH_MAX_REPS]; /* the same through the offload ring (issue 15) */
+	int noop_ring_n;
 	double first_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS], wall_ms[OVH_MAX_REPS];
 	double rss_out_kb[OVH_MAX_REPS];
 	int launch_n;
@@ -67,9 +69,10 @@ struct ovh_lwk_pair {
 };
 
 struct ovh_lwk_figs {
-	struct ovh_lwk_pair sys_us;    /* getppid round trip, answered by the lwk itself */
-	struct ovh_lwk_pair write_us;  /* 64-byte write offloaded to a file in the share */
-	struct ovh_lwk_pair launch_ms; /* static hello, fork to reap */
+	struct ovh_lwk_pair sys_us;	   /* getppid round trip, answered by the lwk itself */
+	struct ovh_lwk_pair write_us;	   /* 64-byte write offloaded to a file: one exit a call */
+	struct ovh_lwk_pair write_ring_us; /* the same through the offload ring (issue 15) */
+	struct ovh_lwk_pair launch_ms;	   /* static hello, fork to reap */
 	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
 	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
 	char backing[32];

@@ -11,6 +11,10 @@
  *   2 drain the console ring (the housekeeping thread's job)
  *   3 write bytes into guest RAM: offset (3 bytes), length (1 byte), bytes
  *   4 put a dictionary path at PATH_GPA
+ *   5 the offload ring's proxy takes what is queued (hc_ring_poll): the ring is registered
+ *     at OFFLOAD_RING_GPA (16 slots) before the input, op 3 writes its head and slots, and
+ *     DSV_HC_RING among the hypercalls tries its checks (calls that may block are answered
+ *     "retry": there are no workers)
  * Invariants checked after every call: ret is a value or an errno; exit status is 0-255;
  * an abort message is one printable line. After every input: nothing outside the share
  * changed and no host fd leaked; either aborts so libFuzzer keeps the input.
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "dsv/fileio.h"
+#include "dsv/hcring.h"
 #include "dsv/hypercall.h"
 #include "hypercall_dispatch.h"
 #include "log.h"
@@ -33,6 +38,7 @@
 #define PATH_GPA 0x1000ull
 #define BLK_GPA 0x4000ull /* 64 slots of 64 bytes for hypercall blocks */
 #define RING_GPA 0x8000ull
+#define OFFLOAD_RING_GPA 0xc000ull
 #define INPUT_GPA 0x10000ull
 #define MAX_OPS 96
 
@@ -105,6 +111,7 @@ static uint64_t arg(struct in *in)
 		DSV_PATH_MAX + 1ull,
 		MEM - DSV_HC_MAX_IO,
 		RING_GPA,
+		OFFLOAD_RING_GPA,
 		INPUT_GPA,
 		PATH_GPA,
 		1u << 20,
@@ -166,7 +173,8 @@ static void op_port(struct hc_ctx *hc, struct in *in)
 static void op_call(struct hc_ctx *hc, struct in *in)
 {
 	static const uint32_t nrs[] = { DSV_HC_NOP, DSV_HC_CONSOLE_WRITE, DSV_HC_EXIT,
-					DSV_HC_LOG, DSV_HC_CONSOLE_RING,  DSV_HC_ABORT };
+					DSV_HC_LOG, DSV_HC_CONSOLE_RING,  DSV_HC_ABORT,
+					DSV_HC_RING };
 	uint32_t slot = byte(in) % 64, gpa = (uint32_t)(BLK_GPA + slot * 64);
 	uint8_t sel = byte(in), noise = byte(in);
 	struct dsv_hc *blk = (struct dsv_hc *)(gm.host + gpa);
@@ -175,7 +183,7 @@ static void op_call(struct hc_ctx *hc, struct in *in)
 
 	memset(blk, 0, sizeof(*blk));
 	if (sel < 64)
-		blk->nr = nrs[sel % 6];
+		blk->nr = nrs[sel % 7];
 	else if (sel < 0xf0)
 		blk->nr = sel % 0x1e < 0x17 ? DSV_HC_FILE_BASE + sel % 0x1e
 					    : DSV_HC_STATFS + sel % 0x1e - 0x17;
@@ -196,6 +204,23 @@ static void op_call(struct hc_ctx *hc, struct in *in)
 		gpa += byte(in) % 64; /* misaligned */
 	hc_port_io(hc, DSV_HC_PORT, 1, 4, 1, (const uint8_t *)&gpa, &in_val, &res);
 	check_outcome(gpa % 64 ? 0 : blk->ret, &res);
+}
+
+/* The completion interrupt: only checks what hvmm would send. */
+static int fake_wake(void *opaque, uint32_t apic_id, uint32_t vector)
+{
+	(void)opaque;
+	if (apic_id >= 1 || vector < 32 || vector > 255)
+		fixture_die("interrupt to a bad APIC ID or vector");
+	return 0;
+}
+
+/* After the proxy's pass: its tail is the guest's head, or behind it by what is queued. */
+static void op_ring(struct hc_ring *r)
+{
+	hc_ring_poll(r);
+	if (hc_ring_pending(r) && atomic_load(&r->state) != 2)
+		fixture_die("pending calls without a ring");
 }
 
 static void op_poke(struct in *in)
@@ -230,6 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct console con;
 	struct fileio *fio;
 	struct hc_ctx hc;
+	struct hc_ring ring;
 
 	reset_share();
 	memset(gm.host, 0, INPUT_GPA);
@@ -238,8 +264,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fio = fixture_open_share();
 	console_init(&con, fx.null_fd);
 	hc_init(&hc, &gm, &con, fio);
+	hc_ring_init(&ring, &gm, fio, NULL, 1, fake_wake, NULL, -1);
+	hc.ring = &ring;
+	if (hc_ring_register(&ring, OFFLOAD_RING_GPA, 16))
+		fixture_die("offload ring registration");
 	for (int op = 0; op < MAX_OPS && in.n; op++) {
-		switch (byte(&in) % 5) {
+		switch (byte(&in) % 6) {
 		case 0:
 			op_port(&hc, &in);
 			break;
@@ -251,6 +281,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 3:
 			op_poke(&in);
+			break;
+		case 5:
+			op_ring(&ring);
 			break;
 		default:
 			op_path(&in, dict, sizeof(dict) / sizeof(dict[0]));

@@ -8,7 +8,7 @@ HVMM=$1 P=$2 NATIVE=$3
 need_kvm
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-plan 21
+plan 23
 
 . "$(dirname "$0")/../lib/hvmm_run.sh"
 is() { [ "$1" = "$2" ] || { diag "expected '$2', got '$1'"; false; }; }
@@ -36,6 +36,24 @@ check "stats count every hypercall" python3 -c "
 import json,sys
 s=json.loads(open('$T/noop.err').read().strip().splitlines()[-1])
 sys.exit(0 if s['exits']['hypercall'] >= 302 and s['exit_code']==0 else 1)"
+
+# 5b-5c: the same through the offload ring: no exit per call (docs/abi.md "The offload
+# ring"); with --offload exit the payload finds no ring and exits as before.
+run noopring run --offload ring --kernel "$P/noop.elf" --cmdline "n=300 ring=1" --stats=json
+check "no-op calls through the offload ring: all in the ring, none exits" python3 -c "
+import json,sys
+s=json.loads(open('$T/noopring.err').read().strip().splitlines()[-1])
+o=s['offload']
+ok=s['exit_code']==0 and o['mode']=='ring' and o['ring_calls']>=300 and o['rejected']==0 \
+   and s['exits']['hypercall'] < 300 and 'via ring' in open('$T/noopring.out').read()
+sys.exit(0 if ok else 1)" || { show "$T/noopring.out"; show "$T/noopring.err"; }
+run noopexit run --offload exit --kernel "$P/noop.elf" --cmdline "n=300 ring=1" --stats=json
+check "with --offload exit the guest finds no ring and exits per call" python3 -c "
+import json,sys
+s=json.loads(open('$T/noopexit.err').read().strip().splitlines()[-1])
+ok=s['exit_code']==0 and s['offload']['mode']=='exit' and s['offload']['ring_calls']==0 \
+   and s['exits']['hypercall'] >= 302 and 'via exit' in open('$T/noopexit.out').read()
+sys.exit(0 if ok else 1)" || { show "$T/noopexit.out"; show "$T/noopexit.err"; }
 
 # 6: two vCPUs on two CPUs, concurrently.
 if [ "$(nproc)" -ge 2 ]; then

@@ -220,6 +220,29 @@ struct bad_case {
 	const char *needle;
 };
 
+static void offload_mode(void **state)
+{
+	struct hvmm_opts o;
+	enum offload_mode m;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.offload, OFFLOAD_AUTO);
+	assert_int_equal(o.offload_given, 0); /* $HVMM_OFFLOAD may decide */
+	assert_int_equal(PARSE(&o, err, "run", "--offload", "ring"), OPTS_RUN);
+	assert_int_equal(o.offload, OFFLOAD_RING);
+	assert_int_equal(o.offload_given, 1);
+	assert_int_equal(PARSE(&o, err, "run", "--offload", "ring", "--offload", "exit"), OPTS_RUN);
+	assert_int_equal(o.offload, OFFLOAD_EXIT);
+	assert_int_equal(PARSE(&o, err, "run", "--offload", "fast"), OPTS_ERROR);
+	assert_non_null(strstr(err, "--offload 'fast': expected auto, ring or exit"));
+	assert_int_equal(opts_parse_offload("auto", &m), 0);
+	assert_int_equal(m, OFFLOAD_AUTO);
+	assert_int_equal(opts_parse_offload("", &m), -1);
+	assert_non_null(strstr(opts_usage(), "--offload auto|ring|exit"));
+}
+
 static void errors(void **state)
 {
 	const struct bad_case cases[] = {
@@ -359,6 +382,7 @@ int main(void)
 		cmocka_unit_test(too_many_groups),  cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),	    cmocka_unit_test(net_policy),
 		cmocka_unit_test(long_cmdline),	    cmocka_unit_test(sizes),
+		cmocka_unit_test(offload_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

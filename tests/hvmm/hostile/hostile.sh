@@ -11,10 +11,10 @@ T=$(mktemp -d)
 SWAP_PID=
 cleanup() { [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-plan 15
+plan 16
 
 if ! why=$(kvm_why); then
-  for i in $(seq 15); do skip "hostile case $i" "$why"; done
+  for i in $(seq 16); do skip "hostile case $i" "$why"; done
   exit 0
 fi
 
@@ -152,13 +152,17 @@ else
 fi
 
 # 5: a storm of random hypercalls: bad pointers, wrapping and overlong lengths, escapes.
+# The console and --stats go to a --log file: the guest's descriptors 1 and 2 are hvmm's
+# stdout and stderr, which its random lseeks and writes move about (some seeds left the
+# stats line in the middle of a sparse 4 GiB stderr); the log is out of its reach.
 reset_share
-case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$RANDOM" \
-  --share "$T/share" --stats=json
+storm_seed=$RANDOM
+case_run storm run --kernel "$H/hostile_storm.elf" --cmdline "n=20000 seed=$storm_seed" \
+  --share "$T/share" --stats=json --log "$T/storm.log"
 check "hypercall storm (20000 random calls, bad pointers/lengths/paths): exit 0, rejections counted, witness fine" \
-  all "[ $(rc storm) = 0 ]" "has $T/storm.out 'bad 0'" \
-  "[ \$(stat_of $T/storm.err hypercalls_rejected) -gt 1000 ]" \
-  witness_ok host_ok
+  all "[ $(rc storm) = 0 ]" "has $T/storm.log 'bad 0'" \
+  "[ \$(stat_of $T/storm.log hypercalls_rejected) -gt 1000 ]" \
+  witness_ok host_ok || diag "storm seed $storm_seed"
 
 # 6: every hypercall with pointers outside RAM, lengths that overflow, addresses that wrap.
 case_run badptr run --kernel "$P/badptr.elf"
@@ -171,6 +175,12 @@ case_run offload run --kernel "$H/hostile_offload.elf"
 check "descriptor offload: bad addresses, foreign descriptors, --net none, full table: all refused, hvmm serves on, witness fine" \
   all "[ $(rc offload) = 0 ]" "has $T/offload.out 'failures 0'" \
   "! grep -q seccomp $T/offload.err" witness_ok host_ok
+
+# 6c: the offload ring: bad registrations and entries, floods, a blocked call at the end.
+case_run ring run --offload ring --stats=json --kernel "$H/hostile_ring.elf"
+check "offload ring: bad registrations, entries outside RAM, core calls, floods, doorbell storm, a worker blocked at the end: refused or survived, witness fine" \
+  all "[ $(rc ring) = 0 ]" "has $T/ring.out 'failures 0'" "! grep -q seccomp $T/ring.err" \
+  witness_ok host_ok
 
 # 7: one lwk thread faults while another computes: the program dies as natively.
 if [ "$(nproc)" -ge 2 ]; then
