@@ -37,6 +37,7 @@ struct fileio {
 	int view_fd;	    /* O_PATH of the /proc and /sys tree (fileio_view.c), or -1 */
 	int view_parent_fd; /* the directory holding it, for its removal */
 	char *view_name;    /* its name there */
+	int shm_fd;	    /* O_PATH of --shm DIR, the guest's /dev/shm, or -1 */
 };
 
 /*
@@ -101,7 +102,14 @@ int fio_view_link(int root, const char *rel, const char *target);
 /* fileio_view_net.c: the network namespace's interfaces and routes, under --net host. */
 int fio_view_put_net(int root);
 
+/* fileio_shm.c: the guest's /dev/shm under --shm. fio_in_shm: path is /dev/shm or below
+ * (rel, if not NULL, gets the part below it, "." for the directory itself). */
+int fio_in_shm(const struct fileio *fio, const char *path, const char **rel);
+int fio_shm_open(struct fileio *fio, const char *path, uint64_t flags, uint64_t mode);
+
 /* fileio_path.c: confinement. */
+/* openat2 RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS from base, O_CLOEXEC added: fd or -errno. */
+int fio_openat2(int base, const char *path, uint64_t flags, uint64_t mode);
 struct fio_path {
 	char buf[DSV_PATH_MAX + 1];
 	size_t len;
