@@ -2,6 +2,10 @@
  * Shared memory through /dev/shm (docs/lwk.md "Shared file mappings"). Natively two
  * processes; under hvmm two VMs given the same --shm DIR. Output is deterministic:
  *
+ * DIR (a third argument, default /dev/shm) is where NAME lives: the native runs of the test
+ * use a directory of their own, since a host (or the nested test guest) may have no
+ * /dev/shm; the VMs always use /dev/shm, which --shm makes a host directory.
+ *
  *   shm_share writer NAME   creates /dev/shm/NAME, fills it, raises a flag, waits for the
  *                           reader's answer, checks it, removes the file
  *   shm_share reader NAME   waits for the file and the flag, checksums what the writer
@@ -173,11 +177,11 @@ static int self(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc != 3 || strchr(argv[2], '/')) {
-		fprintf(stderr, "usage: shm_share writer|reader|self NAME\n");
+	if (argc < 3 || argc > 4 || strchr(argv[2], '/')) {
+		fprintf(stderr, "usage: shm_share writer|reader|self NAME [DIR]\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/dev/shm/%s", argv[2]);
+	snprintf(path, sizeof(path), "%s/%s", argc == 4 ? argv[3] : "/dev/shm", argv[2]);
 	if (!strcmp(argv[1], "writer"))
 		return writer();
 	if (!strcmp(argv[1], "reader"))
