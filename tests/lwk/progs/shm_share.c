@@ -41,7 +41,7 @@ _Static_assert(sizeof(struct box) < SIZE - 2, "the box fits the file");
 
 static void pause_a_little(void)
 {
-	struct timespec ts = { 0, 1000000 };
+	struct timespec ts = { 0, 10000000 }; /* 10 ms: light on a slow, emulated host */
 	nanosleep(&ts, NULL);
 }
 
