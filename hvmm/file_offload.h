@@ -21,6 +21,18 @@ void fileio_set_net(struct fileio *fio, int net_host);
  * hvmm keeps only a close-on-exec copy outside it. Returns 0 or -errno with err set. */
 int fileio_inherit(struct fileio *fio, int fd, char *err, size_t errlen);
 
+/* --shm DIR: the guest's /dev/shm is DIR (fileio_shm.c). Returns 0 or -errno with err set. */
+int fileio_set_shm(struct fileio *fio, const char *dir, char *err, size_t errlen);
+
+/*
+ * Maps [off, off + len) of the regular file behind guest descriptor gfd MAP_SHARED into
+ * hvmm, writable or read-only (the descriptor's access mode must allow it), into *host.
+ * off and len are checked by the caller (page-aligned, len > 0); the range must lie inside
+ * the file. Returns 0, or -EBADF, -ENODEV (not a regular file), -EACCES, -ENXIO, -errno.
+ */
+int fileio_mmap(struct fileio *fio, uint64_t gfd, uint64_t off, uint64_t len, int writable,
+		void **host);
+
 /* What the synthetic /proc and /sys describe (docs/lwk.md "/proc and /sys"). */
 struct fileio_view_spec {
 	int nvcpus;

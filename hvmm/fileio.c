@@ -247,6 +247,7 @@ int fileio_create(struct fileio **out, const char *share_dir, char *err, size_t 
 	pthread_mutex_init(&fio->lock, NULL);
 	fio->root_fd = -1;
 	fio->view_fd = fio->view_parent_fd = -1;
+	fio->shm_fd = -1;
 	/* The guest's 0-2 are copies of hvmm's own, so closing them leaves hvmm's intact. */
 	for (int i = 0; i < 3; i++) {
 		int fd = fcntl(i, F_DUPFD_CLOEXEC, 3);
@@ -281,6 +282,8 @@ void fileio_destroy(struct fileio *fio)
 	fio_view_remove(fio);
 	if (fio->root_fd >= 0)
 		close(fio->root_fd);
+	if (fio->shm_fd >= 0)
+		close(fio->shm_fd);
 	free(fio->root);
 	pthread_mutex_destroy(&fio->lock);
 	free(fio);

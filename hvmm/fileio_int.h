@@ -42,6 +42,7 @@ struct fileio {
 	/* /proc/self/ns/net's placeholder in the view and the inode its stat gives (0: none) */
 	dev_t netns_stand_in_dev;
 	ino_t netns_stand_in_ino, netns_ino;
+	int shm_fd; /* O_PATH of --shm DIR, the guest's /dev/shm, or -1 */
 };
 
 /*
@@ -117,7 +118,14 @@ int fio_view_put_netns(struct fileio *fio);
 void fio_view_fix_stat(const struct fileio *fio, struct stat *st);
 void fio_view_fix_statx(const struct fileio *fio, struct statx *stx);
 
+/* fileio_shm.c: the guest's /dev/shm under --shm. fio_in_shm: path is /dev/shm or below
+ * (rel, if not NULL, gets the part below it, "." for the directory itself). */
+int fio_in_shm(const struct fileio *fio, const char *path, const char **rel);
+int fio_shm_open(struct fileio *fio, const char *path, uint64_t flags, uint64_t mode);
+
 /* fileio_path.c: confinement. */
+/* openat2 RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS from base, O_CLOEXEC added: fd or -errno. */
+int fio_openat2(int base, const char *path, uint64_t flags, uint64_t mode);
 struct fio_path {
 	char buf[DSV_PATH_MAX + 1];
 	size_t len;

@@ -76,7 +76,7 @@ int fio_abs_to_rel(const struct fileio *fio, const char *path, const char **rel)
 	return 0;
 }
 
-static int openat2_retry(int base, const char *path, uint64_t flags, uint64_t mode)
+int fio_openat2(int base, const char *path, uint64_t flags, uint64_t mode)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -109,6 +109,8 @@ int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 {
 	if (fio_in_view(fio, path))
 		return fio_view_open(fio, path, flags);
+	if (fio_in_shm(fio, path, NULL))
+		return fio_shm_open(fio, path, flags, mode);
 	if (fio->root_fd < 0)
 		return -EACCES;
 	if (!*path)
@@ -118,7 +120,7 @@ int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 		int r = fio_abs_to_rel(fio, path, &rel);
 		if (r)
 			return -EACCES;
-		r = openat2_retry(fio->root_fd, rel, flags, mode);
+		r = fio_openat2(fio->root_fd, rel, flags, mode);
 		return r == -EXDEV ? -EACCES : r;
 	}
 	if (!dir)
@@ -126,7 +128,7 @@ int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 	int base = base_fd(dir);
 	if (base < 0)
 		return base;
-	int r = openat2_retry(base, path, flags, mode);
+	int r = fio_openat2(base, path, flags, mode);
 	if (r != -EXDEV)
 		return r;
 	/* Left dir: legal while it stays in the share, so retry from the root. */
@@ -144,7 +146,7 @@ int fio_open_beneath(struct fileio *fio, struct fio_file *dir, const char *path,
 	if (n < 0 || (size_t)n >= DSV_PATH_MAX)
 		r = -ENAMETOOLONG;
 	else
-		r = openat2_retry(fio->root_fd, joined, flags, mode);
+		r = fio_openat2(fio->root_fd, joined, flags, mode);
 	free(joined);
 	return r == -EXDEV ? -EACCES : r;
 }

@@ -56,7 +56,7 @@ static int64_t do_openat(struct fileio *fio, struct fio_file *dir, const char *p
 		return fd;
 	}
 	/* The view is never a directory to look up from: nothing below it may be made. */
-	if (fio_in_view(fio, path)) {
+	if (fio_in_view(fio, path) || fio_in_shm(fio, path, NULL)) {
 		struct fio_file *f = fio_file_new(fd, NULL, 0);
 		if (!f) {
 			close(fd);
@@ -229,8 +229,10 @@ out:
 
 static int64_t do_chdir(struct fileio *fio, struct fio_file *cwd, const char *path)
 {
-	if (fio_in_view(fio, path))
-		return -EACCES; /* a cwd is a base for creating files: never in the view */
+	/* a cwd is a base for creating files: never in the view; nor in --shm, which has no
+	 * path in the share for getcwd to report */
+	if (fio_in_view(fio, path) || fio_in_shm(fio, path, NULL))
+		return -EACCES;
 	int fd = fio_open_beneath(fio, cwd, path, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
@@ -289,7 +291,8 @@ int64_t fio_at_call(const struct fio_call *c, int64_t flags_err, int empty_ok, f
 	empty_ok = empty_ok && !p->len;
 	if (!r && !p->len && !empty_ok)
 		r = -ENOENT;
-	if (!r && fio->root_fd < 0 && !empty_ok && !fio_in_view(fio, p->buf))
+	if (!r && fio->root_fd < 0 && !empty_ok && !fio_in_view(fio, p->buf) &&
+	    !fio_in_shm(fio, p->buf, NULL))
 		r = -EACCES;
 	int err = 0;
 	struct fio_file *dir = NULL;

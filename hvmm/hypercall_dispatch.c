@@ -137,6 +137,15 @@ static int64_t dispatch(struct hc_ctx *ctx, const struct dsv_hc *hc, struct hc_o
 			return reject(ctx, hc->nr, HC_REJ_RANGE, rc);
 		return 0;
 	}
+	case DSV_HC_MMAP_SHARED:
+		if (!ctx->shm || !ctx->fio)
+			return -ENOSYS;
+		return shm_slots_map(ctx->shm, ctx->fio, hc->args[0], hc->args[1], hc->args[2],
+				     hc->args[3]);
+	case DSV_HC_MUNMAP_SHARED:
+		if (!ctx->shm)
+			return -ENOSYS;
+		return shm_slots_unmap(ctx->shm, hc->args[0], hc->args[1]);
 	case DSV_HC_CONSOLE_RING: {
 		int rc = console_ring_register(ctx->con, ctx->gm, hc->args[0], hc->args[1]);
 

@@ -13,6 +13,7 @@
 #include "guest_mem.h"
 #include "hc_async.h"
 #include "hc_ring.h"
+#include "shm_slots.h"
 
 enum hc_reject {
 	HC_REJ_WIDTH,	 /* port access not a single 4-byte out */
@@ -29,6 +30,7 @@ struct hc_ctx {
 	struct fileio *fio;	/* NULL: file hypercalls fail with -ENOSYS */
 	struct hc_async *async; /* NULL: DSV_HC_SUBMIT fails with -ENOSYS */
 	struct hc_ring *ring;	/* NULL: DSV_HC_RING fails with -ENOSYS (--offload exit) */
+	struct shm_slots *shm;	/* NULL: DSV_HC_MMAP_SHARED fails with -ENOSYS */
 	atomic_ulong calls;
 	atomic_ulong rejected[HC_REJ_COUNT];
 	atomic_ulong logged[32]; /* bitmap: (nr, reason) pairs already reported */

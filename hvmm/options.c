@@ -32,6 +32,8 @@ static const char usage[] =
 	"                             2 MiB pages (pages reserved for that mount alone, as\n"
 	"                             dsvd's HPC partition has); implies --hugepages on\n"
 	"  --share DIR                directory the program may read and write (lwk); not /\n"
+	"  --shm DIR                  the program's /dev/shm is DIR (the VMs of one job pass\n"
+	"                             the same DIR to share memory); default: no /dev/shm\n"
 	"  --share-max-file-size SIZE no file grows past SIZE (e.g. 1G) through the share or\n"
 	"                             --log: writes beyond it fail with EFBIG (RLIMIT_FSIZE)\n"
 	"  --net none|host            the program's network (lwk): none allows pipes and\n"
@@ -127,6 +129,7 @@ enum {
 	OPT_NET,
 	OPT_INHERIT_FD,
 	OPT_OFFLOAD,
+	OPT_SHM,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +140,7 @@ static const struct option long_opts[] = {
 	{ "hugepages", required_argument, NULL, OPT_HUGE },
 	{ "hugetlbfs", required_argument, NULL, OPT_HUGETLBFS },
 	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "shm", required_argument, NULL, OPT_SHM },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
 	{ "offload", required_argument, NULL, OPT_OFFLOAD },
@@ -279,6 +283,13 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 		return 0;
 	case OPT_SHARE:
 		o->share = arg;
+		return 0;
+	case OPT_SHM:
+		if (!arg[0]) {
+			snprintf(err, errlen, "--shm: expected a directory");
+			return -1;
+		}
+		o->shm = arg;
 		return 0;
 	case OPT_INHERIT_FD: {
 		int fd;

@@ -38,7 +38,8 @@ struct hvmm_opts {
 	int hugepages_given;   /* --hugepages was on the command line */
 	const char *hugetlbfs; /* --hugetlbfs DIR: guest RAM from that mount */
 	const char *share;
-	int net_host;			   /* --net host (1) or none (0, the default) */
+	const char *shm; /* --shm DIR: the guest's /dev/shm (fileio_shm.c), or NULL */
+	int net_host;	 /* --net host (1) or none (0, the default) */
 	int inherit_fds[HVMM_MAX_INHERIT]; /* --inherit-fd N: the guest's N is hvmm's N */
 	int ninherit;
 	enum offload_mode offload;

@@ -245,10 +245,12 @@ static int add_file_offload(scmp_filter_ctx ctx, int net_host)
 	return rc;
 }
 
-/* vCPU threads: KVM_RUN, register reads for crash reports, and file offload. */
+/* vCPU threads: KVM_RUN, register reads for crash reports, file offload, and the memory
+ * slots of shared file mappings (shm_slots.c; fds mapped MAP_SHARED without PROT_EXEC). */
 static int add_vcpu(scmp_filter_ctx ctx, int net_host)
 {
-	static const unsigned long ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
+	static const unsigned long ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS,
+						KVM_SET_USER_MEMORY_REGION };
 	int rc = add_file_offload(ctx, net_host);
 
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && !rc; i++)

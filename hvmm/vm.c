@@ -238,6 +238,10 @@ static int open_user_files(struct vm *vm, char *err, size_t errlen)
 	}
 	if (!rc)
 		fileio_set_net(vm->fio, o->net_host);
+	if (!rc && o->shm && fileio_set_shm(vm->fio, o->shm, sub, sizeof(sub))) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -1;
+	}
 	if (!rc && o->prog_argc > 0) {
 		const char *slash = strrchr(o->prog_argv[0], '/');
 		struct fileio_view_spec vs = {
@@ -327,6 +331,9 @@ static int setup(struct vm *vm, struct boot_program *prog, int *have_prog, char 
 	if (vm_load_kernel(vm, *have_prog ? prog : NULL, err, errlen))
 		return -1;
 	hc_init(&vm->hc, &vm->mem, &vm->con, vm->fio);
+	shm_slots_init(&vm->shm, gm_top(&vm->mem), vm_kvm_set_slot, vm);
+	vm->shm_on = 1;
+	vm->hc.shm = &vm->shm;
 	vm->cr3 = boot_page_tables(&vm->mem);
 	if (o->share_max_file_size &&
 	    share_limit_file_size(o->share_max_file_size, sub, sizeof(sub))) {
@@ -438,6 +445,8 @@ static void teardown(struct vm *vm)
 	}
 	if (vm->fio)
 		fileio_destroy(vm->fio);
+	if (vm->shm_on)
+		shm_slots_destroy(&vm->shm);
 	image_file_free(&vm->kernel_img);
 	image_file_free(&vm->prog_img);
 	gm_destroy(&vm->mem);

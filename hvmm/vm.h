@@ -15,6 +15,7 @@
 #include "image_file.h"
 #include "options.h"
 #include "platform.h"
+#include "shm_slots.h"
 #include "stats.h"
 
 struct vm;
@@ -56,6 +57,8 @@ struct vm {
 	struct fileio *fio;
 	struct hc_ctx hc;
 	struct hc_async async; /* DSV_HC_SUBMIT's workers */
+	struct shm_slots shm;  /* DSV_HC_MMAP_SHARED's mappings */
+	int shm_on;
 	pthread_t async_thread[DSV_HC_ASYNC_MAX];
 	unsigned nasync;
 	int offload_ring;	/* --offload resolved: the lwk's calls go through the ring */

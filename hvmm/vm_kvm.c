@@ -100,6 +100,22 @@ int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_kvm_set_slot(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, void *host, int readonly)
+{
+	struct vm *vm = ctx;
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = len,
+		.userspace_addr = (uintptr_t)host,
+	};
+
+	if (!len) /* deletion: KVM wants the flags of no particular kind, and no address */
+		r.flags = 0, r.userspace_addr = 0;
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
 int vm_kvm_add_notify(struct vm *vm, char *err, size_t errlen)
 {
 	struct kvm_ioeventfd ioe = { .addr = DSV_NOTIFY_PORT,

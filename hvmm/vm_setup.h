@@ -16,6 +16,8 @@ int vm_pin_self(const int *cpus, int n);
 int vm_kvm_open(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_memory(struct vm *vm, char *err, size_t errlen);
 int vm_kvm_add_notify(struct vm *vm, char *err, size_t errlen);
+/* A shared file mapping's slot (shm_slots.h's callback; ctx is the struct vm). */
+int vm_kvm_set_slot(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, void *host, int readonly);
 
 /* vm_offload.c: resolves --offload; for the ring, its doorbell's ioeventfd. */
 int vm_offload_setup(struct vm *vm, char *err, size_t errlen);

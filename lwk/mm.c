@@ -1,7 +1,9 @@
-/* Boot-time physical allocator and page-table construction. Nothing is allocated or
- * mapped after boot: the tables stay as built, so no TLB shootdowns are ever needed. */
+/* Boot-time physical allocator and page-table construction. Everything is mapped at boot
+ * and stays as built, except the region of shared file mappings (mm_shm_*), whose tables
+ * come from a pool reserved at boot. */
 #include "mm.h"
 #include "x86.h"
+#include "errno.h"
 
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull
@@ -124,11 +126,116 @@ void mm_enable_direct_map(void)
 	phys_offset = DIRECT_MAP;
 }
 
+/* The shared-mapping region: its PDPT (shared by every vCPU through the PML4 entry that
+ * is copied at boot) and a free list of zeroed 4 KiB pages for its PDs and PTs. */
+static uint64_t shm_pdpt;
+static uint64_t shm_free[SHM_PT_PAGES];
+static unsigned shm_nfree;
+
+static void shm_init(void)
+{
+	shm_pdpt = *pte_slot(template_pml4, SHM_VA_BASE, 39, PTE_US) =
+		pool_alloc(PAGE_SIZE) | PTE_P | PTE_RW | PTE_US;
+	uint64_t pool = pool_alloc((uint64_t)SHM_PT_PAGES * PAGE_SIZE);
+	for (unsigned i = 0; i < SHM_PT_PAGES; i++)
+		shm_free[shm_nfree++] = pool + (uint64_t)i * PAGE_SIZE;
+}
+
+static uint64_t shm_page(void)
+{
+	if (!shm_nfree)
+		return 0;
+	uint64_t pa = shm_free[--shm_nfree];
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static void shm_page_free(uint64_t pa)
+{
+	shm_free[shm_nfree++] = pa & PTE_ADDR;
+}
+
+/* The PD entry for va, its PD made if make; NULL when there is none (or no page left). */
+static uint64_t *shm_pde(uint64_t va, bool make)
+{
+	uint64_t *e = &table(shm_pdpt)[(va >> 30) & 511];
+	if (!(*e & PTE_P)) {
+		uint64_t pd = make ? shm_page() : 0;
+		if (!pd)
+			return NULL;
+		*e = pd | PTE_P | PTE_RW | PTE_US;
+	}
+	return &table(*e)[(va >> 21) & 511];
+}
+
+static void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void mm_shm_unmap(uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += HUGE_SIZE) {
+		uint64_t *pde = shm_pde(va + off, false);
+		if (!pde || !(*pde & PTE_P))
+			continue;
+		uint64_t e = *pde, n = MIN(len - off, HUGE_SIZE);
+		*pde = 0;
+		if (e & PTE_PS) {
+			invlpg(va + off);
+		} else {
+			for (uint64_t p = 0; p < n; p += PAGE_SIZE)
+				invlpg(va + off + p);
+			shm_page_free(e);
+		}
+	}
+	/* PDs left empty go back to the pool (the VA range is never handed out again). */
+	for (uint64_t g = ALIGN_DOWN(va, 1ull << 30); g < va + len; g += 1ull << 30) {
+		uint64_t *e = &table(shm_pdpt)[(g >> 30) & 511];
+		if (!(*e & PTE_P))
+			continue;
+		const uint64_t *pd = table(*e);
+		int used = 0;
+		for (int i = 0; i < 512 && !used; i++)
+			used = (pd[i] & PTE_P) != 0;
+		if (!used) {
+			shm_page_free(*e);
+			*e = 0;
+		}
+	}
+}
+
+int mm_shm_map(uint64_t va, uint64_t pa, uint64_t len, bool writable)
+{
+	uint64_t leaf = PTE_P | PTE_US | PTE_NX | (writable ? PTE_RW : 0);
+	for (uint64_t off = 0; off < len; off += HUGE_SIZE) {
+		uint64_t *pde = shm_pde(va + off, true);
+		if (!pde)
+			goto nomem;
+		uint64_t n = len - off;
+		if (n >= HUGE_SIZE) {
+			*pde = (pa + off) | leaf | PTE_PS;
+			continue;
+		}
+		uint64_t pt = shm_page();
+		if (!pt)
+			goto nomem;
+		uint64_t *t = table(pt);
+		for (uint64_t p = 0; p < n; p += PAGE_SIZE)
+			t[p / PAGE_SIZE] = (pa + off + p) | leaf;
+		*pde = pt | PTE_P | PTE_RW | PTE_US;
+	}
+	return 0;
+nomem:
+	mm_shm_unmap(va, len);
+	return -ENOMEM;
+}
+
 uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 			    const struct cpu_pages *pages, uint32_t ncpus)
 {
 	/* Reserve page tables for the largest possible window before choosing it. */
-	uint64_t tables = (bi->ram_size >> 30 << 12) + 4 * PAGE_SIZE;
+	uint64_t tables = (bi->ram_size >> 30 << 12) + (4 + 1 + SHM_PT_PAGES) * PAGE_SIZE;
 	if (pool_end - pool_cur < tables)
 		panic("out of memory for the user page tables");
 	uint64_t reserved_end = pool_cur + tables;
@@ -150,6 +257,7 @@ uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 		panic("user window does not fit the user half");
 	pool_end = reserved_end;
 	map_2m(template_pml4, uwin.va, uwin.pa, uwin.size, PTE_RW | PTE_US);
+	shm_init();
 	uint64_t *tpl = table(template_pml4);
 	for (uint32_t i = 0; i < ncpus; i++)
 		for (int s = 0; s < 256; s++)

@@ -24,6 +24,19 @@ void mm_enable_direct_map(void);
 uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 			    const struct cpu_pages *pages, uint32_t ncpus);
 
+/*
+ * Shared file mappings (sys_mem_shared.c) live outside the user window, in their own
+ * region of the user half, mapped at run time onto the GPAs hvmm gives them: whole 2 MiB
+ * chunks as 2 MiB pages, the rest with 4 KiB pages. va and pa are 2 MiB aligned, len a
+ * multiple of 4 KiB. The callers serialize.
+ */
+#define SHM_VA_BASE 0x600000000000ull /* PML4 slot 192, far above any user window */
+#define SHM_VA_SIZE (512ull << 30)    /* one PML4 entry */
+#define SHM_PT_PAGES 256u	      /* page-table pages for the region (1 MiB) */
+int mm_shm_map(uint64_t va, uint64_t pa, uint64_t len, bool writable); /* 0 or -ENOMEM */
+/* Clears the mapping and flushes this vCPU's TLB for it (docs/lwk.md: other vCPUs). */
+void mm_shm_unmap(uint64_t va, uint64_t len);
+
 static inline uint64_t user_to_phys(uint64_t uva)
 {
 	return uva - uwin.va + uwin.pa;

@@ -48,6 +48,22 @@ _Static_assert(sizeof(struct dsv_hc) == 128 && offsetof(struct dsv_hc, ret) == 5
 #define DSV_HC_ABORT 5u		/* (gpa, len) -> does not return; kernel panic with a message */
 /* (gpa, apic_id, vector) -> 0: queued; -EAGAIN: make the call synchronously (below) */
 #define DSV_HC_SUBMIT 6u
+/* 7: DSV_HC_RING (dsv/hcring.h) */
+/* (fd, offset, len, flags) -> GPA of the host file's pages (below), or -errno */
+#define DSV_HC_MMAP_SHARED 8u
+/* (gpa, len) -> 0: drops a DSV_HC_MMAP_SHARED mapping */
+#define DSV_HC_MUNMAP_SHARED 9u
+
+/*
+ * Shared file mappings (docs/abi.md "Shared file mappings"): hvmm maps the regular file
+ * behind guest descriptor fd MAP_SHARED and adds it to the VM as a memory slot at a GPA
+ * above RAM, 2 MiB aligned; offset and len are page-aligned, len > 0, inside the file.
+ * flags: DSV_SHM_WRITE for a writable mapping (else the slot is read-only). At most
+ * DSV_SHM_MAX_MAPS mappings and DSV_SHM_MAX_BYTES bytes at a time per VM.
+ */
+#define DSV_SHM_WRITE 1u
+#define DSV_SHM_MAX_MAPS 32u
+#define DSV_SHM_MAX_BYTES (4ull << 30)
 
 /*
  * Asynchronous calls: a file-offload call that may block (a read on a pipe, accept, poll)

@@ -1,0 +1,79 @@
+#!/bin/sh
+# usage: shm.sh HVMM SHM_SHARE_PROGRAM
+# Shared memory between VMs (docs/lwk.md "Shared file mappings"): a writer and a reader
+# exchange data through a /dev/shm file mapped MAP_SHARED, natively as two processes and
+# under hvmm as two VMs given the same --shm DIR; then one VM maps a file twice, unmaps
+# and maps it again. Output and exit status must be the native ones.
+. "$(dirname "$0")/lib.sh"
+HVMM=$(abs "$1") PROG=$(abs "$2")
+need_kvm
+need_cpus 2
+scratch
+echo "1..4"
+name="dsv-shm-test-$$"
+mkdir "$WORK/shm" "$WORK/native-shm"
+# The native runs use a directory of their own (a host, or the nested test guest, may have
+# no /dev/shm); the VMs use /dev/shm, which --shm makes $WORK/shm.
+nshm="$WORK/native-shm"
+
+# The reader in the background, then the writer; both exit statuses.
+native_pair() {
+	(cd "$SHARE" && timeout 60 "$PROG" reader "$name" "$nshm" >"$WORK/native.r" 2>&1) &
+	_bg=$!
+	(cd "$SHARE" && timeout 60 "$PROG" writer "$name" "$nshm" >"$WORK/native.w" 2>&1)
+	_wrc=$?
+	wait $_bg
+	native_rc="$_wrc $?"
+	cat "$WORK/native.r" "$WORK/native.w" >"$WORK/native.out"
+}
+vm_pair() {
+	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 0 --housekeeping-cpus 1 \
+		--mem 256M --shm "$WORK/shm" -- "$PROG" reader "$name" >"$WORK/hvmm.r" \
+		2>"$WORK/hvmm.rerr") &
+	_bg=$!
+	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 1 --housekeeping-cpus 0 \
+		--mem 256M --shm "$WORK/shm" -- "$PROG" writer "$name" >"$WORK/hvmm.w" \
+		2>"$WORK/hvmm.werr")
+	_wrc=$?
+	wait $_bg
+	hvmm_rc="$_wrc $?"
+	cat "$WORK/hvmm.r" "$WORK/hvmm.w" >"$WORK/hvmm.out"
+}
+
+native_pair
+vm_pair
+if same_as_native "two VMs" && [ "$native_rc" = "0 0" ]; then
+	echo "ok 1 - writer and reader in two VMs with one --shm DIR: as natively"
+else
+	dump "$WORK/hvmm.rerr" "reader stderr"
+	dump "$WORK/hvmm.werr" "writer stderr"
+	echo "not ok 1 - writer and reader in two VMs"
+fi
+if [ -z "$(ls -A "$WORK/shm")" ] && [ -z "$(ls -A "$nshm")" ]; then
+	echo "ok 2 - the writer's unlink removed the file from --shm DIR"
+else
+	ls -la "$WORK/shm" | sed 's/^/# /'
+	echo "not ok 2 - files left in --shm DIR"
+fi
+
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" self "$name" "$nshm"
+native_rc=$rc
+HVMM_ARGS="--shm $WORK/shm" run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" \
+	"$PROG" self "$name"
+hvmm_rc=$rc
+if same_as_native "hvmm" && [ "$native_rc" = 0 ]; then
+	echo "ok 3 - one VM: a file mapped twice, unmapped and mapped again, errors: as natively"
+else
+	dump "$WORK/hvmm.err" "hvmm stderr"
+	echo "not ok 3 - one VM mapping a file twice"
+fi
+
+# Without --shm, /dev/shm stays out of reach (outside the share).
+run_hvmm 1 "$SHARE" "$WORK/none.out" "$WORK/none.err" "$PROG" self "$name"
+if [ $rc = 1 ] && grep -qx "self: create: Permission denied" "$WORK/none.out"; then
+	echo "ok 4 - without --shm, /dev/shm is EACCES as before"
+else
+	echo "# exit status $rc"
+	dump "$WORK/none.out" stdout
+	echo "not ok 4 - without --shm"
+fi
