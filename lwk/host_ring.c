@@ -22,16 +22,16 @@
 #define RING_SPIN_ALONE_US 1000
 #define RING_SPIN_SHARED_US 20
 
-static struct {
-	struct dsv_hc_ring hdr;
-	volatile uint64_t slot[RING_SLOTS];
-} ring __attribute__((aligned(DSV_HC_ALIGN)));
+/* The header and its slots in one block (a struct cannot hold the flexible array's room). */
+static uint8_t ring_mem[sizeof(struct dsv_hc_ring) + RING_SLOTS * sizeof(uint64_t)]
+	__attribute__((aligned(DSV_HC_ALIGN)));
+static struct dsv_hc_ring *const ring = (struct dsv_hc_ring *)ring_mem;
 static bool ring_on;
 static spinlock_t ring_lock; /* producers: every vCPU */
 
 void host_ring_init(void)
 {
-	const uint64_t args[6] = { virt_to_phys(&ring), RING_SLOTS, 0, 0, 0, 0 };
+	const uint64_t args[6] = { virt_to_phys(ring_mem), RING_SLOTS, 0, 0, 0, 0 };
 	if (host_kind != HOST_HVMM)
 		return;
 	int64_t rc = hvmm_call(DSV_HC_RING, args);
@@ -44,17 +44,17 @@ void host_ring_init(void)
 static bool enqueue(struct dsv_hc *blk)
 {
 	spin_lock(&ring_lock);
-	uint32_t head = ring.hdr.head;
-	if (head - __atomic_load_n(&ring.hdr.tail, __ATOMIC_ACQUIRE) >= RING_SLOTS) {
+	uint32_t head = ring->head;
+	if (head - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >= RING_SLOTS) {
 		spin_unlock(&ring_lock);
 		return false;
 	}
-	ring.slot[head % RING_SLOTS] = virt_to_phys(blk);
-	__atomic_store_n(&ring.hdr.head, head + 1, __ATOMIC_RELEASE);
+	ring->slot[head % RING_SLOTS] = virt_to_phys(blk);
+	__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
 	spin_unlock(&ring_lock);
 	/* head before sleeping is read, as hvmm's sleeping before head (hcring.h) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&ring.hdr.sleeping, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&ring->sleeping, __ATOMIC_RELAXED))
 		outb(DSV_RING_DOORBELL_PORT, 0);
 	return true;
 }

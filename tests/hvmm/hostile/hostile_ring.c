@@ -17,10 +17,10 @@
 #define O_NONBLOCK 04000
 #define SLOTS 16u
 
-static struct {
-	struct dsv_hc_ring hdr;
-	volatile uint64_t slot[SLOTS];
-} ring __attribute__((aligned(DSV_HC_ALIGN)));
+/* The header and its slots in one block (a struct cannot hold the flexible array's room). */
+static uint8_t ring_mem[sizeof(struct dsv_hc_ring) + SLOTS * sizeof(uint64_t)]
+	__attribute__((aligned(DSV_HC_ALIGN)));
+static struct dsv_hc_ring *const ring = (struct dsv_hc_ring *)ring_mem;
 static struct dsv_hc blk[SLOTS + 2] __attribute__((aligned(DSV_HC_ALIGN)));
 static int32_t fds[2], bfds[2];
 static char buf[64];
@@ -47,10 +47,10 @@ static void expect(const char *name, int64_t got, int64_t want)
 
 static void push(uint64_t gpa)
 {
-	ring.slot[ring.hdr.head % SLOTS] = gpa;
-	__atomic_store_n(&ring.hdr.head, ring.hdr.head + 1, __ATOMIC_RELEASE);
+	ring->slot[ring->head % SLOTS] = gpa;
+	__atomic_store_n(&ring->head, ring->head + 1, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ring.hdr.sleeping)
+	if (ring->sleeping)
 		hport_out8(DSV_RING_DOORBELL_PORT, 0);
 }
 
@@ -71,7 +71,7 @@ static struct dsv_hc *fill(unsigned i, uint32_t nr, uint64_t a0, uint64_t a1, ui
 static int64_t done(struct dsv_hc *b)
 {
 	while (!__atomic_load_n(&b->flags, __ATOMIC_ACQUIRE)) {
-		if (ring.hdr.sleeping) /* a sleeping proxy saw the entry already or will */
+		if (ring->sleeping) /* a sleeping proxy saw the entry already or will */
 			hport_out8(DSV_RING_DOORBELL_PORT, 0);
 		__asm__ volatile("pause");
 	}
@@ -98,15 +98,15 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 	if (vcpu)
 		for (;;)
 			__asm__ volatile("hlt");
-	expect("ring: 12 slots", hcall(0, DSV_HC_RING, G(&ring), 12, 0), -EINVAL);
-	expect("ring: 4 slots", hcall(0, DSV_HC_RING, G(&ring), 4, 0), -EINVAL);
-	expect("ring: 2^32+16 slots", hcall(0, DSV_HC_RING, G(&ring), (1ull << 32) | 16, 0),
+	expect("ring: 12 slots", hcall(0, DSV_HC_RING, G(ring), 12, 0), -EINVAL);
+	expect("ring: 4 slots", hcall(0, DSV_HC_RING, G(ring), 4, 0), -EINVAL);
+	expect("ring: 2^32+16 slots", hcall(0, DSV_HC_RING, G(ring), (1ull << 32) | 16, 0),
 	       -EINVAL);
-	expect("ring: misaligned", hcall(0, DSV_HC_RING, G(&ring) + 8, SLOTS, 0), -EINVAL);
+	expect("ring: misaligned", hcall(0, DSV_HC_RING, G(ring) + 8, SLOTS, 0), -EINVAL);
 	expect("ring: outside RAM", hcall(0, DSV_HC_RING, 1ull << 40, SLOTS, 0), -EFAULT);
 	expect("ring: wrapping", hcall(0, DSV_HC_RING, ~0ull - 63, SLOTS, 0), -EFAULT);
-	expect("ring: good", hcall(0, DSV_HC_RING, G(&ring), SLOTS, 0), 0);
-	expect("ring: again", hcall(0, DSV_HC_RING, G(&ring), SLOTS, 0), -EBUSY);
+	expect("ring: good", hcall(0, DSV_HC_RING, G(ring), SLOTS, 0), 0);
+	expect("ring: again", hcall(0, DSV_HC_RING, G(ring), SLOTS, 0), -EBUSY);
 	alive("nop through the ring");
 
 	/* Entries naming no block: skipped (nothing to answer through). */
@@ -117,7 +117,7 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 
 	/* Calls that are not ring calls. */
 	expect("DSV_HC_EXIT through the ring", rcall(DSV_HC_EXIT, 3, 0, 0), -EINVAL);
-	expect("DSV_HC_RING through the ring", rcall(DSV_HC_RING, G(&ring), SLOTS, 0), -EINVAL);
+	expect("DSV_HC_RING through the ring", rcall(DSV_HC_RING, G(ring), SLOTS, 0), -EINVAL);
 	expect("unknown number", rcall(DSV_HC_FILE_LAST + 1, 0, 0, 0), -EINVAL);
 	{
 		struct dsv_hc *b = fill(SLOTS, DSV_HC_NOP, 0, 0, 0);
@@ -143,24 +143,24 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 	}
 
 	/* head far ahead, then behind: the ring is skipped whole and serves on. */
-	__atomic_store_n(&ring.hdr.head, ring.hdr.head + 1000000, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->head, ring->head + 1000000, __ATOMIC_RELEASE);
 	hport_out8(DSV_RING_DOORBELL_PORT, 0);
-	while (ring.hdr.tail != ring.hdr.head)
+	while (ring->tail != ring->head)
 		__asm__ volatile("pause");
 	alive("ring serves after head ran 10^6 ahead");
-	__atomic_store_n(&ring.hdr.head, ring.hdr.head - 5, __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->head, ring->head - 5, __ATOMIC_RELEASE);
 	hport_out8(DSV_RING_DOORBELL_PORT, 0);
-	while (ring.hdr.tail != ring.hdr.head)
+	while (ring->tail != ring->head)
 		__asm__ volatile("pause");
 	alive("ring serves after head went back");
 	/* tail is hvmm's: rewriting it changes nothing hvmm does. */
-	ring.hdr.tail = 7;
+	ring->tail = 7;
 	alive("ring serves after tail was rewritten");
 
 	/* A full ring whose completions are never read, many times over; the same block
 	 * queued in every slot at once. */
 	for (unsigned round = 0; round < 64; round++) {
-		while (ring.hdr.head - ring.hdr.tail >= SLOTS)
+		while (ring->head - ring->tail >= SLOTS)
 			__asm__ volatile("pause");
 		fill(0, DSV_HC_NOP, 0, 0, 0);
 		push(G(&blk[0]));

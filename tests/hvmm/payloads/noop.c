@@ -9,10 +9,10 @@
 
 #define SLOTS 16u
 
-static struct {
-	struct dsv_hc_ring hdr;
-	volatile uint64_t slot[SLOTS];
-} ring __attribute__((aligned(DSV_HC_ALIGN)));
+/* The header and its slots in one block (a struct cannot hold the flexible array's room). */
+static uint8_t ring_mem[sizeof(struct dsv_hc_ring) + SLOTS * sizeof(uint64_t)]
+	__attribute__((aligned(DSV_HC_ALIGN)));
+static struct dsv_hc_ring *const ring = (struct dsv_hc_ring *)ring_mem;
 static struct dsv_hc blk __attribute__((aligned(DSV_HC_ALIGN)));
 
 static int64_t ring_nop(void)
@@ -21,10 +21,10 @@ static int64_t ring_nop(void)
 	blk.reserved = 0;
 	blk.ret = 1;
 	__atomic_store_n(&blk.flags, 0, __ATOMIC_RELEASE);
-	ring.slot[ring.hdr.head % SLOTS] = (uint64_t)(uintptr_t)&blk;
-	__atomic_store_n(&ring.hdr.head, ring.hdr.head + 1, __ATOMIC_RELEASE);
+	ring->slot[ring->head % SLOTS] = (uint64_t)(uintptr_t)&blk;
+	__atomic_store_n(&ring->head, ring->head + 1, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (ring.hdr.sleeping)
+	if (ring->sleeping)
 		hport_out8(DSV_RING_DOORBELL_PORT, 0);
 	while (!__atomic_load_n(&blk.flags, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");
@@ -41,7 +41,7 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 		for (;;)
 			__asm__ volatile("hlt");
 	if (use_ring)
-		use_ring = hcall(vcpu, DSV_HC_RING, (uint64_t)(uintptr_t)&ring, SLOTS, 0) == 0;
+		use_ring = hcall(vcpu, DSV_HC_RING, (uint64_t)(uintptr_t)ring, SLOTS, 0) == 0;
 	t0 = rdtsc();
 	for (uint64_t i = 0; i < n; i++)
 		bad |= use_ring ? ring_nop() : hcall(vcpu, DSV_HC_NOP, 0, 0, 0);
