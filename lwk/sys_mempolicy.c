@@ -281,6 +281,15 @@ static int64_t bind_add(uint64_t start, uint64_t end, const struct policy *pol)
 	return e;
 }
 
+/* [start, start + len rounded up to pages) in *end: start page-aligned, no wrap (EINVAL). */
+static int64_t page_range(uint64_t start, uint64_t len, uint64_t *end)
+{
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	*end = start + ((len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+	return *end < start ? -EINVAL : 0;
+}
+
 int64_t sys_mbind(struct regs *r)
 {
 	uint64_t start = r->rdi, len = r->rsi;
@@ -293,14 +302,11 @@ int64_t sys_mbind(struct regs *r)
 		e = get_nodes(&n, r->r10, r->r8);
 	if (e)
 		return e;
-	if ((flags & ~(uint32_t)MPOL_MF_VALID) || (start & (PAGE_SIZE - 1)))
+	if (flags & ~(uint32_t)MPOL_MF_VALID)
 		return -EINVAL;
-	len = (len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-	uint64_t end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (end == start)
-		return 0;
+	uint64_t end;
+	if ((e = page_range(start, len, &end)) || end == start)
+		return e;
 	if ((e = make_policy(mode, mflags, &n, &p)))
 		return e;
 	/* A hole in the range is EFAULT; resetting to the default only needs some mapping. */
@@ -312,17 +318,17 @@ int64_t sys_mbind(struct regs *r)
 int64_t sys_set_mempolicy_home_node(struct regs *r)
 {
 	uint64_t start = r->rdi, len = r->rsi, home = r->rdx;
-	if ((start & (PAGE_SIZE - 1)) || r->r10)
+	if (r->r10)
 		return -EINVAL;
+	uint64_t end;
+	int64_t e = page_range(start, len, &end);
+	if (e)
+		return e;
 	if (home >= MAX_NUMNODES || home >= NR_NODE_IDS) /* node 0 is the one online */
-		return -EINVAL;
-	len = (len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-	uint64_t end = start + len;
-	if (end < start)
 		return -EINVAL;
 	if (end == start)
 		return 0;
-	int64_t e = -ENOENT; /* no range here has a policy */
+	e = -ENOENT; /* no range here has a policy */
 	spin_lock(&lock);
 	for (int i = 0; i < nbinds && e != -EOPNOTSUPP; i++) {
 		struct bind *b = &binds[i];

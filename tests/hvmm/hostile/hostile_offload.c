@@ -8,6 +8,7 @@
  */
 #include "dsv/fileio.h"
 #include "dsv/sockio.h"
+#include "expect.h"
 #include "payload.h"
 
 #define EPERM 1
@@ -33,7 +34,6 @@
 #define EPOLL_CTL_ADD 1
 
 static struct dsv_hc blk __attribute__((aligned(DSV_HC_ALIGN)));
-static int failures;
 static uint64_t top;
 
 static int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -52,23 +52,6 @@ static int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t 
 #define HC(...) HC_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define HC_(nr, a, b, c, d, e, f, ...) hc6(nr, a, b, c, d, e, f)
 #define G(p) ((uint64_t)(uintptr_t)(p))
-
-static void expect(const char *name, int64_t got, int64_t want)
-{
-	put_str(0, got == want ? "ok   " : "FAIL ");
-	put_str(0, name);
-	if (got != want) {
-		put_str(0, " got ");
-		if (got < 0) {
-			put_str(0, "-");
-			put_u64(0, (uint64_t)-got);
-		} else {
-			put_u64(0, (uint64_t)got);
-		}
-		failures++;
-	}
-	put_str(0, "\n");
-}
 
 static int32_t fds[2];
 static struct dsv_iov segs[DSV_MSG_IOV_MAX + 1];

@@ -8,6 +8,7 @@
  * --offload ring. Exits with the number of unexpected answers.
  */
 #include "dsv/hcring.h"
+#include "expect.h"
 #include "payload.h"
 
 #define EINVAL 22
@@ -24,26 +25,8 @@ static struct dsv_hc_ring *const ring = (struct dsv_hc_ring *)ring_mem;
 static struct dsv_hc blk[SLOTS + 2] __attribute__((aligned(DSV_HC_ALIGN)));
 static int32_t fds[2], bfds[2];
 static char buf[64];
-static int failures;
 
 #define G(p) ((uint64_t)(uintptr_t)(p))
-
-static void expect(const char *name, int64_t got, int64_t want)
-{
-	put_str(0, got == want ? "ok   " : "FAIL ");
-	put_str(0, name);
-	if (got != want) {
-		put_str(0, " got ");
-		if (got < 0) {
-			put_str(0, "-");
-			put_u64(0, (uint64_t)-got);
-		} else {
-			put_u64(0, (uint64_t)got);
-		}
-		failures++;
-	}
-	put_str(0, "\n");
-}
 
 static void push(uint64_t gpa)
 {
