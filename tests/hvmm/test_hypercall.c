@@ -263,14 +263,16 @@ static int64_t submit(struct fx *f, uint32_t gpa, uint32_t nr, uint64_t a0, uint
 	struct hc_outcome res;
 
 	if (gpa + sizeof(*b) <= RAM) { /* a block past the end of RAM is left unwritten */
-		struct dsv_hc *c = blk(f, gpa);
+		struct dsv_hc c;
 
-		memset(c, 0, sizeof(*c));
-		c->nr = nr;
-		c->args[0] = a0;
-		c->args[1] = a1;
-		c->args[2] = a2;
-		c->ret = 777;
+		memset(&c, 0, sizeof(c));
+		c.nr = nr;
+		c.args[0] = a0;
+		c.args[1] = a1;
+		c.args[2] = a2;
+		c.ret = 777;
+		/* by bytes: some cases put the block at a misaligned address on purpose */
+		memcpy(f->gm.host + gpa, &c, sizeof(c));
 	}
 	memset(b, 0, sizeof(*b));
 	b->nr = DSV_HC_SUBMIT;
