@@ -14,11 +14,14 @@
 # Exit status: COMMAND's; 77 when this host cannot do it (no QEMU, no kernel package), with
 # the reason on stderr; 124 when the guest ran past its bound; 75 when the guest stopped
 # responding (it writes a heartbeat file every 10 s, and QEMU is stopped when that file is
-# NESTED_KVM_STALL seconds old: a hung guest kernel or emulator, not a failed test);
-# 1 when the guest ended without a status.
+# NESTED_KVM_STALL seconds old: a hung guest kernel or emulator, not a failed test; first
+# it prints where each vCPU was and the guest kernel's backtraces, lines that start with
+# "nested-kvm: stall:"); 1 when the guest ended without a status.
 # Environment: NESTED_KVM_CPUS (2), NESTED_KVM_MEM (4G), NESTED_KVM_TIMEOUT (seconds, 3000),
-# NESTED_KVM_STALL (seconds, 300).
+# NESTED_KVM_STALL (seconds, 180), NESTED_KVM_TCG_THREAD (single), NESTED_KVM_MAPS (ELF
+# files or `nm` listings whose symbols name the vCPUs' instruction pointers on a stall).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 cache=${1:?usage: nested-kvm.sh CACHE_DIR -- COMMAND [ARGS...]}
 shift
@@ -26,7 +29,7 @@ shift
 [ $# -gt 0 ] || { echo "nested-kvm: no command" >&2; exit 2; }
 SKIP=77
 cpus=${NESTED_KVM_CPUS:-2} mem=${NESTED_KVM_MEM:-4G} limit=${NESTED_KVM_TIMEOUT:-3000}
-stall=${NESTED_KVM_STALL:-300}
+stall=${NESTED_KVM_STALL:-180}
 
 qemu=$(command -v qemu-system-x86_64 || true)
 [ -n "$qemu" ] || { echo "nested-kvm: qemu-system-x86_64 is not installed" >&2; exit $SKIP; }
@@ -110,6 +113,9 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap hostroot /n
     { echo "nested-kvm: cannot mount the host's root"; poweroff -f; }
 for d in proc sys dev; do mount --move /\$d /newroot/\$d; done
 mkdir -p /hostview && mount --bind /newroot /hostview
+# The kernel's and its modules' code symbols, where they loaded: they name what a hung
+# vCPU ran (on a stall, nested-kvm-cpus.py).
+grep ' [tTwW] ' /newroot/proc/kallsyms >/hostview$run/kallsyms 2>/dev/null
 mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
 for k in $keep; do mkdir -p /newroot\$k && mount --bind /hostview\$k /newroot\$k; done
@@ -139,14 +145,33 @@ chmod 755 "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet) >"$run/initrd.img"
 
 echo "nested-kvm: booting $(cat "$kdir/ready") on TCG with nested SVM ($cpus CPUs, $mem)" >&2
-"$qemu" -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+# One TCG thread runs all vCPUs (thread=single): QEMU's SVM world switch (vmexit) clears a
+# bit of a vCPU's pending-interrupt word without the lock under which other vCPU threads
+# raise interrupts in it, so with a thread per vCPU an IPI that lands in that window is
+# lost; the vCPU then hears nothing until its next interrupt, and the guest's kernel hangs
+# when the sender spins waiting for the answer: the likely cause of CI's guest hangs (both
+# vCPUs busy, no heartbeat; docs/testing.md). On one thread no vCPU runs while another
+# switches worlds, and the suite runs about as fast.
+"$qemu" -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-single} -cpu max -smp "$cpus" -m "$mem" \
     -nographic -nodefaults -no-reboot -serial stdio \
     -kernel "$kdir/vmlinuz" -initrd "$run/initrd.img" \
-    -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init" \
+    -append "console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init unknown_nmi_panic=1 panic_print=0x40" \
     -fsdev "local,id=root,path=/,security_model=passthrough,multidevs=remap" \
-    -device virtio-9p-pci,fsdev=root,mount_tag=hostroot </dev/null &
+    -device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
+    -monitor "unix:$run/monitor,server=on,wait=off" </dev/null > >(tee "$run/console") &
 qemu_pid=$!
 qemu_ticks() { awk '{ print $14 + $15 }' "/proc/$qemu_pid/stat"; } # user + system time
+# Where a hung guest is: each vCPU's instruction pointer, named, then (an NMI the guest
+# kernel answers with a panic that prints every CPU's backtrace) what its kernel was doing.
+stall_report() {
+    local maps=("$run/kallsyms") m
+    for m in ${NESTED_KVM_MAPS:-}; do maps+=("$m"); done
+    "$here/nested-kvm-cpus.py" "$run/monitor" "${maps[@]}" 2>&1 | sed 's/^/nested-kvm: stall: /' >&2 || true
+    "$here/nested-kvm-cpus.py" --nmi "$run/monitor" >/dev/null 2>&1 || return 0
+    local i
+    for i in 1 2 3 4 5 6; do kill -0 "$qemu_pid" 2>/dev/null && sleep 5; done
+    "$here/nested-kvm-traces.py" "$run/console" 2>&1 | sed 's/^/nested-kvm: stall: /' >&2 || true
+}
 # A hung guest kernel writes nothing; without the watch it would hold CI to the full bound.
 start=$(date +%s) why="" stopped=0
 while kill -0 "$qemu_pid" 2>/dev/null; do
@@ -167,8 +192,9 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
         fi
         # Whether the guest spins (its kernel loops with interrupts off) or QEMU waits.
         t0=$(qemu_ticks) && sleep 5 && t1=$(qemu_ticks) &&
-            echo "nested-kvm: QEMU used $(((t1 - t0) * 100 / (5 * $(getconf CLK_TCK))))% of a CPU over 5 s" \
+            echo "nested-kvm: stall: QEMU used $(((t1 - t0) * 100 / (5 * $(getconf CLK_TCK))))% of a CPU over 5 s" \
                 "(about ${cpus}00%: the guest spins; near 0: QEMU waits)" >&2
+        [ $stopped = 75 ] && stall_report
         kill "$qemu_pid" 2>/dev/null
         break
     fi

@@ -51,6 +51,7 @@ if [ $nested = 1 ]; then
     local base=$1; shift
     rm -f "$build/meson-logs/$base".*
     DSV_REQUIRE_VM_TESTS=1 NESTED_KVM_TIMEOUT=${NESTED_KVM_TIMEOUT:-2400} CHURN=${CHURN:-60} \
+      NESTED_KVM_MAPS=${NESTED_KVM_MAPS:-$build/lwk/lwk.elf} \
       "$here/nested-kvm.sh" "$build/nested-kvm" -- \
       meson test -C "$build" --no-rebuild --print-errorlogs --logbase "$base" \
       --timeout-multiplier 2 "$@" 2>&1 | tee "$build/meson-logs/$base.out"
@@ -67,6 +68,13 @@ if [ $nested = 1 ]; then
   # stopped guest had not finished run again in a fresh guest, up to NESTED_KVM_ATTEMPTS
   # guests in all (3); a guest that stops on the last attempt fails the run.
   base=nested-kvm attempt=1 attempts=${NESTED_KVM_ATTEMPTS:-3} rest=("${names[@]}")
+  stalls=() # what each stopped guest's vCPUs were doing, repeated last, where CI shows it
+  stall_lines() { # LOGBASE GUEST
+    local l
+    while IFS= read -r l; do stalls+=("guest $2: ${l#nested-kvm: }"); done < <(
+      grep -a -E '^nested-kvm: (stopping|stall:)' "$build/meson-logs/$1.out")
+  }
+  [ $nrc != 75 ] || stall_lines "$base" 1
   while [ $nrc = 75 ] && [ $attempt -lt "$attempts" ]; do
     console_results "$build/meson-logs/$base.out" >"$build/meson-logs/$base.json"
     mapfile -t finished < <(sed -n 's/^{"name": "\([^"]*\)".*/\1/p' "$build/meson-logs/$base.json")
@@ -85,7 +93,9 @@ if [ $nested = 1 ]; then
     echo "run-tests: the nested guest stopped responding during ${rest[0]}; running the ${#rest[@]} tests it did not finish in a fresh guest (guest $attempt of $attempts)" >&2
     nested_run "$base" "${rest[@]}"
     nrc=$?
+    [ $nrc != 75 ] || stall_lines "$base" "$attempt"
   done
+  for l in "${stalls[@]}"; do echo "run-tests: $l" >&2; done
   nlog=$build/meson-logs/$base.json
   if [ $nrc = 77 ]; then
     echo "run-tests: no nested KVM guest on this host: those tests stay skipped" >&2
