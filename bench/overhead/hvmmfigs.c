@@ -58,26 +58,11 @@ static double tsc_khz(void)
 static int run_payload(struct ovh_ctx *c, const char *elf, const char *cmdline, const char *offload,
 		       int cpu, struct bench_proc *r, struct bench_obj *st)
 {
-	char cpus[16];
-	snprintf(cpus, sizeof cpus, "%d", cpu);
-	char *argv[] = { (char *)c->hvmm,
-			 "run",
-			 "--vcpus",
-			 "1",
-			 "--cpus",
-			 cpus,
-			 "--mem",
-			 "64M",
-			 "--hugepages",
-			 (char *)ovh_hugepages(c, "64M"),
-			 "--stats=json",
-			 "--offload",
-			 offload ? (char *)offload : "auto",
-			 "--kernel",
-			 (char *)elf,
-			 "--cmdline",
-			 (char *)cmdline,
-			 NULL };
+	char cpus[16], *argv[OVH_ONE_CPU_ARGS + 3];
+	int n = ovh_one_cpu_argv(c, argv, cpus, cpu, offload, elf);
+	argv[n++] = "--cmdline";
+	argv[n++] = (char *)cmdline;
+	argv[n] = NULL;
 	if (bench_run(argv, &cpu, 1, 20, r))
 		return -1;
 	if (bench_json_find(r->err, r->err_len, "exit_code", NULL, st))

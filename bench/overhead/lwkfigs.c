@@ -56,29 +56,14 @@ static int run_in(const char *dir, char *const argv[], int cpu, struct bench_pro
 static int run_hvmm(struct ovh_ctx *c, const char *share, const char *prog, const char *arg,
 		    const char *offload, int cpu, struct bench_proc *r)
 {
-	char cpus[16];
-	snprintf(cpus, sizeof cpus, "%d", cpu);
-	char *argv[] = { c->hvmm,
-			 "run",
-			 "--vcpus",
-			 "1",
-			 "--cpus",
-			 cpus,
-			 "--mem",
-			 "64M",
-			 "--hugepages",
-			 (char *)ovh_hugepages(c, "64M"),
-			 "--stats=json",
-			 "--offload",
-			 offload ? (char *)offload : "auto",
-			 "--kernel",
-			 c->lwk,
-			 "--share",
-			 (char *)share,
-			 "--",
-			 (char *)prog,
-			 (char *)arg,
-			 NULL };
+	char cpus[16], *argv[OVH_ONE_CPU_ARGS + 6];
+	int n = ovh_one_cpu_argv(c, argv, cpus, cpu, offload, c->lwk);
+	argv[n++] = "--share";
+	argv[n++] = (char *)share;
+	argv[n++] = "--";
+	argv[n++] = (char *)prog;
+	argv[n++] = (char *)arg;
+	argv[n] = NULL;
 	return run_in(share, argv, cpu, r);
 }
 

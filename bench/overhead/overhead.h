@@ -128,6 +128,14 @@ int ovh_peer_argv(struct ovh_ctx *c, enum ovh_peer p, const char *prog, const ch
  * else "auto" (THP-advised memory), remembering that a fallback happened.
  */
 const char *ovh_hugepages(struct ovh_ctx *c, const char *mem);
+/*
+ * The start of an hvmm command line for hvmm's and the lwk's own figures: one vCPU on
+ * cpu (its text in cpus), 64M, hugepages where free, --stats=json, --offload offload
+ * (NULL: auto) and --kernel kernel. Returns the number of entries written (15).
+ */
+#define OVH_ONE_CPU_ARGS 15
+int ovh_one_cpu_argv(struct ovh_ctx *c, char *argv[OVH_ONE_CPU_ARGS], char cpus[16], int cpu,
+		     const char *offload, const char *kernel);
 /* Maps a peer's exit status to the program's (QEMU's isa-debug-exit encoding). */
 int ovh_peer_status(enum ovh_peer p, int status);
 const char *ovh_peer_name(enum ovh_peer p);

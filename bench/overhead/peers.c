@@ -228,3 +228,27 @@ void ovh_detect_peers(struct ovh_ctx *c)
 				     c->peer_note[p]);
 	}
 }
+
+int ovh_one_cpu_argv(struct ovh_ctx *c, char *argv[OVH_ONE_CPU_ARGS], char cpus[16], int cpu,
+		     const char *offload, const char *kernel)
+{
+	snprintf(cpus, 16, "%d", cpu);
+	const char *a[OVH_ONE_CPU_ARGS] = { c->hvmm,
+					    "run",
+					    "--vcpus",
+					    "1",
+					    "--cpus",
+					    cpus,
+					    "--mem",
+					    "64M",
+					    "--hugepages",
+					    ovh_hugepages(c, "64M"),
+					    "--stats=json",
+					    "--offload",
+					    offload ? offload : "auto",
+					    "--kernel",
+					    kernel };
+	for (int i = 0; i < OVH_ONE_CPU_ARGS; i++)
+		argv[i] = (char *)a[i];
+	return OVH_ONE_CPU_ARGS;
+}

@@ -5,6 +5,7 @@
  * Exits with the number of cases that were not refused as expected.
  */
 #include "dsv/fileio.h"
+#include "expect.h"
 #include "payload.h"
 
 #define EFAULT 14
@@ -12,19 +13,6 @@
 #define ENOSYS 38
 
 static struct dsv_hc raw __attribute__((aligned(DSV_HC_ALIGN)));
-static int failures;
-
-static void expect(const char *name, int64_t got, int64_t want)
-{
-	put_str(0, got == want ? "ok   " : "FAIL ");
-	put_str(0, name);
-	if (got != want) {
-		put_str(0, " got -");
-		put_u64(0, (uint64_t)-got);
-		failures++;
-	}
-	put_str(0, "\n");
-}
 
 static void expect_neg(const char *name, int64_t got)
 {

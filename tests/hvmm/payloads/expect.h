@@ -1,7 +1,8 @@
-/* The hostile payloads' checks: a line "ok   NAME" or "FAIL NAME got N" on the console for
- * each, and a count of failures the payload exits with. One per payload (static). */
-#ifndef HOSTILE_EXPECT_H
-#define HOSTILE_EXPECT_H
+/* The checks of the payloads that play a hostile guest: a line "ok   NAME" or
+ * "FAIL NAME got N" on the console for each, and a count of failures the payload exits
+ * with. One per payload (static). */
+#ifndef PAYLOAD_EXPECT_H
+#define PAYLOAD_EXPECT_H
 
 #include "payload.h"
 
