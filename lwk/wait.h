@@ -16,8 +16,10 @@ bool wait_for(volatile int *flag, uint64_t deadline);
  * The lost-wakeup net: a halt that waits for a flag alone also sets a WAKE_RECHECK_MS
  * timer, so a wakeup whose interrupt never arrives costs that long instead of the program.
  * In the nested KVM guest 1 of 30 runs of tests/lwk/progs/oversub on 2 vCPUs once ended
- * with both vCPUs halted in futex waits, cause not found; when the net finds a flag set
- * with no wake interrupt taken, it says so (once) on the kernel log.
+ * with both vCPUs halted in futex waits; the likely cause is the emulator's, not ours
+ * (QEMU can lose an IPI to a vCPU that switches worlds: docs/testing.md), but a lost
+ * interrupt must not hang a program anywhere. When the net finds a flag set with no
+ * wake interrupt taken, it says so (once) on the kernel log.
  */
 #define WAKE_RECHECK_MS 10
 /* Halts the vCPU until an interrupt or the re-check timer; true when flag (may be NULL)

@@ -14,6 +14,7 @@ HEADER = re.compile(STAMP + r"CPU: (\d+) PID: (\d+) Comm: (\S+)")
 RIP = re.compile(STAMP + r"RIP: [0-9a-f]+:(\S+)")
 FRAME = re.compile(STAMP + r"\s+(\?\s+)?([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(\s+\[\w+\])?\s*$")
 MARK = re.compile(STAMP + r"\s+<(/?)(NMI|IRQ|TASK|#\w+)>\s*$")
+IDLE = re.compile(STAMP + r"NMI backtrace for cpu (\d+) skipped: idling at (\S+)")
 
 
 def main():
@@ -27,6 +28,11 @@ def main():
         return 1
     traces, cur, in_nmi = [], None, False
     for line in text.splitlines():
+        m = IDLE.match(line)
+        if m:
+            traces.append({"cpu": m.group(1), "comm": "idle", "rip": [m.group(2)], "frames": []})
+            cur = None
+            continue
         m = HEADER.match(line)
         if m:
             cur = {"cpu": m.group(1), "comm": m.group(3), "rip": [], "frames": []}
@@ -50,10 +56,14 @@ def main():
     if not traces:
         print("the guest kernel printed no backtrace")
         return 0
+    seen = set()  # the panicking CPU's trace comes twice: the panic's and the all-CPU one
     for t in traces:
         rip = t["rip"][-1] if t["rip"] else "?"
         callers = " < ".join(t["frames"][:12]) or "none shown"
-        print(f"CPU {t['cpu']} ({t['comm']}): at {rip}; called from {callers}")
+        line = f"CPU {t['cpu']} ({t['comm']}): at {rip}; called from {callers}"
+        if line not in seen:
+            seen.add(line)
+            print(line)
     return 0
 
 

@@ -195,7 +195,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
             echo "nested-kvm: stall: QEMU used $(((t1 - t0) * 100 / (5 * $(getconf CLK_TCK))))% of a CPU over 5 s" \
                 "(about ${cpus}00%: the guest spins; near 0: QEMU waits)" >&2
         [ $stopped = 75 ] && stall_report
-        kill "$qemu_pid" 2>/dev/null
+        kill "$qemu_pid" 2>/dev/null || true # an NMI may have ended it already
         break
     fi
 done
