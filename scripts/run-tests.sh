@@ -66,8 +66,8 @@ if [ $nested = 1 ]; then
   nrc=$?
   # The guest's kernel or QEMU itself stops now and then (nested SVM on TCG): the tests a
   # stopped guest had not finished run again in a fresh guest, up to NESTED_KVM_ATTEMPTS
-  # guests in all (3); a guest that stops on the last attempt fails the run.
-  base=nested-kvm attempt=1 attempts=${NESTED_KVM_ATTEMPTS:-3} rest=("${names[@]}")
+  # guests in all (4); a guest that stops on the last attempt fails the run.
+  base=nested-kvm attempt=1 attempts=${NESTED_KVM_ATTEMPTS:-4} rest=("${names[@]}")
   stalls=() # what each stopped guest's vCPUs were doing, repeated last, where CI shows it
   stall_lines() { # LOGBASE GUEST
     local l
