@@ -85,12 +85,19 @@ CPUS=$(nproc --all)
 CLUSTER_CTLD_ADDR=$NET.1
 CLUSTER_NODE_LINES="NodeName=dsvnode1 NodeHostname=dsvnode1 NodeAddr=$NET.11 CPUs=$CPUS CpuSpecList=0 RealMemory=256 State=UNKNOWN
 NodeName=dsvnode2 NodeHostname=dsvnode2 NodeAddr=$NET.12 CPUs=$CPUS CpuSpecList=1 RealMemory=256 State=UNKNOWN"
-# in_node I CMD...: CMD in node I's network namespace and in a UTS namespace named dsvnodeI.
-# Each step execs the next, so that the pid cluster_slurmd records (and stops) is slurmd's.
+# in_node I CMD...: CMD in node I's network namespace, in a UTS namespace named dsvnodeI, and
+# in a mount namespace whose /sys is the node's, as `ip netns exec` makes it: /sys/class/net
+# lists the interfaces of the namespace that mounted sysfs, and UCX takes its TCP devices
+# from there (with the guest's /sys a rank finds only lo). Slurm's cgroup hierarchies are
+# bound back under it. Each step execs the next, so that the pid cluster_slurmd records (and
+# stops) is slurmd's.
 in_node() {
   local i=$1; shift
-  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts -- \
-    sh -c 'hostname "$0" && exec "$@"' "dsvnode$i" "$@"
+  mkdir -p "$T/cgroup$i"
+  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts --mount --propagation private -- \
+    sh -c 'hostname "$0" && mount --rbind /sys/fs/cgroup "$1" && mount -t sysfs sysfs /sys &&
+           mount --rbind "$1" /sys/fs/cgroup && umount -l "$1" && shift && exec "$@"' \
+    "dsvnode$i" "$T/cgroup$i" "$@"
 }
 started=0
 cluster_setup "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$T/partition.json" &&
@@ -150,6 +157,12 @@ fi
 
 # 7-8: MPI through Slurm's PMI-2 server (MPICH's PMI-1 client speaks to it over PMI_FD),
 # one rank on each node, TCP only (UCX would try shared memory between the namespaces).
+# UCX logs to stdout, with the host's name, pids and times: those lines are diagnostics of
+# the run (the lwk has no /dev/shm for UCX, the nested guest none at all), never compared.
+prog_out() { grep -v ' UCX  [A-Z]' "$T/$1.out"; }
+same_mpi_run() { # same_mpi_run NAME NATIVE: equal status and program output
+  [ "$(rc "$1")" = "$(rc "$2")" ] && [ "$(prog_out "$1")" = "$(prog_out "$2")" ]
+}
 if [ -z "$RING" ]; then
   skip "srun --mpi=pmi2 -N2 -n2 ring runs natively" "no static MPICH ring (libmpich-dev missing)"
   skip "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" "no static MPICH ring"
@@ -163,7 +176,7 @@ else
     srun --mpi=pmi2 -N2 -n2 --cpu-bind=cores --dsv-hpc=mem=512M ./ring
   if [ "$HAVE_KVM" = 1 ]; then
     check "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" \
-      bash -c "[ \"\$(cat $T/mpi_hpc.rc)\" = \"\$(cat $T/mpi_native.rc)\" ] && cmp -s $T/mpi_hpc.out $T/mpi_native.out" ||
+      same_mpi_run mpi_hpc mpi_native ||
       { show "$T/mpi_hpc.out"; show "$T/mpi_hpc.err"; }
   else
     check "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring without KVM: both ranks fail as hvmm does (125, /dev/kvm)" \
