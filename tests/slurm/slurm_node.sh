@@ -160,8 +160,21 @@ check "an unknown --dsv-hpc option is refused at submission" \
   bash -c "[ \"\$(cat $T/badkey.rc)\" != 0 ] && [ \"\$(cat $T/badkey.rc)\" != 124 ]" &&
   has badkey.err "unknown option 'cpus'"
 
-# 15: the other form, hvmm on the command line (as the user, no plugin involved).
-as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c"
+# 15: the other form, hvmm on the command line (as the user, no plugin involved). It needs
+# what the user needs to run hvmm: /dev/kvm (Debian's udev lets everyone open it; the nested
+# KVM guest has no udev, and there it is root's: in this test's private mount namespace, a
+# node of the same device open to all stands over it) and locked memory for the guest's RAM
+# (srun passes its limits on to the task; where root may not raise it, as in some
+# containers, it stays as it is).
+user_kvm() {
+  local dev
+  runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm && return 0
+  dev=$(stat -c '%t %T' /dev/kvm) && set -- $dev &&
+    mknod -m 666 "$T/kvm" c $((16#$1)) $((16#$2)) && mount --bind "$T/kvm" /dev/kvm &&
+    runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm
+}
+[ "$HAVE_KVM" = 0 ] || user_kvm || diag "cannot open /dev/kvm to the test user"
+(ulimit -l unlimited 2>/dev/null; as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c")
 if [ "$HAVE_KVM" = 1 ] && ! runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm; then
   skip "srun hvmm run -- PROGRAM: output and status as native" \
     "the test user cannot open /dev/kvm ($(stat -c '%A %U:%G' /dev/kvm)): this form runs hvmm as the user"
