@@ -164,8 +164,7 @@ check "an unknown --dsv-hpc option is refused at submission" \
 # what the user needs to run hvmm: /dev/kvm (Debian's udev lets everyone open it; the nested
 # KVM guest has no udev, and there it is root's: in this test's private mount namespace, a
 # node of the same device open to all stands over it) and locked memory for the guest's RAM
-# (srun passes its limits on to the task; where root may not raise it, as in some
-# containers, it stays as it is).
+# (the task has slurmd's limit: cluster.sh).
 user_kvm() {
   local dev
   runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm && return 0
@@ -174,7 +173,7 @@ user_kvm() {
     runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm
 }
 [ "$HAVE_KVM" = 0 ] || user_kvm || diag "cannot open /dev/kvm to the test user"
-(ulimit -l unlimited 2>/dev/null; as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c")
+as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c"
 if [ "$HAVE_KVM" = 1 ] && ! runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm; then
   skip "srun hvmm run -- PROGRAM: output and status as native" \
     "the test user cannot open /dev/kvm ($(stat -c '%A %U:%G' /dev/kvm)): this form runs hvmm as the user"
