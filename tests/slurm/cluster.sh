@@ -100,6 +100,8 @@ MessageTimeout=60
 InactiveLimit=0
 MinJobAge=60
 JobCompType=jobcomp/none
+# as MPI sites do: a task locks memory under slurmd's limit (unlimited, below), not srun's
+PropagateResourceLimitsExcept=MEMLOCK
 AccountingStorageType=accounting_storage/none
 ${CLUSTER_NODE_LINES:-NodeName=$CLUSTER_NODE NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$cpus CpuSpecList=0 RealMemory=256 State=UNKNOWN}
 PartitionName=debug Nodes=$nodes Default=YES MaxTime=10 State=UP
@@ -117,10 +119,14 @@ CONF
 }
 
 # cluster_slurmd NAME [WRAPPER...]: starts node NAME's slurmd, through WRAPPER (which must
-# exec it, so that its pid is slurmd's) when given.
+# exec it, so that its pid is slurmd's) when given. Its locked-memory limit is unlimited
+# where root may raise it (not in some containers): what `srun hvmm run` needs for the
+# guest's RAM, as a site's slurmd unit has it (LimitMEMLOCK=infinity).
 cluster_slurmd() {
   local name=$1; shift
-  "$@" slurmd -D -N "$name" -f "$SLURM_CONF" >"$CLUSTER_DIR/log/slurmd-$name.out" 2>&1 &
+  (ulimit -l unlimited 2>/dev/null
+   [ $# = 0 ] || "$@" slurmd -D -N "$name" -f "$SLURM_CONF" # a wrapper function execs
+   exec slurmd -D -N "$name" -f "$SLURM_CONF") >"$CLUSTER_DIR/log/slurmd-$name.out" 2>&1 &
   _cluster_pids+=($!)
 }
 

@@ -160,7 +160,19 @@ check "an unknown --dsv-hpc option is refused at submission" \
   bash -c "[ \"\$(cat $T/badkey.rc)\" != 0 ] && [ \"\$(cat $T/badkey.rc)\" != 124 ]" &&
   has badkey.err "unknown option 'cpus'"
 
-# 15: the other form, hvmm on the command line (as the user, no plugin involved).
+# 15: the other form, hvmm on the command line (as the user, no plugin involved). It needs
+# what the user needs to run hvmm: /dev/kvm (Debian's udev lets everyone open it; the nested
+# KVM guest has no udev, and there it is root's: in this test's private mount namespace, a
+# node of the same device open to all stands over it) and locked memory for the guest's RAM
+# (the task has slurmd's limit: cluster.sh).
+user_kvm() {
+  local dev
+  runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm && return 0
+  dev=$(stat -c '%t %T' /dev/kvm) && set -- $dev &&
+    mknod -m 666 "$T/kvm" c $((16#$1)) $((16#$2)) && mount --bind "$T/kvm" /dev/kvm &&
+    runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm
+}
+[ "$HAVE_KVM" = 0 ] || user_kvm || diag "cannot open /dev/kvm to the test user"
 as_user direct srun -n1 --cpu-bind=cores "$HVMM" run --cpus $CPU -- ./hello a "b c"
 if [ "$HAVE_KVM" = 1 ] && ! runuser -u "$TEST_USER" -- test -r /dev/kvm -a -w /dev/kvm; then
   skip "srun hvmm run -- PROGRAM: output and status as native" \
@@ -221,6 +233,7 @@ stopped_run() { # stopped_run NAME HOW SRUN_ARGS...: HOW NAME (scancel_step, ctr
   local name=$1 how=$2; shift 2
   start_step "$name" "$@"
   if wait_for 300 test -s "$T/work/$name.started"; then
+    huge_free >"$T/$name.huge"
     "$how" "$name"
   else
     diag "$name never ran:"; show "$T/$name.err"
@@ -230,6 +243,7 @@ stopped_run() { # stopped_run NAME HOW SRUN_ARGS...: HOW NAME (scancel_step, ctr
 }
 timed_out_run() { # timed_out_run NAME SRUN_ARGS...: a one-minute limit ends it
   start_step "$@" -t 1
+  ! wait_for 300 test -s "$T/work/$1.started" || huge_free >"$T/$1.huge"
   end_report "$1"
 }
 same_end() { # same_end NAME NATIVE
@@ -273,24 +287,44 @@ check "--dsv-hpc, hvmm still root: Ctrl-C on srun ends the step as the native on
   same_interrupted_end standin_int native_int
 check "... and hvmm is gone, the CPU free" freed
 if [ "$HAVE_KVM" = 1 ]; then
-  HUGE=$(huge_free)
-  stopped_run hpc_cancel scancel_step --dsv-hpc
+  # The stopped VMs take their 128 MiB from 64 hugepages this test reserves (hugepages=on:
+  # from nowhere else), so that "the hugepages are free again" is about pages they held.
+  NR=/proc/sys/vm/nr_hugepages NR_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+  trap 'echo "$NR_BEFORE" >$NR; cluster_stop; rm -rf "$T"' EXIT
+  echo $((NR_BEFORE + 64)) >$NR
+  HPC=--dsv-hpc=mem=128M,hugepages=on HUGE=$(huge_free)
+  held() { # held NAME: while NAME's VM ran, its 64 pages were taken from the free ones
+    [ "$(cat "$T/$1.huge" 2>/dev/null)" -le $((HUGE - 64)) ] ||
+      { diag "free hugepages while $1 ran: $(cat "$T/$1.huge" 2>/dev/null), before: $HUGE"; false; }
+  }
+  held_then_freed() { held "$1" && freed "$HUGE"; }
+  if [ "$(cat $NR)" -lt $((NR_BEFORE + 64)) ]; then
+    diag "cannot reserve 64 more hugepages ($(cat $NR) of $((NR_BEFORE + 64))): the VMs run without"
+    HPC=--dsv-hpc
+    held() { true; }
+  fi
+  stopped_run hpc_cancel scancel_step "$HPC"
   check "--dsv-hpc: scancel ends the VM's step as the native one" same_end hpc_cancel native_cancel
-  check "... and hvmm is gone, the CPU and the hugepages free" freed "$HUGE"
-  timed_out_run hpc_limit --dsv-hpc
+  check "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" \
+    held_then_freed hpc_cancel
+  timed_out_run hpc_limit "$HPC"
   check "--dsv-hpc: a time limit ends the VM's step as the native one" same_end hpc_limit native_limit
-  stopped_run hpc_int ctrl_c_step --dsv-hpc
+  check "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" \
+    held_then_freed hpc_limit
+  stopped_run hpc_int ctrl_c_step "$HPC"
   check "--dsv-hpc: Ctrl-C on srun ends the VM's step as the native one" \
     same_interrupted_end hpc_int native_int
-  check "... and hvmm is gone, the CPU and the hugepages free" freed "$HUGE"
+  check "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" \
+    held_then_freed hpc_int
 else
   DSV_TEST_HVMM=hvmm-root timed_out_run standin_limit --dsv-hpc
   check "--dsv-hpc, hvmm still root: a time limit ends the step as the native one" \
     same_end standin_limit native_limit
   skip "--dsv-hpc: scancel ends the VM's step as the native one" "$KVM_WHY"
-  skip "... and hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
+  skip "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
   skip "--dsv-hpc: a time limit ends the VM's step as the native one" "$KVM_WHY"
+  skip "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
   skip "--dsv-hpc: Ctrl-C on srun ends the VM's step as the native one" "$KVM_WHY"
-  skip "... and hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
+  skip "... the VM held its hugepages, and then hvmm is gone, the CPU and the hugepages free" "$KVM_WHY"
 fi
 finish

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Two Slurm nodes on one host (TAP): one slurmctld, and two slurmd each in its own network
-# and UTS namespaces, with its own hostname, address on a veth bridge, spool and log. srun -N2
+# and UTS namespaces, with its own hostname, address on a routed veth, spool and log. srun -N2
 # runs a task on each node natively; srun -N2 --dsv-hpc runs one HPC VM on each (with KVM:
 # the same output and status as native; without: each node's task reaches hvmm, which fails
 # as it does without /dev/kvm).
-# usage: slurm_two_nodes.sh HVMM PLUGIN_SO PROGRAM (a static program: tests/lwk/progs/hello.c)
-# Run it under flock /tmp/dsv-host.lock: it adds a bridge, veths, network namespaces and
-# Slurm's cgroups, and removes them at the end, also on failure.
+# With RING (tests/lwk/mpi/ring.c, static MPICH): srun --mpi=pmi2 -N2 -n2 runs it natively,
+# then with each rank in an HPC VM: the ranks meet through Slurm's PMI and talk over TCP
+# between the namespaces; output and status must be the native run's.
+# usage: slurm_two_nodes.sh HVMM PLUGIN_SO PROGRAM [RING] (static programs:
+# tests/lwk/progs/hello.c, tests/lwk/mpi/ring.c)
+# Run it under flock /tmp/dsv-host.lock: it adds veths, network namespaces and Slurm's
+# cgroups, and removes them at the end, also on failure (the veths and routes live in the
+# private network namespace cluster_private_ns made, and vanish with it).
 set -u
 HVMM=$(readlink -f "$1") PLUGIN=$(readlink -f "$2") PROG=$(readlink -f "$3")
+RING=${4:+$(readlink -f "$4")}
 HERE=$(dirname "$0")
 . "$HERE/../lib/tap.sh"
 . "$HERE/../lib/hvmm_test_user.sh"
 . "$HERE/../lib/kvm.sh"
 CLUSTER_PORT_CTLD=26827 CLUSTER_PORT_SLURMD=26828
 CLUSTER_NODES="dsvnode1 dsvnode2"
-NET=198.18.237 # the bridge's /24: slurmctld on .1, node I on .1I
+NET=198.18.237 # slurmctld on .1, node I on .1I
 CLUSTER_HOSTS_EXTRA="$NET.11 dsvnode1
 $NET.12 dsvnode2"
 . "$HERE/cluster.sh"
@@ -33,34 +39,37 @@ KVM_WHY=$(kvm_why) && HAVE_KVM=1 || HAVE_KVM=0
 
 # Names unique to this run, so that a leftover of another run cannot be taken for ours.
 ID=$$
-BRIDGE=dsvsb$ID
 netns() { echo "dsvs$ID-$1"; }
 T=$(mktemp -d /tmp/dsv-slurm2.XXXXXX)
 chmod 755 "$T"
 cleanup() {
   cluster_stop
   for i in 1 2; do ip netns del "$(netns $i)" 2>/dev/null; ip link del "dsvsh$ID$i" 2>/dev/null; done
-  ip link del "$BRIDGE" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
 mkdir -p "$T/bin" "$T/probe" "$T/work"
 chown "$TEST_UID:$TEST_GID" "$T/work"
 install -m 755 "$PROG" "$T/work/hello"
+[ -z "$RING" ] || install -m 755 "$RING" "$T/work/ring"
 
-# The bridge (slurmctld's and srun's side: $NET.1) and a veth into each node's namespace.
+# A veth into each node's namespace, routed, not bridged (the nested KVM guest has no
+# bridge module): this side ($NET.1, slurmctld's and srun's) routes $NET.1I to node I's
+# veth and forwards between the nodes; each node reaches $NET.1 and, through it, the other.
 net_up() {
-  ip link add "$BRIDGE" type bridge && ip addr add "$NET.1/24" dev "$BRIDGE" &&
-    ip link set "$BRIDGE" up || return 1
+  sysctl -q -w net.ipv4.ip_forward=1 || return 1
   for i in 1 2; do
     ip netns add "$(netns $i)" &&
       ip link add "dsvsh$ID$i" type veth peer name eth0 netns "$(netns $i)" &&
-      ip link set "dsvsh$ID$i" master "$BRIDGE" up &&
-      ip -n "$(netns $i)" addr add "$NET.1$i/24" dev eth0 &&
-      ip -n "$(netns $i)" link set eth0 up && ip -n "$(netns $i)" link set lo up || return 1
+      ip addr add "$NET.1/32" dev "dsvsh$ID$i" && ip link set "dsvsh$ID$i" up &&
+      ip route add "$NET.1$i/32" dev "dsvsh$ID$i" &&
+      ip -n "$(netns $i)" addr add "$NET.1$i/32" dev eth0 &&
+      ip -n "$(netns $i)" link set eth0 up && ip -n "$(netns $i)" link set lo up &&
+      ip -n "$(netns $i)" route add "$NET.1/32" dev eth0 &&
+      ip -n "$(netns $i)" route add "$NET.0/24" via "$NET.1" dev eth0 || return 1
   done
 }
-net_up || skip_all "cannot make the bridge, veths and network namespaces here"
+net_up || skip_all "cannot make the veths, routes and network namespaces here"
 
 # hvmm as each node runs it: the node it runs on, as its UTS namespace names it.
 cat >"$T/bin/hvmm-probe" <<PROBE
@@ -76,12 +85,19 @@ CPUS=$(nproc --all)
 CLUSTER_CTLD_ADDR=$NET.1
 CLUSTER_NODE_LINES="NodeName=dsvnode1 NodeHostname=dsvnode1 NodeAddr=$NET.11 CPUs=$CPUS CpuSpecList=0 RealMemory=256 State=UNKNOWN
 NodeName=dsvnode2 NodeHostname=dsvnode2 NodeAddr=$NET.12 CPUs=$CPUS CpuSpecList=1 RealMemory=256 State=UNKNOWN"
-# in_node I CMD...: CMD in node I's network namespace and in a UTS namespace named dsvnodeI.
-# Each step execs the next, so that the pid cluster_slurmd records (and stops) is slurmd's.
+# in_node I CMD...: CMD in node I's network namespace, in a UTS namespace named dsvnodeI, and
+# in a mount namespace whose /sys is the node's, as `ip netns exec` makes it: /sys/class/net
+# lists the interfaces of the namespace that mounted sysfs, and UCX takes its TCP devices
+# from there (with the guest's /sys a rank finds only lo). Slurm's cgroup hierarchies are
+# bound back under it. Each step execs the next, so that the pid cluster_slurmd records (and
+# stops) is slurmd's.
 in_node() {
   local i=$1; shift
-  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts -- \
-    sh -c 'hostname "$0" && exec "$@"' "dsvnode$i" "$@"
+  mkdir -p "$T/cgroup$i"
+  exec nsenter --net="/run/netns/$(netns "$i")" unshare --uts --mount --propagation private -- \
+    sh -c 'hostname "$0" && mount --rbind /sys/fs/cgroup "$1" && mount -t sysfs sysfs /sys &&
+           mount --rbind "$1" /sys/fs/cgroup && umount -l "$1" && shift && exec "$@"' \
+    "dsvnode$i" "$T/cgroup$i" "$@"
 }
 started=0
 cluster_setup "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$T/partition.json" &&
@@ -137,5 +153,35 @@ else
   check "srun -N2 --dsv-hpc without KVM: both tasks fail as hvmm does (125, /dev/kvm)" \
     bash -c "[ \"\$(cat $T/hpc.rc)\" = 125 ] && grep -q '^0: .*cannot open /dev/kvm' $T/hpc.err && grep -q '^1: .*cannot open /dev/kvm' $T/hpc.err" ||
     show "$T/hpc.err"
+fi
+
+# 7-8: MPI through Slurm's PMI-2 server (MPICH's PMI-1 client speaks to it over PMI_FD),
+# one rank on each node, TCP only (UCX would try shared memory between the namespaces).
+# UCX logs to stdout, with the host's name, pids and times: those lines are diagnostics of
+# the run (the lwk has no /dev/shm for UCX, the nested guest none at all), never compared.
+prog_out() { grep -v ' UCX  [A-Z]' "$T/$1.out"; }
+same_mpi_run() { # same_mpi_run NAME NATIVE: equal status and program output
+  [ "$(rc "$1")" = "$(rc "$2")" ] && [ "$(prog_out "$1")" = "$(prog_out "$2")" ]
+}
+if [ -z "$RING" ]; then
+  skip "srun --mpi=pmi2 -N2 -n2 ring runs natively" "no static MPICH ring (libmpich-dev missing)"
+  skip "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" "no static MPICH ring"
+else
+  as_user mpi_native env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
+    srun --mpi=pmi2 -N2 -n2 --cpu-bind=cores ./ring
+  check "srun --mpi=pmi2 -N2 -n2 ring runs natively" \
+    bash -c "[ \"\$(cat $T/mpi_native.rc)\" = 0 ] && grep -qx 'ring of 2 ranks: token 1001' $T/mpi_native.out" ||
+    { show "$T/mpi_native.out"; show "$T/mpi_native.err"; }
+  as_user mpi_hpc env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
+    srun --mpi=pmi2 -N2 -n2 --cpu-bind=cores --dsv-hpc=mem=512M ./ring
+  if [ "$HAVE_KVM" = 1 ]; then
+    check "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" \
+      same_mpi_run mpi_hpc mpi_native ||
+      { show "$T/mpi_hpc.out"; show "$T/mpi_hpc.err"; }
+  else
+    check "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring without KVM: both ranks fail as hvmm does (125, /dev/kvm)" \
+      bash -c "[ \"\$(cat $T/mpi_hpc.rc)\" = 125 ] && [ \"\$(grep -c 'cannot open /dev/kvm' $T/mpi_hpc.err)\" = 2 ]" ||
+      show "$T/mpi_hpc.err"
+  fi
 fi
 finish
