@@ -239,10 +239,18 @@ static void put_proc(struct view *v, const struct fileio_view_spec *s)
 	put(v, "proc/%d/status", VIEW_PID);
 	if (!v->err)
 		v->err = put_link(v->root, "proc/self", "1");
+	/* The VM's own IPC and PID namespaces: runtimes stat these and compare inode numbers
+	 * (UCX's shared-memory transports reach only a peer in the same IPC namespace, and
+	 * attach a POSIX segment through /proc/PID/fd of a peer in the same PID namespace).
+	 * Each VM's view is its own directory, so the inodes differ from every other VM's and
+	 * from the host's: peers in other VMs are not shared-memory peers to UCX, whose
+	 * segments (SysV IDs, /proc/PID/fd links) cannot be reached across VMs. */
+	static const char *const ns[] = { "ipc", "pid" };
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		put(v, "proc/%d/ns/%s", VIEW_PID, ns[i]); /* empty: only the inode matters */
 	/* The host's boot id: runtimes compare it to tell peers on the same machine (UCX
 	 * accepts the loopback device only between them), and the VM's sockets are the
-	 * host's. Shared-memory transports still find nothing to share: the VM has no SysV
-	 * or POSIX shared memory with another VM, and says so (ENOSYS). */
+	 * host's. */
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char id[64];
