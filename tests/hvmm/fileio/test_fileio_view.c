@@ -117,6 +117,21 @@ static void test_memory_and_status(void **state)
 	assert_non_null(strstr(buf, "Name:\ta-long-program-\n")); /* comm: 15 characters */
 	assert_non_null(strstr(buf, "Cpus_allowed_list:\t0-2\n"));
 	assert_non_null(strstr(buf, "Mems_allowed_list:\t0\n"));
+	/* /proc/self/stat: 52 fields, the start time (22nd) not zero */
+	assert_true(g_slurp(h, "/proc/self/stat", buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, "1 (a-long-program-) R ", 22);
+	const char *after = strrchr(buf, ')');
+	unsigned long start = 0;
+	int fields = 2;
+	for (const char *p = after + 1; *p; p++)
+		fields += *p == ' ';
+	assert_int_equal(fields, 52);
+	assert_int_equal(sscanf(after + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+				"%*d %*d %*d %*d %*d %lu",
+				&start),
+			 1);
+	assert_true(start > 0);
 	char link[16] = "";
 	assert_int_equal(g_readlink(h, DSV_AT_FDCWD, "/proc/self", link, sizeof(link)), 1);
 	assert_memory_equal(link, "1", 1);
