@@ -79,10 +79,11 @@ else
 	echo "not ok 4 - without --shm"
 fi
 
-# UCX's POSIX segment: unlinked, reopened through /proc/self/fd/N, mapped past its end.
+# UCX's POSIX segment: unlinked, reopened through /proc/self/fd/N, mapped past its end;
+# its signal socket's abstract address kept in the mapping (--net host: abstract names).
 run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" procfd "$name" "$nshm"
 native_rc=$rc
-HVMM_ARGS="--shm $WORK/shm" run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" \
+HVMM_ARGS="--shm $WORK/shm --net host" run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" \
 	"$PROG" procfd "$name"
 hvmm_rc=$rc
 if same_as_native "hvmm" && [ "$native_rc" = 0 ] && [ -z "$(ls -A "$WORK/shm")" ]; then

@@ -15,7 +15,8 @@
  *                           mapping that sees later writes, 2 MiB + 4 KiB sizes, errors
  *   shm_share procfd NAME   UCX's way to share a segment: create, size with write (not a
  *                           page multiple), unlink, reopen through /proc/self/fd/N and map
- *                           12 KiB of it; MAP_HUGETLB on the file refused
+ *                           12 KiB of it; MAP_HUGETLB on the file refused; a socket
+ *                           address kept in the mapping (getsockname, sendto, recvfrom)
  *
  * Waits poll without a time limit (the test runner's timeout bounds them).
  */
@@ -211,6 +212,21 @@ static int procfd(void)
 	a[8447] = 'y'; /* in the last page, past the end of the file */
 	printf("procfd: one file: %d, tail of the last page %d\n", b[8446] == 'x' && b[0] == 'u',
 	       b[8447] == 'y');
+	/* UCX's signal socket: its address kept in the shared segment, used from there */
+	int sig = socket(AF_UNIX, SOCK_DGRAM, 0);
+	sa_family_t fam = AF_UNIX;
+	report("autobind", bind(sig, (struct sockaddr *)&fam, sizeof(fam)));
+	socklen_t alen = 110;
+	struct sockaddr *in_shm = (struct sockaddr *)(a + 4096);
+	report("getsockname into the shared mapping", getsockname(sig, in_shm, &alen));
+	char byte = 's', got = 0;
+	report("sendto an address in it", sendto(sig, &byte, 1, 0, in_shm, alen) == 1 ? 0 : -1);
+	socklen_t flen = 110;
+	report("recvfrom into it",
+	       recvfrom(sig, &got, 1, 0, (struct sockaddr *)(a + 8192), &flen) == 1 ? 0 : -1);
+	printf("procfd: same address: %d, byte %c\n",
+	       flen == alen && !memcmp(a + 4096, a + 8192, alen), got);
+	close(sig);
 	munmap(a, 3 * 4096);
 	munmap(b, 3 * 4096);
 	close(again);
