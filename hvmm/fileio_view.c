@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "fileio_int.h"
 
@@ -237,12 +238,34 @@ static void put_proc(struct view *v, const struct fileio_view_spec *s)
 	cpu_list(t, 0, nr - 1);
 	tprintf(t, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
 	put(v, "proc/%d/status", VIEW_PID);
+	/* Field 22 is the start time in clock ticks since boot: UCX reads it of every process
+	 * it shares memory with (its own, here) and refuses a peer whose time it cannot read.
+	 * The VM starts with its view. */
+	struct timespec up;
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	long hz = sysconf(_SC_CLK_TCK);
+	unsigned long long ticks =
+		(unsigned long long)up.tv_sec * (unsigned long long)(hz > 0 ? hz : 100) + 1;
+	tprintf(t, "%d (%.15s) R 0 %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu", VIEW_PID,
+		s->name ? s->name : "", VIEW_PID, VIEW_PID, ticks);
+	for (int f = 23; f <= 52; f++)
+		tprintf(t, " 0");
+	tprintf(t, "\n");
+	put(v, "proc/%d/stat", VIEW_PID);
 	if (!v->err)
 		v->err = put_link(v->root, "proc/self", "1");
+	/* The VM's own IPC and PID namespaces: runtimes stat these and compare inode numbers
+	 * (UCX's shared-memory transports reach only a peer in the same IPC namespace, and
+	 * attach a POSIX segment through /proc/PID/fd of a peer in the same PID namespace).
+	 * Each VM's view is its own directory, so the inodes differ from every other VM's and
+	 * from the host's: peers in other VMs are not shared-memory peers to UCX, whose
+	 * segments (SysV IDs, /proc/PID/fd links) cannot be reached across VMs. */
+	static const char *const ns[] = { "ipc", "pid" };
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		put(v, "proc/%d/ns/%s", VIEW_PID, ns[i]); /* empty: only the inode matters */
 	/* The host's boot id: runtimes compare it to tell peers on the same machine (UCX
 	 * accepts the loopback device only between them), and the VM's sockets are the
-	 * host's. Shared-memory transports still find nothing to share: the VM has no SysV
-	 * or POSIX shared memory with another VM, and says so (ENOSYS). */
+	 * host's. */
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		char id[64];

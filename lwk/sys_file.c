@@ -4,6 +4,7 @@
 #include "syscall.h"
 #include "exec.h"
 #include "host.h"
+#include "sys_procfd.h"
 #include "uaccess.h"
 #include <dsv/fileio.h>
 
@@ -123,6 +124,9 @@ int64_t sys_writev(struct regs *r)
 
 static int64_t do_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode)
 {
+	int64_t fd;
+	if (procfd_open(path, flags, &fd))
+		return fd;
 	struct upath p;
 	int64_t e = get_path(path, &p);
 	return e ? e : hc(DSV_HC_OPENAT, dirfd, p.gpa, p.len, flags, mode, 0);

@@ -11,6 +11,7 @@
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED 0x10
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_HUGETLB 0x40000
 
 int64_t sys_brk(struct regs *r)
 {
@@ -46,6 +47,8 @@ int64_t sys_mmap(struct regs *r)
 		return -EINVAL;
 	bool anon = flags & MAP_ANONYMOUS;
 	int fd = (int)r->r8;
+	if (!anon && (flags & MAP_HUGETLB))
+		return -EINVAL; /* as Linux for a file not on hugetlbfs (UCX tries, then not) */
 	if (!anon && (flags & MAP_SHARED)) {
 		/* Placed in the shared region only: a fixed address there is not supported. */
 		int64_t a = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))

@@ -31,6 +31,17 @@ bool shm_region(uint64_t addr)
 	return addr >= SHM_VA_BASE && addr - SHM_VA_BASE < SHM_VA_SIZE;
 }
 
+bool shm_range(uint64_t va, uint64_t len)
+{
+	bool ok = false;
+	spin_lock(&lock);
+	for (unsigned i = 0; i < DSV_SHM_MAX_MAPS && !ok; i++)
+		ok = maps[i].len && va >= maps[i].va && len <= maps[i].len &&
+		     va - maps[i].va <= maps[i].len - len;
+	spin_unlock(&lock);
+	return ok;
+}
+
 int64_t shm_mmap(uint64_t len, int prot, int fd, uint64_t off)
 {
 	len = ALIGN_UP(len, PAGE_SIZE);

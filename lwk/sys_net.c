@@ -5,6 +5,7 @@
  * as a struct dsv_msg built on the kernel stack. */
 #include "syscall.h"
 #include "host.h"
+#include "sys_mem_shared.h"
 #include "time.h"
 #include "uaccess.h"
 #include <dsv/fileio.h>
@@ -31,6 +32,33 @@ static uint64_t kgpa(const void *k)
 	return virt_to_phys(k);
 }
 
+/*
+ * A socket address in a shared mapping: UCX keeps its shared-memory peers' signal addresses
+ * in its shared FIFO (getsockname into it, sendto from it). hvmm reaches RAM only, so such
+ * an address goes through a kernel copy k (DSV_SOCKADDR_MAX bytes); user memory goes as is.
+ */
+static bool addr_ok(uint64_t uva, uint64_t len)
+{
+	return user_ok(uva, len) || shm_range(uva, len);
+}
+static uint64_t addr_in(uint64_t uva, uint64_t len, uint8_t *k)
+{
+	if (user_ok(uva, len))
+		return gpa(uva);
+	memcpy(k, (const void *)uva, len);
+	return kgpa(k);
+}
+static uint64_t addr_out(uint64_t uva, uint64_t len, uint8_t *k)
+{
+	return user_ok(uva, len) ? gpa(uva) : kgpa(k);
+}
+/* After the call: what hvmm wrote to k (room bytes at most) goes to the user's address. */
+static void addr_done(uint64_t uva, uint32_t room, uint32_t written, const uint8_t *k)
+{
+	if (!user_ok(uva, room))
+		memcpy((void *)uva, k, MIN(room, written));
+}
+
 int64_t sys_socket(struct regs *r)
 {
 	return host_call(DSV_HC_SOCKET, (uint32_t)r->rdi, (uint32_t)r->rsi, (uint32_t)r->rdx, 0, 0,
@@ -51,9 +79,10 @@ static int64_t addr_call(uint32_t nr, struct regs *r)
 	int32_t len = (int32_t)r->rdx;
 	if (len < 0 || (uint32_t)len > DSV_SOCKADDR_MAX)
 		return -EINVAL;
-	if (!user_ok(r->rsi, (uint64_t)len))
+	if (!addr_ok(r->rsi, (uint64_t)len))
 		return -EFAULT;
-	return host_call(nr, FD(r->rdi), gpa(r->rsi), (uint64_t)len, 0, 0, 0);
+	uint8_t k[DSV_SOCKADDR_MAX];
+	return host_call(nr, FD(r->rdi), addr_in(r->rsi, (uint64_t)len, k), (uint64_t)len, 0, 0, 0);
 }
 
 int64_t sys_bind(struct regs *r)
@@ -84,7 +113,7 @@ static int64_t addr_room(uint64_t addr, uint64_t lenp, uint32_t *room)
 	if (n < 0)
 		return -EINVAL;
 	*room = MIN((uint32_t)n, DSV_SOCKADDR_MAX);
-	return user_ok(addr, *room) ? 0 : -EFAULT;
+	return addr_ok(addr, *room) ? 0 : -EFAULT;
 }
 
 static int64_t do_accept(uint64_t fd, uint64_t addr, uint64_t lenp, uint64_t flags)
@@ -95,9 +124,14 @@ static int64_t do_accept(uint64_t fd, uint64_t addr, uint64_t lenp, uint64_t fla
 	int64_t e = addr_room(addr, lenp, &room);
 	if (e)
 		return e;
-	int64_t ret = host_call(DSV_HC_ACCEPT4, fd, gpa(addr), kgpa(&room), flags, 0, 0);
-	if (ret >= 0)
+	uint8_t k[DSV_SOCKADDR_MAX];
+	uint32_t asked = room;
+	int64_t ret =
+		host_call(DSV_HC_ACCEPT4, fd, addr_out(addr, room, k), kgpa(&room), flags, 0, 0);
+	if (ret >= 0) {
+		addr_done(addr, asked, room, k);
 		*(volatile uint32_t *)lenp = room;
+	}
 	return ret;
 }
 
@@ -116,9 +150,13 @@ static int64_t name_call(uint32_t nr, struct regs *r)
 	int64_t e = addr_room(r->rsi, r->rdx, &room);
 	if (e)
 		return e;
-	int64_t ret = host_call(nr, FD(r->rdi), gpa(r->rsi), kgpa(&room), 0, 0, 0);
-	if (ret >= 0)
+	uint8_t k[DSV_SOCKADDR_MAX];
+	uint32_t asked = room;
+	int64_t ret = host_call(nr, FD(r->rdi), addr_out(r->rsi, room, k), kgpa(&room), 0, 0, 0);
+	if (ret >= 0) {
+		addr_done(r->rsi, asked, room, k);
 		*(volatile uint32_t *)r->rdx = room;
+	}
 	return ret;
 }
 
@@ -282,6 +320,7 @@ static int64_t one_segment(struct kmsg *m, uint64_t buf, uint64_t size)
 int64_t sys_sendto(struct regs *r)
 {
 	struct kmsg m;
+	uint8_t k[DSV_SOCKADDR_MAX];
 	int64_t e = one_segment(&m, r->rsi, r->rdx);
 	if (e)
 		return e;
@@ -289,9 +328,9 @@ int64_t sys_sendto(struct regs *r)
 		int32_t alen = (int32_t)r->r9;
 		if (alen < 0 || (uint32_t)alen > DSV_SOCKADDR_MAX)
 			return -EINVAL;
-		if (!user_ok(r->r8, (uint64_t)alen))
+		if (!addr_ok(r->r8, (uint64_t)alen))
 			return -EFAULT;
-		m.d.name = gpa(r->r8);
+		m.d.name = addr_in(r->r8, (uint64_t)alen, k);
 		m.d.namelen = (uint32_t)alen;
 	}
 	int64_t ret = host_call(DSV_HC_SENDMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
@@ -301,6 +340,7 @@ int64_t sys_sendto(struct regs *r)
 int64_t sys_recvfrom(struct regs *r)
 {
 	struct kmsg m;
+	uint8_t k[DSV_SOCKADDR_MAX];
 	int64_t e = one_segment(&m, r->rsi, r->rdx);
 	if (e)
 		return e;
@@ -308,11 +348,14 @@ int64_t sys_recvfrom(struct regs *r)
 		e = addr_room(r->r8, r->r9, &m.d.namelen);
 		if (e)
 			return e;
-		m.d.name = gpa(r->r8);
+		m.d.name = addr_out(r->r8, m.d.namelen, k);
 	}
+	uint32_t asked = m.d.namelen;
 	int64_t ret = host_call(DSV_HC_RECVMSG, FD(r->rdi), kgpa(&m.d), (uint32_t)r->r10, 0, 0, 0);
-	if (ret >= 0 && r->r8)
+	if (ret >= 0 && r->r8) {
+		addr_done(r->r8, asked, m.d.namelen, k);
 		*(volatile uint32_t *)r->r9 = m.d.namelen;
+	}
 	return ret;
 }
 

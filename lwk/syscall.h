@@ -119,6 +119,12 @@ int64_t sys_mremap(struct regs *r);
 int64_t sys_mprotect(struct regs *r);
 int64_t sys_madvise(struct regs *r);
 
+/* sys_shm.c */
+int64_t sys_shmget(struct regs *r);
+int64_t sys_shmat(struct regs *r);
+int64_t sys_shmdt(struct regs *r);
+int64_t sys_shmctl(struct regs *r);
+
 /* sys_info.c */
 int64_t sys_uname(struct regs *r);
 int64_t sys_getpid(struct regs *r);

@@ -4,6 +4,7 @@
 #include "futex.h"
 #include "host.h"
 #include "sched.h"
+#include "sys_shm.h"
 #include "syscall.h"
 #include "trap.h"
 #include "uaccess.h"
@@ -116,8 +117,10 @@ int64_t sys_exit(struct regs *r)
 	struct thread *t = current_thread();
 	uint64_t ctid = t->clear_child_tid;
 	t->clear_child_tid = 0;
-	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0) {
+		sysv_shm_exit();
 		host_exit((int)r->rdi);
+	}
 	/* Uncounted before the joiner wakes: a thread it creates right after pthread_join
 	 * goes to this vCPU as it would have to an idle one. */
 	sched_exiting();
@@ -128,6 +131,7 @@ int64_t sys_exit(struct regs *r)
 
 int64_t sys_exit_group(struct regs *r)
 {
+	sysv_shm_exit();
 	host_exit((int)r->rdi);
 }
 

@@ -9,7 +9,8 @@
 # rank's thread and UCX's progress thread share that CPU either way.
 #
 # tcp: the ranks talk over loopback TCP only (MPIR_CVAR_NOLOCAL=1, UCX_TLS=tcp,self), the
-# path ranks on two nodes take; default: MPICH chooses (shared memory on one node).
+# path ranks on two nodes take; default: MPICH chooses (shared memory on one node), and the
+# VMs share one --shm DIR as their /dev/shm, where MPICH puts its segments.
 set -uo pipefail
 build=build cpus=0,1 reps=200 transport=tcp
 while [ $# -gt 0 ]; do
@@ -37,6 +38,10 @@ esac
 IFS=, read -r a b <<<"$cpus"
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
+shm=()
+if [ "$transport" = default ]; then
+    mkdir "$work/shm" && shm=(--shm "$work/shm")
+fi
 
 # One MPMD launch per peer: each rank pinned to its own CPU, natively with taskset, in a VM
 # by hvmm (--cpus).
@@ -48,7 +53,8 @@ run() { # PEER PROGRAM ARGS... -> its stderr (the figures) on stdout
     else
         # one vCPU a rank, on the CPU the native rank had; the lwk runs UCX's progress
         # thread beside the rank's (docs/lwk.md "Threads and scheduling")
-        local vm=("$hvmm" run --vcpus 1 --mem 512M --net host --inherit-fd PMI_FD --share "$work")
+        local vm=("$hvmm" run --vcpus 1 --mem 512M --net host --inherit-fd PMI_FD --share "$work"
+            "${shm[@]}")
         r0=("${vm[@]}" --cpus "$a" -- "$prog") r1=("${vm[@]}" --cpus "$b" -- "$prog")
     fi
     (cd "$work" && timeout -k 5 600 "$mpiexec" -n 1 "${r0[@]}" "$@" : -n 1 "${r1[@]}" "$@" \

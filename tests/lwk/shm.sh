@@ -3,13 +3,14 @@
 # Shared memory between VMs (docs/lwk.md "Shared file mappings"): a writer and a reader
 # exchange data through a /dev/shm file mapped MAP_SHARED, natively as two processes and
 # under hvmm as two VMs given the same --shm DIR; then one VM maps a file twice, unmaps
-# and maps it again. Output and exit status must be the native ones.
+# and maps it again; then UCX's way (an unlinked file reopened through /proc/self/fd/N).
+# Output and exit status must be the native ones.
 . "$(dirname "$0")/lib.sh"
 HVMM=$(abs "$1") PROG=$(abs "$2")
 need_kvm
 need_cpus 2
 scratch
-echo "1..4"
+echo "1..5"
 name="dsv-shm-test-$$"
 mkdir "$WORK/shm" "$WORK/native-shm"
 # The native runs use a directory of their own (a host, or the nested test guest, may have
@@ -76,4 +77,18 @@ else
 	echo "# exit status $rc"
 	dump "$WORK/none.out" stdout
 	echo "not ok 4 - without --shm"
+fi
+
+# UCX's POSIX segment: unlinked, reopened through /proc/self/fd/N, mapped past its end;
+# its signal socket's abstract address kept in the mapping (--net host: abstract names).
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" procfd "$name" "$nshm"
+native_rc=$rc
+HVMM_ARGS="--shm $WORK/shm --net host" run_hvmm 1 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" \
+	"$PROG" procfd "$name"
+hvmm_rc=$rc
+if same_as_native "hvmm" && [ "$native_rc" = 0 ] && [ -z "$(ls -A "$WORK/shm")" ]; then
+	echo "ok 5 - /proc/self/fd/N reopens the program's own file: as natively"
+else
+	dump "$WORK/hvmm.err" "hvmm stderr"
+	echo "not ok 5 - /proc/self/fd/N"
 fi

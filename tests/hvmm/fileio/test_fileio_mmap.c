@@ -139,6 +139,17 @@ static void bad_ranges(void **state)
 	assert_int_equal(map(x, fd, 3 * PAGE, PAGE, 0), -ENXIO);
 	assert_true(map(x, fd, 2 * PAGE, PAGE, 0) > 0); /* the last page is fine */
 	assert_int_equal(x->k.calls, 1);
+	/* A partial last page maps whole (as Linux, which faults only past it); a page wholly
+	 * past the end does not. */
+	char path[H_NAME + 8];
+	snprintf(path, sizeof(path), "%s/f", x->h->share);
+	assert_int_equal(truncate(path, (off_t)(2 * PAGE + 1)), 0);
+	assert_true(map(x, fd, 0, 3 * PAGE, 0) > 0);
+	assert_true(map(x, fd, 2 * PAGE, PAGE, 0) > 0);
+	assert_int_equal(truncate(path, (off_t)(2 * PAGE)), 0);
+	assert_int_equal(map(x, fd, 0, 3 * PAGE, 0), -ENXIO);
+	assert_int_equal(map(x, fd, 2 * PAGE, PAGE, 0), -ENXIO);
+	assert_int_equal(x->k.calls, 3);
 }
 
 static void exhaustion(void **state)

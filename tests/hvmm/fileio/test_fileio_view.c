@@ -117,9 +117,52 @@ static void test_memory_and_status(void **state)
 	assert_non_null(strstr(buf, "Name:\ta-long-program-\n")); /* comm: 15 characters */
 	assert_non_null(strstr(buf, "Cpus_allowed_list:\t0-2\n"));
 	assert_non_null(strstr(buf, "Mems_allowed_list:\t0\n"));
+	/* /proc/self/stat: 52 fields, the start time (22nd) not zero */
+	assert_true(g_slurp(h, "/proc/self/stat", buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, "1 (a-long-program-) R ", 22);
+	const char *after = strrchr(buf, ')');
+	unsigned long start = 0;
+	int fields = 2;
+	for (const char *p = after + 1; *p; p++)
+		fields += *p == ' ';
+	assert_int_equal(fields, 52);
+	assert_int_equal(sscanf(after + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+				"%*d %*d %*d %*d %*d %lu",
+				&start),
+			 1);
+	assert_true(start > 0);
 	char link[16] = "";
 	assert_int_equal(g_readlink(h, DSV_AT_FDCWD, "/proc/self", link, sizeof(link)), 1);
 	assert_memory_equal(link, "1", 1);
+}
+
+/* The inode of the guest's path through FSTATAT, or 0. */
+static uint64_t g_ino(struct h *h, const char *path)
+{
+	uint64_t p = h_put(h, path, strlen(path)), sb = h_buf(h, sizeof(struct stat));
+	if (h_call(h, DSV_HC_FSTATAT, (uint64_t)DSV_AT_FDCWD, p, strlen(path), sb, 0, 0))
+		return 0;
+	return ((struct stat *)h_host(h, sb))->st_ino;
+}
+
+/* /proc/self/ns/{ipc,pid}: each VM its own namespaces, none of them the host's (UCX
+ * compares these inodes to find shared-memory peers). */
+static void test_namespaces(void **state)
+{
+	struct h *a = *state, *b = view_new(1);
+	static const char *const ns[] = { "/proc/self/ns/ipc", "/proc/self/ns/pid" };
+	for (int i = 0; i < 2; i++) {
+		struct stat host;
+		assert_int_equal(stat(ns[i], &host), 0);
+		uint64_t ia = g_ino(a, ns[i]), ib = g_ino(b, ns[i]);
+		assert_true(ia != 0 && ib != 0);
+		assert_true(ia != ib);
+		assert_true(ia != host.st_ino && ib != host.st_ino);
+	}
+	assert_true(g_ino(a, ns[0]) != g_ino(a, ns[1]));
+	assert_int_equal(g_ino(a, "/proc/self/ns/uts"), 0); /* only these two */
+	h_free(b);
 }
 
 /* The way hwloc and glibc's get_nprocs_conf find the CPUs: list the directory. */
@@ -338,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpus, setup_noshare, teardown),
 		cmocka_unit_test_setup_teardown(test_cpus, setup_share, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_and_status, setup_noshare, teardown),
+		cmocka_unit_test_setup_teardown(test_namespaces, setup_share, teardown),
 		cmocka_unit_test_setup_teardown(test_listing, setup_share, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup_share, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup_noshare, teardown),

@@ -3,6 +3,9 @@
 # Runs a static MPI program with 2 ranks under Hydra's mpiexec natively, then with each rank
 # in its own HPC VM (hvmm run --net host --inherit-fd PMI_FD); stdout and the exit status
 # must be identical. MPI_TRANSPORT=tcp: the ranks talk over TCP only (loopback on one node).
+# MPI_TRANSPORT=shm: MPICH's defaults (no NOLOCAL, every UCX transport), and the VMs share
+# one --shm DIR as their /dev/shm: on one node the ranks exchange messages through MPICH's
+# shared-memory segments there (docs/mpi.md "Transports").
 # MPI_NODES=netns: the ranks run on two "nodes", network namespaces joined by veth
 # (netns.sh), and their TCP crosses it.
 # Each VM has MPI_VCPUS vCPUs (1): UCX starts a progress thread beside the rank's own, and
@@ -21,8 +24,13 @@ if [ "${MPI_NODES:-}" = netns ]; then
 fi
 name="$(basename "$PROG") on $ranks ranks (${MPI_TRANSPORT:-default} transport${MPI_NODES:+, $MPI_NODES nodes})"
 echo "1..1"
+shm_args=""
 if [ "${MPI_TRANSPORT:-}" = tcp ]; then
 	export MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self
+elif [ "${MPI_TRANSPORT:-}" = shm ]; then
+	unset MPIR_CVAR_NOLOCAL UCX_TLS
+	mkdir "$WORK/shm"
+	shm_args="--shm $WORK/shm"
 fi
 
 (cd "$SHARE" && timeout -k 5 120 $MPI_IN "$MPIEXEC" $MPI_HYDRA -n $ranks "$PROG" "$@" >"$WORK/native.out" 2>"$WORK/native.err")
@@ -33,7 +41,7 @@ if [ $native_rc != 0 ]; then
 	exit 0
 fi
 (cd "$SHARE" && timeout -k 5 240 $MPI_IN "$MPIEXEC" $MPI_HYDRA -n $ranks "$HVMM" run --vcpus $vcpus --mem 512M \
-	--net host --inherit-fd PMI_FD --share "$SHARE" -- "$PROG" "$@" \
+	--net host --inherit-fd PMI_FD --share "$SHARE" $shm_args -- "$PROG" "$@" \
 	>"$WORK/hvmm.out" 2>"$WORK/hvmm.err")
 hvmm_rc=$?
 

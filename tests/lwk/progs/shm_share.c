@@ -13,6 +13,10 @@
  *   shm_share self NAME     one process: a file mapped twice (writes through one seen
  *                           through the other), munmap and map again, a read-only shared
  *                           mapping that sees later writes, 2 MiB + 4 KiB sizes, errors
+ *   shm_share procfd NAME   UCX's way to share a segment: create, size with write (not a
+ *                           page multiple), unlink, reopen through /proc/self/fd/N and map
+ *                           12 KiB of it; MAP_HUGETLB on the file refused; a socket
+ *                           address kept in the mapping (getsockname, sendto, recvfrom)
  *
  * Waits poll without a time limit (the test runner's timeout bounds them).
  */
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,11 +179,78 @@ static int self(void)
 	return 0;
 }
 
+static void report(const char *what, int ret)
+{
+	printf("procfd: %s: %s\n", what, ret >= 0 ? "ok" : strerror(errno));
+}
+
+static int procfd(void)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		printf("procfd: create: %s\n", strerror(errno));
+		return 1;
+	}
+	char buf[8447];
+	memset(buf, 'u', sizeof(buf));
+	report("write 8447 bytes", write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : -1);
+	report("unlink", unlink(path));
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	int again = open(proc, O_RDWR);
+	report("reopen read-write", again);
+	void *huge =
+		mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_HUGETLB, again, 0);
+	printf("procfd: MAP_HUGETLB: %s\n", huge == MAP_FAILED ? strerror(errno) : "mapped");
+	char *a = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, again, 0);
+	char *b = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		printf("procfd: mmap 12 KiB of 8447 bytes: %s\n", strerror(errno));
+		return 1;
+	}
+	a[8446] = 'x';
+	a[8447] = 'y'; /* in the last page, past the end of the file */
+	printf("procfd: one file: %d, tail of the last page %d\n", b[8446] == 'x' && b[0] == 'u',
+	       b[8447] == 'y');
+	/* UCX's signal socket: its address kept in the shared segment, used from there */
+	int sig = socket(AF_UNIX, SOCK_DGRAM, 0);
+	sa_family_t fam = AF_UNIX;
+	report("autobind", bind(sig, (struct sockaddr *)&fam, sizeof(fam)));
+	socklen_t alen = 110;
+	struct sockaddr *in_shm = (struct sockaddr *)(a + 4096);
+	report("getsockname into the shared mapping", getsockname(sig, in_shm, &alen));
+	char byte = 's', got = 0;
+	report("sendto an address in it", sendto(sig, &byte, 1, 0, in_shm, alen) == 1 ? 0 : -1);
+	socklen_t flen = 110;
+	report("recvfrom into it",
+	       recvfrom(sig, &got, 1, 0, (struct sockaddr *)(a + 8192), &flen) == 1 ? 0 : -1);
+	printf("procfd: same address: %d, byte %c\n",
+	       flen == alen && !memcmp(a + 4096, a + 8192, alen), got);
+	close(sig);
+	munmap(a, 3 * 4096);
+	munmap(b, 3 * 4096);
+	close(again);
+	int ro = open(proc, O_RDONLY | O_CLOEXEC);
+	report("reopen read-only", ro);
+	printf("procfd: close-on-exec: %d\n", ro >= 0 && (fcntl(ro, F_GETFD) & FD_CLOEXEC));
+	close(ro);
+	close(fd);
+	errno = 0;
+	report("a closed descriptor", open(proc, O_RDWR));
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", sv[0]);
+		report("a socket", open(proc, O_RDWR));
+	}
+	report("no number", open("/proc/self/fd/x", O_RDONLY));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc < 3 || argc > 4 || strchr(argv[2], '/')) {
-		fprintf(stderr, "usage: shm_share writer|reader|self NAME [DIR]\n");
+		fprintf(stderr, "usage: shm_share writer|reader|self|procfd NAME [DIR]\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/%s", argc == 4 ? argv[3] : "/dev/shm", argv[2]);
@@ -188,5 +260,7 @@ int main(int argc, char **argv)
 		return reader();
 	if (!strcmp(argv[1], "self"))
 		return self();
+	if (!strcmp(argv[1], "procfd"))
+		return procfd();
 	return 2;
 }
