@@ -68,6 +68,9 @@ struct att {
 
 static struct seg segs[SHM_SEGS];
 static struct att atts[DSV_SHM_MAX_MAPS];
+/* Held across host calls: only ones that never block (dsv_hc_may_block() is false for
+ * open, fstat, ftruncate, rename, unlink, close and the shared mmap), so a thread never
+ * gives its vCPU away while holding it. */
 static spinlock_t lock;
 
 /* "/dev/shm/.dsv-sysv-<id>" (".rm" appended for a removed one); returns the length. */

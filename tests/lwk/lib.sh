@@ -69,3 +69,32 @@ same_as_native() {
 	fi
 	return $_same
 }
+
+# A reader (in the background) and a writer: "$PROG reader ARGS..." and "$PROG writer
+# ARGS...", run in the share; their output in $WORK/native.out (reader's first) and their
+# exit statuses in $native_rc ("writer reader").
+pair_native() {
+	(cd "$SHARE" && timeout 60 "$PROG" reader "$@" >"$WORK/native.r" 2>&1) &
+	_bg=$!
+	(cd "$SHARE" && timeout 60 "$PROG" writer "$@" >"$WORK/native.w" 2>&1)
+	_wrc=$?
+	wait $_bg
+	native_rc="$_wrc $?"
+	cat "$WORK/native.r" "$WORK/native.w" >"$WORK/native.out"
+}
+
+# The same pair as two one-vCPU VMs on CPUs 0 and 1 with one --shm $WORK/shm: output in
+# $WORK/hvmm.out, stderr in $WORK/hvmm.{r,w}err, statuses in $hvmm_rc.
+pair_vm() {
+	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 0 --housekeeping-cpus 1 \
+		--mem 256M --shm "$WORK/shm" -- "$PROG" reader "$@" >"$WORK/hvmm.r" \
+		2>"$WORK/hvmm.rerr") &
+	_bg=$!
+	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 1 --housekeeping-cpus 0 \
+		--mem 256M --shm "$WORK/shm" -- "$PROG" writer "$@" >"$WORK/hvmm.w" \
+		2>"$WORK/hvmm.werr")
+	_wrc=$?
+	wait $_bg
+	hvmm_rc="$_wrc $?"
+	cat "$WORK/hvmm.r" "$WORK/hvmm.w" >"$WORK/hvmm.out"
+}

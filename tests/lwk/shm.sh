@@ -17,32 +17,8 @@ mkdir "$WORK/shm" "$WORK/native-shm"
 # no /dev/shm); the VMs use /dev/shm, which --shm makes $WORK/shm.
 nshm="$WORK/native-shm"
 
-# The reader in the background, then the writer; both exit statuses.
-native_pair() {
-	(cd "$SHARE" && timeout 60 "$PROG" reader "$name" "$nshm" >"$WORK/native.r" 2>&1) &
-	_bg=$!
-	(cd "$SHARE" && timeout 60 "$PROG" writer "$name" "$nshm" >"$WORK/native.w" 2>&1)
-	_wrc=$?
-	wait $_bg
-	native_rc="$_wrc $?"
-	cat "$WORK/native.r" "$WORK/native.w" >"$WORK/native.out"
-}
-vm_pair() {
-	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 0 --housekeeping-cpus 1 \
-		--mem 256M --shm "$WORK/shm" -- "$PROG" reader "$name" >"$WORK/hvmm.r" \
-		2>"$WORK/hvmm.rerr") &
-	_bg=$!
-	(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 1 --housekeeping-cpus 0 \
-		--mem 256M --shm "$WORK/shm" -- "$PROG" writer "$name" >"$WORK/hvmm.w" \
-		2>"$WORK/hvmm.werr")
-	_wrc=$?
-	wait $_bg
-	hvmm_rc="$_wrc $?"
-	cat "$WORK/hvmm.r" "$WORK/hvmm.w" >"$WORK/hvmm.out"
-}
-
-native_pair
-vm_pair
+pair_native "$name" "$nshm"
+pair_vm "$name"
 if same_as_native "two VMs" && [ "$native_rc" = "0 0" ]; then
 	echo "ok 1 - writer and reader in two VMs with one --shm DIR: as natively"
 else

@@ -26,24 +26,8 @@ else
 	echo "not ok 1 - one VM's SysV segments"
 fi
 
-(cd "$SHARE" && timeout 60 "$PROG" reader "$key2" >"$WORK/native.r" 2>&1) &
-bg=$!
-(cd "$SHARE" && timeout 60 "$PROG" writer "$key2" >"$WORK/native.w" 2>&1)
-wrc=$?
-wait $bg
-native_rc="$wrc $?"
-cat "$WORK/native.r" "$WORK/native.w" >"$WORK/native.out"
-(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 0 --housekeeping-cpus 1 \
-	--mem 256M --shm "$WORK/shm" -- "$PROG" reader "$key2" >"$WORK/hvmm.r" \
-	2>"$WORK/hvmm.rerr") &
-bg=$!
-(cd "$SHARE" && timeout 60 "$HVMM" run --vcpus 1 --cpus 1 --housekeeping-cpus 0 \
-	--mem 256M --shm "$WORK/shm" -- "$PROG" writer "$key2" >"$WORK/hvmm.w" \
-	2>"$WORK/hvmm.werr")
-wrc=$?
-wait $bg
-hvmm_rc="$wrc $?"
-cat "$WORK/hvmm.r" "$WORK/hvmm.w" >"$WORK/hvmm.out"
+pair_native "$key2"
+pair_vm "$key2"
 if same_as_native "two VMs" && [ "$native_rc" = "0 0" ]; then
 	echo "ok 2 - writer and reader share a keyed segment across two VMs: as natively"
 else
