@@ -155,6 +155,14 @@ static int64_t seg_open_id(int32_t id, uint64_t flags)
 	return fd;
 }
 
+static int64_t seg_unlink(int32_t id, bool removed)
+{
+	char path[NAME_MAX_LEN];
+	uint64_t len = seg_path(path, id, removed);
+	return host_call(DSV_HC_UNLINKAT, (uint64_t)(int64_t)DSV_AT_FDCWD, virt_to_phys(path), len,
+			 0, 0, 0);
+}
+
 /* Creates the file of a new segment of size bytes; its fd, or -errno (-EEXIST: taken). */
 static int64_t seg_create(int32_t id, uint64_t size, uint64_t mode)
 {
@@ -163,10 +171,7 @@ static int64_t seg_create(int32_t id, uint64_t size, uint64_t mode)
 		return fd;
 	int64_t e = host_call(DSV_HC_FTRUNCATE, (uint64_t)fd, size, 0, 0, 0, 0);
 	if (e < 0) {
-		char path[NAME_MAX_LEN];
-		uint64_t len = seg_path(path, id, false);
-		host_call(DSV_HC_UNLINKAT, (uint64_t)(int64_t)DSV_AT_FDCWD, virt_to_phys(path), len,
-			  0, 0, 0);
+		seg_unlink(id, false);
 		fd_close(fd);
 		return e == -ENOSPC || e == -EFBIG ? -ENOMEM : e;
 	}
@@ -288,14 +293,6 @@ int64_t sys_shmat(struct regs *r)
 	return ret;
 }
 
-static void seg_unlink(int32_t id, bool removed)
-{
-	char path[NAME_MAX_LEN];
-	uint64_t len = seg_path(path, id, removed);
-	host_call(DSV_HC_UNLINKAT, (uint64_t)(int64_t)DSV_AT_FDCWD, virt_to_phys(path), len, 0, 0,
-		  0);
-}
-
 int64_t sys_shmdt(struct regs *r)
 {
 	int64_t ret = -EINVAL;
@@ -327,15 +324,16 @@ static int64_t rmid_locked(int32_t id)
 	struct seg *s = seg_find(id);
 	if (s && s->removed)
 		return -EIDRM;
-	char from[NAME_MAX_LEN], to[NAME_MAX_LEN];
-	uint64_t flen = seg_path(from, id, false), tlen = seg_path(to, id, true);
-	uint64_t at = (uint64_t)(int64_t)DSV_AT_FDCWD;
 	int64_t e;
-	if (s && s->nattch) /* attached here: keep the pages reachable under another name */
+	if (s && s->nattch) { /* attached here: keep the pages reachable under another name */
+		char from[NAME_MAX_LEN], to[NAME_MAX_LEN];
+		uint64_t flen = seg_path(from, id, false), tlen = seg_path(to, id, true);
+		uint64_t at = (uint64_t)(int64_t)DSV_AT_FDCWD;
 		e = host_call(DSV_HC_RENAMEAT, at, virt_to_phys(from), flen, at, virt_to_phys(to),
 			      tlen);
-	else
-		e = host_call(DSV_HC_UNLINKAT, at, virt_to_phys(from), flen, 0, 0, 0);
+	} else {
+		e = seg_unlink(id, false);
+	}
 	if (e == -ENOENT)
 		return -EINVAL;
 	if (e < 0)
@@ -428,9 +426,9 @@ int64_t sys_shmctl(struct regs *r)
 void sysv_shm_exit(void)
 {
 	spin_lock(&lock);
+	/* A removed segment's last attachment ends with the program. */
 	for (unsigned i = 0; i < SHM_SEGS; i++)
 		if (segs[i].id && segs[i].removed)
-			seg_unlink(segs[i].id,
-				   true); /* its last attachment ends with the program */
+			seg_unlink(segs[i].id, true);
 	spin_unlock(&lock);
 }
