@@ -106,6 +106,12 @@ static int self(key_t key)
 	expect_err("shmat of -1", (long)shmat(-1, NULL, 0), EINVAL);
 	expect_err("shmdt of no attachment", shmdt(&fails), EINVAL);
 	expect_err("IPC_STAT of -1", shmctl(-1, IPC_STAT, &(struct shmid_ds){ 0 }), EINVAL);
+	/* A hostile program's buffers: the kernel must refuse, not write through them. */
+	int bad = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	expect_err("IPC_STAT to a bad address", shmctl(bad, IPC_STAT, (struct shmid_ds *)8),
+		   EFAULT);
+	expect_err("IPC_INFO to a bad address", shmctl(0, IPC_INFO, (struct shmid_ds *)8), EFAULT);
+	printf("bad buffers: IPC_RMID %d\n", shmctl(bad, IPC_RMID, NULL));
 	struct shminfo info;
 	printf("IPC_INFO: %d\n", shmctl(0, IPC_INFO, (struct shmid_ds *)&info) >= 0);
 	return fails != 0;
