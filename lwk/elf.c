@@ -55,14 +55,24 @@ static const char *check_header(const struct ehdr *eh, uint64_t size)
 	return NULL;
 }
 
-/* Whether [va, va + len) lies in the file-backed part of one loadable segment. */
-static bool loaded_from_file(const struct phdr *ph, int phnum, uint64_t va, uint64_t len)
+/* Whether [va, va + len) lies in the file-backed part of one loadable segment that has all of
+ * the flags (PF_*) asked for. */
+static bool loaded_from_file(const struct phdr *ph, int phnum, uint64_t va, uint64_t len,
+			     uint32_t flags)
 {
 	for (int i = 0; i < phnum; i++)
-		if (ph[i].type == PT_LOAD && va >= ph[i].vaddr &&
+		if (ph[i].type == PT_LOAD && (ph[i].flags & flags) == flags && va >= ph[i].vaddr &&
 		    va - ph[i].vaddr <= ph[i].filesz && ph[i].filesz - (va - ph[i].vaddr) >= len)
 			return true;
 	return false;
+}
+
+bool elf_exec_from_file(const struct elf_image *img, uint64_t va, uint64_t len)
+{
+	const struct ehdr *eh = (const void *)img->file;
+	if (va < img->bias)
+		return false;
+	return loaded_from_file(phdrs(img), eh->phnum, va - img->bias, len, PF_X);
 }
 
 static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
@@ -111,7 +121,7 @@ static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
 		return "no loadable segment";
 	if (!entry_ok)
 		return "entry point outside the executable segments";
-	if (!phdr_va || !loaded_from_file(ph, eh->phnum, phdr_va, (uint64_t)eh->phnum * sizeof *ph))
+	if (!phdr_va || !loaded_from_file(ph, eh->phnum, phdr_va, (uint64_t)eh->phnum * sizeof *ph, 0))
 		return "program headers are not loaded";
 	if (eh->type == ET_DYN && !dynamic)
 		return "position-independent executable without dynamic section";
