@@ -121,7 +121,8 @@ static const char *check_segments(struct elf_image *img, const struct ehdr *eh)
 		return "no loadable segment";
 	if (!entry_ok)
 		return "entry point outside the executable segments";
-	if (!phdr_va || !loaded_from_file(ph, eh->phnum, phdr_va, (uint64_t)eh->phnum * sizeof *ph, 0))
+	if (!phdr_va ||
+	    !loaded_from_file(ph, eh->phnum, phdr_va, (uint64_t)eh->phnum * sizeof *ph, 0))
 		return "program headers are not loaded";
 	if (eh->type == ET_DYN && !dynamic)
 		return "position-independent executable without dynamic section";

@@ -23,7 +23,7 @@ bool elf_check(const void *file, uint64_t size, struct elf_image *img, const cha
 bool elf_exec_from_file(const struct elf_image *img, uint64_t va, uint64_t len);
 /* elf_sym.c: finds the STT_FUNC symbol of the program's ELF image that contains va (bias
  * included), from its SHT_SYMTAB. Returns false when the file has no symbol table, the table
- * is malformed, or no sized function contains va. *start/*size are virtual addresses (bias
+ * is malformed, or no sized function contains va. *start and *size are virtual addresses (bias
  * included). The function lies in the file-backed part of an executable segment. */
 bool elf_func_at(const struct elf_image *img, uint64_t va, uint64_t *start, uint64_t *size);
 /* Copies the segments into the user window and reserves their pages. */

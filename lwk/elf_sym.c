@@ -57,7 +57,8 @@ bool elf_func_at(const struct elf_image *img, uint64_t va, uint64_t *start, uint
 {
 	uint64_t off, count, lo = 0, len = 0;
 
-	if (!img || !img->file || img->size < 64 || va < img->bias || !find_symtab(img, &off, &count))
+	if (!img || !img->file || img->size < 64 || va < img->bias ||
+	    !find_symtab(img, &off, &count))
 		return false;
 	uint64_t addr = va - img->bias;
 	for (uint64_t i = 0; i < count; i++) {

@@ -6,7 +6,9 @@
  * entry point and program headers inside the image. elf_load itself writes to user
  * virtual addresses, which do not exist here: uvm_reserve below checks each request
  * against the image instead and refuses it, so only the first segment is walked by
- * elf_load; the checks below walk them all.
+ * elf_load; the checks below walk them all. elf_func_at (lwk/elf_sym.c) reads the section
+ * and symbol tables of the same file: a function it finds must contain the address asked
+ * for and lie inside the image.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +81,17 @@ static void check_accepted(const uint8_t *file, uint64_t size, const struct elf_
 	 */
 }
 
+static void check_func_at(const struct elf_image *img, uint64_t va)
+{
+	uint64_t start, len;
+	if (!elf_func_at(img, va, &start, &len))
+		return;
+	if (!len || va < start || va - start >= len)
+		fail("elf_func_at: the function does not contain the address");
+	if (start < img->lo || start > img->hi || len > img->hi - start)
+		fail("elf_func_at: the function lies outside the image");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct elf_image img;
@@ -98,6 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_accepted(file, size, &img);
+	check_func_at(&img, img.entry);
+	check_func_at(&img, img.lo);
+	check_func_at(&img, img.hi - 1);
+	if (size >= 8) { /* an address the input chooses */
+		uint64_t pick;
+		memcpy(&pick, file + size - 8, sizeof pick);
+		check_func_at(&img, img.lo + pick % (img.hi - img.lo));
+	}
 	cur = &img;
 	elf_load(&img);
 	cur = NULL;
