@@ -28,7 +28,7 @@ struct dec {
 	const uint8_t *code;
 	size_t avail, pos;
 	unsigned pfx;
-	uint8_t rex;  /* 0x40..0x4f, or 0 */
+	uint8_t rex; /* 0x40..0x4f, or 0 */
 	bool rex_x, rex_b;
 };
 
@@ -87,7 +87,8 @@ static enum imm map0(uint8_t op, bool *modrm)
 		return I_NONE;
 	if (op >= 0x70 && op <= 0x7f)
 		return I_RELB;
-	if ((op >= 0x84 && op <= 0x8f) || (op >= 0xd0 && op <= 0xd3) || (op >= 0xd8 && op <= 0xdf)) {
+	if ((op >= 0x84 && op <= 0x8f) || (op >= 0xd0 && op <= 0xd3) ||
+	    (op >= 0xd8 && op <= 0xdf)) {
 		*modrm = true;
 		return I_NONE;
 	}
@@ -252,8 +253,8 @@ static bool map3_known(uint8_t op)
 static enum imm vex_map1(uint8_t op)
 {
 	if (op <= 0x0f || (op >= 0x18 && op <= 0x27) || (op >= 0x30 && op <= 0x40) ||
-	    (op >= 0x80 && op <= 0x8f) || (op >= 0xa0 && op <= 0xad) || (op >= 0xaf && op <= 0xc1) ||
-	    op == 0xc3 || (op >= 0xc7 && op <= 0xcf) || op == 0xff)
+	    (op >= 0x80 && op <= 0x8f) || (op >= 0xa0 && op <= 0xad) ||
+	    (op >= 0xaf && op <= 0xc1) || op == 0xc3 || (op >= 0xc7 && op <= 0xcf) || op == 0xff)
 		return I_BAD;
 	if ((op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6))
 		return I_B;

@@ -31,7 +31,11 @@ struct insn {
  * are truncated, invalid in 64-bit mode, or an encoding this decoder does not know. */
 int insn_decode(const uint8_t *code, size_t avail, struct insn *out);
 
-enum insn_verdict { INSN_SAFE, INSN_UNSAFE, INSN_UNKNOWN };
+enum insn_verdict {
+	INSN_SAFE,
+	INSN_UNSAFE,
+	INSN_UNKNOWN
+};
 /* Whether a function's code [code, code+len) may have its `syscall` at offset site rewritten to
  * a 2-byte call: every byte decodes, site is an instruction boundary holding 0f 05, every
  * relative branch into the function lands on a boundary, and no memory operand (lea included)

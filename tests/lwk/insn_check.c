@@ -5,7 +5,8 @@
  *   insn_check decode < LINES   each line "NAME HEXBYTES" (a function as objdump shows it);
  *                               prints "NAME LEN,LEN,..." and ",?OFFSET" where decoding
  *                               stopped, then " scan S/U/K" for each 0f 05 boundary.
- *   insn_check func FILE VA...  prints "VA START SIZE" or "VA none" (elf_func_at).
+ *   insn_check func FILE VA...  prints "VA START SIZE" or "VA none" (elf_func_at); VA and
+ *                               START as linked (readelf's), the load bias left out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,9 +95,9 @@ static int func(const char *path, int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		uint64_t va = strtoull(argv[i], NULL, 16), start, len;
-		if (elf_func_at(&img, va, &start, &len))
-			printf("%llx %llx %llx\n", (unsigned long long)va, (unsigned long long)start,
-			       (unsigned long long)len);
+		if (elf_func_at(&img, va + img.bias, &start, &len))
+			printf("%llx %llx %llx\n", (unsigned long long)va,
+			       (unsigned long long)(start - img.bias), (unsigned long long)len);
 		else
 			printf("%llx none\n", (unsigned long long)va);
 	}
