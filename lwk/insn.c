@@ -405,6 +405,12 @@ static bool group_fixup(uint8_t op, uint8_t m, enum imm *imm, struct insn *out)
 	}
 }
 
+bool insn_is_legacy_prefix(uint8_t b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x26 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
+}
+
 int insn_decode(const uint8_t *code, size_t avail, struct insn *out)
 {
 	struct dec d = { .code = code, .avail = avail };
@@ -435,9 +441,7 @@ int insn_decode(const uint8_t *code, size_t avail, struct insn *out)
 		d.rex = b;
 		d.rex_x = b & 2;
 		d.rex_b = b & 1;
-		if (!fetch(&d, &b) || (b & 0xf0) == 0x40 || b == 0x66 || b == 0x67 || b == 0xf0 ||
-		    b == 0xf2 || b == 0xf3 || b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-		    b == 0x64 || b == 0x65)
+		if (!fetch(&d, &b) || (b & 0xf0) == 0x40 || insn_is_legacy_prefix(b))
 			return 0;
 	}
 	bool rexw = d.rex & 8;
@@ -473,48 +477,4 @@ int insn_decode(const uint8_t *code, size_t avail, struct insn *out)
 	}
 	out->len = (uint8_t)d.pos;
 	return (int)d.pos;
-}
-
-/* A memory operand that may reach below %rsp: rsp or rbp (the frame pointer, often equal to
- * rsp in leaf functions) as base with a negative displacement or any index, or rsp as index. */
-static bool red_zone_access(const struct insn *in)
-{
-	if (!in->mem)
-		return false;
-	if (in->index == 4)
-		return true;
-	return (in->base == 4 || in->base == 5) && (in->disp < 0 || in->index >= 0);
-}
-
-enum insn_verdict insn_red_zone_scan(const uint8_t *code, size_t len, size_t site)
-{
-	uint8_t starts[INSN_SCAN_MAX / 8] = { 0 };
-	struct insn in;
-	size_t off;
-	bool site_ok = false;
-
-	if (!code || !len || len > INSN_SCAN_MAX || site >= len || len - site < 2)
-		return INSN_UNKNOWN;
-	for (off = 0; off < len; off += in.len) {
-		if (!insn_decode(code + off, len - off, &in))
-			return INSN_UNKNOWN;
-		starts[off / 8] |= (uint8_t)(1u << (off % 8));
-		if (off == site)
-			site_ok = in.len == 2 && code[off] == 0x0f && code[off + 1] == 0x05;
-		if (red_zone_access(&in))
-			return INSN_UNSAFE;
-	}
-	if (!site_ok)
-		return INSN_UNKNOWN;
-	/* Second pass: a branch into the middle of an instruction means the linear decode is not
-	 * what runs. Targets outside the function (calls, tail calls) are not checked here. */
-	for (off = 0; off < len; off += in.len) {
-		insn_decode(code + off, len - off, &in);
-		if (!in.rel_branch)
-			continue;
-		int64_t t = (int64_t)(off + in.len) + in.rel;
-		if (t >= 0 && (uint64_t)t < len && !(starts[t / 8] & (1u << (t % 8))))
-			return INSN_UNKNOWN;
-	}
-	return INSN_SAFE;
 }

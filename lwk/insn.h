@@ -30,6 +30,8 @@ struct insn {
 /* Decodes one instruction at code[0..avail). Returns its length (1..15), or 0 when the bytes
  * are truncated, invalid in 64-bit mode, or an encoding this decoder does not know. */
 int insn_decode(const uint8_t *code, size_t avail, struct insn *out);
+/* Whether b is a legacy prefix (66 67 f0 f2 f3, segment overrides). */
+bool insn_is_legacy_prefix(uint8_t b);
 
 enum insn_verdict {
 	INSN_SAFE,
@@ -38,9 +40,11 @@ enum insn_verdict {
 };
 /* Whether a function's code [code, code+len) may have its `syscall` at offset site rewritten to
  * a 2-byte call: every byte decodes, site is an instruction boundary holding 0f 05, every
- * relative branch into the function lands on a boundary, and no memory operand (lea included)
+ * relative branch into the function lands on a boundary, no memory operand (lea included)
  * uses base rsp or rbp with a negative displacement or with an index register, nor rsp as an
- * index. UNSAFE: a red-zone access was found; UNKNOWN: the code could not be checked. */
+ * index, and no instruction writes rsp other than push/pop/call/ret/leave, add/sub/and of an
+ * immediate (64-bit) and lea disp(%rsp),%rsp. UNSAFE: a red-zone access was found; UNKNOWN:
+ * the code could not be checked, or it sets rsp some other way. */
 enum insn_verdict insn_red_zone_scan(const uint8_t *code, size_t len, size_t site);
 
 #endif

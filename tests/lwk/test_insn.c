@@ -268,6 +268,60 @@ static void red_zone_scan(void **state)
 	assert_int_equal(insn_red_zone_scan(NULL, 12, 9), INSN_UNKNOWN);
 }
 
+/* Instructions that set rsp: a stack switch or a computed rsp is UNKNOWN; the usual frame
+ * moves are SAFE. Bytes from as(1), as objdump shows them. */
+static void rsp_writes(void **state)
+{
+	static const char *const moves[] = {
+		"48 89 c4",			 /* mov %rax,%rsp */
+		"4c 89 d4",			 /* mov %r10,%rsp */
+		"48 8b e0",			 /* mov %rax,%rsp (8b form) */
+		"48 29 c4",			 /* sub %rax,%rsp */
+		"48 01 c4",			 /* add %rax,%rsp */
+		"48 87 e0",			 /* xchg %rsp,%rax */
+		"48 94",			 /* xchg %rax,%rsp */
+		"5c",				 /* pop %rsp */
+		"48 bc 05 00 00 00 00 00 00 00", /* movabs $0x5,%rsp */
+		"49 8d 62 f0",			 /* lea -0x10(%r10),%rsp */
+		"48 83 cc 08",			 /* or $0x8,%rsp */
+		"48 0f 45 e0",			 /* cmovne %rax,%rsp */
+		"48 0f cc",			 /* bswap %rsp */
+		"66 48 0f 7e c4",		 /* movq %xmm0,%rsp */
+		"c4 e1 f9 7e c4",		 /* vmovq %xmm0,%rsp */
+		"c4 e3 f9 16 c4 01",		 /* vpextrq $0x1,%xmm0,%rsp */
+		"c4 e2 d8 f3 c8",		 /* blsr %rax,%rsp (vvvv) */
+		"c4 e2 f9 f7 e3",		 /* shlx %rax,%rbx,%rsp */
+		"c4 e3 fb f0 e0 03",		 /* rorx $0x3,%rax,%rsp */
+	};
+	static const char *const fine[] = {
+		"48 83 c4 08",		/* add $0x8,%rsp */
+		"48 81 ec 00 10 00 00", /* sub $0x1000,%rsp */
+		"48 83 e4 f0",		/* and $-16,%rsp */
+		"48 8d 64 24 08",	/* lea 0x8(%rsp),%rsp */
+		"48 89 e5",		/* mov %rsp,%rbp */
+		"49 89 c4",		/* mov %rax,%r12 */
+		"48 39 c4",		/* cmp %rax,%rsp */
+		"c4 e2 98 f3 c8",	/* blsr %rax,%r12 */
+		"55 48 89 e5 5d c9",	/* push %rbp; mov %rsp,%rbp; pop %rbp; leave */
+	};
+	char hex[128];
+	(void)state;
+	for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+		snprintf(hex, sizeof hex, HEAD "%s 0f 05 c3", moves[i]);
+		uint8_t buf[64];
+		size_t n = parse(moves[i], buf, sizeof buf);
+		print_message("%s\n", moves[i]);
+		assert_int_equal(scan(hex, 9 + n), INSN_UNKNOWN);
+	}
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		snprintf(hex, sizeof hex, HEAD "%s 0f 05 c3", fine[i]);
+		uint8_t buf[64];
+		size_t n = parse(fine[i], buf, sizeof buf);
+		print_message("%s\n", fine[i]);
+		assert_int_equal(scan(hex, 9 + n), INSN_SAFE);
+	}
+}
+
 static void scan_size_limit(void **state)
 {
 	(void)state;
@@ -290,6 +344,7 @@ int main(void)
 		cmocka_unit_test(refused_encodings),
 		cmocka_unit_test(bounded),
 		cmocka_unit_test(red_zone_scan),
+		cmocka_unit_test(rsp_writes),
 		cmocka_unit_test(scan_size_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
