@@ -204,6 +204,10 @@ static enum imm map1(uint8_t op, unsigned pfx, bool *modrm)
 		return pfx & (P_66 | P_F2) ? I_BAD : I_NONE;
 	case 0xb8: /* popcnt; jmpe without f3 */
 		return pfx & P_F3 ? I_NONE : I_BAD;
+	case 0x20: /* mov to/from cr and dr: privileged, and their ModRM ignores mod */
+	case 0x21:
+	case 0x22:
+	case 0x23:
 	case 0x04:
 	case 0x0a:
 	case 0x0c:
@@ -375,6 +379,8 @@ static bool group_fixup(uint8_t op, uint8_t m, enum imm *imm, struct insn *out)
 {
 	uint8_t reg = (m >> 3) & 7;
 	switch (op) {
+	case 0x8d:
+		return out->mem; /* lea of a register is #UD */
 	case 0x8f:
 		return reg == 0; /* pop; otherwise AMD XOP */
 	case 0xc6:
@@ -437,11 +443,13 @@ int insn_decode(const uint8_t *code, size_t avail, struct insn *out)
 		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65)
 			break;
 	}
-	if ((b & 0xf0) == 0x40) { /* REX must come last; one followed by a prefix is refused */
+	/* REX must come last: one followed by a prefix, or by fwait (which objdump reads as a
+	 * prefix too), is refused. */
+	if ((b & 0xf0) == 0x40) {
 		d.rex = b;
 		d.rex_x = b & 2;
 		d.rex_b = b & 1;
-		if (!fetch(&d, &b) || (b & 0xf0) == 0x40 || insn_is_legacy_prefix(b))
+		if (!fetch(&d, &b) || (b & 0xf0) == 0x40 || insn_is_legacy_prefix(b) || b == 0x9b)
 			return 0;
 	}
 	bool rexw = d.rex & 8;

@@ -115,6 +115,7 @@ static const char *const refused[] = {
 	"66 c5 f8 77",		/* 66 before VEX */
 	"48 c5 f8 77",		/* REX before VEX */
 	"48 66 90",		/* REX then a prefix */
+	"48 9b",		/* REX then fwait */
 	"66 e8 00 00",		/* 66 on a near call: vendors disagree */
 	"66 0f 84 00 00",	/* and on jcc rel */
 	"ff ff",		/* ff /7 */
@@ -125,6 +126,8 @@ static const char *const refused[] = {
 	"d5 00",		/* APX REX2 */
 	"0f b8 c0",		/* jmpe (popcnt needs f3) */
 	"66 0f 78 c0 01 02",	/* SSE4a extrq */
+	"0f 22 98 00 00 00 00", /* mov %rax,%cr3: privileged, mod ignored */
+	"48 8d c0",		/* lea with a register operand */
 	"0f 38 ff c0",		/* unknown 0F38 opcode */
 	"0f 3a ff c0 00",	/* unknown 0F3A opcode */
 	/* 16 bytes: too long */
