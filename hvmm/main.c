@@ -38,6 +38,12 @@ int main(int argc, char **argv)
 		log_err("HVMM_OFFLOAD='%s': expected auto, ring or exit", offload);
 		return HVMM_EXIT_SETUP;
 	}
+	const char *fastpath = getenv("HVMM_FASTPATH");
+	if (!opts.fastpath_given && fastpath && *fastpath &&
+	    opts_parse_fastpath(fastpath, &opts.fastpath)) {
+		log_err("HVMM_FASTPATH='%s': expected auto, on or off", fastpath);
+		return HVMM_EXIT_SETUP;
+	}
 	if (launch_report_open(opts.ready_fd, err, sizeof(err))) {
 		log_err("%s", err);
 		return HVMM_EXIT_SETUP;

@@ -50,6 +50,11 @@ static const char usage[] =
 	"                             per call; auto: ring on kvm_pvm hosts with a\n"
 	"                             housekeeping CPU of its own, else exit (default auto,\n"
 	"                             or $HVMM_OFFLOAD: test runs force either way with it)\n"
+	"  --fastpath auto|on|off     answer futex wakes without waiters, getpid and getppid\n"
+	"                             in user mode: the lwk rewrites the program's syscall\n"
+	"                             sites that make them (docs/lwk.md); auto: on on kvm_pvm\n"
+	"                             hosts, where every system call traps to the host, off\n"
+	"                             elsewhere (default auto, or $HVMM_FASTPATH)\n"
 	"  --cmdline STR              kernel command line\n"
 	"  --kernel IMAGE             ELF64 guest kernel (default: the built lwk.elf)\n"
 	"  --stats[=json]             print exits, time split, memory backing and pinning at exit\n"
@@ -97,6 +102,19 @@ int opts_parse_offload(const char *arg, enum offload_mode *m)
 	return 0;
 }
 
+int opts_parse_fastpath(const char *arg, enum fastpath_mode *m)
+{
+	if (!strcmp(arg, "auto"))
+		*m = FASTPATH_AUTO;
+	else if (!strcmp(arg, "on"))
+		*m = FASTPATH_ON;
+	else if (!strcmp(arg, "off"))
+		*m = FASTPATH_OFF;
+	else
+		return -1;
+	return 0;
+}
+
 const char *opts_usage(void)
 {
 	return usage;
@@ -129,6 +147,7 @@ enum {
 	OPT_NET,
 	OPT_INHERIT_FD,
 	OPT_OFFLOAD,
+	OPT_FASTPATH,
 	OPT_SHM,
 };
 
@@ -144,6 +163,7 @@ static const struct option long_opts[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "inherit-fd", required_argument, NULL, OPT_INHERIT_FD },
 	{ "offload", required_argument, NULL, OPT_OFFLOAD },
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "stats", optional_argument, NULL, OPT_STATS },
@@ -442,6 +462,13 @@ static int parse_one(struct hvmm_opts *o, int c, const char *arg, char *err, siz
 			return -1;
 		}
 		o->offload_given = 1;
+		return 0;
+	case OPT_FASTPATH:
+		if (opts_parse_fastpath(arg, &o->fastpath)) {
+			snprintf(err, errlen, "--fastpath '%s': expected auto, on or off", arg);
+			return -1;
+		}
+		o->fastpath_given = 1;
 		return 0;
 	case OPT_NO_SECCOMP:
 		o->no_seccomp = 1;

@@ -27,6 +27,13 @@ enum offload_mode {
 	OFFLOAD_EXIT,
 };
 
+/* --fastpath: rewriting the program's syscall sites (docs/lwk.md "The fast path"). */
+enum fastpath_mode {
+	FASTPATH_AUTO, /* on where a trap leaves the CPU (kvm_pvm), off where it does not */
+	FASTPATH_ON,
+	FASTPATH_OFF,
+};
+
 struct hvmm_opts {
 	int vcpus; /* 0 = not given */
 	int cpus[DSV_MAX_VCPUS];
@@ -44,6 +51,8 @@ struct hvmm_opts {
 	int ninherit;
 	enum offload_mode offload;
 	int offload_given; /* --offload was on the command line */
+	enum fastpath_mode fastpath;
+	int fastpath_given; /* --fastpath was on the command line */
 	const char *cmdline;
 	enum stats_mode stats;
 	const char *log;
@@ -87,6 +96,8 @@ enum opts_result opts_parse(struct hvmm_opts *o, int argc, char **argv, char *er
 
 /* auto, ring or exit; 0, or -1 for anything else. */
 int opts_parse_offload(const char *arg, enum offload_mode *m);
+/* "auto", "on" or "off"; 0 or -1. */
+int opts_parse_fastpath(const char *arg, enum fastpath_mode *m);
 
 /* The usage text. */
 const char *opts_usage(void);

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "elf.h"
 #include "exec.h"
+#include "fastpath.h"
 #include "host.h"
 #include "mm.h"
 #include "plat.h"
@@ -102,6 +103,7 @@ static uint64_t load_program(const struct dsv_bootinfo *bi, uint64_t *entry)
 	uvm_init(img.hi, USER_STACK_SIZE);
 	if (!elf_load(&img))
 		refuse("cannot load the segments");
+	fastpath_init(bi->flags, &img, PROGRAM_PID, 0);
 	args.vdso = vdso_map();
 	uint64_t top = uvm_stack_top();
 	uint64_t sp = exec_build_stack(top, top - USER_STACK_SIZE, &args, &img);

@@ -3,6 +3,7 @@
  * wait_for(): halt, or give the vCPU to another thread (sched.c). */
 #include "futex.h"
 #include "errno.h"
+#include "fastpath.h"
 #include "lock.h"
 #include "sched.h"
 #include "syscall.h"
@@ -64,6 +65,9 @@ static int64_t futex_requeue(uint64_t uaddr, int64_t nwake, int64_t nmove, uint6
 			nwake--;
 			done++;
 		} else if (nmove > 0) {
+			fastpath_futex_waiter(uaddr2, 1);
+			fastpath_futex_waiter(t->futex_counted, -1);
+			t->futex_counted = uaddr2;
 			t->futex_addr = uaddr2;
 			nmove--;
 			done++;
@@ -78,20 +82,25 @@ static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint32_t bitset, uint64_
 {
 	struct thread *t = current_thread();
 	spin_lock(&futex_lock);
+	/* Counted before the word is read: a waker in user mode (the fast path) stores the word,
+	 * then reads the count, so one of the two sees the other. */
+	fastpath_futex_waiter(uaddr, 1);
 	if (*(volatile uint32_t *)uaddr != val) {
+		fastpath_futex_waiter(uaddr, -1);
 		spin_unlock(&futex_lock);
 		return -EAGAIN;
 	}
 	t->futex_woken = 0;
 	t->futex_bitset = bitset;
-	t->futex_addr = uaddr;
+	t->futex_addr = t->futex_counted = uaddr;
 	spin_unlock(&futex_lock);
 
-	if (wait_for(&t->futex_woken, deadline))
-		return 0;
+	bool woken = wait_for(&t->futex_woken, deadline);
 	spin_lock(&futex_lock);
-	bool woken = t->futex_woken; /* a wake may have raced with the timeout */
+	woken = woken || t->futex_woken; /* a wake may have raced with the timeout */
 	t->futex_addr = 0;
+	fastpath_futex_waiter(t->futex_counted, -1);
+	t->futex_counted = 0;
 	spin_unlock(&futex_lock);
 	return woken ? 0 : -ETIMEDOUT;
 }

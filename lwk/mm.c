@@ -231,6 +231,17 @@ nomem:
 	return -ENOMEM;
 }
 
+void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa)
+{
+	static uint64_t low_pt[512] __attribute__((aligned(4096)));
+	uint64_t *pde = pte_slot(template_pml4, 0, 21, PTE_US);
+	if (*pde & PTE_P)
+		panic("the first 2 MiB of the user half are in use");
+	low_pt[0] = code_pa | PTE_P | PTE_US;
+	low_pt[1] = data_pa | PTE_P | PTE_US | PTE_NX;
+	*pde = virt_to_phys(low_pt) | PTE_P | PTE_RW | PTE_US;
+}
+
 uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 			    const struct cpu_pages *pages, uint32_t ncpus)
 {

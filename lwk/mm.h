@@ -37,6 +37,10 @@ int mm_shm_map(uint64_t va, uint64_t pa, uint64_t len, bool writable); /* 0 or -
 /* Clears the mapping and flushes this vCPU's TLB for it (docs/lwk.md: other vCPUs). */
 void mm_shm_unmap(uint64_t va, uint64_t len);
 
+/* Maps the fast path's pages (fastpath.h): code_pa at VA 0 (user, read-only, executable),
+ * data_pa at VA 4 KiB (user, read-only). The rest of the first 2 MiB stays unmapped. */
+void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa);
+
 static inline uint64_t user_to_phys(uint64_t uva)
 {
 	return uva - uwin.va + uwin.pa;

@@ -3,6 +3,7 @@
  * mode; so a list changes under its lock only for clone (insert) and exit (remove). */
 #include "sched.h"
 #include "apic.h"
+#include "fastpath.h"
 #include "plat.h"
 #include "time.h"
 #include "wait.h"
@@ -56,7 +57,7 @@ struct thread *thread_alloc(void)
 		t->fpu_saved = false;
 		t->wait_flag = NULL;
 		t->wait_deadline = 0;
-		t->futex_addr = 0;
+		t->futex_addr = t->futex_counted = 0;
 		t->futex_woken = 0;
 		t->next_on_cpu = NULL;
 		int used = __atomic_load_n(&threads_used, __ATOMIC_RELAXED);
@@ -300,7 +301,8 @@ static void bind(struct thread *t, struct cpu *c)
 	struct regs *f = user_frame(t);
 	*f = t->start_regs;
 	t->ksp = new_context((uint64_t)f, thread_trampoline);
-	__atomic_add_fetch(&c->nr_threads, 1, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&c->nr_threads, 1, __ATOMIC_RELAXED) == 2)
+		fastpath_vcpu_shared(1);
 	spin_lock(&c->sched_lock);
 	t->next_on_cpu = c->threads;
 	c->threads = t;
@@ -332,7 +334,8 @@ void sched_kick(const struct thread *t)
 
 void sched_exiting(void)
 {
-	__atomic_sub_fetch(&this_cpu()->nr_threads, 1, __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&this_cpu()->nr_threads, 1, __ATOMIC_RELAXED) == 1)
+		fastpath_vcpu_shared(-1);
 }
 
 NORETURN void sched_exit_thread(void)

@@ -45,7 +45,8 @@ struct thread {
 	struct dsv_hc async_hc;
 
 	/* Futex wait state, protected by the futex lock. */
-	uint64_t futex_addr; /* 0 when not waiting */
+	uint64_t futex_addr;	/* 0 when not waiting */
+	uint64_t futex_counted; /* the address its fast-path waiter count is under, 0 if none */
 	uint32_t futex_bitset;
 	volatile int futex_woken;
 };

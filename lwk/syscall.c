@@ -2,6 +2,7 @@
  * once. */
 #include "syscall.h"
 #include "errno.h"
+#include "fastpath.h"
 #include "futex.h"
 #include "thread.h"
 #include "time.h"
@@ -46,7 +47,11 @@ int64_t sys_enosys(struct regs *r)
 
 void syscall_dispatch(struct regs *r)
 {
+	if (fastpath_on)
+		fastpath_syscall_entry(r);
 	uint64_t nr = r->rax;
 	syscall_fn fn = nr < ARRAY_SIZE(table) ? table[nr] : NULL;
 	r->rax = (uint64_t)(fn ? fn(r) : sys_enosys(r));
+	if (fastpath_on)
+		fastpath_after_syscall(r, nr);
 }

@@ -1,6 +1,7 @@
 /* clone, exit, and the per-thread calls (tid, TLS). Scheduling is sched.c's. */
 #include "thread.h"
 #include "errno.h"
+#include "fastpath.h"
 #include "futex.h"
 #include "host.h"
 #include "sched.h"
@@ -48,6 +49,7 @@ NORETURN void thread_start_main(struct cpu *c, uint64_t entry, uint64_t sp)
 
 NORETURN void kill_program(int sig)
 {
+	fastpath_report();
 	klog("%s", signal_message(sig));
 	host_exit(128 + sig);
 }
@@ -119,6 +121,7 @@ int64_t sys_exit(struct regs *r)
 	t->clear_child_tid = 0;
 	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0) {
 		sysv_shm_exit();
+		fastpath_report();
 		host_exit((int)r->rdi);
 	}
 	/* Uncounted before the joiner wakes: a thread it creates right after pthread_join
@@ -132,6 +135,7 @@ int64_t sys_exit(struct regs *r)
 int64_t sys_exit_group(struct regs *r)
 {
 	sysv_shm_exit();
+	fastpath_report();
 	host_exit((int)r->rdi);
 }
 

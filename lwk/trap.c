@@ -3,6 +3,7 @@
  * a fault in the kernel is a panic. */
 #include "trap.h"
 #include "apic.h"
+#include "fastpath.h"
 #include "plat.h"
 #include "sched.h"
 #include "thread.h"
@@ -57,14 +58,19 @@ const char *signal_message(int sig)
 	}
 }
 
-NORETURN static void user_fault(struct regs *r)
+/* A fault in user mode kills the program, as Linux's default action does, unless it is the
+ * fast path's to answer (fastpath.c). */
+static void user_fault(struct regs *r)
 {
 	struct cpu *c = this_cpu();
+	uint64_t addr = r->vector == 14 ? plat->fault_addr(c) : 0;
+	if (fastpath_user_fault(r, &addr) == FP_FAULT_RESUME)
+		return;
 	int tid = c->current ? c->current->tid : 0;
 	int sig = vector_signal(r->vector);
 	if (r->vector == 14)
-		klog("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx", prog_name, tid,
-		     plat->fault_addr(c), r->rip, r->rsp, r->error);
+		klog("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx", prog_name, tid, addr,
+		     r->rip, r->rsp, r->error);
 	else
 		klog("%s[%d]: trap %s (vector %lu) ip %016lx sp %016lx error %lx", prog_name, tid,
 		     signal_message(sig), r->vector, r->rip, r->rsp, r->error);

@@ -51,13 +51,21 @@ static int run_in(const char *dir, char *const argv[], int cpu, struct bench_pro
 	return rc;
 }
 
-/* One program under hvmm + lwk with the share as its working directory and share;
- * offload: hvmm's --offload (NULL: its default). */
+/* How hvmm runs a figure's program: --offload and --fastpath (NULL: hvmm's default). */
+struct hvmm_mode {
+	const char *offload, *fastpath;
+};
+
+/* One program under hvmm + lwk with the share as its working directory and share. */
 static int run_hvmm(struct ovh_ctx *c, const char *share, const char *prog, const char *arg,
-		    const char *offload, int cpu, struct bench_proc *r)
+		    struct hvmm_mode m, int cpu, struct bench_proc *r)
 {
-	char cpus[16], *argv[OVH_ONE_CPU_ARGS + 6];
-	int n = ovh_one_cpu_argv(c, argv, cpus, cpu, offload, c->lwk);
+	char cpus[16], *argv[OVH_ONE_CPU_ARGS + 8];
+	int n = ovh_one_cpu_argv(c, argv, cpus, cpu, m.offload, c->lwk);
+	if (m.fastpath) {
+		argv[n++] = "--fastpath";
+		argv[n++] = (char *)m.fastpath;
+	}
 	argv[n++] = "--share";
 	argv[n++] = (char *)share;
 	argv[n++] = "--";
@@ -122,14 +130,14 @@ static void hvmm_stats(struct ovh_lwk_figs *f, const struct bench_proc *r, bool 
  * (dead) so a broken program costs one timeout, not one per repetition.
  */
 static double sample(struct ovh_ctx *c, struct ovh_lwk_figs *f, int side, const char *share,
-		     const char *prog, const char *arg, const char *offload, const char *key,
+		     const char *prog, const char *arg, struct hvmm_mode m, const char *key,
 		     double scale, bool *dead)
 {
 	int cpu = c->cpus[c->ncpus - 1]; /* one CPU, the same for both sides and the hvmm figures */
 	struct bench_proc r;
 	if (*dead)
 		return NAN;
-	int rc = side == SIDE_HVMM ? run_hvmm(c, share, prog, arg, offload, cpu, &r)
+	int rc = side == SIDE_HVMM ? run_hvmm(c, share, prog, arg, m, cpu, &r)
 				   : run_native(share, prog, arg, cpu, &r);
 	if (rc) {
 		*dead = true;
@@ -170,20 +178,19 @@ static void program(struct ovh_ctx *c, struct ovh_lwk_figs *f, const char *name,
 
 /* Both sides of one figure for one repetition, hvmm first then native on the same CPU. */
 static void pair(struct ovh_ctx *c, struct ovh_lwk_figs *f, struct ovh_lwk_pair *p,
-		 const char *share, const char *prog, const char *arg, const char *offload,
+		 const char *share, const char *prog, const char *arg, struct hvmm_mode m,
 		 const char *key, double scale)
 {
 	if (!prog[0])
 		return;
-	p->hvmm[p->n] = sample(c, f, SIDE_HVMM, share, prog, arg, offload, key, scale, &p->dead[0]);
-	p->native[p->n] =
-		sample(c, f, SIDE_NATIVE, share, prog, arg, offload, key, scale, &p->dead[1]);
+	p->hvmm[p->n] = sample(c, f, SIDE_HVMM, share, prog, arg, m, key, scale, &p->dead[0]);
+	p->native[p->n] = sample(c, f, SIDE_NATIVE, share, prog, arg, m, key, scale, &p->dead[1]);
 	p->n++;
 }
 
 void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 {
-	char sys[4400], wr[4400], hello[4400];
+	char sys[4400], wr[4400], hello[4400], fast[4400];
 	memset(f, 0, sizeof *f);
 	for (int i = 0; i < OVH_MAX_REPS; i++) /* NaN: hvmm did not report it */
 		f->first_run_ms[i] = f->populate_ms[i] = f->exit_ms[i] = NAN;
@@ -197,6 +204,7 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 	program(c, f, "bench_syscall-musl", sys, sizeof sys);
 	program(c, f, "bench_write-musl", wr, sizeof wr);
 	program(c, f, "hello-musl", hello, sizeof hello);
+	program(c, f, "bench_fastcalls-glibc", fast, sizeof fast);
 	/* The share: a fresh directory, the working directory of both sides alike. */
 	char share[] = "/tmp/ovh-lwk.XXXXXX";
 	if (!mkdtemp(share)) {
@@ -209,16 +217,30 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 	/* Enough calls that the clock's resolution and the loop's start are noise. */
 	const char *nsys = c->quick ? "100000" : "300000";
 	const char *nwr = c->quick ? "2000" : "10000";
+	const struct hvmm_mode plain = { 0 }, exit_mode = { .offload = "exit" },
+			       ring = { .offload = "ring" }, fast_on = { .fastpath = "on" },
+			       fast_off = { .fastpath = "off" };
 	for (int rep = 0; rep < c->reps; rep++) {
 		ovh_progress(c, "lwk figures: rep %d/%d on CPU %d\n", rep + 1, c->reps,
 			     c->cpus[c->ncpus - 1]);
 		ovh_check_cpus(c, "the lwk's figures");
-		pair(c, f, &f->sys_us, share, sys, nsys, NULL, "syscall_roundtrip_ns", 1e-3);
+		pair(c, f, &f->sys_us, share, sys, nsys, plain, "syscall_roundtrip_ns", 1e-3);
 		/* The offloaded write both ways in the same run (issue 15): one exit per call,
 		 * and through the ring to the proxy thread. */
-		pair(c, f, &f->write_us, share, wr, nwr, "exit", "write_64B_us", 1);
-		pair(c, f, &f->write_ring_us, share, wr, nwr, "ring", "write_64B_us", 1);
-		pair(c, f, &f->launch_ms, share, hello, NULL, NULL, NULL, 0);
+		pair(c, f, &f->write_us, share, wr, nwr, exit_mode, "write_64B_us", 1);
+		pair(c, f, &f->write_ring_us, share, wr, nwr, ring, "write_64B_us", 1);
+		pair(c, f, &f->launch_ms, share, hello, NULL, plain, NULL, 0);
+		/* The fast path's calls with it forced on and off, in the same run (issue 15). */
+		pair(c, f, &f->getpid_fast_us, share, fast, "getpid", fast_on, "getpid_ns", 1e-3);
+		pair(c, f, &f->getpid_trap_us, share, fast, "getpid", fast_off, "getpid_ns", 1e-3);
+		pair(c, f, &f->futex_fast_us, share, fast, "futex_wake", fast_on, "futex_wake_ns",
+		     1e-3);
+		pair(c, f, &f->futex_trap_us, share, fast, "futex_wake", fast_off, "futex_wake_ns",
+		     1e-3);
+		pair(c, f, &f->omp_fast_us, share, fast, "omp_region", fast_on, "omp_region_ns",
+		     1e-3);
+		pair(c, f, &f->omp_trap_us, share, fast, "omp_region", fast_off, "omp_region_ns",
+		     1e-3);
 	}
 	if (rmdir(share))
 		ovh_note(f->notes, sizeof f->notes, "the share %s was left behind (%s).", share,

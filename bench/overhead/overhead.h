@@ -73,6 +73,10 @@ struct ovh_lwk_figs {
 	struct ovh_lwk_pair write_us;	   /* 64-byte write offloaded to a file: one exit a call */
 	struct ovh_lwk_pair write_ring_us; /* the same through the offload ring (issue 15) */
 	struct ovh_lwk_pair launch_ms;	   /* static hello, fork to reap */
+	/* the fast path's calls (issue 15), --fastpath on and off: getpid, FUTEX_WAKE with no
+	 * waiter, an empty OpenMP region (one thread: the runs have one vCPU) */
+	struct ovh_lwk_pair getpid_fast_us, getpid_trap_us, futex_fast_us, futex_trap_us,
+		omp_fast_us, omp_trap_us;
 	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
 	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
 	char backing[32];

@@ -30,6 +30,7 @@ struct dsv_mem_range {
 /* Flags in struct dsv_bootinfo.flags. */
 #define DSV_BOOT_HUGEPAGES (1u << 0) /* guest RAM is backed by 2 MiB host pages */
 #define DSV_BOOT_VERBOSE (1u << 1)   /* hvmm was started with -v */
+#define DSV_BOOT_FASTPATH (1u << 2)  /* rewrite syscall sites for the fast path (docs/lwk.md) */
 
 struct dsv_bootinfo {
 	uint64_t magic;	      /* DSV_BOOTINFO_MAGIC */

@@ -1,0 +1,104 @@
+/* The fast path's user-mode handler (docs/lwk.md "The fast path for system calls"). The
+ * kernel copies these bytes to FP_CODE_VA + FP_HANDLER_OFF; a rewritten site's
+ * `call *%rax` slides into them with the system call number in %rax, the arguments in
+ * place and the site's return address at (%rsp). Like `syscall`, the handler may change
+ * %rax, %rcx and %r11 only; it keeps the flags too. Data comes from the read-only page at
+ * FP_DATA_VA (absolute addresses: the code runs at a fixed place). */
+#include "fastpath.h"
+
+#define D(off) (FP_DATA_VA + (off))
+
+/* One probe of the site table: %rcx is the site, %r11 the slot. */
+.macro probe_site
+	cmpq %rcx, D(FPD_SITES)(, %r11, 8)
+	je 2f
+	incl %r11d
+	andl $(FP_SITES - 1), %r11d
+.endm
+
+	.section .rodata.fastpath, "a"
+	.globl fastpath_user_start
+fastpath_user_start:
+	pushfq
+	movq 8(%rsp), %rcx
+	subq $2, %rcx			/* the site: where `call *%rax` starts */
+	movq %rcx, %r11
+	imulq D(FPD_HASH_MUL), %r11
+	shrq $(64 - FP_SITE_BITS), %r11
+	probe_site
+	probe_site
+	probe_site
+	probe_site
+	/* Not a rewritten site: the program called a small address (a NULL function pointer,
+	 * say). The kernel reports the fault a native call would take, at %rax. */
+	popfq
+	.globl fp_not_a_site
+fp_not_a_site:
+	ud2
+
+2:	cmpq $FP_NR_FUTEX, %rax
+	je futex
+	cmpq $FP_NR_GETPID, %rax
+	je getpid
+	cmpq $FP_NR_GETPPID, %rax
+	je getppid
+	cmpq $FP_NR_SCHED_YIELD, %rax
+	je yield
+slow:
+	popfq
+	.globl fp_slow_syscall
+fp_slow_syscall:
+	syscall				/* the kernel returns to the site, not here */
+	ud2
+
+getpid:
+	movl D(FPD_PID), %eax
+	popfq
+	ret
+
+getppid:
+	movl D(FPD_PPID), %eax
+	popfq
+	ret
+
+/* With no vCPU shared by two threads there is nobody to yield to: the kernel would only
+ * pause too. */
+yield:
+	cmpl $0, D(FPD_SHARED_VCPUS)
+	jne slow
+	pause
+	xorl %eax, %eax
+	popfq
+	ret
+
+/* FUTEX_WAKE and FUTEX_WAKE_BITSET on a valid, aligned address with no waiter counted in
+ * its bucket: nobody to wake, 0. Anything else goes to the kernel. */
+futex:
+	movl %esi, %ecx
+	andl $~0x180, %ecx		/* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	cmpl $1, %ecx			/* FUTEX_WAKE */
+	je 3f
+	cmpl $10, %ecx			/* FUTEX_WAKE_BITSET, with a bitset */
+	jne slow
+	testl %r9d, %r9d
+	jz slow
+3:	movq %rdi, %rcx
+	subq D(FPD_UWIN_VA), %rcx
+	jb slow
+	cmpq D(FPD_UWIN_LAST), %rcx
+	ja slow
+	testb $3, %dil
+	jnz slow
+	/* The program's store to the futex word must be visible before the waiter count is
+	 * read: a waiter counts itself before it reads the word (futex.c). */
+	lock orq $0, (%rsp)
+	movq %rdi, %rcx
+	shrq $2, %rcx
+	andl $(FP_WAITER_BUCKETS - 1), %ecx
+	cmpl $0, D(FPD_WAITERS)(, %rcx, 4)
+	jne slow
+	xorl %eax, %eax
+	popfq
+	ret
+	.globl fastpath_user_end
+fastpath_user_end:

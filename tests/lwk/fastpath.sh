@@ -1,0 +1,93 @@
+#!/bin/sh
+# usage: fastpath.sh HVMM FASTPATH_PROG [BENCH_FASTCALLS_PROG]
+# The fast path (docs/lwk.md "The fast path for system calls") forced on and off: the calls
+# it answers and the ones it hands on give the same answers as natively; with it on, the
+# program's syscall site holds `call *%rax` (ff d0) and -v counts the rewritten sites; a
+# fault right after a rewritten site is reported at its own address, and a call through a
+# NULL pointer as the page fault at 0 that Linux reports. The whole lwk suite also runs
+# with HVMM_FASTPATH=on and =off (docs/testing.md); this test proves the knob takes effect.
+# BENCH_FASTCALLS_PROG (glibc, with libgomp): 2000 empty OpenMP regions on two threads; the
+# futex sites of libgomp and glibc pass the kernel's checks and are rewritten (the results of
+# OpenMP programs with the fast path on: lwk_openmp_fastpath_glibc).
+. "$(dirname "$0")/lib.sh"
+HVMM=$(abs "$1") PROG=$(abs "$2") OMP=${3:+$(abs "$3")}
+need_kvm
+need_cpus 2
+scratch
+echo "1..${OMP:+7}${OMP:-6}"
+
+# vm MODE ARGS...: the program in a 2-vCPU VM with --fastpath MODE and -v.
+vm() {
+	_mode=$1
+	shift
+	rm -rf "$SHARE" && mkdir "$SHARE"
+	HVMM_ARGS="--fastpath $_mode -v" run_hvmm 2 "$SHARE" "$WORK/hvmm.out" "$WORK/hvmm.err" \
+		"$PROG" "$@"
+	hvmm_rc=$rc
+}
+rewritten() {
+	sed -n 's/.*fast path: \([0-9]*\) system call site(s) rewritten.*/\1/p' "$WORK/hvmm.err"
+}
+verdict() { # N NAME: ok or not ok from $ok
+	if [ "$ok" = 1 ]; then
+		echo "ok $1 - $2"
+	else
+		dump "$WORK/hvmm.err" "hvmm stderr"
+		echo "not ok $1 - $2"
+	fi
+}
+
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" calls
+native_rc=$rc
+vm on calls
+ok=1
+same_as_native "hvmm --fastpath on" || ok=0
+[ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
+verdict 1 "fast path on: futex, getpid, getppid and their edges as natively, sites rewritten"
+
+vm off calls
+ok=1
+same_as_native "hvmm --fastpath off" || ok=0
+grep -q "fast path:" "$WORK/hvmm.err" && { echo "# the fast path reported itself"; ok=0; }
+verdict 2 "fast path off: the same answers, nothing rewritten"
+
+vm on site
+ok=1
+grep -qx "site bytes: ff d0" "$WORK/hvmm.out" || { dump "$WORK/hvmm.out" stdout; ok=0; }
+verdict 3 "fast path on: the site holds call *%rax after a futex wake"
+
+vm off site
+ok=1
+grep -qx "site bytes: 0f 05" "$WORK/hvmm.out" || { dump "$WORK/hvmm.out" stdout; ok=0; }
+verdict 4 "fast path off: the site still holds syscall"
+
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" crash
+native_rc=$rc
+vm on crash
+ok=1
+same_as_native "hvmm --fastpath on" || ok=0
+at=$(sed -n 's/^crash at \([0-9a-f]*\)$/\1/p' "$WORK/hvmm.out")
+ip=$(printf '%016x' "0x${at:-0}")
+grep -q "trap Illegal instruction (vector 6) ip $ip " "$WORK/hvmm.err" ||
+	{ echo "# no report of the fault at $ip"; ok=0; }
+[ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
+verdict 5 "a fault right after a rewritten site: reported at its address ($ip), as natively killed"
+
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" null
+native_rc=$rc
+vm on null
+ok=1
+same_as_native "hvmm --fastpath on" || ok=0
+grep -q "segfault at 0 ip 0000000000000000 " "$WORK/hvmm.err" ||
+	{ echo "# no page fault at 0 reported"; ok=0; }
+verdict 6 "a call through NULL with the fast path's page at 0: the page fault at 0, as natively"
+
+[ -n "$OMP" ] || exit 0
+PROG=$OMP
+export OMP_NUM_THREADS=2
+vm on omp_region 2000
+ok=1
+[ "$hvmm_rc" = 0 ] && grep -q "^omp_region_ns " "$WORK/hvmm.out" || { echo "# status $hvmm_rc"; ok=0; }
+[ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
+grep "fast path:" "$WORK/hvmm.err" | sed 's/^/# /'
+verdict 7 "empty OpenMP regions on two threads: libgomp's futex sites rewritten"
