@@ -8,9 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* How deep the removal follows directories a program or the owner made inside a group's
- * directory (hvmm's /dev/shm is flat; the owner may reach it from the host too). */
-#define SHM_REMOVE_DEPTH 16
+#include "remove_tree.h"
 
 static void group_name(const struct vm *vm, char *out, size_t len)
 {
@@ -31,29 +29,6 @@ static bool in_group(const struct vm *vm, const char *name)
 	return strcmp(mine, name) == 0;
 }
 
-/* Removes name in parent's directory and, for a directory, what it holds, never following a
- * symbolic link: everything is reached through descriptors opened with O_NOFOLLOW. */
-static void remove_at(int parent, const char *name, int depth)
-{
-	if (unlinkat(parent, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		    depth < SHM_REMOVE_DEPTH)
-			remove_at(fd, de->d_name, depth + 1);
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 static void remove_group(const char *state_dir, const char *name)
 {
 	char dir[600];
@@ -62,10 +37,9 @@ static void remove_group(const char *state_dir, const char *name)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	remove_at(fd, name, 0);
-	if (faccessat(fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		fprintf(stderr, "dsvd: cannot remove the shared-memory directory %s/%s\n", dir,
-			name);
+	if (remove_tree_at(fd, name) < 0)
+		fprintf(stderr, "dsvd: cannot remove the shared-memory directory %s/%s: %s\n", dir,
+			name, strerror(errno));
 	close(fd);
 }
 
