@@ -25,7 +25,7 @@ static struct launcher launcher = { .pid = -1, .sock = -1 };
 static char launch_error[1024]; /* from the privileged hook, reported where stderr is the job's */
 /* The step's /dev/shm on this node (step_shm.h), made before the tasks are forked */
 static char step_shm[PATH_MAX], step_shm_error[1024];
-static uint32_t shm_job, shm_step;
+static uint32_t shm_ids[3]; /* job, step, this node's index in the step */
 
 static int option_cb(int val, const char *optarg, int remote)
 {
@@ -95,16 +95,17 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	(void)av;
 	if (!wraps_this_step(sp))
 		return 0;
-	if (spank_get_item(sp, S_JOB_ID, &shm_job) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_STEPID, &shm_step) != ESPANK_SUCCESS ||
+	if (spank_get_item(sp, S_JOB_ID, &shm_ids[0]) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_STEPID, &shm_ids[1]) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_NODEID, &shm_ids[2]) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS) {
 		snprintf(step_shm_error, sizeof(step_shm_error),
 			 "cannot read the job's ids and user for its /dev/shm");
 		return 0;
 	}
-	if (step_shm_create(config.shm_root, shm_job, shm_step, uid, gid, step_shm,
-			    sizeof(step_shm), step_shm_error, sizeof(step_shm_error))) {
+	if (step_shm_create(config.shm_root, shm_ids, uid, gid, step_shm, sizeof(step_shm),
+			    step_shm_error, sizeof(step_shm_error))) {
 		step_shm[0] = '\0';
 		slurm_error("dsv: %s", step_shm_error);
 	}
@@ -120,7 +121,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 	(void)av;
 	if (!spank_remote(sp) || !step_shm[0])
 		return 0;
-	if (step_shm_remove(config.shm_root, shm_job, shm_step, err, sizeof(err)))
+	if (step_shm_remove(config.shm_root, shm_ids, err, sizeof(err)))
 		slurm_error("dsv: %s", err);
 	step_shm[0] = '\0';
 	return 0;

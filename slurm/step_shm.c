@@ -53,15 +53,16 @@ static int open_root(const char *shm_root, char *err, size_t errlen)
 	return fd;
 }
 
-static void step_name(char *out, size_t len, uint32_t job, uint32_t step)
+/* ids: job, step, node */
+static void step_name(char *out, size_t len, const uint32_t ids[3])
 {
-	snprintf(out, len, "%u.%u", (unsigned)job, (unsigned)step);
+	snprintf(out, len, "%u.%u.%u", (unsigned)ids[0], (unsigned)ids[1], (unsigned)ids[2]);
 }
 
-int step_shm_create(const char *shm_root, uint32_t job, uint32_t step, uid_t uid, gid_t gid,
-		    char *dir, size_t dirlen, char *err, size_t errlen)
+int step_shm_create(const char *shm_root, const uint32_t ids[3], uid_t uid, gid_t gid, char *dir,
+		    size_t dirlen, char *err, size_t errlen)
 {
-	char name[32];
+	char name[40];
 	int fd;
 
 	if (make_dirs(shm_root) < 0) {
@@ -70,7 +71,7 @@ int step_shm_create(const char *shm_root, uint32_t job, uint32_t step, uid_t uid
 	}
 	if ((fd = open_root(shm_root, err, errlen)) < 0)
 		return -1;
-	step_name(name, sizeof(name), job, step);
+	step_name(name, sizeof(name), ids);
 	if (snprintf(dir, dirlen, "%s/%s", shm_root, name) >= (int)dirlen) {
 		snprintf(err, errlen, "shm_root %s: path too long", shm_root);
 		close(fd);
@@ -90,14 +91,14 @@ int step_shm_create(const char *shm_root, uint32_t job, uint32_t step, uid_t uid
 	return 0;
 }
 
-int step_shm_remove(const char *shm_root, uint32_t job, uint32_t step, char *err, size_t errlen)
+int step_shm_remove(const char *shm_root, const uint32_t ids[3], char *err, size_t errlen)
 {
-	char name[32];
+	char name[40];
 	int fd = open_root(shm_root, err, errlen), rc;
 
 	if (fd < 0)
 		return -1;
-	step_name(name, sizeof(name), job, step);
+	step_name(name, sizeof(name), ids);
 	rc = remove_tree_at(fd, name);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot remove the step's /dev/shm %s/%s: %s", shm_root, name,

@@ -119,8 +119,8 @@ check "hvmm runs in the task's cgroups (as a native task, job id aside)" \
            cmp -s $T/native_cg.norm $T/hpc_cg.norm" ||
   { show "$P"; show "$T/native_cg.out"; }
 check "hvmm gets the task's environment" has "${P#$T/}" "procid 0 step 0"
-check "hvmm gets the step's /dev/shm on this node (--shm SHM_ROOT/JOB.STEP)" \
-  bash -c "tr '\n' ' ' <$P | grep -qE -- 'arg --shm arg $SHM/[0-9]+\.0 arg -- '" || show "$P"
+check "hvmm gets the step's /dev/shm on this node (--shm SHM_ROOT/JOB.STEP.NODE)" \
+  bash -c "tr '\n' ' ' <$P | grep -qE -- 'arg --shm arg $SHM/[0-9]+\.0\.0 arg -- '" || show "$P"
 check "... made for the job's user, mode 0700, before hvmm starts" has "${P#$T/}" "shmdir $TEST_UID $TEST_GID 700"
 shm_gone() { [ -d "$SHM" ] && [ -z "$(ls -A "$SHM")" ]; }
 check "... and removed when the step has ended" wait_for 60 shm_gone || ls -la "$SHM" | sed 's/^/#   /'

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static char top[256], root[300], dir[512], err[1024];
 /* as root the directory goes to another user, as the plugin's does; otherwise to us */
 static uid_t uid;
 static gid_t gid;
+static const uint32_t ids[3] = { 42, 3, 1 }; /* job 42, step 3, the step's second node */
 
 static int setup(void **state)
 {
@@ -55,9 +57,9 @@ static void made_kept_and_removed(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_int_equal(step_shm_create(root, 42, 3, uid, gid, dir, sizeof(dir), err, sizeof(err)),
+	assert_int_equal(step_shm_create(root, ids, uid, gid, dir, sizeof(dir), err, sizeof(err)),
 			 0);
-	snprintf(path, sizeof(path), "%s/42.3", root);
+	snprintf(path, sizeof(path), "%s/42.3.1", root);
 	assert_string_equal(dir, path);
 	assert_int_equal(lstat(dir, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -80,7 +82,7 @@ static void made_kept_and_removed(void **state)
 	assert_int_equal(symlink(top, path), 0);
 
 	/* the same ids again (a step whose slurmstepd was killed): a fresh, empty directory */
-	assert_int_equal(step_shm_create(root, 42, 3, uid, gid, dir, sizeof(dir), err, sizeof(err)),
+	assert_int_equal(step_shm_create(root, ids, uid, gid, dir, sizeof(dir), err, sizeof(err)),
 			 0);
 	snprintf(path, sizeof(path), "%s/seg", dir);
 	assert_int_equal(access(path, F_OK), -1);
@@ -88,12 +90,12 @@ static void made_kept_and_removed(void **state)
 
 	snprintf(path, sizeof(path), "%s/link", dir);
 	assert_int_equal(symlink(outside, path), 0);
-	assert_int_equal(step_shm_remove(root, 42, 3, err, sizeof(err)), 0);
+	assert_int_equal(step_shm_remove(root, ids, err, sizeof(err)), 0);
 	assert_int_equal(access(dir, F_OK), -1);
 	assert_int_equal(access(outside, F_OK), 0);
 	assert_int_equal(access(top, F_OK), 0);
 	/* removing what is not there is no error: the step may have had no --dsv-hpc task */
-	assert_int_equal(step_shm_remove(root, 42, 3, err, sizeof(err)), 0);
+	assert_int_equal(step_shm_remove(root, ids, err, sizeof(err)), 0);
 }
 
 /* A root another user could write, or a link to one, is refused: that user could swap a
@@ -106,21 +108,21 @@ static void hostile_roots(void **state)
 	snprintf(other, sizeof(other), "%s/open", top);
 	assert_int_equal(mkdir(other, 0777), 0);
 	assert_int_equal(chmod(other, 0777), 0);
-	assert_int_equal(step_shm_create(other, 1, 0, uid, gid, dir, sizeof(dir), err, sizeof(err)),
+	assert_int_equal(step_shm_create(other, ids, uid, gid, dir, sizeof(dir), err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "no one else may write"));
-	assert_int_equal(step_shm_remove(other, 1, 0, err, sizeof(err)), -1);
+	assert_int_equal(step_shm_remove(other, ids, err, sizeof(err)), -1);
 	assert_int_equal(chmod(other, 0755), 0);
 	snprintf(link, sizeof(link), "%s/link", top);
 	assert_int_equal(symlink(other, link), 0);
-	assert_int_equal(step_shm_create(link, 1, 0, uid, gid, dir, sizeof(dir), err, sizeof(err)),
+	assert_int_equal(step_shm_create(link, ids, uid, gid, dir, sizeof(dir), err, sizeof(err)),
 			 -1);
-	snprintf(link, sizeof(link), "%s/1.0", other);
+	snprintf(link, sizeof(link), "%s/42.3.1", other);
 	assert_int_equal(access(link, F_OK), -1); /* nothing made through the link */
 	if (geteuid() == 0) {
 		assert_int_equal(chown(other, 1234, 1234), 0);
 		assert_int_equal(
-			step_shm_create(other, 1, 0, uid, gid, dir, sizeof(dir), err, sizeof(err)),
+			step_shm_create(other, ids, uid, gid, dir, sizeof(dir), err, sizeof(err)),
 			-1);
 		assert_non_null(strstr(err, "no one else may write"));
 	}
