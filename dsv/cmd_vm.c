@@ -25,7 +25,8 @@ static const char vm_usage[] =
 static const char create_usage[] =
 	"usage: dsv [--socket PATH] [--json] vm create NAME --stack hpc|commodity [--vcpus N (1)]\n"
 	"            [--mem SIZE (64M)] [--kernel IMAGE] [--initrd FILE] [--cmdline STR]\n"
-	"            [--share DIR] [--net none|host] [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
+	"            [--share DIR] [--net none|host] [--shm-group NAME] [--cpu-quota PCT]\n"
+	"            [-- PROGRAM ARGS...]\n"
 	"       dsv vm create NAME --stack commodity --image FILE [--network NET]\n"
 	"            [--user-data FILE] [--meta-data FILE] [--vcpus N] [--mem SIZE] [--cpu-quota "
 	"PCT]\n"
@@ -36,6 +37,8 @@ static const char create_usage[] =
 	"--share: HPC only, a directory the program may read and write. --net: HPC only, host "
 	"gives\n"
 	"the program IP sockets in dsvd's network namespace (default none: pipes, socket pairs).\n"
+	"--shm-group: HPC only, your VMs that name the same group share one /dev/shm (MPI ranks\n"
+	"on one node); letters, digits, '-', '_', '.'; removed with the group's last VM.\n"
 	"--image: an ordinary cloud\n"
 	"VM from a qcow2 or raw image (docs/commodity.md); without --network it joins dsvd's own\n"
 	"NAT network dsv-nat.\n";
@@ -76,7 +79,8 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 		O_HELP,
 		O_QUOTA,
 		O_CLOUD,
-		O_NET
+		O_NET,
+		O_SHM_GROUP
 	};
 	static const struct option longopts[] = {
 		{ "stack", required_argument, NULL, O_STACK },
@@ -87,6 +91,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 		{ "cmdline", required_argument, NULL, O_CMDLINE },
 		{ "share", required_argument, NULL, O_SHARE },
 		{ "net", required_argument, NULL, O_NET },
+		{ "shm-group", required_argument, NULL, O_SHM_GROUP },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "cpu-quota", required_argument, NULL, O_QUOTA },
 		{ "image", required_argument, NULL, O_CLOUD },
@@ -151,6 +156,9 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 			break;
 		case O_NET:
 			json_object_set_new(req, "net", json_string(optarg));
+			break; /* dsvd checks */
+		case O_SHM_GROUP:
+			json_object_set_new(req, "shm_group", json_string(optarg));
 			break; /* dsvd checks */
 		case O_CMDLINE:
 			json_object_set_new(req, "cmdline", json_string(optarg));

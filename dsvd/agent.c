@@ -13,6 +13,7 @@
 #include "commodity_cloud.h"
 #include "console_settle.h"
 #include "hpc_vm.h"
+#include "shm_group.h"
 #include "stack.h"
 #include "vm_files.h"
 
@@ -232,6 +233,7 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
 	}
 	agent_pin_self_to_housekeeping(a);
 	adopt_vms(a);
+	shm_group_sweep(a->state_dir, a->vms); /* groups whose VMs were deleted meanwhile */
 	a->events = event_log_new(a);
 	if (!a->events) {
 		snprintf(err, errlen, "out of memory");
@@ -301,7 +303,8 @@ void agent_commodity_pool(const struct agent *a, struct commodity_pool *p)
 }
 
 /* Everything a VM has under the state directory: record, console (and its rotations), the
- * commodity guest's debugcon, the copies of its files. */
+ * commodity guest's debugcon, the copies of its files, and its shared-memory group's
+ * directory when it was the group's last VM (vm is no longer in a->vms). */
 static void remove_vm_files(const struct agent *a, const struct vm *vm)
 {
 	vm_record_remove(vm->spec.name, a->state_dir);
@@ -318,6 +321,7 @@ static void remove_vm_files(const struct agent *a, const struct vm *vm)
 	hpc_status_path(vm, other, sizeof(other));
 	unlink(other); /* hvmm's exit status */
 	vm_files_remove(a->state_dir, vm->spec.name);
+	shm_group_leave(a->state_dir, a->vms, vm);
 	if (commodity_is_cloud(vm))
 		commodity_cloud_remove_files(a->state_dir, vm);
 }

@@ -97,6 +97,11 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd
 		argv[n++] = "--share";
 		argv[n++] = (char *)(vm->share_real[0] ? vm->share_real : vm->spec.share);
 	}
+	if (vm->shm_dir[0]) {
+		/* the group's directory: its VMs share /dev/shm (shm_group.h) */
+		argv[n++] = "--shm";
+		argv[n++] = (char *)vm->shm_dir;
+	}
 	if (vm->spec.cmdline) {
 		argv[n++] = "--cmdline";
 		argv[n++] = vm->spec.cmdline;

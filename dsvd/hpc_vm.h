@@ -8,7 +8,7 @@
 #include "partition.h"
 #include "vm_record.h"
 
-/* hvmm's own options (at most 40 words) and the program's words */
+/* hvmm's own options (at most 42 words) and the program's words */
 #define HPC_ARGV_MAX (VM_ARGV_MAX + 48)
 
 struct hpc_launch {

@@ -51,6 +51,7 @@ struct vm {
 	/* what the VMM gets instead of the caller's paths (vm_files.h); "" when not given */
 	char kernel_copy[640], program_copy[640];
 	char share_real[4096];	       /* the share as the kernel resolved it for the owner */
+	char shm_dir[640];	       /* its shared-memory group's directory (shm_group.h); "" */
 	struct vm_hpc hpc;	       /* spec.stack == VM_STACK_HPC */
 	struct vm_commodity commodity; /* spec.stack == VM_STACK_COMMODITY */
 	struct vm *next;

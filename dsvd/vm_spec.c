@@ -41,6 +41,47 @@ int vm_name_check(const char *name, char *why, size_t whylen)
 	return 0;
 }
 
+int vm_shm_group_check(const char *name, char *why, size_t whylen)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > VM_SHM_GROUP_MAX) {
+		snprintf(why, whylen, "must be 1 to %d characters", VM_SHM_GROUP_MAX);
+		return -1;
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		snprintf(why, whylen, "must not be '.' or '..'");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.')) {
+			snprintf(why, whylen, "may hold only letters, digits, '-', '_' and '.'");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* shm_group: HPC only, a name (vm_shm_group_check) */
+static int parse_shm_group(const json_t *obj, struct vm_spec *spec, struct api_error *err)
+{
+	const char *g;
+	/* read up to 1024 bytes so that a long name gets the length message below */
+	if (json_get_string(obj, "shm_group", false, 1024, &g, err) < 0)
+		return -1;
+	if (!g)
+		return 0;
+	char why[128];
+	if (vm_shm_group_check(g, why, sizeof(why)) < 0)
+		return api_fail(err, 400, "shm_group", "'%.64s' %s", g, why);
+	if (spec->stack != VM_STACK_HPC)
+		return api_fail(err, 400, "shm_group",
+				"not supported for stack commodity (hvmm's /dev/shm)");
+	snprintf(spec->shm_group, sizeof(spec->shm_group), "%s", g);
+	return 0;
+}
+
 static int dup_path(const json_t *obj, const char *key, char **out, struct api_error *err)
 {
 	const char *s;
@@ -170,7 +211,8 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
 	static const char *const fields[] = { "name",	    "stack",	     "vcpus",	"mem_mib",
 					      "kernel",	    "initrd",	     "cmdline", "share",
 					      "program",    "cpu_quota_pct", "image",	"network",
-					      "cloud_init", "domain_xml",    "net",	NULL };
+					      "cloud_init", "domain_xml",    "net",	"shm_group",
+					      NULL };
 	memset(spec, 0, sizeof(*spec));
 	if (json_only_fields(obj, fields, err) < 0)
 		return -1;
@@ -236,6 +278,8 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
 	if (net && spec->stack == VM_STACK_COMMODITY)
 		return api_fail(err, 400, "net", "not supported for stack commodity (see network)");
 	spec->net_host = net && strcmp(net, "host") == 0;
+	if (parse_shm_group(obj, spec, err) < 0)
+		return -1;
 	bool has_quota = false;
 	n = 0;
 	if (json_get_int_range(obj, "cpu_quota_pct", false, 1, 100, &n, &has_quota, err) < 0)
@@ -290,6 +334,8 @@ json_t *vm_spec_to_json(const struct vm_spec *spec)
 		json_object_set_new(o, "share", json_string(spec->share));
 	if (spec->net_host)
 		json_object_set_new(o, "net", json_string("host"));
+	if (spec->shm_group[0])
+		json_object_set_new(o, "shm_group", json_string(spec->shm_group));
 	if (spec->cpu_quota_pct)
 		json_object_set_new(o, "cpu_quota_pct", json_integer(spec->cpu_quota_pct));
 	if (spec->image)

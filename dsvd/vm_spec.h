@@ -20,6 +20,7 @@
 #define VM_USER_DATA_MAX (32 * 1024) /* NoCloud has no limit; EC2 takes 16 KiB */
 #define VM_META_DATA_MAX 4096
 #define VM_DOMAIN_XML_MAX (48 * 1024)
+#define VM_SHM_GROUP_MAX 64 /* a directory name under STATE_DIR/shm/ (shm_group.h) */
 
 enum vm_stack {
 	VM_STACK_HPC,
@@ -36,6 +37,9 @@ struct vm_spec {
 	char *cmdline;
 	char *share;   /* hpc only */
 	bool net_host; /* hpc only: IP sockets in dsvd's network namespace (hvmm --net host) */
+	/* hpc only: the owner's VMs that name the same group share one /dev/shm (hvmm --shm);
+	 * "": none */
+	char shm_group[VM_SHM_GROUP_MAX + 1];
 	char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
 	unsigned argc;
 	unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
@@ -50,6 +54,9 @@ struct vm_spec {
 const char *vm_stack_name(enum vm_stack s);
 /* 0 when name is safe as a file name and a libvirt domain name, else -1 with a reason. */
 int vm_name_check(const char *name, char *why, size_t whylen);
+/* 0 when name is a shared-memory group's name: 1 to VM_SHM_GROUP_MAX of [A-Za-z0-9._-], not
+ * "." or ".." (it names a directory); else -1 with a reason. */
+int vm_shm_group_check(const char *name, char *why, size_t whylen);
 
 /* Parses and validates a create request body. On success *spec owns its strings. */
 int vm_spec_parse(const char *body, size_t len, struct vm_spec *spec, struct api_error *err);

@@ -40,7 +40,7 @@ if [ $nested = 1 ]; then
   suites=() names=()
   for s in ${DSV_NESTED_SUITES:-kvm hostile hvmm lwk dsvd slurm}; do
     case $s in
-    dsvd) names+=(dsvd/it_hpc dsvd/it_churn dsvd/it_hugetlbfs dsvd/it_security) ;;
+    dsvd) names+=(dsvd/it_hpc dsvd/it_churn dsvd/it_hugetlbfs dsvd/it_security dsvd/it_shm) ;;
     slurm) # those that exist: a build without Slurm's spank.h has neither
       mapfile -t -O ${#names[@]} names < <(meson test -C "$build" --no-rebuild --list \
         --suite slurm 2>/dev/null | sed -n 's,^.* / ,,p' | grep -x -E 'slurm_node|slurm_two_nodes') ;;

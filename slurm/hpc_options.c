@@ -156,6 +156,7 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 {
 	snprintf(c->hvmm, sizeof(c->hvmm), "%s", PLUGIN_DEFAULT_HVMM);
 	snprintf(c->partition_state, sizeof(c->partition_state), "%s", PLUGIN_DEFAULT_STATE);
+	snprintf(c->shm_root, sizeof(c->shm_root), "%s", PLUGIN_DEFAULT_SHM_ROOT);
 	err[0] = '\0';
 	for (int i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "hvmm=", 5)) {
@@ -165,10 +166,21 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 			if (set_path(c->partition_state, sizeof(c->partition_state), argv[i],
 				     "partition_state", err, errlen))
 				return -1;
+		} else if (!strncmp(argv[i], "shm_root=", 9)) {
+			if (set_path(c->shm_root, sizeof(c->shm_root), argv[i], "shm_root", err,
+				     errlen))
+				return -1;
+			if (strspn(c->shm_root, "/") == strlen(c->shm_root)) {
+				snprintf(err, errlen,
+					 "dsv plugin: %s: not /, a directory of its own for the "
+					 "steps' /dev/shm",
+					 argv[i]);
+				return -1;
+			}
 		} else {
 			snprintf(err, errlen,
 				 "dsv plugin: unknown argument '%.200s' in plugstack.conf: "
-				 "expected hvmm=PATH or partition_state=PATH",
+				 "expected hvmm=PATH, partition_state=PATH or shm_root=PATH",
 				 argv[i]);
 			return -1;
 		}

@@ -42,12 +42,15 @@ int hpc_options_parse(const char *text, struct hpc_options *o, char *err, size_t
 struct plugin_config {
 	char hvmm[PATH_MAX];		/* the hvmm binary */
 	char partition_state[PATH_MAX]; /* dsvd's partition state file */
+	char shm_root[PATH_MAX];	/* where each step's /dev/shm is made (step_shm.h) */
 };
 
 #define PLUGIN_DEFAULT_HVMM "/usr/local/bin/hvmm"
 #define PLUGIN_DEFAULT_STATE "/var/lib/dsv/partition.json"
+#define PLUGIN_DEFAULT_SHM_ROOT "/run/dsv/slurm-shm" /* a tmpfs: shared memory is RAM */
 
-/* Parses "hvmm=PATH" and "partition_state=PATH" (absolute paths). Returns 0 or -1 + err. */
+/* Parses "hvmm=PATH", "partition_state=PATH" and "shm_root=PATH" (absolute paths; shm_root
+ * not "/"). Returns 0 or -1 + err. */
 int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err, size_t errlen);
 
 const char *hpc_hugepages_name(enum hpc_hugepages h);

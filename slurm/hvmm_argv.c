@@ -105,6 +105,10 @@ char **hvmm_argv_build(const struct hvmm_launch *l, char *err, size_t errlen)
 	add_num(&b, l->gid);
 	if (l->ngroups > 0 && add_groups(&b, l->groups, l->ngroups))
 		b.failed = 1;
+	if (l->shm && l->shm[0]) {
+		add(&b, "--shm");
+		add(&b, l->shm);
+	}
 	add(&b, "--");
 	for (int i = 0; i < l->prog_argc; i++)
 		add(&b, l->prog_argv[i]);

@@ -13,6 +13,7 @@ struct hvmm_launch {
 	const int *cpus; /* the CPUs Slurm gave the task: one vCPU each */
 	int ncpus;
 	const char *cwd; /* the task's working directory: the default share */
+	const char *shm; /* the step's /dev/shm on this node (step_shm.h); NULL: none */
 	uid_t uid;	 /* the job's user: hvmm runs the guest as that user */
 	gid_t gid;
 	const gid_t *groups;
@@ -24,8 +25,8 @@ struct hvmm_launch {
 
 /*
  * "hvmm run --cpus LIST [--mem NM] [--hugepages H] [--net host] [--inherit-fd PMI]
- * --share DIR --uid U --gid G [--groups G1,...] -- PROGRAM ARGS...". Returns a NULL-terminated array (free with
- * hvmm_argv_free), or NULL with the reason in err.
+ * --share DIR --uid U --gid G [--groups G1,...] [--shm SHM] -- PROGRAM ARGS...". Returns a
+ * NULL-terminated array (free with hvmm_argv_free), or NULL with the reason in err.
  */
 char **hvmm_argv_build(const struct hvmm_launch *l, char *err, size_t errlen);
 void hvmm_argv_free(char **argv);

@@ -219,7 +219,8 @@ _Noreturn static void run_hvmm(char **argv, char **env)
 	wait_and_end(pid);
 }
 
-static void serve(int sock, const struct launcher_identity *id, const struct plugin_config *cfg)
+static void serve(int sock, const struct launcher_identity *id, const struct plugin_config *cfg,
+		  const char *shm)
 {
 	static struct hpc_partition part;
 	static int cpus[CPULIST_MAX_CPU + 1];
@@ -269,6 +270,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 		.cpus = cpus,
 		.ncpus = ncpus,
 		.cwd = r.cwd,
+		.shm = shm,
 		.uid = id->uid,
 		.gid = id->gid,
 		.groups = id->groups,
@@ -285,7 +287,7 @@ static void serve(int sock, const struct launcher_identity *id, const struct plu
 }
 
 int launcher_start(struct launcher *l, const struct launcher_identity *id,
-		   const struct plugin_config *cfg, char *err, size_t errlen)
+		   const struct plugin_config *cfg, const char *shm, char *err, size_t errlen)
 {
 	int sv[2];
 
@@ -302,7 +304,7 @@ int launcher_start(struct launcher *l, const struct launcher_identity *id,
 	}
 	if (l->pid == 0) {
 		close(sv[0]);
-		serve(sv[1], id, cfg);
+		serve(sv[1], id, cfg, shm);
 	}
 	close(sv[1]);
 	l->sock = sv[0];

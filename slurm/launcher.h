@@ -32,9 +32,10 @@ struct launcher {
 	int sock;
 };
 
-/* In task_init_privileged (root): forks the launcher. Returns 0 or -1 with err. */
+/* In task_init_privileged (root): forks the launcher; shm is the step's /dev/shm (hvmm
+ * --shm), NULL for none. Returns 0 or -1 with err. */
 int launcher_start(struct launcher *l, const struct launcher_identity *id,
-		   const struct plugin_config *cfg, char *err, size_t errlen);
+		   const struct plugin_config *cfg, const char *shm, char *err, size_t errlen);
 
 /*
  * In task_init (the user): sends the task and its descriptors 0-2 (and pmi_fd when >= 0),

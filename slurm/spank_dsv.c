@@ -14,6 +14,7 @@
 
 #include "hpc_options.h"
 #include "launcher.h"
+#include "step_shm.h"
 
 SPANK_PLUGIN(dsv, 1);
 
@@ -22,6 +23,9 @@ static char option_text[4096];
 static struct plugin_config config;
 static struct launcher launcher = { .pid = -1, .sock = -1 };
 static char launch_error[1024]; /* from the privileged hook, reported where stderr is the job's */
+/* The step's /dev/shm on this node (step_shm.h), made before the tasks are forked */
+static char step_shm[PATH_MAX], step_shm_error[1024];
+static uint32_t shm_ids[3]; /* job, step, this node's index in the step */
 
 static int option_cb(int val, const char *optarg, int remote)
 {
@@ -81,6 +85,48 @@ static int wraps_this_step(spank_t sp)
 	return step <= SLURM_MAX_NORMAL_STEP_ID;
 }
 
+/* In slurmstepd, as root, once per step before its tasks: the step's /dev/shm. */
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	uid_t uid;
+	gid_t gid;
+
+	(void)ac;
+	(void)av;
+	if (!wraps_this_step(sp))
+		return 0;
+	if (spank_get_item(sp, S_JOB_ID, &shm_ids[0]) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_STEPID, &shm_ids[1]) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_NODEID, &shm_ids[2]) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS) {
+		snprintf(step_shm_error, sizeof(step_shm_error),
+			 "cannot read the job's ids and user for its /dev/shm");
+		return 0;
+	}
+	if (step_shm_create(config.shm_root, shm_ids, uid, gid, step_shm, sizeof(step_shm),
+			    step_shm_error, sizeof(step_shm_error))) {
+		step_shm[0] = '\0';
+		slurm_error("dsv: %s", step_shm_error);
+	}
+	return 0; /* each task reports the error where the job sees it */
+}
+
+/* In slurmstepd, as root, when the step ends: its /dev/shm goes with what is in it. */
+int slurm_spank_exit(spank_t sp, int ac, char **av)
+{
+	char err[1024];
+
+	(void)ac;
+	(void)av;
+	if (!spank_remote(sp) || !step_shm[0])
+		return 0;
+	if (step_shm_remove(config.shm_root, shm_ids, err, sizeof(err)))
+		slurm_error("dsv: %s", err);
+	step_shm[0] = '\0';
+	return 0;
+}
+
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 {
 	struct launcher_identity id = { 0 };
@@ -92,6 +138,10 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	launch_error[0] = '\0';
 	if (!wraps_this_step(sp))
 		return 0;
+	if (step_shm_error[0]) {
+		snprintf(launch_error, sizeof(launch_error), "%s", step_shm_error);
+		return 0;
+	}
 	if (spank_get_item(sp, S_JOB_UID, &id.uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &id.gid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &groups, &ngroups) != ESPANK_SUCCESS) {
@@ -109,7 +159,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	for (int i = 0; i < ngroups; i++)
 		id.groups[i] = groups[i];
 	id.ngroups = ngroups;
-	launcher_start(&launcher, &id, &config, launch_error, sizeof(launch_error));
+	launcher_start(&launcher, &id, &config, step_shm, launch_error, sizeof(launch_error));
 	return 0;
 }
 

@@ -139,6 +139,61 @@ static void test_stack(void **state)
 	vm_spec_free(&spec);
 }
 
+/* shm_group: HPC only; a name that is safe as one directory under STATE_DIR/shm/ */
+static void test_shm_group(void **state)
+{
+	(void)state;
+	const char *t = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+			"\"shm_group\":%s}";
+	char body[512];
+	const char *bad[] = { "\"\"",	  "\".\"",     "\"..\"",    "\"a/b\"",	   "\"/\"",
+			      "\"../x\"", "\"a b\"",   "\"a\\nb\"", "\"\\u00e9\"", "\"a\\tb\"",
+			      "\"x*\"",	  "\"$(id)\"", "1",	    "true",	   "null",
+			      "[\"a\"]",  "{}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), t, bad[i]);
+		expect_bad(body, "shm_group");
+	}
+	/* VM_SHM_GROUP_MAX characters are accepted, one more is not */
+	char name[VM_SHM_GROUP_MAX + 4];
+	memset(name, 'g', sizeof(name));
+	name[0] = '"';
+	name[VM_SHM_GROUP_MAX + 1] = '"';
+	name[VM_SHM_GROUP_MAX + 2] = '\0';
+	struct vm_spec spec;
+	struct api_error err;
+	snprintf(body, sizeof(body), t, name);
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	vm_spec_free(&spec);
+	name[VM_SHM_GROUP_MAX + 1] = 'g';
+	name[VM_SHM_GROUP_MAX + 2] = '"';
+	name[VM_SHM_GROUP_MAX + 3] = '\0';
+	snprintf(body, sizeof(body), t, name);
+	expect_bad(body, "shm_group");
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"shm_group\":\"g\"}",
+		   "shm_group");
+	/* accepted, kept through the record (vm_spec_to_json and back) */
+	snprintf(body, sizeof(body), t, "\"job-42.step_0\"");
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	assert_string_equal(spec.shm_group, "job-42.step_0");
+	json_t *back = vm_spec_to_json(&spec);
+	assert_string_equal(json_string_value(json_object_get(back, "shm_group")), "job-42.step_0");
+	struct vm_spec again;
+	assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
+	assert_string_equal(again.shm_group, "job-42.step_0");
+	json_decref(back);
+	vm_spec_free(&again);
+	vm_spec_free(&spec);
+	/* without one: no group, and none in the record */
+	const char *none = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"]}";
+	assert_int_equal(vm_spec_parse(none, strlen(none), &spec, &err), 0);
+	assert_string_equal(spec.shm_group, "");
+	back = vm_spec_to_json(&spec);
+	assert_null(json_object_get(back, "shm_group"));
+	json_decref(back);
+	vm_spec_free(&spec);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -182,7 +237,7 @@ int main(void)
 		cmocka_unit_test(test_good_requests),  cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_stack),	       cmocka_unit_test(test_names),
-		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_paths),	       cmocka_unit_test(test_shm_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,9 @@ install -m 755 "$SPIN" "$T/work/spin"
 cat >"$T/bin/hvmm-probe" <<PROBE
 #!/bin/sh
 { echo "uid \$(id -u)"; printf 'arg %s\n' "\$@"; sed 's/^/cgroup /' /proc/self/cgroup
-  echo "procid \${SLURM_PROCID-unset} step \${SLURM_STEP_ID-unset}"; } >"$T/probe/\$\$"
+  echo "procid \${SLURM_PROCID-unset} step \${SLURM_STEP_ID-unset}"
+  prev=; for a in "\$@"; do [ "\$prev" != --shm ] || stat -c 'shmdir %u %g %a' "\$a"; prev=\$a; done
+} >"$T/probe/\$\$"
 [ -z "\${DSV_TEST_HVMM-}" ] || exec "$T/bin/\$DSV_TEST_HVMM" "\$@"
 exec "$HVMM" "\$@"
 PROBE
@@ -65,7 +67,8 @@ partition() { # partition HPC_CPUS: dsvd's state file with that HPC partition
   printf '{"active": true, "applying": false, "spec": {"hpc_cpus": "%s"}}\n' "$1" >"$STATE"
 }
 
-cluster_start "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$STATE" ||
+SHM=$T/shm # the plugin's shm_root: each step's /dev/shm in it
+cluster_start "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$STATE shm_root=$SHM" ||
   skip_all "Slurm did not start here (see the logs above)"
 CPU=1 # the step's CPU (cluster.sh keeps CPU 0 from jobs); the HPC partition holds it, or not
 
@@ -97,7 +100,8 @@ check "native srun runs the program as the user" \
 as_user native_fail srun -n1 --cpu-bind=cores ./hello x
 check "a native program's status is the step's (3)" [ "$(rc native_fail)" = 3 ]
 
-# 3-8: srun --dsv-hpc reaches hvmm with the task's user, CPUs, share, cgroup, environment.
+# 3-11: srun --dsv-hpc reaches hvmm with the task's user, CPUs, share, cgroup, environment,
+# and the step's /dev/shm, which goes with the step.
 partition "$CPU"
 as_user hpc srun -n1 --cpu-bind=cores --dsv-hpc ./hello a "b c"
 P=$(last_probe)
@@ -115,13 +119,18 @@ check "hvmm runs in the task's cgroups (as a native task, job id aside)" \
            cmp -s $T/native_cg.norm $T/hpc_cg.norm" ||
   { show "$P"; show "$T/native_cg.out"; }
 check "hvmm gets the task's environment" has "${P#$T/}" "procid 0 step 0"
+check "hvmm gets the step's /dev/shm on this node (--shm SHM_ROOT/JOB.STEP.NODE)" \
+  bash -c "tr '\n' ' ' <$P | grep -qE -- 'arg --shm arg $SHM/[0-9]+\.0\.0 arg -- '" || show "$P"
+check "... made for the job's user, mode 0700, before hvmm starts" has "${P#$T/}" "shmdir $TEST_UID $TEST_GID 700"
+shm_gone() { [ -d "$SHM" ] && [ -z "$(ls -A "$SHM")" ]; }
+check "... and removed when the step has ended" wait_for 60 shm_gone || ls -la "$SHM" | sed 's/^/#   /'
 if [ "$HAVE_KVM" = 1 ]; then
   check "srun --dsv-hpc: output and status as native" same_as_native hpc native
 else
   check "srun --dsv-hpc without KVM: the step fails as hvmm does (125, /dev/kvm)" kvm_failure hpc
 fi
 
-# 9-10: a failing program fails the step the same way.
+# 12-13: a failing program fails the step the same way.
 as_user hpc_fail srun -n1 --cpu-bind=cores --dsv-hpc ./hello x
 if [ "$HAVE_KVM" = 1 ]; then
   check "a failing program fails the --dsv-hpc step with its status" same_as_native hpc_fail native_fail
@@ -134,7 +143,7 @@ check "--dsv-hpc: a program only root may read is refused (the job's uid, not ro
   bash -c "[ \"\$(cat $T/hpc_rootonly.rc)\" = 125 ] && grep -qF 'program $T/work/rootonly: cannot open: Permission denied' $T/hpc_rootonly.err" ||
   show "$T/hpc_rootonly.err"
 
-# 11-12: a CPU outside the HPC partition is refused, with the reason in the job's stderr.
+# 14-15: a CPU outside the HPC partition is refused, with the reason in the job's stderr.
 OTHER=0
 partition "$OTHER"
 n=$(probes)
@@ -150,7 +159,7 @@ check "no HPC partition on the node: refused, and said so" \
   show "$T/nopart.err"
 partition "0-$((NCPU - 1))"
 
-# 13-14: bad options are refused by srun at submission, quickly, naming the problem.
+# 16-17: bad options are refused by srun at submission, quickly, naming the problem.
 as_user badmem srun -n1 --dsv-hpc=mem=3M ./hello
 check "--dsv-hpc=mem=3M is refused at submission" \
   bash -c "[ \"\$(cat $T/badmem.rc)\" != 0 ] && [ \"\$(cat $T/badmem.rc)\" != 124 ]" &&
@@ -160,7 +169,7 @@ check "an unknown --dsv-hpc option is refused at submission" \
   bash -c "[ \"\$(cat $T/badkey.rc)\" != 0 ] && [ \"\$(cat $T/badkey.rc)\" != 124 ]" &&
   has badkey.err "unknown option 'cpus'"
 
-# 15: the other form, hvmm on the command line (as the user, no plugin involved). It needs
+# 18: the other form, hvmm on the command line (as the user, no plugin involved). It needs
 # what the user needs to run hvmm: /dev/kvm (Debian's udev lets everyone open it; the nested
 # KVM guest has no udev, and there it is root's: in this test's private mount namespace, a
 # node of the same device open to all stands over it) and locked memory for the guest's RAM
@@ -183,7 +192,7 @@ else
   check "srun hvmm run -- PROGRAM without KVM: hvmm's own failure (125, /dev/kvm)" kvm_failure direct
 fi
 
-# 16-17: sbatch, a batch script calling srun --dsv-hpc, output in a file the user owns.
+# 19-20: sbatch, a batch script calling srun --dsv-hpc, output in a file the user owns.
 as_user batch sbatch --parsable -o "$T/work/batch.out" --wait \
   --wrap "srun -n1 --cpu-bind=cores --dsv-hpc ./hello batch; echo step status \$?"
 check "sbatch --wait returns once the job is done" [ "$(rc batch)" != 124 ] || show "$T/batch.err"
@@ -196,7 +205,7 @@ else
     show "$T/work/batch.out"
 fi
 
-# 18-: scancel, a time limit and Ctrl-C on srun stop a running step. start_step runs srun in the
+# 21-: scancel, a time limit and Ctrl-C on srun stop a running step. start_step runs srun in the
 # background as the user (spin writes its job id to NAME.started once it runs);
 # end_report writes what srun and slurmctld said of its end to NAME.end.
 start_step() { # start_step NAME SRUN_ARGS...

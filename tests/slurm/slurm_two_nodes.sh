@@ -74,7 +74,9 @@ net_up || skip_all "cannot make the veths, routes and network namespaces here"
 # hvmm as each node runs it: the node it runs on, as its UTS namespace names it.
 cat >"$T/bin/hvmm-probe" <<PROBE
 #!/bin/sh
-{ echo "host \$(hostname)"; echo "node \${SLURMD_NODENAME-unset} procid \${SLURM_PROCID-unset}"; } >"$T/probe/\$\$"
+{ echo "host \$(hostname)"; echo "node \${SLURMD_NODENAME-unset} procid \${SLURM_PROCID-unset}"
+  prev=; for a in "\$@"; do [ "\$prev" != --shm ] || echo "shm \$a"; prev=\$a; done
+} >"$T/probe/\$\$"
 exec "$HVMM" "\$@"
 PROBE
 chmod 755 "$T/bin/hvmm-probe"
@@ -100,7 +102,8 @@ in_node() {
     "dsvnode$i" "$T/cgroup$i" "$@"
 }
 started=0
-cluster_setup "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$T/partition.json" &&
+SHM=$T/shm # the plugin's shm_root, one directory for both nodes: each step's /dev/shm in it
+cluster_setup "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$T/partition.json shm_root=$SHM" &&
   cluster_slurmd dsvnode1 in_node 1 && cluster_slurmd dsvnode2 in_node 2 &&
   cluster_wait_idle && started=1
 [ "$started" = 1 ] || skip_all "the two-node Slurm did not start here (see the logs above)"
@@ -135,13 +138,24 @@ check "srun -N2 hostname runs on both nodes" \
   bash -c "[ \"\$(cat $T/native_host.rc)\" = 0 ] && [ \"\$(sort $T/native_host.out | sed 's/^[01]: //' | tr '\n' ' ')\" = 'dsvnode1 dsvnode2 ' ]" ||
   { show "$T/native_host.out"; show "$T/native_host.err"; }
 
-# 4-6: srun -N2 --dsv-hpc: one VM on each node.
+# 4-7: srun -N2 --dsv-hpc: one VM on each node, each with its node's /dev/shm.
 as_user native srun -N2 -n2 -l --cpu-bind=cores ./hello a "b c"
 as_user hpc srun -N2 -n2 -l --cpu-bind=cores --dsv-hpc ./hello a "b c"
 check "srun -N2 --dsv-hpc starts hvmm once on each node (in its UTS namespace)" \
   bash -c "[ \"\$(ls $T/probe | wc -l)\" = 2 ] && [ \"\$(cat $T/probe/* | grep '^host ' | sort | tr '\n' ' ')\" = 'host dsvnode1 host dsvnode2 ' ] &&
            grep -qx 'node dsvnode1 procid [01]' $T/probe/* && grep -qx 'node dsvnode2 procid [01]' $T/probe/*" ||
   for f in "$T"/probe/*; do show "$f"; done
+node_shms() { # the two probes' --shm: SHM_ROOT/JOB.0.0 and JOB.0.1, then both gone
+  local end=$((SECONDS + 60))
+  [ "$(cat "$T"/probe/* | sed -n "s|^shm $SHM/[0-9]*\.0\.||p" | sort | tr '\n' ' ')" = '0 1 ' ] ||
+    return 1
+  until [ -d "$SHM" ] && [ -z "$(ls -A "$SHM")" ]; do # the bound only ends a hang
+    [ "$SECONDS" -lt "$end" ] || return 1
+    sleep 0.5
+  done
+}
+check "each node's VM gets a /dev/shm of its node's (SHM_ROOT/JOB.0.0 and .1), gone after the step" \
+  node_shms || { for f in "$T"/probe/*; do show "$f"; done; ls -la "$SHM" | sed 's/^/#   /'; }
 check "native srun -N2 runs the program on both nodes" \
   bash -c "[ \"\$(cat $T/native.rc)\" = 0 ] && [ \"\$(grep -c 'argv\[2\] = b c' $T/native.out)\" = 2 ]" ||
   show "$T/native.err"
@@ -155,10 +169,10 @@ else
     show "$T/hpc.err"
 fi
 
-# 7-8: MPI through Slurm's PMI-2 server (MPICH's PMI-1 client speaks to it over PMI_FD),
+# 8-9: MPI through Slurm's PMI-2 server (MPICH's PMI-1 client speaks to it over PMI_FD),
 # one rank on each node, TCP only (UCX would try shared memory between the namespaces).
 # UCX logs to stdout, with the host's name, pids and times: those lines are diagnostics of
-# the run (the lwk has no /dev/shm for UCX, the nested guest none at all), never compared.
+# the run (the nested guest has no /dev/shm for the native ranks), never compared.
 prog_out() { grep -v ' UCX  [A-Z]' "$T/$1.out"; }
 same_mpi_run() { # same_mpi_run NAME NATIVE: equal status and program output
   [ "$(rc "$1")" = "$(rc "$2")" ] && [ "$(prog_out "$1")" = "$(prog_out "$2")" ]

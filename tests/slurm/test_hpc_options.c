@@ -95,13 +95,33 @@ static void plugin_arguments(void **state)
 	assert_non_null(strstr(err, "unknown argument 'debug=1'"));
 }
 
+/* shm_root: where each step's /dev/shm is made; absolute, and never / itself */
+static void plugin_shm_root(void **state)
+{
+	struct plugin_config c;
+	char *good[] = { "shm_root=/dev/shm/dsv" };
+	char *bad[][1] = {
+		{ "shm_root=run/shm" }, { "shm_root=" }, { "shm_root=/" }, { "shm_root=//" }
+	};
+
+	(void)state;
+	assert_int_equal(plugin_config_parse(0, NULL, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.shm_root, PLUGIN_DEFAULT_SHM_ROOT);
+	assert_int_equal(plugin_config_parse(1, good, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.shm_root, "/dev/shm/dsv");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (plugin_config_parse(1, bad[i], &c, err, sizeof(err)) != -1)
+			fail_msg("%s accepted", bad[i][0]);
+		assert_non_null(strstr(err, bad[i][0]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_when_empty),
-		cmocka_unit_test(every_option),
-		cmocka_unit_test(bad_values_are_named),
-		cmocka_unit_test(plugin_arguments),
+		cmocka_unit_test(defaults_when_empty),	cmocka_unit_test(every_option),
+		cmocka_unit_test(bad_values_are_named), cmocka_unit_test(plugin_arguments),
+		cmocka_unit_test(plugin_shm_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,7 @@ static void every_option(void **state)
 		.cpus = cpus,
 		.ncpus = 5,
 		.cwd = "/home/alice",
+		.shm = "/run/dsv/slurm-shm/42.0",
 		.uid = 0,
 		.gid = 0,
 		.groups = groups,
@@ -105,10 +106,17 @@ static void every_option(void **state)
 		.prog_argc = 1,
 		.prog_argv = prog,
 	};
-	const char *want[] = { "hvmm",		"run",	       "--cpus",    "2-5,7",   "--mem",
-			       "2048M",		"--hugepages", "on",	    "--share", "/scratch",
-			       "--uid",		"0",	       "--gid",	    "0",       "--groups",
-			       "27,4294967294", "--",	       "/bin/prog", NULL };
+	const char *want[] = { "hvmm",	      "run",
+			       "--cpus",      "2-5,7",
+			       "--mem",	      "2048M",
+			       "--hugepages", "on",
+			       "--share",     "/scratch",
+			       "--uid",	      "0",
+			       "--gid",	      "0",
+			       "--groups",    "27,4294967294",
+			       "--shm",	      "/run/dsv/slurm-shm/42.0",
+			       "--",	      "/bin/prog",
+			       NULL };
 	char **argv = hvmm_argv_build(&l, err, sizeof(err));
 
 	(void)state;
@@ -121,6 +129,7 @@ static void every_option(void **state)
 	assert_int_equal(ho->hugepages, GM_HUGE_ON);
 	assert_int_equal(ho->ngroups, 2);
 	assert_int_equal(ho->groups[1], 4294967294u);
+	assert_string_equal(ho->shm, "/run/dsv/slurm-shm/42.0");
 	assert_true(ho->as_user);
 	hvmm_argv_free(argv);
 }

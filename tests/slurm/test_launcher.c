@@ -76,7 +76,7 @@ static int run_task(const char *mode, const char *cpus, int term)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
-		if (launcher_start(&l, &id, &cfg, err, sizeof(err)))
+		if (launcher_start(&l, &id, &cfg, NULL, err, sizeof(err)))
 			fprintf(stderr, "launcher: %s\n", err);
 		else if (geteuid() == 0 &&
 			 (setresgid(id.gid, id.gid, id.gid) || setresuid(id.uid, id.uid, id.uid)))

@@ -1,0 +1,116 @@
+#include "shm_group.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "remove_tree.h"
+
+static void group_name(const struct vm *vm, char *out, size_t len)
+{
+	snprintf(out, len, "%u.%s", (unsigned)vm->owner.uid, vm->spec.shm_group);
+}
+
+static int groups_dir(const char *state_dir, char *out, size_t len)
+{
+	return snprintf(out, len, "%s/shm", state_dir) >= (int)len ? -1 : 0;
+}
+
+static bool in_group(const struct vm *vm, const char *name)
+{
+	char mine[VM_SHM_GROUP_MAX + 16];
+	if (vm->spec.stack != VM_STACK_HPC || !vm->spec.shm_group[0])
+		return false;
+	group_name(vm, mine, sizeof(mine));
+	return strcmp(mine, name) == 0;
+}
+
+static void remove_group(const char *state_dir, const char *name)
+{
+	char dir[600];
+	if (groups_dir(state_dir, dir, sizeof(dir)) < 0)
+		return;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (remove_tree_at(fd, name) < 0)
+		fprintf(stderr, "dsvd: cannot remove the shared-memory directory %s/%s: %s\n", dir,
+			name, strerror(errno));
+	close(fd);
+}
+
+int shm_group_enter(const char *state_dir, struct vm *vm, struct api_error *err)
+{
+	vm->shm_dir[0] = '\0';
+	if (!vm->spec.shm_group[0])
+		return 0;
+	char dir[600], name[VM_SHM_GROUP_MAX + 16];
+	if (groups_dir(state_dir, dir, sizeof(dir)) < 0)
+		return api_fail(err, 500, "shm_group", "state directory path too long");
+	/* 0711: each owner's hvmm passes through to its own group, nobody lists them */
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return api_fail(err, 500, "shm_group", "cannot create %s: %s", dir,
+				strerror(errno));
+	group_name(vm, name, sizeof(name));
+	if (snprintf(vm->shm_dir, sizeof(vm->shm_dir), "%s/%s", dir, name) >=
+	    (int)sizeof(vm->shm_dir)) {
+		vm->shm_dir[0] = '\0';
+		return api_fail(err, 500, "shm_group", "state directory path too long");
+	}
+	if (mkdir(vm->shm_dir, 0700) == 0) {
+		if (chown(vm->shm_dir, vm->owner.uid, vm->owner.gid) == 0)
+			return 0;
+		api_fail(err, 500, "shm_group", "cannot give %s to the VM's owner: %s", vm->shm_dir,
+			 strerror(errno));
+		rmdir(vm->shm_dir);
+		vm->shm_dir[0] = '\0';
+		return -1;
+	}
+	/* the group's directory already: it must still be what dsvd made */
+	struct stat st;
+	int e = errno;
+	if (e == EEXIST && lstat(vm->shm_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == vm->owner.uid)
+		return 0;
+	api_fail(err, 500, "shm_group", "cannot create %s: %s", vm->shm_dir,
+		 e == EEXIST ? "it exists and is not a directory of the VM's owner" : strerror(e));
+	vm->shm_dir[0] = '\0';
+	return -1;
+}
+
+void shm_group_leave(const char *state_dir, const struct vm *vms, const struct vm *vm)
+{
+	if (vm->spec.stack != VM_STACK_HPC || !vm->spec.shm_group[0])
+		return;
+	char name[VM_SHM_GROUP_MAX + 16];
+	group_name(vm, name, sizeof(name));
+	for (const struct vm *o = vms; o; o = o->next)
+		if (o != vm && in_group(o, name))
+			return;
+	remove_group(state_dir, name);
+}
+
+void shm_group_sweep(const char *state_dir, const struct vm *vms)
+{
+	char dir[600];
+	if (groups_dir(state_dir, dir, sizeof(dir)) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		const struct vm *o = vms;
+		while (o && !in_group(o, de->d_name))
+			o = o->next;
+		if (!o)
+			remove_group(state_dir, de->d_name);
+	}
+	closedir(d);
+}
