@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "caller_files.h"
+#include "remove_tree.h"
 #include "share_policy.h"
 
 static void files_dir(char *out, size_t len, const char *state_dir, const char *name)
@@ -18,22 +19,14 @@ static void files_dir(char *out, size_t len, const char *state_dir, const char *
 
 void vm_files_remove(const char *state_dir, const char *name)
 {
-	char dir[600];
-	files_dir(dir, sizeof(dir), state_dir, name);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char vms[600], files[300];
+	snprintf(vms, sizeof(vms), "%s/vms", state_dir);
+	snprintf(files, sizeof(files), "%s.files", name);
+	int dfd = open(vms, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			unlinkat(dfd, de->d_name, 0);
-	closedir(d);
-	rmdir(dir);
+	remove_tree_at(dfd, files); /* never follows a link planted inside */
+	close(dfd);
 }
 
 /* The program's copy keeps its file name when that is a plain one: the guest sees the copy's
