@@ -11,7 +11,7 @@
 
 bool fastpath_on;
 static bool verbose;
-struct fp_data fp_data __attribute__((aligned(4096)));
+union fp_page fp_page __attribute__((aligned(4096)));
 static uint8_t fp_code[4096] __attribute__((aligned(4096)));
 
 static uint64_t handler_va(const char *sym)
@@ -42,13 +42,13 @@ void fastpath_init(uint32_t boot_flags, const struct elf_image *img, uint32_t pi
 	fill_slide(fp_code);
 	memcpy(fp_code + FP_HANDLER_OFF, fastpath_user_start, len);
 	memset(fp_code + FP_HANDLER_OFF + len, 0xcc, sizeof fp_code - FP_HANDLER_OFF - len);
-	fp_data.hash_mul = 0x9e3779b97f4a7c15ull;
-	fp_data.uwin_va = uwin.va;
-	fp_data.uwin_last = uwin.size - 4;
-	fp_data.pid = pid;
-	fp_data.ppid = ppid;
+	fp_page.d.hash_mul = 0x9e3779b97f4a7c15ull;
+	fp_page.d.uwin_va = uwin.va;
+	fp_page.d.uwin_last = uwin.size - 4;
+	fp_page.d.pid = pid;
+	fp_page.d.ppid = ppid;
 	fastpath_sites_init(img);
-	mm_map_low_pages(virt_to_phys(fp_code), virt_to_phys(&fp_data));
+	mm_map_low_pages(virt_to_phys(fp_code), virt_to_phys(&fp_page));
 	fastpath_on = true;
 }
 
@@ -66,14 +66,14 @@ void fastpath_syscall_entry(struct regs *r)
 void fastpath_futex_waiter(uint64_t uaddr, int delta)
 {
 	if (fastpath_on)
-		__atomic_add_fetch(&fp_data.futex_waiters[(uaddr >> 2) % FP_WAITER_BUCKETS],
+		__atomic_add_fetch(&fp_page.d.futex_waiters[(uaddr >> 2) % FP_WAITER_BUCKETS],
 				   (uint32_t)delta, __ATOMIC_SEQ_CST);
 }
 
 void fastpath_vcpu_shared(int delta)
 {
 	if (fastpath_on)
-		__atomic_add_fetch(&fp_data.shared_vcpus, (uint32_t)delta, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&fp_page.d.shared_vcpus, (uint32_t)delta, __ATOMIC_RELAXED);
 }
 
 /* The return address a call left at (%rsp), if it is one of a rewritten site's. */
@@ -85,29 +85,53 @@ static bool returns_to_site(const struct regs *r, uint64_t *ret)
 	return *ret < USER_LIMIT && fastpath_site_rewritten(*ret - 2);
 }
 
+/* A rewritten site's call with a number no slide covers is a system call Linux does not
+ * have: ENOSYS, as the trap would answer, and the program goes on after the site. */
+static enum fp_fault no_such_call(struct regs *r, uint64_t ret, uint64_t rsp)
+{
+	r->rax = (uint64_t)sys_enosys(r);
+	r->rip = ret;
+	r->rsp = rsp;
+	return FP_FAULT_RESUME;
+}
+
+/* Whether the instruction ending at ret is `call *%rax`: then the called address was %rax. */
+static bool called_through_rax(uint64_t ret)
+{
+	return ret >= 2 && user_ok(ret - 2, 2) && *(const uint16_t *)(ret - 2) == 0xd0ff;
+}
+
 enum fp_fault fastpath_user_fault(struct regs *r, uint64_t *fault_addr)
 {
 	if (!fastpath_on)
 		return FP_FAULT_NONE;
-	uint64_t ret, target;
+	uint64_t ret;
+	/* A non-canonical number: #GP, on Intel at the site with nothing pushed, on AMD at the
+	 * number itself after the call pushed its return address. */
+	bool noncanonical = r->rax >= USER_LIMIT && r->rax < 0xffff800000000000ull;
+	if (r->vector == 13 && noncanonical && r->rip < USER_LIMIT - 2 &&
+	    fastpath_site_rewritten(r->rip))
+		return no_such_call(r, r->rip + 2, r->rsp);
+	if (r->vector == 13 && noncanonical && r->rip == r->rax && returns_to_site(r, &ret))
+		return no_such_call(r, ret, r->rsp + 8);
+	bool landed;
 	if (r->vector == 6 && r->rip == handler_va(fp_not_a_site))
-		target = r->rax;
+		landed = true; /* the handler found no site at the return address */
 	else if (r->vector == 3 && r->rip - 1 >= handler_va(fastpath_user_end) &&
-		 r->rip - 1 < FP_CODE_VA + 4096 && r->rax == r->rip - 1)
-		target = r->rax;
+		 r->rip - 1 < FP_CODE_VA + 4096)
+		landed = true; /* the int3s after the handler */
 	else if (r->vector == 14 && (r->error & 0x10) && *fault_addr == r->rip &&
 		 r->rax == r->rip && returns_to_site(r, &ret))
-		target = r->rax;
+		return no_such_call(r, ret, r->rsp + 8); /* beyond VA 0's page */
 	else
 		return FP_FAULT_NONE;
-	if (returns_to_site(r, &ret)) {
-		/* A number beyond the slide from a rewritten site: no such system call. */
-		r->rax = (uint64_t)sys_enosys(r);
-		r->rip = ret;
-		r->rsp += 8;
-		return FP_FAULT_RESUME;
-	}
-	/* A call to a small address from anywhere else: the fault a native call takes. */
+	if (landed && returns_to_site(r, &ret) && r->rax >= FP_HANDLER_OFF)
+		return no_such_call(r, ret, r->rsp + 8);
+	/* A call to a small address from anywhere else (a NULL function pointer, say): the
+	 * fault a native call takes at the called address, known when it was `call *%rax`. */
+	uint64_t target = 0;
+	if (user_ok(r->rsp, 8) && called_through_rax(*(const uint64_t *)r->rsp))
+		target = r->rax;
 	r->rip = target;
 	r->vector = 14;
 	r->error = 0x14; /* user, instruction fetch, not present */

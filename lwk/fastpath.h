@@ -15,6 +15,7 @@
 #define FP_SITES (1 << FP_SITE_BITS) /* rewritten sites the handler recognises */
 #define FP_PROBES 4		     /* a site sits at its hash slot or one of the next 3 */
 #define FP_WAITER_BUCKETS 64	     /* futex waiters counted by (address >> 2) % 64 */
+#define FP_WAIT_SPINS 128	     /* pauses a futex wait spins before the kernel waits */
 
 /* struct fp_data field offsets, for the handler */
 #define FPD_HASH_MUL 0
@@ -49,7 +50,12 @@ _Static_assert(offsetof(struct fp_data, sites) == FPD_SITES, "fp_data");
 _Static_assert(sizeof(struct fp_data) <= 4096, "fp_data fits its page");
 
 extern bool fastpath_on;
-extern struct fp_data fp_data;
+/* The whole page is the program's to read: nothing else of the kernel may share it. */
+union fp_page {
+	struct fp_data d;
+	uint8_t bytes[4096];
+};
+extern union fp_page fp_page;
 
 /* Maps the two pages at VA 0 when boot_flags has DSV_BOOT_FASTPATH; img is the program
  * (kept for its symbol table). */

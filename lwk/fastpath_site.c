@@ -14,7 +14,6 @@
 static struct elf_image program;
 static spinlock_t sites_lock;
 static uint64_t refused[REFUSED_SLOTS]; /* sites not to look at again */
-static bool refused_full;		/* then no new site is looked at */
 static unsigned nr_rewritten, nr_refused;
 
 void fastpath_sites_init(const struct elf_image *img)
@@ -24,14 +23,14 @@ void fastpath_sites_init(const struct elf_image *img)
 
 static unsigned site_hash(uint64_t site)
 {
-	return (unsigned)((site * fp_data.hash_mul) >> (64 - FP_SITE_BITS));
+	return (unsigned)((site * fp_page.d.hash_mul) >> (64 - FP_SITE_BITS));
 }
 
 bool fastpath_site_rewritten(uint64_t site)
 {
 	unsigned h = site_hash(site);
 	for (unsigned p = 0; p < FP_PROBES; p++)
-		if (__atomic_load_n(&fp_data.sites[(h + p) % FP_SITES], __ATOMIC_ACQUIRE) == site)
+		if (__atomic_load_n(&fp_page.d.sites[(h + p) % FP_SITES], __ATOMIC_ACQUIRE) == site)
 			return true;
 	return false;
 }
@@ -40,11 +39,12 @@ static bool is_refused(uint64_t site)
 {
 	unsigned h = site_hash(site);
 	for (unsigned p = 0; p < REFUSED_PROBES; p++)
-		if (refused[(h + p) % REFUSED_SLOTS] == site)
+		if (__atomic_load_n(&refused[(h + p) % REFUSED_SLOTS], __ATOMIC_RELAXED) == site)
 			return true;
 	return false;
 }
 
+/* A full probe run forgets its first site: looked at again if it traps again (speed only). */
 static void refuse(uint64_t site)
 {
 	nr_refused++;
@@ -52,18 +52,18 @@ static void refuse(uint64_t site)
 	for (unsigned p = 0; p < REFUSED_PROBES; p++) {
 		uint64_t *slot = &refused[(h + p) % REFUSED_SLOTS];
 		if (!*slot) {
-			*slot = site;
+			__atomic_store_n(slot, site, __ATOMIC_RELAXED);
 			return;
 		}
 	}
-	refused_full = true;
+	__atomic_store_n(&refused[h % REFUSED_SLOTS], site, __ATOMIC_RELAXED);
 }
 
 static bool publish(uint64_t site)
 {
 	unsigned h = site_hash(site);
 	for (unsigned p = 0; p < FP_PROBES; p++) {
-		uint64_t *slot = &fp_data.sites[(h + p) % FP_SITES];
+		uint64_t *slot = &fp_page.d.sites[(h + p) % FP_SITES];
 		if (!*slot) {
 			__atomic_store_n(slot, site, __ATOMIC_RELEASE);
 			return true;
@@ -77,7 +77,7 @@ static bool answered_in_user_mode(uint64_t nr, const struct regs *r)
 {
 	uint32_t futex_cmd = (uint32_t)r->rsi & ~0x180u;
 	return nr == FP_NR_GETPID || nr == FP_NR_GETPPID || nr == FP_NR_SCHED_YIELD ||
-	       (nr == FP_NR_FUTEX && (futex_cmd == 1 || futex_cmd == 10));
+	       (nr == FP_NR_FUTEX && futex_cmd <= 10 && ((1u << futex_cmd) & 0x603)); /* 0 1 9 10 */
 }
 
 static bool safe_to_rewrite(uint64_t site)
@@ -94,10 +94,15 @@ void fastpath_after_syscall(const struct regs *r, uint64_t nr)
 	if (!fastpath_on || !answered_in_user_mode(nr, r) || r->rip < program.lo + 2 ||
 	    r->rip > program.hi)
 		return;
+	/* Unlocked first: the common case (a site already decided) takes no lock, and the
+	 * decision reads only the program file and bytes that change just from 0f 05 to ff d0. */
+	if (fastpath_site_rewritten(site) || is_refused(site))
+		return;
+	bool safe = safe_to_rewrite(site);
 	spin_lock(&sites_lock);
-	if (refused_full || fastpath_site_rewritten(site) || is_refused(site))
+	if (fastpath_site_rewritten(site) || is_refused(site))
 		goto out;
-	if (!safe_to_rewrite(site) || !publish(site)) {
+	if (!safe || !publish(site)) {
 		refuse(site);
 		goto out;
 	}

@@ -71,24 +71,35 @@ yield:
 	popfq
 	ret
 
-/* FUTEX_WAKE and FUTEX_WAKE_BITSET on a valid, aligned address with no waiter counted in
- * its bucket: nobody to wake, 0. Anything else goes to the kernel. */
+/* Futex calls on a word in the program's window, aligned (else the kernel answers):
+ * FUTEX_WAKE and FUTEX_WAKE_BITSET with no waiter counted in the word's bucket have nobody
+ * to wake: 0. FUTEX_WAIT and FUTEX_WAIT_BITSET without a timeout (its checks are the
+ * kernel's): a word that differs, or changes within a short spin while no vCPU is shared,
+ * is EAGAIN, the answer of a waiter that reached the kernel after the change. */
 futex:
-	movl %esi, %ecx
-	andl $~0x180, %ecx		/* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
-	cmpl $1, %ecx			/* FUTEX_WAKE */
-	je 3f
-	cmpl $10, %ecx			/* FUTEX_WAKE_BITSET, with a bitset */
-	jne slow
-	testl %r9d, %r9d
-	jz slow
-3:	movq %rdi, %rcx
+	movq %rdi, %rcx
 	subq D(FPD_UWIN_VA), %rcx
 	jb slow
 	cmpq D(FPD_UWIN_LAST), %rcx
 	ja slow
 	testb $3, %dil
 	jnz slow
+	movl %esi, %ecx
+	andl $~0x180, %ecx		/* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	cmpl $1, %ecx			/* FUTEX_WAKE */
+	je wake
+	testl %ecx, %ecx		/* FUTEX_WAIT */
+	je wait
+	cmpl $10, %ecx			/* FUTEX_WAKE_BITSET */
+	je 5f
+	cmpl $9, %ecx			/* FUTEX_WAIT_BITSET */
+	jne slow
+	testl %r9d, %r9d
+	jz slow
+	jmp wait
+5:	testl %r9d, %r9d
+	jz slow
+wake:
 	/* The program's store to the futex word must be visible before the waiter count is
 	 * read: a waiter counts itself before it reads the word (futex.c). */
 	lock orq $0, (%rsp)
@@ -97,7 +108,25 @@ futex:
 	andl $(FP_WAITER_BUCKETS - 1), %ecx
 	cmpl $0, D(FPD_WAITERS)(, %rcx, 4)
 	jne slow
-	xorl %eax, %eax
+	jmp 7f
+wait:
+	testq %r10, %r10
+	jnz slow
+	cmpl %edx, (%rdi)
+	jne 6f
+	cmpl $0, D(FPD_SHARED_VCPUS)
+	jne slow
+	movl $FP_WAIT_SPINS, %ecx
+4:	pause
+	cmpl %edx, (%rdi)
+	jne 6f
+	decl %ecx
+	jnz 4b
+	jmp slow
+6:	movq $-11, %rax			/* EAGAIN */
+	popfq
+	ret
+7:	xorl %eax, %eax
 	popfq
 	ret
 	.globl fastpath_user_end

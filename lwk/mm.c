@@ -246,7 +246,7 @@ uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 			    const struct cpu_pages *pages, uint32_t ncpus)
 {
 	/* Reserve page tables for the largest possible window before choosing it. */
-	uint64_t tables = (bi->ram_size >> 30 << 12) + (4 + 1 + SHM_PT_PAGES) * PAGE_SIZE;
+	uint64_t tables = (bi->ram_size >> 30 << 12) + (6 + 1 + SHM_PT_PAGES) * PAGE_SIZE;
 	if (pool_end - pool_cur < tables)
 		panic("out of memory for the user page tables");
 	uint64_t reserved_end = pool_cur + tables;
@@ -268,6 +268,9 @@ uint64_t mm_map_user_window(const struct dsv_bootinfo *bi, uint64_t win_va,
 		panic("user window does not fit the user half");
 	pool_end = reserved_end;
 	map_2m(template_pml4, uwin.va, uwin.pa, uwin.size, PTE_RW | PTE_US);
+	/* The path to VA 0's PD exists before the copy below, so that the fast path's pages
+	 * (mm_map_low_pages, later) reach every vCPU wherever the window lies. */
+	pte_slot(template_pml4, 0, 21, PTE_US);
 	shm_init();
 	uint64_t *tpl = table(template_pml4);
 	for (uint32_t i = 0; i < ncpus; i++)

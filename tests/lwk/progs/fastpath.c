@@ -92,6 +92,20 @@ static void *contend(void *arg)
 	return NULL;
 }
 
+/* A waiter on flag through the raw site (a spin, or the kernel, sees the store). */
+static int flag;
+static long wait_returns_bad;
+
+static void *flag_waiter(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&flag, __ATOMIC_ACQUIRE)) {
+		long r = futex(&flag, FUTEX_WAIT | FUTEX_PRIVATE, 0, 0, 0);
+		wait_returns_bad += r != 0 && r != -EAGAIN;
+	}
+	return NULL;
+}
+
 static int calls(void)
 {
 	static int word __attribute__((aligned(8)));
@@ -123,8 +137,19 @@ static int calls(void)
 	printf("futex op 99: %s\n", err_name(futex(&word, 99, 0, 0, 0)));
 	printf("system call 4000: %s\n", err_name(raw6(4000, 0, 0, 0, 0, 0, 0)));
 	printf("system call -1: %s\n", err_name(raw6(-1, 0, 0, 0, 0, 0, 0)));
+	/* Not canonical as an address: the call itself faults. Linux takes the low 32 bits. */
+	printf("system call 0x8000ffffffff: %s\n",
+	       err_name(raw6(0x8000ffffffffl, 0, 0, 0, 0, 0, 0)));
 
 	pthread_t t[2];
+	pthread_create(&t[0], NULL, flag_waiter, NULL);
+	nanosleep(&ms, NULL);
+	__atomic_store_n(&flag, 1, __ATOMIC_RELEASE);
+	futex(&flag, FUTEX_WAKE | FUTEX_PRIVATE, 1, 0, 0);
+	pthread_join(t[0], NULL);
+	printf("a waiter on a word saw it change; waits that answered neither 0 nor EAGAIN: %ld\n",
+	       wait_returns_bad);
+
 	for (long i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, contend, (void *)i);
 	for (int i = 0; i < 2; i++)
