@@ -177,16 +177,26 @@ prog_out() { grep -v ' UCX  [A-Z]' "$T/$1.out"; }
 same_mpi_run() { # same_mpi_run NAME NATIVE: equal status and program output
   [ "$(rc "$1")" = "$(rc "$2")" ] && [ "$(prog_out "$1")" = "$(prog_out "$2")" ]
 }
+# MPICH's finalize sometimes hangs across network namespaces after the ring's answer, natively
+# as in VMs (docs/mpi.md: 5 of 72 native runs): such a run is made once more, and said so.
+mpi_leg() { # mpi_leg NAME CMD...: as_user, again after a hang that followed the answer
+  local name=$1
+  as_user "$@"
+  if [ "$(rc "$name")" != 0 ] && grep -qx 'ring of 2 ranks: token 1001' "$T/$name.out"; then
+    diag "$name: status $(rc "$name") after the ring's answer (MPICH's finalize hang, docs/mpi.md): run once more"
+    as_user "$@"
+  fi
+}
 if [ -z "$RING" ]; then
   skip "srun --mpi=pmi2 -N2 -n2 ring runs natively" "no static MPICH ring (libmpich-dev missing)"
   skip "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" "no static MPICH ring"
 else
-  as_user mpi_native env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
+  mpi_leg mpi_native env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
     srun --mpi=pmi2 -N2 -n2 --cpu-bind=cores ./ring
   check "srun --mpi=pmi2 -N2 -n2 ring runs natively" \
     bash -c "[ \"\$(cat $T/mpi_native.rc)\" = 0 ] && grep -qx 'ring of 2 ranks: token 1001' $T/mpi_native.out" ||
     { show "$T/mpi_native.out"; show "$T/mpi_native.err"; }
-  as_user mpi_hpc env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
+  mpi_leg mpi_hpc env MPIR_CVAR_NOLOCAL=1 UCX_TLS=tcp,self \
     srun --mpi=pmi2 -N2 -n2 --cpu-bind=cores --dsv-hpc=mem=512M ./ring
   if [ "$HAVE_KVM" = 1 ]; then
     check "srun --mpi=pmi2 -N2 -n2 --dsv-hpc ring: output and status as native" \
