@@ -13,6 +13,7 @@ bool fastpath_on;
 static bool verbose;
 union fp_page fp_page __attribute__((aligned(4096)));
 static uint8_t fp_code[4096] __attribute__((aligned(4096)));
+static union fp_rw_page fp_rw __attribute__((aligned(4096)));
 
 static uint64_t handler_va(const char *sym)
 {
@@ -48,7 +49,8 @@ void fastpath_init(uint32_t boot_flags, const struct elf_image *img, uint32_t pi
 	fp_page.d.pid = pid;
 	fp_page.d.ppid = ppid;
 	fastpath_sites_init(img);
-	mm_map_low_pages(virt_to_phys(fp_code), virt_to_phys(&fp_page));
+	uvm_brk_share(&fp_rw.d.brk, &fp_page.d.brk);
+	mm_map_low_pages(virt_to_phys(fp_code), virt_to_phys(&fp_page), virt_to_phys(&fp_rw));
 	fastpath_on = true;
 }
 
@@ -114,23 +116,26 @@ enum fp_fault fastpath_user_fault(struct regs *r, uint64_t *fault_addr)
 		return no_such_call(r, r->rip + 2, r->rsp);
 	if (r->vector == 13 && noncanonical && r->rip == r->rax && returns_to_site(r, &ret))
 		return no_such_call(r, ret, r->rsp + 8);
-	bool landed;
-	if (r->vector == 6 && r->rip == handler_va(fp_not_a_site))
-		landed = true; /* the handler found no site at the return address */
-	else if (r->vector == 3 && r->rip - 1 >= handler_va(fastpath_user_end) &&
-		 r->rip - 1 < FP_CODE_VA + 4096)
-		landed = true; /* the int3s after the handler */
-	else if (r->vector == 14 && (r->error & 0x10) && *fault_addr == r->rip &&
-		 r->rax == r->rip && returns_to_site(r, &ret))
-		return no_such_call(r, ret, r->rsp + 8); /* beyond VA 0's page */
-	else
+	/* the handler found no site at the return address */
+	bool not_a_site = r->vector == 6 && r->rip == handler_va(fp_not_a_site);
+	/* the int3s after the handler: the call went to rip - 1 */
+	bool in_int3s = r->vector == 3 && r->rip - 1 >= handler_va(fastpath_user_end) &&
+			r->rip - 1 < FP_CODE_VA + 4096;
+	if (!not_a_site && !in_int3s) {
+		if (r->vector == 14 && (r->error & 0x10) && *fault_addr == r->rip &&
+		    r->rax == r->rip && returns_to_site(r, &ret))
+			return no_such_call(r, ret, r->rsp + 8); /* beyond VA 0's page */
 		return FP_FAULT_NONE;
-	if (landed && returns_to_site(r, &ret) && r->rax >= FP_HANDLER_OFF)
+	}
+	if (returns_to_site(r, &ret) && r->rax >= FP_HANDLER_OFF)
 		return no_such_call(r, ret, r->rsp + 8);
 	/* A call to a small address from anywhere else (a NULL function pointer, say): the
-	 * fault a native call takes at the called address, known when it was `call *%rax`. */
+	 * fault a native call takes at the called address: known exactly when the call landed
+	 * on the int3s, or when it was `call *%rax`. */
 	uint64_t target = 0;
-	if (user_ok(r->rsp, 8) && called_through_rax(*(const uint64_t *)r->rsp))
+	if (in_int3s)
+		target = r->rip - 1;
+	else if (user_ok(r->rsp, 8) && called_through_rax(*(const uint64_t *)r->rsp))
 		target = r->rax;
 	r->rip = target;
 	r->vector = 14;
@@ -141,6 +146,12 @@ enum fp_fault fastpath_user_fault(struct regs *r, uint64_t *fault_addr)
 
 void fastpath_report(void)
 {
-	if (fastpath_on && verbose)
-		fastpath_sites_report();
+	if (!fastpath_on || !verbose)
+		return;
+	unsigned rewritten, refused;
+	fastpath_sites_counts(&rewritten, &refused);
+	/* the program can write the count: a report, not a figure to trust */
+	klog("lwk: fast path: %u system call site(s) rewritten, %u refused; brk moved in user "
+	     "mode %lu time(s)",
+	     rewritten, refused, fp_rw.d.brk_moves);
 }

@@ -8,6 +8,7 @@
 
 #define FP_CODE_VA 0x0	     /* the slide and the handler: user, read-only, executable */
 #define FP_DATA_VA 0x1000    /* what the handler reads: user, read-only, not executable */
+#define FP_RW_VA 0x1ff000    /* what the handler writes (the break): user, writable, NX */
 #define FP_HANDLER_OFF 0x400 /* the slide covers system call numbers below this */
 #define FP_HANDLER_MAX 0x300 /* bytes of handler code; [FP_HANDLER_OFF + this, 4 KiB) is int3 */
 
@@ -26,7 +27,14 @@
 #define FPD_SHARED_VCPUS 32 /* vCPUs with more than one thread: sched_yield may switch */
 #define FPD_WAITERS 40
 #define FPD_SITES (FPD_WAITERS + 4 * FP_WAITER_BUCKETS)
+#define FPD_BRK_BASE (FPD_SITES + 8 * FP_SITES) /* struct uvm_brk_limits */
+#define FPD_BRK_FAST_LO (FPD_BRK_BASE + 8)
+#define FPD_BRK_TOP (FPD_BRK_BASE + 16)
+#define FPW_BRK_CUR 0 /* struct uvm_brk_user, at FP_RW_VA */
+#define FPW_BRK_HW 8
+#define FPW_BRK_MOVES 16 /* brk moves the handler made (for -v and the tests) */
 
+#define FP_NR_BRK 12
 #define FP_NR_SCHED_YIELD 24
 #define FP_NR_GETPID 39
 #define FP_NR_GETPPID 110
@@ -35,6 +43,7 @@
 #ifndef __ASSEMBLER__
 #include "cpu.h"
 #include "elf.h"
+#include "uvm.h"
 
 struct fp_data {
 	uint64_t hash_mul;
@@ -43,10 +52,26 @@ struct fp_data {
 	uint32_t shared_vcpus, pad;
 	uint32_t futex_waiters[FP_WAITER_BUCKETS];
 	uint64_t sites[FP_SITES];
+	struct uvm_brk_limits brk;
 };
 _Static_assert(offsetof(struct fp_data, shared_vcpus) == FPD_SHARED_VCPUS, "fp_data");
 _Static_assert(offsetof(struct fp_data, futex_waiters) == FPD_WAITERS, "fp_data");
 _Static_assert(offsetof(struct fp_data, sites) == FPD_SITES, "fp_data");
+_Static_assert(offsetof(struct fp_data, brk) == FPD_BRK_BASE, "fp_data");
+_Static_assert(offsetof(struct uvm_brk_limits, fast_lo) == FPD_BRK_FAST_LO - FPD_BRK_BASE, "brk");
+_Static_assert(offsetof(struct uvm_brk_limits, top) == FPD_BRK_TOP - FPD_BRK_BASE, "brk");
+_Static_assert(offsetof(struct uvm_brk_user, hw) == FPW_BRK_HW, "brk");
+
+/* The page at FP_RW_VA: the program may write it, so it holds only what the kernel reads
+ * back clamped (the break) or only reports (the count). */
+union fp_rw_page {
+	struct {
+		struct uvm_brk_user brk;
+		uint64_t brk_moves;
+	} d;
+	uint8_t bytes[4096];
+};
+_Static_assert(offsetof(union fp_rw_page, d.brk_moves) == FPW_BRK_MOVES, "fp_rw_page");
 _Static_assert(sizeof(struct fp_data) <= 4096, "fp_data fits its page");
 
 extern bool fastpath_on;
@@ -57,7 +82,7 @@ union fp_page {
 };
 extern union fp_page fp_page;
 
-/* Maps the two pages at VA 0 when boot_flags has DSV_BOOT_FASTPATH; img is the program
+/* Maps the fast path's pages at VA 0 and FP_RW_VA when boot_flags has DSV_BOOT_FASTPATH; img is the program
  * (kept for its symbol table). */
 void fastpath_init(uint32_t boot_flags, const struct elf_image *img, uint32_t pid, uint32_t ppid);
 /* Before dispatch: a call made by the handler's own `syscall` is taken as made at the site
@@ -78,7 +103,7 @@ void fastpath_futex_waiter(uint64_t uaddr, int delta);
 /* fastpath_site.c: the site table and the rewriting */
 void fastpath_sites_init(const struct elf_image *img);
 bool fastpath_site_rewritten(uint64_t site);
-void fastpath_sites_report(void);
+void fastpath_sites_counts(unsigned *rewritten, unsigned *refused);
 /* A vCPU's thread count went from 1 to 2 (delta 1) or from 2 to 1 (-1). */
 void fastpath_vcpu_shared(int delta);
 /* With -v, at exit: how many sites were rewritten and refused. */

@@ -77,6 +77,7 @@ static bool answered_in_user_mode(uint64_t nr, const struct regs *r)
 {
 	uint32_t futex_cmd = (uint32_t)r->rsi & ~0x180u;
 	return nr == FP_NR_GETPID || nr == FP_NR_GETPPID || nr == FP_NR_SCHED_YIELD ||
+	       nr == FP_NR_BRK ||
 	       (nr == FP_NR_FUTEX && futex_cmd <= 10 && ((1u << futex_cmd) & 0x603)); /* 0 1 9 10 */
 }
 
@@ -115,8 +116,8 @@ out:
 	spin_unlock(&sites_lock);
 }
 
-void fastpath_sites_report(void)
+void fastpath_sites_counts(unsigned *rewritten, unsigned *refused)
 {
-	klog("lwk: fast path: %u system call site(s) rewritten, %u refused", nr_rewritten,
-	     nr_refused);
+	*rewritten = nr_rewritten;
+	*refused = nr_refused;
 }

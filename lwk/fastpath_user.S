@@ -7,6 +7,7 @@
 #include "fastpath.h"
 
 #define D(off) (FP_DATA_VA + (off))
+#define W(off) (FP_RW_VA + (off))
 
 /* One probe of the site table: %rcx is the site, %r11 the slot. */
 .macro probe_site
@@ -38,6 +39,8 @@ fp_not_a_site:
 
 2:	cmpq $FP_NR_FUTEX, %rax
 	je futex
+	cmpq $FP_NR_BRK, %rax
+	je brk
 	cmpq $FP_NR_GETPID, %rax
 	je getpid
 	cmpq $FP_NR_GETPPID, %rax
@@ -68,6 +71,52 @@ yield:
 	jne slow
 	pause
 	xorl %eax, %eax
+	popfq
+	ret
+
+/* brk (uvm.h "brk as the fast path's handler shares it"): with a break that lies within
+ * [base, top] (else the program spoiled it and the kernel mends it), an address below the
+ * base asks for the break; one in [fast_lo, top] moves the break there, first zeroing the
+ * pages Linux would give anew: from the old break's page up to the new one's, as far as the
+ * highest break since they were last zero. Other addresses are the kernel's. */
+brk:
+	movq W(FPW_BRK_CUR), %rcx
+	cmpq D(FPD_BRK_BASE), %rcx
+	jb slow
+	cmpq D(FPD_BRK_TOP), %rcx
+	ja slow
+	cmpq D(FPD_BRK_BASE), %rdi
+	jb 9f
+	cmpq D(FPD_BRK_FAST_LO), %rdi
+	jb slow
+	cmpq D(FPD_BRK_TOP), %rdi
+	ja slow
+	cmpq %rcx, %rdi
+	jbe 8f
+	pushq %rdi
+	movq W(FPW_BRK_HW), %r11
+	cmpq %rdi, %r11
+	cmovaq %rdi, %r11		/* min(hw, new) */
+	addq $4095, %r11
+	andq $-4096, %r11
+	leaq 4095(%rcx), %rdi
+	andq $-4096, %rdi
+	movq %r11, %rcx
+	subq %rdi, %rcx
+	jbe 1f
+	xorl %eax, %eax
+	cld				/* the flags are restored by popfq */
+	rep stosb
+1:	popq %rdi
+	cmpq W(FPW_BRK_HW), %rdi
+	jbe 8f
+	movq %rdi, W(FPW_BRK_HW)
+8:	movq %rdi, W(FPW_BRK_CUR)
+	incq W(FPW_BRK_MOVES)
+	movq %rdi, %rax
+	popfq
+	ret
+9:	movq %rcx, %rax
 	popfq
 	ret
 

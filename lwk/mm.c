@@ -231,7 +231,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa)
+void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa, uint64_t rw_pa)
 {
 	static uint64_t low_pt[512] __attribute__((aligned(4096)));
 	uint64_t *pde = pte_slot(template_pml4, 0, 21, PTE_US);
@@ -239,6 +239,7 @@ void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa)
 		panic("the first 2 MiB of the user half are in use");
 	low_pt[0] = code_pa | PTE_P | PTE_US;
 	low_pt[1] = data_pa | PTE_P | PTE_US | PTE_NX;
+	low_pt[511] = rw_pa | PTE_P | PTE_RW | PTE_US | PTE_NX;
 	*pde = virt_to_phys(low_pt) | PTE_P | PTE_RW | PTE_US;
 }
 

@@ -26,8 +26,12 @@ static struct range used[MAX_RANGES];
 static int nused;
 static spinlock_t lock;
 static uint64_t win_lo, win_hi, mmap_top, stack_top;
-static uint64_t brk_base, brk_cur, brk_top;
+static uint64_t brk_base, brk_cur, brk_top, brk_hw; /* brk_top: the heap's pages end */
+static struct uvm_brk_user *brk_user; /* the fast path's copy of the break, if shared */
+static struct uvm_brk_limits *brk_limits;
 static uint64_t fresh_lo, fresh_hi;
+
+static void brk_yield(uint64_t a, uint64_t b);
 
 static bool in_window(uint64_t a, uint64_t len)
 {
@@ -121,7 +125,7 @@ void uvm_init(uint64_t image_end, uint64_t stack_size)
 	stack_top = win_hi;
 	mmap_top = win_hi - stack_size;
 	add_range(mmap_top, stack_top);
-	brk_base = brk_cur = brk_top = ALIGN_UP(image_end, PAGE_SIZE);
+	brk_base = brk_cur = brk_top = brk_hw = ALIGN_UP(image_end, PAGE_SIZE);
 	fresh_lo = brk_base;
 	fresh_hi = mmap_top;
 }
@@ -162,6 +166,8 @@ int64_t uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	spin_lock(&lock);
 	int64_t ret;
+	if (addr && !(addr & (PAGE_SIZE - 1)) && in_window(addr, len))
+		brk_yield(addr, addr + len);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1)) {
 			ret = -EINVAL;
@@ -205,6 +211,7 @@ int64_t uvm_munmap(uint64_t addr, uint64_t len)
 	if (addr + len < addr)
 		return -EINVAL;
 	spin_lock(&lock);
+	brk_yield(addr, addr + len);
 	bool ok = remove_range(addr, addr + len);
 	spin_unlock(&lock);
 	return ok ? 0 : -ENOMEM;
@@ -225,6 +232,7 @@ int64_t uvm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, 
 		return (int64_t)old;
 	}
 	spin_lock(&lock);
+	brk_yield(old + old_len, old + new_len);
 	if (range_free(old + old_len, old + new_len) && add_range(old + old_len, old + new_len)) {
 		hand_out(old + old_len, old + new_len);
 		spin_unlock(&lock);
@@ -242,23 +250,101 @@ move:
 	return n;
 }
 
+/* Pages handed to the heap beyond a break the kernel moves up, while the fast path shares
+ * the break: the handler moves it within them without a trap. */
+#define BRK_AHEAD (2ull << 20)
+/* How far below the heap's top the handler may move the break: a larger drop reaches the
+ * kernel, which gives the spare pages back to mmap. */
+#define BRK_FAST_SPAN (8ull << 20)
+
+/* The program's break, as the handler may have moved it (read back within bounds). */
+static void brk_pull(void)
+{
+	if (!brk_user)
+		return;
+	uint64_t cur = __atomic_load_n(&brk_user->cur, __ATOMIC_RELAXED);
+	uint64_t hw = __atomic_load_n(&brk_user->hw, __ATOMIC_RELAXED);
+	if (cur >= brk_base && cur <= brk_top)
+		brk_cur = cur;
+	/* a mark the program spoiled: every page above the break may hold old data */
+	brk_hw = hw >= brk_cur && hw <= brk_top ? hw : brk_top;
+}
+
+static void brk_push(void)
+{
+	if (!brk_user)
+		return;
+	brk_limits->base = brk_base;
+	brk_limits->fast_lo = MAX(brk_base, brk_top - MIN(brk_top, BRK_FAST_SPAN));
+	__atomic_store_n(&brk_limits->top, brk_top, __ATOMIC_RELEASE);
+	__atomic_store_n(&brk_user->cur, brk_cur, __ATOMIC_RELAXED);
+	__atomic_store_n(&brk_user->hw, brk_hw, __ATOMIC_RELAXED);
+}
+
+void uvm_brk_share(struct uvm_brk_user *user, struct uvm_brk_limits *limits)
+{
+	spin_lock(&lock);
+	brk_user = user;
+	brk_limits = limits;
+	brk_hw = brk_cur;
+	brk_push();
+	spin_unlock(&lock);
+}
+
+/* Hands the heap the pages up to addr's, and BRK_AHEAD more where they are free. */
+static bool brk_extend(uint64_t addr)
+{
+	uint64_t need = ALIGN_UP(addr, PAGE_SIZE), top = need;
+	if (brk_user && win_hi - need >= BRK_AHEAD && range_free(brk_top, need + BRK_AHEAD))
+		top = need + BRK_AHEAD;
+	if (!range_free(brk_top, top) || !add_range(brk_top, top))
+		return false;
+	hand_out(brk_top, top);
+	brk_top = top;
+	return true;
+}
+
+/* Gives the heap's pages from keep up back to mmap. */
+static void brk_release(uint64_t keep)
+{
+	if (keep >= brk_top)
+		return;
+	remove_range(keep, brk_top);
+	brk_top = keep;
+	brk_hw = MIN(brk_hw, brk_top);
+}
+
+/* A mapping made or removed at [a, b) takes the heap's spare pages (those above the
+ * break) back first: the break then cannot grow over it, as Linux's brk fails at a
+ * mapping. */
+static void brk_yield(uint64_t a, uint64_t b)
+{
+	brk_pull();
+	uint64_t spare = ALIGN_UP(brk_cur, PAGE_SIZE);
+	if (a < brk_top && spare < b) {
+		brk_release(spare);
+		brk_push();
+	}
+}
+
 int64_t uvm_brk(uint64_t addr)
 {
 	spin_lock(&lock);
-	if (addr >= brk_base && addr - brk_base <= win_hi - brk_base) {
-		uint64_t top = ALIGN_UP(addr, PAGE_SIZE);
-		if (top > brk_top) {
-			if (range_free(brk_top, top) && add_range(brk_top, top)) {
-				hand_out(brk_top, top);
-				brk_top = top;
-				brk_cur = addr;
-			}
-		} else {
-			remove_range(top, brk_top);
-			brk_top = top;
-			brk_cur = addr;
+	brk_pull();
+	if (addr >= brk_base && addr - brk_base <= win_hi - brk_base &&
+	    (addr <= brk_top || brk_extend(addr))) {
+		if (addr > brk_cur) {
+			/* pages Linux would give anew read as zeros; [hw, top) already does */
+			uint64_t from = ALIGN_UP(brk_cur, PAGE_SIZE);
+			uint64_t to = ALIGN_UP(MIN(addr, brk_hw), PAGE_SIZE);
+			if (to > from)
+				memset((void *)from, 0, to - from);
+			brk_hw = MAX(brk_hw, addr);
 		}
+		brk_cur = addr;
+		brk_release(ALIGN_UP(addr, PAGE_SIZE) + (brk_user ? BRK_AHEAD : 0));
 	}
+	brk_push();
 	int64_t ret = (int64_t)brk_cur;
 	spin_unlock(&lock);
 	return ret;
@@ -288,10 +374,16 @@ bool uvm_mapped(uint64_t a, uint64_t b, bool all)
 {
 	bool r = false;
 	spin_lock(&lock);
+	brk_pull();
+	/* the heap's pages above the break are not the program's yet */
+	uint64_t sa = ALIGN_UP(brk_cur, PAGE_SIZE), sb = brk_top;
+	bool in_spare = a < sb && sa < b;
 	/* touching ranges are merged, so a mapped interval is one range */
-	for (int i = 0; i < nused && !r; i++)
-		r = all ? used[i].start <= a && b <= used[i].end
-			: used[i].start < b && a < used[i].end;
+	for (int i = 0; i < nused && !r; i++) {
+		uint64_t lo = MAX(used[i].start, a), hi = MIN(used[i].end, b);
+		r = all ? used[i].start <= a && b <= used[i].end && !in_spare
+			: lo < hi && (lo < sa || hi > sb);
+	}
 	spin_unlock(&lock);
 	return r;
 }

@@ -10,7 +10,7 @@ HVMM=$(readlink -f "$1") P=$(readlink -f "$2")
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-plan 25
+plan 29
 
 # A FIFO must not hang hvmm in open(): the bound is there to end a hang, never to time an
 # error (a loaded host may take seconds to start a process).
@@ -69,13 +69,25 @@ check "--share / is refused" refused sroot "share /: the share cannot be /"
 run sroot2 run --kernel "$P/exit_status.elf" --share "$T/../../../../../.."
 check "--share that resolves to / is refused" refused sroot2 "the share cannot be /"
 
-# 16-25: --uid/--gid: the files are opened as that user.
+# 16-19: the fast path's and the offload's modes, on the command line and from the
+# environment (test runs force them with it): a word hvmm does not know is refused by name.
+run fpbad run --kernel "$P/exit_status.elf" --fastpath bogus
+check "--fastpath bogus is refused" refused fpbad "--fastpath 'bogus': expected auto, on or off"
+HVMM_FASTPATH=bogus run fpenv run --kernel "$P/exit_status.elf"
+check "HVMM_FASTPATH=bogus is refused" refused fpenv "HVMM_FASTPATH='bogus': expected auto, on or off"
+HVMM_OFFLOAD=bogus run olenv run --kernel "$P/exit_status.elf"
+check "HVMM_OFFLOAD=bogus is refused" refused olenv "HVMM_OFFLOAD='bogus': expected auto, ring or exit"
+HVMM_FASTPATH=bogus run fpgiven run --kernel "$T/junk.bin" --fastpath off
+check "--fastpath given wins over HVMM_FASTPATH (the next error is the kernel's)" \
+  all_of "refused fpgiven 'kernel $T/junk.bin: not an ELF'" "lacks fpgiven.err HVMM_FASTPATH"
+
+# 20-29: --uid/--gid: the files are opened as that user.
 if [ "$(id -u)" != 0 ]; then
-  for i in $(seq 16 25); do skip "--uid case $i" "needs root to switch users"; done
+  for i in $(seq 20 29); do skip "--uid case $i" "needs root to switch users"; done
   exit 0
 fi
 if ! hvmm_test_user; then
-  for i in $(seq 16 25); do skip "--uid case $i" "cannot create the test user"; done
+  for i in $(seq 20 29); do skip "--uid case $i" "cannot create the test user"; done
   exit 0
 fi
 AS=(--uid "$TEST_UID" --gid "$TEST_GID")

@@ -243,6 +243,30 @@ static void offload_mode(void **state)
 	assert_non_null(strstr(opts_usage(), "--offload auto|ring|exit"));
 }
 
+static void fastpath_mode(void **state)
+{
+	struct hvmm_opts o;
+	enum fastpath_mode m;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "run"), OPTS_RUN);
+	assert_int_equal(o.fastpath, FASTPATH_AUTO);
+	assert_int_equal(o.fastpath_given, 0); /* $HVMM_FASTPATH may decide */
+	assert_int_equal(PARSE(&o, err, "run", "--fastpath", "on"), OPTS_RUN);
+	assert_int_equal(o.fastpath, FASTPATH_ON);
+	assert_int_equal(o.fastpath_given, 1);
+	assert_int_equal(PARSE(&o, err, "run", "--fastpath", "on", "--fastpath", "off"), OPTS_RUN);
+	assert_int_equal(o.fastpath, FASTPATH_OFF);
+	assert_int_equal(PARSE(&o, err, "run", "--fastpath", "yes"), OPTS_ERROR);
+	assert_non_null(strstr(err, "--fastpath 'yes': expected auto, on or off"));
+	assert_int_equal(opts_parse_fastpath("auto", &m), 0);
+	assert_int_equal(m, FASTPATH_AUTO);
+	assert_int_equal(opts_parse_fastpath("ON", &m), -1);
+	assert_int_equal(opts_parse_fastpath("", &m), -1);
+	assert_non_null(strstr(opts_usage(), "--fastpath auto|on|off"));
+}
+
 static void errors(void **state)
 {
 	const struct bad_case cases[] = {
@@ -382,7 +406,7 @@ int main(void)
 		cmocka_unit_test(too_many_groups),  cmocka_unit_test(jail_cgroups_and_limits),
 		cmocka_unit_test(errors),	    cmocka_unit_test(net_policy),
 		cmocka_unit_test(long_cmdline),	    cmocka_unit_test(sizes),
-		cmocka_unit_test(offload_mode),
+		cmocka_unit_test(offload_mode),	    cmocka_unit_test(fastpath_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
 # it answers and the ones it hands on give the same answers as natively; with it on, the
 # program's syscall site holds `call *%rax` (ff d0) and -v counts the rewritten sites; a
 # fault right after a rewritten site is reported at its own address, and a call through a
-# NULL pointer as the page fault at 0 that Linux reports. The whole lwk suite also runs
+# NULL pointer as the page fault at 0 that Linux reports; brk through a rewritten site (the
+# handler's moves and the kernel's) gives the break and the zeroed pages Linux gives. The whole lwk suite also runs
 # with HVMM_FASTPATH=on and =off (docs/testing.md); this test proves the knob takes effect.
 # BENCH_FASTCALLS_PROG (glibc, with libgomp): 2000 empty OpenMP regions on two threads; the
 # futex sites of libgomp and glibc pass the kernel's checks and are rewritten (the results of
@@ -14,7 +15,7 @@ HVMM=$(abs "$1") PROG=$(abs "$2") OMP=${3:+$(abs "$3")}
 need_kvm
 need_cpus 2
 scratch
-echo "1..${OMP:+7}${OMP:-6}"
+echo "1..${OMP:+12}${OMP:-11}"
 
 # vm MODE ARGS...: the program in a 2-vCPU VM with --fastpath MODE and -v.
 vm() {
@@ -82,6 +83,43 @@ grep -q "segfault at 0 ip 0000000000000000 " "$WORK/hvmm.err" ||
 	{ echo "# no page fault at 0 reported"; ok=0; }
 verdict 6 "a call through NULL with the fast path's page at 0: the page fault at 0, as natively"
 
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" brk
+native_rc=$rc
+vm on brk
+ok=1
+same_as_native "hvmm --fastpath on" || ok=0
+[ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
+moves=$(sed -n 's/.*brk moved in user mode \([0-9]*\) time.*/\1/p' "$WORK/hvmm.err")
+[ "${moves:-0}" -ge 1 ] 2>/dev/null || { echo "# brk moves in user mode: '$moves'"; ok=0; }
+verdict 7 "fast path on: brk's moves, zeroed pages and refusals as natively, its site rewritten"
+
+vm off brk
+ok=1
+same_as_native "hvmm --fastpath off" || ok=0
+verdict 8 "fast path off: brk the same"
+
+vm on brk_page
+ok=1
+grep -qx "break page: in sync, moves by the handler: 3" "$WORK/hvmm.out" ||
+	{ dump "$WORK/hvmm.out" stdout; ok=0; }
+verdict 9 "fast path on: moves within the spare pages answered by the handler, the break in sync"
+
+# Hostile: straight to the handler's own syscall with a return address no site pushed. The
+# kernel must not return there (sysretq to a non-canonical or kernel address); the call is
+# the handler's, which stops on its ud2: SIGILL, status 132, the VMM unharmed.
+n=10
+for kind in noncanonical kernel; do
+	vm on handler_jump "$kind"
+	ok=1
+	at=$(sed -n 's/^handler syscall at \([0-9a-f]*\)$/\1/p' "$WORK/hvmm.out")
+	ip=$(printf '%016x' "$((0x${at:-0} + 2))")
+	[ "$hvmm_rc" = 132 ] || { echo "# status $hvmm_rc, not 132"; ok=0; }
+	grep -q "trap Illegal instruction (vector 6) ip $ip " "$WORK/hvmm.err" ||
+		{ echo "# no SIGILL at $ip"; ok=0; }
+	verdict $n "a jump to the handler's syscall returning to a $kind address: SIGILL there"
+	n=$((n + 1))
+done
+
 [ -n "$OMP" ] || exit 0
 PROG=$OMP
 export OMP_NUM_THREADS=2
@@ -90,4 +128,4 @@ ok=1
 [ "$hvmm_rc" = 0 ] && grep -q "^omp_region_ns " "$WORK/hvmm.out" || { echo "# status $hvmm_rc"; ok=0; }
 [ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
 grep "fast path:" "$WORK/hvmm.err" | sed 's/^/# /'
-verdict 7 "empty OpenMP regions on two threads: libgomp's futex sites rewritten"
+verdict 12 "empty OpenMP regions on two threads: libgomp's futex sites rewritten"

@@ -7,15 +7,28 @@
  *   site   - the bytes at that site after a futex wake went through it (ff d0 once
  *            rewritten; not compared with native)
  *   crash  - a fault right after a rewritten site: it prints the faulting address first
- *   null   - a call through a NULL function pointer */
+ *   null   - a call through a NULL function pointer
+ *   brk    - brk through that site (answered by the handler once rewritten): moves within a
+ *            page and across pages, what reads as zero after a shrink and regrowth (the
+ *            break's own page keeps its bytes, later pages are new), large moves beyond the
+ *            kernel's spare pages, refused addresses, and a mapping the break cannot grow
+ *            over; offsets from the first page boundary above the initial break
+ *   brk_page - the fast path's copy of the break (VA 0x1ff000) after handler-answered moves
+ *            (VM with the fast path on only)
+ *   handler_jump noncanonical|kernel - hostile: a jump straight to the handler's own
+ *            `syscall` with a return address the kernel must not return to (VM with the
+ *            fast path on only): the kernel takes the call as the handler's, which then
+ *            stops on its ud2 (SIGILL) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#define SYS_BRK 12
 #define SYS_SCHED_YIELD 24
 #define SYS_GETPID 39
 #define SYS_GETPPID 110
@@ -159,6 +172,103 @@ static int calls(void)
 	return 0;
 }
 
+static long brk_to(uintptr_t addr)
+{
+	return raw6(SYS_BRK, (long)addr, 0, 0, 0, 0, 0);
+}
+
+static long count(const unsigned char *p, long n, unsigned char v)
+{
+	long c = 0;
+	for (long i = 0; i < n; i++)
+		c += p[i] == v;
+	return c;
+}
+
+/* No malloc here: it would keep its heap at the break this moves. */
+static int brk_calls(void)
+{
+	const long pg = 4096, end = 3 * pg + 5, big = 16l << 20, mib = 1l << 20;
+	long b0 = brk_to(0);
+	long p = (b0 + pg - 1) & ~(pg - 1);
+	unsigned char *h = (unsigned char *)p;
+	printf("brk(0) twice: %s\n", brk_to(0) == b0 ? "same" : "differs");
+	printf("to the page boundary: %s\n", brk_to(p) == p ? "moved" : "refused");
+	printf("grow by 100: %+ld\n", brk_to(p + 100) - p);
+	memset(h, 0x5a, 100);
+	printf("grow to 3 pages + 5: %+ld\n", brk_to(p + end) - p);
+	printf("new bytes zero: %ld of %ld\n", count(h + 100, end - 100, 0), end - 100);
+	memset(h + 100, 0xaa, end - 100);
+	printf("shrink to 50: %+ld\n", brk_to(p + 50) - p);
+	printf("grow back: %+ld\n", brk_to(p + end) - p);
+	printf("the break's page kept: %ld of 100, %ld of %ld\n", count(h, 100, 0x5a),
+	       count(h + 100, pg - 100, 0xaa), pg - 100);
+	printf("later pages zero: %ld of %ld\n", count(h + pg, end - pg, 0), end - pg);
+
+	printf("grow to 16 MiB: %+ld\n", brk_to(p + big) - p);
+	printf("zero: %ld of %ld\n", count(h + end, big - end, 0), big - end);
+	memset(h, 0x33, big);
+	long steps = 0, zero = 0;
+	for (long at = big - mib; at >= 0; at -= mib) /* handler, then the kernel */
+		steps += brk_to(p + at) == p + at;
+	for (long at = mib; at <= big; at += mib) {
+		steps += brk_to(p + at) == p + at;
+		zero += count(h + at - mib, mib, 0);
+	}
+	printf("16 MiB down and up by 1 MiB: %ld of 32 moves, %ld of %ld zero\n", steps, zero, big);
+	memset(h, 0x44, big);
+	long down = brk_to(p + 2 * pg) - p, up = brk_to(p + big) - p;
+	printf("down to 2 pages and to 16 MiB: %+ld %+ld, zero %ld of %ld\n", down, up,
+	       count(h + 2 * pg, big - 2 * pg, 0), big - 2 * pg);
+
+	long cur = brk_to(0);
+	printf("below the start: %s\n", brk_to(1) == cur ? "unchanged" : "moved");
+	printf("at 64 TiB: %s\n", brk_to(1ul << 46) == cur ? "unchanged" : "moved");
+	printf("at -4096: %s\n", brk_to((uintptr_t)-4096) == cur ? "unchanged" : "moved");
+
+	brk_to(p + pg);
+	unsigned char *m = mmap((void *)(p + 16 * pg), pg, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	printf("a mapping 16 pages above: %s\n",
+	       m == (void *)(p + 16 * pg) ? "there" : "not there");
+	if (m != (void *)(p + 16 * pg))
+		return 1;
+	*m = 0x77;
+	printf("grow over it: %s\n", brk_to(p + 32 * pg) == p + pg ? "refused" : "moved");
+	printf("grow to 8 pages: %+ld\n", brk_to(p + 8 * pg) - p);
+	printf("the mapping kept: %#x\n", *m);
+	munmap(m, pg);
+	long over = brk_to(p + 32 * pg) - p;
+	printf("grow over where it was: %+ld, zero %ld of %ld\n", over,
+	       count(h + 8 * pg, 24 * pg, 0), 24 * pg);
+	printf("back to the start: %+ld\n", brk_to(p) - p);
+	return 0;
+}
+
+static int handler_jump(const char *kind)
+{
+	uintptr_t va = 0x400; /* FP_HANDLER_OFF; hidden from gcc, which sees no object there */
+	__asm__("" : "+r"(va));
+	const unsigned char *code = (const unsigned char *)va;
+	uint64_t ret = !strcmp(kind, "kernel") ? 0xffffffff80001000ul : 0x8000000000000000ul;
+	long at = -1;
+	for (long i = 0; i < 0x300 && at < 0; i++) /* syscall; ud2 */
+		if (code[i] == 0x0f && code[i + 1] == 0x05 && code[i + 2] == 0x0f &&
+		    code[i + 3] == 0x0b)
+			at = i;
+	if (at < 0) {
+		printf("no syscall in the handler\n");
+		return 1;
+	}
+	printf("handler syscall at %lx\n", 0x400 + at);
+	__asm__ volatile("pushq %1\n\tjmp *%2"
+			 :
+			 : "a"((long)SYS_GETPID), "r"(ret), "c"(0x400 + at)
+			 : "memory");
+	printf("came back\n");
+	return 1;
+}
+
 /* The crash: a getpid at its own site (rewritten after the first call), then ud2. */
 __attribute__((noinline, noclone)) static void getpid_then(long crash)
 {
@@ -198,6 +308,24 @@ int main(int argc, char **argv)
 		fn();
 		return 0;
 	}
-	fprintf(stderr, "usage: fastpath calls|site|crash|null\n");
+	if (!strcmp(mode, "brk"))
+		return brk_calls();
+	if (!strcmp(mode, "brk_page")) {
+		/* struct uvm_brk_user, then the count of the handler's moves */
+		const volatile uint64_t *page = (const uint64_t *)0x1ff000;
+		long p = (brk_to(0) + 4095) & ~4095l;
+		brk_to(p + 100); /* a trap: the kernel hands the heap spare pages */
+		uint64_t moves = page[2];
+		brk_to(p + 5000);
+		brk_to(p + 300);
+		brk_to(p + 9000);
+		printf("break page: %s, moves by the handler: %lu\n",
+		       page[0] == (uint64_t)p + 9000 ? "in sync" : "differs",
+		       (unsigned long)(page[2] - moves));
+		return 0;
+	}
+	if (!strcmp(mode, "handler_jump") && argc > 2)
+		return handler_jump(argv[2]);
+	fprintf(stderr, "usage: fastpath calls|site|crash|null|brk|brk_page|handler_jump KIND\n");
 	return 2;
 }
