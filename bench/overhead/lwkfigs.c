@@ -241,6 +241,8 @@ void ovh_lwk_figures(struct ovh_ctx *c, struct ovh_lwk_figs *f)
 		     1e-3);
 		pair(c, f, &f->omp_trap_us, share, fast, "omp_region", fast_off, "omp_region_ns",
 		     1e-3);
+		pair(c, f, &f->brk_fast_us, share, fast, "brk", fast_on, "brk_ns", 1e-3);
+		pair(c, f, &f->brk_trap_us, share, fast, "brk", fast_off, "brk_ns", 1e-3);
 	}
 	if (rmdir(share))
 		ovh_note(f->notes, sizeof f->notes, "the share %s was left behind (%s).", share,

@@ -74,9 +74,10 @@ struct ovh_lwk_figs {
 	struct ovh_lwk_pair write_ring_us; /* the same through the offload ring (issue 15) */
 	struct ovh_lwk_pair launch_ms;	   /* static hello, fork to reap */
 	/* the fast path's calls (issue 15), --fastpath on and off: getpid, FUTEX_WAKE with no
-	 * waiter, an empty OpenMP region (one thread: the runs have one vCPU) */
+	 * waiter, an empty OpenMP region (one thread: the runs have one vCPU), the break up
+	 * by 132 KiB and back */
 	struct ovh_lwk_pair getpid_fast_us, getpid_trap_us, futex_fast_us, futex_trap_us,
-		omp_fast_us, omp_trap_us;
+		omp_fast_us, omp_trap_us, brk_fast_us, brk_trap_us;
 	/* hvmm's clock for the same launches: where the wall time goes (NaN if not reported) */
 	double first_run_ms[OVH_MAX_REPS], populate_ms[OVH_MAX_REPS], exit_ms[OVH_MAX_REPS];
 	char backing[32];

@@ -1,8 +1,11 @@
 /* The calls the lwk's fast path answers in user mode (docs/lwk.md), timed: prints
- * "MODE_ns X", nanoseconds per call. usage: bench_fastcalls getpid|futex_wake|omp_region [N]
+ * "MODE_ns X", nanoseconds per call. usage: bench_fastcalls getpid|futex_wake|omp_region|brk [N]
  *   getpid      - getpid() from libc
  *   futex_wake  - FUTEX_WAKE_PRIVATE on a word nobody waits on
  *   omp_region  - an empty `#pragma omp parallel` region (OMP_NUM_THREADS as set)
+ *   brk         - the break up by 132 KiB and back (two calls, as glibc's malloc grows and
+ *                 trims its heap), one byte of every new page written in between: natively
+ *                 each page faults, in the lwk the new pages are zeroed
  * For bench/overhead, natively and under hvmm with the fast path on and off. */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -44,9 +47,21 @@ int main(int argc, char **argv)
 #pragma omp parallel
 				__asm__ volatile("" ::: "memory");
 			}
+		} else if (!strcmp(mode, "brk")) {
+			const long step = 132 * 1024;
+			for (long i = 0; i < reps; i++) {
+				char *p = sbrk(step);
+				if (p == (char *)-1) {
+					perror("sbrk");
+					return 1;
+				}
+				for (long off = 0; off < step; off += 4096)
+					p[off] = 1;
+				sbrk(-step);
+			}
 		} else {
 			fprintf(stderr,
-				"usage: bench_fastcalls getpid|futex_wake|omp_region [N]\n");
+				"usage: bench_fastcalls getpid|futex_wake|omp_region|brk [N]\n");
 			return 2;
 		}
 		if (!warm)
