@@ -214,7 +214,7 @@ run_peer() { # PEER APP T
 
 # The verification lines of the last run, whitespace squeezed.
 verification() { # APP
-    grep -E -- "${verify[$1]}" "$work/out" | tr -s ' \t' ' ' | sed 's/ $//' || true
+    grep -E -- "${verify[$1]}" "$work/out" | tr -s ' \t' ' ' | sed 's/^ //; s/ $//' || true
 }
 
 # strace -c's table as one line: "total N: name calls[/errors E], ..." by count.
@@ -223,7 +223,7 @@ syscall_line() { # FILE
         $NF == "total" { total = $4; next }
         NF >= 5 { n = $NF; c = $4; e = (NF >= 6) ? $5 : 0; calls[n] = c; errs[n] = e }
         END {
-            printf "total %d:", total
+            printf "total %d:\n", total
             cmd = "sort -k2,2nr -k1,1"
             for (n in calls) printf "%s %d %d\n", n, calls[n], errs[n] | cmd
             close(cmd)
@@ -234,11 +234,11 @@ syscall_line() { # FILE
 }
 
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
-kvm_kind=kvm
-[ -d /sys/module/kvm_pvm ] && kvm_kind=kvm_pvm
-[ -d /sys/module/kvm_amd ] && kvm_kind="$kvm_kind (kvm_amd)"
-[ -d /sys/module/kvm_intel ] && kvm_kind="$kvm_kind (kvm_intel)"
-header="miniapps: $cpu_model, $kvm_kind, CPUs ${cpu_arr[*]}, threads ${threads[*]}, $reps repetitions, hvmm --hugepages $hugepages"
+kvm_kind=''
+for m in kvm_pvm kvm_intel kvm_amd; do
+    if [ -d "/sys/module/$m" ]; then kvm_kind+="${kvm_kind:+ }$m"; fi
+done
+header="miniapps: $cpu_model, KVM: ${kvm_kind:-?}, CPUs ${cpu_arr[*]}, threads ${threads[*]}, $reps repetitions, hvmm --hugepages $hugepages"
 note "$header"
 echo "app,threads,rep,peer,seconds,status,verified,sites_rewritten" >"$runs_csv"
 declare -A times=() ref_st=() ref_ver=() bad=() sites=() sc=()
@@ -251,8 +251,9 @@ for app in "${apps[@]}"; do
         note "$app, $t thread(s): ${path[$app]} ${argv_out[*]} (CPUs $(cpus_for "$t"), --mem ${mem[$app]})"
         if [ -n "$strace" ]; then
             note "$app, $t thread(s): counting system calls natively (strace -f -c)"
-            if OMP_NUM_THREADS=$t timeout -k 10 "$timeout_s" "$strace" -f -c -o "$work/strace" \
-                taskset -c "$(cpus_for "$t")" "${path[$app]}" "${argv_out[@]}" >/dev/null 2>&1 </dev/null ||
+            # taskset outside strace: only the app's own calls are counted
+            if OMP_NUM_THREADS=$t timeout -k 10 "$timeout_s" taskset -c "$(cpus_for "$t")" \
+                "$strace" -f -c -o "$work/strace" "${path[$app]}" "${argv_out[@]}" >/dev/null 2>&1 </dev/null ||
                 [ -s "$work/strace" ]; then
                 sc[$key]=$(syscall_line "$work/strace")
             else
