@@ -267,8 +267,9 @@ for app in "${apps[@]}"; do
                 ver=$(verification "$app")
                 n_sites=''
                 if [ "$peer" != native ]; then
-                    n_sites=$(sed -n 's/.*lwk: fast path: \([0-9]*\) system call site(s) rewritten.*/\1/p' "$work/err" | tail -n 1)
-                    [ -z "$n_sites" ] || sites[$key.$peer]=$n_sites
+                    fp=$(sed -n 's/.*lwk: fast path: \([0-9]*\) system call site(s) rewritten, \([0-9]*\) refused.*/\1 \2/p' "$work/err" | tail -n 1)
+                    n_sites=${fp%% *}
+                    [ -z "$fp" ] || sites[$key.$peer]="${fp%% *} system call site(s) rewritten, ${fp##* } refused"
                 fi
                 if [ -z "${ref_st[$key]+set}" ] && [ "$peer" = native ]; then
                     ref_st[$key]=$run_st ref_ver[$key]=$ver
@@ -351,7 +352,7 @@ ratio() { awk -v v="$1" -v n="$2" 'BEGIN { if (v == "-" || n == "-" || n == 0) p
                 echo "  $t thread(s): $nfail run(s) FAILED (exit status or verification differs from native; see stderr); native: $ver"
             fi
             for m in "${modes[@]}"; do
-                [ "$m" = on ] && echo "  $t thread(s): lwk fast path on: ${sites[$key.on]:-?} system call site(s) rewritten (hvmm -v)"
+                [ "$m" = on ] && echo "  $t thread(s): lwk fast path on: ${sites[$key.on]:-no report} (hvmm -v, last run)"
             done
             [ -z "${sc[$key]:-}" ] || echo "  $t thread(s): system calls natively (strace -f -c): ${sc[$key]}"
         done
