@@ -351,9 +351,9 @@ ratio() { awk -v v="$1" -v n="$2" 'BEGIN { if (v == "-" || n == "-" || n == 0) p
             else
                 echo "  $t thread(s): $nfail run(s) FAILED (exit status or verification differs from native; see stderr); native: $ver"
             fi
-            for m in "${modes[@]}"; do
-                [ "$m" = on ] && echo "  $t thread(s): lwk fast path on: ${sites[$key.on]:-no report} (hvmm -v, last run)"
-            done
+            if [[ " ${modes[*]} " == *" on "* ]]; then
+                echo "  $t thread(s): lwk fast path on: ${sites[$key.on]:-no report} (hvmm -v, last run)"
+            fi
             [ -z "${sc[$key]:-}" ] || echo "  $t thread(s): system calls natively (strace -f -c): ${sc[$key]}"
         done
     done
