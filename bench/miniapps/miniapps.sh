@@ -217,7 +217,7 @@ verification() { # APP
     grep -E -- "${verify[$1]}" "$work/out" | tr -s ' \t' ' ' | sed 's/^ //; s/ $//' || true
 }
 
-# strace -c's table as one line: "total N: name calls[/errors E], ..." by count.
+# strace -c's table as one line: "total N: name calls [(E errors)], ..." by count.
 syscall_line() { # FILE
     awk '/^-/ || /% time/ { next }
         $NF == "total" { total = $4; next }
@@ -229,7 +229,7 @@ syscall_line() { # FILE
             close(cmd)
         }' "$1" >"$work/sc"
     head -n 1 "$work/sc" | tr -d '\n'
-    tail -n +2 "$work/sc" | awk '{ printf "%s %s%s %s", (NR > 1 ? "," : ""), $1, "", $2; if ($3 > 0) printf " (%d errors)", $3 }'
+    tail -n +2 "$work/sc" | awk '{ printf "%s %s %s", (NR > 1 ? "," : ""), $1, $2; if ($3 > 0) printf " (%d errors)", $3 }'
     echo
 }
 
@@ -238,7 +238,7 @@ kvm_kind=''
 for m in kvm_pvm kvm_intel kvm_amd; do
     if [ -d "/sys/module/$m" ]; then kvm_kind+="${kvm_kind:+ }$m"; fi
 done
-header="miniapps: $cpu_model, KVM: ${kvm_kind:-?}, CPUs ${cpu_arr[*]}, threads ${threads[*]}, $reps repetitions, hvmm --hugepages $hugepages"
+header="$cpu_model, KVM: ${kvm_kind:-?}, CPUs ${cpu_arr[*]}, threads ${threads[*]}, $reps repetitions, hvmm --hugepages $hugepages"
 note "$header"
 echo "app,threads,rep,peer,seconds,status,verified,sites_rewritten" >"$runs_csv"
 declare -A times=() ref_st=() ref_ver=() bad=() sites=() sc=()
@@ -252,6 +252,7 @@ for app in "${apps[@]}"; do
         if [ -n "$strace" ]; then
             note "$app, $t thread(s): counting system calls natively (strace -f -c)"
             # taskset outside strace: only the app's own calls are counted
+            rm -f "$work/strace"
             if OMP_NUM_THREADS=$t timeout -k 10 "$timeout_s" taskset -c "$(cpus_for "$t")" \
                 "$strace" -f -c -o "$work/strace" "${path[$app]}" "${argv_out[@]}" >/dev/null 2>&1 </dev/null ||
                 [ -s "$work/strace" ]; then
@@ -271,7 +272,9 @@ for app in "${apps[@]}"; do
                     n_sites=${fp%% *}
                     [ -z "$fp" ] || sites[$key.$peer]="${fp%% *} system call site(s) rewritten, ${fp##* } refused"
                 fi
-                if [ -z "${ref_st[$key]+set}" ] && [ "$peer" = native ]; then
+                # the reference: the first native run that ended by itself
+                if [ -z "${ref_st[$key]+set}" ] && [ "$peer" = native ] &&
+                    [ "$run_st" != 124 ] && [ "$run_st" != 137 ]; then
                     ref_st[$key]=$run_st ref_ver[$key]=$ver
                     [ -n "$ver" ] || note "$app: no stdout line matches --verify '${verify[$app]}': nothing to compare"
                 fi
@@ -313,7 +316,7 @@ stats() { # "S S S" -> "median halfrange min" or "- - -"
 ratio() { awk -v v="$1" -v n="$2" 'BEGIN { if (v == "-" || n == "-" || n == 0) print "-"; else printf "%.3f", v / n }'; }
 
 {
-    echo "$header"
+    echo "miniapps: $header"
     echo "wall seconds, median +- half range over the runs that counted; ratio = VM / native (median, and best runs)"
     printf '%-10s %3s  %-17s' app thr "native s"
     for m in "${modes[@]}"; do printf ' %-17s %-6s %-6s' "vm fastpath-$m s" "$m/nat" "best"; done
