@@ -29,7 +29,7 @@
 #define FPD_SITES (FPD_WAITERS + 4 * FP_WAITER_BUCKETS)
 #define FPD_BRK_BASE (FPD_SITES + 8 * FP_SITES) /* struct uvm_brk_limits */
 #define FPD_BRK_FAST_LO (FPD_BRK_BASE + 8)
-#define FPD_BRK_TOP (FPD_BRK_BASE + 16)
+#define FPD_BRK_FAST_HI (FPD_BRK_BASE + 16)
 #define FPW_BRK_CUR 0 /* struct uvm_brk_user, at FP_RW_VA */
 #define FPW_BRK_HW 8
 #define FPW_BRK_MOVES 16 /* brk moves the handler made (for -v and the tests) */
@@ -59,7 +59,7 @@ _Static_assert(offsetof(struct fp_data, futex_waiters) == FPD_WAITERS, "fp_data"
 _Static_assert(offsetof(struct fp_data, sites) == FPD_SITES, "fp_data");
 _Static_assert(offsetof(struct fp_data, brk) == FPD_BRK_BASE, "fp_data");
 _Static_assert(offsetof(struct uvm_brk_limits, fast_lo) == FPD_BRK_FAST_LO - FPD_BRK_BASE, "brk");
-_Static_assert(offsetof(struct uvm_brk_limits, top) == FPD_BRK_TOP - FPD_BRK_BASE, "brk");
+_Static_assert(offsetof(struct uvm_brk_limits, fast_hi) == FPD_BRK_FAST_HI - FPD_BRK_BASE, "brk");
 _Static_assert(offsetof(struct uvm_brk_user, hw) == FPW_BRK_HW, "brk");
 
 /* The page at FP_RW_VA: the program may write it, so it holds only what the kernel reads

@@ -74,23 +74,30 @@ yield:
 	popfq
 	ret
 
-/* brk (uvm.h "brk as the fast path's handler shares it"): with a break that lies within
- * [base, top] (else the program spoiled it and the kernel mends it), an address below the
- * base asks for the break; one in [fast_lo, top] moves the break there, first zeroing the
- * pages Linux would give anew: from the old break's page up to the new one's, as far as the
- * highest break since they were last zero. Other addresses are the kernel's. */
+/* brk (uvm.h "brk as the fast path's handler shares it"): with a break in [base, fast_hi]
+ * (else the kernel has it, or the program spoiled it), an address below the base asks for
+ * the break; one in [fast_lo, fast_hi] becomes the break by a cmpxchg from the break read
+ * (a kernel turn in between makes it fail: the call goes to the kernel). The limits are
+ * read again after it: if the kernel lowered them meanwhile the move is undone and the
+ * kernel answers. Going up, the pages Linux would give anew are zeroed: from the old
+ * break's page up to the new one's, as far as the highest break since they were zero. */
 brk:
 	movq W(FPW_BRK_CUR), %rcx
 	cmpq D(FPD_BRK_BASE), %rcx
 	jb slow
-	cmpq D(FPD_BRK_TOP), %rcx
+	cmpq D(FPD_BRK_FAST_HI), %rcx
 	ja slow
 	cmpq D(FPD_BRK_BASE), %rdi
 	jb 9f
 	cmpq D(FPD_BRK_FAST_LO), %rdi
 	jb slow
-	cmpq D(FPD_BRK_TOP), %rdi
+	cmpq D(FPD_BRK_FAST_HI), %rdi
 	ja slow
+	movq %rcx, %rax
+	lock cmpxchgq %rdi, W(FPW_BRK_CUR)
+	jne 3f
+	cmpq D(FPD_BRK_FAST_HI), %rdi
+	ja 4f
 	cmpq %rcx, %rdi
 	jbe 8f
 	pushq %rdi
@@ -111,14 +118,17 @@ brk:
 	cmpq W(FPW_BRK_HW), %rdi
 	jbe 8f
 	movq %rdi, W(FPW_BRK_HW)
-8:	movq %rdi, W(FPW_BRK_CUR)
-	incq W(FPW_BRK_MOVES)
+8:	incq W(FPW_BRK_MOVES)
 	movq %rdi, %rax
 	popfq
 	ret
 9:	movq %rcx, %rax
 	popfq
 	ret
+4:	movq %rdi, %rax			/* undo, unless the kernel has taken it already */
+	lock cmpxchgq %rcx, W(FPW_BRK_CUR)
+3:	movl $FP_NR_BRK, %eax
+	jmp slow
 
 /* Futex calls on a word in the program's window, aligned (else the kernel answers):
  * FUTEX_WAKE and FUTEX_WAKE_BITSET with no waiter counted in the word's bucket have nobody

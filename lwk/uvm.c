@@ -187,6 +187,10 @@ int64_t uvm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 	} else if (!(addr && !(addr & (PAGE_SIZE - 1)) && in_window(addr, len) &&
 		     range_free(addr, addr + len))) {
 		addr = find_gap(len);
+		if (!addr) { /* the heap's spare pages are the last resort */
+			brk_yield(win_lo, win_hi);
+			addr = find_gap(len);
+		}
 		if (!addr) {
 			ret = -ENOMEM;
 			goto out;
@@ -257,28 +261,37 @@ move:
  * kernel, which gives the spare pages back to mmap. */
 #define BRK_FAST_SPAN (8ull << 20)
 
-/* The program's break, as the handler may have moved it (read back within bounds). */
-static void brk_pull(void)
+/* The program's break, taken from the fast path's page for the kernel's turn: the page
+ * then holds 0 (below the base), so the handler hands every brk to the kernel, and a move
+ * it made before the exchange is the one read here (a later one fails its cmpxchg).
+ * brk_give ends the turn; both run under the lock. */
+static void brk_take(void)
 {
 	if (!brk_user)
 		return;
-	uint64_t cur = __atomic_load_n(&brk_user->cur, __ATOMIC_RELAXED);
+	uint64_t cur = __atomic_exchange_n(&brk_user->cur, 0, __ATOMIC_SEQ_CST);
 	uint64_t hw = __atomic_load_n(&brk_user->hw, __ATOMIC_RELAXED);
 	if (cur >= brk_base && cur <= brk_top)
 		brk_cur = cur;
 	/* a mark the program spoiled: every page above the break may hold old data */
 	brk_hw = hw >= brk_cur && hw <= brk_top ? hw : brk_top;
+	/* pages above the break are gone on Linux, and their mbind policies with them */
+	if (ALIGN_UP(brk_cur, PAGE_SIZE) < brk_top)
+		mpol_forget(ALIGN_UP(brk_cur, PAGE_SIZE), brk_top);
 }
 
-static void brk_push(void)
+static void brk_give(void)
 {
 	if (!brk_user)
 		return;
+	/* the handler keeps Linux's gap: a free page above the break's last one */
+	uint64_t hi = brk_top - MIN(brk_top, PAGE_SIZE);
 	brk_limits->base = brk_base;
 	brk_limits->fast_lo = MAX(brk_base, brk_top - MIN(brk_top, BRK_FAST_SPAN));
-	__atomic_store_n(&brk_limits->top, brk_top, __ATOMIC_RELEASE);
-	__atomic_store_n(&brk_user->cur, brk_cur, __ATOMIC_RELAXED);
+	brk_limits->fast_hi = hi >= brk_base ? hi : 0;
 	__atomic_store_n(&brk_user->hw, brk_hw, __ATOMIC_RELAXED);
+	/* last, with release order: a handler that sees the break sees the limits */
+	__atomic_store_n(&brk_user->cur, brk_cur, __ATOMIC_RELEASE);
 }
 
 void uvm_brk_share(struct uvm_brk_user *user, struct uvm_brk_limits *limits)
@@ -287,8 +300,17 @@ void uvm_brk_share(struct uvm_brk_user *user, struct uvm_brk_limits *limits)
 	brk_user = user;
 	brk_limits = limits;
 	brk_hw = brk_cur;
-	brk_push();
+	brk_give();
 	spin_unlock(&lock);
+}
+
+/* Linux's brk keeps a free page between the break's last page and the next mapping. */
+static bool brk_gap_free(uint64_t addr)
+{
+	uint64_t end = ALIGN_UP(addr, PAGE_SIZE);
+	if (end <= ALIGN_UP(brk_cur, PAGE_SIZE) || end + PAGE_SIZE <= brk_top)
+		return true;
+	return range_free(MAX(end, brk_top), end + PAGE_SIZE);
 }
 
 /* Hands the heap the pages up to addr's, and BRK_AHEAD more where they are free. */
@@ -304,12 +326,11 @@ static bool brk_extend(uint64_t addr)
 	return true;
 }
 
-/* Gives the heap's pages from keep up back to mmap. */
+/* Gives the heap's pages from keep up back to mmap (kept if the range list is full). */
 static void brk_release(uint64_t keep)
 {
-	if (keep >= brk_top)
+	if (keep >= brk_top || !remove_range(keep, brk_top))
 		return;
-	remove_range(keep, brk_top);
 	brk_top = keep;
 	brk_hw = MIN(brk_hw, brk_top);
 }
@@ -319,19 +340,18 @@ static void brk_release(uint64_t keep)
  * mapping. */
 static void brk_yield(uint64_t a, uint64_t b)
 {
-	brk_pull();
+	brk_take();
 	uint64_t spare = ALIGN_UP(brk_cur, PAGE_SIZE);
-	if (a < brk_top && spare < b) {
+	if (a < brk_top && spare < b)
 		brk_release(spare);
-		brk_push();
-	}
+	brk_give();
 }
 
 int64_t uvm_brk(uint64_t addr)
 {
 	spin_lock(&lock);
-	brk_pull();
-	if (addr >= brk_base && addr - brk_base <= win_hi - brk_base &&
+	brk_take();
+	if (addr >= brk_base && addr - brk_base <= win_hi - brk_base && brk_gap_free(addr) &&
 	    (addr <= brk_top || brk_extend(addr))) {
 		if (addr > brk_cur) {
 			/* pages Linux would give anew read as zeros; [hw, top) already does */
@@ -344,7 +364,7 @@ int64_t uvm_brk(uint64_t addr)
 		brk_cur = addr;
 		brk_release(ALIGN_UP(addr, PAGE_SIZE) + (brk_user ? BRK_AHEAD : 0));
 	}
-	brk_push();
+	brk_give();
 	int64_t ret = (int64_t)brk_cur;
 	spin_unlock(&lock);
 	return ret;
@@ -374,10 +394,11 @@ bool uvm_mapped(uint64_t a, uint64_t b, bool all)
 {
 	bool r = false;
 	spin_lock(&lock);
-	brk_pull();
+	brk_take();
+	brk_give();
 	/* the heap's pages above the break are not the program's yet */
 	uint64_t sa = ALIGN_UP(brk_cur, PAGE_SIZE), sb = brk_top;
-	bool in_spare = a < sb && sa < b;
+	bool in_spare = sa < sb && a < sb && sa < b;
 	/* touching ranges are merged, so a mapped interval is one range */
 	for (int i = 0; i < nused && !r; i++) {
 		uint64_t lo = MAX(used[i].start, a), hi = MIN(used[i].end, b);

@@ -15,15 +15,16 @@ int64_t uvm_munmap(uint64_t addr, uint64_t len);
 int64_t uvm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 int64_t uvm_brk(uint64_t addr);
 /* brk as the fast path's handler shares it (docs/lwk.md "brk without a trap"): the program
- * may write `user`, which the kernel reads back clamped to `limits`, the kernel's own. The
- * handler moves the break within [fast_lo, top] and zeroes what Linux would give as new
- * pages; the kernel moves `top` (what is handed out to the heap) and answers the rest. */
+ * may write `user`, which the kernel takes back clamped at each of its turns (leaving 0
+ * there meanwhile); `limits` are the kernel's. The handler moves the break within
+ * [fast_lo, fast_hi] with a cmpxchg and zeroes what Linux would give as new pages; the
+ * kernel moves the heap's top (2 MiB ahead of a break it raises) and answers the rest. */
 struct uvm_brk_user {
-	uint64_t cur; /* the break */
+	uint64_t cur; /* the break; 0 while the kernel has it */
 	uint64_t hw;  /* the highest break since the pages above it were last zero */
 };
 struct uvm_brk_limits {
-	uint64_t base, fast_lo, top;
+	uint64_t base, fast_lo, fast_hi;
 };
 void uvm_brk_share(struct uvm_brk_user *user, struct uvm_brk_limits *limits);
 int64_t uvm_madvise(uint64_t addr, uint64_t len, int advice);
