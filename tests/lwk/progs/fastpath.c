@@ -15,6 +15,9 @@
  *            over; offsets from the first page boundary above the initial break
  *   brk_page - the fast path's copy of the break (VA 0x1ff000) after handler-answered moves
  *            (VM with the fast path on only)
+ *   brk_race - one thread grows the break over a page another thread maps and unmaps there
+ *            (MAP_FIXED_NOREPLACE) again and again: on Linux one of the two is refused each
+ *            time, so the mover's writes never reach the mapper's page: "corrupted 0"
  *   handler_jump noncanonical|kernel - hostile: a jump straight to the handler's own
  *            `syscall` with a return address the kernel must not return to (VM with the
  *            fast path on only): the kernel takes the call as the handler's, which then
@@ -252,6 +255,52 @@ static int brk_calls(void)
 	return 0;
 }
 
+static uintptr_t race_base;
+static volatile int race_done;
+
+static void *race_mapper(void *arg)
+{
+	long *corrupted = arg, maps = 0;
+	unsigned char *want = (unsigned char *)(race_base + 40 * 4096);
+	while (!race_done) {
+		unsigned char *m = mmap(want, 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (m == MAP_FAILED)
+			continue; /* the heap is there now */
+		memset(m, 0xc3, 4096);
+		for (volatile int spin = 0; spin < 200; spin++)
+			;
+		*corrupted += count(m, 4096, 0xc3) != 4096;
+		munmap(m, 4096);
+		maps++;
+	}
+	fprintf(stderr, "brk_race: %ld maps\n", maps);
+	return NULL;
+}
+
+static int brk_race(void)
+{
+	const long pg = 4096, rounds = 20000;
+	long corrupted = 0, grown = 0;
+	race_base = ((uintptr_t)brk_to(0) + pg - 1) & ~(pg - 1);
+	brk_to(race_base + pg);
+	pthread_t t;
+	pthread_create(&t, NULL, race_mapper, &corrupted);
+	for (long i = 0; i < rounds; i++) {
+		if (brk_to(race_base + 64 * pg) == (long)(race_base + 64 * pg)) {
+			memset((void *)(race_base + 39 * pg), 0x5a, 3 * pg); /* the heap's now */
+			grown++;
+		}
+		brk_to(race_base + pg);
+	}
+	race_done = 1;
+	pthread_join(t, NULL);
+	fprintf(stderr, "brk_race: %ld of %ld grows granted\n", grown, rounds);
+	printf("a break moved over a page another thread maps: corrupted %ld\n", corrupted);
+	brk_to(race_base);
+	return 0;
+}
+
 static int handler_jump(const char *kind)
 {
 	uintptr_t va = 0x400; /* FP_HANDLER_OFF; hidden from gcc, which sees no object there */
@@ -331,8 +380,11 @@ int main(int argc, char **argv)
 		       (unsigned long)(page[2] - moves));
 		return 0;
 	}
+	if (!strcmp(mode, "brk_race"))
+		return brk_race();
 	if (!strcmp(mode, "handler_jump") && argc > 2)
 		return handler_jump(argv[2]);
-	fprintf(stderr, "usage: fastpath calls|site|crash|null|brk|brk_page|handler_jump KIND\n");
+	fprintf(stderr,
+		"usage: fastpath calls|site|crash|null|brk|brk_page|brk_race|handler_jump KIND\n");
 	return 2;
 }
