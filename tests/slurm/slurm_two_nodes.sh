@@ -177,8 +177,9 @@ prog_out() { grep -v ' UCX  [A-Z]' "$T/$1.out"; }
 same_mpi_run() { # same_mpi_run NAME NATIVE: equal status and program output
   [ "$(rc "$1")" = "$(rc "$2")" ] && [ "$(prog_out "$1")" = "$(prog_out "$2")" ]
 }
-# MPICH's finalize sometimes hangs across network namespaces after the ring's answer, natively
-# as in VMs (docs/mpi.md: 5 of 72 native runs): such a run is made once more, and said so.
+# MPICH 4.0.2's finalize can hang over TCP after the ring's answer, natively as in VMs; the
+# ring carries a workaround (docs/mpi.md "MPICH 4.0.2's finalize over TCP": 0 hangs in 650
+# native runs with it). Should a run still end so, it is made once more, and said so.
 mpi_leg() { # mpi_leg NAME CMD...: as_user, again after a hang that followed the answer
   local name=$1
   as_user "$@"
