@@ -6,8 +6,9 @@
 # saying why; then the same tests run again inside a Linux guest on QEMU's TCG, which
 # emulates AMD's SVM and so offers a real, nested /dev/kvm (scripts/nested-kvm.sh), and their
 # results there replace the skips. DSV_NESTED_KVM=0 leaves that pass out;
-# DSV_NESTED_SUITES (default "kvm hostile hvmm lwk dsvd slurm") picks the suites it runs:
-# "dsvd" is dsvd's HPC-VM tests, "slurm" the private Slurm clusters' (srun --dsv-hpc).
+# DSV_NESTED_SUITES (default "kvm hostile hvmm lwk dsvd slurm mpi") picks the suites it runs:
+# "dsvd" is dsvd's HPC-VM tests, "slurm" the private Slurm clusters' (srun --dsv-hpc), "mpi"
+# the MPICH programs in HPC VMs (one node, shared memory, two network namespaces).
 set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,14 +32,15 @@ logs=("$build/meson-logs/testlog.json")
 if [ $nested = 1 ]; then
   # The tests that need /dev/kvm: hvmm, the lwk, the hostile guests, the workloads under
   # hvmm, dsvd's HPC VMs (those without libvirt: the guest runs no libvirtd), and Slurm's
-  # --dsv-hpc steps (one node; two nodes with MPI), about 6 minutes of the pass.
+  # --dsv-hpc steps (one node; two nodes with MPI), about 6 minutes of the pass, and the
+  # MPICH programs in HPC VMs (the mpi suite), about 5.
   # CI's 90 minutes hold two runs, and everything in the nested guest is emulated: it runs a
   # sample of the lwk's programs (musl) and of the workloads under hvmm; the rest, and the
   # lwk's QEMU boots (the first pass ran them on TCG), only where the host has KVM.
   nested_not='^lwk_pvh_|^lwk_.*_glibc$|^lwk_(busybox|syscall_fuzz|oversubscribe_musl|enosys_musl)$'
   nested_not+='|^lwk_refuse_|^wl-(dgemm|fwq|hog-spin|hog-mem|hog-fault|tlb)-'
   suites=() names=()
-  for s in ${DSV_NESTED_SUITES:-kvm hostile hvmm lwk dsvd slurm}; do
+  for s in ${DSV_NESTED_SUITES:-kvm hostile hvmm lwk dsvd slurm mpi}; do
     case $s in
     dsvd) names+=(dsvd/it_hpc dsvd/it_churn dsvd/it_hugetlbfs dsvd/it_security dsvd/it_shm) ;;
     slurm) # those that exist: a build without Slurm's spank.h has neither
