@@ -6,8 +6,10 @@
 #ifndef LWK_FASTPATH_H
 #define LWK_FASTPATH_H
 
-#define FP_CODE_VA 0x0	     /* the slide and the handler: user, read-only, executable */
-#define FP_DATA_VA 0x1000    /* what the handler reads: user, read-only, not executable */
+#define FP_CODE_VA 0x0 /* the slide and the handler: user, read-only, executable */
+/* what the handler reads: user, read-only, not executable; the page below FP_RW_VA, not the
+ * one after the code's, so that reads of NULL beyond its first page fault as on Linux */
+#define FP_DATA_VA 0x1fe000
 #define FP_RW_VA 0x1ff000    /* what the handler writes (the break): user, writable, NX */
 #define FP_HANDLER_OFF 0x400 /* the slide covers system call numbers below this */
 #define FP_HANDLER_MAX 0x300 /* bytes of handler code; [FP_HANDLER_OFF + this, 4 KiB) is int3 */

@@ -2,6 +2,7 @@
  * and stays as built, except the region of shared file mappings (mm_shm_*), whose tables
  * come from a pool reserved at boot. */
 #include "mm.h"
+#include "fastpath.h"
 #include "x86.h"
 #include "errno.h"
 
@@ -238,8 +239,8 @@ void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa, uint64_t rw_pa)
 	if (*pde & PTE_P)
 		panic("the first 2 MiB of the user half are in use");
 	low_pt[0] = code_pa | PTE_P | PTE_US;
-	low_pt[1] = data_pa | PTE_P | PTE_US | PTE_NX;
-	low_pt[511] = rw_pa | PTE_P | PTE_RW | PTE_US | PTE_NX;
+	low_pt[FP_DATA_VA >> 12] = data_pa | PTE_P | PTE_US | PTE_NX;
+	low_pt[FP_RW_VA >> 12] = rw_pa | PTE_P | PTE_RW | PTE_US | PTE_NX;
 	*pde = virt_to_phys(low_pt) | PTE_P | PTE_RW | PTE_US;
 }
 

@@ -38,8 +38,8 @@ int mm_shm_map(uint64_t va, uint64_t pa, uint64_t len, bool writable); /* 0 or -
 void mm_shm_unmap(uint64_t va, uint64_t len);
 
 /* Maps the fast path's pages (fastpath.h): code_pa at VA 0 (user, read-only, executable),
- * data_pa at VA 4 KiB (user, read-only), rw_pa at the last 4 KiB of the first 2 MiB (user,
- * writable, not executable). The rest of the first 2 MiB stays unmapped. */
+ * data_pa at FP_DATA_VA (user, read-only, not executable), rw_pa at FP_RW_VA (user, writable,
+ * not executable): the last two pages of the first 2 MiB. The rest stays unmapped. */
 void mm_map_low_pages(uint64_t code_pa, uint64_t data_pa, uint64_t rw_pa);
 
 static inline uint64_t user_to_phys(uint64_t uva)

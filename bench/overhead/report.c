@@ -338,6 +338,14 @@ static void workload_table(FILE *out, const struct ovh_ctx *c, struct ovh_worklo
 	fprintf(out, "\n");
 }
 
+/* A path as the report names it: relative to the source tree when it lies there (the
+ * report goes into docs/), else as given with --results. */
+static const char *in_source(const struct ovh_ctx *c, const char *path)
+{
+	size_t n = strlen(c->source);
+	return strncmp(path, c->source, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+}
+
 static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 		   struct ovh_floors *fl, struct ovh_hvmm_figs *f, struct ovh_lwk_figs *lf,
 		   const char *svg)
@@ -376,8 +384,9 @@ static void render(FILE *out, struct ovh_ctx *c, struct ovh_workload *w, int nw,
 		lwk_table(out, lf, fl);
 	if (nw)
 		workload_table(out, c, w, nw);
-	fprintf(out, "Raw runs, summary and plot: `%s/overhead-%s-*.csv`%s%s%s.\n", "bench/results",
-		c->stamp, svg ? ", `" : "", svg ? svg : "", svg ? "`" : "");
+	fprintf(out, "Raw runs, summary and plot: `%s/overhead-%s-*.csv`%s%s%s.\n",
+		in_source(c, c->results_dir), c->stamp, svg ? ", `" : "", svg ? svg : "",
+		svg ? "`" : "");
 }
 
 static void write_csv(struct ovh_ctx *c, struct ovh_workload *w, int nw,
@@ -559,13 +568,12 @@ void ovh_report(struct ovh_ctx *c, struct ovh_workload *w, int nw, struct ovh_fl
 	char sum[4400];
 	write_csv(c, w, nw, fl, sum, sizeof sum);
 	const char *svg = c->plot ? plot(c, w, nw) : NULL;
-	const char *rel = svg ? strstr(svg, "bench/results/") : NULL;
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *m = open_memstream(&text, &tlen);
 	if (!m)
 		return;
-	render(m, c, w, nw, fl, f, lf, rel ? rel : svg);
+	render(m, c, w, nw, fl, f, lf, svg ? in_source(c, svg) : NULL);
 	fclose(m);
 	printf("\n%s", text);
 	if (c->doc)

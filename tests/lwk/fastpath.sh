@@ -5,8 +5,10 @@
 # program's syscall site holds `call *%rax` (ff d0) and -v counts the rewritten sites; a
 # fault right after a rewritten site is reported at its own address, and a call through a
 # NULL pointer as the page fault at 0 that Linux reports; brk through a rewritten site (the
-# handler's moves and the kernel's) gives the break and the zeroed pages Linux gives. The whole lwk suite also runs
-# with HVMM_FASTPATH=on and =off (docs/testing.md); this test proves the knob takes effect.
+# handler's moves and the kernel's) gives the break and the zeroed pages Linux gives, and
+# garbage the program writes into the break's page does not fool the kernel; a read of NULL
+# beyond its first page faults. The whole lwk suite also runs with HVMM_FASTPATH=on and
+# =off (docs/testing.md); this test proves the knob takes effect.
 # BENCH_FASTCALLS_PROG (glibc, with libgomp): 2000 empty OpenMP regions on two threads; the
 # futex sites of libgomp and glibc pass the kernel's checks and are rewritten (the results of
 # OpenMP programs with the fast path on: lwk_openmp_fastpath_glibc).
@@ -15,7 +17,7 @@ HVMM=$(abs "$1") PROG=$(abs "$2") OMP=${3:+$(abs "$3")}
 need_kvm
 need_cpus 2
 scratch
-echo "1..${OMP:+14}${OMP:-13}"
+echo "1..${OMP:+17}${OMP:-16}"
 
 # vm MODE ARGS...: the program in a 2-vCPU VM with --fastpath MODE and -v.
 vm() {
@@ -118,6 +120,32 @@ for mode in on off; do
 	n=$((n + 1))
 done
 
+# Hostile: the program writes garbage into the page the handler keeps the break in. The
+# kernel ignores what is out of the heap's pages, answers with its own break, and zeroes
+# what the program may have written above it.
+vm on brk_spoil
+ok=1
+[ "$hvmm_rc" = 0 ] || { echo "# status $hvmm_rc"; ok=0; }
+for r in 0 1; do
+	grep -qx "round $r: brk(0) the kernel's break, raised yes, the break's page kept yes, new pages zero yes" \
+		"$WORK/hvmm.out" || ok=0
+done
+[ "$ok" = 1 ] || dump "$WORK/hvmm.out" stdout
+verdict 12 "a spoiled break page: the kernel's break, then zeroed pages above it"
+
+# Reads of NULL beyond its first page fault with the fast path's pages mapped, as natively.
+run_native "$SHARE" "$WORK/native.out" "$WORK/native.err" "$PROG" null_read
+native_rc=$rc
+n=13
+for mode in on off; do
+	vm $mode null_read
+	ok=1
+	same_as_native "hvmm --fastpath $mode" || ok=0
+	grep -q "segfault at 1800 " "$WORK/hvmm.err" || { echo "# no page fault at 0x1800"; ok=0; }
+	verdict $n "fast path $mode: a read of NULL + 6 KiB faults, as natively"
+	n=$((n + 1))
+done
+
 # Hostile: straight to the handler's own syscall with a return address no site pushed. The
 # kernel must not return there (sysretq to a non-canonical or kernel address); the call is
 # the handler's, which stops on its ud2: SIGILL, status 132, the VMM unharmed.
@@ -141,4 +169,4 @@ ok=1
 [ "$hvmm_rc" = 0 ] && grep -q "^omp_region_ns " "$WORK/hvmm.out" || { echo "# status $hvmm_rc"; ok=0; }
 [ "$(rewritten)" -ge 1 ] 2>/dev/null || { echo "# rewritten sites: '$(rewritten)'"; ok=0; }
 grep "fast path:" "$WORK/hvmm.err" | sed 's/^/# /'
-verdict 14 "empty OpenMP regions on two threads: libgomp's futex sites rewritten"
+verdict 17 "empty OpenMP regions on two threads: libgomp's futex sites rewritten"

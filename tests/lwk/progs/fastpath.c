@@ -18,6 +18,13 @@
  *   brk_race - one thread grows the break over a page another thread maps and unmaps there
  *            (MAP_FIXED_NOREPLACE) again and again: on Linux one of the two is refused each
  *            time, so the mover's writes never reach the mapper's page: "corrupted 0"
+ *   brk_spoil - hostile: the program writes garbage into the fast path's copy of the break
+ *            (VM with the fast path on only): an out-of-window break and a zero high mark,
+ *            then a break above the heap's top and a high mark beyond it; each time the
+ *            kernel's own break answers brk(0), and a raise over pages the program had
+ *            written gives zeroed pages
+ *   null_read - a read of NULL + 6 KiB (beyond the fast path's page at 0): the fault, as
+ *            natively
  *   handler_jump noncanonical|kernel - hostile: a jump straight to the handler's own
  *            `syscall` with a return address the kernel must not return to (VM with the
  *            fast path on only): the kernel takes the call as the handler's, which then
@@ -301,6 +308,45 @@ static int brk_race(void)
 	return 0;
 }
 
+/* brk_spoil: a break 4 MiB up is beyond the handler's reach, so the kernel sets it (q + 100);
+ * the handler makes the next move (q + 5000), which the kernel never sees. Then the program
+ * spoils the page at 0x1ff000: the kernel's break must answer. */
+static int brk_spoil(void)
+{
+	volatile uint64_t *page = (volatile uint64_t *)0x1ff000; /* cur, hw, moves */
+	const long pg = 4096;
+	long q = ((brk_to(0) + pg - 1) & ~(pg - 1)) + (4l << 20);
+	static const struct {
+		uint64_t cur, hw;
+	} spoils[] = { { 0xdead00000000ul, 0 }, { 0, ~0ul } };
+	int bad = 0;
+	for (int i = 0; i < 2; i++) {
+		long set = brk_to(q + 100);
+		uint64_t moves = page[2];
+		long moved = brk_to(q + 5000);
+		if (set != q + 100 || moved != q + 5000 || page[2] != moves + 1) {
+			printf("round %d: no handler move after the kernel's (%lx, %lx)\n", i, set,
+			       moved);
+			return 1;
+		}
+		memset((void *)(q + 100), 0xab, 5000 - 100);
+		/* the second spoil: a break above the heap's top, inside the window */
+		page[0] = spoils[i].cur ? spoils[i].cur : (uint64_t)q + (64l << 20);
+		page[1] = spoils[i].hw;
+		long now = brk_to(0);
+		long raised = brk_to(q + 3 * pg);
+		long kept = count((unsigned char *)(q + 100), pg - 100, 0xab);
+		long zero = count((unsigned char *)(q + pg), 2 * pg, 0);
+		printf("round %d: brk(0) %s, raised %s, the break's page kept %s, new pages zero "
+		       "%s\n",
+		       i, now == q + 100 ? "the kernel's break" : "wrong",
+		       raised == q + 3 * pg ? "yes" : "no", kept == pg - 100 ? "yes" : "no",
+		       zero == 2 * pg ? "yes" : "no");
+		bad |= now != q + 100 || raised != q + 3 * pg || kept != pg - 100 || zero != 2 * pg;
+	}
+	return bad;
+}
+
 static int handler_jump(const char *kind)
 {
 	uintptr_t va = 0x400; /* FP_HANDLER_OFF; hidden from gcc, which sees no object there */
@@ -382,9 +428,19 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "brk_race"))
 		return brk_race();
+	if (!strcmp(mode, "brk_spoil"))
+		return brk_spoil();
+	if (!strcmp(mode, "null_read")) {
+		uintptr_t va = 0x1800;
+		__asm__("" : "+r"(va));
+		printf("reading NULL + 6 KiB\n");
+		printf("read %d\n", *(volatile unsigned char *)va);
+		return 0;
+	}
 	if (!strcmp(mode, "handler_jump") && argc > 2)
 		return handler_jump(argv[2]);
 	fprintf(stderr,
-		"usage: fastpath calls|site|crash|null|brk|brk_page|brk_race|handler_jump KIND\n");
+		"usage: fastpath calls|site|crash|null|null_read|brk|brk_page|brk_race|brk_spoil|"
+		"handler_jump KIND\n");
 	return 2;
 }
