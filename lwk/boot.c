@@ -24,6 +24,7 @@
 static struct dsv_bootinfo bootinfo;
 static struct cpu_pages pages[DSV_MAX_VCPUS];
 static volatile int boot_done;
+bool lwk_verbose;
 static const char *arg_ptrs[MAX_STRINGS];
 
 static void check_bootinfo(const struct dsv_bootinfo *bi)
@@ -119,8 +120,9 @@ NORETURN static void bsp_main(void *unused)
 	struct cpu *c = cpus[0];
 	cpu_setup(c);
 	limits_init();
+	lwk_verbose = bootinfo.flags & DSV_BOOT_VERBOSE;
 	uint64_t entry, sp = load_program(&bootinfo, &entry);
-	if (bootinfo.flags & DSV_BOOT_VERBOSE)
+	if (lwk_verbose)
 		klog("lwk: %u vCPU(s), platform %s, user window %lx-%lx at %lx, entry %lx", nr_cpus,
 		     plat->name, uwin.va, uwin.va + uwin.size, uwin.pa, entry);
 	__atomic_store_n(&boot_done, 1, __ATOMIC_RELEASE);

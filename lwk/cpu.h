@@ -61,6 +61,7 @@ struct cpu {
 	bool ran_thread;	     /* this vCPU has run a thread before */
 	uint64_t idle_ksp;	     /* switch target that starts the idle loop afresh */
 	volatile uint64_t wake_irqs; /* wake vector interrupts taken (the lost-wakeup net) */
+	uint64_t syscalls;	     /* system calls that trapped in here (hvmm -v: their sum) */
 };
 
 _Static_assert(sizeof(struct cpu) <= PAGE_SIZE, "struct cpu must fit its page");

@@ -7,6 +7,8 @@
 typedef int64_t (*syscall_fn)(struct regs *r);
 
 void syscall_dispatch(struct regs *r);
+/* With hvmm -v, at exit: how many system calls trapped (those the fast path answered did not). */
+void syscall_report(void);
 /* Logs "not supported" once per (syscall number) and returns -ENOSYS. */
 int64_t sys_enosys(struct regs *r);
 /* -ENOSYS without a log line, for calls libc probes and copes without. */

@@ -47,9 +47,16 @@ NORETURN void thread_start_main(struct cpu *c, uint64_t entry, uint64_t sp)
 	sched_idle(c);
 }
 
+/* hvmm -v: what the program cost the kernel */
+static void report_at_exit(void)
+{
+	syscall_report();
+	fastpath_report();
+}
+
 NORETURN void kill_program(int sig)
 {
-	fastpath_report();
+	report_at_exit();
 	klog("%s", signal_message(sig));
 	host_exit(128 + sig);
 }
@@ -121,7 +128,7 @@ int64_t sys_exit(struct regs *r)
 	t->clear_child_tid = 0;
 	if (__atomic_sub_fetch(&live_threads, 1, __ATOMIC_ACQ_REL) == 0) {
 		sysv_shm_exit();
-		fastpath_report();
+		report_at_exit();
 		host_exit((int)r->rdi);
 	}
 	/* Uncounted before the joiner wakes: a thread it creates right after pthread_join
@@ -135,7 +142,7 @@ int64_t sys_exit(struct regs *r)
 int64_t sys_exit_group(struct regs *r)
 {
 	sysv_shm_exit();
-	fastpath_report();
+	report_at_exit();
 	host_exit((int)r->rdi);
 }
 

@@ -23,6 +23,8 @@
  *            then a break above the heap's top and a high mark beyond it; each time the
  *            kernel's own break answers brk(0), and a raise over pages the program had
  *            written gives zeroed pages
+ *   getpid_loop - 1000 getpid calls through the raw site, all answering the pid (hvmm -v
+ *            counts the calls that trapped: with the fast path on, only the first)
  *   null_read - a read of NULL + 6 KiB (beyond the fast path's page at 0): the fault, as
  *            natively
  *   handler_jump noncanonical|kernel - hostile: a jump straight to the handler's own
@@ -430,6 +432,13 @@ int main(int argc, char **argv)
 		return brk_race();
 	if (!strcmp(mode, "brk_spoil"))
 		return brk_spoil();
+	if (!strcmp(mode, "getpid_loop")) {
+		long pid = getpid(), same = 0;
+		for (int i = 0; i < 1000; i++)
+			same += raw6(SYS_GETPID, 0, 0, 0, 0, 0, 0) == pid;
+		printf("getpid through the site: %ld of 1000 answered the pid\n", same);
+		return 0;
+	}
 	if (!strcmp(mode, "null_read")) {
 		uintptr_t va = 0x1800;
 		__asm__("" : "+r"(va));
@@ -440,7 +449,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "handler_jump") && argc > 2)
 		return handler_jump(argv[2]);
 	fprintf(stderr,
-		"usage: fastpath calls|site|crash|null|null_read|brk|brk_page|brk_race|brk_spoil|"
-		"handler_jump KIND\n");
+		"usage: fastpath calls|site|crash|null|null_read|getpid_loop|brk|brk_page|brk_race|"
+		"brk_spoil|handler_jump KIND\n");
 	return 2;
 }
