@@ -332,7 +332,7 @@ trapped_line() { # KEY T
     read -r nm _ _ <<<"$(stats "${times[$1.native]:-}")"
     read -r med _ _ <<<"$(stats "${trapped[$1.on]:-}")"
     [ "$med" = - ] || [ "$nm" = - ] ||
-        awk -v n="$med" -v s="$nm" -v t="$2" 'BEGIN { printf "  %s thread(s): at the 48 us round trip of issue 15'"'"'s Intel host those of fast path on would cost %.1f ms, %.2f%% of the native median (a projection, not a measurement)\n", t, n * 0.048, s > 0 ? 100 * n * 48e-6 / s : 0 }'
+        awk -v n="$med" -v s="$nm" -v t="$2" 'BEGIN { printf "  %s thread(s): at the 48 us round trip of issue 15'"'"'s Intel host those of fast path on would cost %.1f ms, %.2f%% of the native median (a projection, not a measurement)\n", t, n * 0.048, (s > 0 ? 100 * n * 48e-6 / s : 0) }'
 }
 
 ratio() { awk -v v="$1" -v n="$2" 'BEGIN { if (v == "-" || n == "-" || n == 0) print "-"; else printf "%.3f", v / n }'; }
