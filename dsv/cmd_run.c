@@ -13,11 +13,12 @@ static const char run_usage[] =
 	"SIZE]\n"
 	"           [--kernel IMAGE] [--initrd FILE] [--cmdline STR] [--share DIR] [--cpu-quota "
 	"PCT]\n"
-	"           [--net none|host] [--shm-group NAME] [--keep]\n"
+	"           [--net none|host] [--shm-group NAME] [--env NAME=VALUE]... [--keep]\n"
 	"           -- PROGRAM ARGS...\n"
 	"Creates the VM, prints its console until it stops, deletes it (unless --keep) and exits\n"
 	"with the VM's exit status. Ctrl-C deletes the VM. --shm-group: HPC only, your VMs that\n"
-	"name the same group share one /dev/shm.\n";
+	"name the same group share one /dev/shm. --env: HPC only, repeatable: the program's\n"
+	"environment, which holds these variables and no others.\n";
 
 static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig)

@@ -25,8 +25,8 @@ static const char vm_usage[] =
 static const char create_usage[] =
 	"usage: dsv [--socket PATH] [--json] vm create NAME --stack hpc|commodity [--vcpus N (1)]\n"
 	"            [--mem SIZE (64M)] [--kernel IMAGE] [--initrd FILE] [--cmdline STR]\n"
-	"            [--share DIR] [--net none|host] [--shm-group NAME] [--cpu-quota PCT]\n"
-	"            [-- PROGRAM ARGS...]\n"
+	"            [--share DIR] [--net none|host] [--shm-group NAME] [--env NAME=VALUE]...\n"
+	"            [--cpu-quota PCT] [-- PROGRAM ARGS...]\n"
 	"       dsv vm create NAME --stack commodity --image FILE [--network NET]\n"
 	"            [--user-data FILE] [--meta-data FILE] [--vcpus N] [--mem SIZE] [--cpu-quota "
 	"PCT]\n"
@@ -39,6 +39,8 @@ static const char create_usage[] =
 	"the program IP sockets in dsvd's network namespace (default none: pipes, socket pairs).\n"
 	"--shm-group: HPC only, your VMs that name the same group share one /dev/shm (MPI ranks\n"
 	"on one node); letters, digits, '-', '_', '.'; removed with the group's last VM.\n"
+	"--env: HPC only, repeatable: the program's environment (e.g. OMP_NUM_THREADS=4); it\n"
+	"sees these variables and no others.\n"
 	"--image: an ordinary cloud\n"
 	"VM from a qcow2 or raw image (docs/commodity.md); without --network it joins dsvd's own\n"
 	"NAT network dsv-nat.\n";
@@ -65,6 +67,30 @@ static json_t *path_value(const char *p)
 	return v;
 }
 
+/* --env NAME=VALUE into the request's env object; a repeated name takes the last value, as
+ * env(1) does. */
+static int env_option(const char *arg, json_t *req)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg) {
+		fprintf(stderr, "dsv: --env '%s': expected NAME=VALUE\n", arg);
+		return EXIT_USAGE;
+	}
+	json_t *env = json_object_get(req, "env");
+	if (!env) {
+		env = json_object();
+		json_object_set_new(req, "env", env);
+	}
+	char *name = strndup(arg, (size_t)(eq - arg));
+	if (!name || json_object_set_new(env, name, json_string(eq + 1)) < 0) {
+		free(name);
+		fprintf(stderr, "dsv: --env '%s': not valid UTF-8, or out of memory\n", arg);
+		return EXIT_USAGE;
+	}
+	free(name);
+	return EXIT_OK;
+}
+
 int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const char *usage_text)
 {
 	enum {
@@ -80,7 +106,8 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 		O_QUOTA,
 		O_CLOUD,
 		O_NET,
-		O_SHM_GROUP
+		O_SHM_GROUP,
+		O_ENV
 	};
 	static const struct option longopts[] = {
 		{ "stack", required_argument, NULL, O_STACK },
@@ -92,6 +119,7 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 		{ "share", required_argument, NULL, O_SHARE },
 		{ "net", required_argument, NULL, O_NET },
 		{ "shm-group", required_argument, NULL, O_SHM_GROUP },
+		{ "env", required_argument, NULL, O_ENV },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "cpu-quota", required_argument, NULL, O_QUOTA },
 		{ "image", required_argument, NULL, O_CLOUD },
@@ -160,6 +188,10 @@ int parse_vm_options(int argc, char **argv, json_t *req, bool need_name, const c
 		case O_SHM_GROUP:
 			json_object_set_new(req, "shm_group", json_string(optarg));
 			break; /* dsvd checks */
+		case O_ENV:
+			if ((rc = env_option(optarg, req)) != EXIT_OK)
+				return rc;
+			break; /* dsvd checks the name and the value */
 		case O_CMDLINE:
 			json_object_set_new(req, "cmdline", json_string(optarg));
 			break;

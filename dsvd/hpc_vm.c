@@ -16,6 +16,9 @@
 #include "dsv/hvmm_cli.h"
 #include "exit_status_file.h"
 #include "proc_info.h"
+#include "vm_env.h"
+
+extern char **environ;
 
 void hpc_status_path(const struct vm *vm, char *out, size_t len)
 {
@@ -121,8 +124,8 @@ int hpc_build_argv(const struct hpc_launch *l, const struct vm *vm, int ready_fd
 }
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(const struct hpc_launch *l, char **argv, int log, int errpipe, int ready_fd,
-		       const cpu_set_t *all_cpus)
+static void child_exec(const struct hpc_launch *l, char **argv, char **envp, int log, int errpipe,
+		       int ready_fd, const cpu_set_t *all_cpus)
 {
 	setsid();
 	fcntl(ready_fd, F_SETFD, 0); /* hvmm's to keep across exec */
@@ -156,7 +159,7 @@ static void child_exec(const struct hpc_launch *l, char **argv, int log, int err
          * child's requested affinity across the cpuset move, so widen it explicitly */
 		sched_setaffinity(0, sizeof(*all_cpus), all_cpus);
 	}
-	execv(argv[0], argv);
+	execve(argv[0], argv, envp);
 fail:;
 	int e = errno;
 	if (write(errpipe, &e, sizeof(e)) < 0) { /* nothing left to do */
@@ -214,20 +217,25 @@ int hpc_start(const struct hpc_launch *l, struct vm *vm, struct api_error *err)
 			close(log);
 		return api_fail(err, 500, "", "%s%s", log < 0 ? "console: " : "", why);
 	}
-	pid_t pid = fork();
+	/* the program's environment is the VM's, not dsvd's (vm_env.h) */
+	char **envp = vm_env_for_hvmm(&vm->spec.env, environ);
+	pid_t pid = envp ? fork() : -1;
 	if (pid < 0) {
+		int e = envp ? errno : ENOMEM;
+		free(envp);
 		close(p[0]);
 		close(p[1]);
 		close(log);
 		close(ready[0]);
 		close(ready[1]);
-		return api_fail(err, 500, "", "fork: %s", strerror(errno));
+		return api_fail(err, 500, "", "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
 		close(p[0]);
 		close(ready[0]);
-		child_exec(l, argv, log, p[1], ready[1], &all_cpus);
+		child_exec(l, argv, envp, log, p[1], ready[1], &all_cpus);
 	}
+	free(envp);
 	close(log);
 	close(p[1]);
 	close(ready[1]);

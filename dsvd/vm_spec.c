@@ -208,11 +208,11 @@ static int parse_cloud_vm(const json_t *obj, struct vm_spec *spec, struct api_er
 
 int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error *err)
 {
-	static const char *const fields[] = { "name",	    "stack",	     "vcpus",	"mem_mib",
-					      "kernel",	    "initrd",	     "cmdline", "share",
-					      "program",    "cpu_quota_pct", "image",	"network",
-					      "cloud_init", "domain_xml",    "net",	"shm_group",
-					      NULL };
+	static const char *const fields[] = {
+		"name",	      "stack",	    "vcpus",   "mem_mib",	"kernel", "initrd",
+		"cmdline",    "share",	    "program", "cpu_quota_pct", "image",  "network",
+		"cloud_init", "domain_xml", "net",     "shm_group",	"env",	  NULL
+	};
 	memset(spec, 0, sizeof(*spec));
 	if (json_only_fields(obj, fields, err) < 0)
 		return -1;
@@ -278,8 +278,12 @@ int vm_spec_from_json(const json_t *obj, struct vm_spec *spec, struct api_error 
 	if (net && spec->stack == VM_STACK_COMMODITY)
 		return api_fail(err, 400, "net", "not supported for stack commodity (see network)");
 	spec->net_host = net && strcmp(net, "host") == 0;
-	if (parse_shm_group(obj, spec, err) < 0)
+	if (parse_shm_group(obj, spec, err) < 0 || vm_env_from_json(obj, &spec->env, err) < 0)
 		return -1;
+	if (spec->env.count && spec->stack == VM_STACK_COMMODITY)
+		return api_fail(err, 400, "env",
+				"not supported for stack commodity (its guest boots its own "
+				"system; see cloud_init)");
 	bool has_quota = false;
 	n = 0;
 	if (json_get_int_range(obj, "cpu_quota_pct", false, 1, 100, &n, &has_quota, err) < 0)
@@ -350,6 +354,9 @@ json_t *vm_spec_to_json(const struct vm_spec *spec)
 			json_object_set_new(ci, "meta_data", json_string(spec->meta_data));
 		json_object_set_new(o, "cloud_init", ci);
 	}
+	json_t *env = vm_env_to_json(&spec->env);
+	if (env)
+		json_object_set_new(o, "env", env);
 	if (spec->argc) {
 		json_t *a = json_array();
 		for (unsigned i = 0; i < spec->argc; i++)
@@ -372,5 +379,6 @@ void vm_spec_free(struct vm_spec *spec)
 	free(spec->domain_xml);
 	for (unsigned i = 0; i < VM_ARGV_MAX + 1; i++)
 		free(spec->argv[i]);
+	vm_env_free(&spec->env);
 	memset(spec, 0, sizeof(*spec));
 }

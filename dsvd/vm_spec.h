@@ -8,6 +8,7 @@
 
 #include "api_error.h"
 #include "dsv/hvmm_cli.h"
+#include "vm_env.h"
 
 #define VM_NAME_MAX 48
 #define VM_PATH_MAX 4096
@@ -42,6 +43,7 @@ struct vm_spec {
 	char shm_group[VM_SHM_GROUP_MAX + 1];
 	char *argv[VM_ARGV_MAX + 1]; /* program and arguments, NULL-terminated */
 	unsigned argc;
+	struct vm_env env;	/* hpc only: the program's environment (vm_env.h) */
 	unsigned cpu_quota_pct; /* commodity only: each vCPU's share of a CPU, 1-100; 0: no cap */
 	/* commodity only: an ordinary cloud VM from a disk image (docs/commodity.md) */
 	char *image;	  /* qcow2 or raw; the VM runs on a copy-on-write overlay of it */

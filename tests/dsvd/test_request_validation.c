@@ -194,6 +194,112 @@ static void test_shm_group(void **state)
 	vm_spec_free(&spec);
 }
 
+/* env: HPC only; an object of C-identifier names (not HVMM_*) to strings without NUL */
+static void test_env(void **state)
+{
+	(void)state;
+	const char *t = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"],"
+			"\"env\":%s}";
+	char body[8192];
+	const char *bad[] = { "[]",
+			      "\"A=1\"",
+			      "1",
+			      "null",
+			      "{\"\":\"x\"}",
+			      "{\"1A\":\"x\"}",
+			      "{\"A-B\":\"x\"}",
+			      "{\"A B\":\"x\"}",
+			      "{\"A=B\":\"x\"}",
+			      "{\"\\u00e9\":\"x\"}",
+			      "{\"HVMM_X\":\"x\"}",
+			      "{\"A\\nB\":\"x\"}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), t, bad[i]);
+		expect_bad(body, "env");
+	}
+	const char *bad_value[] = { "{\"A\":1}", "{\"A\":null}", "{\"A\":[\"x\"]}", "{\"A\":{}}" };
+	for (size_t i = 0; i < sizeof(bad_value) / sizeof(bad_value[0]); i++) {
+		snprintf(body, sizeof(body), t, bad_value[i]);
+		expect_bad(body, "env.A");
+	}
+	/* VM_ENV_VALUE_MAX bytes of value and VM_ENV_NAME_MAX of name pass, one more does not */
+	char value[VM_ENV_VALUE_MAX + 2], name[VM_ENV_NAME_MAX + 2], obj[VM_ENV_VALUE_MAX + 64];
+	memset(value, 'v', sizeof(value) - 1);
+	value[VM_ENV_VALUE_MAX] = '\0';
+	struct vm_spec spec;
+	struct api_error err;
+	snprintf(obj, sizeof(obj), "{\"A\":\"%s\"}", value);
+	snprintf(body, sizeof(body), t, obj);
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	vm_spec_free(&spec);
+	value[VM_ENV_VALUE_MAX] = 'v';
+	value[VM_ENV_VALUE_MAX + 1] = '\0';
+	snprintf(obj, sizeof(obj), "{\"A\":\"%s\"}", value);
+	snprintf(body, sizeof(body), t, obj);
+	expect_bad(body, "env.A");
+	memset(name, 'N', sizeof(name) - 1);
+	name[VM_ENV_NAME_MAX] = '\0';
+	snprintf(obj, sizeof(obj), "{\"%s\":\"x\"}", name);
+	snprintf(body, sizeof(body), t, obj);
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	vm_spec_free(&spec);
+	name[VM_ENV_NAME_MAX] = 'N';
+	name[VM_ENV_NAME_MAX + 1] = '\0';
+	snprintf(obj, sizeof(obj), "{\"%s\":\"x\"}", name);
+	snprintf(body, sizeof(body), t, obj);
+	expect_bad(body, "env");
+	/* VM_ENV_MAX variables pass, one more does not */
+	size_t n = 0;
+	n += (size_t)snprintf(obj + n, sizeof(obj) - n, "{");
+	for (int i = 0; i <= VM_ENV_MAX; i++)
+		n += (size_t)snprintf(obj + n, sizeof(obj) - n, "%s\"V%d\":\"x\"", i ? "," : "", i);
+	snprintf(obj + n, sizeof(obj) - n, "}");
+	snprintf(body, sizeof(body), t, obj);
+	expect_bad(body, "env");
+	char *last = strrchr(obj, ',');
+	strcpy(last, "}");
+	snprintf(body, sizeof(body), t, obj);
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	assert_int_equal(spec.env.count, VM_ENV_MAX);
+	vm_spec_free(&spec);
+	expect_bad("{\"name\":\"a\",\"stack\":\"commodity\",\"mem_mib\":2,\"env\":{\"A\":\"1\"}}",
+		   "env");
+	/* accepted in order, kept through the record (vm_spec_to_json and back) */
+	snprintf(body, sizeof(body), t, "{\"OMP_NUM_THREADS\":\"4\",\"_x1\":\"a b=c\",\"E\":\"\"}");
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	assert_int_equal(spec.env.count, 3);
+	assert_string_equal(spec.env.vars[0], "OMP_NUM_THREADS=4");
+	assert_string_equal(spec.env.vars[1], "_x1=a b=c");
+	assert_string_equal(spec.env.vars[2], "E=");
+	assert_null(spec.env.vars[3]);
+	json_t *back = vm_spec_to_json(&spec);
+	struct vm_spec again;
+	assert_int_equal(vm_spec_from_json(back, &again, &err), 0);
+	assert_int_equal(again.env.count, 3);
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(again.env.vars[i], spec.env.vars[i]);
+	json_decref(back);
+	vm_spec_free(&again);
+	/* hvmm's environment: the node's HVMM_* settings, then the VM's; nothing else of dsvd's */
+	char *host[] = { "PATH=/usr/bin", "HVMM_FASTPATH=off", "SECRET=1", "HVMM=x", NULL };
+	char **envp = vm_env_for_hvmm(&spec.env, host);
+	assert_non_null(envp);
+	assert_string_equal(envp[0], "HVMM_FASTPATH=off");
+	assert_string_equal(envp[1], "OMP_NUM_THREADS=4");
+	assert_string_equal(envp[2], "_x1=a b=c");
+	assert_string_equal(envp[3], "E=");
+	assert_null(envp[4]);
+	free(envp);
+	vm_spec_free(&spec);
+	/* without env: none in the record */
+	const char *none = "{\"name\":\"a\",\"stack\":\"hpc\",\"mem_mib\":4,\"program\":[\"/p\"]}";
+	assert_int_equal(vm_spec_parse(none, strlen(none), &spec, &err), 0);
+	back = vm_spec_to_json(&spec);
+	assert_null(json_object_get(back, "env"));
+	json_decref(back);
+	vm_spec_free(&spec);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -234,10 +340,15 @@ static void test_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_requests),  cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_stack),	       cmocka_unit_test(test_names),
-		cmocka_unit_test(test_paths),	       cmocka_unit_test(test_shm_group),
+		cmocka_unit_test(test_good_requests),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_unknown_fields),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_stack),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_shm_group),
+		cmocka_unit_test(test_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
