@@ -125,6 +125,7 @@ static int64_t ethtool_request(const struct fio_call *c)
 		return -EFAULT;
 	uint32_t cmd;
 	memcpy(&cmd, src, sizeof(cmd));
+	int8_t nwords = 0;
 	size_t size;
 	if (cmd == ETHTOOL_GSET) {
 		size = sizeof(buf.gset);
@@ -132,8 +133,8 @@ static int64_t ethtool_request(const struct fio_call *c)
 		if (!(src = fio_gbuf(c->gm, data, sizeof(buf.ls))))
 			return -EFAULT;
 		memcpy(&buf.ls, src, sizeof(buf.ls));
-		int n = buf.ls.link_mode_masks_nwords; /* from hvmm's copy: a later change is moot */
-		size = sizeof(buf.ls) + (n > 0 ? 3 * 4 * (size_t)n : 0);
+		nwords = buf.ls.link_mode_masks_nwords;
+		size = sizeof(buf.ls) + (nwords > 0 ? 3 * 4 * (size_t)nwords : 0);
 	} else {
 		return -EOPNOTSUPP; /* Linux's answer to a command a device lacks */
 	}
@@ -145,6 +146,11 @@ static int64_t ethtool_request(const struct fio_call *c)
 	if (!c->fio->net_host)
 		return -ENODEV;
 	memcpy(&buf, g, size);
+	/* Another vCPU may have changed the guest's bytes since they were checked: the kernel
+	 * acts on the checked command and size (GSTRINGS there would overrun buf). */
+	buf.gset.cmd = cmd;
+	if (cmd == ETHTOOL_GLINKSETTINGS)
+		buf.ls.link_mode_masks_nwords = nwords;
 	ifr.ifr_data = (void *)&buf;
 	if (ioctl(c->file->fd, SIOCETHTOOL, &ifr) < 0)
 		return -errno;

@@ -13,6 +13,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -185,6 +186,64 @@ static void test_hostile(void **state)
 }
 
 /* FIONREAD and FIONBIO on a pipe; socket requests on it are ENOTTY, as natively. */
+/* Another vCPU rewrites the ethtool command while hvmm handles it: GSET (checked, 44 bytes)
+ * and GSTRINGS of the features set (no capability needed; thousands of bytes) in turn.
+ * hvmm must act on the command it checked: every answer is GSET's, as natively, and no
+ * byte past the 44 GSET returns is written (hvmm read the command twice before: the kernel
+ * then wrote the strings into hvmm's stack). */
+struct flipper {
+	volatile uint32_t *cmd;
+	volatile int stop;
+};
+
+static void *flip_cmd(void *arg)
+{
+	struct flipper *f = arg;
+	while (!f->stop) {
+		*f->cmd = ETHTOOL_GSTRINGS;
+		*f->cmd = ETHTOOL_GSET;
+	}
+	return NULL;
+}
+
+static void test_ethtool_command_rewritten(void **state)
+{
+	struct h *h = *state;
+	int s = g_socket(h, AF_INET, SOCK_DGRAM);
+	int nfd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(nfd >= 0);
+	struct ifreq nr = { 0 }, ifr = { 0 };
+	snprintf(nr.ifr_name, IFNAMSIZ, "lo");
+	snprintf(ifr.ifr_name, IFNAMSIZ, "lo");
+	struct ethtool_cmd ncmd = { .cmd = ETHTOOL_GSET };
+	nr.ifr_data = (void *)&ncmd;
+	int native = ioctl(nfd, SIOCETHTOOL, &nr) < 0 ? -errno : 0;
+	close(nfd);
+	enum {
+		SPAN = 8192
+	};
+	uint64_t data = h_buf(h, SPAN);
+	unsigned char *g = h_host(h, data);
+	memset(g, 0x5a, SPAN);
+	struct ethtool_gstrings gs = { .cmd = ETHTOOL_GSET, .string_set = ETH_SS_FEATURES };
+	memcpy(g, &gs, sizeof(gs));
+	memcpy((char *)&ifr + DSV_IFREQ_DATA, &data, 8);
+	uint64_t gifr = h_put(h, &ifr, sizeof(ifr));
+	struct flipper f = { .cmd = (volatile uint32_t *)g };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, flip_cmd, &f), 0);
+	int differ = 0, beyond = 0;
+	for (int i = 0; i < 20000; i++) {
+		differ += g_ioctl(h, s, SIOCETHTOOL, gifr, sizeof(struct ethtool_cmd)) != native;
+		for (int b = sizeof(struct ethtool_cmd); b < SPAN && !beyond; b++)
+			beyond = g[b] != 0x5a;
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(differ, 0);
+	assert_int_equal(beyond, 0);
+}
+
 static void test_pipe(void **state)
 {
 	struct h *h = *state;
@@ -293,6 +352,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_interfaces_as_native, h_setup_net, h_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, h_setup_net, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_command_rewritten, h_setup_net,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_pipe, h_setup_net, h_teardown),
 		cmocka_unit_test_setup_teardown(test_net_none, h_setup_noshare, h_teardown),
 		cmocka_unit_test_setup_teardown(test_select, h_setup_net, h_teardown),
