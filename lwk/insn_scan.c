@@ -161,7 +161,11 @@ enum insn_verdict insn_red_zone_scan(const uint8_t *code, size_t len, size_t sit
 	/* Second pass: a branch into the middle of an instruction means the linear decode is not
 	 * what runs. Targets outside the function (calls, tail calls) are not checked here. */
 	for (off = 0; off < len; off += in.len) {
-		insn_decode(code + off, len - off, &in);
+		/* The program may rewrite its own code meanwhile (another vCPU): what does not
+		 * decode on the first pass's boundaries is not what was checked. */
+		if (!(starts[off / 8] & (1u << (off % 8))) ||
+		    !insn_decode(code + off, len - off, &in))
+			return INSN_UNKNOWN;
 		if (!in.rel_branch)
 			continue;
 		int64_t t = (int64_t)(off + in.len) + in.rel;

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../lwk/insn.h"
 
@@ -339,6 +342,66 @@ static void scan_size_limit(void **state)
 	free(p);
 }
 
+/* The program rewrites its own code while the kernel scans it (another vCPU; the window is
+ * writable): page protections stop the scan when its first pass reaches the middle page,
+ * and when its second pass starts, where a byte of that page becomes an invalid opcode.
+ * The scan must end, and not call the function safe. */
+static uint8_t *flip_code;
+static long flip_pg;
+
+static void flip_on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	uint8_t *a = si->si_addr;
+	if (a >= flip_code + flip_pg && a < flip_code + 2 * flip_pg) {
+		mprotect(flip_code + flip_pg, (size_t)flip_pg, PROT_READ | PROT_WRITE);
+		mprotect(flip_code, (size_t)flip_pg, PROT_NONE);
+	} else if (a >= flip_code && a < flip_code + flip_pg) {
+		mprotect(flip_code, (size_t)flip_pg, PROT_READ | PROT_WRITE);
+		flip_code[flip_pg + 16] = 0x06; /* push %es: invalid in 64-bit mode */
+	} else {
+		_exit(3);
+	}
+}
+
+static void on_hang(int sig)
+{
+	(void)sig;
+	static const char m[] = "insn_red_zone_scan did not end after its code changed\n";
+	if (write(2, m, sizeof(m) - 1) < 0)
+		_exit(4);
+	_exit(2);
+}
+
+static void code_rewritten_during_scan(void **state)
+{
+	(void)state;
+	flip_pg = sysconf(_SC_PAGESIZE);
+	size_t len = 3 * (size_t)flip_pg;
+	assert_true(len <= INSN_SCAN_MAX);
+	flip_code = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(flip_code != MAP_FAILED);
+	memset(flip_code, 0x90, len); /* nops */
+	flip_code[0] = 0x0f;	      /* the site: syscall */
+	flip_code[1] = 0x05;
+	flip_code[len - 1] = 0xc3; /* ret */
+	assert_int_equal(insn_red_zone_scan(flip_code, len, 0), INSN_SAFE);
+	struct sigaction sa = { .sa_sigaction = flip_on_fault, .sa_flags = SA_SIGINFO }, old_segv;
+	struct sigaction hang = { .sa_handler = on_hang }, old_alrm;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGALRM, &hang, &old_alrm);
+	mprotect(flip_code + flip_pg, (size_t)flip_pg, PROT_NONE);
+	alarm(20);
+	enum insn_verdict v = insn_red_zone_scan(flip_code, len, 0);
+	alarm(0);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGALRM, &old_alrm, NULL);
+	assert_int_equal(flip_code[flip_pg + 16], 0x06); /* the byte did change mid-scan */
+	assert_int_equal(v, INSN_UNKNOWN);
+	munmap(flip_code, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +412,7 @@ int main(void)
 		cmocka_unit_test(red_zone_scan),
 		cmocka_unit_test(rsp_writes),
 		cmocka_unit_test(scan_size_limit),
+		cmocka_unit_test(code_rewritten_during_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
