@@ -90,13 +90,18 @@ char **vm_env_for_hvmm(const struct vm_env *env, char *const *host)
 	size_t n = 0, reserved = strlen(VM_ENV_RESERVED);
 	for (char *const *h = host; h && *h; h++)
 		n += strncmp(*h, VM_ENV_RESERVED, reserved) == 0;
-	char **out = calloc(n + env->count + 1, sizeof(*out));
+	char **out = calloc(n + 1 + env->count + 1, sizeof(*out));
 	if (!out)
 		return NULL;
 	n = 0;
 	for (char *const *h = host; h && *h; h++)
 		if (strncmp(*h, VM_ENV_RESERVED, reserved) == 0)
 			out[n++] = *h;
+	bool has_path = false;
+	for (unsigned i = 0; i < env->count; i++)
+		has_path |= strncmp(env->vars[i], "PATH=", 5) == 0;
+	if (!has_path)
+		out[n++] = (char *)VM_ENV_DEFAULT_PATH;
 	for (unsigned i = 0; i < env->count; i++)
 		out[n++] = env->vars[i];
 	return out;

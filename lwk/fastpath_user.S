@@ -144,19 +144,25 @@ futex:
 	testb $3, %dil
 	jnz slow
 	movl %esi, %ecx
-	andl $~0x180, %ecx		/* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	andl $~0x80, %ecx		/* FUTEX_PRIVATE_FLAG */
 	cmpl $1, %ecx			/* FUTEX_WAKE */
 	je wake
 	testl %ecx, %ecx		/* FUTEX_WAIT */
 	je wait
 	cmpl $10, %ecx			/* FUTEX_WAKE_BITSET */
-	je 5f
+	je wake_bitset
 	cmpl $9, %ecx			/* FUTEX_WAIT_BITSET */
+	je wait_bitset
+	/* FUTEX_CLOCK_REALTIME is for absolute waits only; with anything else the kernel
+	 * answers ENOSYS */
+	cmpl $0x109, %ecx		/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME */
 	jne slow
+wait_bitset:
 	testl %r9d, %r9d
 	jz slow
 	jmp wait
-5:	testl %r9d, %r9d
+wake_bitset:
+	testl %r9d, %r9d
 	jz slow
 wake:
 	/* The program's store to the futex word must be visible before the waiter count is

@@ -110,6 +110,10 @@ int64_t sys_futex(struct regs *r)
 	uint64_t uaddr = r->rdi, utime = r->r10, uaddr2 = r->r8;
 	int op = (int)r->rsi, cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	uint32_t val = (uint32_t)r->rdx, val3 = (uint32_t)r->r9;
+	/* Linux takes the realtime clock only for absolute waits (FUTEX_WAIT's timeout is
+	 * relative; the PI operations are not offered here) */
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
 	if (!user_ok(uaddr, 4))
 		return -EFAULT;
 	if (uaddr & 3)

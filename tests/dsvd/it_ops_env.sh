@@ -60,9 +60,10 @@ env_of() {
 "$DSV" vm create $PREFIX-a --stack hpc --mem 4M --env OMP_NUM_THREADS=4 --env 'SPACES=a b=c' \
     --env EMPTY= --env OMP_NUM_THREADS=2 -- /usr/bin/env >/dev/null
 check "a VM with --env is created" [ $? -eq 0 ]
-want=$(printf '%s\n' EMPTY= HVMM_TEST_KNOB=node-wide OMP_NUM_THREADS=2 'SPACES=a b=c' | sort)
+path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+want=$(printf '%s\n' EMPTY= HVMM_TEST_KNOB=node-wide OMP_NUM_THREADS=2 'SPACES=a b=c' "$path" | sort)
 got=$(env_of a)
-check "the program sees its variables (the last of a repeated name) and the node's HVMM_*, nothing else" \
+check "the program sees its variables (the last of a repeated name), the node's HVMM_* and a PATH, nothing else" \
     [ "$got" = "$want" ] || diag "got: $(printf '%s' "$got" | tr '\n' '|')"
 check "... not dsvd's own environment" bash -c "! '$DSV' vm console $PREFIX-a | grep -q do-not-leak"
 api GET /v1/vms/$PREFIX-a
@@ -71,7 +72,13 @@ check "GET shows the VM's env" [ "$(env_json)" = \
 
 "$DSV" vm create $PREFIX-n --stack hpc --mem 4M -- /usr/bin/env >/dev/null
 got=$(env_of n)
-check "a VM without env: only the node's HVMM_* settings" [ "$got" = HVMM_TEST_KNOB=node-wide ] ||
+check "a VM without env: the node's HVMM_* settings and the default PATH" \
+    [ "$got" = "$(printf '%s\n' HVMM_TEST_KNOB=node-wide "$path" | sort)" ] ||
+    diag "got: $(printf '%s' "$got" | tr '\n' '|')"
+"$DSV" vm create $PREFIX-p --stack hpc --mem 4M --env PATH=/opt/bin -- /usr/bin/env >/dev/null
+got=$(env_of p)
+check "a VM's PATH replaces the default" \
+    [ "$got" = "$(printf '%s\n' HVMM_TEST_KNOB=node-wide PATH=/opt/bin | sort)" ] ||
     diag "got: $(printf '%s' "$got" | tr '\n' '|')"
 
 # kept in the VM's record across a restart of dsvd
@@ -80,7 +87,7 @@ start_fake_dsvd || not_ok "dsvd restarts"
 api GET /v1/vms/$PREFIX-a
 check "after a restart, GET still shows the env" [ "$(env_json)" = \
     '{"OMP_NUM_THREADS":"2","SPACES":"a b=c","EMPTY":""}' ] || diag "$BODY"
-for v in a n; do "$DSV" vm delete $PREFIX-$v >/dev/null; done
+for v in a n p; do "$DSV" vm delete $PREFIX-$v >/dev/null; done
 "$DSV" node release >/dev/null
 check "partition released" [ $? -eq 0 ]
 stop_dsvd TERM && ok "dsvd stops cleanly"

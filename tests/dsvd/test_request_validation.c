@@ -285,10 +285,20 @@ static void test_env(void **state)
 	char **envp = vm_env_for_hvmm(&spec.env, host);
 	assert_non_null(envp);
 	assert_string_equal(envp[0], "HVMM_FASTPATH=off");
-	assert_string_equal(envp[1], "OMP_NUM_THREADS=4");
-	assert_string_equal(envp[2], "_x1=a b=c");
-	assert_string_equal(envp[3], "E=");
-	assert_null(envp[4]);
+	assert_string_equal(envp[1], VM_ENV_DEFAULT_PATH);
+	assert_string_equal(envp[2], "OMP_NUM_THREADS=4");
+	assert_string_equal(envp[3], "_x1=a b=c");
+	assert_string_equal(envp[4], "E=");
+	assert_null(envp[5]);
+	free(envp);
+	vm_spec_free(&spec);
+	/* a PATH of the VM's replaces the default */
+	snprintf(body, sizeof(body), t, "{\"PATH\":\"/opt/bin\"}");
+	assert_int_equal(vm_spec_parse(body, strlen(body), &spec, &err), 0);
+	envp = vm_env_for_hvmm(&spec.env, NULL);
+	assert_non_null(envp);
+	assert_string_equal(envp[0], "PATH=/opt/bin");
+	assert_null(envp[1]);
 	free(envp);
 	vm_spec_free(&spec);
 	/* without env: none in the record */

@@ -49,6 +49,8 @@
 #define FUTEX_WAKE 1
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE 128
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_CLOCK_RT 256
 
 extern const unsigned char fp_site[], fp_crash_ud2[];
 
@@ -161,6 +163,15 @@ static int calls(void)
 	printf("futex wait, 1 ms: %s\n",
 	       err_name(futex(&word, FUTEX_WAIT | FUTEX_PRIVATE, 0, &ms, 0)));
 	printf("futex op 99: %s\n", err_name(futex(&word, 99, 0, 0, 0)));
+	/* the realtime clock flag: absolute waits only (FUTEX_WAIT_BITSET) */
+	printf("futex wake, realtime clock: %s\n",
+	       err_name(futex(&word, FUTEX_WAKE | FUTEX_PRIVATE | FUTEX_CLOCK_RT, 1, 0, 0)));
+	printf("futex wait, realtime clock: %s\n",
+	       err_name(futex(&word, FUTEX_WAIT | FUTEX_PRIVATE | FUTEX_CLOCK_RT, 1, 0, 0)));
+	printf("futex wake bitset, realtime clock: %s\n",
+	       err_name(futex(&word, FUTEX_WAKE_BITSET | FUTEX_CLOCK_RT, 1, 0, ~0)));
+	printf("futex wait bitset, realtime clock, other value: %s\n",
+	       err_name(futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE | FUTEX_CLOCK_RT, 1, 0, ~0)));
 	printf("system call 4000: %s\n", err_name(raw6(4000, 0, 0, 0, 0, 0, 0)));
 	printf("system call -1: %s\n", err_name(raw6(-1, 0, 0, 0, 0, 0, 0)));
 	/* Not canonical as an address: the call itself faults. Linux takes the low 32 bits. */
