@@ -14,6 +14,7 @@
 #include "console_settle.h"
 #include "hpc_vm.h"
 #include "shm_group.h"
+#include "shm_mount.h"
 #include "stack.h"
 #include "vm_files.h"
 
@@ -165,6 +166,8 @@ int agent_init(struct agent *a, const struct agent_options *opts, char *err, siz
 	struct api_error aerr;
 	memset(a, 0, sizeof(*a));
 	a->opts = *opts;
+	if (!a->opts.shm_group_mib)
+		a->opts.shm_group_mib = SHM_MOUNT_MIB_DEFAULT;
 	snprintf(a->state_dir, sizeof(a->state_dir), "%s", opts->state_dir);
 	snprintf(a->partition_path, sizeof(a->partition_path), "%s/partition.json", a->state_dir);
 	snprintf(a->hugetlbfs_dir, sizeof(a->hugetlbfs_dir), "%s/hugepages", a->state_dir);

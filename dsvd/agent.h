@@ -30,6 +30,7 @@ struct agent_options {
 	const char *host_root;	   /* NULL: $DSV_HOST_ROOT or the real host */
 	unsigned overcommit_ratio; /* 0: from the config file, else the default */
 	bool no_apply_config;	   /* do not apply the config file's partition at start */
+	uint64_t shm_group_mib;	   /* each shm_group's tmpfs; 0: SHM_MOUNT_MIB_DEFAULT */
 };
 
 struct agent {

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "http_server.h"
+#include "shm_mount.h"
 #include "ticker.h"
 
 static void usage(FILE *f)
@@ -30,13 +31,15 @@ static void usage(FILE *f)
 		"  --no-apply-config      do not apply the config file's partition at start\n"
 		"  --overcommit-ratio N   commodity vCPUs per CPU (default: config file, else 4)\n"
 		"  --hvmm PATH            the HPC VMM (default %s)\n"
+		"  --shm-group-mib N      size of each shm_group's /dev/shm, a tmpfs of its own\n"
+		"                         (default %d, at most %d; dsvd must be root to mount it)\n"
 		"  --default-kernel PATH  commodity guest kernel (default %s)\n"
 		"  --libvirt-uri URI      (default qemu:///system)\n"
 		"  --host-root DIR        prefix for /sys and /proc (tests; default $DSV_HOST_ROOT "
 		"or /)\n"
 		"  --help, --version\n\n"
 		"Exit status: 0 after a clean stop, 1 when it cannot start, 2 on bad usage.\n",
-		DSVD_DEFAULT_HVMM, DSVD_DEFAULT_KERNEL);
+		DSVD_DEFAULT_HVMM, SHM_MOUNT_MIB_DEFAULT, SHM_MOUNT_MIB_MAX, DSVD_DEFAULT_KERNEL);
 }
 
 static int parse_options(int argc, char **argv, struct agent_options *o)
@@ -52,6 +55,7 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 		O_KERNEL,
 		O_URI,
 		O_ROOT,
+		O_SHM_MIB,
 		O_HELP,
 		O_VERSION
 	};
@@ -66,6 +70,7 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 		{ "default-kernel", required_argument, NULL, O_KERNEL },
 		{ "libvirt-uri", required_argument, NULL, O_URI },
 		{ "host-root", required_argument, NULL, O_ROOT },
+		{ "shm-group-mib", required_argument, NULL, O_SHM_MIB },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -77,6 +82,7 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 		.hvmm_path = DSVD_DEFAULT_HVMM,
 		.default_kernel = DSVD_DEFAULT_KERNEL,
 		.libvirt_uri = "qemu:///system",
+		.shm_group_mib = SHM_MOUNT_MIB_DEFAULT,
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -118,6 +124,15 @@ static int parse_options(int argc, char **argv, struct agent_options *o)
 			break;
 		case O_ROOT:
 			o->host_root = optarg;
+			break;
+		case O_SHM_MIB:
+			if (shm_mount_parse_mib(optarg, &o->shm_group_mib) < 0) {
+				fprintf(stderr,
+					"dsvd: --shm-group-mib: '%s' is not a size in MiB in "
+					"1..%d\n",
+					optarg, SHM_MOUNT_MIB_MAX);
+				return -1;
+			}
 			break;
 		case O_HELP:
 			usage(stdout);

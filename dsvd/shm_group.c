@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "remove_tree.h"
+#include "shm_mount.h"
 
 static void group_name(const struct vm *vm, char *out, size_t len)
 {
@@ -37,13 +37,13 @@ static void remove_group(const char *state_dir, const char *name)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (remove_tree_at(fd, name) < 0)
+	if (shm_mount_remove_at(fd, name) < 0)
 		fprintf(stderr, "dsvd: cannot remove the shared-memory directory %s/%s: %s\n", dir,
 			name, strerror(errno));
 	close(fd);
 }
 
-int shm_group_enter(const char *state_dir, struct vm *vm, struct api_error *err)
+int shm_group_enter(const char *state_dir, uint64_t mib, struct vm *vm, struct api_error *err)
 {
 	vm->shm_dir[0] = '\0';
 	if (!vm->spec.shm_group[0])
@@ -61,23 +61,39 @@ int shm_group_enter(const char *state_dir, struct vm *vm, struct api_error *err)
 		vm->shm_dir[0] = '\0';
 		return api_fail(err, 500, "shm_group", "state directory path too long");
 	}
-	if (mkdir(vm->shm_dir, 0700) == 0) {
-		if (chown(vm->shm_dir, vm->owner.uid, vm->owner.gid) == 0)
-			return 0;
-		api_fail(err, 500, "shm_group", "cannot give %s to the VM's owner: %s", vm->shm_dir,
-			 strerror(errno));
-		rmdir(vm->shm_dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		api_fail(err, 500, "shm_group", "cannot open %s: %s", dir, strerror(errno));
 		vm->shm_dir[0] = '\0';
 		return -1;
 	}
-	/* the group's directory already: it must still be what dsvd made */
+	/* root's and 0700 underneath: should the tmpfs ever go, the owner cannot write the disk */
+	if (mkdirat(fd, name, 0700) == 0) {
+		if (shm_mount_at(fd, name, mib, vm->owner.uid, vm->owner.gid) == 0) {
+			close(fd);
+			return 0;
+		}
+		/* fail closed: an uncapped directory would let the guest fill the host's disk */
+		int e = errno;
+		api_fail(err, 500, "shm_group", "cannot mount a tmpfs of %llu MiB on %s: %s%s",
+			 (unsigned long long)mib, vm->shm_dir, strerror(e),
+			 e == EPERM ? " (dsvd must run as root to give a group its /dev/shm)" : "");
+		unlinkat(fd, name, AT_REMOVEDIR);
+		close(fd);
+		vm->shm_dir[0] = '\0';
+		return -1;
+	}
+	/* the group's directory already: it must still be the tmpfs dsvd made for the owner */
 	struct stat st;
 	int e = errno;
-	if (e == EEXIST && lstat(vm->shm_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == vm->owner.uid)
+	if (e == EEXIST && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == vm->owner.uid && shm_mount_is_mounted(fd, name)) {
+		close(fd);
 		return 0;
+	}
+	close(fd);
 	api_fail(err, 500, "shm_group", "cannot create %s: %s", vm->shm_dir,
-		 e == EEXIST ? "it exists and is not a directory of the VM's owner" : strerror(e));
+		 e == EEXIST ? "it exists and is not a tmpfs of the VM's owner" : strerror(e));
 	vm->shm_dir[0] = '\0';
 	return -1;
 }

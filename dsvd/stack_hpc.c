@@ -19,7 +19,7 @@ static int start_hpc(struct agent *a, struct vm *vm, struct api_error *err)
 	char why[256];
 	if (kvm_host_probe(a->fs.root, why, sizeof(why)) == KVM_HOST_NONE)
 		return api_fail(err, 503, "stack", "the HPC stack needs KVM on this node: %s", why);
-	if (shm_group_enter(a->state_dir, vm, err) < 0)
+	if (shm_group_enter(a->state_dir, a->opts.shm_group_mib, vm, err) < 0)
 		return -1;
 	struct hpc_launch l;
 	agent_hpc_launch(a, &l);

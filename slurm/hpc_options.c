@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dsv/hvmm_cli.h"
+#include "shm_mount.h"
 
 static int parse_mib(const char *s, size_t n, uint64_t *mib)
 {
@@ -157,6 +158,7 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 	snprintf(c->hvmm, sizeof(c->hvmm), "%s", PLUGIN_DEFAULT_HVMM);
 	snprintf(c->partition_state, sizeof(c->partition_state), "%s", PLUGIN_DEFAULT_STATE);
 	snprintf(c->shm_root, sizeof(c->shm_root), "%s", PLUGIN_DEFAULT_SHM_ROOT);
+	c->shm_mib = SHM_MOUNT_MIB_DEFAULT;
 	err[0] = '\0';
 	for (int i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "hvmm=", 5)) {
@@ -177,10 +179,19 @@ int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *er
 					 argv[i]);
 				return -1;
 			}
+		} else if (!strncmp(argv[i], "shm_mib=", 8)) {
+			if (shm_mount_parse_mib(argv[i] + 8, &c->shm_mib)) {
+				snprintf(err, errlen,
+					 "dsv plugin: %.200s: expected the size of each step's "
+					 "/dev/shm in MiB, 1 to %d",
+					 argv[i], SHM_MOUNT_MIB_MAX);
+				return -1;
+			}
 		} else {
 			snprintf(err, errlen,
 				 "dsv plugin: unknown argument '%.200s' in plugstack.conf: "
-				 "expected hvmm=PATH, partition_state=PATH or shm_root=PATH",
+				 "expected hvmm=PATH, partition_state=PATH, shm_root=PATH or "
+				 "shm_mib=N",
 				 argv[i]);
 			return -1;
 		}

@@ -43,14 +43,16 @@ struct plugin_config {
 	char hvmm[PATH_MAX];		/* the hvmm binary */
 	char partition_state[PATH_MAX]; /* dsvd's partition state file */
 	char shm_root[PATH_MAX];	/* where each step's /dev/shm is made (step_shm.h) */
+	uint64_t shm_mib;		/* the size of each step's /dev/shm, a tmpfs */
 };
 
 #define PLUGIN_DEFAULT_HVMM "/usr/local/bin/hvmm"
 #define PLUGIN_DEFAULT_STATE "/var/lib/dsv/partition.json"
-#define PLUGIN_DEFAULT_SHM_ROOT "/run/dsv/slurm-shm" /* a tmpfs: shared memory is RAM */
+#define PLUGIN_DEFAULT_SHM_ROOT "/run/dsv/slurm-shm" /* each step's a tmpfs of its own in it */
 
-/* Parses "hvmm=PATH", "partition_state=PATH" and "shm_root=PATH" (absolute paths; shm_root
- * not "/"). Returns 0 or -1 + err. */
+/* Parses "hvmm=PATH", "partition_state=PATH", "shm_root=PATH" (absolute paths; shm_root
+ * not "/") and "shm_mib=N" (MiB, 1..SHM_MOUNT_MIB_MAX; default SHM_MOUNT_MIB_DEFAULT).
+ * Returns 0 or -1 + err. */
 int plugin_config_parse(int argc, char **argv, struct plugin_config *c, char *err, size_t errlen);
 
 const char *hpc_hugepages_name(enum hpc_hugepages h);

@@ -104,8 +104,8 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 			 "cannot read the job's ids and user for its /dev/shm");
 		return 0;
 	}
-	if (step_shm_create(config.shm_root, shm_ids, uid, gid, step_shm, sizeof(step_shm),
-			    step_shm_error, sizeof(step_shm_error))) {
+	if (step_shm_create(config.shm_root, shm_ids, config.shm_mib, uid, gid, step_shm,
+			    sizeof(step_shm), step_shm_error, sizeof(step_shm_error))) {
 		step_shm[0] = '\0';
 		slurm_error("dsv: %s", step_shm_error);
 	}

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "remove_tree.h"
+#include "shm_mount.h"
 
 /* The missing components of path, made 0711: root passes through, the job's user too (to
  * its own step's directory), nobody lists them. */
@@ -59,8 +59,8 @@ static void step_name(char *out, size_t len, const uint32_t ids[3])
 	snprintf(out, len, "%u.%u.%u", (unsigned)ids[0], (unsigned)ids[1], (unsigned)ids[2]);
 }
 
-int step_shm_create(const char *shm_root, const uint32_t ids[3], uid_t uid, gid_t gid, char *dir,
-		    size_t dirlen, char *err, size_t errlen)
+int step_shm_create(const char *shm_root, const uint32_t ids[3], uint64_t mib, uid_t uid, gid_t gid,
+		    char *dir, size_t dirlen, char *err, size_t errlen)
 {
 	char name[40];
 	int fd;
@@ -77,13 +77,21 @@ int step_shm_create(const char *shm_root, const uint32_t ids[3], uid_t uid, gid_
 		close(fd);
 		return -1;
 	}
-	/* a step with the same ids that ended without its exit hook (slurmstepd killed) */
-	if (remove_tree_at(fd, name) < 0 || mkdirat(fd, name, 0700) < 0 ||
-	    fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fchmodat(fd, name, 0700, 0) < 0) {
+	/* a step with the same ids that ended without its exit hook (slurmstepd killed); the
+	 * directory under the mount stays root's and 0700 */
+	if (shm_mount_remove_at(fd, name) < 0 || mkdirat(fd, name, 0700) < 0) {
 		snprintf(err, errlen, "cannot create the step's /dev/shm %s: %s", dir,
 			 strerror(errno));
-		remove_tree_at(fd, name);
+		close(fd);
+		return -1;
+	}
+	if (shm_mount_at(fd, name, mib, uid, gid) < 0) {
+		int e = errno;
+		snprintf(err, errlen,
+			 "cannot mount a tmpfs of %llu MiB on the step's /dev/shm %s: %s%s",
+			 (unsigned long long)mib, dir, strerror(e),
+			 e == EPERM ? " (the plugin must run in slurmstepd as root)" : "");
+		shm_mount_remove_at(fd, name);
 		close(fd);
 		return -1;
 	}
@@ -99,7 +107,7 @@ int step_shm_remove(const char *shm_root, const uint32_t ids[3], char *err, size
 	if (fd < 0)
 		return -1;
 	step_name(name, sizeof(name), ids);
-	rc = remove_tree_at(fd, name);
+	rc = shm_mount_remove_at(fd, name);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot remove the step's /dev/shm %s/%s: %s", shm_root, name,
 			 strerror(errno));

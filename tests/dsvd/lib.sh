@@ -168,6 +168,13 @@ cleanup() {
         diag "leftover hugetlbfs mount $STATE/hugepages: unmounting"
         umount "$STATE/hugepages" || umount -l "$STATE/hugepages"
     fi
+    # shm_group tmpfs mounts dsvd could not remove (it_ops_shm.sh): never leave one behind
+    local m
+    for m in "$STATE"/shm/*; do
+        mountpoint -q "$m" 2>/dev/null || continue
+        diag "leftover tmpfs mount $m: unmounting"
+        while mountpoint -q "$m"; do umount -l "$m" || break; done
+    done
     # a test that sets NR_HUGEPAGES_BEFORE gets nr_hugepages back even if dsvd could not
     if [ -n "${NR_HUGEPAGES_BEFORE:-}" ] && [ "$(cat /proc/sys/vm/nr_hugepages)" != "$NR_HUGEPAGES_BEFORE" ]; then
         diag "nr_hugepages is $(cat /proc/sys/vm/nr_hugepages): putting back $NR_HUGEPAGES_BEFORE"

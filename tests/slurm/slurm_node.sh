@@ -46,7 +46,8 @@ cat >"$T/bin/hvmm-probe" <<PROBE
 #!/bin/sh
 { echo "uid \$(id -u)"; printf 'arg %s\n' "\$@"; sed 's/^/cgroup /' /proc/self/cgroup
   echo "procid \${SLURM_PROCID-unset} step \${SLURM_STEP_ID-unset}"
-  prev=; for a in "\$@"; do [ "\$prev" != --shm ] || stat -c 'shmdir %u %g %a' "\$a"; prev=\$a; done
+  prev=; for a in "\$@"; do [ "\$prev" != --shm ] || { stat -c 'shmdir %u %g %a' "\$a"
+    echo "shmfs \$(stat -f -c %T "\$a") \$((\$(stat -f -c '%b * %S' "\$a") >> 20)) MiB"; }; prev=\$a; done
 } >"$T/probe/\$\$"
 [ -z "\${DSV_TEST_HVMM-}" ] || exec "$T/bin/\$DSV_TEST_HVMM" "\$@"
 exec "$HVMM" "\$@"
@@ -67,8 +68,8 @@ partition() { # partition HPC_CPUS: dsvd's state file with that HPC partition
   printf '{"active": true, "applying": false, "spec": {"hpc_cpus": "%s"}}\n' "$1" >"$STATE"
 }
 
-SHM=$T/shm # the plugin's shm_root: each step's /dev/shm in it
-cluster_start "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$STATE shm_root=$SHM" ||
+SHM=$T/shm # the plugin's shm_root: each step's /dev/shm in it, a tmpfs of shm_mib MiB
+cluster_start "$T/cluster" "$PLUGIN" "hvmm=$T/bin/hvmm-probe partition_state=$STATE shm_root=$SHM shm_mib=16" ||
   skip_all "Slurm did not start here (see the logs above)"
 CPU=1 # the step's CPU (cluster.sh keeps CPU 0 from jobs); the HPC partition holds it, or not
 
@@ -122,8 +123,10 @@ check "hvmm gets the task's environment" has "${P#$T/}" "procid 0 step 0"
 check "hvmm gets the step's /dev/shm on this node (--shm SHM_ROOT/JOB.STEP.NODE)" \
   bash -c "tr '\n' ' ' <$P | grep -qE -- 'arg --shm arg $SHM/[0-9]+\.0\.0 arg -- '" || show "$P"
 check "... made for the job's user, mode 0700, before hvmm starts" has "${P#$T/}" "shmdir $TEST_UID $TEST_GID 700"
-shm_gone() { [ -d "$SHM" ] && [ -z "$(ls -A "$SHM")" ]; }
-check "... and removed when the step has ended" wait_for 60 shm_gone || ls -la "$SHM" | sed 's/^/#   /'
+check "... a tmpfs of the plugin's shm_mib (16 MiB)" has "${P#$T/}" "shmfs tmpfs 16 MiB"
+shm_gone() { [ -d "$SHM" ] && [ -z "$(ls -A "$SHM")" ] && ! awk -v d="$SHM/" 'index($5, d) == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; }
+check "... and unmounted and removed when the step has ended" wait_for 60 shm_gone ||
+  { ls -la "$SHM" | sed 's/^/#   /'; grep -F "$SHM/" /proc/self/mountinfo | sed 's/^/#   /'; }
 if [ "$HAVE_KVM" = 1 ]; then
   check "srun --dsv-hpc: output and status as native" same_as_native hpc native
 else

@@ -116,12 +116,40 @@ static void plugin_shm_root(void **state)
 	}
 }
 
+/* shm_mib: each step's /dev/shm cap, whole MiB from 1 to 1 TiB; anything else is named */
+static void plugin_shm_mib(void **state)
+{
+	struct plugin_config c;
+	char *good[] = { "shm_mib=64" }, *max[] = { "shm_mib=1048576" }, *one[] = { "shm_mib=1" };
+	char *bad[][1] = { { "shm_mib=" },	  { "shm_mib=0" },
+			   { "shm_mib=-1" },	  { "shm_mib=1x" },
+			   { "shm_mib=1G" },	  { "shm_mib= 5" },
+			   { "shm_mib=1048577" }, { "shm_mib=99999999999999999999999" },
+			   { "shm_mib=0x10" } };
+
+	(void)state;
+	assert_int_equal(plugin_config_parse(0, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.shm_mib, 1024);
+	assert_int_equal(plugin_config_parse(1, good, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.shm_mib, 64);
+	assert_int_equal(plugin_config_parse(1, one, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.shm_mib, 1);
+	assert_int_equal(plugin_config_parse(1, max, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.shm_mib, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (plugin_config_parse(1, bad[i], &c, err, sizeof(err)) != -1)
+			fail_msg("%s accepted", bad[i][0]);
+		assert_non_null(strstr(err, bad[i][0]));
+		assert_non_null(strstr(err, "in MiB, 1 to 1048576"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_when_empty),	cmocka_unit_test(every_option),
 		cmocka_unit_test(bad_values_are_named), cmocka_unit_test(plugin_arguments),
-		cmocka_unit_test(plugin_shm_root),
+		cmocka_unit_test(plugin_shm_root),	cmocka_unit_test(plugin_shm_mib),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
