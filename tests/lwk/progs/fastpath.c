@@ -171,7 +171,8 @@ static int calls(void)
 	printf("futex wake bitset, realtime clock: %s\n",
 	       err_name(futex(&word, FUTEX_WAKE_BITSET | FUTEX_CLOCK_RT, 1, 0, ~0)));
 	printf("futex wait bitset, realtime clock, other value: %s\n",
-	       err_name(futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE | FUTEX_CLOCK_RT, 1, 0, ~0)));
+	       err_name(
+		       futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE | FUTEX_CLOCK_RT, 1, 0, ~0)));
 	printf("system call 4000: %s\n", err_name(raw6(4000, 0, 0, 0, 0, 0, 0)));
 	printf("system call -1: %s\n", err_name(raw6(-1, 0, 0, 0, 0, 0, 0)));
 	/* Not canonical as an address: the call itself faults. Linux takes the low 32 bits. */
