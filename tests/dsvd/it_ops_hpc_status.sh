@@ -31,7 +31,7 @@ check "hvmm left its status in the state directory" [ "$(cat "$STATE/vms/$PREFIX
 start_dsvd || not_ok "dsvd restarts"
 api GET /v1/vms/$PREFIX-s
 check "after the restart: exited with exit_code 9" [ "$(field state)/$(field exit_code)" = exited/9 ] ||
-    diag "$BODY"
+    { diag "$BODY"; show "$STATE/vms/$PREFIX-s.console"; }
 wait $WAITER
 check "dsv vm wait, started before the SIGKILL, exits 9" [ $? -eq 9 ] || show "$WORK/wait.err"
 "$DSV" vm delete $PREFIX-s >/dev/null
