@@ -55,10 +55,14 @@ int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
 		    const uint64_t args[6]);
 
 /*
- * 1 when call nr could wait for another party (a peer, a client, a timeout): a read on a
- * blocking pipe or socket, poll with a timeout. 0 for regular files and directories,
- * non-blocking descriptors, MSG_DONTWAIT and calls that never wait. Thread-safe.
+ * The offload ring's proxy: runs call nr on the calling thread and stores its result in
+ * *ret (returning 1) unless it could wait for another party (a read on a pipe or socket,
+ * an open without O_NONBLOCK, the close of a lingering socket, poll with a timeout), when
+ * it returns 0 and makes no call: hand it to a worker. The check and the call use one
+ * reference to the descriptor, so another vCPU's dup3 or F_SETFL in between cannot turn
+ * the call into one that waits; and no descriptor this thread closes lingers.
  */
-int fileio_may_block(struct fileio *fio, uint32_t nr, const uint64_t args[6]);
+int fileio_call_inline(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		       const uint64_t args[6], int64_t *ret);
 
 #endif

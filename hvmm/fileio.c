@@ -26,8 +26,17 @@ struct fio_file *fio_file_new(int fd, char *rel, int in_share)
 	return f;
 }
 
+/*
+ * Set while a thread that must never wait closes descriptors: the ring's proxy (whose
+ * final close may follow another vCPU's close or dup3 of the same file) and teardown (on
+ * the main thread, whose exit signals are blocked: nothing would end the wait).
+ */
+static _Thread_local int no_linger;
+
 static void file_free(struct fio_file *f)
 {
+	if (no_linger)
+		fio_drop_linger(f->fd);
 	close(f->fd);
 	free(f->rel);
 	free(f);
@@ -276,9 +285,13 @@ void fileio_destroy(struct fileio *fio)
 {
 	if (!fio)
 		return;
+	/* As at a Linux process's exit, a lingering socket's close does not wait: every
+	 * thread that could interrupt it has ended, and guest RAM is held until hvmm exits. */
+	no_linger = 1;
 	for (unsigned i = 0; i < DSV_MAX_FILES; i++)
 		fio_put(fio, fio->slots[i].file);
 	fio_put(fio, fio->cwd);
+	no_linger = 0;
 	fio_view_remove(fio);
 	if (fio->root_fd >= 0)
 		close(fio->root_fd);
@@ -300,16 +313,26 @@ static const struct {
 #undef DSV_FILE_CALL
 };
 
+static int call_known(uint32_t nr)
+{
+	return nr >= DSV_HC_FILE_BASE && nr - DSV_HC_FILE_BASE < DSV_FILE_CALLS &&
+	       file_calls[nr - DSV_HC_FILE_BASE].fn;
+}
+
+static int call_on_fd(uint32_t nr)
+{
+	return file_calls[nr - DSV_HC_FILE_BASE].kind == DSV_FILE_FD;
+}
+
 int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
 		    const uint64_t args[6])
 {
 	if (!fio || !gm || !args)
 		return -EINVAL;
-	if (nr < DSV_HC_FILE_BASE || nr - DSV_HC_FILE_BASE >= DSV_FILE_CALLS ||
-	    !file_calls[nr - DSV_HC_FILE_BASE].fn)
+	if (!call_known(nr))
 		return -ENOSYS;
 	struct fio_call c = { .fio = fio, .gm = gm, .a = args };
-	if (file_calls[nr - DSV_HC_FILE_BASE].kind != DSV_FILE_FD)
+	if (!call_on_fd(nr))
 		return file_calls[nr - DSV_HC_FILE_BASE].fn(&c);
 	/* a reference for the call: a close on another vCPU cannot pull the fd away */
 	if (!(c.file = fio_get(fio, args[0])))
@@ -317,4 +340,26 @@ int64_t fileio_call(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
 	int64_t r = file_calls[nr - DSV_HC_FILE_BASE].fn(&c);
 	fio_put(fio, c.file);
 	return r;
+}
+
+int fileio_call_inline(struct fileio *fio, const struct guest_mem *gm, uint32_t nr,
+		       const uint64_t args[6], int64_t *ret)
+{
+	int ran = 1;
+
+	if (!fio || !gm || !args || !call_known(nr)) {
+		*ret = fileio_call(fio, gm, nr, args); /* an error at once */
+		return 1;
+	}
+	struct fio_call c = { .fio = fio, .gm = gm, .a = args };
+	no_linger = 1;
+	if (call_on_fd(nr) && !(c.file = fio_get(fio, args[0])))
+		*ret = -EBADF;
+	else if (fio_call_may_wait(&c, nr))
+		ran = 0;
+	else
+		*ret = file_calls[nr - DSV_HC_FILE_BASE].fn(&c);
+	fio_put(fio, c.file); /* NULL-safe; may be the last reference: no_linger holds */
+	no_linger = 0;
+	return ran;
 }

@@ -65,6 +65,12 @@ int64_t fio_install_file(struct fileio *fio, int slot, int fd, char *rel, int in
 /* The same for a descriptor outside the share (pipe, socket, eventfd). */
 int64_t fio_install_fd(struct fileio *fio, int slot, int fd, int cloexec);
 
+/* fileio_block.c: would the call wait (c->file held for DSV_FILE_FD calls)? And clears a
+ * socket's nonzero SO_LINGER time, so that closing it does not wait. */
+struct fio_call;
+int fio_call_may_wait(const struct fio_call *c, uint32_t nr);
+void fio_drop_linger(int fd);
+
 /* Empties guest slot fd and returns what it held (the caller puts it), or NULL. */
 struct fio_file *fio_file_detach(struct fileio *fio, int fd);
 

@@ -98,6 +98,7 @@ static void take(struct hc_ring *r, uint64_t gpa)
 {
 	struct dsv_hc *blk = gm_ptr(r->gm, gpa, sizeof(*blk));
 	struct dsv_hc call;
+	int64_t ret;
 
 	atomic_fetch_add(&r->calls, 1);
 	if (!blk || gpa % DSV_HC_ALIGN) {
@@ -121,9 +122,9 @@ static void take(struct hc_ring *r, uint64_t gpa)
 		complete(r, blk, -ENOSYS, 0);
 		return;
 	}
-	if (!fileio_may_block(r->fio, call.nr, call.args)) {
+	if (fileio_call_inline(r->fio, r->gm, call.nr, call.args, &ret)) {
 		atomic_fetch_add(&r->inline_calls, 1);
-		complete(r, blk, fileio_call(r->fio, r->gm, call.nr, call.args), 0);
+		complete(r, blk, ret, 0);
 		return;
 	}
 	/* Never here: a call that waits would hold up every other call of the VM. */

@@ -267,10 +267,21 @@ static int add_offload(scmp_filter_ctx ctx, int net_host)
 	return rc ? rc : add_ioctl(ctx, KVM_SIGNAL_MSI);
 }
 
+/* getsockopt or setsockopt of SOL_SOCKET SO_LINGER only. */
+static int add_linger(scmp_filter_ctx ctx, int nr)
+{
+	struct scmp_arg_cmp c[2] = {
+		{ .arg = 1, .op = SCMP_CMP_EQ, .datum_a = SOL_SOCKET },
+		{ .arg = 2, .op = SCMP_CMP_EQ, .datum_a = SO_LINGER },
+	};
+
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 2, c);
+}
+
 /*
  * The main thread: poll on its eventfds and signalfd, the console ring, joining the vCPU
  * threads, --stats (which reads /proc/self/smaps: read-only opens only) and teardown
- * (which removes the /proc and /sys view).
+ * (which removes the /proc and /sys view and closes the guest's descriptors).
  */
 static int add_main(scmp_filter_ctx ctx)
 {
@@ -291,6 +302,11 @@ static int add_main(scmp_filter_ctx ctx)
 			    O_RDONLY);
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && !rc; i++)
 		rc = add_ioctl(ctx, ioctls[i]);
+	/* teardown clears a socket's SO_LINGER before closing it (fileio_block.c) */
+	if (!rc)
+		rc = add_linger(ctx, SCMP_SYS(getsockopt));
+	if (!rc)
+		rc = add_linger(ctx, SCMP_SYS(setsockopt));
 	return rc;
 }
 

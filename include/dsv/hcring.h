@@ -59,7 +59,8 @@ static inline uint64_t dsv_hc_ring_bytes(uint32_t slots)
  * Calls that can wait for another thread or the network, by their arguments alone (poll
  * and epoll_wait only with a timeout). The lwk parks a thread that makes one while others
  * share its vCPU; hvmm hands one to a worker unless the descriptor is a regular file or
- * directory, or non-blocking.
+ * directory (or MSG_DONTWAIT), and hands on a few more that the arguments alone do not
+ * show: an open without O_NONBLOCK, the close of a lingering socket (fileio_block.c).
  */
 static inline int dsv_hc_may_block(uint32_t nr, const uint64_t args[6])
 {

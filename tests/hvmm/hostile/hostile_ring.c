@@ -153,7 +153,8 @@ void payload_main(uint64_t vcpu, const struct dsv_bootinfo *bi)
 		hport_out8(DSV_RING_DOORBELL_PORT, (uint8_t)i);
 	alive("ring serves after a flood and 20000 doorbells");
 
-	/* Real calls through the ring: a non-blocking pipe, both ends in the proxy. */
+	/* Real calls through the ring: a non-blocking pipe (on workers: the proxy never runs
+	 * pipe I/O, as another vCPU could make the pipe blocking under it). */
 	expect("pipe2", rcall(DSV_HC_PIPE2, G(fds), O_NONBLOCK, 0), 0);
 	expect("write", rcall(DSV_HC_WRITE, (uint64_t)fds[1], G("ring"), 4), 4);
 	expect("read", rcall(DSV_HC_READ, (uint64_t)fds[0], G(buf), sizeof(buf)), 4);

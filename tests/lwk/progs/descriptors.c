@@ -3,7 +3,8 @@
  * be the same natively and in the lwk. Blocking calls meet on purpose: a reader waits on an
  * empty pipe, a thread waits in accept while the other computes and then connects.
  * Scenarios: pipe socketpair dgram poll epoll eventfd dup errors tcp netnone inherit select
- * mmsg ifioctl netlink (the last two need --net host); or sigpipe alone. */
+ * mmsg ifioctl netlink (the last two need --net host); or sigpipe alone; or, with --net
+ * host, linger_exit or linger_close alone (they end the program with status 7). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -429,6 +430,87 @@ static void scenario_tcp(void)
 	close(listener);
 }
 
+/*
+ * A hostile guest's linger (review): a loopback TCP socket whose peer never reads, its send
+ * buffer full, SO_LINGER on with an "infinite" time. close() of it waits until a signal;
+ * Linux skips the wait for an exiting process, and so must hvmm's teardown. Returns the
+ * socket.
+ */
+static int lingering_socket(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int small = 4096;
+	static char buf[65536];
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen on 127.0.0.1"); /* no loopback here: the test script skips */
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+		die("connect");
+	int peer = accept(l, NULL, NULL); /* never read: its window closes */
+	if (peer < 0 || setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)))
+		die("buffers");
+	if (fcntl(c, F_SETFL, O_NONBLOCK))
+		die("O_NONBLOCK");
+	/* Until the send buffer stays full (the peer's window closed): EAGAIN twice. */
+	for (int full = 0; full < 2;) {
+		if (write(c, buf, sizeof(buf)) >= 0)
+			full = 0;
+		else if (errno == EAGAIN)
+			full++, usleep(100000);
+		else
+			die("fill");
+	}
+	printf("linger: send buffer full\n");
+	if (fcntl(c, F_SETFL, 0))
+		die("blocking again");
+	struct linger lg = { .l_onoff = 1, .l_linger = 0x7fffffff };
+	show("linger: SO_LINGER on, time INT_MAX",
+	     setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	return c;
+}
+
+/* Ends with the socket open: hvmm's teardown closes it (it must not wait). */
+static void scenario_linger_exit(void)
+{
+	lingering_socket();
+	printf("linger: exiting with status 7\n");
+	exit(7);
+}
+
+static volatile int closing;
+
+static void *close_lingering(void *arg)
+{
+	closing = 1;
+	close((int)(intptr_t)arg); /* waits here until the program ends */
+	printf("linger: close returned\n");
+	return NULL;
+}
+
+/* A thread closes the lingering socket (it waits, as natively); the other thread's calls,
+ * through the same offload ring, go on, and then the program ends with status 7. */
+static void scenario_linger_close(void)
+{
+	pthread_t t;
+	char path[] = "linger-probe";
+	if (pthread_create(&t, NULL, close_lingering, (void *)(intptr_t)lingering_socket()))
+		die("pthread_create");
+	while (!closing)
+		;
+	usleep(300000); /* most likely in close by now (the test fails only if it is) */
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	show("linger: other thread writes a file", fd < 0 ? -1 : write(fd, "abc", 3));
+	show("linger: and reads it", fd < 0 ? -1 : pread(fd, path, 3, 0));
+	close(fd);
+	unlink("linger-probe");
+	printf("linger: exiting with status 7 while the close waits\n");
+	exit(7);
+}
+
 static void scenario_select(void)
 {
 	int p[2];
@@ -635,6 +717,10 @@ int main(int argc, char **argv)
 			scenario_ifioctl();
 		else if (!strcmp(s, "netlink"))
 			scenario_netlink();
+		else if (!strcmp(s, "linger_exit"))
+			scenario_linger_exit();
+		else if (!strcmp(s, "linger_close"))
+			scenario_linger_close();
 		else if (!strcmp(s, "inherit")) {
 			/* Started with descriptor 3 open on a file (hvmm --inherit-fd 3). */
 			char buf[64] = "";
